@@ -1,0 +1,25 @@
+# Two commands do everything on a fresh machine: `make demo` and `make test`.
+VENV   ?= .venv
+PYTHON := $(VENV)/bin/python
+OUT    ?= demo_output
+
+.PHONY: demo test bench lint setup clean
+
+setup:
+	@bash scripts/bootstrap.sh $(VENV) dev
+
+demo: setup
+	$(PYTHON) -m autodiff.demo --out $(OUT)
+
+test: setup
+	$(PYTHON) -m pytest tests notebooks --nbval -q -p no:cacheprovider
+
+bench: setup
+	@bash scripts/bootstrap.sh $(VENV) bench
+	$(PYTHON) -m benchmarks
+
+lint: setup
+	$(PYTHON) -m ruff check autodiff nn tests benchmarks
+
+clean:
+	rm -rf $(VENV) $(OUT) .pytest_cache build *.egg-info

@@ -1,0 +1,41 @@
+"""autodiff: reverse-mode automatic differentiation to learn backpropagation with.
+
+Two kinds of node share one graph core and one backward engine:
+
+- `Value`: a scalar over a Python float (micrograd-style), small enough to draw;
+- `Tensor`: an n-dimensional NumPy array with broadcasting.
+
+Plus `no_grad`, user-defined ops (`Function`), functional differentiation (`grad`,
+`value_and_grad`, `jacobian`, `hessian`), gradient checking (`gradcheck`) and drawings
+of any graph (`draw_graph`).
+"""
+
+from .function import Context, Function
+from .functional import grad, hessian, jacobian, value_and_grad
+from .gradcheck import GradcheckError, gradcheck
+from .graph import enable_grad, is_grad_enabled, no_grad
+from .ops import ShapeError
+from .tensor import Tensor, concatenate, stack, where
+from .value import Value
+
+__all__ = [
+    "Value",
+    "Tensor",
+    "concatenate",
+    "stack",
+    "where",
+    "no_grad",
+    "enable_grad",
+    "is_grad_enabled",
+    "Function",
+    "Context",
+    "grad",
+    "value_and_grad",
+    "jacobian",
+    "hessian",
+    "gradcheck",
+    "GradcheckError",
+    "ShapeError",
+]
+
+__version__ = "0.1.0"

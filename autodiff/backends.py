@@ -1,0 +1,182 @@
+"""The three namespaces an op's rules run on: `xp` in `ops.py`.
+
+An op's forward and backward are written once, against a small namespace `xp`
+(`xp.exp`, `xp.where`, ...) plus Python operators. The same rule then runs on:
+
+- `SCALAR`: Python floats, for `Value`. Errors are raised, never hidden: a result out
+  of float range raises OverflowError, an input outside an op's domain ValueError,
+  both naming the op and the value.
+- `ARRAY`: NumPy arrays, for `Tensor`. NumPy's semantics (inf and nan propagate).
+- `GRAPH`: nodes, for backward with `create_graph=True`: each function records an op,
+  so the backward pass is itself a graph that can be differentiated again.
+
+Forward always runs on plain data (SCALAR or ARRAY); only backward uses GRAPH.
+"""
+
+from __future__ import annotations
+
+import math
+from types import SimpleNamespace
+
+import numpy as np
+
+__all__ = ["SCALAR", "ARRAY", "GRAPH", "sum_to"]
+
+
+# --------------------------------------------------------------------------------------
+# Python floats (Value)
+# --------------------------------------------------------------------------------------
+
+
+def _scalar_exp(x: float) -> float:
+    try:
+        return math.exp(x)
+    except OverflowError:
+        raise OverflowError(f"exp: exp({x!r}) is larger than the largest float") from None
+
+
+def _scalar_log(x: float) -> float:
+    if x <= 0:
+        raise ValueError(f"log: log({x!r}) is undefined; log needs x > 0")
+    return math.log(x)
+
+
+def _scalar_sqrt(x: float) -> float:
+    if x < 0:
+        raise ValueError(f"sqrt: sqrt({x!r}) is undefined; sqrt needs x >= 0")
+    return math.sqrt(x)
+
+
+def _scalar_sigmoid(x: float) -> float:
+    # exp of a non-positive number only, so it neither overflows nor loses precision.
+    if x >= 0:
+        return 1.0 / (1.0 + math.exp(-x))
+    e = math.exp(x)
+    return e / (1.0 + e)
+
+
+def _scalar_pow(x: float, y: float) -> float:
+    try:
+        return math.pow(x, y)
+    except OverflowError:
+        raise OverflowError(f"pow: {x!r} ** {y!r} is larger than the largest float") from None
+    except ValueError:
+        if x == 0:
+            raise ZeroDivisionError(f"pow: {x!r} ** {y!r} divides by zero") from None
+        raise ValueError(
+            f"pow: {x!r} ** {y!r} is not a real number (a negative base needs an "
+            "integer exponent)"
+        ) from None
+
+
+def _scalar_div(x: float, y: float) -> float:
+    if y == 0:
+        raise ZeroDivisionError(f"/: {x!r} / {y!r} divides by zero")
+    return x / y
+
+
+def _scalar_sign(x: float) -> float:
+    return (x > 0) - (x < 0)
+
+
+def _scalar_where(cond: bool, a: float, b: float) -> float:
+    return a if cond else b
+
+
+def _identity(x):
+    return x
+
+
+SCALAR = SimpleNamespace(
+    name="scalar",
+    exp=_scalar_exp,
+    log=_scalar_log,
+    sqrt=_scalar_sqrt,
+    tanh=math.tanh,
+    sigmoid=_scalar_sigmoid,
+    sin=math.sin,
+    cos=math.cos,
+    abs=abs,
+    sign=_scalar_sign,
+    pow=_scalar_pow,
+    div=_scalar_div,
+    where=_scalar_where,
+    constant=_identity,
+)
+
+
+# --------------------------------------------------------------------------------------
+# NumPy arrays (Tensor)
+# --------------------------------------------------------------------------------------
+
+
+def _array_sigmoid(x: np.ndarray) -> np.ndarray:
+    # exp(-|x|) never overflows; the two branches are the two stable forms of 1/(1+e^-x).
+    e = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1 / (1 + e), e / (1 + e))
+
+
+def sum_to(g, shape: tuple[int, ...]):
+    """Sum a broadcast gradient back to `shape` (arrays or Tensors alike).
+
+    Broadcasting prepends axes and stretches axes of size 1; the gradient of a
+    broadcast is the sum over exactly those axes.
+    """
+    if g.shape == shape:
+        return g
+    lead = g.ndim - len(shape)
+    axes = tuple(range(lead)) + tuple(
+        lead + i for i, n in enumerate(shape) if n == 1 and g.shape[lead + i] != 1
+    )
+    if axes:
+        g = g.sum(axis=axes, keepdims=True)
+    if lead:
+        g = g.reshape(shape)
+    return g
+
+
+def _is_basic_index(index) -> bool:
+    """True if `index` selects without integer or boolean arrays (no repeats possible)."""
+    parts = index if isinstance(index, tuple) else (index,)
+    return all(
+        p is None or p is Ellipsis or isinstance(p, (slice, int, np.integer)) for p in parts
+    )
+
+
+def _array_scatter_add(g: np.ndarray, index, shape: tuple[int, ...]) -> np.ndarray:
+    """Zeros of `shape` with `g` added at `index`; repeated indices accumulate."""
+    out = np.zeros(shape, dtype=g.dtype)
+    if _is_basic_index(index):  # no repeats possible: plain assignment is much faster
+        out[index] = g
+    else:
+        np.add.at(out, index, g)
+    return out
+
+
+ARRAY = SimpleNamespace(
+    name="array",
+    exp=np.exp,
+    log=np.log,
+    sqrt=np.sqrt,
+    tanh=np.tanh,
+    sigmoid=_array_sigmoid,
+    sin=np.sin,
+    cos=np.cos,
+    abs=np.abs,
+    sign=np.sign,
+    pow=np.power,
+    div=np.divide,
+    where=np.where,
+    constant=_identity,
+    broadcast_to=np.broadcast_to,
+    scatter_add=_array_scatter_add,
+    concatenate=np.concatenate,
+)
+
+
+# --------------------------------------------------------------------------------------
+# Graph nodes (backward with create_graph=True); filled in by ops.py, which defines the
+# ops these functions record.
+# --------------------------------------------------------------------------------------
+
+GRAPH = SimpleNamespace(name="graph")

@@ -1,0 +1,191 @@
+"""Functional differentiation: `grad`, `value_and_grad`, `jacobian`, `hessian`.
+
+They take a function and return a function, as in JAX. Arguments may be numbers,
+arrays, Values or Tensors. Given numbers or arrays, they return numbers or arrays.
+Given nodes, they differentiate with `create_graph=True` and return nodes, which is
+what lets them compose: `grad(grad(f))(x)` is the second derivative.
+"""
+
+from __future__ import annotations
+
+import functools
+import numbers
+
+import numpy as np
+
+from .graph import Node, is_grad_enabled
+from .graph import backward as _backward
+from .tensor import Tensor
+from .value import Value
+
+__all__ = ["grad", "value_and_grad", "jacobian", "hessian"]
+
+
+def _argnums_tuple(argnums, n_args: int, name: str) -> tuple[int, ...]:
+    nums = (argnums,) if isinstance(argnums, int) else tuple(argnums)
+    if not nums:
+        raise ValueError(f"{name}: argnums is empty")
+    for i in nums:
+        if not isinstance(i, int) or not -n_args <= i < n_args:
+            raise ValueError(
+                f"{name}: argnums {argnums!r} does not fit a call with {n_args} "
+                "positional arguments"
+            )
+    return tuple(i % n_args for i in nums)
+
+
+def _as_input(x, name: str):
+    """The node to differentiate with respect to, and whether `x` was already a node."""
+    if isinstance(x, Node):
+        if x.requires_grad:
+            return x, True
+        return Tensor(x.data, requires_grad=True, label=x.label), False
+    if isinstance(x, numbers.Real) and not isinstance(x, np.ndarray):
+        return Value(x), False
+    array = np.asarray(x)
+    if array.dtype.kind in "biu":
+        array = array.astype(np.float64)
+    if array.dtype.kind != "f":
+        raise TypeError(f"{name}: cannot differentiate with respect to {type(x).__name__} "
+                        f"of dtype {array.dtype}")
+    return Tensor(array, requires_grad=True), False
+
+
+def _zeros_like(node):
+    return Value(0.0) if isinstance(node, Value) else Tensor(np.zeros_like(node.data))
+
+
+def _plain(x):
+    """A node's data as the caller's kind of number: float, or ndarray."""
+    if isinstance(x, Value):
+        return x.data
+    if isinstance(x, Tensor):
+        return x.data
+    return x
+
+
+def _check_scalar(out, name: str) -> None:
+    if isinstance(out, Value) or (isinstance(out, Tensor) and out.size == 1):
+        return
+    what = f"a Tensor of shape {out.shape}" if isinstance(out, Tensor) else type(out).__name__
+    raise TypeError(f"{name}: the function must return a scalar (a Value or a one-element "
+                    f"Tensor), got {what}")
+
+
+def value_and_grad(f, argnums=0):
+    """A function returning `(f(*args), gradient of f)` with respect to `args[argnums]`.
+
+    `f` must return a scalar: a Value or a one-element Tensor. With `argnums` a tuple,
+    the gradient is a tuple in the same order.
+    """
+
+    @functools.wraps(f)
+    def value_and_grad_f(*args, **kwargs):
+        nums = _argnums_tuple(argnums, len(args), "grad")
+        args = list(args)
+        inputs, nested = [], False
+        for i in nums:
+            node, was_node = _as_input(args[i], "grad")
+            args[i] = node
+            inputs.append(node)
+            nested = nested or was_node
+        out = f(*args, **kwargs)
+        if isinstance(out, numbers.Real):  # a constant: every gradient is zero
+            out = Value(out)
+        _check_scalar(out, "grad")
+        create = nested and is_grad_enabled()
+        if out.requires_grad and out._op is not None or any(out is x for x in inputs):
+            seed = 1.0 if isinstance(out, Value) else np.ones_like(out.data)
+            if create:
+                seed = Value(seed) if isinstance(out, Value) else Tensor(seed)
+            grads = _backward(out, seed, retain_graph=create or isinstance(out, Value),
+                              create_graph=create, inputs=inputs)
+        else:  # f does not depend on its inputs
+            grads = [None] * len(inputs)
+        results = []
+        for node, g in zip(inputs, grads):
+            if g is None:
+                g = _zeros_like(node)
+            if not create:
+                g = _plain(g)
+                if isinstance(node, Tensor):
+                    g = np.asarray(g).reshape(node.shape)
+            results.append(g)
+        value = out if create else _plain(out)
+        return value, (results[0] if isinstance(argnums, int) else tuple(results))
+
+    return value_and_grad_f
+
+
+def grad(f, argnums=0):
+    """A function computing the gradient of scalar-valued `f` w.r.t. `args[argnums]`.
+
+    Example::
+
+        >>> d2 = grad(grad(lambda x: x ** 3))
+        >>> d2(2.0)              # 6 x
+        12.0
+    """
+    vg = value_and_grad(f, argnums)
+
+    @functools.wraps(f)
+    def grad_f(*args, **kwargs):
+        return vg(*args, **kwargs)[1]
+
+    return grad_f
+
+
+def jacobian(f, argnums=0):
+    """A function computing the Jacobian of `f` (arrays in, an array out).
+
+    The result has shape `out.shape + x.shape`: entry [i..., j...] is d out[i] / d x[j].
+    Computed by one backward pass per output element.
+    """
+
+    @functools.wraps(f)
+    def jacobian_f(*args, **kwargs):
+        nums = _argnums_tuple(argnums, len(args), "jacobian")
+        args = list(args)
+        inputs, nested = [], False
+        for i in nums:
+            node, was_node = _as_input(args[i], "jacobian")
+            if isinstance(node, Value):  # a scalar input: a 0-d Tensor
+                node = Tensor(node.data, requires_grad=True)
+            args[i] = node
+            inputs.append(node)
+            nested = nested or was_node
+        out = f(*args, **kwargs)
+        if not isinstance(out, Tensor):
+            out = Tensor(out.data if isinstance(out, Value) else out)
+        create = nested and is_grad_enabled()
+        rows = [[] for _ in inputs]
+        for k in range(out.size):
+            seed = np.zeros(out.size, dtype=out.dtype)
+            seed[k] = 1
+            seed = seed.reshape(out.shape)
+            if out.requires_grad and out._op is not None:
+                grads = _backward(out, Tensor(seed) if create else seed, retain_graph=True,
+                                  create_graph=create, inputs=inputs)
+            else:
+                grads = [None] * len(inputs)
+            for row, node, g in zip(rows, inputs, grads):
+                if g is None:
+                    g = np.zeros(node.shape, dtype=node.dtype)
+                row.append(g)
+        from .tensor import stack
+
+        jacobians = []
+        for row, node in zip(rows, inputs):
+            shape = out.shape + node.shape
+            if create:
+                jacobians.append(stack(row).reshape(shape))
+            else:
+                jacobians.append(np.stack([np.asarray(_plain(g)) for g in row]).reshape(shape))
+        return jacobians[0] if isinstance(argnums, int) else tuple(jacobians)
+
+    return jacobian_f
+
+
+def hessian(f, argnums: int = 0):
+    """A function computing the Hessian of scalar-valued `f` (shape `x.shape * 2`)."""
+    return jacobian(grad(f, argnums), argnums)

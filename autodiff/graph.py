@@ -1,0 +1,269 @@
+"""The graph core shared by `Value` and `Tensor`: the node, grad mode, and the one backward engine.
+
+A node is the output of an op. It remembers the op (`_op`), the op's inputs (`_parents`:
+nodes, or plain numbers and arrays that were constants) and the op's keyword parameters
+(`_ctx`). That is all the engine needs: every op's derivative rule reads the forward
+values straight from the graph, so nothing else is saved per node.
+
+`backward` sorts the graph iteratively (no recursion, so any depth works) and applies
+each op's rule once per node, in reverse topological order, accumulating the
+contributions that reach a node before passing its total on. Rules run on plain floats
+and arrays, so first-order backward records nothing; with `create_graph=True` the same
+rules run on nodes and the backward pass becomes a graph of its own (higher order).
+"""
+
+from __future__ import annotations
+
+import threading
+from contextlib import ContextDecorator
+
+__all__ = ["Node", "no_grad", "enable_grad", "is_grad_enabled", "backward"]
+
+
+# --------------------------------------------------------------------------------------
+# Grad mode: thread-local, so one thread's `no_grad` never silences another's graph.
+# --------------------------------------------------------------------------------------
+
+
+class _GradMode(threading.local):
+    def __init__(self) -> None:
+        self.enabled = True
+        self.saved: list[bool] = []
+
+
+_grad_mode = _GradMode()
+
+
+def is_grad_enabled() -> bool:
+    """True unless called inside `no_grad()` (in this thread)."""
+    return _grad_mode.enabled
+
+
+class _SetGradMode(ContextDecorator):
+    # The previous state goes on a per-thread stack rather than on `self`, so one
+    # instance used as a decorator is safe across threads and in recursion.
+    _enabled: bool
+
+    def __enter__(self) -> None:
+        _grad_mode.saved.append(_grad_mode.enabled)
+        _grad_mode.enabled = self._enabled
+
+    def __exit__(self, *exc: object) -> None:
+        _grad_mode.enabled = _grad_mode.saved.pop()
+
+
+class no_grad(_SetGradMode):
+    """Context manager and decorator under which ops record no graph (in this thread).
+
+    Example::
+
+        with autodiff.no_grad():
+            w.data -= lr * w.grad        # not part of any graph
+
+        @autodiff.no_grad()
+        def evaluate(model, x): ...
+    """
+
+    _enabled = False
+
+
+class enable_grad(_SetGradMode):
+    """Undo `no_grad` inside its block (context manager and decorator)."""
+
+    _enabled = True
+
+
+# --------------------------------------------------------------------------------------
+# The node
+# --------------------------------------------------------------------------------------
+
+# States of `Node._pending` during one backward call. Outside backward it is None.
+_VISITING = object()  # the sort has entered the node but not finished it
+_NO_GRAD = object()  # sorted; no gradient has reached it yet
+
+# `_ctx` of a node whose backward buffers were freed (backward without retain_graph).
+RELEASED = object()
+
+
+class Node:
+    """One node of a computation graph; `Value` and `Tensor` are its two kinds.
+
+    Attributes:
+        data: the forward value (a float for Value, an ndarray for Tensor).
+        grad: the accumulated gradient of whatever `backward()` was called on.
+        label: a name for drawings and reprs.
+    """
+
+    # `_pending` holds the gradient flowing into the node during one backward call and
+    # doubles as the sort's visit mark, so backward needs no per-node dict or set.
+    __slots__ = ("data", "grad", "label", "_op", "_parents", "_ctx", "_pending")
+
+    #: kind-specific hooks, set by Value and Tensor
+    _math: object  # the numeric namespace the op rules run on in first-order backward
+    requires_grad: bool
+
+    @property
+    def op(self) -> str:
+        """The name of the op that made this node ("" for a leaf)."""
+        return self._op.name if self._op is not None else ""
+
+    @property
+    def is_leaf(self) -> bool:
+        return self._op is None
+
+    @property
+    def parents(self) -> tuple[Node, ...]:
+        """The nodes this one was computed from (constants left out)."""
+        return tuple(p for p in self._parents if isinstance(p, Node))
+
+    # Kind-specific parts of backward; see Value and Tensor.
+    def _accumulate(self, g: object, owned: set[int]) -> None:
+        raise NotImplementedError
+
+    _fit_grad = None  # Tensor: reduce a broadcast gradient to the parent's shape/dtype
+
+    def _release(self) -> None:
+        self._ctx = RELEASED
+
+
+# --------------------------------------------------------------------------------------
+# Sorting
+# --------------------------------------------------------------------------------------
+
+
+def toposort(root: Node, stop_at: frozenset[int] = frozenset()) -> list[Node]:
+    """Nodes reachable from `root` that require grad, each after all of its parents.
+
+    Iterative depth-first search: a node is finished only after every parent it pushed
+    is finished. A node may sit on the stack more than once (once per child that found
+    it unvisited); the later copies are skipped. Nodes whose id is in `stop_at` are
+    treated as leaves. Marks nodes' `_pending` as `_NO_GRAD`: the caller must reset it.
+    """
+    order: list[Node] = []
+    stack = [root]
+    while stack:
+        node = stack[-1]
+        state = node._pending
+        if state is None:
+            node._pending = _VISITING
+            if id(node) not in stop_at:
+                for parent in node._parents:
+                    if (
+                        isinstance(parent, Node)
+                        and parent._pending is None
+                        and parent.requires_grad
+                    ):
+                        stack.append(parent)
+        else:
+            stack.pop()
+            if state is _VISITING:
+                node._pending = _NO_GRAD
+                order.append(node)
+    return order
+
+
+# --------------------------------------------------------------------------------------
+# The backward engine
+# --------------------------------------------------------------------------------------
+
+# One backward at a time: `_pending` lives on the nodes, and two threads may share them
+# (a model's parameters). Re-entrant, since a rule under create_graph may build graphs.
+_engine_lock = threading.RLock()
+
+
+def backward(
+    root: Node,
+    seed: object,
+    *,
+    retain_graph: bool,
+    create_graph: bool,
+    inputs: list[Node] | None = None,
+) -> list[object] | None:
+    """Backpropagate `seed` (d root / d root) through the graph of `root`.
+
+    Without `inputs`, adds each node's gradient to its `.grad` (intermediate nodes
+    included) and returns None. With `inputs`, touches no `.grad`, stops at those nodes
+    and returns their gradients (None where no path leads to them).
+
+    With `create_graph`, the rules run on nodes under grad mode, so the gradients are
+    nodes that can be differentiated again; otherwise they run on plain data.
+    Without `retain_graph`, each node's backward state is released after use, and a
+    second backward through it raises RuntimeError.
+    """
+    stop_at = frozenset(map(id, inputs)) if inputs is not None else frozenset()
+    results: dict[int, object] = {}
+    with _engine_lock:
+        order = toposort(root, stop_at)
+        try:
+            if create_graph:
+                with enable_grad():
+                    _run(order, root, seed, True, retain_graph, inputs, stop_at, results)
+            else:
+                _run(order, root, seed, False, retain_graph, inputs, stop_at, results)
+        finally:
+            for node in order:
+                node._pending = None
+    if inputs is None:
+        return None
+    return [results.get(id(node)) for node in inputs]
+
+
+def _run(order, root, seed, create_graph, retain_graph, inputs, stop_at, results):
+    root._pending = seed
+    write_grads = inputs is None
+    owned: set[int] = set()  # ids of gradient arrays already stored in some `.grad`
+    for node in reversed(order):
+        g = node._pending
+        node._pending = None
+        if g is _NO_GRAD:
+            continue
+        if write_grads:
+            node._accumulate(g, owned)
+        elif id(node) in stop_at:
+            results[id(node)] = g
+            continue
+        op = node._op
+        if op is None:
+            continue
+        ctx = node._ctx
+        if ctx is RELEASED:
+            raise RuntimeError(
+                f"backward through the graph a second time: the buffers of op "
+                f"'{op.name}' were freed by the first backward(). "
+                "Pass retain_graph=True to the first backward() to keep them."
+            )
+        parents = node._parents
+        try:
+            if op.is_function:  # a user-defined autodiff.Function
+                grads = op._vjp(ctx, g, create_graph)
+            else:
+                if create_graph:
+                    xp, out, args = node._graph_math, node, parents
+                else:
+                    xp, out = node._math, node.data
+                    args = [p.data if isinstance(p, Node) else p for p in parents]
+                if op.needs_input_grad:
+                    needs = tuple(_requires(p) for p in parents)
+                    grads = op.backward(xp, g, out, *args, needs=needs, **(ctx or {}))
+                elif ctx is None:
+                    grads = op.backward(xp, g, out, *args)
+                else:
+                    grads = op.backward(xp, g, out, *args, **ctx)
+        except (ArithmeticError, ValueError) as error:
+            raise type(error)(f"backward of '{op.name}': {error}") from error
+        fit = node._fit_grad
+        for parent, pg in zip(parents, grads):
+            if pg is None or not isinstance(parent, Node):
+                continue
+            pending = parent._pending
+            if pending is None:  # a constant or a node outside this backward
+                continue
+            if fit is not None:
+                pg = fit(pg, parent)
+            parent._pending = pg if pending is _NO_GRAD else pending + pg
+        if not retain_graph:
+            node._release()
+
+
+def _requires(parent: object) -> bool:
+    return isinstance(parent, Node) and parent._pending is not None

@@ -1,0 +1,657 @@
+"""Every primitive op: its forward and its derivative rule, side by side.
+
+An op is a class with two static methods:
+
+    forward(xp, *inputs, **params) -> output
+    backward(xp, g, out, *inputs, **params) -> one gradient per input (None: none)
+
+`xp` is the numeric namespace (see `backends.py`): Python floats for Value, NumPy for
+Tensor, and the graph itself when backward runs with `create_graph=True`, in which
+case `g`, `out` and the inputs are nodes and each rule records the ops it uses, so the
+derivative can be differentiated again. A rule that needs to know which inputs want a
+gradient (to skip costly work) sets `needs_input_grad = True` and receives `needs`.
+
+Adding an op means adding one class here and a one-line method on Value or Tensor.
+The engine reduces every gradient back to its input's shape (broadcasting) after the
+rule runs, so rules return gradients of the broadcast shape.
+
+Composite functions that need no rule of their own (`x - y` is not one of them, for
+speed; `mean`, `min`, `stack` are) live on Value and Tensor as one-liners.
+"""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import numpy as np
+
+from . import backends
+from .backends import GRAPH
+from .graph import Node
+
+__all__ = ["Op", "ShapeError"]
+
+
+class ShapeError(ValueError):
+    """Inputs whose shapes do not fit the op; the message names the op and the shapes."""
+
+
+class Op:
+    """Base of all primitive ops. See the module docstring for the protocol."""
+
+    name = ""
+    is_function = False  # True for user-defined `autodiff.Function`s
+    needs_input_grad = False
+
+    @staticmethod
+    def forward(xp, *inputs, **params):
+        raise NotImplementedError
+
+    @staticmethod
+    def backward(xp, g, out, *inputs, **params):
+        raise NotImplementedError
+
+    @classmethod
+    def apply(cls, *inputs, **params):
+        """Run the op on nodes (and constants), recording it in the graph."""
+        for x in inputs:
+            if isinstance(x, Node):
+                return x._record(cls, inputs, params)
+        raise TypeError(f"{cls.name}: needs a Value or a Tensor among its inputs")
+
+
+# ======================================================================================
+# Arithmetic (broadcasting for Tensors)
+# ======================================================================================
+
+
+class Add(Op):
+    """x + y"""
+
+    name = "+"
+
+    @staticmethod
+    def forward(xp, x, y):
+        return x + y
+
+    @staticmethod
+    def backward(xp, g, out, x, y):  # d/dx = d/dy = 1
+        return g, g
+
+
+class Sub(Op):
+    """x - y"""
+
+    name = "-"
+
+    @staticmethod
+    def forward(xp, x, y):
+        return x - y
+
+    @staticmethod
+    def backward(xp, g, out, x, y):  # d/dx = 1, d/dy = -1
+        return g, -g
+
+
+class Mul(Op):
+    """x * y"""
+
+    name = "*"
+
+    @staticmethod
+    def forward(xp, x, y):
+        return x * y
+
+    @staticmethod
+    def backward(xp, g, out, x, y):  # d/dx = y, d/dy = x
+        return g * y, g * x
+
+
+class Div(Op):
+    """x / y"""
+
+    name = "/"
+
+    @staticmethod
+    def forward(xp, x, y):
+        return xp.div(x, y)
+
+    @staticmethod
+    def backward(xp, g, out, x, y):  # d/dx = 1/y, d/dy = -x/y^2 = -out/y
+        gx = xp.div(g, y)
+        return gx, -gx * out
+
+
+class Pow(Op):
+    """x ** y"""
+
+    name = "**"
+    needs_input_grad = True
+
+    @staticmethod
+    def forward(xp, x, y):
+        return xp.pow(x, y)
+
+    @staticmethod
+    def backward(xp, g, out, x, y, needs=(True, True)):
+        # d/dx = y x^(y-1);  d/dy = x^y log x, asked for only when y is a node, since
+        # log x is undefined for the negative bases that integer exponents allow.
+        gx = g * y * xp.pow(x, y - 1) if needs[0] else None
+        gy = g * out * xp.log(x) if needs[1] else None
+        return gx, gy
+
+
+class Neg(Op):
+    """-x"""
+
+    name = "neg"
+
+    @staticmethod
+    def forward(xp, x):
+        return -x
+
+    @staticmethod
+    def backward(xp, g, out, x):
+        return (-g,)
+
+
+# ======================================================================================
+# Elementwise functions
+# ======================================================================================
+
+
+class Exp(Op):
+    """exp(x)"""
+
+    name = "exp"
+
+    @staticmethod
+    def forward(xp, x):
+        return xp.exp(x)
+
+    @staticmethod
+    def backward(xp, g, out, x):  # d/dx = exp(x) = out
+        return (g * out,)
+
+
+class Log(Op):
+    """log(x), natural"""
+
+    name = "log"
+
+    @staticmethod
+    def forward(xp, x):
+        return xp.log(x)
+
+    @staticmethod
+    def backward(xp, g, out, x):  # d/dx = 1/x
+        return (xp.div(g, x),)
+
+
+class Sqrt(Op):
+    """sqrt(x)"""
+
+    name = "sqrt"
+
+    @staticmethod
+    def forward(xp, x):
+        return xp.sqrt(x)
+
+    @staticmethod
+    def backward(xp, g, out, x):  # d/dx = 1 / (2 sqrt(x))
+        return (xp.div(g, 2 * out),)
+
+
+class Abs(Op):
+    """|x|"""
+
+    name = "abs"
+
+    @staticmethod
+    def forward(xp, x):
+        return xp.abs(x)
+
+    @staticmethod
+    def backward(xp, g, out, x):  # d/dx = sign(x), taken as 0 at 0
+        return (g * xp.sign(x),)
+
+
+class Tanh(Op):
+    """tanh(x)"""
+
+    name = "tanh"
+
+    @staticmethod
+    def forward(xp, x):
+        return xp.tanh(x)
+
+    @staticmethod
+    def backward(xp, g, out, x):  # d/dx = 1 - tanh(x)^2
+        return (g * (1 - out * out),)
+
+
+class Sigmoid(Op):
+    """sigmoid(x) = 1 / (1 + exp(-x))"""
+
+    name = "sigmoid"
+
+    @staticmethod
+    def forward(xp, x):
+        return xp.sigmoid(x)
+
+    @staticmethod
+    def backward(xp, g, out, x):  # d/dx = s (1 - s)
+        return (g * out * (1 - out),)
+
+
+class Relu(Op):
+    """max(x, 0)"""
+
+    name = "relu"
+
+    @staticmethod
+    def forward(xp, x):
+        return xp.where(x > 0, x, 0.0)
+
+    @staticmethod
+    def backward(xp, g, out, x):  # d/dx = 1 where x > 0, else 0 (0 at 0, as in PyTorch)
+        return (xp.where(xp.constant(x) > 0, g, 0.0),)
+
+
+class LeakyRelu(Op):
+    """x where x > 0, else slope * x"""
+
+    name = "leaky_relu"
+
+    @staticmethod
+    def forward(xp, x, slope=0.01):
+        return xp.where(x > 0, x, x * slope)
+
+    @staticmethod
+    def backward(xp, g, out, x, slope=0.01):  # d/dx = 1 where x > 0, else slope
+        return (xp.where(xp.constant(x) > 0, g, g * slope),)
+
+
+class Sin(Op):
+    """sin(x)"""
+
+    name = "sin"
+
+    @staticmethod
+    def forward(xp, x):
+        return xp.sin(x)
+
+    @staticmethod
+    def backward(xp, g, out, x):  # d/dx = cos(x)
+        return (g * xp.cos(x),)
+
+
+class Cos(Op):
+    """cos(x)"""
+
+    name = "cos"
+
+    @staticmethod
+    def forward(xp, x):
+        return xp.cos(x)
+
+    @staticmethod
+    def backward(xp, g, out, x):  # d/dx = -sin(x)
+        return (-g * xp.sin(x),)
+
+
+class Clip(Op):
+    """x limited to [lo, hi] (either bound may be None)"""
+
+    name = "clip"
+
+    @staticmethod
+    def forward(xp, x, lo=None, hi=None):
+        return np.clip(x, lo, hi)
+
+    @staticmethod
+    def backward(xp, g, out, x, lo=None, hi=None):  # 1 inside the bounds, 0 outside
+        x = xp.constant(x)
+        inside = np.ones(np.shape(x), dtype=bool)
+        if lo is not None:
+            inside &= x >= lo
+        if hi is not None:
+            inside &= x <= hi
+        return (xp.where(inside, g, 0.0),)
+
+
+class Where(Op):
+    """a where cond else b (cond is a constant boolean array)"""
+
+    name = "where"
+
+    @staticmethod
+    def forward(xp, cond, a, b):
+        return xp.where(cond, a, b)
+
+    @staticmethod
+    def backward(xp, g, out, cond, a, b):
+        return None, xp.where(cond, g, 0.0), xp.where(cond, 0.0, g)
+
+
+class AsType(Op):
+    """x converted to another float dtype"""
+
+    name = "astype"
+
+    @staticmethod
+    def forward(xp, x, dtype):
+        return x.astype(dtype)
+
+    @staticmethod
+    def backward(xp, g, out, x, dtype):
+        return (g.astype(x.dtype),)
+
+
+# ======================================================================================
+# Linear algebra
+# ======================================================================================
+
+
+def _matmul_shapes_error(a: tuple, b: tuple) -> str | None:
+    """Why numpy.matmul rejects shapes a @ b, in the user's terms, or None if it won't."""
+    if len(a) == 0 or len(b) == 0:
+        return "matmul needs at least 1-D operands, got a 0-D (scalar) one"
+    k_a = a[-1]
+    k_b = b[-2] if len(b) > 1 else b[0]
+    if k_a != k_b:
+        return f"inner dimensions {k_a} and {k_b} differ"
+    try:
+        np.broadcast_shapes(a[:-2], b[:-2])
+    except ValueError:
+        return f"batch dimensions {a[:-2]} and {b[:-2]} do not broadcast"
+    return None
+
+
+class MatMul(Op):
+    """x @ y, as numpy.matmul: 1-D, 2-D and batched (broadcast batch dimensions)"""
+
+    name = "@"
+    needs_input_grad = True
+
+    @staticmethod
+    def forward(xp, x, y):
+        why = _matmul_shapes_error(np.shape(x), np.shape(y))
+        if why:
+            raise ShapeError(f"matmul: {np.shape(x)} @ {np.shape(y)}: {why}")
+        return x @ y
+
+    @staticmethod
+    def backward(xp, g, out, x, y, needs=(True, True)):
+        # For matrices: dx = g y^T, dy = x^T g. A 1-D x is a row (1, k) and a 1-D y a
+        # column (k, 1) while computing, as numpy.matmul treats them; the engine then
+        # sums the batch dimensions a broadcast operand was stretched over.
+        x_vec, y_vec = x.ndim == 1, y.ndim == 1
+        x2 = x.reshape(1, -1) if x_vec else x
+        y2 = y.reshape(-1, 1) if y_vec else y
+        if x_vec and y_vec:
+            g2 = g.reshape(1, 1)
+        elif x_vec:
+            g2 = g.reshape(g.shape[:-1] + (1, g.shape[-1]))
+        elif y_vec:
+            g2 = g.reshape(g.shape + (1,))
+        else:
+            g2 = g
+        gx = gy = None
+        if needs[0]:
+            gx = g2 @ y2.mT
+            if x_vec:
+                gx = gx.reshape(gx.shape[:-2] + gx.shape[-1:])
+        if needs[1]:
+            gy = x2.mT @ g2
+            if y_vec:
+                gy = gy.reshape(gy.shape[:-1])
+        return gx, gy
+
+
+# ======================================================================================
+# Reductions
+# ======================================================================================
+
+
+def normalize_axes(axis, ndim: int, op: str) -> tuple[int, ...]:
+    """`axis` (None, an int or a tuple, negatives allowed) as a sorted tuple of axes."""
+    if axis is None:
+        return tuple(range(ndim))
+    axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
+    normalized = []
+    for a in axes:
+        if not -ndim <= a < max(ndim, 1):
+            raise np.exceptions.AxisError(
+                f"{op}: axis {a} is out of bounds for a tensor of {ndim} dimensions"
+            )
+        normalized.append(int(a) % max(ndim, 1))
+    if len(set(normalized)) != len(normalized):
+        raise ValueError(f"{op}: repeated axis in {axis}")
+    return tuple(sorted(normalized))
+
+
+def _kept_shape(shape: tuple, axis) -> tuple:
+    """`shape` after a reduction over `axis` with keepdims=True."""
+    axes = normalize_axes(axis, len(shape), "reduce")
+    return tuple(1 if i in axes else n for i, n in enumerate(shape))
+
+
+class Sum(Op):
+    """sum of x over axis"""
+
+    name = "sum"
+
+    @staticmethod
+    def forward(xp, x, axis=None, keepdims=False):
+        return x.sum(axis=axis, keepdims=keepdims)
+
+    @staticmethod
+    def backward(xp, g, out, x, axis=None, keepdims=False):  # every element: 1
+        if not keepdims:
+            g = g.reshape(_kept_shape(x.shape, axis))
+        return (xp.broadcast_to(g, x.shape),)
+
+
+class Max(Op):
+    """max of x over axis"""
+
+    name = "max"
+
+    @staticmethod
+    def forward(xp, x, axis=None, keepdims=False):
+        return x.max(axis=axis, keepdims=keepdims)
+
+    @staticmethod
+    def backward(xp, g, out, x, axis=None, keepdims=False):
+        # The gradient goes to the maxima; at ties it is split evenly between them
+        # (as NumPy-based peers do), so it still sums to g.
+        kept = _kept_shape(x.shape, axis)
+        is_max = xp.constant(x) == xp.constant(out).reshape(kept)
+        share = is_max / is_max.sum(axis=axis, keepdims=True)
+        return (g.reshape(kept) * share.astype(x.dtype, copy=False),)
+
+
+class LogSumExp(Op):
+    """log(sum(exp(x))) over axis, shifted by the max so large inputs stay finite"""
+
+    name = "logsumexp"
+
+    @staticmethod
+    def forward(xp, x, axis=-1, keepdims=False):
+        shift = x.max(axis=axis, keepdims=True)
+        shift = np.where(np.isfinite(shift), shift, 0)
+        total = np.exp(x - shift).sum(axis=axis, keepdims=True)
+        out = np.log(total) + shift
+        return out if keepdims else np.squeeze(out, axis=axis)
+
+    @staticmethod
+    def backward(xp, g, out, x, axis=-1, keepdims=False):  # d/dx = softmax(x)
+        kept = _kept_shape(x.shape, axis)
+        return (g.reshape(kept) * xp.exp(x - out.reshape(kept)),)
+
+
+class LogSoftmax(Op):
+    """x - logsumexp(x) over axis"""
+
+    name = "log_softmax"
+
+    @staticmethod
+    def forward(xp, x, axis=-1):
+        shifted = x - x.max(axis=axis, keepdims=True)
+        return shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
+
+    @staticmethod
+    def backward(xp, g, out, x, axis=-1):  # J^T g = g - softmax * sum(g)
+        return (g - xp.exp(out) * g.sum(axis=axis, keepdims=True),)
+
+
+class Softmax(Op):
+    """exp(x) / sum(exp(x)) over axis"""
+
+    name = "softmax"
+
+    @staticmethod
+    def forward(xp, x, axis=-1):
+        e = np.exp(x - x.max(axis=axis, keepdims=True))
+        return e / e.sum(axis=axis, keepdims=True)
+
+    @staticmethod
+    def backward(xp, g, out, x, axis=-1):  # J^T g = s * (g - sum(g * s))
+        return (out * (g - (g * out).sum(axis=axis, keepdims=True)),)
+
+
+# ======================================================================================
+# Shapes and indexing
+# ======================================================================================
+
+
+class Reshape(Op):
+    """x with a new shape"""
+
+    name = "reshape"
+
+    @staticmethod
+    def forward(xp, x, shape):
+        return x.reshape(shape)
+
+    @staticmethod
+    def backward(xp, g, out, x, shape):
+        return (g.reshape(x.shape),)
+
+
+class Transpose(Op):
+    """x with its axes permuted (None: reversed)"""
+
+    name = "transpose"
+
+    @staticmethod
+    def forward(xp, x, axes=None):
+        return x.transpose(axes)
+
+    @staticmethod
+    def backward(xp, g, out, x, axes=None):  # the inverse permutation
+        return (g.transpose(None if axes is None else tuple(np.argsort(axes))),)
+
+
+class BroadcastTo(Op):
+    """x stretched to a broadcast shape"""
+
+    name = "broadcast_to"
+
+    @staticmethod
+    def forward(xp, x, shape):
+        return np.broadcast_to(x, shape)
+
+    @staticmethod
+    def backward(xp, g, out, x, shape):
+        return (backends.sum_to(g, x.shape),)
+
+
+class GetItem(Op):
+    """x[index]: basic and integer-array indexing; repeated indices accumulate"""
+
+    name = "getitem"
+
+    @staticmethod
+    def forward(xp, x, index):
+        return x[index]
+
+    @staticmethod
+    def backward(xp, g, out, x, index):
+        return (xp.scatter_add(g, index, x.shape),)
+
+
+class ScatterAdd(Op):
+    """zeros of `shape` with g added at `index` (the derivative of getitem)"""
+
+    name = "scatter_add"
+
+    @staticmethod
+    def forward(xp, g, index, shape):
+        return xp.scatter_add(g, index, shape)
+
+    @staticmethod
+    def backward(xp, g, out, x, index, shape):
+        return (g[index],)
+
+
+class Concatenate(Op):
+    """inputs joined along axis"""
+
+    name = "concatenate"
+
+    @staticmethod
+    def forward(xp, *xs, axis=0):
+        return np.concatenate(xs, axis=axis)
+
+    @staticmethod
+    def backward(xp, g, out, *xs, axis=0):  # each input gets its own slice back
+        axis %= g.ndim
+        lead = (slice(None),) * axis
+        grads, start = [], 0
+        for x in xs:
+            size = np.shape(xp.constant(x))[axis]
+            grads.append(g[lead + (slice(start, start + size),)])
+            start += size
+        return grads
+
+
+# ======================================================================================
+# The graph namespace: each function records the op above that computes it.
+# ======================================================================================
+
+
+def _node_sign(x):
+    return np.sign(x.data) if isinstance(x, Node) else np.sign(x)
+
+
+def _node_constant(x):
+    return x.data if isinstance(x, Node) else x
+
+
+def _node_where(cond, a, b):
+    if isinstance(a, Node) or isinstance(b, Node):
+        return Where.apply(cond, a, b)
+    return np.where(cond, a, b)
+
+
+vars(GRAPH).update(
+    SimpleNamespace(
+        exp=Exp.apply,
+        log=Log.apply,
+        sqrt=Sqrt.apply,
+        tanh=Tanh.apply,
+        sigmoid=Sigmoid.apply,
+        sin=Sin.apply,
+        cos=Cos.apply,
+        abs=Abs.apply,
+        sign=_node_sign,
+        pow=Pow.apply,
+        div=Div.apply,
+        where=_node_where,
+        constant=_node_constant,
+        broadcast_to=lambda x, shape: BroadcastTo.apply(x, shape=shape),
+        scatter_add=lambda g, index, shape: ScatterAdd.apply(g, index=index, shape=shape),
+    ).__dict__
+)

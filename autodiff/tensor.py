@@ -1,0 +1,527 @@
+"""`Tensor`: an n-dimensional node over a NumPy array, on the same graph core as Value."""
+
+from __future__ import annotations
+
+import math
+import numbers
+
+import numpy as np
+
+from . import ops
+from .backends import ARRAY, GRAPH, sum_to
+from .graph import Node, _grad_mode
+from .graph import backward as _backward
+
+__all__ = ["Tensor", "concatenate", "stack", "where"]
+
+
+def _constant(x):
+    """An operand that is not a Tensor, as ops see it: numbers stay Python numbers
+    (so float32 stays float32, NumPy 2's rule), everything else becomes an array."""
+    if isinstance(x, Node):
+        raise TypeError(f"cannot combine a Tensor with a {type(x).__name__}")
+    if isinstance(x, (numbers.Number, np.ndarray, np.generic)):
+        return x
+    return np.asarray(x)
+
+
+def _shapes(data: list) -> str:
+    return " and ".join(str(np.shape(d)) for d in data)
+
+
+class Tensor(Node):
+    """An array that remembers how it was computed, so its gradients can be.
+
+    Args:
+        data: anything `numpy.asarray` accepts. Python numbers and lists of them
+            become float64; NumPy arrays keep their dtype (int labels stay int).
+        requires_grad: whether backward() should compute a gradient for it.
+        dtype: convert the data to this dtype.
+        label: a name shown in reprs and drawings.
+
+    Raises:
+        TypeError: `requires_grad=True` on data that is not floating point.
+    """
+
+    __slots__ = ("requires_grad",)
+    _math = ARRAY
+    _graph_math = GRAPH
+    # NumPy must hand `ndarray + Tensor` (and np.float64 * Tensor) to the Tensor's
+    # reflected operator instead of treating the Tensor as an array itself.
+    __array_ufunc__ = None
+
+    def __init__(self, data, requires_grad: bool = False, dtype=None, label: str = "") -> None:
+        if isinstance(data, Tensor):
+            data = data.data
+        from_python = not isinstance(data, (np.ndarray, np.generic))
+        array = np.asarray(data, dtype=dtype)
+        if from_python and dtype is None and array.dtype.kind in "biu":
+            array = array.astype(np.float64)
+        if requires_grad and array.dtype.kind != "f":
+            raise TypeError(
+                f"Tensor(requires_grad=True) needs floating-point data, got dtype "
+                f"{array.dtype}; convert it first, e.g. Tensor(x, dtype=np.float64, "
+                "requires_grad=True)"
+            )
+        if not isinstance(label, str):
+            raise TypeError(f"Tensor(label) must be a str, got {type(label).__name__}")
+        self.data = array
+        self.grad = None
+        self.label = label
+        self.requires_grad = bool(requires_grad)
+        self._op = None
+        self._parents = ()
+        self._ctx = None
+        self._pending = None
+
+    # -- recording ----------------------------------------------------------------------
+
+    def _record(self, op, inputs, params, ctx=None):
+        """Run `op` forward on the inputs' data and, if any input requires grad (and grad
+        mode is on), record the result as a node. `ctx` is a Function's context."""
+        data = []
+        requires_grad = False
+        for x in inputs:
+            if isinstance(x, Tensor):
+                data.append(x.data)
+                requires_grad = requires_grad or x.requires_grad
+            else:
+                data.append(_constant(x))
+        try:
+            if ctx is None:
+                result = op.forward(ARRAY, *data, **params)
+            else:
+                ctx.needs_input_grad = tuple(
+                    isinstance(x, Tensor) and x.requires_grad for x in inputs
+                )
+                ctx.input_shapes = tuple(np.shape(d) for d in data)
+                result = op.forward(ctx, *data)
+        except ops.ShapeError:
+            raise
+        except (ValueError, IndexError) as error:
+            raise type(error)(f"{op.name}: on shapes {_shapes(data)}: {error}") from None
+        out = Tensor.__new__(Tensor)
+        out.data = result if type(result) is np.ndarray else np.asarray(result)
+        out.grad = None
+        out.label = ""
+        out._pending = None
+        if requires_grad and _grad_mode.enabled:
+            out.requires_grad = True
+            out._op = op
+            out._parents = inputs
+            out._ctx = ctx if ctx is not None else (params or None)
+        else:
+            out.requires_grad = False
+            out._op = None
+            out._parents = ()
+            out._ctx = None
+        return out
+
+    # -- attributes -----------------------------------------------------------------------
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return self.data.shape
+
+    @property
+    def ndim(self) -> int:
+        return self.data.ndim
+
+    @property
+    def size(self) -> int:
+        return self.data.size
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self.data.dtype
+
+    def __len__(self) -> int:
+        return len(self.data)
+
+    def __array__(self, dtype=None, copy=None):
+        if copy:
+            return np.array(self.data, dtype=dtype, copy=True)
+        return self.data if dtype is None else self.data.astype(dtype, copy=False)
+
+    # -- arithmetic: NumPy broadcasting, a Tensor, array or number on either side ---------
+
+    def __add__(self, other):  # self + other
+        return ops.Add.apply(self, other)
+
+    def __radd__(self, other):  # other + self
+        return ops.Add.apply(other, self)
+
+    def __sub__(self, other):  # self - other
+        return ops.Sub.apply(self, other)
+
+    def __rsub__(self, other):  # other - self
+        return ops.Sub.apply(other, self)
+
+    def __mul__(self, other):  # self * other
+        return ops.Mul.apply(self, other)
+
+    def __rmul__(self, other):  # other * self
+        return ops.Mul.apply(other, self)
+
+    def __truediv__(self, other):  # self / other
+        return ops.Div.apply(self, other)
+
+    def __rtruediv__(self, other):  # other / self
+        return ops.Div.apply(other, self)
+
+    def __pow__(self, other):  # self ** other
+        return ops.Pow.apply(self, other)
+
+    def __rpow__(self, other):  # other ** self
+        return ops.Pow.apply(other, self)
+
+    def __matmul__(self, other):  # self @ other
+        return ops.MatMul.apply(self, other)
+
+    def __rmatmul__(self, other):  # other @ self
+        return ops.MatMul.apply(other, self)
+
+    def __neg__(self):  # -self
+        return ops.Neg.apply(self)
+
+    def __abs__(self):  # |self|
+        return ops.Abs.apply(self)
+
+    def __pos__(self):
+        return self
+
+    # -- elementwise functions ------------------------------------------------------------
+
+    def exp(self) -> Tensor:
+        return ops.Exp.apply(self)
+
+    def log(self) -> Tensor:
+        return ops.Log.apply(self)
+
+    def sqrt(self) -> Tensor:
+        return ops.Sqrt.apply(self)
+
+    def abs(self) -> Tensor:
+        return ops.Abs.apply(self)
+
+    def tanh(self) -> Tensor:
+        return ops.Tanh.apply(self)
+
+    def sigmoid(self) -> Tensor:
+        return ops.Sigmoid.apply(self)
+
+    def relu(self) -> Tensor:
+        return ops.Relu.apply(self)
+
+    def leaky_relu(self, slope: float = 0.01) -> Tensor:
+        return ops.LeakyRelu.apply(self, slope=slope)
+
+    def sin(self) -> Tensor:
+        return ops.Sin.apply(self)
+
+    def cos(self) -> Tensor:
+        return ops.Cos.apply(self)
+
+    def clip(self, lo=None, hi=None) -> Tensor:
+        """Limit to [lo, hi]; the gradient is 1 inside the bounds and 0 outside."""
+        if lo is None and hi is None:
+            raise ValueError("clip: give at least one of lo and hi")
+        return ops.Clip.apply(self, lo=lo, hi=hi)
+
+    def astype(self, dtype) -> Tensor:
+        """A copy converted to `dtype` (differentiable between float dtypes)."""
+        dtype = np.dtype(dtype)
+        if dtype == self.dtype:
+            return self
+        return ops.AsType.apply(self, dtype=dtype)
+
+    # -- reductions -----------------------------------------------------------------------
+
+    def sum(self, axis=None, keepdims: bool = False) -> Tensor:
+        return ops.Sum.apply(self, axis=_axis(axis, self.ndim, "sum"), keepdims=keepdims)
+
+    def mean(self, axis=None, keepdims: bool = False) -> Tensor:
+        axes = ops.normalize_axes(axis, self.ndim, "mean")
+        count = math.prod(self.shape[a] for a in axes)
+        if count == 0:
+            raise ValueError(f"mean: no elements to average over axis {axis} of shape "
+                             f"{self.shape}")
+        return self.sum(axis, keepdims) * (1.0 / count)  # sum / count
+
+    def max(self, axis=None, keepdims: bool = False) -> Tensor:
+        """Maximum over `axis`. At ties the gradient is split evenly between the maxima."""
+        return ops.Max.apply(self, axis=_axis(axis, self.ndim, "max"), keepdims=keepdims)
+
+    def min(self, axis=None, keepdims: bool = False) -> Tensor:
+        """Minimum over `axis`. At ties the gradient is split evenly between the minima."""
+        return -((-self).max(axis, keepdims))  # min x = -max(-x)
+
+    def logsumexp(self, axis=-1, keepdims: bool = False) -> Tensor:
+        """log(sum(exp(x))) over `axis`, finite for inputs of any magnitude."""
+        return ops.LogSumExp.apply(
+            self, axis=_axis(axis, self.ndim, "logsumexp"), keepdims=keepdims
+        )
+
+    def log_softmax(self, axis: int = -1) -> Tensor:
+        """x - logsumexp(x) over `axis`, finite for inputs of any magnitude."""
+        return ops.LogSoftmax.apply(self, axis=_axis(axis, self.ndim, "log_softmax"))
+
+    def softmax(self, axis: int = -1) -> Tensor:
+        """exp(x) / sum(exp(x)) over `axis`, computed without overflow."""
+        return ops.Softmax.apply(self, axis=_axis(axis, self.ndim, "softmax"))
+
+    # -- shapes and indexing --------------------------------------------------------------
+
+    def reshape(self, *shape) -> Tensor:
+        """Reshape; `shape` may be given as a tuple or as arguments, -1 allowed."""
+        if len(shape) == 1 and not isinstance(shape[0], (int, np.integer)):
+            shape = tuple(shape[0])
+        if tuple(shape) == self.shape:
+            return self
+        return ops.Reshape.apply(self, shape=tuple(shape))
+
+    def flatten(self) -> Tensor:
+        return self.reshape(-1)
+
+    def transpose(self, *axes) -> Tensor:
+        """Permute the axes (a NumPy permutation); with none, reverse them."""
+        if len(axes) == 1 and not isinstance(axes[0], (int, np.integer)):
+            axes = axes[0]
+        axes = tuple(axes) if axes else None
+        if axes is not None and sorted(a % max(self.ndim, 1) for a in axes) != list(
+            range(self.ndim)
+        ):
+            raise ValueError(f"transpose: axes {axes} are not a permutation of the "
+                             f"{self.ndim} axes of shape {self.shape}")
+        return ops.Transpose.apply(self, axes=axes)
+
+    @property
+    def T(self) -> Tensor:
+        """The axes reversed (for a matrix, its transpose)."""
+        return self if self.ndim < 2 else ops.Transpose.apply(self, axes=None)
+
+    @property
+    def mT(self) -> Tensor:
+        """The last two axes swapped (a batch of transposed matrices)."""
+        axes = tuple(range(self.ndim - 2)) + (self.ndim - 1, self.ndim - 2)
+        return ops.Transpose.apply(self, axes=axes)
+
+    def __getitem__(self, index) -> Tensor:
+        """Basic and integer-array indexing; repeated indices accumulate gradient."""
+        return ops.GetItem.apply(self, index=_index(index))
+
+    # -- comparisons: plain boolean arrays -------------------------------------------------
+
+    def __lt__(self, other):
+        return self.data < _data(other)
+
+    def __le__(self, other):
+        return self.data <= _data(other)
+
+    def __gt__(self, other):
+        return self.data > _data(other)
+
+    def __ge__(self, other):
+        return self.data >= _data(other)
+
+    def __eq__(self, other):
+        return self.data == _data(other)
+
+    def __ne__(self, other):
+        return self.data != _data(other)
+
+    __hash__ = Node.__hash__
+
+    def __bool__(self) -> bool:
+        return bool(self.data)
+
+    # -- differentiation ------------------------------------------------------------------
+
+    def backward(self, gradient=None, retain_graph: bool | None = None,
+                 create_graph: bool = False) -> None:
+        """Add d(self)/d(t) to `t.grad` for every tensor t with requires_grad that self
+        depends on, intermediate ones included.
+
+        Args:
+            gradient: d(loss)/d(self), the same shape as self; may be omitted only when
+                self has one element (it is then 1).
+            retain_graph: keep the buffers saved for backward, so that backward can run
+                through this graph again. Defaults to `create_graph`.
+            create_graph: record the backward pass itself, so that `.grad` is a Tensor
+                that can be differentiated again.
+
+        Raises:
+            RuntimeError: self does not require grad; `gradient` omitted for a tensor of
+                more than one element; the graph was freed by an earlier backward.
+            ValueError: `gradient` has the wrong shape.
+        """
+        if not self.requires_grad:
+            raise RuntimeError(
+                "backward: this tensor does not require grad, so it has no graph "
+                "(create the inputs with requires_grad=True, outside no_grad())"
+            )
+        if gradient is None:
+            if self.data.size != 1:
+                raise RuntimeError(
+                    f"backward: gradient can be omitted only for a one-element tensor, "
+                    f"but this one has shape {self.shape}; reduce it first (e.g. "
+                    ".sum() or .mean()) or pass gradient= an array of that shape"
+                )
+            seed = np.ones_like(self.data)
+        else:
+            seed = gradient.data if isinstance(gradient, Tensor) else np.asarray(gradient)
+            if seed.shape != self.shape:
+                raise ValueError(
+                    f"backward: gradient has shape {seed.shape} but the tensor has shape "
+                    f"{self.shape}"
+                )
+            seed = seed.astype(self.dtype, copy=False)
+        if retain_graph is None:
+            retain_graph = create_graph
+        if create_graph:
+            seed = gradient if isinstance(gradient, Tensor) else Tensor(seed)
+        _backward(self, seed, retain_graph=retain_graph, create_graph=create_graph)
+
+    def _accumulate(self, g, owned: set[int]) -> None:
+        # A gradient array may be shared (a rule can pass its input on to two parents)
+        # or be a view; a `.grad` must own its memory, since users update it in place.
+        if self.grad is None:
+            if type(g) is not Tensor:
+                if type(g) is not np.ndarray:
+                    g = np.asarray(g)
+                if g.base is not None or id(g) in owned:
+                    g = g.copy()
+                owned.add(id(g))
+            self.grad = g
+        else:
+            self.grad = self.grad + g
+
+    @staticmethod
+    def _fit_grad(g, parent: Tensor):
+        """Reduce a gradient of the broadcast shape to `parent`'s shape and dtype."""
+        shape = parent.data.shape
+        if g.shape != shape:
+            g = sum_to(g, shape)
+        dtype = parent.data.dtype
+        if g.dtype != dtype:
+            g = g.astype(dtype)
+        return g
+
+    def _release(self) -> None:
+        ctx = self._ctx
+        if ctx is not None and hasattr(ctx, "_release"):
+            ctx._release()
+        super()._release()
+
+    def detach(self) -> Tensor:
+        """The same data as a new tensor outside any graph."""
+        return Tensor(self.data, label=self.label)
+
+    def item(self) -> float:
+        """The value of a one-element tensor as a Python number."""
+        if self.data.size != 1:
+            raise ValueError(f"item: only one-element tensors can be converted to a "
+                             f"Python number, this one has shape {self.shape}")
+        return self.data.item()
+
+    def numpy(self) -> np.ndarray:
+        """The data as a NumPy array (not a copy)."""
+        return self.data
+
+    def zero_grad(self) -> None:
+        """Set `.grad` to None on this tensor and every tensor it was computed from."""
+        stack, seen = [self], {id(self)}
+        while stack:
+            node = stack.pop()
+            node.grad = None
+            for parent in node._parents:
+                if isinstance(parent, Tensor) and id(parent) not in seen:
+                    seen.add(id(parent))
+                    stack.append(parent)
+
+    def __repr__(self) -> str:
+        body = np.array2string(self.data, separator=", ", precision=4, threshold=20,
+                               edgeitems=3, prefix="Tensor(")
+        parts = [body]
+        if self.data.size > 20:
+            parts.append(f"shape={self.shape}")
+        if self.dtype != np.float64:
+            parts.append(f"dtype={self.dtype}")
+        if self.requires_grad:
+            parts.append("requires_grad=True")
+        if self._op is not None:
+            parts.append(f"op={self.op!r}")
+        if self.label:
+            parts.append(f"label={self.label!r}")
+        return f"Tensor({', '.join(parts)})"
+
+
+# -- helpers ---------------------------------------------------------------------------
+
+
+def _data(x):
+    return x.data if isinstance(x, Node) else x
+
+
+def _axis(axis, ndim: int, op: str):
+    """Validate `axis` now, so that a bad one raises before any node is made."""
+    if axis is None:
+        return None
+    axes = ops.normalize_axes(axis, ndim, op)
+    return axes[0] if isinstance(axis, (int, np.integer)) else axes
+
+
+def _index(index):
+    """An index with Tensors replaced by their data and lists by arrays."""
+    if isinstance(index, tuple):
+        return tuple(_index_part(p) for p in index)
+    return _index_part(index)
+
+
+def _index_part(part):
+    if isinstance(part, Tensor):
+        return part.data
+    if isinstance(part, list):
+        return np.asarray(part)
+    return part
+
+
+# -- functions of several tensors ------------------------------------------------------
+
+
+def concatenate(tensors, axis: int = 0) -> Tensor:
+    """Join tensors (or arrays) along an existing axis."""
+    tensors = list(tensors)
+    if not tensors:
+        raise ValueError("concatenate: needs at least one tensor")
+    if not any(isinstance(t, Tensor) for t in tensors):
+        return Tensor(np.concatenate([np.asarray(t) for t in tensors], axis=axis))
+    ndim = np.ndim(_data(tensors[0]))
+    axis = ops.normalize_axes(axis, ndim, "concatenate")[0]
+    return ops.Concatenate.apply(*tensors, axis=axis)
+
+
+def stack(tensors, axis: int = 0) -> Tensor:
+    """Join tensors (or arrays) of one shape along a new axis."""
+    tensors = list(tensors)
+    if not tensors:
+        raise ValueError("stack: needs at least one tensor")
+    shapes = {np.shape(_data(t)) for t in tensors}
+    if len(shapes) > 1:
+        raise ValueError(f"stack: all tensors must have one shape, got {sorted(shapes)}")
+    shape = shapes.pop()
+    axis = ops.normalize_axes(axis, len(shape) + 1, "stack")[0]
+    new_shape = shape[:axis] + (1,) + shape[axis:]
+    return concatenate(
+        [t.reshape(new_shape) if isinstance(t, Tensor) else np.reshape(t, new_shape)
+         for t in tensors],
+        axis=axis,
+    )
+
+
+def where(cond, a, b) -> Tensor:
+    """Elementwise `a if cond else b`; a or b may be numbers. No gradient flows to cond."""
+    cond = np.asarray(_data(cond), dtype=bool)
+    if not (isinstance(a, Tensor) or isinstance(b, Tensor)):
+        return Tensor(np.where(cond, a, b))
+    return ops.Where.apply(cond, a, b)

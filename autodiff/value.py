@@ -1,0 +1,253 @@
+"""`Value`: a scalar node over a Python float, micrograd-style, on the shared graph core."""
+
+from __future__ import annotations
+
+import numbers
+
+from . import ops
+from .backends import GRAPH, SCALAR
+from .graph import Node, _grad_mode
+from .graph import backward as _backward
+
+__all__ = ["Value"]
+
+
+def _as_float(x: object) -> float | None:
+    """A real number as a float; None if `x` is not one."""
+    if type(x) is float:
+        return x
+    if isinstance(x, numbers.Real):  # int, bool, NumPy's integer and float scalars
+        return float(x)
+    return None
+
+
+class Value(Node):
+    """A scalar that remembers how it was computed, so its derivatives can be.
+
+    Args:
+        data: a real number (int, float, or a NumPy scalar); stored as a float.
+        label: a name shown in reprs and drawings.
+
+    Raises:
+        TypeError: `data` is not a real number (a string, None, a list, an array...).
+
+    Example::
+
+        >>> a, b = Value(2.0, label="a"), Value(-3.0, label="b")
+        >>> c = a * b + a.exp()
+        >>> c.backward()
+        >>> a.grad, b.grad          # dc/da = b + exp(a), dc/db = a
+        (4.38905609893065, 2.0)
+    """
+
+    __slots__ = ()
+    _math = SCALAR
+    _graph_math = GRAPH
+    requires_grad = True  # every Value takes part in differentiation
+
+    def __init__(self, data: float, label: str = "") -> None:
+        value = _as_float(data)
+        if value is None:
+            raise TypeError(
+                f"Value(data) needs a real number (int or float), got "
+                f"{type(data).__name__}: {data!r}"
+            )
+        if not isinstance(label, str):
+            raise TypeError(f"Value(label) must be a str, got {type(label).__name__}")
+        self.data = value
+        self.grad = 0.0
+        self.label = label
+        self._op = None
+        self._parents = ()
+        self._ctx = None
+        self._pending = None
+
+    # -- recording ----------------------------------------------------------------------
+
+    def _record(self, op, inputs, params):
+        data = []
+        for x in inputs:
+            if type(x) is Value:
+                data.append(x.data)
+            elif isinstance(x, Node):
+                raise TypeError(f"{op.name}: cannot combine a Value with a {type(x).__name__}")
+            else:
+                data.append(x)
+        return _result(op, inputs, op.forward(SCALAR, *data, **params), params or None)
+
+    # -- arithmetic: a Value or a number on either side -----------------------------------
+
+    def __add__(self, other):  # self + other
+        return _binary(ops.Add, self, other)
+
+    def __radd__(self, other):  # other + self
+        return _binary(ops.Add, other, self)
+
+    def __sub__(self, other):  # self - other
+        return _binary(ops.Sub, self, other)
+
+    def __rsub__(self, other):  # other - self
+        return _binary(ops.Sub, other, self)
+
+    def __mul__(self, other):  # self * other
+        return _binary(ops.Mul, self, other)
+
+    def __rmul__(self, other):  # other * self
+        return _binary(ops.Mul, other, self)
+
+    def __truediv__(self, other):  # self / other
+        return _binary(ops.Div, self, other)
+
+    def __rtruediv__(self, other):  # other / self
+        return _binary(ops.Div, other, self)
+
+    def __pow__(self, other):  # self ** other
+        return _binary(ops.Pow, self, other)
+
+    def __rpow__(self, other):  # other ** self
+        return _binary(ops.Pow, other, self)
+
+    def __neg__(self):  # -self
+        return _unary(ops.Neg, self)
+
+    def __abs__(self):  # |self|
+        return _unary(ops.Abs, self)
+
+    def __pos__(self):
+        return self
+
+    # -- functions ------------------------------------------------------------------------
+
+    def exp(self) -> Value:
+        return _unary(ops.Exp, self)
+
+    def log(self) -> Value:
+        return _unary(ops.Log, self)
+
+    def sqrt(self) -> Value:
+        return _unary(ops.Sqrt, self)
+
+    def abs(self) -> Value:
+        return _unary(ops.Abs, self)
+
+    def tanh(self) -> Value:
+        return _unary(ops.Tanh, self)
+
+    def sigmoid(self) -> Value:
+        return _unary(ops.Sigmoid, self)
+
+    def relu(self) -> Value:
+        return _unary(ops.Relu, self)
+
+    def leaky_relu(self, slope: float = 0.01) -> Value:
+        return self._record(ops.LeakyRelu, (self,), {"slope": float(slope)})
+
+    def sin(self) -> Value:
+        return _unary(ops.Sin, self)
+
+    def cos(self) -> Value:
+        return _unary(ops.Cos, self)
+
+    # -- comparisons on .data; identity hashing -------------------------------------------
+
+    def __lt__(self, other):
+        other = _data_of(other)
+        return NotImplemented if other is None else self.data < other
+
+    def __le__(self, other):
+        other = _data_of(other)
+        return NotImplemented if other is None else self.data <= other
+
+    def __gt__(self, other):
+        other = _data_of(other)
+        return NotImplemented if other is None else self.data > other
+
+    def __ge__(self, other):
+        other = _data_of(other)
+        return NotImplemented if other is None else self.data >= other
+
+    def __eq__(self, other):
+        other = _data_of(other)
+        return NotImplemented if other is None else self.data == other
+
+    def __ne__(self, other):
+        other = _data_of(other)
+        return NotImplemented if other is None else self.data != other
+
+    __hash__ = Node.__hash__
+
+    # -- differentiation ------------------------------------------------------------------
+
+    def backward(self) -> None:
+        """Add d(self)/d(node) to `.grad` of every node self depends on, self included.
+
+        Each call adds once, so calling it twice doubles every grad. Works on graphs
+        of any depth.
+        """
+        _backward(self, 1.0, retain_graph=True, create_graph=False)
+
+    def _accumulate(self, g, owned) -> None:
+        self.grad = self.grad + g
+
+    def zero_grad(self) -> None:
+        """Set `.grad` to 0.0 on this node and every node it was computed from."""
+        stack, seen = [self], {id(self)}
+        while stack:
+            node = stack.pop()
+            node.grad = 0.0
+            for parent in node._parents:
+                if isinstance(parent, Value) and id(parent) not in seen:
+                    seen.add(id(parent))
+                    stack.append(parent)
+
+    def __repr__(self) -> str:
+        extra = "".join(
+            f", {name}={value!r}" for name, value in (("label", self.label), ("op", self.op))
+            if value
+        )
+        return f"Value(data={self.data!r}, grad={self.grad!r}{extra})"
+
+
+# -- the fast paths the operators use ---------------------------------------------------
+
+
+def _data_of(x: object) -> float | None:
+    return x.data if type(x) is Value else _as_float(x)
+
+
+def _result(op, parents: tuple, data: float, ctx) -> Value:
+    out = Value.__new__(Value)
+    out.data = data
+    out.grad = 0.0
+    out.label = ""
+    out._pending = None
+    if _grad_mode.enabled:
+        out._op = op
+        out._parents = parents
+        out._ctx = ctx
+    else:
+        out._op = None
+        out._parents = ()
+        out._ctx = None
+    return out
+
+
+def _unary(op, x: Value) -> Value:
+    return _result(op, (x,), op.forward(SCALAR, x.data), None)
+
+
+def _binary(op, x, y):
+    """`op` on two operands, at least one a Value; NotImplemented for non-numbers."""
+    if type(x) is Value:
+        xd = x.data
+    else:
+        xd = x = _as_float(x)
+        if x is None:
+            return NotImplemented
+    if type(y) is Value:
+        yd = y.data
+    else:
+        yd = y = _as_float(y)
+        if y is None:
+            return NotImplemented
+    return _result(op, (x, y), op.forward(SCALAR, xd, yd), None)
