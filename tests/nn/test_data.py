@@ -300,8 +300,9 @@ def test_split_determinism_and_seed_dependence():
 
 
 def test_split_size_is_not_fooled_by_float_rounding():
-    assert 0.7 * 10 > 7  # 7.000000000000001 in binary floating point
-    _, X_te, _, _ = data.train_test_split(np.arange(10), np.arange(10) % 2, test_size=0.7, seed=0)
+    assert 0.07 * 100 > 7  # 7.000000000000001 in binary floating point
+    y = np.arange(100) % 2
+    _, X_te, _, _ = data.train_test_split(np.arange(100), y, test_size=0.07, seed=0)
     assert len(X_te) == 7
 
 
