@@ -14,7 +14,7 @@ from .function import Context, Function
 from .functional import grad, hessian, jacobian, value_and_grad
 from .gradcheck import GradcheckError, gradcheck
 from .graph import enable_grad, is_grad_enabled, no_grad
-from .ops import ShapeError
+from .ops import ShapeError, add_n
 from .tensor import Tensor, concatenate, stack, where
 from .value import Value
 
@@ -24,6 +24,7 @@ __all__ = [
     "concatenate",
     "stack",
     "where",
+    "add_n",
     "no_grad",
     "enable_grad",
     "is_grad_enabled",

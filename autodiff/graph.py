@@ -17,11 +17,23 @@ from __future__ import annotations
 import threading
 from contextlib import ContextDecorator
 
-__all__ = ["Node", "no_grad", "enable_grad", "is_grad_enabled", "backward"]
+__all__ = [
+    "Node",
+    "no_grad",
+    "enable_grad",
+    "is_grad_enabled",
+    "backward",
+    "toposort",
+    "Tracer",
+    "set_tracer",
+    "Scope",
+    "scope",
+]
 
 
 # --------------------------------------------------------------------------------------
-# Grad mode: thread-local, so one thread's `no_grad` never silences another's graph.
+# Grad mode and tracing: thread-local, so one thread's `no_grad` never silences another's
+# graph.
 # --------------------------------------------------------------------------------------
 
 
@@ -29,9 +41,77 @@ class _GradMode(threading.local):
     def __init__(self) -> None:
         self.enabled = True
         self.saved: list[bool] = []
+        self.tracer: Tracer | None = None
+        self.scope: Scope | None = None
 
 
 _grad_mode = _GradMode()
+
+
+class Tracer:
+    """Watches the graph being built and backpropagated (in this thread).
+
+    Debugging tools (anomaly detection, step-through backward) subclass it and install
+    it with `set_tracer`. The hot paths only test `tracer is None`.
+    """
+
+    def on_create(self, node: Node) -> None:
+        """Called for every node an op creates, recorded in a graph or not."""
+
+    def on_backward(self, node: Node, grad, sent: list) -> None:
+        """Called as backward finishes `node`: `grad` is its total incoming gradient,
+        `sent` the (parent, gradient) pairs it passed on, in the parents' shapes."""
+
+
+class Scope:
+    """A named region of code (an `nn` module's forward) that nodes remember being made in.
+
+    Drawings group the nodes of one scope into a cluster; scopes nest as modules do.
+    """
+
+    __slots__ = ("label", "owner", "parent")
+
+    def __init__(self, label: str, owner: object = None, parent: Scope | None = None):
+        self.label = label
+        self.owner = owner
+        self.parent = parent
+
+    def path(self) -> list[Scope]:
+        """This scope and its ancestors, outermost first."""
+        chain, scope = [], self
+        while scope is not None:
+            chain.append(scope)
+            scope = scope.parent
+        return chain[::-1]
+
+    def __repr__(self) -> str:
+        return " / ".join(s.label for s in self.path())
+
+
+class scope(ContextDecorator):
+    """Nodes created inside `with scope(label, owner):` remember that scope (`node.scope`).
+
+    `nn.Module.__call__` opens one per module call, so drawings can cluster by module.
+    """
+
+    def __init__(self, label: str, owner: object = None) -> None:
+        self.label = label
+        self.owner = owner
+
+    def __enter__(self) -> Scope:
+        current = Scope(self.label, self.owner, _grad_mode.scope)
+        _grad_mode.scope = current
+        return current
+
+    def __exit__(self, *exc: object) -> None:
+        _grad_mode.scope = _grad_mode.scope.parent
+
+
+def set_tracer(tracer: Tracer | None) -> Tracer | None:
+    """Install `tracer` for this thread (None removes it); returns the previous one."""
+    previous = _grad_mode.tracer
+    _grad_mode.tracer = tracer
+    return previous
 
 
 def is_grad_enabled() -> bool:
@@ -96,7 +176,7 @@ class Node:
 
     # `_pending` holds the gradient flowing into the node during one backward call and
     # doubles as the sort's visit mark, so backward needs no per-node dict or set.
-    __slots__ = ("data", "grad", "label", "_op", "_parents", "_ctx", "_pending")
+    __slots__ = ("data", "grad", "label", "_op", "_parents", "_ctx", "_pending", "_scope")
 
     #: kind-specific hooks, set by Value and Tensor
     _math: object  # the numeric namespace the op rules run on in first-order backward
@@ -108,6 +188,11 @@ class Node:
         return self._op.name if self._op is not None else ""
 
     @property
+    def scope(self) -> Scope | None:
+        """The innermost `scope` (e.g. an nn module's call) this node was made in."""
+        return self._scope
+
+    @property
     def is_leaf(self) -> bool:
         return self._op is None
 
@@ -117,6 +202,8 @@ class Node:
         return tuple(p for p in self._parents if isinstance(p, Node))
 
     # Kind-specific parts of backward; see Value and Tensor.
+    _grad_is_number = False  # Value: `.grad += g` is all accumulation takes
+
     def _accumulate(self, g: object, owned: set[int]) -> None:
         raise NotImplementedError
 
@@ -211,6 +298,7 @@ def backward(
 def _run(order, root, seed, create_graph, retain_graph, inputs, stop_at, results):
     root._pending = seed
     write_grads = inputs is None
+    tracer = _grad_mode.tracer
     owned: set[int] = set()  # ids of gradient arrays already stored in some `.grad`
     for node in reversed(order):
         g = node._pending
@@ -218,12 +306,17 @@ def _run(order, root, seed, create_graph, retain_graph, inputs, stop_at, results
         if g is _NO_GRAD:
             continue
         if write_grads:
-            node._accumulate(g, owned)
+            if node._grad_is_number:
+                node.grad = node.grad + g
+            else:
+                node._accumulate(g, owned)
         elif id(node) in stop_at:
             results[id(node)] = g
             continue
         op = node._op
         if op is None:
+            if tracer is not None:
+                tracer.on_backward(node, g, [])
             continue
         ctx = node._ctx
         if ctx is RELEASED:
@@ -241,7 +334,7 @@ def _run(order, root, seed, create_graph, retain_graph, inputs, stop_at, results
                     xp, out, args = node._graph_math, node, parents
                 else:
                     xp, out = node._math, node.data
-                    args = [p.data if isinstance(p, Node) else p for p in parents]
+                    args = _data_of(parents)
                 if op.needs_input_grad:
                     needs = tuple(_requires(p) for p in parents)
                     grads = op.backward(xp, g, out, *args, needs=needs, **(ctx or {}))
@@ -252,6 +345,7 @@ def _run(order, root, seed, create_graph, retain_graph, inputs, stop_at, results
         except (ArithmeticError, ValueError) as error:
             raise type(error)(f"backward of '{op.name}': {error}") from error
         fit = node._fit_grad
+        sent = [] if tracer is not None else None
         for parent, pg in zip(parents, grads):
             if pg is None or not isinstance(parent, Node):
                 continue
@@ -260,9 +354,26 @@ def _run(order, root, seed, create_graph, retain_graph, inputs, stop_at, results
                 continue
             if fit is not None:
                 pg = fit(pg, parent)
+            if sent is not None:
+                sent.append((parent, pg))
             parent._pending = pg if pending is _NO_GRAD else pending + pg
+        if sent is not None:
+            tracer.on_backward(node, g, sent)
         if not retain_graph:
             node._release()
+
+
+def _data_of(parents: tuple) -> tuple | list:
+    """The forward values of an op's inputs (constants are their own values)."""
+    # Unrolled for the one- and two-input ops that make up most nodes: this runs once
+    # per node of every backward, and a list comprehension costs twice as much.
+    if len(parents) == 2:
+        a, b = parents
+        return (a.data if isinstance(a, Node) else a, b.data if isinstance(b, Node) else b)
+    if len(parents) == 1:
+        a = parents[0]
+        return (a.data if isinstance(a, Node) else a,)
+    return [p.data if isinstance(p, Node) else p for p in parents]
 
 
 def _requires(parent: object) -> bool:

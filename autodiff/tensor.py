@@ -73,6 +73,7 @@ class Tensor(Node):
         self._parents = ()
         self._ctx = None
         self._pending = None
+        self._scope = _grad_mode.scope
 
     # -- recording ----------------------------------------------------------------------
 
@@ -105,6 +106,7 @@ class Tensor(Node):
         out.grad = None
         out.label = ""
         out._pending = None
+        out._scope = _grad_mode.scope
         if requires_grad and _grad_mode.enabled:
             out.requires_grad = True
             out._op = op
@@ -115,6 +117,8 @@ class Tensor(Node):
             out._op = None
             out._parents = ()
             out._ctx = None
+        if _grad_mode.tracer is not None:
+            _grad_mode.tracer.on_create(out)
         return out
 
     # -- attributes -----------------------------------------------------------------------

@@ -44,6 +44,7 @@ class Value(Node):
     _math = SCALAR
     _graph_math = GRAPH
     requires_grad = True  # every Value takes part in differentiation
+    _grad_is_number = True
 
     def __init__(self, data: float, label: str = "") -> None:
         value = _as_float(data)
@@ -61,6 +62,7 @@ class Value(Node):
         self._parents = ()
         self._ctx = None
         self._pending = None
+        self._scope = _grad_mode.scope
 
     # -- recording ----------------------------------------------------------------------
 
@@ -221,7 +223,9 @@ def _result(op, parents: tuple, data: float, ctx) -> Value:
     out.grad = 0.0
     out.label = ""
     out._pending = None
-    if _grad_mode.enabled:
+    mode = _grad_mode
+    out._scope = mode.scope
+    if mode.enabled:
         out._op = op
         out._parents = parents
         out._ctx = ctx
@@ -229,6 +233,8 @@ def _result(op, parents: tuple, data: float, ctx) -> Value:
         out._op = None
         out._parents = ()
         out._ctx = None
+    if mode.tracer is not None:
+        mode.tracer.on_create(out)
     return out
 
 
