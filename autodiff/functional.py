@@ -15,7 +15,7 @@ import numpy as np
 
 from .graph import Node, is_grad_enabled
 from .graph import backward as _backward
-from .tensor import Tensor
+from .tensor import Tensor, stack
 from .value import Value
 
 __all__ = ["grad", "value_and_grad", "jacobian", "hessian"]
@@ -52,7 +52,7 @@ def _as_input(x, name: str):
 
 
 def _zeros_like(node):
-    return Value(0.0) if isinstance(node, Value) else Tensor(np.zeros_like(node.data))
+    return 0.0 if isinstance(node, Value) else np.zeros_like(node.data)
 
 
 def _plain(x):
@@ -64,6 +64,10 @@ def _plain(x):
     return x
 
 
+def _as_tensor(x):
+    return x if isinstance(x, Tensor) else Tensor(_plain(x))
+
+
 def _check_scalar(out, name: str) -> None:
     if isinstance(out, Value) or (isinstance(out, Tensor) and out.size == 1):
         return
@@ -72,47 +76,66 @@ def _check_scalar(out, name: str) -> None:
                     f"Tensor), got {what}")
 
 
+def _reaches_outside(roots, own: set[int]) -> bool:
+    """Whether any of `roots` depends on a leaf other than the inputs this call made:
+    then the result belongs to an enclosing differentiation and must stay a node."""
+    stack = [r for r in roots if isinstance(r, Node) and r.requires_grad]
+    seen = {id(r) for r in stack}
+    while stack:
+        node = stack.pop()
+        if node._op is None and id(node) not in own:
+            return True
+        for parent in node._parents:
+            if isinstance(parent, Node) and parent.requires_grad and id(parent) not in seen:
+                seen.add(id(parent))
+                stack.append(parent)
+    return False
+
+
 def value_and_grad(f, argnums=0):
     """A function returning `(f(*args), gradient of f)` with respect to `args[argnums]`.
 
     `f` must return a scalar: a Value or a one-element Tensor. With `argnums` a tuple,
-    the gradient is a tuple in the same order.
+    the gradient is a tuple in the same order. The results are plain numbers/arrays
+    unless they depend on nodes from outside the call (an enclosing `grad`, a Value or
+    Tensor argument with requires_grad): then they are nodes, so they can be
+    differentiated again.
     """
 
     @functools.wraps(f)
     def value_and_grad_f(*args, **kwargs):
         nums = _argnums_tuple(argnums, len(args), "grad")
         args = list(args)
-        inputs, nested = [], False
+        inputs, own = [], set()
         for i in nums:
             node, was_node = _as_input(args[i], "grad")
             args[i] = node
             inputs.append(node)
-            nested = nested or was_node
+            if not was_node:
+                own.add(id(node))
         out = f(*args, **kwargs)
         if isinstance(out, numbers.Real):  # a constant: every gradient is zero
             out = Value(out)
         _check_scalar(out, "grad")
-        create = nested and is_grad_enabled()
+        # Record the backward pass whenever grad mode is on: an enclosing grad may be
+        # differentiating through f (via other arguments, or a closure).
+        create = is_grad_enabled()
         if out.requires_grad and out._op is not None or any(out is x for x in inputs):
+            # a plain seed: the rules accept it beside nodes, and a leaf made here would
+            # look like an outside dependency to _reaches_outside
             seed = 1.0 if isinstance(out, Value) else np.ones_like(out.data)
-            if create:
-                seed = Value(seed) if isinstance(out, Value) else Tensor(seed)
             grads = _backward(out, seed, retain_graph=create or isinstance(out, Value),
                               create_graph=create, inputs=inputs)
         else:  # f does not depend on its inputs
             grads = [None] * len(inputs)
-        results = []
-        for node, g in zip(inputs, grads):
-            if g is None:
-                g = _zeros_like(node)
-            if not create:
-                g = _plain(g)
-                if isinstance(node, Tensor):
-                    g = np.asarray(g).reshape(node.shape)
-            results.append(g)
-        value = out if create else _plain(out)
-        return value, (results[0] if isinstance(argnums, int) else tuple(results))
+        grads = [_zeros_like(node) if g is None else g for node, g in zip(inputs, grads)]
+        keep_nodes = create and _reaches_outside([out, *grads], own)
+        if not keep_nodes:
+            grads = [_plain(g) for g in grads]
+            grads = [np.asarray(g).reshape(node.shape) if isinstance(node, Tensor) else g
+                     for node, g in zip(inputs, grads)]
+        value = out if keep_nodes else _plain(out)
+        return value, (grads[0] if isinstance(argnums, int) else tuple(grads))
 
     return value_and_grad_f
 
@@ -146,18 +169,20 @@ def jacobian(f, argnums=0):
     def jacobian_f(*args, **kwargs):
         nums = _argnums_tuple(argnums, len(args), "jacobian")
         args = list(args)
-        inputs, nested = [], False
+        inputs, own = [], set()
         for i in nums:
             node, was_node = _as_input(args[i], "jacobian")
             if isinstance(node, Value):  # a scalar input: a 0-d Tensor
                 node = Tensor(node.data, requires_grad=True)
+                was_node = False
             args[i] = node
             inputs.append(node)
-            nested = nested or was_node
+            if not was_node:
+                own.add(id(node))
         out = f(*args, **kwargs)
         if not isinstance(out, Tensor):
             out = Tensor(out.data if isinstance(out, Value) else out)
-        create = nested and is_grad_enabled()
+        create = is_grad_enabled()
         rows = [[] for _ in inputs]
         for k in range(out.size):
             seed = np.zeros(out.size, dtype=out.dtype)
@@ -169,16 +194,13 @@ def jacobian(f, argnums=0):
             else:
                 grads = [None] * len(inputs)
             for row, node, g in zip(rows, inputs, grads):
-                if g is None:
-                    g = np.zeros(node.shape, dtype=node.dtype)
-                row.append(g)
-        from .tensor import stack
-
+                row.append(Tensor(np.zeros(node.shape, dtype=node.dtype)) if g is None else g)
+        keep_nodes = create and _reaches_outside([g for row in rows for g in row], own)
         jacobians = []
         for row, node in zip(rows, inputs):
             shape = out.shape + node.shape
-            if create:
-                jacobians.append(stack(row).reshape(shape))
+            if keep_nodes:
+                jacobians.append(stack([_as_tensor(g) for g in row]).reshape(shape))
             else:
                 jacobians.append(np.stack([np.asarray(_plain(g)) for g in row]).reshape(shape))
         return jacobians[0] if isinstance(argnums, int) else tuple(jacobians)

@@ -21,12 +21,10 @@ speed; `mean`, `min`, `stack` are) live on Value and Tensor as one-liners.
 
 from __future__ import annotations
 
-from types import SimpleNamespace
-
 import numpy as np
 
 from . import backends
-from .backends import GRAPH
+from .backends import ARRAY, GRAPH, SCALAR
 from .graph import Node
 
 __all__ = ["Op", "ShapeError"]
@@ -653,8 +651,26 @@ class Concatenate(Op):
 # ======================================================================================
 
 
+def _plain_namespace(args):
+    return ARRAY if any(isinstance(a, np.ndarray) for a in args) else SCALAR
+
+
+def _on_nodes(op, name: str):
+    """`op` recorded in the graph when an argument is a node; on constants (the base of
+    `2 ** x`, say) the plain function, since there is nothing to record."""
+
+    def graph_function(*args):
+        if any(isinstance(a, Node) for a in args):
+            return op.apply(*args)
+        return getattr(_plain_namespace(args), name)(*args)
+
+    graph_function.__name__ = name
+    return graph_function
+
+
 def _node_sign(x):
-    return np.sign(x.data) if isinstance(x, Node) else np.sign(x)
+    x = x.data if isinstance(x, Node) else x
+    return _plain_namespace((x,)).sign(x)
 
 
 def _node_constant(x):
@@ -664,25 +680,17 @@ def _node_constant(x):
 def _node_where(cond, a, b):
     if isinstance(a, Node) or isinstance(b, Node):
         return Where.apply(cond, a, b)
-    return np.where(cond, a, b)
+    return _plain_namespace((cond, a, b)).where(cond, a, b)
 
 
 vars(GRAPH).update(
-    SimpleNamespace(
-        exp=Exp.apply,
-        log=Log.apply,
-        sqrt=Sqrt.apply,
-        tanh=Tanh.apply,
-        sigmoid=Sigmoid.apply,
-        sin=Sin.apply,
-        cos=Cos.apply,
-        abs=Abs.apply,
-        sign=_node_sign,
-        pow=Pow.apply,
-        div=Div.apply,
-        where=_node_where,
-        constant=_node_constant,
-        broadcast_to=lambda x, shape: BroadcastTo.apply(x, shape=shape),
-        scatter_add=lambda g, index, shape: ScatterAdd.apply(g, index=index, shape=shape),
-    ).__dict__
+    {name: _on_nodes(op, name) for name, op in [
+        ("exp", Exp), ("log", Log), ("sqrt", Sqrt), ("tanh", Tanh), ("sigmoid", Sigmoid),
+        ("sin", Sin), ("cos", Cos), ("abs", Abs), ("pow", Pow), ("div", Div),
+    ]},
+    sign=_node_sign,
+    where=_node_where,
+    constant=_node_constant,
+    broadcast_to=lambda x, shape: BroadcastTo.apply(x, shape=shape),
+    scatter_add=lambda g, index, shape: ScatterAdd.apply(g, index=index, shape=shape),
 )

@@ -8,9 +8,12 @@ from .compare import demo
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m nn.reference", description=__doc__)
-    parser.add_argument("document", nargs="?", default="all",
-                        choices=["all", "rust_series", "course_lesson", "numpy_derivation",
-                                 "book_chapter"])
+    parser.add_argument(
+        "document",
+        nargs="?",
+        default="all",
+        choices=["all", "rust_series", "course_lesson", "numpy_derivation", "book_chapter"],
+    )
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
     results = demo(args.document, args.seed)

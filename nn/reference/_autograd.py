@@ -39,7 +39,7 @@ def cost_tensor(spec: ColumnSpec, X, Y, Ws, bs):
     ad = _autodiff()
     Yt = ad.Tensor(np.asarray(Y, dtype=np.float64))
     A = X
-    for W, b, act in zip(Ws, bs, spec.activations):
+    for W, b, act in zip(Ws, bs, spec.activations, strict=True):
         A = _activate(W @ A + b, act, spec.slope)
     m = Yt.shape[1]
     if spec.loss == "bce":
@@ -69,7 +69,7 @@ def gradients(spec: ColumnSpec, X, Y) -> tuple[float, dict]:
     cost = cost_tensor(spec, Xt, Y, Ws, bs)
     cost.backward()
     grads = {}
-    for l, (W, b) in enumerate(zip(Ws, bs), start=1):
+    for l, (W, b) in enumerate(zip(Ws, bs, strict=True), start=1):
         grads[f"W{l}"] = np.array(W.grad, dtype=np.float64)
         grads[f"b{l}"] = np.array(b.grad, dtype=np.float64)
     grads["X"] = np.array(Xt.grad, dtype=np.float64)

@@ -48,15 +48,23 @@ class ColumnSpec:
                 raise ValueError(f"unknown activation {a!r}")
         if self.loss not in LOSSES:
             raise ValueError(f"unknown loss {self.loss!r}")
-        for i, (W, b) in enumerate(zip(self.weights, self.biases)):
+        for i, (W, b) in enumerate(zip(self.weights, self.biases, strict=True)):
             if W.ndim != 2 or b.shape != (W.shape[0], 1):
-                raise ValueError(f"layer {i + 1}: weight {W.shape} and bias {b.shape} "
-                                 "are not (out, in) and (out, 1)")
+                raise ValueError(
+                    f"layer {i + 1}: weight {W.shape} and bias {b.shape} "
+                    "are not (out, in) and (out, 1)"
+                )
 
     def copy(self) -> ColumnSpec:
-        return ColumnSpec([W.copy() for W in self.weights], [b.copy() for b in self.biases],
-                          list(self.activations), self.loss, self.slope, self.l2,
-                          dict(self.extra))
+        return ColumnSpec(
+            [W.copy() for W in self.weights],
+            [b.copy() for b in self.biases],
+            list(self.activations),
+            self.loss,
+            self.slope,
+            self.l2,
+            dict(self.extra),
+        )
 
     def __len__(self) -> int:
         return len(self.weights)

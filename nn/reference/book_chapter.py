@@ -44,15 +44,19 @@ def single_neuron(x, w, b, dvalue: float = 1.0) -> dict:
     coming from above: ``drelu_dz = dvalue * (1 if y > 0 else 0)``, then
     ``dx[i] = drelu_dz * w[i]``, ``dw[i] = drelu_dz * x[i]``, ``db = drelu_dz``.
     """
-    xw = [xi * wi for xi, wi in zip(x, w)]
+    xw = [xi * wi for xi, wi in zip(x, w, strict=True)]
     z = sum(xw) + b
     y = max(z, 0.0)
     relu_deriv = 1.0 if y > 0 else 0.0
     drelu_dz = dvalue * relu_deriv
-    return {"xw": xw, "z": z, "y": y,
-            "dx": [drelu_dz * wi for wi in w],
-            "dw": [drelu_dz * xi for xi in x],
-            "db": drelu_dz}
+    return {
+        "xw": xw,
+        "z": z,
+        "y": y,
+        "dx": [drelu_dz * wi for wi in w],
+        "dw": [drelu_dz * xi for xi in x],
+        "db": drelu_dz,
+    }
 
 
 # ---- layers ----------------------------------------------------------------------------
@@ -80,8 +84,8 @@ class Activation_ReLU:
         self.output = np.maximum(0, inputs)
 
     def backward(self, dvalues):
-        self.dinputs = dvalues.copy()
-        self.dinputs[self.inputs <= 0] = 0
+        """Pass ``dvalues`` through where the input was positive, 0 elsewhere."""
+        self.dinputs = np.where(self.inputs > 0, dvalues, 0.0)
 
 
 class Activation_Softmax:
@@ -92,11 +96,11 @@ class Activation_Softmax:
 
     def backward(self, dvalues):
         """Row by row: ``dinputs[i] = (diag(s_i) - s_i s_i^T) dvalues[i]``."""
-        self.dinputs = np.empty_like(dvalues)
-        for i, (s, dv) in enumerate(zip(self.output, dvalues)):
-            s = s.reshape(-1, 1)
-            jacobian = np.diagflat(s) - s @ s.T
-            self.dinputs[i] = jacobian @ dv
+        rows = []
+        for probs, upstream in zip(self.output, dvalues, strict=True):
+            jacobian = np.diag(probs) - np.outer(probs, probs)
+            rows.append(jacobian @ upstream)
+        self.dinputs = np.array(rows).reshape(np.shape(dvalues))
 
 
 # ---- losses ----------------------------------------------------------------------------
@@ -141,13 +145,9 @@ class Activation_Softmax_Loss_CategoricalCrossentropy:
 
     def backward(self, dvalues, y_true):
         """``dinputs = (softmax output - one_hot(y)) / samples``."""
-        samples = len(dvalues)
-        y_true = np.asarray(y_true)
-        if y_true.ndim == 2:
-            y_true = np.argmax(y_true, axis=1)
-        self.dinputs = dvalues.copy()
-        self.dinputs[np.arange(samples), y_true] -= 1
-        self.dinputs = self.dinputs / samples
+        samples, labels = dvalues.shape
+        targets = _as_one_hot_rows(y_true, labels)
+        self.dinputs = (dvalues - targets) / samples
 
 
 class Optimizer_SGD:
@@ -174,13 +174,13 @@ class BookNetwork(ReferenceNetwork):
 
     def __init__(self, sizes, seed: int = 0):
         rng = np.random.default_rng(seed)
-        self.dense = [Layer_Dense(a, b, rng) for a, b in zip(sizes[:-1], sizes[1:])]
+        self.dense = [Layer_Dense(a, b, rng) for a, b in zip(sizes[:-1], sizes[1:], strict=True)]
         self.relus = [Activation_ReLU() for _ in self.dense[:-1]]
         self.loss_activation = Activation_Softmax_Loss_CategoricalCrossentropy()
 
     def _scores(self, X):
         inputs = X
-        for dense, relu in zip(self.dense, self.relus + [None]):
+        for dense, relu in zip(self.dense, self.relus + [None], strict=True):
             dense.forward(inputs)
             inputs = dense.output
             if relu is not None:
@@ -200,7 +200,8 @@ class BookNetwork(ReferenceNetwork):
             la.loss.backward(la.output, y)
             la.activation.backward(la.loss.dinputs)
             dvalues = la.activation.dinputs
-        for dense, relu in zip(reversed(self.dense), [None] + list(reversed(self.relus))):
+        relus_from_the_top = [None] + list(reversed(self.relus))
+        for dense, relu in zip(reversed(self.dense), relus_from_the_top, strict=True):
             if relu is not None:
                 relu.backward(dvalues)
                 dvalues = relu.dinputs
@@ -226,17 +227,20 @@ class BookNetwork(ReferenceNetwork):
             W, b = layout.layer_to_columns(dense.weights, dense.biases)
             weights.append(W)
             biases.append(b)
-        return ColumnSpec(weights, biases, ["relu"] * (len(self.dense) - 1) + ["softmax"],
-                          loss="cce")
+        return ColumnSpec(
+            weights, biases, ["relu"] * (len(self.dense) - 1) + ["softmax"], loss="cce"
+        )
 
     def load_column_spec(self, spec: ColumnSpec) -> None:
-        for dense, W, b in zip(self.dense, spec.weights, spec.biases):
+        for dense, W, b in zip(self.dense, spec.weights, spec.biases, strict=True):
             dense.weights, dense.biases = layout.layer_to_rows(W, b)
 
     def data_to_columns(self, X, y):
         n_classes = self.dense[-1].weights.shape[1]
-        return (layout.examples_to_columns(np.asarray(X, dtype=np.float64)),
-                layout.examples_to_columns(_as_one_hot_rows(y, n_classes)))
+        return (
+            layout.examples_to_columns(np.asarray(X, dtype=np.float64)),
+            layout.examples_to_columns(_as_one_hot_rows(y, n_classes)),
+        )
 
     def hand_gradients(self, X, y, fused: bool = True) -> dict:
         self.forward(np.asarray(X, dtype=np.float64), y)
@@ -252,7 +256,8 @@ class BookNetwork(ReferenceNetwork):
         out = {}
         for i in range(1, len(self.dense) + 1):
             out[f"dense{i}.weights"], out[f"dense{i}.biases"] = layout.layer_to_rows(
-                grads[f"W{i}"], grads[f"b{i}"])
+                grads[f"W{i}"], grads[f"b{i}"]
+            )
         out["X"] = layout.examples_to_rows(grads["X"])
         return out
 

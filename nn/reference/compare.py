@@ -58,19 +58,37 @@ class GradientComparison:
 
     def __str__(self) -> str:
         header = ("parameter", "shape", "|hand grad|", "|autograd|", "max rel diff", "verdict")
-        body = [(r.parameter, "x".join(str(d) for d in r.shape), f"{r.hand_norm:.6e}",
-                 f"{r.autograd_norm:.6e}", f"{r.max_rel_diff:.2e}", r.verdict)
-                for r in self.rows]
+        body = [
+            (
+                r.parameter,
+                "x".join(str(d) for d in r.shape),
+                f"{r.hand_norm:.6e}",
+                f"{r.autograd_norm:.6e}",
+                f"{r.max_rel_diff:.2e}",
+                r.verdict,
+            )
+            for r in self.rows
+        ]
         widths = [max(len(str(line[i])) for line in [header] + body) for i in range(6)]
+
         def fmt(line):
-            return "  ".join(str(v).ljust(w) if i in (0, 1, 5) else str(v).rjust(w)
-                             for i, (v, w) in enumerate(zip(line, widths)))
+            return "  ".join(
+                str(v).ljust(w) if i in (0, 1, 5) else str(v).rjust(w)
+                for i, (v, w) in enumerate(zip(line, widths, strict=True))
+            )
+
         rule = "-" * len(fmt(header))
-        summary = (f"all {len(self.rows)} gradients agree within {self.tol:.0e}" if self.ok
-                   else f"{sum(r.verdict != 'ok' for r in self.rows)} of {len(self.rows)} "
-                        f"gradients differ by more than {self.tol:.0e}")
-        return "\n".join([self.title, f"cost = {self.cost:.12g}", rule, fmt(header), rule]
-                         + [fmt(line) for line in body] + [rule, summary])
+        summary = (
+            f"all {len(self.rows)} gradients agree within {self.tol:.0e}"
+            if self.ok
+            else f"{sum(r.verdict != 'ok' for r in self.rows)} of {len(self.rows)} "
+            f"gradients differ by more than {self.tol:.0e}"
+        )
+        return "\n".join(
+            [self.title, f"cost = {self.cost:.12g}", rule, fmt(header), rule]
+            + [fmt(line) for line in body]
+            + [rule, summary]
+        )
 
     __repr__ = __str__
 
@@ -82,8 +100,9 @@ def autograd_gradients(network: ReferenceNetwork, X, Y) -> tuple[float, dict]:
     return cost, network.gradients_from_columns(grads)
 
 
-def compare_gradients(network: ReferenceNetwork, X, Y, tol: float = DEFAULT_TOL,
-                      hand: dict | None = None) -> GradientComparison:
+def compare_gradients(
+    network: ReferenceNetwork, X, Y, tol: float = DEFAULT_TOL, hand: dict | None = None
+) -> GradientComparison:
     """Compare the document's hand-written gradients with autograd's, parameter by parameter.
 
     ``hand`` may be given to compare some other set of gradients (for instance from an
@@ -95,14 +114,23 @@ def compare_gradients(network: ReferenceNetwork, X, Y, tol: float = DEFAULT_TOL,
     for name, a in auto.items():
         h = np.asarray(hand[name], dtype=np.float64)
         rel = max_relative_difference(h, a)
-        rows.append(Row(name, tuple(np.shape(a)), float(np.linalg.norm(h)),
-                        float(np.linalg.norm(a)), rel, "ok" if rel <= tol else "MISMATCH"))
+        rows.append(
+            Row(
+                name,
+                tuple(np.shape(a)),
+                float(np.linalg.norm(h)),
+                float(np.linalg.norm(a)),
+                rel,
+                "ok" if rel <= tol else "MISMATCH",
+            )
+        )
     title = f"{type(network).__name__} ({network.document})"
     return GradientComparison(title, rows, tol, cost)
 
 
-def print_comparison(network: ReferenceNetwork, X, Y, tol: float = DEFAULT_TOL,
-                     hand: dict | None = None) -> GradientComparison:
+def print_comparison(
+    network: ReferenceNetwork, X, Y, tol: float = DEFAULT_TOL, hand: dict | None = None
+) -> GradientComparison:
     """:func:`compare_gradients`, printed; returns the comparison."""
     result = compare_gradients(network, X, Y, tol, hand)
     print(result)

@@ -91,10 +91,7 @@ class ReLUActivation:
         is its derivative (ERRATUM C3). ``self.a`` is never defined in the lesson; ``a``
         stands for it (1 by default).
         """
-        A = np.array(A, dtype=np.float64, copy=True)
-        A[A <= 0] = 0
-        A *= a
-        return A
+        return np.where(np.asarray(A) > 0, A, 0.0) * a
 
     def backward_as_written(self, dA, Z, a: float = 1.0):
         """What ``LinearLayer.backward`` gets: the body applied to ``Z_curr``, ``dA`` unused."""
@@ -139,6 +136,16 @@ def categorical_crossentropy_backward(Y, A):
     return -Y / A
 
 
+def seed_as_written(Y, A):
+    """ERRATUM C4: ``fit`` seeds with ``categorical_crossentropy(y, X)``, the loss *value*.
+
+    A scalar where ``dLoss/dA`` belongs (broadcast here to ``A``'s shape). Through a
+    softmax output it yields exactly zero: every column of the softmax Jacobian sums to
+    zero, so a constant upstream gradient has no effect.
+    """
+    return np.full_like(A, categorical_crossentropy(Y, A))
+
+
 # ---- layers and network ----------------------------------------------------------------
 
 
@@ -160,10 +167,10 @@ class LinearLayer:
     def backward(self, dA_curr, lr: float = 0.001):
         """Corrected lesson ``backward``: gradients from the old ``W``, then the update.
 
-            dZ_curr = dA_curr * g'(Z_curr)
-            dW_curr = dZ_curr A_prev^T / m
-            db_curr = (row sums of dZ_curr) / m
-            dA_prev = W^T dZ_curr          (computed before W changes)
+        dZ_curr = dA_curr * g'(Z_curr)
+        dW_curr = dZ_curr A_prev^T / m
+        db_curr = (row sums of dZ_curr) / m
+        dA_prev = W^T dZ_curr          (computed before W changes)
         """
         m = self.A_prev.shape[1]
         dZ_curr = self.activation.backward(dA_curr, self.Z_curr)
@@ -216,9 +223,8 @@ class NeuralNet(ReferenceNetwork):
         losses = []
         for _ in range(epoch):
             A = self.forward(X)
-            loss = categorical_crossentropy(Y, A)
-            losses.append(loss)
-            dA_curr = np.full_like(A, loss)
+            losses.append(categorical_crossentropy(Y, A))
+            dA_curr = seed_as_written(Y, A)
             for layer in reversed(self.layers):
                 dA_curr = layer.backward(dA_curr, lr=lr)
         return losses
@@ -226,11 +232,12 @@ class NeuralNet(ReferenceNetwork):
     def predict(self, X):
         return np.argmax(self.forward(X), axis=0)
 
-    def gradients(self, X, Y):
+    def gradients(self, X, Y, seed=categorical_crossentropy_backward):
         """``[(dW_curr, db_curr), ...]`` per layer and ``dA_prev`` of the first layer,
-        from one backward pass with ``lr=0`` (nothing changes)."""
+        from one backward pass with ``lr=0`` (nothing changes). ``seed(Y, A)`` makes the
+        first ``dA_curr``; pass :func:`seed_as_written` to see erratum C4."""
         A = self.forward(X)
-        dA_curr = categorical_crossentropy_backward(Y, A)
+        dA_curr = seed(Y, A)
         for layer in reversed(self.layers):
             dA_curr = layer.backward(dA_curr, lr=0.0)
         return [(layer.dW_curr, layer.db_curr) for layer in self.layers], dA_curr
@@ -249,12 +256,15 @@ class NeuralNet(ReferenceNetwork):
         names = [layer.activation.name for layer in self.layers]
         if names[-1] != "softmax" or "softmax" in names[:-1]:
             raise ValueError("the comparison expects softmax on the last layer only")
-        return ColumnSpec(weights=[layer.W.copy() for layer in self.layers],
-                          biases=[layer.b.copy() for layer in self.layers],
-                          activations=names, loss="cce")
+        return ColumnSpec(
+            weights=[layer.W.copy() for layer in self.layers],
+            biases=[layer.b.copy() for layer in self.layers],
+            activations=names,
+            loss="cce",
+        )
 
     def load_column_spec(self, spec: ColumnSpec) -> None:
-        for layer, W, b in zip(self.layers, spec.weights, spec.biases):
+        for layer, W, b in zip(self.layers, spec.weights, spec.biases, strict=True):
             layer.W, layer.b = W.copy(), b.copy()
 
     def data_to_columns(self, X, Y):
@@ -307,20 +317,24 @@ def iris_columns(test_size: float = 0.25, seed: int = 42):
     std = data[train_idx].std(axis=0)
     standardized = (data - mean) / std
     k = len(names)
-    return (layout.examples_to_columns(standardized[train_idx]),
-            layout.one_hot(target[train_idx], k, layout="columns"),
-            layout.examples_to_columns(standardized[test_idx]),
-            layout.one_hot(target[test_idx], k, layout="columns"))
+    return (
+        layout.examples_to_columns(standardized[train_idx]),
+        layout.one_hot(target[train_idx], k, layout="columns"),
+        layout.examples_to_columns(standardized[test_idx]),
+        layout.one_hot(target[test_idx], k, layout="columns"),
+    )
 
 
 def build_net(seed: int = 0) -> NeuralNet:
     """The lesson's network: 4 -> 10 (ReLU) -> 5 (ReLU) -> 3 (softmax)."""
     rng = np.random.default_rng(seed)
-    return NeuralNet([
-        LinearLayer(4, 10, activation=ReLUActivation(), rng=rng),
-        LinearLayer(10, 5, activation=ReLUActivation(), rng=rng),
-        LinearLayer(5, 3, activation=SoftMaxActivation(), rng=rng),
-    ])
+    return NeuralNet(
+        [
+            LinearLayer(4, 10, activation=ReLUActivation(), rng=rng),
+            LinearLayer(10, 5, activation=ReLUActivation(), rng=rng),
+            LinearLayer(5, 3, activation=SoftMaxActivation(), rng=rng),
+        ]
+    )
 
 
 def train_on_iris(epochs: int = 300, lr: float = 0.5, seed: int = 0):

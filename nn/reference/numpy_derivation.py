@@ -31,8 +31,10 @@ import numpy as np
 
 from ._common import ColumnSpec, ReferenceNetwork
 
-DOCUMENT = ("003_d5177f0920b71ff2.txt: Neural networks fundamentals with Python - "
-            "backpropagation (derivation of backpropagation with NumPy)")
+DOCUMENT = (
+    "003_d5177f0920b71ff2.txt: Neural networks fundamentals with Python - "
+    "backpropagation (derivation of backpropagation with NumPy)"
+)
 
 
 class LeakyReLU:
@@ -73,7 +75,7 @@ class NeuralNetwork(ReferenceNetwork):
         self._layers = list(layers)
         self._loss_function = loss_function
         self.lr = learning_rate
-        for from_, to_ in zip(self._layers[:-1], self._layers[1:]):
+        for from_, to_ in zip(self._layers[:-1], self._layers[1:], strict=False):
             if from_.outs != to_.ins:
                 raise ValueError("Layers should have compatible shapes.")
 
@@ -130,7 +132,7 @@ class NeuralNetwork(ReferenceNetwork):
         for layer in self._layers:
             xs.append(layer.forward_pass(xs[-1]))
         dx = self._loss_function.dloss(xs.pop(), t)
-        for layer, x_in in zip(self._layers[::-1], xs[::-1]):
+        for layer, x_in in zip(self._layers[::-1], xs[::-1], strict=True):
             y = layer._W @ x_in + layer._b
             db = layer.act_function.df(y) * dx
             dx = layer._W.T @ db
@@ -144,13 +146,16 @@ class NeuralNetwork(ReferenceNetwork):
         slopes = {layer.act_function.leaky_param for layer in self._layers}
         if len(slopes) != 1 or not isinstance(self._loss_function, MSELoss):
             raise ValueError("the comparison expects LeakyReLU layers (one slope) and MSELoss")
-        return ColumnSpec(weights=[layer._W.copy() for layer in self._layers],
-                          biases=[layer._b.copy() for layer in self._layers],
-                          activations=["leaky_relu"] * len(self._layers), loss="mse",
-                          slope=slopes.pop())
+        return ColumnSpec(
+            weights=[layer._W.copy() for layer in self._layers],
+            biases=[layer._b.copy() for layer in self._layers],
+            activations=["leaky_relu"] * len(self._layers),
+            loss="mse",
+            slope=slopes.pop(),
+        )
 
     def load_column_spec(self, spec: ColumnSpec) -> None:
-        for layer, W, b in zip(self._layers, spec.weights, spec.biases):
+        for layer, W, b in zip(self._layers, spec.weights, spec.biases, strict=True):
             layer._W, layer._b = W.copy(), b.copy()
 
     def data_to_columns(self, X, Y):
@@ -223,13 +228,16 @@ def backward_loop_as_written(xs, t, Ws, bs, fs, dL):
     and it appends from the last layer to the first, so ``dWs[0]`` belongs to the last
     layer and ``dxs[0]`` to ``xs[n]``. Passing the derivatives as ``fs`` isolates N4.
     """
-    dbs, dWs = [], []
-    dxs = [dL(xs[-1], t)]
-    for x, W, b, f in reversed(list(zip(xs[:-1], Ws, bs, fs))):
-        y = W @ x + b
-        dbs.append(f(y) * dxs[-1])
-        dxs.append(W.T @ dbs[-1])
-        dWs.append(dbs[-1] @ x.T)
+    n = len(Ws)
+    upstream = dL(xs[n], t)
+    dxs, dWs, dbs = [upstream], [], []
+    for k in range(n - 1, -1, -1):  # last layer first, appending as it goes
+        pre = Ws[k] @ xs[k] + bs[k]
+        db = fs[k](pre) * upstream  # f where df belongs (N3)
+        upstream = Ws[k].T @ db
+        dbs.append(db)
+        dWs.append(db @ xs[k].T)
+        dxs.append(upstream)
     return dxs, dWs, dbs
 
 
@@ -250,28 +258,30 @@ def quadrant_data(N: int, seed: int = 0):
 def build_quadrant_net(learning_rate: float = 0.05, seed: int = 0) -> NeuralNetwork:
     """The demo's network: 2 -> 3 -> 2, LeakyReLU, MSE."""
     rng = np.random.default_rng(seed)
-    return NeuralNetwork([Layer(2, 3, LeakyReLU(), rng), Layer(3, 2, LeakyReLU(), rng)],
-                         MSELoss(), learning_rate)
+    return NeuralNetwork(
+        [Layer(2, 3, LeakyReLU(), rng), Layer(3, 2, LeakyReLU(), rng)], MSELoss(), learning_rate
+    )
 
 
 def assess(net: NeuralNetwork, data, ts) -> int:
     """How many columns the network's largest output puts in the right class."""
     correct = 0
     for i in range(data.shape[1]):
-        guess = int(np.argmax(net.forward_pass(data[:, i:i + 1]).ravel()))
+        guess = int(np.argmax(net.forward_pass(data[:, i : i + 1]).ravel()))
         correct += int(ts[guess, i] == 1)
     return correct
 
 
-def quadrants_demo(N: int = 20_000, test_to: int = 1000, learning_rate: float = 0.05,
-                   seed: int = 0):
+def quadrants_demo(
+    N: int = 20_000, test_to: int = 1000, learning_rate: float = 0.05, seed: int = 0
+):
     """Assess on the first ``test_to`` points, train one step per remaining point,
     assess again; returns ``(correct before, correct after, net)``."""
     data, ts = quadrant_data(N, seed)
     net = build_quadrant_net(learning_rate, seed)
     before = assess(net, data[:, :test_to], ts[:, :test_to])
     for i in range(test_to, N):
-        net.train(data[:, i:i + 1], ts[:, i:i + 1])
+        net.train(data[:, i : i + 1], ts[:, i : i + 1])
     after = assess(net, data[:, :test_to], ts[:, :test_to])
     return before, after, net
 
@@ -280,8 +290,15 @@ def build_zero_net(learning_rate: float = 0.001, seed: int = 0) -> NeuralNetwork
     """The first demo's network (2 -> 4 -> 4 -> 3, LeakyReLU, MSE) that should learn
     to output zeros."""
     rng = np.random.default_rng(seed)
-    return NeuralNetwork([Layer(2, 4, LeakyReLU(), rng), Layer(4, 4, LeakyReLU(), rng),
-                          Layer(4, 3, LeakyReLU(), rng)], MSELoss(), learning_rate)
+    return NeuralNetwork(
+        [
+            Layer(2, 4, LeakyReLU(), rng),
+            Layer(4, 4, LeakyReLU(), rng),
+            Layer(4, 3, LeakyReLU(), rng),
+        ],
+        MSELoss(),
+        learning_rate,
+    )
 
 
 def example(seed: int = 0):

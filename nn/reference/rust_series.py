@@ -37,9 +37,11 @@ import numpy as np
 
 from ._common import ColumnSpec, ReferenceNetwork
 
-DOCUMENT = ("000_699985e65e498973.txt / 001_4b2e95c89f7eb594.txt: "
-            "Deep Neural Network from Scratch in Rust - Part 4 - "
-            "Loss Function and Back Propagation")
+DOCUMENT = (
+    "000_699985e65e498973.txt / 001_4b2e95c89f7eb594.txt: "
+    "Deep Neural Network from Scratch in Rust - Part 4 - "
+    "Loss Function and Back Propagation"
+)
 
 
 # ---- caches ----------------------------------------------------------------------------
@@ -162,8 +164,9 @@ def update_parameters(params: dict, grads: dict, learning_rate: float) -> dict:
     return parameters
 
 
-def update_parameters_as_written(params: dict, grads: dict, m: float, learning_rate: float,
-                                 lambd: float) -> dict:
+def update_parameters_as_written(
+    params: dict, grads: dict, m: float, learning_rate: float, lambd: float
+) -> dict:
     """The article's update, ERRATUM: ``W <- W - lr (dW + (lambda/m) W)``.
 
     The extra ``(lambda/m) W`` is the derivative of ``lambda/(2m) sum ||W||^2``, a term
@@ -226,8 +229,7 @@ class DeepNeuralNetwork(ReferenceNetwork):
 
     document = DOCUMENT
 
-    def __init__(self, layer_dims, learning_rate: float = 0.01, lambd: float = 0.0,
-                 seed: int = 0):
+    def __init__(self, layer_dims, learning_rate: float = 0.01, lambd: float = 0.0, seed: int = 0):
         self.layer_dims = list(layer_dims)
         if len(self.layer_dims) < 2:
             raise ValueError("layer_dims needs at least an input and an output size")
@@ -259,7 +261,8 @@ class DeepNeuralNetwork(ReferenceNetwork):
         for l in range(1, L + 1):
             activation = "sigmoid" if l == L else "relu"
             a, caches[str(l)] = linear_forward_activation(
-                a, parameters[f"W{l}"], parameters[f"b{l}"], activation)
+                a, parameters[f"W{l}"], parameters[f"b{l}"], activation
+            )
         return a, caches
 
     def cost(self, al, y) -> float:
@@ -298,8 +301,9 @@ class DeepNeuralNetwork(ReferenceNetwork):
     def update_parameters(self, params: dict, grads: dict, learning_rate: float) -> dict:
         return update_parameters(params, grads, learning_rate)
 
-    def update_parameters_as_written(self, params: dict, grads: dict, m: float,
-                                     learning_rate: float) -> dict:
+    def update_parameters_as_written(
+        self, params: dict, grads: dict, m: float, learning_rate: float
+    ) -> dict:
         return update_parameters_as_written(params, grads, m, learning_rate, self.lambd)
 
     def train_step(self, x, y, learning_rate: float | None = None) -> float:

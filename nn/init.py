@@ -1,0 +1,88 @@
+"""Seedable parameter initialisation.
+
+Every function that draws random numbers takes `seed`: None (fresh entropy), a
+non-negative int (the same int always gives the same numbers) or a
+`numpy.random.Generator` (used and advanced, so one generator passed to successive
+calls gives different but reproducible draws, which is how `MLP` seeds its layers).
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+
+import numpy as np
+
+from autodiff import Tensor, no_grad
+
+__all__ = ["generator", "uniform_", "zeros_", "kaiming_uniform_", "fan_in"]
+
+
+def generator(seed=None) -> np.random.Generator:
+    """The `numpy.random.Generator` that `seed` stands for.
+
+    Args:
+        seed: None, a non-negative int, or a Generator (returned as it is).
+
+    Raises:
+        TypeError: `seed` is of another type (a float, a str, a bool...).
+        ValueError: `seed` is a negative int.
+    """
+    if isinstance(seed, np.random.Generator):
+        return seed
+    if seed is None:
+        return np.random.default_rng()
+    if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, numbers.Integral):
+        raise TypeError(
+            f"seed must be None, a non-negative int or a numpy.random.Generator, got "
+            f"{type(seed).__name__}: {seed!r}"
+        )
+    if seed < 0:
+        raise ValueError(f"seed must be a non-negative int, got {seed}")
+    return np.random.default_rng(int(seed))
+
+
+def fan_in(tensor: Tensor) -> int:
+    """The number of inputs each output of a weight sees: `shape[1]` for (out, in),
+    `shape[0]` for a vector.
+
+    Raises:
+        ValueError: a 0-d tensor has no fan-in.
+    """
+    if tensor.ndim == 0:
+        raise ValueError("fan_in: a 0-d tensor has no fan-in")
+    return tensor.shape[1] if tensor.ndim > 1 else tensor.shape[0]
+
+
+def uniform_(tensor: Tensor, low: float, high: float, seed=None) -> Tensor:
+    """Fill `tensor` in place with draws from U(low, high); returns it."""
+    values = generator(seed).uniform(low, high, tensor.shape)
+    with no_grad():
+        tensor.data[...] = values
+    return tensor
+
+
+def zeros_(tensor: Tensor) -> Tensor:
+    """Fill `tensor` with zeros in place; returns it."""
+    tensor.data[...] = 0
+    return tensor
+
+
+def kaiming_uniform_(tensor: Tensor, a: float = 0.0, fan: int | None = None,
+                     seed=None) -> Tensor:
+    """He initialisation for a layer followed by a leaky ReLU of slope `a`, in place.
+
+    Draws from U(-bound, bound) with bound = gain * sqrt(3 / fan), gain = sqrt(2 / (1 + a^2)),
+    so the variance is gain^2 / fan. `Linear` uses a = sqrt(5), PyTorch's default, for
+    which the bound simplifies to 1 / sqrt(fan_in).
+
+    Args:
+        tensor: the weight, of shape (out, in).
+        a: the negative slope the gain is computed for.
+        fan: the fan to scale by; defaults to `fan_in(tensor)`.
+        seed: see the module docstring.
+    """
+    fan = fan_in(tensor) if fan is None else fan
+    gain = math.sqrt(2.0 / (1.0 + a * a))
+    bound = gain * math.sqrt(3.0 / fan)
+    return uniform_(tensor, -bound, bound, seed)

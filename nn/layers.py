@@ -1,0 +1,224 @@
+"""Layers on Tensors: `Linear`, `Sequential` and the multi-layer perceptron `MLP`."""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Sequence
+
+import numpy as np
+
+from autodiff import Tensor, Value
+
+from . import init
+from .activations import get_activation
+from .module import Module
+
+__all__ = ["Linear", "Sequential", "MLP"]
+
+
+def _positive_int(value: object, name: str, who: str) -> int:
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{who}: {name} must be an int, got {type(value).__name__}: "
+                        f"{value!r}")
+    if value < 1:
+        raise ValueError(f"{who}: {name} must be >= 1, got {value}")
+    return int(value)
+
+
+def _as_input(x, who: str) -> Tensor:
+    """`x` as a Tensor: arrays and lists become constant Tensors."""
+    if isinstance(x, Tensor):
+        return x
+    if isinstance(x, Value):
+        raise TypeError(f"{who}: got a Value; Tensor layers take Tensors or arrays (the "
+                        "scalar networks of nn.scalar take Values)")
+    array = np.asarray(x)
+    if array.dtype.kind not in "biuf":
+        raise TypeError(f"{who}: expected a Tensor or a numeric array, got "
+                        f"{type(x).__name__} of dtype {array.dtype}")
+    return Tensor(array if array.dtype.kind == "f" else array.astype(np.float64))
+
+
+class Linear(Module):
+    """A fully connected layer: y = x @ weight.T + bias.
+
+    The parameters are initialised as PyTorch does (Kaiming-uniform with a = sqrt(5)):
+    weight and bias are both drawn from U(-1/sqrt(in_features), 1/sqrt(in_features)),
+    the weight first.
+
+    Args:
+        in_features: the width of the input, >= 1.
+        out_features: the width of the output, >= 1.
+        bias: whether to add a learned bias.
+        dtype: the parameters' float dtype.
+        seed: None (fresh entropy), an int (the same int gives the same layer every
+            time) or a `numpy.random.Generator` (used and advanced).
+        rng: another name for `seed`.
+
+    Attributes:
+        weight: Tensor of shape (out_features, in_features).
+        bias: Tensor of shape (out_features,), or None.
+
+    Input (batch, in_features) (or (in_features,), or (..., in_features)); output
+    (batch, out_features) (matching).
+
+    Raises:
+        TypeError: a size is not an int, or `dtype` is not a float dtype.
+        ValueError: a size is < 1. When called: the input's last axis is not
+            `in_features` wide (the message names the layer and both shapes).
+    """
+
+    def __init__(self, in_features: int, out_features: int, bias: bool = True,
+                 dtype=np.float64, seed=None, *, rng=None) -> None:
+        super().__init__()
+        who = "Linear"
+        self.in_features = _positive_int(in_features, "in_features", who)
+        self.out_features = _positive_int(out_features, "out_features", who)
+        dtype = np.dtype(dtype)
+        if dtype.kind != "f":
+            raise TypeError(f"{who}: dtype must be a float dtype, got {dtype}")
+        if seed is not None and rng is not None:
+            raise TypeError(f"{who}: give seed or rng, not both")
+        generator = init.generator(seed if rng is None else rng)
+        self.weight = Tensor(np.empty((self.out_features, self.in_features), dtype=dtype),
+                             requires_grad=True, label="weight")
+        init.kaiming_uniform_(self.weight, a=math.sqrt(5), seed=generator)
+        if bias:
+            self.bias = Tensor(np.empty(self.out_features, dtype=dtype), requires_grad=True,
+                               label="bias")
+            bound = 1.0 / math.sqrt(self.in_features)
+            init.uniform_(self.bias, -bound, bound, seed=generator)
+        else:
+            self.bias = None
+
+    def forward(self, x) -> Tensor:
+        x = _as_input(x, self._name())
+        if x.ndim == 0 or x.shape[-1] != self.in_features:
+            raise ValueError(f"{self._name()}: expected input of shape (batch, "
+                             f"{self.in_features}), got {x.shape}")
+        y = x @ self.weight.T
+        return y if self.bias is None else y + self.bias
+
+    def _name(self) -> str:
+        return f"Linear({self.in_features} -> {self.out_features})"
+
+    def extra_repr(self) -> str:
+        return (f"in_features={self.in_features}, out_features={self.out_features}, "
+                f"bias={self.bias is not None}")
+
+
+class Sequential(Module):
+    """Modules applied one after the other: `Sequential(a, b, c)(x) == c(b(a(x)))`.
+
+    Parameters are named by position, as in PyTorch: `0.weight`, `2.bias`.
+
+    Args:
+        *modules: the modules (or plain functions of one argument), in order.
+
+    Raises:
+        TypeError: an argument is neither a Module nor callable.
+    """
+
+    def __init__(self, *modules) -> None:
+        super().__init__()
+        for i, m in enumerate(modules):
+            if not callable(m):
+                raise TypeError(f"Sequential: argument {i} is not a Module or a function, "
+                                f"got {type(m).__name__}")
+        self._modules = list(modules)
+
+    def forward(self, x):
+        for module in self._modules:
+            x = module(x)
+        return x
+
+    def append(self, module) -> Sequential:
+        """Add a module at the end; returns self."""
+        if not callable(module):
+            raise TypeError(f"Sequential.append: expected a Module, got "
+                            f"{type(module).__name__}")
+        self._modules.append(module)
+        return self
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return Sequential(*self._modules[index])
+        return self._modules[index]
+
+    def __len__(self) -> int:
+        return len(self._modules)
+
+    def __iter__(self):
+        return iter(self._modules)
+
+    def _named_members(self):
+        for i, module in enumerate(self._modules):
+            if isinstance(module, Module):
+                yield str(i), module
+
+    def _repr_members(self):
+        return [(str(i), m) for i, m in enumerate(self._modules)]
+
+
+class MLP(Module):
+    """A multi-layer perceptron: Linear layers with an activation between them.
+
+    `MLP([2, 16, 16, 1])` is Linear(2, 16), activation, Linear(16, 16), activation,
+    Linear(16, 1), then `output_activation` if one is given. For classification with
+    `CrossEntropyLoss`, leave the output as logits (no "softmax").
+
+    Args:
+        sizes: the widths, input first, output last; at least two ints >= 1.
+        activation: the hidden activation: "relu", "leaky_relu", "tanh", "sigmoid" or a
+            Module.
+        output_activation: None (a linear output), one of the names above, "softmax",
+            or a Module.
+        seed: None, an int or a `numpy.random.Generator`; one generator initialises the
+            layers in order, so an int gives the same network every time.
+        dtype: the parameters' float dtype.
+        bias: whether the layers have biases.
+
+    Attributes:
+        layers: the Linear layers (parameter names `layers.0.weight`, ...).
+        activation, output_activation: the activation modules (output_activation may be
+            None).
+
+    Raises:
+        TypeError, ValueError: bad sizes or an unknown activation name (listing the
+            known ones).
+    """
+
+    def __init__(self, sizes: Sequence[int], activation="relu", output_activation=None,
+                 seed=None, dtype=np.float64, bias: bool = True) -> None:
+        super().__init__()
+        if isinstance(sizes, (str, bytes)) or not isinstance(sizes, Sequence):
+            raise TypeError(f"MLP: sizes must be a list of ints such as [2, 16, 1], got "
+                            f"{type(sizes).__name__}")
+        if len(sizes) < 2:
+            raise ValueError(f"MLP: sizes needs at least an input and an output width, got "
+                             f"{list(sizes)}")
+        self.sizes = [_positive_int(n, f"sizes[{i}]", "MLP") for i, n in enumerate(sizes)]
+        self.activation = get_activation(activation, output=False, who="MLP")
+        if self.activation is None:
+            raise ValueError("MLP: activation cannot be None (hidden layers need one; use "
+                             "a single Linear for a linear model)")
+        self.output_activation = get_activation(output_activation, output=True, who="MLP")
+        generator = init.generator(seed)
+        self.layers = [
+            Linear(n_in, n_out, bias=bias, dtype=dtype, seed=generator)
+            for n_in, n_out in zip(self.sizes[:-1], self.sizes[1:])
+        ]
+
+    def forward(self, x) -> Tensor:
+        last = len(self.layers) - 1
+        for i, layer in enumerate(self.layers):
+            x = layer(x)
+            if i < last:
+                x = self.activation(x)
+        if self.output_activation is not None:
+            x = self.output_activation(x)
+        return x
+
+    def extra_repr(self) -> str:
+        return "sizes=" + str(self.sizes)

@@ -1,0 +1,355 @@
+"""Loss functions as modules, and the L2 penalty.
+
+Each loss is called as `loss_fn(input, target)`: `input` is what the network produced
+(a Tensor; `MSELoss` and `HingeLoss` also take a list of `Value`s from the scalar
+networks), `target` an array, a list or a Tensor. By default the losses of the samples
+are averaged (`reduction="mean"`); `"sum"` adds them and `"none"` returns them one per
+element (per sample for `CrossEntropyLoss`).
+
+Shapes must match, except that (n, 1) and (n,) are taken to mean the same n numbers
+(a one-output network against a vector of labels); anything else that would broadcast
+silently, such as (n, 1) against (1, n), raises instead.
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from autodiff import Function, Tensor, Value
+
+from .module import Module
+
+__all__ = ["MSELoss", "BCELoss", "CrossEntropyLoss", "HingeLoss", "l2_penalty"]
+
+_REDUCTIONS = ("mean", "sum", "none")
+
+
+class _Loss(Module):
+    """A loss with a `reduction`: "mean" (the default), "sum" or "none"."""
+
+    def __init__(self, reduction: str = "mean") -> None:
+        super().__init__()
+        if reduction not in _REDUCTIONS:
+            raise ValueError(f"{type(self).__name__}: reduction must be one of "
+                             f"{list(_REDUCTIONS)}, got {reduction!r}")
+        self.reduction = reduction
+
+    def _reduce(self, losses):
+        if self.reduction == "mean":
+            return losses.mean()
+        if self.reduction == "sum":
+            return losses.sum()
+        return losses
+
+    def _reduce_values(self, losses: list):
+        if self.reduction == "none":
+            return losses
+        total = sum(losses[1:], losses[0])
+        return total * (1.0 / len(losses)) if self.reduction == "mean" else total
+
+    def extra_repr(self) -> str:
+        return "" if self.reduction == "mean" else f"reduction={self.reduction!r}"
+
+
+def _as_tensor(x, what: str, who: str) -> Tensor:
+    if isinstance(x, Tensor):
+        return x
+    array = np.asarray(x)
+    if array.dtype.kind not in "biuf":
+        raise TypeError(f"{who}: {what} must be a Tensor or a numeric array, got "
+                        f"{type(x).__name__} of dtype {array.dtype}")
+    return Tensor(array)
+
+
+def _float_target(target, who: str, dtype=np.float64):
+    """A target as a float array of `dtype` (a constant), or a float Tensor (kept as it
+    is, for its graph)."""
+    if isinstance(target, Tensor):
+        return target if target.dtype.kind == "f" else Tensor(target.data.astype(dtype))
+    array = np.asarray(target)
+    if array.dtype.kind not in "biuf":
+        raise TypeError(f"{who}: target must be a Tensor or a numeric array, got "
+                        f"{type(target).__name__} of dtype {array.dtype}")
+    return array.astype(dtype, copy=False)
+
+
+def _dtype(t: Tensor):
+    return t.dtype if t.dtype.kind == "f" else np.dtype(np.float64)
+
+
+def _match(input: Tensor, target, who: str):
+    """`target` with the shape of `input`: equal shapes, or (n, 1) against (n,)."""
+    shape, tshape = input.shape, np.shape(target.data if isinstance(target, Tensor) else target)
+    if tshape == shape:
+        return target
+    squeeze = tuple(n for n in shape if n != 1)
+    if squeeze == tuple(n for n in tshape if n != 1) and len(shape) <= 2 and len(tshape) <= 2:
+        return target.reshape(shape)
+    raise ValueError(f"{who}: input of shape {shape} and target of shape {tshape} differ; "
+                     "give the target the input's shape")
+
+
+def _is_values(x) -> bool:
+    return isinstance(x, Value) or (
+        isinstance(x, (list, tuple)) and len(x) > 0 and isinstance(x[0], Value)
+    )
+
+
+def _value_pairs(input, target, who: str) -> list[tuple[Value, float]]:
+    """(prediction, target) pairs for a Value or a list of Values."""
+    values = [input] if isinstance(input, Value) else list(input)
+    targets = np.asarray(target.data if isinstance(target, Tensor) else target,
+                         dtype=np.float64).reshape(-1)
+    if len(targets) != len(values):
+        raise ValueError(f"{who}: {len(values)} predictions (Values) but {len(targets)} "
+                         "targets")
+    return list(zip(values, targets.tolist()))
+
+
+class MSELoss(_Loss):
+    """Mean squared error: mean((input - target)^2) over all elements.
+
+    Args:
+        reduction: "mean", "sum" or "none".
+
+    Raises:
+        ValueError: the shapes of input and target differ (beyond (n, 1) vs (n,)).
+    """
+
+    def forward(self, input, target):
+        who = "MSELoss"
+        if _is_values(input):
+            return self._reduce_values([(v - t) ** 2 for v, t in _value_pairs(input, target,
+                                                                               who)])
+        input = _as_tensor(input, "input", who)
+        target = _match(input, _float_target(target, who, _dtype(input)), who)
+        diff = input - target
+        return self._reduce(diff * diff)
+
+
+class _BinaryCrossEntropy(Function):
+    """-(y log p + (1 - y) log(1 - p)), with each log clamped at -100 as PyTorch does,
+    so p = 0 and p = 1 give finite losses and gradients."""
+
+    @staticmethod
+    def forward(ctx, p, y):
+        with np.errstate(divide="ignore"):
+            log_p = np.maximum(np.log(p), -100.0)
+            log_q = np.maximum(np.log1p(-p), -100.0)
+        ctx.save_for_backward(p, y, log_p, log_q)
+        return -(y * log_p + (1 - y) * log_q)
+
+    @staticmethod
+    def backward(ctx, g):
+        # d/dp = (p - y) / (p (1 - p)), the denominator kept >= 1e-12 as PyTorch does;
+        # d/dy = log(1 - p) - log(p)
+        p, y, log_p, log_q = ctx.saved_tensors
+        gp = gy = None
+        if ctx.needs_input_grad[0]:
+            gp = g * (p - y) / np.maximum(p * (1 - p), 1e-12)
+        if ctx.needs_input_grad[1]:
+            gy = g * (log_q - log_p)
+        return gp, gy
+
+
+class BCELoss(_Loss):
+    """Binary cross-entropy of probabilities: mean(-(y log p + (1 - y) log(1 - p))).
+
+    The input must be probabilities in [0, 1] (the output of a sigmoid). Each log is
+    clamped at -100, as in PyTorch, so p = 0 or p = 1 gives a finite loss (100 for a
+    certain wrong answer) and a finite gradient.
+
+    Args:
+        reduction: "mean", "sum" or "none".
+
+    Raises:
+        ValueError: an input is outside [0, 1] or NaN (naming the value), a target is
+            outside [0, 1], or the shapes differ.
+    """
+
+    def forward(self, input, target):
+        who = "BCELoss"
+        if _is_values(input):
+            raise TypeError(f"{who}: works on Tensors; for Values write the loss out, "
+                            "-(y * p.log() + (1 - y) * (1 - p).log())")
+        input = _as_tensor(input, "input", who)
+        if input.dtype.kind != "f":
+            input = Tensor(input.data.astype(np.float64))
+        target = _match(input, _float_target(target, who, input.dtype), who)
+        p = input.data
+        bad = ~((p >= 0) & (p <= 1))
+        if bad.any():
+            raise ValueError(f"{who}: input must hold probabilities in [0, 1] (the output of "
+                             f"a sigmoid), got {p[bad].flat[0]!r}; for logits apply "
+                             ".sigmoid() first")
+        t = target.data if isinstance(target, Tensor) else target
+        if not np.all((t >= 0) & (t <= 1)):
+            raise ValueError(f"{who}: targets must be in [0, 1], got "
+                             f"{t[~((t >= 0) & (t <= 1))].flat[0]!r}")
+        return self._reduce(_BinaryCrossEntropy.apply(input, target))
+
+
+def _class_labels(target, n_classes: int, who: str) -> np.ndarray:
+    """Integer class labels as an int64 array, each checked against `n_classes`."""
+    labels = np.asarray(target.data if isinstance(target, Tensor) else target)
+    if labels.dtype.kind == "f":
+        whole = np.isfinite(labels) & (labels == np.round(labels))
+        if not whole.all():
+            raise ValueError(f"{who}: class labels must be integers, got "
+                             f"{labels[~whole].flat[0]!r}")
+    elif labels.dtype.kind not in "biu":
+        raise TypeError(f"{who}: class labels must be integers, got dtype {labels.dtype}")
+    labels = labels.astype(np.int64)
+    bad = (labels < 0) | (labels >= n_classes)
+    if bad.any():
+        raise ValueError(f"{who}: label {int(labels[bad].flat[0])} is out of range for "
+                         f"{n_classes} classes (labels must be in 0..{n_classes - 1})")
+    return labels
+
+
+class CrossEntropyLoss(_Loss):
+    """Cross-entropy of logits: mean over the batch of -log softmax(logits)[label].
+
+    Computed through `log_softmax`, so it is finite for logits of any size. Feed it the
+    raw scores of the last Linear layer, not probabilities.
+
+    The target is either integer class labels of shape (n,) (each in 0..k-1), or
+    probabilities (one-hot rows, or soft labels) of the logits' shape (n, k), for which
+    the loss of a sample is -sum_j target_j log softmax(logits)_j.
+
+    Args:
+        reduction: "mean" (over the batch), "sum" or "none" (one loss per sample).
+
+    Raises:
+        ValueError: logits that are not (n, k) (or (k,) for one sample), a target of
+            another shape, or a label out of range (naming the label and the number of
+            classes).
+        TypeError: labels that are not integers.
+    """
+
+    def forward(self, input, target):
+        who = "CrossEntropyLoss"
+        if _is_values(input):
+            raise TypeError(f"{who}: works on Tensors of logits, not Values")
+        logits = _as_tensor(input, "input", who)
+        if logits.dtype.kind != "f":
+            logits = Tensor(logits.data.astype(np.float64))
+        if logits.ndim not in (1, 2):
+            raise ValueError(f"{who}: expected logits of shape (batch, classes), got "
+                             f"{logits.shape}")
+        tshape = np.shape(target.data if isinstance(target, Tensor) else target)
+        given = (logits.shape, tshape)
+        single = logits.ndim == 1
+        if single:
+            logits = logits.reshape(1, -1)
+            tshape = (1,) + tshape
+            target = (target.reshape(tshape) if isinstance(target, Tensor)
+                      else np.reshape(target, tshape))
+        n, k = logits.shape
+        log_p = logits.log_softmax(axis=1)
+        if tshape == (n, k):
+            probs = _float_target(target, who, logits.dtype)
+            losses = -(log_p * probs).sum(axis=1)
+        elif tshape == (n,):
+            labels = _class_labels(target, k, who)
+            losses = -log_p[np.arange(n), labels]
+        else:
+            shape, tshape = given
+            raise ValueError(f"{who}: logits of shape {shape} need class labels of shape "
+                             f"{shape[:-1]} or probabilities of shape {shape}, got a target "
+                             f"of shape {tshape}")
+        if single and self.reduction == "none":
+            return losses.reshape(())
+        return self._reduce(losses)
+
+
+class HingeLoss(_Loss):
+    """The hinge loss of scores against +-1 labels: mean(max(0, 1 - y * s)).
+
+    The loss micrograd's demo trains its two-moons classifier with: a sample costs
+    nothing once it is on the right side with a margin of 1. Takes a Tensor of scores
+    or a list of `Value`s (one per sample, from an `nn.scalar` network).
+
+    Args:
+        reduction: "mean", "sum" or "none".
+
+    Raises:
+        ValueError: a label other than -1 or +1 (0/1 labels become +-1 with 2*y - 1), or
+            shapes that differ.
+    """
+
+    def forward(self, input, target):
+        who = "HingeLoss"
+        labels = np.asarray(target.data if isinstance(target, Tensor) else target)
+        if labels.dtype.kind not in "biuf":
+            raise TypeError(f"{who}: labels must be numbers (-1 or +1), got dtype "
+                            f"{labels.dtype}")
+        bad = (labels != 1) & (labels != -1)
+        if bad.any():
+            raise ValueError(f"{who}: labels must be -1 or +1, got {labels[bad].flat[0]!r}; "
+                             "convert 0/1 labels with 2 * y - 1")
+        if _is_values(input):
+            pairs = _value_pairs(input, labels, who)
+            return self._reduce_values([(1 - y * s).relu() for s, y in pairs])
+        scores = _as_tensor(input, "input", who)
+        labels = _match(scores, labels.astype(scores.dtype if scores.dtype.kind == "f"
+                                              else np.float64), who)
+        return self._reduce((1 - labels * scores).relu())
+
+
+def l2_penalty(params, lam: float, m: int = 1):
+    """The L2 (weight-decay) term of a cost: lam / (2 m) * sum of ||W||^2.
+
+    Add it to the loss before backward(); its gradient is (lam / m) W for each weight,
+    the regularised update of the Rust deep-network series (`nn.reference.rust_series`
+    keeps that document's version). `lam / (2m)` is the convention when the cost is an
+    average over `m` samples; with m=1 it is (lam / 2) * sum W^2.
+
+    Args:
+        params: a Module, whose weights are penalised and whose biases are not (names
+            ending in "bias" or "b"), or an iterable of parameters (Tensors or Values),
+            all of which are penalised.
+        lam: lambda, >= 0.
+        m: the number of training samples, >= 1.
+
+    Returns:
+        A Tensor of shape () for Tensor parameters, a Value for Values.
+
+    Raises:
+        TypeError: `lam` or `m` of the wrong type, or parameters that are neither
+            Tensors nor Values.
+        ValueError: `lam < 0` or `m < 1`.
+    """
+    who = "l2_penalty"
+    if isinstance(lam, bool) or not isinstance(lam, numbers.Real):
+        raise TypeError(f"{who}: lam must be a real number, got {type(lam).__name__}")
+    if lam < 0:
+        raise ValueError(f"{who}: lam must be >= 0, got {lam}")
+    if isinstance(m, bool) or not isinstance(m, numbers.Integral):
+        raise TypeError(f"{who}: m must be an int (the number of samples), got "
+                        f"{type(m).__name__}")
+    if m < 1:
+        raise ValueError(f"{who}: m must be >= 1, got {m}")
+    if isinstance(params, Module):
+        weights = [p for name, p in params.named_parameters() if not _is_bias(name)]
+    else:
+        weights = list(params)
+    scale = float(lam) / (2.0 * int(m))
+    if weights and all(isinstance(p, Value) for p in weights):
+        return sum((p * p for p in weights[1:]), weights[0] * weights[0]) * scale
+    total = None
+    for p in weights:
+        if not isinstance(p, Tensor):
+            raise TypeError(f"{who}: parameters must all be Tensors or all be Values, got "
+                            f"{type(p).__name__}")
+        square = (p * p).sum()
+        total = square if total is None else total + square
+    return Tensor(0.0) if total is None else total * scale
+
+
+def _is_bias(name: str) -> bool:
+    """Whether a dotted parameter name names a bias ("layers.0.bias", "neurons.3.b")."""
+    parts = [part for part in name.split(".") if not part.isdigit()]
+    return bool(parts) and parts[-1] in ("bias", "b")

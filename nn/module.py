@@ -1,0 +1,291 @@
+"""`Module`: the base of every network part. It finds its parameters by itself.
+
+A module's parameters are the leaf Tensors with `requires_grad=True` (and, for the
+scalar networks of `nn.scalar`, the leaf `Value`s) held in its attributes, directly or
+inside lists, tuples and dicts, and those of the sub-modules held the same way. Nothing
+has to be registered: assigning `self.weight = Tensor(..., requires_grad=True)` or
+`self.layers = [Linear(2, 3), Linear(3, 1)]` in `__init__` is enough. The names are
+the attribute paths, dotted: `layers.0.weight`.
+
+Only leaf nodes count, so an output cached on the module (`self.last = out`), which is
+the result of an op, is never mistaken for a parameter.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+
+import numpy as np
+
+from autodiff import Tensor, Value
+
+__all__ = ["Module"]
+
+
+def _is_parameter(x: object) -> bool:
+    """A leaf node that takes part in differentiation."""
+    if isinstance(x, Tensor):
+        return x.requires_grad and x._op is None
+    return isinstance(x, Value) and x._op is None
+
+
+def _unpack(name: str, value: object) -> Iterator[tuple[str, object]]:
+    """(dotted name, item) for each Module or parameter in `value`, containers opened."""
+    if isinstance(value, Module) or _is_parameter(value):
+        yield name, value
+    elif isinstance(value, (list, tuple)):
+        for i, item in enumerate(value):
+            yield from _unpack(f"{name}.{i}", item)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _unpack(f"{name}.{key}", item)
+
+
+class Module:
+    """Base class of layers, activations, losses and whole networks.
+
+    Subclasses set their parameters and sub-modules as attributes in `__init__` and
+    define `forward`; calling the module runs `forward`. Everything else (listing and
+    naming parameters, zeroing grads, saving and loading state, train/eval mode, the
+    repr) works from the attributes.
+
+    Attributes:
+        training: True in training mode (the default), False after `eval()`.
+
+    Example::
+
+        class TwoLayer(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.hidden = nn.Linear(2, 8, seed=0)
+                self.out = nn.Linear(8, 1, seed=1)
+
+            def forward(self, x):
+                return self.out(self.hidden(x).tanh())
+
+        [name for name, _ in TwoLayer().named_parameters()]
+        # ['hidden.weight', 'hidden.bias', 'out.weight', 'out.bias']
+    """
+
+    training = True  # a class default, so subclasses that skip super().__init__() work
+
+    def __init__(self) -> None:
+        self.training = True
+
+    def forward(self, *args, **kwargs):
+        """The computation of the module; subclasses define it."""
+        raise NotImplementedError(f"{type(self).__name__} does not define forward()")
+
+    def __call__(self, *args, **kwargs):
+        return self.forward(*args, **kwargs)
+
+    # -- structure --------------------------------------------------------------------
+
+    def _named_members(self) -> Iterator[tuple[str, object]]:
+        """The direct members: (name, Module or parameter), in attribute order.
+
+        Containers such as `Sequential` override this to name their members themselves.
+        """
+        for name, value in vars(self).items():
+            if name != "training":
+                yield from _unpack(name, value)
+
+    def named_children(self) -> Iterator[tuple[str, Module]]:
+        """The direct sub-modules, with their names (`layers.0` for one in a list)."""
+        for name, member in self._named_members():
+            if isinstance(member, Module):
+                yield name, member
+
+    def children(self) -> Iterator[Module]:
+        """The direct sub-modules."""
+        for _, child in self.named_children():
+            yield child
+
+    def named_modules(self, prefix: str = "") -> Iterator[tuple[str, Module]]:
+        """This module (named `prefix`) and every module inside it, each once."""
+        seen: set[int] = set()
+        stack = [(prefix, self)]
+        while stack:
+            name, module = stack.pop()
+            if id(module) in seen:
+                continue
+            seen.add(id(module))
+            yield name, module
+            children = [
+                (f"{name}.{child_name}" if name else child_name, child)
+                for child_name, child in module.named_children()
+            ]
+            stack.extend(reversed(children))
+
+    def modules(self) -> Iterator[Module]:
+        """This module and every module inside it, each once."""
+        for _, module in self.named_modules():
+            yield module
+
+    def named_parameters(self, prefix: str = "") -> Iterator[tuple[str, object]]:
+        """Every parameter, once, with its dotted name (`layers.0.weight`).
+
+        A parameter shared by two modules is listed once, under its first name; the
+        order is the order of the attributes, depth first.
+        """
+        seen: set[int] = set()
+        for module_name, module in self.named_modules(prefix):
+            for name, member in module._named_members():
+                if isinstance(member, Module) or id(member) in seen:
+                    continue
+                seen.add(id(member))
+                yield (f"{module_name}.{name}" if module_name else name), member
+
+    def parameters(self) -> list:
+        """The parameters (Tensors with requires_grad, or Values), each once."""
+        return [p for _, p in self.named_parameters()]
+
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Clear the gradient of every parameter before the next backward().
+
+        A Tensor's `.grad` becomes None (or zeros with `set_to_none=False`), as in
+        PyTorch; a Value's `.grad` becomes 0.0.
+        """
+        for p in self.parameters():
+            if isinstance(p, Value):
+                p.grad = 0.0
+            elif set_to_none or p.grad is None:
+                p.grad = None
+            else:
+                p.grad = np.zeros_like(p.data)
+
+    # -- modes ------------------------------------------------------------------------
+
+    def train(self, mode: bool = True) -> Module:
+        """Set training mode (`mode=False`: evaluation) here and in every sub-module.
+
+        Returns:
+            self, so `model.train()` can be chained.
+        """
+        if not isinstance(mode, bool):
+            raise TypeError(f"{type(self).__name__}.train(mode): mode must be a bool, got "
+                            f"{type(mode).__name__}")
+        for module in self.modules():
+            module.training = mode
+        return self
+
+    def eval(self) -> Module:
+        """Set evaluation mode here and in every sub-module (same as `train(False)`)."""
+        return self.train(False)
+
+    # -- state ------------------------------------------------------------------------
+
+    def state_dict(self) -> dict[str, np.ndarray]:
+        """Copies of the parameters' arrays, keyed as in `named_parameters()`.
+
+        A Value's entry is a 0-d float64 array. The copies do not change when the
+        module trains on.
+        """
+        return {name: np.array(p.data, copy=True) for name, p in self.named_parameters()}
+
+    def load_state_dict(self, state: Mapping, strict: bool = True) -> None:
+        """Copy the arrays of `state` into the parameters, after checking all of them.
+
+        Every key, shape and dtype is checked before anything is written, so on any
+        mismatch the module is left exactly as it was.
+
+        Args:
+            state: a mapping from parameter names (as in `named_parameters()`) to arrays
+                (or Tensors, or numbers for 0-d parameters).
+            strict: with False, missing and unexpected keys are ignored (shapes and
+                dtypes of the keys present are still checked).
+
+        Raises:
+            TypeError: `state` is not a mapping.
+            ValueError: keys are missing or unexpected, or a value has the wrong shape
+                or a dtype that cannot be cast to the parameter's (complex, str,
+                object...). The message names every offending key.
+        """
+        who = type(self).__name__
+        if not isinstance(state, Mapping):
+            raise TypeError(f"{who}.load_state_dict: expected a dict of arrays, got "
+                            f"{type(state).__name__}")
+        params = dict(self.named_parameters())
+        problems = []
+        if strict:
+            missing = [k for k in params if k not in state]
+            unexpected = [k for k in state if k not in params]
+            if missing:
+                problems.append(f"missing keys {missing}")
+            if unexpected:
+                problems.append(f"unexpected keys {unexpected}")
+        arrays = {}
+        for key, param in params.items():
+            if key not in state:
+                continue
+            value = state[key]
+            array = np.asarray(value.data if isinstance(value, (Tensor, Value)) else value)
+            shape = np.shape(param.data)
+            target = np.dtype(np.float64) if isinstance(param, Value) else param.dtype
+            if array.shape != shape:
+                problems.append(f"'{key}' has shape {array.shape} but the parameter has "
+                                f"shape {shape}")
+            elif array.dtype.kind not in "biuf" or not np.can_cast(
+                array.dtype, target, casting="same_kind"
+            ):
+                problems.append(f"'{key}' has dtype {array.dtype}, which cannot be cast to "
+                                f"the parameter's {target}")
+            else:
+                arrays[key] = array
+        if problems:
+            raise ValueError(f"{who}.load_state_dict: nothing was loaded: "
+                             + "; ".join(problems))
+        for key, array in arrays.items():
+            param = params[key]
+            if isinstance(param, Value):
+                param.data = float(array)
+            else:
+                param.data[...] = array
+
+    # -- repr -------------------------------------------------------------------------
+
+    def extra_repr(self) -> str:
+        """The module's own settings, shown inside its repr; subclasses override it."""
+        return ""
+
+    def _repr_members(self) -> list[tuple[str, object]]:
+        """The attributes the repr looks through for sub-modules."""
+        return [(name, value) for name, value in vars(self).items() if name != "training"]
+
+    def __repr__(self) -> str:
+        lines = []
+        extra = self.extra_repr()
+        if extra:
+            lines.extend(extra.split("\n"))
+        for name, value in self._repr_members():
+            text = _member_repr(value)
+            if text is not None:
+                lines.append(f"({name}): {text}")
+        return _block(f"{type(self).__name__}(", lines, ")")
+
+
+def _member_repr(value: object) -> str | None:
+    """The repr of an attribute if it is or holds modules, else None."""
+    if isinstance(value, Module):
+        return repr(value)
+    if isinstance(value, (list, tuple, dict)):
+        items = value.items() if isinstance(value, dict) else enumerate(value)
+        lines = []
+        for key, item in items:
+            text = _member_repr(item)
+            if text is not None:
+                lines.append(f"({key}): {text}")
+        if lines:
+            opening, closing = ("{", "}") if isinstance(value, dict) else ("[", "]")
+            return _block(opening, lines, closing)
+    return None
+
+
+def _block(opening: str, lines: list[str], closing: str) -> str:
+    """`opening` + one line, or the lines indented by two spaces under it."""
+    if not lines:
+        return opening + closing
+    if len(lines) == 1 and "\n" not in lines[0] and not lines[0].startswith("("):
+        return opening + lines[0] + closing
+    body = "\n".join("  " + line.replace("\n", "\n  ") for line in lines)
+    return f"{opening}\n{body}\n{closing}"

@@ -1,0 +1,221 @@
+"""The graph core: depth, sorting, no_grad and its threads, tracing, scopes."""
+
+from __future__ import annotations
+
+import sys
+import threading
+
+import numpy as np
+import pytest
+
+import autodiff
+from autodiff import Tensor, Value, no_grad
+from autodiff.graph import Tracer, scope, set_tracer, toposort
+
+
+def test_a_chain_of_a_million_ops_backpropagates_at_the_default_recursion_limit():
+    assert sys.getrecursionlimit() <= 10_000
+    x = Value(1.0)
+    y = x
+    for _ in range(1_000_000):
+        y = y * 1.000001
+    y.backward()
+    assert x.grad == pytest.approx(1.000001**1_000_000, rel=1e-9)
+
+
+def test_builtin_sum_of_a_million_values_backpropagates():
+    xs = [Value(1.0) for _ in range(1_000_000)]
+    total = sum(xs)
+    total.backward()
+    assert total.data == 1_000_000.0
+    assert xs[0].grad == 1.0 and xs[-1].grad == 1.0
+
+
+def test_deep_tensor_chain():
+    x = Tensor(np.ones(2), requires_grad=True)
+    y = x
+    for _ in range(20_000):
+        y = y + 1.0
+    y.sum().backward()
+    assert np.array_equal(x.grad, [1.0, 1.0])
+
+
+def test_toposort_puts_every_node_after_its_parents_on_diamonds():
+    # a -> b, a -> c, b -> c: the case that breaks sorts that mark nodes on push
+    a = Value(1.0)
+    b = a * 2
+    c = a + b
+    d = c * b
+    order = toposort(d)
+    for node in order:
+        node._pending = None  # toposort leaves marks for backward to clear
+    position = {id(n): i for i, n in enumerate(order)}
+    for node in order:
+        for parent in node.parents:
+            assert position[id(parent)] < position[id(node)]
+    assert len(order) == 4
+
+
+def test_diamond_gradients():
+    a = Value(3.0)
+    b = a * 2  # 6
+    c = a + b  # 9
+    d = c * b  # 54;  dd/da = b * dc/da + c * db/da = 6 * 3 + 9 * 2
+    d.backward()
+    assert a.grad == 36.0
+
+
+def test_a_graph_only_partly_requiring_grad():
+    w = Tensor(np.array([2.0]), requires_grad=True)
+    x = Tensor(np.array([3.0]))  # a constant
+    y = (w * x + x * x).sum()
+    y.backward()
+    assert np.array_equal(w.grad, [3.0])
+    assert x.grad is None
+
+
+# --------------------------------------------------------------------------------------
+# no_grad
+# --------------------------------------------------------------------------------------
+
+
+def test_no_grad_records_nothing_and_restores():
+    a = Value(2.0)
+    assert autodiff.is_grad_enabled()
+    with no_grad():
+        assert not autodiff.is_grad_enabled()
+        b = a * 3
+        with autodiff.enable_grad():
+            c = a * 4
+        d = a * 5
+    assert autodiff.is_grad_enabled()
+    assert b.op == "" and b.parents == () and d.parents == ()
+    assert c.op == "*" and c.parents == (a,)
+    t = Tensor(np.ones(2), requires_grad=True)
+    with no_grad():
+        u = t * 2
+    assert not u.requires_grad and u.op == ""
+
+
+def test_no_grad_as_a_decorator_and_nested():
+    @no_grad()
+    def step(v):
+        assert not autodiff.is_grad_enabled()
+        with no_grad():
+            pass
+        assert not autodiff.is_grad_enabled()
+        return v * 2
+
+    result = step(Value(1.0))
+    assert result.op == "" and autodiff.is_grad_enabled()
+
+
+def test_no_grad_is_thread_local():
+    inside = threading.Event()
+    release = threading.Event()
+    seen = {}
+
+    def silent():
+        with no_grad():
+            inside.set()
+            release.wait(5)
+            seen["silent"] = (Value(1.0) * 2).op
+
+    def recording():
+        inside.wait(5)
+        seen["recording_enabled"] = autodiff.is_grad_enabled()
+        seen["recording"] = (Value(1.0) * 2).op
+        release.set()
+
+    threads = [threading.Thread(target=silent), threading.Thread(target=recording)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(10)
+    assert seen == {"silent": "", "recording_enabled": True, "recording": "*"}
+
+
+def test_one_decorated_function_used_by_two_threads_at_once():
+    barrier = threading.Barrier(2)
+    states = []
+
+    @no_grad()
+    def work():
+        barrier.wait(5)  # both threads inside the decorator at the same time
+        states.append(autodiff.is_grad_enabled())
+
+    threads = [threading.Thread(target=work) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(10)
+    assert states == [False, False]
+    assert autodiff.is_grad_enabled()
+
+
+def test_backward_from_two_threads_on_a_shared_parameter():
+    w = Value(2.0)
+    errors = []
+
+    def work():
+        try:
+            for _ in range(200):
+                (w * w * 3).backward()
+        except Exception as error:  # pragma: no cover - reported below
+            errors.append(error)
+
+    threads = [threading.Thread(target=work) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert errors == []
+    assert w.grad == pytest.approx(400 * 12.0)
+
+
+# --------------------------------------------------------------------------------------
+# Tracing hooks and scopes (used by the debugging tools)
+# --------------------------------------------------------------------------------------
+
+
+class _Recorder(Tracer):
+    def __init__(self):
+        self.created, self.visited = [], []
+
+    def on_create(self, node):
+        self.created.append(node.op)
+
+    def on_backward(self, node, grad, sent):
+        self.visited.append((node.label or node.op, grad, [(p.label, g) for p, g in sent]))
+
+
+def test_tracer_sees_creation_and_backward_in_order():
+    a, b = Value(2.0, label="a"), Value(3.0, label="b")
+    recorder = _Recorder()
+    previous = set_tracer(recorder)
+    try:
+        c = a * b
+        c.label = "c"
+        d = c + a
+        d.label = "d"
+        d.backward()
+    finally:
+        set_tracer(previous)
+    assert recorder.created == ["*", "+"]
+    assert [v[0] for v in recorder.visited] == ["d", "c", "b", "a"]
+    assert recorder.visited[0] == ("d", 1.0, [("c", 1.0), ("a", 1.0)])
+    assert recorder.visited[1] == ("c", 1.0, [("a", 3.0), ("b", 2.0)])
+    # the contributions add up to the final grads
+    assert a.grad == 1.0 + 3.0 and b.grad == 2.0
+
+
+def test_nodes_remember_their_scope():
+    a = Value(1.0)
+    with scope("outer") as outer:
+        b = a * 2
+        with scope("inner"):
+            c = b + 1
+    d = c * 3
+    assert a.scope is None and d.scope is None
+    assert b.scope is outer
+    assert [s.label for s in c.scope.path()] == ["outer", "inner"]

@@ -1,0 +1,433 @@
+"""Value: every op's value, first and second derivative; API; errors; numerics."""
+
+from __future__ import annotations
+
+import math
+import warnings
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import autodiff
+from autodiff import GradcheckError, Value, grad, gradcheck
+
+# --------------------------------------------------------------------------------------
+# The op table: the function, its derivative and second derivative written by hand,
+# and points to check at (negative, near zero where defined, large).
+# --------------------------------------------------------------------------------------
+
+UNARY = {
+    "exp": (lambda x: x.exp(), math.exp, math.exp, math.exp, [-3.0, -1e-3, 0.5, 20.0]),
+    "log": (lambda x: x.log(), math.log, lambda x: 1 / x, lambda x: -1 / x**2,
+            [1e-3, 0.5, 3.0, 1e6]),
+    "sqrt": (lambda x: x.sqrt(), math.sqrt, lambda x: 0.5 / math.sqrt(x),
+             lambda x: -0.25 * x**-1.5, [1e-3, 0.5, 4.0, 1e6]),
+    "tanh": (lambda x: x.tanh(), math.tanh, lambda x: 1 - math.tanh(x) ** 2,
+             lambda x: -2 * math.tanh(x) * (1 - math.tanh(x) ** 2), [-3.0, -1e-3, 0.7, 5.0]),
+    "sigmoid": (lambda x: x.sigmoid(), lambda x: 1 / (1 + math.exp(-x)),
+                lambda x: (s := 1 / (1 + math.exp(-x))) * (1 - s),
+                lambda x: (s := 1 / (1 + math.exp(-x))) * (1 - s) * (1 - 2 * s),
+                [-8.0, -1e-3, 0.7, 8.0]),
+    "relu": (lambda x: x.relu(), lambda x: max(x, 0.0), lambda x: float(x > 0),
+             lambda x: 0.0, [-3.0, -1e-3, 1e-3, 100.0]),
+    "leaky_relu": (lambda x: x.leaky_relu(0.1), lambda x: x if x > 0 else 0.1 * x,
+                   lambda x: 1.0 if x > 0 else 0.1, lambda x: 0.0, [-3.0, -1e-3, 1e-3, 50.0]),
+    "sin": (lambda x: x.sin(), math.sin, math.cos, lambda x: -math.sin(x),
+            [-3.0, -1e-3, 0.7, 100.0]),
+    "cos": (lambda x: x.cos(), math.cos, lambda x: -math.sin(x), lambda x: -math.cos(x),
+            [-3.0, -1e-3, 0.7, 100.0]),
+    "abs": (lambda x: abs(x), abs, lambda x: math.copysign(1.0, x), lambda x: 0.0,
+            [-3.0, -1e-3, 1e-3, 1e3]),
+    "neg": (lambda x: -x, lambda x: -x, lambda x: -1.0, lambda x: 0.0, [-3.0, 0.0, 2.0]),
+    "square": (lambda x: x**2, lambda x: x * x, lambda x: 2 * x, lambda x: 2.0,
+               [-3.0, 0.0, 1e3]),
+    "cube": (lambda x: x**3, lambda x: x**3, lambda x: 3 * x**2, lambda x: 6 * x,
+             [-2.0, 1e-3, 10.0]),
+    "reciprocal": (lambda x: 1 / x, lambda x: 1 / x, lambda x: -1 / x**2,
+                   lambda x: 2 / x**3, [-2.0, 1e-2, 7.0]),
+    "rsub": (lambda x: 3 - x, lambda x: 3 - x, lambda x: -1.0, lambda x: 0.0, [-1.0, 2.0]),
+    "two_pow_x": (lambda x: 2**x, lambda x: 2**x, lambda x: 2**x * math.log(2),
+                  lambda x: 2**x * math.log(2) ** 2, [-3.0, 0.0, 10.0]),
+    "pow_half": (lambda x: x**0.5, math.sqrt, lambda x: 0.5 / math.sqrt(x),
+                 lambda x: -0.25 * x**-1.5, [0.01, 2.0, 1e4]),
+}
+
+CASES = [(name, x) for name, row in UNARY.items() for x in row[-1]]
+
+
+@pytest.mark.parametrize(("name", "x"), CASES)
+def test_unary_value_and_derivatives(name, x):
+    f, value, d1, d2, _ = UNARY[name]
+    assert f(Value(x)).data == pytest.approx(value(x), rel=1e-12, abs=1e-300)
+    # first derivative: backward against the analytic derivative
+    v = Value(x)
+    f(v).backward()
+    assert v.grad == pytest.approx(d1(x), rel=1e-10, abs=1e-12)
+    # ... and against central differences
+    assert gradcheck(f, (x,), eps=1e-6 * max(1.0, abs(x)), atol=1e-6, rtol=1e-5)
+    # second derivative, by differentiating the derivative
+    assert grad(grad(f))(x) == pytest.approx(d2(x), rel=1e-9, abs=1e-9)
+
+
+BINARY = {
+    "add": (lambda a, b: a + b, lambda a, b: (1.0, 1.0)),
+    "sub": (lambda a, b: a - b, lambda a, b: (1.0, -1.0)),
+    "mul": (lambda a, b: a * b, lambda a, b: (b, a)),
+    "div": (lambda a, b: a / b, lambda a, b: (1 / b, -a / b**2)),
+    "pow": (lambda a, b: a**b, lambda a, b: (b * a ** (b - 1), a**b * math.log(a))),
+}
+
+
+@pytest.mark.parametrize("name", sorted(BINARY))
+@pytest.mark.parametrize(("a", "b"), [(1.5, -2.0), (0.3, 2.5), (7.0, 0.5)])
+def test_binary_with_values_and_numbers_on_either_side(name, a, b):
+    f, partials = BINARY[name]
+    da, db = partials(a, b)
+    x, y = Value(a), Value(b)
+    f(x, y).backward()
+    assert (x.grad, y.grad) == (pytest.approx(da, rel=1e-12), pytest.approx(db, rel=1e-12))
+    # a number on the left or on the right is a constant
+    x = Value(a)
+    out = f(x, b)
+    out.backward()
+    assert out.data == pytest.approx(f(a, b)) and x.grad == pytest.approx(da, rel=1e-12)
+    y = Value(b)
+    out = f(a, y)
+    out.backward()
+    assert out.data == pytest.approx(f(a, b)) and y.grad == pytest.approx(db, rel=1e-12)
+    assert gradcheck(f, (a, b))
+
+
+def test_mixed_second_partials_of_x_times_y():
+    dfdx = grad(lambda x, y: x * y, argnums=0)
+    assert grad(dfdx, argnums=1)(3.0, 5.0) == pytest.approx(1.0)
+    assert grad(dfdx, argnums=0)(3.0, 5.0) == pytest.approx(0.0)
+    f = lambda x, y: x**2 * y.sin()  # noqa: E731
+    d2_dxdy = grad(grad(f, argnums=0), argnums=1)(1.5, 0.4)
+    assert d2_dxdy == pytest.approx(2 * 1.5 * math.cos(0.4), rel=1e-12)
+
+
+def test_second_derivative_of_exp_sin():
+    f = lambda x: x.sin().exp()  # noqa: E731
+    for x in (-2.0, 0.0, 0.3, 4.0):
+        expected = math.exp(math.sin(x)) * (math.cos(x) ** 2 - math.sin(x))
+        assert grad(grad(f))(x) == pytest.approx(expected, rel=1e-12)
+
+
+def test_third_derivative_of_a_cube():
+    assert grad(grad(grad(lambda x: x**3)))(2.0) == pytest.approx(6.0)
+
+
+# --------------------------------------------------------------------------------------
+# The API: attributes, repr, labels, op names, comparisons, hashing
+# --------------------------------------------------------------------------------------
+
+
+def test_attributes_labels_and_op_names():
+    a = Value(2, label="a")
+    assert (a.data, a.grad, a.label, a.op) == (2.0, 0.0, "a", "")
+    assert type(a.data) is float
+    ops = {
+        "+": a + 1, "-": a - 1, "*": a * 2, "/": a / 2, "**": a**2, "neg": -a,
+        "abs": abs(a), "exp": a.exp(), "log": a.log(), "sqrt": a.sqrt(),
+        "tanh": a.tanh(), "sigmoid": a.sigmoid(), "relu": a.relu(),
+        "leaky_relu": a.leaky_relu(), "sin": a.sin(), "cos": a.cos(),
+    }
+    for name, node in ops.items():
+        assert node.op == name
+        assert isinstance(node, Value) and type(node.data) is float
+
+
+def test_repr_is_readable():
+    a = Value(2.0, label="a")
+    b = a * 3
+    assert repr(a) == "Value(data=2.0, grad=0.0, label='a')"
+    assert repr(b) == "Value(data=6.0, grad=0.0, op='*')"
+
+
+def test_comparisons_compare_data_and_hash_is_identity():
+    a, b = Value(1.0), Value(2.0)
+    assert a < b and a <= b and b > a and b >= a and a != b
+    assert a < 1.5 and 2.5 > b and a == 1.0 and 1.0 == a
+    assert Value(3.0) == Value(3.0)
+    assert len({Value(3.0), Value(3.0)}) == 2  # equal data, two distinct nodes
+    assert isinstance(a < b, bool)
+
+
+@pytest.mark.parametrize("bad", ["a", None, [1], (1.0,), np.array([1.0]), 1 + 2j, {}])
+def test_non_numbers_raise_type_error_naming_the_type(bad):
+    with pytest.raises(TypeError, match=type(bad).__name__):
+        Value(bad)
+
+
+def test_numpy_scalars_and_ints_are_accepted():
+    assert Value(np.float32(1.5)).data == 1.5
+    assert Value(np.int64(3)).data == 3.0
+    assert Value(True).data == 1.0
+
+
+def test_operators_with_unsupported_types_raise_type_error():
+    with pytest.raises(TypeError):
+        Value(1.0) + "a"
+    with pytest.raises(TypeError):
+        [1] * Value(2.0)
+
+
+# --------------------------------------------------------------------------------------
+# backward: accumulation, twice, reuse, zero_grad
+# --------------------------------------------------------------------------------------
+
+
+def _expression():
+    a, b = Value(-4.0, label="a"), Value(2.0, label="b")
+    c = a + b
+    d = a * b + b**3
+    c = c + c + 1
+    c = c + 1 + c + (-a)
+    d = d + d * 2 + (b + a).relu()
+    d = d + 3 * d + (b - a).relu()
+    e = c - d
+    f = e**2
+    g = f / 2.0
+    g = g + 10.0 / f
+    return a, b, g
+
+
+def test_micrograd_sanity_expression_matches_hand_values():
+    # The expression of micrograd's own test, whose values PyTorch gives as
+    # g = 24.70408163265306, dg/da = 138.83381924198252, dg/db = 645.5772594752186.
+    a, b, g = _expression()
+    g.backward()
+    assert g.data == pytest.approx(24.70408163265306, rel=1e-12)
+    assert a.grad == pytest.approx(138.83381924198252, rel=1e-12)
+    assert b.grad == pytest.approx(645.5772594752186, rel=1e-12)
+
+
+def _all_nodes(root):
+    seen, stack = {id(root): root}, [root]
+    while stack:
+        for p in stack.pop().parents:
+            if id(p) not in seen:
+                seen[id(p)] = p
+                stack.append(p)
+    return list(seen.values())
+
+
+def test_backward_twice_doubles_every_grad_exactly_intermediates_included():
+    a, b, g = _expression()
+    g.backward()
+    first = {id(n): n.grad for n in _all_nodes(g)}
+    g.backward()
+    for node in _all_nodes(g):
+        assert node.grad == 2 * first[id(node)]
+
+
+def test_zero_grad_resets_the_whole_graph():
+    a, b, g = _expression()
+    g.backward()
+    g.zero_grad()
+    assert all(n.grad == 0.0 for n in _all_nodes(g))
+    g.backward()
+    assert a.grad == pytest.approx(138.83381924198252)
+
+
+def test_a_node_used_many_times_counts_every_use():
+    x = Value(1.5)
+    total = x
+    for _ in range(999):
+        total = total + x
+    total.backward()
+    assert x.grad == 1000.0
+    y = Value(0.5)
+    (y * y * y).backward()  # d/dy y^3 = 3 y^2
+    assert y.grad == pytest.approx(0.75)
+
+
+def test_a_node_used_twice_in_one_op():
+    x = Value(3.0)
+    (x * x).backward()
+    assert x.grad == 6.0
+    x = Value(3.0)
+    (x + x).backward()
+    assert x.grad == 2.0
+
+
+def test_gradient_of_a_leaf_with_itself_is_one():
+    x = Value(3.0)
+    x.backward()
+    assert x.grad == 1.0
+
+
+def test_add_n_is_one_node_with_the_same_value_and_grads():
+    xs = [Value(float(i)) for i in range(10)]
+    total = autodiff.add_n([x * x for x in xs] + [1.0])
+    assert total.op == "add_n"
+    assert total.data == sum(float(i) ** 2 for i in range(10)) + 1.0
+    total.backward()
+    assert [x.grad for x in xs] == [2.0 * i for i in range(10)]
+    with pytest.raises(ValueError, match="add_n"):
+        autodiff.add_n([])
+
+
+# --------------------------------------------------------------------------------------
+# Numerics and domains
+# --------------------------------------------------------------------------------------
+
+
+def test_saturating_functions_stay_finite_without_warnings():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for x, f, expected, slope in [
+            (1000.0, Value.tanh, 1.0, 0.0),
+            (-1000.0, Value.tanh, -1.0, 0.0),
+            (-1000.0, Value.sigmoid, 0.0, 0.0),
+            (1000.0, Value.sigmoid, 1.0, 0.0),
+            (-745.0, Value.exp, math.exp(-745.0), math.exp(-745.0)),
+        ]:
+            v = Value(x)
+            out = f(v)
+            out.backward()
+            assert out.data == expected
+            assert math.isfinite(v.grad) and v.grad == pytest.approx(slope)
+        # sigmoid far out keeps its relative precision (no 1 - 1 cancellation)
+        assert Value(-30.0).sigmoid().data == pytest.approx(math.exp(-30.0), rel=1e-12)
+
+
+def test_exp_overflow_raises_a_clear_overflow_error():
+    with pytest.raises(OverflowError, match=r"exp.*1000"):
+        Value(1000.0).exp()
+    assert math.isfinite(Value(709.0).exp().data)
+
+
+@pytest.mark.parametrize(("f", "x", "pattern"), [
+    (Value.log, 0.0, r"log.*0\.0"),
+    (Value.log, -2.0, r"log.*-2\.0"),
+    (Value.sqrt, -1.0, r"sqrt.*-1\.0"),
+    (lambda v: v**0.5, -4.0, r"pow.*-4\.0"),
+])
+def test_out_of_domain_raises_value_error_naming_op_and_value(f, x, pattern):
+    with pytest.raises(ValueError, match=pattern):
+        f(Value(x))
+
+
+def test_division_by_zero_raises_naming_the_op():
+    with pytest.raises(ZeroDivisionError, match="/"):
+        Value(1.0) / 0
+    with pytest.raises(ZeroDivisionError):
+        1 / Value(0.0)
+
+
+def test_no_numpy_warnings_anywhere_in_value_ops():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        x = Value(0.5)
+        y = (x.exp() + x.log() + x.sqrt() + x.tanh() + x.sigmoid() + x.sin() + x.cos()
+             + abs(x) + x.relu() + x.leaky_relu() + 2**x + x**x)
+        y.backward()
+        assert math.isfinite(x.grad)
+
+
+# --------------------------------------------------------------------------------------
+# Random expression trees: hypothesis builds them, gradcheck checks them
+# --------------------------------------------------------------------------------------
+
+_SAFE_UNARY = [
+    lambda v: v.tanh(), lambda v: v.sigmoid(), lambda v: v.sin(), lambda v: v.cos(),
+    lambda v: (v * 0.1).exp(), lambda v: (v * v + 1).log(), lambda v: (v * v + 1).sqrt(),
+    lambda v: -v, lambda v: v * 0.5,
+]
+_SAFE_BINARY = [
+    lambda a, b: a + b, lambda a, b: a - b, lambda a, b: a * b,
+    lambda a, b: a / (b * b + 1), lambda a, b: (a * a + 1) ** (b.tanh()),
+]
+
+
+@st.composite
+def expressions(draw, depth=4):
+    """A random program over three inputs: a list of (kind, op index, operand indices)."""
+    steps = []
+    n_nodes = 3
+    for _ in range(draw(st.integers(1, 12))):
+        if draw(st.booleans()):
+            steps.append(("u", draw(st.integers(0, len(_SAFE_UNARY) - 1)),
+                          (draw(st.integers(0, n_nodes - 1)),)))
+        else:
+            steps.append(("b", draw(st.integers(0, len(_SAFE_BINARY) - 1)),
+                          (draw(st.integers(0, n_nodes - 1)),
+                           draw(st.integers(0, n_nodes - 1)))))
+        n_nodes += 1
+    return steps
+
+
+def _run_program(steps, *inputs):
+    nodes = list(inputs)
+    for kind, i, operands in steps:
+        args = [nodes[j] for j in operands]
+        nodes.append(_SAFE_UNARY[i](*args) if kind == "u" else _SAFE_BINARY[i](*args))
+    return autodiff.add_n(nodes[3:])  # every intermediate result reaches the output
+
+
+@settings(max_examples=60, deadline=None)
+@given(expressions(), st.lists(st.floats(-2, 2), min_size=3, max_size=3))
+def test_random_expression_trees_pass_gradcheck(steps, xs):
+    assert gradcheck(lambda a, b, c: _run_program(steps, a, b, c), xs, atol=1e-5, rtol=1e-4)
+
+
+# --------------------------------------------------------------------------------------
+# gradcheck itself
+# --------------------------------------------------------------------------------------
+
+
+class _WrongCube(autodiff.ops.Op):
+    """x**3 with a deliberately wrong derivative (2x^2 instead of 3x^2)."""
+
+    name = "wrong_cube"
+
+    @staticmethod
+    def forward(xp, x):
+        return x * x * x
+
+    @staticmethod
+    def backward(xp, g, out, x):
+        return (g * 2 * x * x,)
+
+
+def test_gradcheck_catches_a_wrong_rule_and_names_input_index_and_numbers():
+    f = lambda a, b: _WrongCube.apply(a) + b  # noqa: E731
+    with pytest.raises(GradcheckError) as info:
+        gradcheck(f, (Value(2.0, label="a"), Value(1.0)))
+    error = info.value
+    assert error.input == 0 and error.index == ()
+    assert error.analytic == pytest.approx(8.0) and error.numeric == pytest.approx(12.0)
+    assert error.difference == pytest.approx(-4.0)
+    message = str(error)
+    assert "input 0 (a)" in message and "8" in message and "12" in message
+
+
+def test_gradcheck_leaves_inputs_unchanged():
+    a = Value(2.0)
+    a.grad = 0.25
+    assert gradcheck(lambda x: x.exp() * x, (a,))
+    assert (a.data, a.grad) == (2.0, 0.25)
+
+
+# --------------------------------------------------------------------------------------
+# Optional: agreement with PyTorch
+# --------------------------------------------------------------------------------------
+
+
+def test_agrees_with_pytorch_when_installed():
+    torch = pytest.importorskip("torch")
+    x, y = Value(0.7), Value(-1.3)
+    z = (x * y).tanh() + (x**2).exp() * y.sigmoid() - (x / (y * y + 1)).log().relu() + x**y.abs()
+    z.backward()
+    tx = torch.tensor(0.7, dtype=torch.float64, requires_grad=True)
+    ty = torch.tensor(-1.3, dtype=torch.float64, requires_grad=True)
+    tz = ((tx * ty).tanh() + (tx**2).exp() * ty.sigmoid()
+          - (tx / (ty * ty + 1)).log().relu() + tx ** ty.abs())
+    tz.backward()
+    assert z.data == pytest.approx(tz.item(), rel=1e-12)
+    assert x.grad == pytest.approx(tx.grad.item(), rel=1e-12)
+    assert y.grad == pytest.approx(ty.grad.item(), rel=1e-12)
