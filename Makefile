@@ -12,7 +12,7 @@ demo: setup
 	$(PYTHON) -m autodiff.demo --out $(OUT)
 
 test: setup
-	$(PYTHON) -m pytest tests notebooks --nbval -q -p no:cacheprovider
+	$(PYTHON) -m pytest tests notebooks --nbval --nbval-current-env --nbval-sanitize-with notebooks/nbval_sanitize.cfg -q -p no:cacheprovider
 
 bench: setup
 	@bash scripts/bootstrap.sh $(VENV) bench

@@ -10,13 +10,17 @@ Plus `no_grad`, user-defined ops (`Function`), functional differentiation (`grad
 of any graph (`draw_graph`).
 """
 
+from .debug import AnomalyError, FaultReport, detect_anomaly, locate_fault
+from .derivation import Derivation, derivation
 from .function import Context, Function
 from .functional import grad, hessian, jacobian, value_and_grad
 from .gradcheck import GradcheckError, gradcheck
 from .graph import enable_grad, is_grad_enabled, no_grad
 from .ops import ShapeError, add_n
+from .steps import BackwardStep, backward_frames, backward_steps, draw_step, step_slider
 from .tensor import Tensor, concatenate, stack, where
 from .value import Value
+from .viz import GraphvizNotFoundError, draw_graph, save_graph
 
 __all__ = [
     "Value",
@@ -37,6 +41,20 @@ __all__ = [
     "gradcheck",
     "GradcheckError",
     "ShapeError",
+    "draw_graph",
+    "save_graph",
+    "GraphvizNotFoundError",
+    "backward_steps",
+    "BackwardStep",
+    "draw_step",
+    "backward_frames",
+    "step_slider",
+    "detect_anomaly",
+    "AnomalyError",
+    "locate_fault",
+    "FaultReport",
+    "derivation",
+    "Derivation",
 ]
 
 __version__ = "0.1.0"

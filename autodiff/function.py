@@ -6,6 +6,7 @@ import numpy as np
 
 from .graph import Node
 from .ops import Op
+from .tensor import Tensor
 
 __all__ = ["Function", "Context"]
 
@@ -72,15 +73,17 @@ class Function(Op):
     def apply(cls, *inputs):
         """Run the op on Tensors (arrays and numbers are constants)."""
         for x in inputs:
-            if isinstance(x, Node):
+            if isinstance(x, Node) and not isinstance(x, Tensor):
+                raise TypeError(f"{cls.__name__}.apply: Functions work on Tensors, got a "
+                                f"{type(x).__name__}")
+        for x in inputs:
+            if isinstance(x, Tensor):
                 return x._record(cls, inputs, {}, Context())
         raise TypeError(f"{cls.__name__}.apply: needs at least one Tensor among its inputs")
 
     @classmethod
     def _vjp(cls, ctx: Context, g, create_graph: bool):
-        if create_graph:
-            from .tensor import Tensor
-
+        if create_graph and isinstance(g, Node):  # functional.grad seeds a plain array
             g = g.data
         grads = cls.backward(ctx, g)
         if not isinstance(grads, (tuple, list)):

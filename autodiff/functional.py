@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import numbers
+import threading
 
 import numpy as np
 
@@ -76,6 +77,34 @@ def _check_scalar(out, name: str) -> None:
                     f"Tensor), got {what}")
 
 
+class _MadeLeaves(threading.local):
+    # The input leaves made by the functional calls running in this thread, outermost
+    # call's first. A call's own leaves are those it or a call nested in it made: the
+    # inner y of grad(lambda x: grad(lambda y: x * y)(3.0))(2.0) is no outside node.
+    def __init__(self) -> None:
+        self.leaves: list[Node] = []
+        self.depth = 0  # functional calls running
+
+
+_made = _MadeLeaves()
+
+
+def _forgets_made_leaves(call):
+    """Clear the made leaves when the outermost functional call returns or raises."""
+
+    @functools.wraps(call)
+    def wrapper(*args, **kwargs):
+        _made.depth += 1
+        try:
+            return call(*args, **kwargs)
+        finally:
+            _made.depth -= 1
+            if not _made.depth:
+                _made.leaves.clear()
+
+    return wrapper
+
+
 def _reaches_outside(roots, own: set[int]) -> bool:
     """Whether any of `roots` depends on a leaf other than the inputs this call made:
     then the result belongs to an enclosing differentiation and must stay a node."""
@@ -102,17 +131,18 @@ def value_and_grad(f, argnums=0):
     differentiated again.
     """
 
+    @_forgets_made_leaves
     @functools.wraps(f)
     def value_and_grad_f(*args, **kwargs):
         nums = _argnums_tuple(argnums, len(args), "grad")
         args = list(args)
-        inputs, own = [], set()
+        inputs, start = [], len(_made.leaves)
         for i in nums:
             node, was_node = _as_input(args[i], "grad")
             args[i] = node
             inputs.append(node)
             if not was_node:
-                own.add(id(node))
+                _made.leaves.append(node)
         out = f(*args, **kwargs)
         if isinstance(out, numbers.Real):  # a constant: every gradient is zero
             out = Value(out)
@@ -129,6 +159,7 @@ def value_and_grad(f, argnums=0):
         else:  # f does not depend on its inputs
             grads = [None] * len(inputs)
         grads = [_zeros_like(node) if g is None else g for node, g in zip(inputs, grads)]
+        own = {id(node) for node in _made.leaves[start:]}
         keep_nodes = create and _reaches_outside([out, *grads], own)
         if not keep_nodes:
             grads = [_plain(g) for g in grads]
@@ -165,11 +196,12 @@ def jacobian(f, argnums=0):
     Computed by one backward pass per output element.
     """
 
+    @_forgets_made_leaves
     @functools.wraps(f)
     def jacobian_f(*args, **kwargs):
         nums = _argnums_tuple(argnums, len(args), "jacobian")
         args = list(args)
-        inputs, own = [], set()
+        inputs, start = [], len(_made.leaves)
         for i in nums:
             node, was_node = _as_input(args[i], "jacobian")
             if isinstance(node, Value):  # a scalar input: a 0-d Tensor
@@ -178,7 +210,7 @@ def jacobian(f, argnums=0):
             args[i] = node
             inputs.append(node)
             if not was_node:
-                own.add(id(node))
+                _made.leaves.append(node)
         out = f(*args, **kwargs)
         if not isinstance(out, Tensor):
             out = Tensor(out.data if isinstance(out, Value) else out)
@@ -188,13 +220,14 @@ def jacobian(f, argnums=0):
             seed = np.zeros(out.size, dtype=out.dtype)
             seed[k] = 1
             seed = seed.reshape(out.shape)
-            if out.requires_grad and out._op is not None:
+            if out.requires_grad and out._op is not None or any(out is x for x in inputs):
                 grads = _backward(out, Tensor(seed) if create else seed, retain_graph=True,
                                   create_graph=create, inputs=inputs)
             else:
                 grads = [None] * len(inputs)
             for row, node, g in zip(rows, inputs, grads):
                 row.append(Tensor(np.zeros(node.shape, dtype=node.dtype)) if g is None else g)
+        own = {id(node) for node in _made.leaves[start:]}
         keep_nodes = create and _reaches_outside([g for row in rows for g in row], own)
         jacobians = []
         for row, node in zip(rows, inputs):

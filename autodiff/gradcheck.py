@@ -43,8 +43,8 @@ def _float64_leaf(x):
         if not x.requires_grad:
             return None
         return Tensor(x.data.astype(np.float64), requires_grad=True, label=x.label)
-    if isinstance(x, numbers.Real) and not isinstance(x, (bool, np.bool_)):
-        return Value(float(x))
+    if isinstance(x, numbers.Real) and not isinstance(x, (numbers.Integral, np.bool_)):
+        return Value(float(x))  # ints, like int arrays, are constants (counts, sizes...)
     if isinstance(x, np.ndarray) and x.dtype.kind == "f":
         return Tensor(x.astype(np.float64), requires_grad=True)
     return None

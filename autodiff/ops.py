@@ -683,6 +683,20 @@ def _node_where(cond, a, b):
     return _plain_namespace((cond, a, b)).where(cond, a, b)
 
 
+# A first-order seed is a plain array beside nodes (see functional.grad), so the
+# gradient reaching these may be a constant too.
+def _node_broadcast_to(x, shape):
+    if isinstance(x, Node):
+        return BroadcastTo.apply(x, shape=shape)
+    return ARRAY.broadcast_to(x, shape)
+
+
+def _node_scatter_add(g, index, shape):
+    if isinstance(g, Node):
+        return ScatterAdd.apply(g, index=index, shape=shape)
+    return ARRAY.scatter_add(g, index, shape)
+
+
 vars(GRAPH).update(
     {name: _on_nodes(op, name) for name, op in [
         ("exp", Exp), ("log", Log), ("sqrt", Sqrt), ("tanh", Tanh), ("sigmoid", Sigmoid),
@@ -691,6 +705,6 @@ vars(GRAPH).update(
     sign=_node_sign,
     where=_node_where,
     constant=_node_constant,
-    broadcast_to=lambda x, shape: BroadcastTo.apply(x, shape=shape),
-    scatter_add=lambda g, index, shape: ScatterAdd.apply(g, index=index, shape=shape),
+    broadcast_to=_node_broadcast_to,
+    scatter_add=_node_scatter_add,
 )

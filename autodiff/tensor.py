@@ -237,6 +237,8 @@ class Tensor(Node):
         dtype = np.dtype(dtype)
         if dtype == self.dtype:
             return self
+        if dtype.kind != "f":  # no gradient through a cast to int or bool: a constant
+            return Tensor(self.data.astype(dtype), label=self.label)
         return ops.AsType.apply(self, dtype=dtype)
 
     # -- reductions -----------------------------------------------------------------------
@@ -291,12 +293,14 @@ class Tensor(Node):
         """Permute the axes (a NumPy permutation); with none, reverse them."""
         if len(axes) == 1 and not isinstance(axes[0], (int, np.integer)):
             axes = axes[0]
-        axes = tuple(axes) if axes else None
-        if axes is not None and sorted(a % max(self.ndim, 1) for a in axes) != list(
-            range(self.ndim)
-        ):
-            raise ValueError(f"transpose: axes {axes} are not a permutation of the "
-                             f"{self.ndim} axes of shape {self.shape}")
+        if axes:
+            # Negative axes made non-negative: backward inverts the permutation by argsort.
+            given, axes = axes, tuple(int(a) + self.ndim if a < 0 else int(a) for a in axes)
+            if sorted(axes) != list(range(self.ndim)):
+                raise ValueError(f"transpose: axes {tuple(given)} are not a permutation "
+                                 f"of the {self.ndim} axes of shape {self.shape}")
+        else:
+            axes = None
         return ops.Transpose.apply(self, axes=axes)
 
     @property
@@ -379,7 +383,7 @@ class Tensor(Node):
                     f"backward: gradient has shape {seed.shape} but the tensor has shape "
                     f"{self.shape}"
                 )
-            seed = seed.astype(self.dtype, copy=False)
+            seed = seed.astype(self.dtype)  # a copy: self.grad must not alias the caller's
         if retain_graph is None:
             retain_graph = create_graph
         if create_graph:
@@ -403,6 +407,8 @@ class Tensor(Node):
     @staticmethod
     def _fit_grad(g, parent: Tensor):
         """Reduce a gradient of the broadcast shape to `parent`'s shape and dtype."""
+        if isinstance(g, (int, float)):  # a rule on 0-d plain values may give a Python one
+            g = np.asarray(g)
         shape = parent.data.shape
         if g.shape != shape:
             g = sum_to(g, shape)

@@ -62,7 +62,7 @@ def problem(config: Config, seed: int = 0):
     """Initial weights [(W, b), ...] (W of shape (out, in)), a batch x and int labels y."""
     rng = np.random.default_rng(seed)
     params = []
-    for n_in, n_out in zip(config.sizes[:-1], config.sizes[1:]):
+    for n_in, n_out in zip(config.sizes[:-1], config.sizes[1:], strict=True):
         bound = np.sqrt(6.0 / n_in)  # He-uniform, as for relu layers
         W = rng.uniform(-bound, bound, (n_out, n_in)).astype(config.dtype)
         b = rng.uniform(-0.1, 0.1, n_out).astype(config.dtype)
@@ -149,13 +149,17 @@ class OursEngine(Engine):
         self.x, self.y, self.lr = Tensor(x), y, lr
         self.rows = np.arange(len(y))
 
-    def _forward_backward(self):
+    def loss(self):
+        """The forward pass: the mean cross-entropy as a one-element Tensor."""
         h, last = self.x, len(self.layers) - 1
         for i, (W, b) in enumerate(self.layers):
             h = h @ W.T + b
             if i < last:
                 h = h.relu()
-        loss = -h.log_softmax(axis=1)[self.rows, self.y].mean()
+        return -h.log_softmax(axis=1)[self.rows, self.y].mean()
+
+    def _forward_backward(self):
+        loss = self.loss()
         loss.backward()
         return loss
 
@@ -189,7 +193,7 @@ class OursNNEngine(Engine):
         if [p.shape for p in self.params] != [a.shape for a in wanted]:
             raise RuntimeError("nn.MLP's parameters() are not [W1, b1, W2, b2, ...]: "
                                f"{[p.shape for p in self.params]}")
-        for p, a in zip(self.params, wanted):
+        for p, a in zip(self.params, wanted, strict=True):
             p.data = a.copy()
         self.loss_fn = nn.CrossEntropyLoss()
         self.optimizer = nn.optim.SGD(self.params, lr=lr)
@@ -220,7 +224,7 @@ class OursNNEngine(Engine):
 
 class HipsEngine(Engine):
     def __init__(self, params, x, y, lr=LEARNING_RATE) -> None:
-        anp = peers.hips_np
+        autograd, anp = peers.hips()
         self.params = [(W.copy(), b.copy()) for W, b in params]
         self.lr = lr
         rows, last = np.arange(len(y)), len(params) - 1
@@ -236,21 +240,21 @@ class HipsEngine(Engine):
             logp = shifted - anp.log(anp.sum(anp.exp(shifted), axis=1, keepdims=True))
             return -anp.mean(logp[rows, y])
 
-        self.gradient = peers.hips.grad(loss)
+        self.gradient = autograd.grad(loss)
 
     def grads(self):
         return [np.asarray(a) for pair in self.gradient(self.params) for a in pair]
 
     def step(self):
         lr = self.lr
-        for (W, b), (dW, db) in zip(self.params, self.gradient(self.params)):
+        for (W, b), (dW, db) in zip(self.params, self.gradient(self.params), strict=True):
             W -= lr * dW
             b -= lr * db
 
 
 class TorchEngine(Engine):
     def __init__(self, params, x, y, lr=LEARNING_RATE) -> None:
-        torch = peers.torch
+        torch = peers.torch()
         self.torch = torch
         self.layers = [(torch.tensor(W, requires_grad=True), torch.tensor(b, requires_grad=True))
                        for W, b in params]
@@ -288,9 +292,9 @@ def available(name: str) -> str | None:
     """Why an engine cannot run (None: it can)."""
     if name == OURS_NN and peers.nn_modules() is None:
         return "nn not written yet"
-    if name == HIPS and peers.hips is None:
+    if name == HIPS and peers.hips() is None:
         return peers.NOT_INSTALLED
-    if name == TORCH and peers.torch is None:
+    if name == TORCH and peers.torch() is None:
         return peers.NOT_INSTALLED
     return None
 
@@ -323,9 +327,10 @@ def build_engines(config: Config) -> tuple[dict[str, Engine], dict[str, str]]:
         except Exception as error:  # report it in the table rather than stop the run
             skipped[name] = f"error: {type(error).__name__}: {error}"[:200]
             continue
+        tol = tolerance(config.dtype)
         same = len(got) == len(expected) and all(
-            g.shape == e.shape and g.dtype == e.dtype and np.allclose(g, e, **tolerance(config.dtype))
-            for g, e in zip(got, expected)
+            g.shape == e.shape and g.dtype == e.dtype and np.allclose(g, e, **tol)
+            for g, e in zip(got, expected, strict=True)
         )
         if same:
             engines[name] = engine
@@ -401,7 +406,7 @@ def section_memory(configs=(BIG32, BIG64)) -> Report:
                 cells.append(f"{fmt_bytes(peaks[name])} {fmt_ratio(peaks[name] / ref)}")
             else:
                 cells.append(skipped.get(name, "-")[:20])
-        torch_cell = "not comparable" if peers.torch is not None else peers.NOT_INSTALLED
+        torch_cell = "not comparable" if peers.installed("torch") else peers.NOT_INSTALLED
         verdicts = []
         for name in (OURS, OURS_NN):
             ratio = peaks[name] / ref if name in peaks else None

@@ -7,6 +7,7 @@ and backward speed per node and memory per node.
 
 from __future__ import annotations
 
+import gc
 import random
 import sys
 import time
@@ -18,7 +19,6 @@ from .harness import (
     Report,
     Table,
     compare,
-    fmt_bytes,
     fmt_rate,
     fmt_ratio,
     fmt_time,
@@ -52,7 +52,7 @@ class LocalNeuron:
         self.nonlinear = nonlinear
 
     def __call__(self, x):
-        total = sum((w * xi for w, xi in zip(self.w, x)), self.b)
+        total = sum((w * xi for w, xi in zip(self.w, x, strict=True)), self.b)
         return total.relu() if self.nonlinear else total
 
     def parameters(self):
@@ -93,7 +93,7 @@ def moons(n: int = N_POINTS, seed: int = 0) -> tuple[list[list[float]], list[flo
 def demo_loss(value_type, model, params, X, Y):
     """micrograd's demo loss: mean hinge loss plus L2 on every parameter."""
     scores = [model([value_type(a), value_type(b)]) for a, b in X]
-    hinge = sum((1 - y * s).relu() for y, s in zip(Y, scores)) * (1.0 / len(scores))
+    hinge = sum((1 - y * s).relu() for y, s in zip(Y, scores, strict=True)) * (1.0 / len(scores))
     return hinge + L2 * sum(p * p for p in params)
 
 
@@ -118,8 +118,8 @@ def build_models():
 
     random.seed(1)
     theirs = None
-    if peers.micrograd_nn is not None:
-        theirs = peers.micrograd_nn.MLP(2, list(SIZES))
+    if peers.micrograd() is not None:
+        theirs = peers.micrograd()[1].MLP(2, list(SIZES))
     scalar = peers.nn_scalar()
     if scalar is not None:
         ours, kind = scalar.MLP(2, list(SIZES)), "nn.scalar.MLP"
@@ -129,7 +129,7 @@ def build_models():
         mine, other = ours.parameters(), theirs.parameters()
         if len(mine) != len(other):
             raise RuntimeError(f"{kind} has {len(mine)} parameters, micrograd {len(other)}")
-        for p, q in zip(mine, other):
+        for p, q in zip(mine, other, strict=True):
             p.data = float(q.data)
     return theirs, ours, kind
 
@@ -142,7 +142,8 @@ def section_mlp(budget: Budget) -> Report:
     theirs, ours, kind = build_models()
     table = Table(
         "1. Scalar MLP step: micrograd's demo (MLP(2, [16, 16, 1]), 100 moons, hinge + L2)",
-        ["engine", "time/step", "steps/s", "speed vs micrograd", "goal", "verdict"],
+        ["engine", "time/step", "steps/s", "speed vs micrograd", "goal", "verdict",
+         "GC off (info)"],
     )
     table.notes.append(f"ours: {kind}; one step = forward, zero grads, backward, SGD update.")
     our_params = ours.parameters()
@@ -151,7 +152,7 @@ def section_mlp(budget: Budget) -> Report:
     # Correctness first: same weights, same data, so the same loss and gradients.
     check = "micrograd not installed: gradients not cross-checked"
     if theirs is not None:
-        mg_value = peers.micrograd_engine.Value
+        mg_value = peers.micrograd()[0].Value
         mg_params = theirs.parameters()
         a = demo_loss(autodiff.Value, ours, our_params, X, Y)
         ours.zero_grad()
@@ -161,27 +162,35 @@ def section_mlp(budget: Budget) -> Report:
         b.backward()
         same = abs(a.data - b.data) <= 1e-9 * max(1.0, abs(b.data)) and all(
             abs(p.grad - q.grad) <= 1e-9 * max(1.0, abs(q.grad))
-            for p, q in zip(our_params, mg_params)
+            for p, q in zip(our_params, mg_params, strict=True)
         )
         check = (
             "checked first: loss and all gradients equal micrograd's (rel. 1e-9)"
             if same else "GRADIENTS DIFFER from micrograd's: the timing compares different work"
         )
         cases = {MG: demo_step(mg_value, theirs, mg_params, X, Y), **cases}
+        # Drop the checked graphs: long-lived objects would make the collector's full
+        # collections rarer during the timing (see README: the heap matters).
+        del a, b
     table.notes.append(check)
 
     step_budget = Budget(repeats=budget.repeats, block_seconds=budget.block_seconds * 2,
                          warmup=1, max_calls=50)
     times = compare(cases, step_budget)
+    quiet = compare(cases, Budget(repeats=max(3, budget.repeats // 2),
+                                  block_seconds=step_budget.block_seconds, warmup=0,
+                                  max_calls=50), gc_on=False)
     ref = times.get(MG)
     if ref is None:
-        table.add(MG, peers.NOT_INSTALLED, "-", "-", ">= 10x", "n/a")
+        table.add(MG, peers.NOT_INSTALLED, "-", "-", ">= 10x", "n/a", "-")
     else:
-        table.add(MG, fmt_time(ref), f"{1 / ref:.1f}", "1.00x", "", "")
+        table.add(MG, fmt_time(ref), f"{1 / ref:.1f}", "1.00x", "", "", fmt_time(quiet[MG]))
     ratio = ref / times[OURS] if ref else None
     ok = None if ratio is None else ratio >= 10
     table.add(OURS, fmt_time(times[OURS]), f"{1 / times[OURS]:.1f}", fmt_ratio(ratio),
-              ">= 10x", verdict(ok))
+              ">= 10x", verdict(ok), fmt_time(quiet[OURS]))
+    table.notes.append("GC off (information only, not the measure): the same step with the "
+                       "garbage collector disabled, to show its share of each engine's time.")
     report.tables.append(table)
     report.goals.append(Goal("1", "scalar MLP step >= 10x micrograd's steps/s",
                              fmt_ratio(ratio), ok))
@@ -207,17 +216,22 @@ def leaves(value_type):
     return value_type(1.000001), value_type(1e-6)
 
 
-def chain_speed(value_type, n: int, repeats: int) -> tuple[float, float]:
+def chain_speed(value_type, n: int, repeats: int, gc_on: bool = True) -> tuple[float, float]:
     """Median build seconds and backward seconds of an n-op chain."""
     build, back = [], []
 
     def once() -> float:
         c, d = leaves(value_type)
-        t0 = time.perf_counter()
-        y = build_chain(value_type, n, c, d)
-        t1 = time.perf_counter()
-        y.backward()
-        t2 = time.perf_counter()
+        if not gc_on:
+            gc.disable()
+        try:
+            t0 = time.perf_counter()
+            y = build_chain(value_type, n, c, d)
+            t1 = time.perf_counter()
+            y.backward()
+            t2 = time.perf_counter()
+        finally:
+            gc.enable()
         build.append(t1 - t0)
         back.append(t2 - t1)
         return 0.0
@@ -248,44 +262,47 @@ def section_chain(budget: Budget, n_ours: int, n_micrograd: int) -> Report:
     table = Table(
         "2. Scalar chain: build and backward speed, memory per op node",
         ["engine", "ops", "build", "build nodes/s", "backward", "backward nodes/s",
-         "peak bytes/op", "build vs mg", "backward vs mg"],
+         "peak bytes/op", "build vs mg", "backward vs mg", "GC off: build, backward (info)"],
     )
     table.notes.append("chain: y = y * c, then y = y + d, alternately (c, d leaf Values, "
                        "the same graph in both engines); memory = tracemalloc peak over "
                        "build + backward / ops (a separate, untimed run).")
     rows = []
-    if peers.micrograd_engine is not None:
-        mg_value = peers.micrograd_engine.Value
+    if peers.micrograd() is not None:
+        mg_value = peers.micrograd()[0].Value
         old_limit = sys.getrecursionlimit()
         # micrograd sorts the graph recursively: one Python frame per node in the chain.
         sys.setrecursionlimit(max(old_limit, 2 * n_micrograd + 1000))
         try:
             mg_build, mg_back = chain_speed(mg_value, n_micrograd, repeats)
+            quiet = chain_speed(mg_value, n_micrograd, 1, gc_on=False)
             mg_mem = chain_memory(mg_value, n_micrograd) / n_micrograd
         finally:
             sys.setrecursionlimit(old_limit)
-        rows.append((MG, n_micrograd, mg_build, mg_back, mg_mem))
+        rows.append((MG, n_micrograd, mg_build, mg_back, mg_mem, quiet))
         table.notes.append(f"micrograd runs at {n_micrograd:,} ops with the recursion "
                            "limit raised: its recursive sort cannot go much deeper.")
     else:
         mg_build = mg_back = mg_mem = None
-        table.add(MG, "-", peers.NOT_INSTALLED, *["-"] * 6)
+        table.add(MG, "-", peers.NOT_INSTALLED, *["-"] * 7)
 
     sizes = [n_ours] if n_ours == n_micrograd else [n_micrograd, n_ours]
     ours = {}
     for n in sizes:
         build, back = chain_speed(autodiff.Value, n, repeats)
+        quiet = chain_speed(autodiff.Value, n, 1, gc_on=False)
         mem = chain_memory(autodiff.Value, n) / n
         ours[n] = (build, back, mem)
-        rows.append((OURS, n, build, back, mem))
+        rows.append((OURS, n, build, back, mem, quiet))
 
-    for name, n, build, back, mem in rows:
+    for name, n, build, back, mem, quiet in rows:
         build_ratio = (mg_build / n_micrograd) / (build / n) if mg_build else None
         back_ratio = (mg_back / n_micrograd) / (back / n) if mg_back else None
         table.add(name, f"{n:,}", fmt_time(build), fmt_rate(n / build), fmt_time(back),
                   fmt_rate(n / back), f"{mem:.0f}", fmt_ratio(build_ratio),
-                  fmt_ratio(back_ratio))
-    table.notes.append("vs mg: nodes per second relative to micrograd's (higher is better).")
+                  fmt_ratio(back_ratio), f"{fmt_time(quiet[0])}, {fmt_time(quiet[1])}")
+    table.notes.append("vs mg: nodes per second relative to micrograd's (higher is better). "
+                       "GC off: one run with the collector disabled, to show its share.")
 
     build, back, mem = ours[n_ours]
     build_ratio = (mg_build / n_micrograd) / (build / n_ours) if mg_build else None

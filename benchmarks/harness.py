@@ -37,15 +37,25 @@ class Budget:
     max_calls: int = 2000  # never more calls than this in one block
 
 
-def time_call(fn: Callable[[], object], calls: int) -> float:
-    """Seconds per call of `fn`, over one block of `calls` back-to-back calls."""
-    start = time.perf_counter()
-    for _ in range(calls):
-        fn()
-    return (time.perf_counter() - start) / calls
+def time_call(fn: Callable[[], object], calls: int, gc_on: bool = True) -> float:
+    """Seconds per call of `fn`, over one block of `calls` back-to-back calls.
+
+    `gc_on=False` switches the garbage collector off for the block: only for figures
+    labelled as such, which show how much of a time the collector takes.
+    """
+    if not gc_on:
+        gc.disable()
+    try:
+        start = time.perf_counter()
+        for _ in range(calls):
+            fn()
+        return (time.perf_counter() - start) / calls
+    finally:
+        gc.enable()
 
 
-def compare(cases: dict[str, Callable[[], object]], budget: Budget) -> dict[str, float]:
+def compare(cases: dict[str, Callable[[], object]], budget: Budget,
+            gc_on: bool = True) -> dict[str, float]:
     """Median seconds per call of each case, measured interleaved round-robin.
 
     Each case gets `budget.warmup` untimed calls, then a block length chosen so that one
@@ -62,7 +72,7 @@ def compare(cases: dict[str, Callable[[], object]], budget: Budget) -> dict[str,
     for _ in range(budget.repeats):
         for name, fn in cases.items():
             gc.collect()
-            samples[name].append(time_call(fn, calls[name]))
+            samples[name].append(time_call(fn, calls[name], gc_on))
     gc.collect()
     return {name: statistics.median(times) for name, times in samples.items()}
 
@@ -171,6 +181,7 @@ class Table:
     header: list[str]
     rows: list[list[str]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    left: tuple[int, ...] = (0,)  # the columns aligned left (the others align right)
 
     def add(self, *cells: object) -> None:
         self.rows.append([str(c) for c in cells])
@@ -182,8 +193,8 @@ class Table:
                 widths[i] = max(widths[i], len(cell))
 
         def line(cells: list[str]) -> str:
-            parts = [cells[0].ljust(widths[0])]
-            parts += [c.rjust(w) for c, w in zip(cells[1:], widths[1:])]
+            parts = [c.ljust(w) if i in self.left else c.rjust(w)
+                     for i, (c, w) in enumerate(zip(cells, widths, strict=True))]
             return "  ".join(parts).rstrip()
 
         rule = "-" * len(line(self.header))

@@ -13,7 +13,7 @@ import numbers
 
 import numpy as np
 
-from autodiff import Tensor, no_grad
+from autodiff import Tensor
 
 __all__ = ["generator", "uniform_", "zeros_", "kaiming_uniform_", "fan_in"]
 
@@ -56,9 +56,7 @@ def fan_in(tensor: Tensor) -> int:
 
 def uniform_(tensor: Tensor, low: float, high: float, seed=None) -> Tensor:
     """Fill `tensor` in place with draws from U(low, high); returns it."""
-    values = generator(seed).uniform(low, high, tensor.shape)
-    with no_grad():
-        tensor.data[...] = values
+    tensor.data[...] = generator(seed).uniform(low, high, tensor.shape)
     return tensor
 
 

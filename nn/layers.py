@@ -93,14 +93,14 @@ class Linear(Module):
             self.bias = None
 
     def forward(self, x) -> Tensor:
-        x = _as_input(x, self._name())
+        x = _as_input(x, self._label())
         if x.ndim == 0 or x.shape[-1] != self.in_features:
-            raise ValueError(f"{self._name()}: expected input of shape (batch, "
+            raise ValueError(f"{self._label()}: expected input of shape (batch, "
                              f"{self.in_features}), got {x.shape}")
         y = x @ self.weight.T
         return y if self.bias is None else y + self.bias
 
-    def _name(self) -> str:
+    def _label(self) -> str:
         return f"Linear({self.in_features} -> {self.out_features})"
 
     def extra_repr(self) -> str:
@@ -198,17 +198,20 @@ class MLP(Module):
         if len(sizes) < 2:
             raise ValueError(f"MLP: sizes needs at least an input and an output width, got "
                              f"{list(sizes)}")
-        self.sizes = [_positive_int(n, f"sizes[{i}]", "MLP") for i, n in enumerate(sizes)]
-        self.activation = get_activation(activation, output=False, who="MLP")
-        if self.activation is None:
+        sizes = [_positive_int(n, f"sizes[{i}]", "MLP") for i, n in enumerate(sizes)]
+        hidden = get_activation(activation, output=False, who="MLP")
+        if hidden is None:
             raise ValueError("MLP: activation cannot be None (hidden layers need one; use "
                              "a single Linear for a linear model)")
-        self.output_activation = get_activation(output_activation, output=True, who="MLP")
+        output = get_activation(output_activation, output=True, who="MLP")
         generator = init.generator(seed)
+        self.sizes = sizes
         self.layers = [
             Linear(n_in, n_out, bias=bias, dtype=dtype, seed=generator)
-            for n_in, n_out in zip(self.sizes[:-1], self.sizes[1:])
+            for n_in, n_out in zip(sizes[:-1], sizes[1:], strict=False)
         ]
+        self.activation = hidden
+        self.output_activation = output
 
     def forward(self, x) -> Tensor:
         last = len(self.layers) - 1
@@ -219,6 +222,9 @@ class MLP(Module):
         if self.output_activation is not None:
             x = self.output_activation(x)
         return x
+
+    def _label(self) -> str:
+        return f"MLP({' -> '.join(map(str, self.sizes))})"
 
     def extra_repr(self) -> str:
         return "sizes=" + str(self.sizes)

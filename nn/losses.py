@@ -84,9 +84,8 @@ def _match(input: Tensor, target, who: str):
     shape, tshape = input.shape, np.shape(target.data if isinstance(target, Tensor) else target)
     if tshape == shape:
         return target
-    squeeze = tuple(n for n in shape if n != 1)
-    if squeeze == tuple(n for n in tshape if n != 1) and len(shape) <= 2 and len(tshape) <= 2:
-        return target.reshape(shape)
+    if shape[-1:] == (1,) and shape[:-1] == tshape or tshape[-1:] == (1,) and tshape[:-1] == shape:
+        return target.reshape(shape)  # (n, 1) against (n,), either way round
     raise ValueError(f"{who}: input of shape {shape} and target of shape {tshape} differ; "
                      "give the target the input's shape")
 
@@ -105,7 +104,7 @@ def _value_pairs(input, target, who: str) -> list[tuple[Value, float]]:
     if len(targets) != len(values):
         raise ValueError(f"{who}: {len(values)} predictions (Values) but {len(targets)} "
                          "targets")
-    return list(zip(values, targets.tolist()))
+    return list(zip(values, targets.tolist(), strict=True))
 
 
 class MSELoss(_Loss):
@@ -182,12 +181,12 @@ class BCELoss(_Loss):
         bad = ~((p >= 0) & (p <= 1))
         if bad.any():
             raise ValueError(f"{who}: input must hold probabilities in [0, 1] (the output of "
-                             f"a sigmoid), got {p[bad].flat[0]!r}; for logits apply "
+                             f"a sigmoid), got {p[bad].flat[0].item()!r}; for logits apply "
                              ".sigmoid() first")
         t = target.data if isinstance(target, Tensor) else target
         if not np.all((t >= 0) & (t <= 1)):
             raise ValueError(f"{who}: targets must be in [0, 1], got "
-                             f"{t[~((t >= 0) & (t <= 1))].flat[0]!r}")
+                             f"{t[~((t >= 0) & (t <= 1))].flat[0].item()!r}")
         return self._reduce(_BinaryCrossEntropy.apply(input, target))
 
 
@@ -198,7 +197,7 @@ def _class_labels(target, n_classes: int, who: str) -> np.ndarray:
         whole = np.isfinite(labels) & (labels == np.round(labels))
         if not whole.all():
             raise ValueError(f"{who}: class labels must be integers, got "
-                             f"{labels[~whole].flat[0]!r}")
+                             f"{labels[~whole].flat[0].item()!r}")
     elif labels.dtype.kind not in "biu":
         raise TypeError(f"{who}: class labels must be integers, got dtype {labels.dtype}")
     labels = labels.astype(np.int64)
@@ -288,7 +287,7 @@ class HingeLoss(_Loss):
                             f"{labels.dtype}")
         bad = (labels != 1) & (labels != -1)
         if bad.any():
-            raise ValueError(f"{who}: labels must be -1 or +1, got {labels[bad].flat[0]!r}; "
+            raise ValueError(f"{who}: labels must be -1 or +1, got {labels[bad].flat[0].item()!r}; "
                              "convert 0/1 labels with 2 * y - 1")
         if _is_values(input):
             pairs = _value_pairs(input, labels, who)

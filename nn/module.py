@@ -18,6 +18,7 @@ from collections.abc import Iterator, Mapping
 import numpy as np
 
 from autodiff import Tensor, Value
+from autodiff.graph import scope
 
 __all__ = ["Module"]
 
@@ -77,7 +78,15 @@ class Module:
         raise NotImplementedError(f"{type(self).__name__} does not define forward()")
 
     def __call__(self, *args, **kwargs):
-        return self.forward(*args, **kwargs)
+        """Run `forward`. The nodes it creates remember this call (`node.scope`), so
+        `autodiff.draw_graph` can box them by module."""
+        with scope(self._label(), self):
+            return self.forward(*args, **kwargs)
+
+    def _label(self) -> str:
+        """A short name for drawings and errors: the class name, or more (`Linear(4 ->
+        10)`) where subclasses say so."""
+        return type(self).__name__
 
     # -- structure --------------------------------------------------------------------
 

@@ -1,0 +1,330 @@
+"""The chain rule written out, numbers filled in: `derivation(root, leaf)`.
+
+For a small graph of Values, d(root)/d(leaf) is the sum, over every path from the leaf
+up to the root, of the product of the local derivatives along the path. `derivation`
+writes that sum for a handout, as Markdown or LaTeX: the forward values, each local
+derivative named (dc/da = b = -3.0000) and evaluated, each path's product, and the
+total, which equals `leaf.grad` after `root.backward()` (from zero grads).
+"""
+
+from __future__ import annotations
+
+import math
+
+from . import backends
+from .graph import Node
+from .value import Value
+from .viz import _collect, _num
+
+__all__ = ["derivation", "Derivation"]
+
+
+class Derivation(str):
+    """The text of a derivation (a str), with its numbers attached.
+
+    Attributes:
+        total: d(root)/d(leaf), the sum of the path products.
+        paths: one list per path, from the root down to the leaf, of
+            (child, parent, local derivative) triples.
+        format: "markdown" or "latex".
+    """
+
+    total: float
+    paths: list
+    format: str
+
+    def _repr_markdown_(self) -> str | None:
+        return str(self) if self.format == "markdown" else None
+
+    def _repr_latex_(self) -> str | None:
+        return str(self) if self.format == "latex" else None
+
+
+# Per op: how the result is written, and its derivative with respect to each input.
+# {0}, {1}: the inputs; {c}: the result; {slope}: leaky_relu's parameter. A derivative
+# list shorter than the inputs repeats its last entry (add_n).
+_TEXT = {
+    "+": ("{0} + {1}", ["1", "1"]),
+    "add_n": (None, ["1"]),
+    "-": ("{0} - {1}", ["1", "-1"]),
+    "*": ("{0} · {1}", ["{1}", "{0}"]),
+    "/": ("{0} / {1}", ["1/{1}", "-{0}/{1}²"]),
+    "**": ("{0}^{1}", ["{1} · {0}^({1} - 1)", "{c} · ln {0}"]),
+    "neg": ("-{0}", ["-1"]),
+    "exp": ("exp({0})", ["exp({0})"]),
+    "log": ("ln({0})", ["1/{0}"]),
+    "sqrt": ("√{0}", ["1/(2√{0})"]),
+    "abs": ("|{0}|", ["sign({0})"]),
+    "tanh": ("tanh({0})", ["1 - {c}²"]),
+    "sigmoid": ("σ({0})", ["{c} · (1 - {c})"]),
+    "relu": ("relu({0})", ["[{0} > 0]"]),
+    "leaky_relu": ("leaky_relu({0})", ["1 if {0} > 0 else {slope}"]),
+    "sin": ("sin({0})", ["cos({0})"]),
+    "cos": ("cos({0})", ["-sin({0})"]),
+}
+
+_LATEX = {
+    "+": ("{0} + {1}", ["1", "1"]),
+    "add_n": (None, ["1"]),
+    "-": ("{0} - {1}", ["1", "-1"]),
+    "*": (r"{0} \cdot {1}", ["{1}", "{0}"]),
+    "/": (r"\frac{{{0}}}{{{1}}}", [r"\frac{{1}}{{{1}}}", r"-\frac{{{0}}}{{{1}^2}}"]),
+    "**": ("{0}^{{{1}}}", [r"{1} \, {0}^{{{1} - 1}}", r"{c} \, \ln {0}"]),
+    "neg": ("-{0}", ["-1"]),
+    "exp": ("e^{{{0}}}", ["e^{{{0}}}"]),
+    "log": (r"\ln {0}", [r"\frac{{1}}{{{0}}}"]),
+    "sqrt": (r"\sqrt{{{0}}}", [r"\frac{{1}}{{2\sqrt{{{0}}}}}"]),
+    "abs": (r"\lvert {0} \rvert", [r"\operatorname{{sign}}({0})"]),
+    "tanh": (r"\tanh({0})", ["1 - {c}^2"]),
+    "sigmoid": (r"\sigma({0})", [r"{c}\,(1 - {c})"]),
+    "relu": (r"\operatorname{{relu}}({0})", [r"[{0} > 0]"]),
+    "leaky_relu": (r"\operatorname{{leaky\_relu}}({0})",
+                   [r"\begin{{cases}}1 & {0} > 0\\ {slope} & \text{{else}}\end{{cases}}"]),
+    "sin": (r"\sin({0})", [r"\cos({0})"]),
+    "cos": (r"\cos({0})", [r"-\sin({0})"]),
+}
+
+
+class _Writer:
+    """Names and number formats of one output format."""
+
+    def __init__(self, latex: bool, names: dict[int, str]):
+        self.latex = latex
+        self.names = names
+        self.table = _LATEX if latex else _TEXT
+
+    def name(self, node: Node) -> str:
+        return self.names[id(node)]
+
+    def number(self, x: float, wrap: bool = False) -> str:
+        text = _num(x)
+        if "." in text and "e" not in text:
+            text = text.rstrip("0").rstrip(".") if wrap else text
+        if self.latex and "e" in text:
+            mantissa, exponent = text.split("e")
+            text = rf"{mantissa} \times 10^{{{int(exponent)}}}"
+        return f"({text})" if wrap and (x < 0 or "times" in text) else text
+
+    def operand(self, x) -> str:
+        if isinstance(x, Node):
+            return self.name(x)
+        return self.number(float(x), wrap=True)
+
+    def partial(self, top: Node, bottom: Node) -> str:
+        if self.latex:
+            return rf"\frac{{\partial {self.name(top)}}}{{\partial {self.name(bottom)}}}"
+        return f"∂{self.name(top)}/∂{self.name(bottom)}"
+
+    def definition(self, node: Node) -> str | None:
+        """`a · b` for the node made by a * b (None when the op is not in the table)."""
+        entry = self.table.get(node.op)
+        operands = [self.operand(p) for p in node._parents]
+        if node.op == "add_n":
+            return " + ".join(operands)
+        if entry is None or entry[0] is None:
+            return None
+        return entry[0].format(*operands, c=self.name(node), **self._params(node))
+
+    def local(self, node: Node, parent: Node) -> str | None:
+        """The formula of d(node)/d(parent), summed over the positions parent is at."""
+        entry = self.table.get(node.op)
+        if entry is None:
+            return None
+        operands = [self.operand(p) for p in node._parents]
+        terms = []
+        for i, p in enumerate(node._parents):
+            if p is parent:
+                rules = entry[1]
+                template = rules[min(i, len(rules) - 1)]
+                terms.append(template.format(*operands, c=self.name(node),
+                                             **self._params(node)))
+        return " + ".join(terms)
+
+    def _params(self, node: Node) -> dict:
+        ctx = node._ctx if isinstance(node._ctx, dict) else {}
+        return {k: self.number(v) if isinstance(v, float) else v for k, v in ctx.items()}
+
+
+def _names(nodes: list[Node], latex: bool) -> dict[int, str]:
+    """A symbol per node: its label, else u1, u2... in forward order."""
+    names, used, counter = {}, {n.label for n in nodes if n.label}, 0
+    for node in nodes:
+        label = node.label
+        if not label:
+            counter += 1
+            while f"u{counter}" in used:
+                counter += 1
+            label = f"u{counter}"
+            names[id(node)] = f"u_{{{counter}}}" if latex else label
+            continue
+        if latex:
+            escaped = label.replace("\\", r"\backslash ").replace("_", r"\_")
+            escaped = escaped.replace("{", r"\{").replace("}", r"\}")
+            names[id(node)] = escaped if len(label) == 1 else rf"\mathrm{{{escaped}}}"
+        else:
+            names[id(node)] = label
+    return names
+
+
+def _local_value(node: Node, parent: Node) -> float:
+    """d(node)/d(parent) at the forward values, by the op's own backward rule."""
+    op = node._op
+    data = [p.data if isinstance(p, Node) else p for p in node._parents]
+    params = node._ctx if isinstance(node._ctx, dict) else {}
+    if op.needs_input_grad:
+        needs = tuple(p is parent for p in node._parents)
+        grads = op.backward(backends.SCALAR, 1.0, node.data, *data, needs=needs, **params)
+    else:
+        grads = op.backward(backends.SCALAR, 1.0, node.data, *data, **params)
+    return math.fsum(float(g) for p, g in zip(node._parents, grads) if p is parent)
+
+
+def derivation(root: Value, leaf: Value, format: str = "markdown",
+               max_paths: int = 64) -> Derivation:
+    """d(root)/d(leaf) by the chain rule, written out with the numbers filled in.
+
+    Args:
+        root: the Value at the top (a loss, say).
+        leaf: the Value to differentiate with respect to (any node root depends on).
+        format: "markdown" (plain-text math, readable anywhere) or "latex" (align*
+            environments for a handout).
+        max_paths: refuse graphs with more paths than this from leaf to root (a
+            derivation of thousands of terms helps nobody).
+
+    Returns:
+        a `Derivation`: the text (a str), with `.total` (equal to `leaf.grad` after
+        `root.backward()` from zero grads) and `.paths`.
+
+    Raises:
+        TypeError: root or leaf is not a Value.
+        ValueError: root does not depend on leaf; too many paths; an unknown format.
+    """
+    if not isinstance(root, Value) or not isinstance(leaf, Value):
+        raise TypeError(f"derivation: root and leaf must be Values, got "
+                        f"{type(root).__name__} and {type(leaf).__name__}")
+    if format not in ("markdown", "latex"):
+        raise ValueError(f"derivation: format must be 'markdown' or 'latex', got {format!r}")
+    nodes = _collect(root)
+    # Nodes that depend on leaf (leaf included): the only ones on its paths to root.
+    on_path: set[int] = {id(leaf)}
+    for node in nodes:
+        if any(isinstance(p, Node) and id(p) in on_path for p in node._parents):
+            on_path.add(id(node))
+    if id(root) not in on_path:
+        raise ValueError("derivation: root does not depend on leaf")
+    count: dict[int, int] = {}
+    for node in nodes:
+        if id(node) == id(leaf):
+            count[id(node)] = 1
+        elif id(node) in on_path:
+            parents = {id(p): p for p in node._parents if isinstance(p, Node)}
+            count[id(node)] = sum(count.get(pid, 0) for pid in parents)
+    if count[id(root)] > max_paths:
+        raise ValueError(f"derivation: {count[id(root)]} paths lead from leaf to root, more "
+                         f"than max_paths={max_paths}; choose a smaller graph")
+
+    # Every path, root first, as (child, parent, local derivative) steps.
+    local: dict[tuple[int, int], float] = {}
+    paths: list[list] = []
+    stack: list[tuple[Node, list]] = [(root, [])]
+    while stack:
+        node, steps = stack.pop()
+        if node is leaf:
+            paths.append(steps)
+            continue
+        distinct = []
+        for p in node._parents:
+            if isinstance(p, Node) and id(p) in on_path and all(p is not q for q in distinct):
+                distinct.append(p)
+        for parent in reversed(distinct):
+            key = (id(node), id(parent))
+            if key not in local:
+                local[key] = _local_value(node, parent)
+            stack.append((parent, steps + [(node, parent, local[key])]))
+    products = [math.prod(value for _, _, value in steps) for steps in paths]
+    total = math.fsum(products)
+
+    latex = format == "latex"
+    w = _Writer(latex, _names(nodes, latex))
+    text = (_latex if latex else _markdown)(root, leaf, nodes, on_path, paths, products,
+                                            total, w)
+    result = Derivation(text)
+    result.total = total
+    result.paths = paths
+    result.format = format
+    return result
+
+
+def _edges_in_order(paths: list) -> list[tuple[Node, Node, float]]:
+    """Each (child, parent, value) once, from the root downwards."""
+    seen, edges = set(), []
+    for steps in paths:
+        for child, parent, value in steps:
+            if (id(child), id(parent)) not in seen:
+                seen.add((id(child), id(parent)))
+                edges.append((child, parent, value))
+    return edges
+
+
+def _factors(steps: list, w: _Writer, times: str) -> str:
+    """The numbers of one path's factors: `(-2) · 1 · (-3)`, or one number alone."""
+    if not steps:
+        return "1"
+    if len(steps) == 1:
+        return w.number(steps[0][2])
+    return times.join(w.number(v, wrap=True) for _, _, v in steps)
+
+
+def _markdown(root, leaf, nodes, on_path, paths, products, total, w) -> str:
+    r, x = w.name(root), w.name(leaf)
+    lines = [f"### d{r}/d{x} by the chain rule", "",
+             f"Forward pass (the nodes between {x} and {r}):", ""]
+    lines.append(f"- {x} = {w.number(leaf.data)}")
+    for node in nodes:
+        if id(node) in on_path and node is not leaf:
+            definition = w.definition(node)
+            body = f"{definition} = " if definition else f"{node.op}(...) = "
+            lines.append(f"- {w.name(node)} = {body}{w.number(node.data)}")
+    lines += ["", "Local derivatives, each evaluated at the forward values:", ""]
+    for child, parent, value in _edges_in_order(paths):
+        formula = w.local(child, parent)
+        middle = f"{formula} = " if formula else ""
+        lines.append(f"- {w.partial(child, parent)} = {middle}{w.number(value)}")
+    lines += ["", f"Paths from {x} up to {r} (multiply along each path, then add the "
+              "paths):", ""]
+    for i, (steps, product) in enumerate(zip(paths, products), 1):
+        route = " → ".join([x] + [w.name(c) for c, _, _ in reversed(steps)])
+        factors = " · ".join(w.partial(c, p) for c, p, _ in steps) or "1"
+        numbers = _factors(steps, w, " · ")
+        lines.append(f"{i}. {route}: {factors} = {numbers} = {w.number(product)}")
+    sum_text = " + ".join(w.number(p, wrap=True) for p in products)
+    lines += ["", f"**d{r}/d{x} = {sum_text} = {w.number(total)}**"
+              if len(products) > 1 else f"**d{r}/d{x} = {w.number(total)}**", ""]
+    return "\n".join(lines)
+
+
+def _latex(root, leaf, nodes, on_path, paths, products, total, w) -> str:
+    r, x = w.name(root), w.name(leaf)
+    lines = [r"% Forward pass", r"\begin{align*}", rf"{x} &= {w.number(leaf.data)} \\"]
+    for node in nodes:
+        if id(node) in on_path and node is not leaf:
+            definition = w.definition(node)
+            body = f"{definition} = " if definition else rf"\operatorname{{{node.op}}}(\dots) = "
+            lines.append(rf"{w.name(node)} &= {body}{w.number(node.data)} \\")
+    lines[-1] = lines[-1].removesuffix(r" \\")
+    lines += [r"\end{align*}", r"% Local derivatives", r"\begin{align*}"]
+    for child, parent, value in _edges_in_order(paths):
+        formula = w.local(child, parent)
+        middle = f"{formula} = " if formula else ""
+        lines.append(rf"{w.partial(child, parent)} &= {middle}{w.number(value)} \\")
+    lines[-1] = lines[-1].removesuffix(r" \\")
+    lines += [r"\end{align*}", r"% Chain rule: sum over paths of products",
+              r"\begin{align*}"]
+    factors = " + ".join(r"\,".join(w.partial(c, p) for c, p, _ in steps) or "1"
+                         for steps in paths)
+    numbers = " + ".join(_factors(steps, w, r" \cdot ") for steps in paths)
+    lines.append(rf"\frac{{\partial {r}}}{{\partial {x}}} &= {factors} \\")
+    lines.append(rf"&= {numbers} \\")
+    lines.append(rf"&= {w.number(total)}")
+    lines.append(r"\end{align*}")
+    return "\n".join(lines)

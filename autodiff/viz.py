@@ -1,0 +1,1027 @@
+"""Drawings of computation graphs: `draw_graph(root)` returns a `graphviz.Digraph`.
+
+The drawing follows micrograd's: every node is a box (label, data, grad) and every op
+a small oval between its inputs and its result. On top of that:
+
+- nodes made inside an `nn` module's forward (`node.scope`) are grouped into labelled
+  clusters, nested as the module calls nest; `collapse=` draws chosen module calls as
+  one box each;
+- a graph of more than `max_nodes` nodes is folded: chains of `+` (or `*`) whose links
+  feed nothing else become one op, inputs of one op that have the same structure are
+  drawn once with a count (`x16`), and if that is not enough only the nodes nearest the
+  root are kept. A caption says what was left out;
+- `color_grads=True` shades nodes by |grad| on a log scale; NaN and infinity are
+  marked with a red border and a note.
+
+Drawing only reads the graph: no node, grad or buffer is changed. The `graphviz`
+package is imported when a drawing is made, never at `import autodiff`, and rendering
+needs the Graphviz `dot` program (see `GraphvizNotFoundError`).
+"""
+
+from __future__ import annotations
+
+import html
+import inspect
+import math
+import os
+from collections.abc import Iterable
+
+import numpy as np
+
+from .graph import Node, Scope
+
+__all__ = ["draw_graph", "save_graph", "GraphvizNotFoundError"]
+
+DEFAULT_MAX_NODES = 150
+
+INSTALL_HINT = (
+    "Install the Graphviz programs (the Python package `graphviz` alone is not enough): "
+    "`apt-get install graphviz` (Debian/Ubuntu), `brew install graphviz` (macOS), "
+    "`conda install graphviz`, or see https://graphviz.org/download/"
+)
+
+
+class GraphvizNotFoundError(RuntimeError):
+    """Rendering needs the Graphviz `dot` program, and it is not on PATH.
+
+    The drawing itself is fine: its DOT source is still available as `.source`.
+    """
+
+
+# Ops whose chains (x + y + z built as (x + y) + z) fold into one n-ary op, and whose
+# inputs may be grouped when they look alike: their inputs' order does not matter.
+_CHAIN_OPS = frozenset({"+", "*"})
+_UNORDERED_OPS = frozenset({"+", "*", "add_n"})
+
+# Light yellow to dark red (ColorBrewer's YlOrRd), for |grad| on a log scale.
+_HEAT = ["#ffffcc", "#ffeda0", "#fed976", "#feb24c", "#fd8d3c", "#fc4e2a", "#e31a1c",
+         "#b10026"]
+_CLUSTER_FILLS = ["#f3f7fd", "#e6eefa", "#d9e5f6", "#ccdcf2"]
+_BAD = "#d62728"  # border and note of a node holding NaN or infinity
+
+
+# ======================================================================================
+# Public functions
+# ======================================================================================
+
+
+def draw_graph(
+    root: Node,
+    *,
+    rankdir: str = "LR",
+    max_nodes: int | None = DEFAULT_MAX_NODES,
+    fold: bool = True,
+    paths_from: Iterable[Node] | Node | None = None,
+    clusters: bool = True,
+    collapse=None,
+    color_grads: bool = False,
+    constants: bool = True,
+    title: str | None = None,
+    format: str = "svg",
+):
+    """A drawing of the graph that computed `root` (a Value or a Tensor).
+
+    It renders inline in Jupyter; `.source` is the DOT text, `.render()` / `.pipe()`
+    write or return SVG, PNG, PDF... (see `save_graph`). `.stats` tells what was drawn.
+
+    Args:
+        root: the Value or Tensor whose graph to draw.
+        rankdir: "LR" (left to right, the default) or "TB" (top to bottom).
+        max_nodes: the node budget (module boxes count; op ovals and constants do
+            not). Past it the graph is folded (see `fold`) and then cut to the
+            `max_nodes` nodes nearest the root. None: no budget.
+        fold: fold repeated structure when over budget: `+`/`*` chains become one op,
+            and an op's inputs that have the same structure are drawn once with `xN`.
+        paths_from: nodes (parameters, say): draw only the nodes on paths from them to
+            the root; the other inputs of the ops on those paths are counted, not drawn.
+        clusters: group nodes made inside an nn module's forward into labelled,
+            nested boxes (a module's parameters go in its box when it was called once).
+        collapse: module calls to draw as one box each: True (every one), a label
+            ("Linear(4 -> 10)"), a class name ("Linear"), a module class or object,
+            a function `scope -> bool`, or a list of these.
+        color_grads: shade nodes by |grad| (Tensors: the norm), log scale, pale to red.
+        constants: draw the numbers and arrays that ops took as constants.
+        title: a line at the top of the caption.
+        format: the default output format of `.render()` and `.pipe()`.
+
+    Returns:
+        a `graphviz.Digraph`.
+
+    Raises:
+        TypeError: `root` is not a Value or a Tensor.
+        ValueError: a bad option, or `paths_from` nodes that `root` does not depend on.
+    """
+    return _draw(root, _Options(
+        rankdir=rankdir, max_nodes=max_nodes, fold=fold, paths_from=paths_from,
+        clusters=clusters, collapse=collapse, color_grads=color_grads,
+        constants=constants, title=title, format=format,
+    ))
+
+
+def save_graph(root: Node, path: str | os.PathLike, **options) -> str:
+    """Draw the graph of `root` and write it to `path`; returns the path.
+
+    The format comes from the extension: .svg, .png, .pdf (or any other Graphviz
+    output format), or .dot / .gv for the DOT source, which needs no Graphviz program.
+    `options` are those of `draw_graph`.
+
+    Raises:
+        GraphvizNotFoundError: an image format was asked for and `dot` is missing.
+    """
+    path = os.fspath(path)
+    extension = os.path.splitext(path)[1].lower().lstrip(".")
+    if not extension:
+        raise ValueError(f"save_graph: {path!r} has no extension to tell the format "
+                         "(.svg, .png, .pdf, .dot)")
+    drawing = draw_graph(root, **options)
+    if extension in ("dot", "gv"):
+        with open(path, "w", encoding="utf-8") as file:
+            file.write(drawing.source)
+        return path
+    data = drawing.pipe(format=extension)
+    with open(path, "wb") as file:
+        file.write(data)
+    return path
+
+
+# ======================================================================================
+# The Digraph subclass: made when first needed, so graphviz is imported lazily
+# ======================================================================================
+
+_drawing_class = None
+
+
+def _new_digraph(**kwargs):
+    global _drawing_class
+    if _drawing_class is None:
+        import graphviz
+
+        class Drawing(graphviz.Digraph):
+            """A `graphviz.Digraph` whose rendering errors say how to install Graphviz."""
+
+            stats: dict = {}
+
+            def pipe(self, *args, **kwargs):
+                try:
+                    return super().pipe(*args, **kwargs)
+                except graphviz.ExecutableNotFound as error:
+                    raise _not_found(error) from error
+
+            def render(self, *args, **kwargs):
+                try:
+                    return super().render(*args, **kwargs)
+                except graphviz.ExecutableNotFound as error:
+                    raise _not_found(error) from error
+
+        _drawing_class = Drawing
+    return _drawing_class(**kwargs)
+
+
+def _not_found(error: Exception) -> GraphvizNotFoundError:
+    return GraphvizNotFoundError(
+        f"cannot render the drawing: {error}. {INSTALL_HINT}. The DOT source is still "
+        "available as `.source` (or save_graph(root, 'graph.dot'))."
+    )
+
+
+# ======================================================================================
+# Options
+# ======================================================================================
+
+
+class _Options:
+    def __init__(self, *, rankdir="LR", max_nodes=DEFAULT_MAX_NODES, fold=True,
+                 paths_from=None, clusters=True, collapse=None, color_grads=False,
+                 constants=True, title=None, format="svg"):
+        if rankdir not in ("LR", "TB", "RL", "BT"):
+            raise ValueError(f"draw_graph: rankdir must be 'LR' or 'TB' (or 'RL', 'BT'), "
+                             f"got {rankdir!r}")
+        if max_nodes is not None and (isinstance(max_nodes, bool) or
+                                      not isinstance(max_nodes, int) or max_nodes < 1):
+            raise ValueError(f"draw_graph: max_nodes must be a positive int or None, got "
+                             f"{max_nodes!r}")
+        if isinstance(paths_from, Node):
+            paths_from = [paths_from]
+        if paths_from is not None:
+            paths_from = list(paths_from)
+            for p in paths_from:
+                if not isinstance(p, Node):
+                    raise TypeError(f"draw_graph: paths_from must hold Values or Tensors, "
+                                    f"got {type(p).__name__}")
+        self.rankdir = rankdir
+        self.max_nodes = max_nodes
+        self.fold = fold
+        self.paths_from = paths_from
+        self.clusters = clusters
+        self.collapse = _collapse_predicate(collapse)
+        self.color_grads = color_grads
+        self.constants = constants
+        self.title = title
+        self.format = format
+
+
+def _collapse_predicate(collapse):
+    """`collapse=` as a function Scope -> bool, or None for no collapsing."""
+    if collapse is None or collapse is False:
+        return None
+    if collapse is True:
+        return lambda scope: True
+    items = [collapse] if isinstance(collapse, (str, type)) or not isinstance(
+        collapse, (list, tuple, set, frozenset)) else list(collapse)
+    tests = []
+    for item in items:
+        if isinstance(item, str):
+            tests.append(lambda s, name=item: (
+                s.label == name or s.label.split("(")[0].strip() == name
+                or type(s.owner).__name__ == name))
+        elif isinstance(item, type):
+            tests.append(lambda s, cls=item: isinstance(s.owner, cls))
+        elif isinstance(item, Scope):
+            tests.append(lambda s, scope=item: s is scope)
+        elif inspect.isfunction(item) or inspect.ismethod(item):
+            tests.append(item)
+        else:  # a module object
+            tests.append(lambda s, owner=item: s.owner is owner)
+    return lambda scope: any(test(scope) for test in tests)
+
+
+# ======================================================================================
+# The graph as drawn: units (a node, or a collapsed module call) and their inputs
+# ======================================================================================
+
+
+class _Const:
+    """A constant input of an op (a number or an array)."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value):
+        self.value = value
+
+
+class _Unit:
+    """One box of the drawing: a graph node, or a module call drawn collapsed (`box`)."""
+
+    __slots__ = ("node", "box", "scope", "inputs", "members", "outputs", "edges",
+                 "hidden", "chained", "alike", "sig", "name")
+
+    def __init__(self, node, box=None, scope=None):
+        self.node = node  # the Node, or None for a collapsed module call
+        self.box = box  # the Scope drawn collapsed
+        self.scope = scope  # the Scope whose cluster this unit is drawn in
+        self.inputs: list = []  # units and _Consts, in the op's argument order
+        self.members = 1  # nodes this unit stands for
+        self.outputs: list[Node] = []  # a box's nodes that are used outside it
+        self.edges: list = []  # (input, count) as drawn
+        self.hidden = 0  # inputs left out of the drawing
+        self.chained = 0  # chain links merged into this op
+        self.alike = 1  # drawn once for this many look-alikes
+        self.sig = -1
+        self.name = ""
+
+
+def _collect(root: Node) -> list[Node]:
+    """Every node `root` depends on (itself included), each after its parents.
+
+    Iterative depth-first search, so graphs of any depth work; unlike the engine's sort
+    it marks nothing on the nodes.
+    """
+    done: set[int] = set()
+    order: list[Node] = []
+    stack: list[tuple[Node, bool]] = [(root, False)]
+    while stack:
+        node, finished = stack.pop()
+        key = id(node)
+        if finished:
+            order.append(node)
+            continue
+        if key in done:
+            continue
+        done.add(key)
+        stack.append((node, True))
+        for parent in reversed(node._parents):
+            if isinstance(parent, Node) and id(parent) not in done:
+                stack.append((parent, False))
+    return order
+
+
+def _owner_parameters(owner, cache: dict) -> set[int]:
+    key = id(owner)
+    if key not in cache:
+        ids: set[int] = set()
+        parameters = getattr(owner, "parameters", None)
+        if callable(parameters):
+            try:
+                ids = {id(p) for p in parameters()}
+            except Exception:  # an owner that is not a module: nothing claimed
+                ids = set()
+        cache[key] = ids
+    return cache[key]
+
+
+def _placements(nodes: list[Node]) -> dict[int, Scope]:
+    """Leaves made outside any forward that are the parameters of one module call.
+
+    A Linear's weight is made in __init__, so it has no scope of its own; it is drawn
+    inside the box of the innermost module call whose module owns it, unless that
+    module was called more than once in this graph (then it stays outside).
+    """
+    scopes: dict[int, Scope] = {}
+    for node in nodes:
+        scope = node._scope
+        while scope is not None and id(scope) not in scopes:
+            scopes[id(scope)] = scope
+            scope = scope.parent
+    if not scopes:
+        return {}
+    cache: dict = {}
+    best: dict[int, tuple[int, Scope | None]] = {}  # leaf id -> (depth, scope or None)
+    for scope in scopes.values():
+        if scope.owner is None:
+            continue
+        depth = len(scope.path())
+        for pid in _owner_parameters(scope.owner, cache):
+            have = best.get(pid)
+            if have is None or depth > have[0]:
+                best[pid] = (depth, scope)
+            elif depth == have[0] and have[1] is not scope:
+                best[pid] = (depth, None)  # two calls at the same depth: ambiguous
+    return {
+        id(node): best[id(node)][1]
+        for node in nodes
+        if node._op is None and node._scope is None and best.get(id(node), (0, None))[1]
+    }
+
+
+def _build_units(root: Node, nodes: list[Node], opts: _Options):
+    """The units of the drawing and the unit of `root`."""
+    placed = _placements(nodes) if (opts.clusters or opts.collapse) else {}
+    box_cache: dict[int, Scope | None] = {}
+
+    def box_of(scope):
+        if scope is None or opts.collapse is None:
+            return None
+        key = id(scope)
+        if key not in box_cache:
+            box_cache[key] = next((s for s in scope.path() if opts.collapse(s)), None)
+        return box_cache[key]
+
+    unit_of: dict[int, _Unit] = {}
+    boxes: dict[int, _Unit] = {}
+    for node in nodes:
+        scope = placed.get(id(node), node._scope)
+        box = box_of(scope)
+        if box is None:
+            unit_of[id(node)] = _Unit(node, scope=scope)
+        else:
+            unit = boxes.get(id(box))
+            if unit is None:
+                unit = boxes[id(box)] = _Unit(None, box=box, scope=box.parent)
+                unit.members = 0
+            unit.members += 1
+            unit_of[id(node)] = unit
+    box_inputs: dict[int, set[int]] = {}
+    for node in nodes:
+        unit = unit_of[id(node)]
+        if unit.node is node:
+            unit.inputs = [unit_of[id(p)] if isinstance(p, Node) else _Const(p)
+                           for p in node._parents]
+            for p in node._parents:
+                if isinstance(p, Node):
+                    _note_output(unit_of[id(p)], p)
+        else:
+            seen = box_inputs.setdefault(id(unit), set())
+            for p in node._parents:
+                if isinstance(p, Node):
+                    source = unit_of[id(p)]
+                    if source is not unit and id(source) not in seen:
+                        seen.add(id(source))
+                        unit.inputs.append(source)
+                        _note_output(source, p)
+    _note_output(unit_of[id(root)], root)
+    return unit_of[id(root)], unit_of
+
+
+def _note_output(unit: _Unit, node: Node) -> None:
+    if unit.node is None and all(out is not node for out in unit.outputs):
+        unit.outputs.append(node)
+
+
+def _units_topo(root: _Unit, inputs_of) -> list[_Unit]:
+    """The units reachable from `root` through `inputs_of(unit)`, inputs first."""
+    done: set[int] = set()
+    order: list[_Unit] = []
+    stack: list[tuple[_Unit, bool]] = [(root, False)]
+    while stack:
+        unit, finished = stack.pop()
+        if finished:
+            order.append(unit)
+            continue
+        if id(unit) in done:
+            continue
+        done.add(id(unit))
+        stack.append((unit, True))
+        for source in reversed(inputs_of(unit)):
+            if type(source) is _Unit and id(source) not in done:
+                stack.append((source, False))
+    return order
+
+
+def _edge_sources(unit: _Unit) -> list:
+    return [source for source, _ in unit.edges]
+
+
+# ======================================================================================
+# Fitting a graph to the budget: paths, chains, look-alikes, cut
+# ======================================================================================
+
+
+def _keep_paths(order: list[_Unit], starts: set[int]) -> list[_Unit]:
+    """The units on paths from units in `starts` to the root (the last unit)."""
+    keep: set[int] = set()
+    for unit in order:  # inputs first, so a unit's inputs are decided before it
+        if id(unit) in starts or any(
+            type(s) is _Unit and id(s) in keep for s in _edge_sources(unit)
+        ):
+            keep.add(id(unit))
+    for unit in order:
+        if id(unit) in keep:
+            edges = []
+            for source, count in unit.edges:
+                if type(source) is _Const or id(source) in keep:
+                    edges.append((source, count))
+                else:
+                    unit.hidden += count
+            unit.edges = edges
+    return [u for u in order if id(u) in keep]
+
+
+def _op_name(unit: _Unit) -> str:
+    return unit.node.op if unit.node is not None else ""
+
+
+def _merge_chains(order: list[_Unit]) -> int:
+    """Fold x + y + z (built as (x + y) + z) into one `+` with three inputs.
+
+    A link is merged into the op that uses it when it is the same op (`+` or `*`),
+    feeds nothing else, sits in the same cluster and has the same kind and shape.
+    Returns the number of links merged away.
+    """
+    consumers: dict[int, int] = {}
+    for unit in order:
+        for source, count in unit.edges:
+            if type(source) is _Unit:
+                consumers[id(source)] = consumers.get(id(source), 0) + count
+    merged = 0
+    for unit in order:  # inputs first: a link has already absorbed its own chain
+        op = _op_name(unit)
+        if op not in _CHAIN_OPS:
+            continue
+        edges = []
+        for source, count in unit.edges:
+            if (type(source) is _Unit and _op_name(source) == op
+                    and consumers.get(id(source)) == 1 and source.scope is unit.scope
+                    and _kind(source.node) == _kind(unit.node)):
+                edges.extend(source.edges)
+                unit.hidden += source.hidden
+                unit.chained += 1 + source.chained
+                merged += 1
+            else:
+                edges.append((source, count))
+        unit.edges = edges
+    return merged
+
+
+def _kind(node: Node) -> tuple:
+    data = node.data
+    if isinstance(data, np.ndarray):
+        return (data.shape, data.dtype.str)
+    return ()
+
+
+def _signatures(order: list[_Unit]) -> None:
+    """Number each unit by its structure (op, params, shape, scope label, inputs')."""
+    table: dict[tuple, int] = {}
+    for unit in order:
+        if unit.node is not None:
+            node = unit.node
+            head = (node.op, _params_key(node), _kind(node),
+                    node._scope.label if node._scope is not None else None)
+        else:
+            head = ("module", unit.box.label, unit.members)
+        inputs = tuple(
+            (source.sig if type(source) is _Unit else -1, count)
+            for source, count in unit.edges
+        )
+        unit.sig = table.setdefault((head, inputs, unit.hidden), len(table))
+
+
+def _params_key(node: Node) -> tuple:
+    ctx = node._ctx
+    if not isinstance(ctx, dict):
+        return ()
+    return tuple(sorted((k, _short(v, 24)) for k, v in ctx.items()))
+
+
+def _fold_alike(root: _Unit) -> list[_Unit]:
+    """Draw inputs of one op that have the same structure once, with their count.
+
+    Only for ops whose inputs' order does not matter (`+`, `*`, `add_n`, a module box);
+    equal constants are grouped too. Returns the units still reachable from the root.
+    """
+    reached: set[int] = {id(root)}
+    stack = [root]
+    while stack:
+        unit = stack.pop()
+        # Two inputs stay as they are (w * x must not become "x2"); three or more, as
+        # a merged chain or a module box has, are grouped.
+        if len(unit.edges) > 2 and (unit.node is None or _op_name(unit) in _UNORDERED_OPS):
+            groups: dict[object, list] = {}
+            for source, count in unit.edges:
+                key = ("unit", source.sig) if type(source) is _Unit else _const_key(source)
+                if key in groups:
+                    groups[key][1] += count
+                else:
+                    groups[key] = [source, count]
+            unit.edges = [(source, count) for source, count in groups.values()]
+            for source, count in unit.edges:
+                if type(source) is _Unit and count > 1 and source.alike == 1:
+                    source.alike = count
+        for source in _edge_sources(unit):
+            if type(source) is _Unit and id(source) not in reached:
+                reached.add(id(source))
+                stack.append(source)
+    return [u for u in _units_topo(root, _edge_sources) if id(u) in reached]
+
+
+def _const_key(const: _Const) -> tuple:
+    value = const.value
+    if isinstance(value, (int, float)):
+        return ("number", value)
+    return ("object", id(value))
+
+
+def _cut(order: list[_Unit], root: _Unit, budget: int) -> list[_Unit]:
+    """Keep the `budget` units nearest the root (breadth first); count the rest."""
+    keep = {id(root)}
+    queue = [root]
+    head = 0
+    while head < len(queue) and len(keep) < budget:
+        unit = queue[head]
+        head += 1
+        for source in _edge_sources(unit):
+            if type(source) is _Unit and id(source) not in keep and len(keep) < budget:
+                keep.add(id(source))
+                queue.append(source)
+    for unit in order:
+        if id(unit) in keep:
+            edges = []
+            for source, count in unit.edges:
+                if type(source) is _Const or id(source) in keep:
+                    edges.append((source, count))
+                else:
+                    unit.hidden += count
+            unit.edges = edges
+    return [u for u in order if id(u) in keep]
+
+
+def _plan(root: Node, opts: _Options):
+    """The units to draw, inputs first, and what was left out (for the caption)."""
+    nodes = _collect(root)
+    stats = {"nodes": len(nodes)}
+    root_unit, unit_of = _build_units(root, nodes, opts)
+    order = _units_topo(root_unit, lambda u: u.inputs)
+    for unit in order:
+        unit.edges = [(source, 1) for source in unit.inputs]
+    boxes = [u for u in order if u.node is None]
+    if boxes:
+        stats["collapsed"] = (len(boxes), sum(u.members for u in boxes))
+    notes = []
+    if opts.paths_from is not None:
+        starts = {id(unit_of[id(p)]) for p in opts.paths_from if id(p) in unit_of}
+        if not starts:
+            raise ValueError("draw_graph: root does not depend on any of the paths_from "
+                             "nodes")
+        before = len(order)
+        order = _keep_paths(order, starts)
+        stats["off_path"] = before - len(order)
+    budget = opts.max_nodes
+    if budget is not None and len(order) > budget and opts.fold:
+        before = len(order)
+        merged = _merge_chains(order)
+        order = _units_topo(root_unit, _edge_sources)
+        _signatures(order)
+        order = _fold_alike(root_unit)
+        stats["chained"] = merged
+        stats["folded"] = before - merged - len(order)
+    if budget is not None and len(order) > budget:
+        before = len(order)
+        order = _cut(order, root_unit, budget)
+        stats["cut"] = before - len(order)
+    stats["drawn"] = len(order)
+    stats["drawn_nodes"] = sum(1 for u in order if u.node is not None)
+    return order, root_unit, stats, notes
+
+
+# ======================================================================================
+# Text: numbers and summaries
+# ======================================================================================
+
+
+def _num(x: float) -> str:
+    """A number as micrograd shows it (4 decimals), or in e-notation when far from 1."""
+    x = float(x)
+    if math.isnan(x):
+        return "nan"
+    if math.isinf(x):
+        return "inf" if x > 0 else "-inf"
+    if x == 0 or 1e-3 <= abs(x) < 1e5:
+        return f"{x:.4f}"
+    return f"{x:.3e}"
+
+
+def _short(value, limit: int = 32) -> str:
+    if isinstance(value, np.ndarray):
+        return f"array{value.shape}"
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _as_array(x) -> np.ndarray | None:
+    if x is None:
+        return None
+    if isinstance(x, Node):
+        x = x.data
+    return np.asarray(x)
+
+
+def _nonfinite(x) -> str:
+    """'' if every element of x is finite, else what is not: 'nan', '2 inf'..."""
+    if x is None:
+        return ""
+    if isinstance(x, Node):
+        x = x.data
+    if isinstance(x, float):
+        return "" if math.isfinite(x) else ("nan" if math.isnan(x) else "inf")
+    array = np.asarray(x)
+    if array.dtype.kind not in "fc":
+        return ""
+    finite = np.isfinite(array)
+    if finite.all():
+        return ""
+    if array.ndim == 0:
+        return "nan" if np.isnan(array) else "inf"
+    n_nan = int(np.isnan(array).sum())
+    n_inf = array.size - int(finite.sum()) - n_nan
+    return ", ".join(f"{n} {what}" for n, what in ((n_nan, "nan"), (n_inf, "inf")) if n)
+
+
+def _magnitude(grad) -> float | None:
+    """|grad| for a number, the norm for an array; None when there is none."""
+    if grad is None:
+        return None
+    if isinstance(grad, Node):
+        grad = grad.data
+    if isinstance(grad, float):
+        return abs(grad)
+    array = np.asarray(grad)
+    if array.dtype.kind not in "fc":
+        return None
+    with np.errstate(all="ignore"):
+        return float(np.linalg.norm(array.ravel()))
+
+
+def _summary(x, tiny: int = 4) -> str:
+    """A short text for an array: its values when it has at most `tiny`, else its norm."""
+    array = _as_array(x)
+    if array.size <= tiny:
+        if array.ndim == 0:
+            return _num(array)
+        flat = ", ".join(_num(v) if array.dtype.kind in "fc" else str(v)
+                         for v in array.ravel())
+        return f"[{flat}]" if array.ndim == 1 else f"[{flat}] as {_shape(array.shape)}"
+    if array.dtype.kind not in "fc":
+        return f"{array.dtype} values"
+    with np.errstate(all="ignore"):
+        text = f"norm {_num(np.linalg.norm(array.ravel()))}"
+    bad = _nonfinite(array)
+    return f"{text} ({bad})" if bad else text
+
+
+def _shape(shape: tuple) -> str:
+    return "(" + ", ".join(map(str, shape)) + ")" if len(shape) != 1 else f"({shape[0]},)"
+
+
+def _brief(node: Node) -> str:
+    """A node's value in a few characters: its shape and dtype, or its number."""
+    if isinstance(node.data, np.ndarray):
+        return f"{_shape(node.data.shape)} {node.data.dtype}"
+    return _num(node.data)
+
+
+def _describe(node: Node) -> str:
+    """A node in words, for notes: its label, or its op and shape."""
+    if node.label:
+        return repr(node.label)
+    if isinstance(node.data, np.ndarray):
+        return f"{node.op or 'leaf'} {_shape(node.data.shape)}"
+    return node.op or "leaf"
+
+
+# ======================================================================================
+# DOT output
+# ======================================================================================
+
+
+def _heat(magnitude: float | None, scale) -> tuple[str, str]:
+    """(fill colour, font colour) for a gradient magnitude on the drawing's log scale."""
+    if magnitude is None or scale is None or magnitude == 0 or not math.isfinite(magnitude):
+        return "#ffffff", "#000000"
+    lo, hi = scale
+    t = 1.0 if hi <= lo else (math.log10(magnitude) - lo) / (hi - lo)
+    i = min(len(_HEAT) - 1, max(0, round(t * (len(_HEAT) - 1))))
+    return _HEAT[i], ("#ffffff" if i >= len(_HEAT) - 2 else "#000000")
+
+
+def _heat_scale(order: list[_Unit], grad_of) -> tuple[float, float] | None:
+    logs = []
+    for unit in order:
+        if unit.node is not None:
+            m = _magnitude(grad_of(unit.node))
+            if m is not None and m > 0 and math.isfinite(m):
+                logs.append(math.log10(m))
+    return (min(logs), max(logs)) if logs else None
+
+
+def _cell(text: str, *, bold=False, color=None, size=None) -> str:
+    """One table cell; the font is the node's unless a colour or size is given."""
+    body = html.escape(text)
+    if bold:
+        body = f"<B>{body}</B>"
+    font = []
+    if color and color != "#000000":
+        font.append(f'COLOR="{color}"')
+    if size:
+        font.append(f'POINT-SIZE="{size}"')
+    if font:
+        body = f"<FONT {' '.join(font)}>{body}</FONT>"
+    return f"<TD>{body}</TD>"
+
+
+class _Overlay:
+    """How a drawing shows gradients; the step-through drawings replace it."""
+
+    def grad(self, node: Node):
+        """(gradient to show, a word before it or None)."""
+        return node.grad, None
+
+    def fill(self, node: Node) -> str | None:
+        return None
+
+    def bold(self, node: Node) -> bool:
+        return False
+
+    def edge(self, source: Node, node: Node, position: int) -> str | None:
+        """A colour for the edge from input `source` (at `position`) into `node`'s op."""
+        return None
+
+    def note(self, node: Node) -> tuple[str, str] | None:
+        """(text, colour) of an extra line in the node's box."""
+        return None
+
+    def caption(self) -> list[str]:
+        return []
+
+
+def _node_label(unit: _Unit, overlay: _Overlay, scale, font) -> tuple[str, bool]:
+    """The HTML label of a node's box, and whether it holds NaN or infinity."""
+    node = unit.node
+    grad, word = overlay.grad(node)
+    bad_data, bad_grad = _nonfinite(node.data), _nonfinite(grad)
+    fill = overlay.fill(node)
+    ink = "#000000"
+    if fill is None and scale is not None:
+        fill, ink = _heat(_magnitude(grad), scale)
+    grad_word = f"grad {word}" if word else "grad"
+    if grad is None:
+        grad_text = grad_word if word else "grad None"
+    elif isinstance(node.data, np.ndarray):
+        grad_text = f"{grad_word} {_summary(grad)}"
+    else:
+        grad_text = f"{grad_word} {_num(_as_float(grad))}"
+    if isinstance(node.data, np.ndarray):
+        head = f"{_shape(node.data.shape)} {node.data.dtype}"
+        rows = [_cell(node.label, bold=True, color=ink)] if node.label else []
+        rows.append(_cell(head, color=ink))
+        rows.append(_cell(f"data {_summary(node.data)}", color=ink))
+        rows.append(_cell(grad_text, color=ink if grad is not None else "#888888"))
+        rows = [f"<TR>{r}</TR>" for r in rows]
+    else:
+        cells = [_cell(node.label, bold=True, color=ink)] if node.label else []
+        cells.append(_cell(f"data {_num(node.data)}", color=ink))
+        cells.append(_cell(grad_text, color=ink))
+        rows = ["<TR>" + "".join(cells) + "</TR>"]
+        width = len(cells)
+    span = "" if isinstance(node.data, np.ndarray) else f' COLSPAN="{width}"'
+    notes = []
+    if unit.alike > 1:
+        notes.append((f"1 of {unit.alike} alike, drawn once", "#555555"))
+    for what, bad in (("data", bad_data), ("grad", bad_grad)):
+        if bad:
+            notes.append((f"! {what} has {bad}", _BAD))
+    extra = overlay.note(node)
+    if extra:
+        notes.append(extra)
+    for text, color in notes:
+        rows.append(f"<TR><TD{span}><FONT COLOR=\"{color}\" POINT-SIZE=\"{font - 2}\">"
+                    f"{html.escape(text)}</FONT></TD></TR>")
+    bad = bool(bad_data or bad_grad)
+    border = 3 if bad else (2 if overlay.bold(node) else 1)
+    color = f' COLOR="{_BAD}"' if bad else ""
+    bg = f' BGCOLOR="{fill or "white"}"'
+    table = (f'<<TABLE BORDER="{border}" CELLBORDER="0" CELLSPACING="0" CELLPADDING="3" '
+             f'COLUMNS="*" ROWS="*"{color}{bg}>{"".join(rows)}</TABLE>>')
+    return table, bad
+
+
+def _as_float(x) -> float:
+    if isinstance(x, Node):
+        x = x.data
+    return float(np.asarray(x).reshape(-1)[0]) if not isinstance(x, float) else x
+
+
+def _op_label(unit: _Unit) -> str:
+    node = unit.node
+    name = node.op
+    lines = [name]
+    if isinstance(node._ctx, dict):
+        for key, value in node._ctx.items():
+            lines.append(f"{key}={_short(value, 20)}")
+    if unit.chained:
+        lines.append(f"(chain of {unit.chained + 1})")
+    return "\n".join(lines)
+
+
+def _const_label(value) -> str:
+    if isinstance(value, np.ndarray):
+        if value.size <= 4:
+            return _summary(value)
+        return f"const {_shape(value.shape)} {value.dtype}"
+    if isinstance(value, float):
+        return _num(value).rstrip("0").rstrip(".") if "e" not in _num(value) else _num(value)
+    return _short(value, 20)
+
+
+def _caption(stats: dict, opts: _Options, scale, bad: int, extra: list[str]) -> list[str]:
+    lines = []
+    if opts.title:
+        lines.append(opts.title)
+    lines.extend(extra)
+    n, drawn = stats["nodes"], stats["drawn_nodes"]
+    left = []
+    if "collapsed" in stats:
+        calls, members = stats["collapsed"]
+        left.append(f"{calls} module call{'s' * (calls != 1)} drawn as "
+                    f"{'boxes' if calls != 1 else 'a box'} "
+                    f"({members:,} nodes inside)")
+    if stats.get("off_path"):
+        left.append(f"{stats['off_path']:,} nodes off the paths from the chosen nodes")
+    if stats.get("chained"):
+        left.append(f"{stats['chained']:,} links of +/* chains merged into their ops")
+    if stats.get("folded"):
+        left.append(f"{stats['folded']:,} nodes in repeated structure "
+                    "(drawn once, marked xN)")
+    if stats.get("cut"):
+        left.append(f"{stats['cut']:,} nodes farthest from the root "
+                    f"(budget max_nodes={opts.max_nodes})")
+    if left or drawn != n:
+        lines.append(f"Graph of {n:,} nodes; {drawn:,} drawn. Left out:")
+        lines.extend(f"  - {item}" for item in left)
+    if scale is not None:
+        lo, hi = scale
+        lines.append(f"Colour: |grad| on a log scale, pale {10 ** lo:.2g} to dark red "
+                     f"{10 ** hi:.2g} (white: zero or none)")
+    if bad:
+        lines.append(f"Red border: {bad} node{'s' * (bad != 1)} with NaN or infinity")
+    return lines
+
+
+def _draw(root: Node, opts: _Options, overlay: _Overlay | None = None):
+    if not isinstance(root, Node):
+        raise TypeError(f"draw_graph: root must be a Value or a Tensor, got "
+                        f"{type(root).__name__}")
+    overlay = overlay or _Overlay()
+    order, root_unit, stats, _ = _plan(root, opts)
+    font = 11
+    dot = _new_digraph(format=opts.format)
+    dot.attr(rankdir=opts.rankdir, fontname="Helvetica", nodesep="0.25", ranksep="0.35")
+    dot.attr("node", fontname="Helvetica", fontsize=str(font))
+    dot.attr("edge", fontname="Helvetica", fontsize=str(font - 2), color="#555555",
+             arrowsize="0.7")
+    scale = _heat_scale(order, lambda n: overlay.grad(n)[0]) if opts.color_grads else None
+
+    for i, unit in enumerate(order):
+        unit.name = f"n{i}"
+
+    # Statements per cluster: {id(scope) or None: [(kind, args)]}
+    placed: dict[int | None, list] = {}
+    scopes: dict[int, Scope] = {}
+
+    def put(scope, statement):
+        if not opts.clusters:
+            scope = None
+        placed.setdefault(id(scope) if scope is not None else None, []).append(statement)
+        while scope is not None and id(scope) not in scopes:
+            scopes[id(scope)] = scope
+            scope = scope.parent
+
+    edges = []
+    bad_nodes = 0
+    for unit in order:
+        name = unit.name
+        if unit.node is None:  # a collapsed module call
+            label = "\n".join([unit.box.label] + [f"out {_brief(out)}" for out in unit.outputs[:3]]
+                               + [f"({unit.members} nodes inside)"])
+            put(unit.scope, ("node", name, dict(
+                label=label, shape="box", style="rounded,filled", fillcolor="#dbe8f7",
+                color="#4a6fa5", penwidth="1.5")))
+            target = name
+        else:
+            label, bad = _node_label(unit, overlay, scale, font)
+            bad_nodes += bad
+            attrs = dict(label=label, shape="none", margin="0")
+            put(unit.scope, ("node", name, attrs))
+            target = name
+            if unit.node._op is not None:
+                op_name = f"{name}_op"
+                put(unit.scope, ("node", op_name, dict(
+                    label=_op_label(unit), shape="ellipse", style="filled",
+                    fillcolor="#eeeeee", color="#999999", fontsize=str(font),
+                    margin="0.04,0.02", height="0.3")))
+                edges.append((op_name, name, {}))
+                target = op_name
+        positions = _input_positions(unit)
+        for (source, count), position in zip(unit.edges, positions):
+            attrs = {}
+            if count > 1:
+                attrs.update(label=f"x{count}", penwidth="2.2", fontcolor="#1f4e9c",
+                             fontsize=str(font))
+            if type(source) is _Const:
+                if not opts.constants:
+                    continue
+                const_name = f"{name}_c{len(edges)}"
+                put(unit.scope, ("node", const_name, dict(
+                    label=_const_label(source.value), shape="plaintext",
+                    fontcolor="#666666", fontsize=str(font - 1))))
+                attrs.update(style="dashed", color="#999999")
+                edges.append((const_name, target, attrs))
+            else:
+                if unit.node is not None and source.node is not None and position >= 0:
+                    text = overlay.edge(source.node, unit.node, position)
+                    if text:
+                        attrs.update(color=text, penwidth="2.2")
+                edges.append((source.name, target, attrs))
+        if unit.hidden:
+            more = f"{name}_more"
+            put(unit.scope, ("node", more, dict(
+                label=f"{unit.hidden:,} more input{'s' * (unit.hidden != 1)}",
+                shape="plaintext", fontcolor="#888888", fontsize=str(font - 1))))
+            edges.append((more, target, dict(style="dotted", color="#999999")))
+
+    def emit(graph, key):
+        for kind, name, attrs in placed.get(key, []):
+            graph.node(name, **attrs)
+        for child in children.get(key, []):
+            depth = len(child.path())
+            with graph.subgraph(name=f"cluster_{cluster_ids[id(child)]}") as sub:
+                sub.attr(label=child.label, style="rounded,filled",
+                         fillcolor=_CLUSTER_FILLS[(depth - 1) % len(_CLUSTER_FILLS)],
+                         color="#7a96c2", fontname="Helvetica", fontsize=str(font),
+                         labeljust="l")
+                emit(sub, id(child))
+
+    children: dict[int | None, list[Scope]] = {}
+    cluster_ids: dict[int, int] = {}
+    for scope in scopes.values():
+        parent = id(scope.parent) if scope.parent is not None else None
+        children.setdefault(parent, []).append(scope)
+        cluster_ids[id(scope)] = len(cluster_ids)
+    emit(dot, None)
+    for tail, head, attrs in edges:
+        dot.edge(tail, head, **attrs)
+
+    lines = _caption(stats, opts, scale, bad_nodes, overlay.caption())
+    if lines:
+        body = "".join(f'{html.escape(line)}<BR ALIGN="LEFT"/>' for line in lines)
+        dot.attr(label=f'<<FONT POINT-SIZE="{font}">{body}</FONT>>', labelloc="b",
+                 labeljust="l")
+    stats["nonfinite"] = bad_nodes
+    dot.stats = stats
+    return dot
+
+
+def _input_positions(unit: _Unit) -> list[int]:
+    """The argument position of each drawn edge of a node unit (-1 if not one-to-one)."""
+    if unit.node is None or len(unit.edges) != len(unit.inputs) or unit.chained:
+        return [-1] * len(unit.edges)
+    return list(range(len(unit.edges)))

@@ -1,0 +1,49 @@
+"""nn: neural networks on the autodiff engines.
+
+- Tensor networks: `Module`, `Linear`, `Sequential`, `MLP`, the activation modules
+  `ReLU LeakyReLU Sigmoid Tanh Softmax Identity`;
+- losses `MSELoss BCELoss CrossEntropyLoss HingeLoss`, and `l2_penalty`;
+- `nn.optim` (`SGD`, `Adam`, `AdamW`), `nn.init`, `fit` (a small training loop),
+  `save` / `load` / `load_state` (NumPy .npz files, never pickles);
+- `nn.scalar`: micrograd-style `Neuron`, `Layer`, `MLP` over `autodiff.Value`;
+- `nn.data`: data sets and data utilities; `nn.reference`: the teaching documents'
+  hand-written backpropagation, checked against autograd.
+"""
+
+from . import data, init, optim, scalar
+from .activations import Identity, LeakyReLU, ReLU, Sigmoid, Softmax, Tanh
+from .layers import MLP, Linear, Sequential
+from .losses import BCELoss, CrossEntropyLoss, HingeLoss, MSELoss, l2_penalty
+from .module import Module
+from .serialization import load, load_state, save
+from .train import fit
+
+__all__ = [
+    "Module",
+    "Linear",
+    "Sequential",
+    "MLP",
+    "ReLU",
+    "LeakyReLU",
+    "Sigmoid",
+    "Tanh",
+    "Softmax",
+    "Identity",
+    "MSELoss",
+    "BCELoss",
+    "CrossEntropyLoss",
+    "HingeLoss",
+    "l2_penalty",
+    "fit",
+    "save",
+    "load",
+    "load_state",
+    "data",
+    "init",
+    "optim",
+    "scalar",
+    "reference",
+]
+
+# Imported last, so that the reference networks may use anything above.
+from . import reference  # noqa: E402

@@ -1,0 +1,267 @@
+"""Optimizers: `SGD`, `Adam` and `AdamW`, updating exactly as `torch.optim` does.
+
+An optimizer holds a list of parameters. After `loss.backward()`, `step()` updates
+each parameter's data in place from its `.grad` (under `autodiff.no_grad()`, so the
+update is not part of any graph); `zero_grad()` clears the grads for the next step::
+
+    opt = nn.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+    for X, y in batches:
+        opt.zero_grad()
+        loss_fn(model(X), y).backward()
+        opt.step()
+
+Parameters may be Tensors (their arrays are updated in place) or the `Value`s of the
+scalar networks (their floats are replaced). A Tensor whose `.grad` is None is skipped.
+The learning rate is the attribute `lr`, which may be changed between steps (a schedule).
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+
+import numpy as np
+
+from autodiff import Tensor, Value, no_grad
+
+from .module import Module
+
+__all__ = ["Optimizer", "SGD", "Adam", "AdamW"]
+
+
+def _number(value: object, name: str, who: str, low: float = 0.0,
+            high: float = math.inf, high_open: bool = False) -> float:
+    """A real number in [low, high] (or [low, high)), as a float."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{who}: {name} must be a real number, got {type(value).__name__}: "
+                        f"{value!r}")
+    value = float(value)
+    too_high = value >= high if high_open else value > high
+    if not (value >= low) or too_high:  # `not >=` also catches NaN
+        bracket = ")" if high_open else "]"
+        raise ValueError(f"{who}: {name} must be in [{low}, {high}{bracket}, got {value}")
+    return value
+
+
+class Optimizer:
+    """Base class: holds the parameters and a per-parameter state.
+
+    Args:
+        params: the parameters to update: an iterable of Tensors with requires_grad (or
+            of Values), e.g. `model.parameters()`, or a Module (its parameters).
+
+    Raises:
+        ValueError: no parameters, or a Tensor that is not a leaf (the result of an op)
+            or does not require grad.
+        TypeError: a parameter that is neither a Tensor nor a Value, or not floating
+            point.
+    """
+
+    def __init__(self, params) -> None:
+        who = type(self).__name__
+        if isinstance(params, Module):
+            params = params.parameters()
+        if isinstance(params, (Tensor, Value)):
+            raise TypeError(f"{who}: params must be an iterable of parameters, got a single "
+                            f"{type(params).__name__}; wrap it in a list")
+        try:
+            params = list(params)
+        except TypeError:
+            raise TypeError(f"{who}: params must be an iterable of parameters such as "
+                            f"model.parameters(), got {type(params).__name__}") from None
+        unique, seen = [], set()
+        for i, p in enumerate(params):
+            if isinstance(p, Tensor):
+                if p.dtype.kind != "f":
+                    raise TypeError(f"{who}: parameter {i} has dtype {p.dtype}; only float "
+                                    "Tensors can be optimized")
+                if not p.requires_grad:
+                    raise ValueError(f"{who}: parameter {i} (shape {p.shape}) does not "
+                                     "require grad, so it would never be updated")
+                if p._op is not None:
+                    raise ValueError(f"{who}: parameter {i} (shape {p.shape}) is not a leaf "
+                                     f"but the result of '{p.op}'; optimize the tensors it "
+                                     "was computed from")
+            elif not isinstance(p, Value):
+                raise TypeError(f"{who}: parameter {i} is a {type(p).__name__}, not a Tensor "
+                                "or a Value")
+            if id(p) not in seen:
+                seen.add(id(p))
+                unique.append(p)
+        if not unique:
+            raise ValueError(f"{who}: got an empty parameter list (did the model define its "
+                             "parameters as attributes?)")
+        self.params = unique
+        self.state: dict[int, dict] = {id(p): {} for p in unique}
+        self.steps = 0
+
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Clear every parameter's `.grad` (None for Tensors, or zeros with
+        `set_to_none=False`; 0.0 for Values)."""
+        for p in self.params:
+            if isinstance(p, Value):
+                p.grad = 0.0
+            elif set_to_none or p.grad is None:
+                p.grad = None
+            else:
+                p.grad = np.zeros_like(p.data)
+
+    @no_grad()
+    def step(self) -> None:
+        """Update every parameter that has a gradient, once."""
+        self.steps += 1
+        for p in self.params:
+            g = _grad(p)
+            if g is None:
+                continue
+            new = self._update(p.data, g, self.state[id(p)])
+            if isinstance(p, Value):
+                p.data = float(new)
+            else:
+                p.data[...] = new
+
+    def _update(self, x, g, state: dict):
+        """The new value of a parameter `x` (array or float) with gradient `g`."""
+        raise NotImplementedError
+
+    def __repr__(self) -> str:
+        settings = ", ".join(f"{k}={v}" for k, v in self._settings().items())
+        return f"{type(self).__name__}({len(self.params)} parameters, {settings})"
+
+    def _settings(self) -> dict:
+        return {"lr": self.lr}
+
+
+def _grad(p):
+    """A parameter's gradient as an array or float, or None when it has none."""
+    g = p.grad
+    if isinstance(g, Tensor):  # after backward(create_graph=True)
+        g = g.data
+    return g
+
+
+class SGD(Optimizer):
+    """Stochastic gradient descent, optionally with momentum and weight decay.
+
+    Per parameter x with gradient g (as torch.optim.SGD, with no dampening)::
+
+        g = g + weight_decay * x
+        b = g                     on the first step, then b = momentum * b + g
+        g = g + momentum * b      with nesterov, else g = b      (when momentum > 0)
+        x = x - lr * g
+
+    Args:
+        params: see `Optimizer`.
+        lr: the learning rate, >= 0.
+        momentum: the momentum factor, >= 0.
+        weight_decay: the L2 factor added to the gradient, >= 0.
+        nesterov: use Nesterov momentum (needs momentum > 0).
+
+    Raises:
+        TypeError, ValueError: see `Optimizer`; a setting of the wrong type or out of
+            range (naming it).
+    """
+
+    def __init__(self, params, lr: float, momentum: float = 0.0, weight_decay: float = 0.0,
+                 nesterov: bool = False) -> None:
+        who = "SGD"
+        self.lr = _number(lr, "lr", who)
+        self.momentum = _number(momentum, "momentum", who)
+        self.weight_decay = _number(weight_decay, "weight_decay", who)
+        if not isinstance(nesterov, bool):
+            raise TypeError(f"{who}: nesterov must be a bool, got {type(nesterov).__name__}")
+        if nesterov and self.momentum == 0:
+            raise ValueError(f"{who}: nesterov=True needs a momentum > 0")
+        self.nesterov = nesterov
+        super().__init__(params)
+
+    def _update(self, x, g, state):
+        if self.weight_decay:
+            g = g + self.weight_decay * x
+        if self.momentum:
+            b = state.get("momentum_buffer")
+            if b is None:  # the first step: b = g (a copy, so later edits of .grad
+                b = np.copy(g) if isinstance(g, np.ndarray) else g  # cannot reach it)
+            else:
+                b = self.momentum * b + g
+            state["momentum_buffer"] = b
+            g = g + self.momentum * b if self.nesterov else b
+        return x - self.lr * g
+
+    def _settings(self):
+        return {"lr": self.lr, "momentum": self.momentum, "weight_decay": self.weight_decay,
+                "nesterov": self.nesterov}
+
+
+class Adam(Optimizer):
+    """Adam: per-parameter steps scaled by running averages of the gradient and its square.
+
+    Per parameter x with gradient g, at step t = 1, 2, ... (as torch.optim.Adam)::
+
+        g = g + weight_decay * x                  (L2, added to the gradient)
+        m = beta1 * m + (1 - beta1) * g           (m, v start at 0)
+        v = beta2 * v + (1 - beta2) * g^2
+        x = x - lr / (1 - beta1^t) * m / (sqrt(v) / sqrt(1 - beta2^t) + eps)
+
+    Args:
+        params: see `Optimizer`.
+        lr: the learning rate, >= 0.
+        betas: (beta1, beta2), each in [0, 1).
+        eps: added to the denominator, >= 0.
+        weight_decay: the L2 factor added to the gradient, >= 0.
+
+    Raises:
+        TypeError, ValueError: see `Optimizer`; a setting of the wrong type or out of
+            range (naming it).
+    """
+
+    _decoupled = False
+
+    def __init__(self, params, lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
+                 eps: float = 1e-8, weight_decay: float = 0.0) -> None:
+        who = type(self).__name__
+        self.lr = _number(lr, "lr", who)
+        if not isinstance(betas, (tuple, list)) or len(betas) != 2:
+            raise TypeError(f"{who}: betas must be a pair (beta1, beta2), got {betas!r}")
+        self.betas = (_number(betas[0], "betas[0]", who, high=1.0, high_open=True),
+                      _number(betas[1], "betas[1]", who, high=1.0, high_open=True))
+        self.eps = _number(eps, "eps", who)
+        self.weight_decay = _number(weight_decay, "weight_decay", who)
+        super().__init__(params)
+
+    def _update(self, x, g, state):
+        beta1, beta2 = self.betas
+        if self.weight_decay:
+            if self._decoupled:  # AdamW: shrink the weights, apart from the gradient
+                x = x * (1 - self.lr * self.weight_decay)
+            else:
+                g = g + self.weight_decay * x
+        t = state["step"] = state.get("step", 0) + 1
+        m = state["exp_avg"] = beta1 * state.get("exp_avg", 0.0) + (1 - beta1) * g
+        v = state["exp_avg_sq"] = beta2 * state.get("exp_avg_sq", 0.0) + (1 - beta2) * g * g
+        # in torch's order of operations, so the results agree to the last bit or so
+        step_size = self.lr / (1 - beta1**t)
+        denom = np.sqrt(v) / math.sqrt(1 - beta2**t) + self.eps
+        return x - step_size * (m / denom)
+
+    def _settings(self):
+        return {"lr": self.lr, "betas": self.betas, "eps": self.eps,
+                "weight_decay": self.weight_decay}
+
+
+class AdamW(Adam):
+    """Adam with decoupled weight decay (as torch.optim.AdamW).
+
+    The same as `Adam`, except that the decay is not added to the gradient: each step
+    first shrinks the weights, x = x - lr * weight_decay * x, then takes Adam's step.
+
+    Args:
+        params, lr, betas, eps: as for `Adam`.
+        weight_decay: the decoupled decay factor, >= 0 (PyTorch's default 0.01).
+    """
+
+    _decoupled = True
+
+    def __init__(self, params, lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
+                 eps: float = 1e-8, weight_decay: float = 1e-2) -> None:
+        super().__init__(params, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay)

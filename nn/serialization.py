@@ -1,0 +1,115 @@
+"""Saving and loading parameters as NumPy `.npz` files.
+
+A file holds one array per parameter, named as in `Module.named_parameters()`. Files are
+always read with `allow_pickle=False`: an `.npz` from someone else can hold only plain
+arrays, never code to run (object arrays, which need pickle, are refused).
+"""
+
+from __future__ import annotations
+
+import os
+import zipfile
+from collections.abc import Mapping
+
+import numpy as np
+
+from .module import Module
+
+__all__ = ["save", "load", "load_state"]
+
+
+def save(module, path) -> None:
+    """Write a module's parameters (its `state_dict()`) to an `.npz` file.
+
+    The file is written at exactly `path` (no ".npz" is appended).
+
+    Args:
+        module: a Module, or a dict of arrays such as a `state_dict()`.
+        path: a file name (str or path-like) or a binary file object open for writing.
+
+    Raises:
+        TypeError: `module` is neither a Module nor a dict of arrays, or an array has a
+            dtype that would need pickle (object arrays).
+    """
+    if isinstance(module, Module):
+        state = module.state_dict()
+    elif isinstance(module, Mapping):
+        state = {str(k): np.asarray(v) for k, v in module.items()}
+    else:
+        raise TypeError(f"save: expected a Module or a dict of arrays, got "
+                        f"{type(module).__name__}")
+    for key, array in state.items():
+        if array.dtype.hasobject:
+            raise TypeError(f"save: '{key}' is an object array, which cannot be stored "
+                            "without pickle")
+    if hasattr(path, "write"):
+        np.savez(path, **state)
+    else:
+        with open(os.fspath(path), "wb") as file:
+            np.savez(file, **state)
+
+
+def load_state(path) -> dict[str, np.ndarray]:
+    """Read the arrays of an `.npz` file written by `save` into a dict.
+
+    Args:
+        path: a file name or a binary file object open for reading.
+
+    Returns:
+        A dict from parameter names to arrays.
+
+    Raises:
+        FileNotFoundError: there is no such file.
+        ValueError: the file is not an `.npz` archive, or holds arrays that would need
+            pickle to load (the file is refused, nothing of it is run).
+    """
+    name = getattr(path, "name", path)
+    try:
+        archive = np.load(path, allow_pickle=False)
+    except FileNotFoundError:
+        raise
+    except (ValueError, OSError, EOFError, zipfile.BadZipFile) as error:
+        raise ValueError(f"load_state: {name!s} is not a readable .npz file of arrays: "
+                         f"{error}") from None
+    if not isinstance(archive, np.lib.npyio.NpzFile):
+        raise ValueError(f"load_state: {name!s} holds a single array (.npy), not the "
+                         "named arrays of an .npz file written by nn.save")
+    with archive:
+        state = {}
+        for key in archive.files:
+            try:
+                value = archive[key]
+            except ValueError as error:  # an object array: loading it would unpickle
+                raise ValueError(f"load_state: {name!s}: array '{key}' cannot be loaded "
+                                 f"without pickle, which is never used: {error}") from None
+            if not isinstance(value, np.ndarray):
+                # NumPy returns a member without the .npy header as raw bytes
+                raise ValueError(f"load_state: {name!s}: member '{key}' is not a NumPy "
+                                 "array")
+            state[key] = value
+    return state
+
+
+def load(module: Module, path) -> Module:
+    """Load the parameters saved in an `.npz` file into `module`, in place.
+
+    Goes through `module.load_state_dict`, so every key, shape and dtype is checked
+    before anything is written: on any mismatch the module is left unchanged.
+
+    Args:
+        module: the Module to load into (built with the same structure as the saved
+            one).
+        path: a file name or a binary file object open for reading.
+
+    Returns:
+        the module.
+
+    Raises:
+        TypeError: `module` is not a Module.
+        ValueError: see `load_state` and `Module.load_state_dict`.
+    """
+    if not isinstance(module, Module):
+        raise TypeError(f"load: expected a Module to load into, got {type(module).__name__}"
+                        " (to read the arrays alone use nn.load_state(path))")
+    module.load_state_dict(load_state(path))
+    return module

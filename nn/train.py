@@ -1,0 +1,165 @@
+"""`fit`: a small training loop for Tensor networks, returning a history to plot."""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from autodiff import Tensor, Value, no_grad
+
+from .data import accuracy, batches
+from .init import generator
+from .module import Module
+
+__all__ = ["fit"]
+
+
+def _metric_name(metric) -> str:
+    return getattr(metric, "__name__", type(metric).__name__)
+
+
+def _evaluate(model, loss_fn, X, y, metric):
+    """(loss, metric) of the model on (X, y), without a graph, in eval mode."""
+    was_training = model.training
+    model.eval()
+    try:
+        with no_grad():
+            out = model(Tensor(X))
+            loss = float(loss_fn(out, y).data)
+    finally:
+        model.train(was_training)
+    return loss, (None if metric is None else _score(metric, _metric_name(metric), out.data, y))
+
+
+def _score(metric, name: str, outputs: np.ndarray, targets: np.ndarray) -> float:
+    try:
+        return float(metric(outputs, targets))
+    except (TypeError, ValueError) as error:
+        raise type(error)(f"fit: the metric {name} failed on outputs of shape "
+                          f"{outputs.shape} and targets of shape {targets.shape} (pass "
+                          f"metric=None when there is none, e.g. for regression): {error}"
+                          ) from error
+
+
+def fit(model: Module, loss_fn, optimizer, X, y, epochs: int, batch_size: int | None = None,
+        seed=None, progress: bool = True, X_val=None, y_val=None, metric=accuracy,
+        penalty=None) -> dict[str, list[float]]:
+    """Train `model` on (X, y) for `epochs` passes; return the per-epoch history.
+
+    Each step runs `optimizer.zero_grad()`, the loss of a batch (plus `penalty(model)`
+    if given), `backward()` and `optimizer.step()`. With `batch_size`, the samples are
+    shuffled each epoch (reproducibly, from `seed`); without, each epoch is one
+    full-batch step.
+
+    The training loss of an epoch is the average of its batch losses, weighted by batch
+    size, and the training metric is computed from the outputs seen during the epoch
+    (as Keras reports them: the weights change between batches). Validation figures are
+    computed after the epoch, in eval mode and without a graph.
+
+    Args:
+        model: a Module mapping a (batch, ...) Tensor to outputs.
+        loss_fn: called as `loss_fn(outputs, targets)`, returning a one-element Tensor.
+        optimizer: an `nn.optim` optimizer over the model's parameters.
+        X, y: the training inputs and targets (arrays; the first axis indexes samples).
+        epochs: the number of passes over the data, >= 1.
+        batch_size: samples per step (the last batch may be smaller); None for full
+            batches.
+        seed: the shuffling seed: None, an int or a `numpy.random.Generator`.
+        progress: show a tqdm progress bar (if tqdm is installed); with False nothing
+            is printed.
+        X_val, y_val: optional validation data, evaluated after each epoch.
+        metric: `metric(outputs, targets) -> float`, recorded under its `__name__`
+            (`accuracy` by default, for classifiers); None for none (e.g. regression).
+        penalty: optional `penalty(model) -> Tensor` added to each batch's loss, such
+            as `lambda m: nn.l2_penalty(m, lam, len(X))`.
+
+    Returns:
+        A dict of lists with one entry per epoch: "loss" (the penalty included), the
+        metric's name (e.g. "accuracy"), and with validation data "val_loss" and
+        "val_<metric>".
+
+    Raises:
+        TypeError: `model` is not a Module of Tensors (nn.scalar networks are not
+            supported), or a setting of the wrong type; the metric fails (with a hint).
+        ValueError: `epochs` or `batch_size` < 1, X and y of different lengths, or only
+            one of X_val and y_val.
+    """
+    if not isinstance(model, Module):
+        raise TypeError(f"fit: model must be an nn.Module, got {type(model).__name__}")
+    if any(isinstance(p, Value) for p in model.parameters()):
+        raise TypeError("fit: trains Tensor networks; for an nn.scalar network write the "
+                        "loop out (call the model on each sample)")
+    if isinstance(epochs, bool) or not isinstance(epochs, numbers.Integral) or epochs < 1:
+        raise ValueError(f"fit: epochs must be an int >= 1, got {epochs!r}")
+    X = np.asarray(X.data if isinstance(X, Tensor) else X)
+    y = np.asarray(y.data if isinstance(y, Tensor) else y)
+    if len(X) != len(y):
+        raise ValueError(f"fit: X has {len(X)} samples (shape {X.shape}) but y has {len(y)} "
+                         f"(shape {y.shape})")
+    if batch_size is not None and (isinstance(batch_size, bool)
+                                   or not isinstance(batch_size, numbers.Integral)
+                                   or batch_size < 1):
+        raise ValueError(f"fit: batch_size must be an int >= 1 or None, got {batch_size!r}")
+    if (X_val is None) != (y_val is None):
+        raise ValueError("fit: give both X_val and y_val, or neither")
+    validate = X_val is not None
+    if validate:
+        X_val = np.asarray(X_val.data if isinstance(X_val, Tensor) else X_val)
+        y_val = np.asarray(y_val.data if isinstance(y_val, Tensor) else y_val)
+    rng = generator(seed)
+    name = None if metric is None else _metric_name(metric)
+    history: dict[str, list[float]] = {"loss": []}
+    if name is not None:
+        history[name] = []
+    if validate:
+        history["val_loss"] = []
+        if name is not None:
+            history["val_" + name] = []
+
+    bar = None
+    if progress:
+        try:
+            from tqdm.auto import tqdm
+        except ImportError:  # the progress bar is optional
+            tqdm = None
+        if tqdm is not None:
+            bar = tqdm(total=epochs, desc="fit", unit="epoch")
+
+    model.train()
+    try:
+        for _ in range(epochs):
+            if batch_size is None:
+                parts = [(X, y)]
+            else:
+                parts = batches(X, y, batch_size, shuffle=True, seed=rng)
+            total, outputs, targets = 0.0, [], []
+            for Xb, yb in parts:
+                optimizer.zero_grad()
+                out = model(Tensor(Xb))
+                loss = loss_fn(out, yb)
+                if penalty is not None:
+                    loss = loss + penalty(model)
+                loss.backward()
+                optimizer.step()
+                total += float(loss.data) * len(Xb)
+                if name is not None:
+                    outputs.append(out.data)
+                    targets.append(yb)
+            history["loss"].append(total / len(X))
+            if name is not None:
+                history[name].append(_score(metric, name, np.concatenate(outputs),
+                                            np.concatenate(targets)))
+            if validate:
+                val_loss, val_metric = _evaluate(model, loss_fn, X_val, y_val, metric)
+                history["val_loss"].append(val_loss)
+                if name is not None:
+                    history["val_" + name].append(val_metric)
+            if bar is not None:
+                bar.set_postfix({k: f"{v[-1]:.4g}" for k, v in history.items()},
+                                refresh=False)
+                bar.update(1)
+    finally:
+        if bar is not None:
+            bar.close()
+    return history

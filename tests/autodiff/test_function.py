@@ -1,0 +1,226 @@
+"""`autodiff.Function`: user-defined ops with a forward and a backward on NumPy arrays."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pytest
+
+import autodiff
+from autodiff import Function, GradcheckError, Tensor, Value, gradcheck
+
+
+def leaf(data) -> Tensor:
+    return Tensor(np.asarray(data, dtype=np.float64), requires_grad=True)
+
+
+class Cube(Function):
+    """x ** 3"""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x**3
+
+    @staticmethod
+    def backward(ctx, grad_output):  # d/dx = 3 x^2
+        (x,) = ctx.saved_tensors
+        return grad_output * 3 * x**2
+
+
+class WrongCube(Function):
+    """x ** 3 with the derivative of x ** 2 by mistake"""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x**3
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        (x,) = ctx.saved_tensors
+        return grad_output * 2 * x
+
+
+class ScaledAdd(Function):
+    """x + alpha * y (alpha a plain number argument), broadcasting"""
+
+    @staticmethod
+    def forward(ctx, x, y, alpha):
+        ctx.alpha = alpha
+        return x + alpha * y
+
+    @staticmethod
+    def backward(ctx, grad_output):  # broadcast-shaped grads: the engine reduces them
+        return grad_output, ctx.alpha * grad_output, None
+
+
+def test_a_correct_user_op_computes_its_value_and_passes_gradcheck(rng):
+    x = leaf(rng.uniform(-2, 2, (3, 4)))
+    y = Cube.apply(x)
+    np.testing.assert_allclose(y.data, x.data**3)
+    assert y.op == "Cube" and y.requires_grad and y.parents == (x,)
+    assert gradcheck(Cube.apply, [x], atol=1e-7, rtol=1e-6)
+
+
+def test_a_user_op_inside_a_larger_expression(rng):
+    x = leaf(rng.uniform(-2, 2, (2, 3)))
+    w = leaf(rng.uniform(-2, 2, (3,)))
+    assert gradcheck(lambda x, w: (Cube.apply(x * w) + x).tanh(), [x, w])
+    (Cube.apply(x) * 2.0).sum().backward()
+    np.testing.assert_allclose(x.grad, 6.0 * x.data**2)
+
+
+def test_gradcheck_catches_a_wrong_backward_and_names_index_and_both_numbers():
+    x = leaf([[0.5, 2.0], [1.5, -1.0]])
+    with pytest.raises(GradcheckError) as info:
+        gradcheck(lambda t: WrongCube.apply(t).sum(), [x])
+    error = info.value
+    # the first entry checked is [0, 0]: analytic 2 * 0.5 = 1, numeric 3 * 0.25 = 0.75
+    assert error.input == 0 and error.index == (0, 0)
+    assert error.analytic == pytest.approx(1.0)
+    assert error.numeric == pytest.approx(0.75, rel=1e-8)
+    assert error.difference == pytest.approx(0.25, rel=1e-7)
+    message = str(error)
+    assert "input 0" in message and "(0, 0)" in message
+    assert "analytic 1" in message and "numeric 0.75" in message
+
+
+def test_arguments_that_are_not_tensors_are_constants_and_grads_are_reduced(rng):
+    x = leaf(rng.standard_normal((2, 3)))
+    y = leaf(rng.standard_normal((3,)))  # broadcast against x
+    out = ScaledAdd.apply(x, y, 0.5)
+    np.testing.assert_allclose(out.data, x.data + 0.5 * y.data)
+    out.sum().backward()
+    np.testing.assert_array_equal(x.grad, np.ones((2, 3)))
+    np.testing.assert_array_equal(y.grad, np.full(3, 1.0))  # 0.5 per row, two rows
+    assert gradcheck(lambda a, b: ScaledAdd.apply(a, b, -2.0), [x, y])
+
+
+def test_needs_input_grad_tells_which_inputs_want_a_gradient():
+    seen = []
+
+    class Record(Function):
+        @staticmethod
+        def forward(ctx, a, b, c):
+            seen.append(ctx.needs_input_grad)
+            return a * b * c
+
+        @staticmethod
+        def backward(ctx, grad_output):
+            seen.append(ctx.needs_input_grad)
+            return tuple(grad_output if need else None for need in ctx.needs_input_grad)
+
+    a, b = leaf([1.0, 2.0]), Tensor([3.0, 4.0])
+    Record.apply(a, b, np.ones(2)).sum().backward()
+    assert seen == [(True, False, False), (True, False, False)]
+
+
+def test_backward_returning_the_wrong_number_of_gradients_raises_clearly():
+    class TwoForOne(Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 2
+
+        @staticmethod
+        def backward(ctx, grad_output):
+            return grad_output, grad_output
+
+    with pytest.raises(ValueError, match="TwoForOne.backward returned 2 gradients for 1 inputs"):
+        TwoForOne.apply(leaf([1.0, 2.0])).sum().backward()
+
+
+def test_backward_returning_a_gradient_of_the_wrong_shape_raises_naming_the_shapes():
+    class Flat(Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x.sum()
+
+        @staticmethod
+        def backward(ctx, grad_output):
+            return np.ones(5)
+
+    with pytest.raises(ValueError, match=re.escape("shape (5,) for input 0 of shape (2, 3)")):
+        Flat.apply(leaf(np.ones((2, 3)))).backward()
+
+
+def test_a_failed_backward_leaves_other_graphs_usable():
+    class Broken(Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x
+
+        @staticmethod
+        def backward(ctx, grad_output):
+            return np.ones(7)
+
+    x = leaf([1.0, 2.0])
+    with pytest.raises(ValueError):
+        Broken.apply(x).sum().backward()
+    x.grad = None
+    (x * x).sum().backward()
+    np.testing.assert_array_equal(x.grad, [2.0, 4.0])
+
+
+def test_saved_tensors_after_the_buffers_were_released_raises():
+    contexts = []
+
+    class Keep(Function):
+        @staticmethod
+        def forward(ctx, x):
+            contexts.append(ctx)
+            ctx.save_for_backward(x, x * 2)
+            return x * 2
+
+        @staticmethod
+        def backward(ctx, grad_output):
+            return grad_output * 2
+
+    x = leaf([1.0, 2.0])
+    y = Keep.apply(x).sum()
+    (ctx,) = contexts
+    assert len(ctx.saved_tensors) == 2
+    y.backward(retain_graph=True)
+    assert len(ctx.saved_tensors) == 2  # still there
+    y.backward()
+    with pytest.raises(RuntimeError, match="retain_graph=True"):
+        ctx.saved_tensors
+    with pytest.raises(RuntimeError, match="retain_graph=True"):
+        y.backward()
+    np.testing.assert_array_equal(x.grad, [4.0, 4.0])
+
+
+def test_a_function_records_no_graph_under_no_grad_and_none_without_grad_inputs():
+    with autodiff.no_grad():
+        y = Cube.apply(leaf([2.0]))
+    assert not y.requires_grad and y.op == ""
+    z = Cube.apply(Tensor([2.0]))
+    assert not z.requires_grad
+    np.testing.assert_array_equal(z.data, [8.0])
+
+
+def test_a_function_keeps_float32():
+    x = Tensor(np.array([1.0, 2.0], dtype=np.float32), requires_grad=True)
+    y = Cube.apply(x)
+    assert y.dtype == np.float32
+    y.sum().backward()
+    assert x.grad.dtype == np.float32
+    np.testing.assert_array_equal(x.grad, [3.0, 12.0])
+
+
+def test_functions_work_under_functional_grad_and_create_graph():
+    data = np.array([1.0, -2.0])
+    np.testing.assert_allclose(autodiff.grad(lambda t: Cube.apply(t).sum())(data),
+                               3 * data**2)
+    x = leaf(data)
+    Cube.apply(x).sum().backward(create_graph=True)
+    assert isinstance(x.grad, Tensor)
+    np.testing.assert_allclose(x.grad.data, 3 * data**2)
+
+
+def test_apply_needs_a_tensor_and_rejects_values():
+    with pytest.raises(TypeError, match="Tensor"):
+        Cube.apply(np.ones(2))
+    with pytest.raises(TypeError, match="Value"):
+        Cube.apply(Value(2.0))

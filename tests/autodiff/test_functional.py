@@ -1,0 +1,317 @@
+"""Functional differentiation and higher order: `grad`, `value_and_grad`, `jacobian`,
+`hessian`, and `backward(create_graph=True)` followed by differentiating `.grad`."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+import autodiff
+from autodiff import Tensor, Value, grad, hessian, jacobian, no_grad, value_and_grad
+
+
+def leaf(data) -> Tensor:
+    return Tensor(np.asarray(data, dtype=np.float64), requires_grad=True)
+
+
+def data_of(x):
+    """A node's value (results over node arguments are nodes); anything else as is."""
+    return x.data if isinstance(x, (Value, Tensor)) else x
+
+
+def numeric_jacobian(plain, x: np.ndarray, eps: float = 1e-6) -> np.ndarray:
+    """d plain(x) / d x by central differences, shape plain(x).shape + x.shape, for a
+    function `plain` of arrays returning arrays."""
+    out_shape = np.shape(plain(x))
+    jac = np.zeros(out_shape + x.shape)
+    for index in np.ndindex(x.shape):
+        up, down = x.copy(), x.copy()
+        up[index] += eps
+        down[index] -= eps
+        jac[(Ellipsis,) + index] = (plain(up) - plain(down)) / (2 * eps)
+    return jac
+
+
+# --------------------------------------------------------------------------------------
+# Second derivatives of every elementwise op, three ways
+# --------------------------------------------------------------------------------------
+
+LN2 = math.log(2.0)
+
+
+def _sig(x):
+    return 1 / (1 + math.exp(-x))
+
+
+# name: (f on a node, f', f'', points)
+ELEMENTWISE = {
+    "exp": (lambda x: x.exp(), math.exp, math.exp, [-0.8, 0.7]),
+    "log": (lambda x: x.log(), lambda x: 1 / x, lambda x: -1 / x**2, [0.7, 1.6]),
+    "sqrt": (lambda x: x.sqrt(), lambda x: 0.5 * x**-0.5, lambda x: -0.25 * x**-1.5,
+             [0.7, 1.6]),
+    "tanh": (lambda x: x.tanh(), lambda x: 1 - math.tanh(x) ** 2,
+             lambda x: -2 * math.tanh(x) * (1 - math.tanh(x) ** 2), [-0.8, 0.7]),
+    "sigmoid": (lambda x: x.sigmoid(), lambda x: _sig(x) * (1 - _sig(x)),
+                lambda x: _sig(x) * (1 - _sig(x)) * (1 - 2 * _sig(x)), [-0.8, 0.7]),
+    "sin": (lambda x: x.sin(), math.cos, lambda x: -math.sin(x), [-0.8, 0.7]),
+    "cos": (lambda x: x.cos(), lambda x: -math.sin(x), lambda x: -math.cos(x), [-0.8, 0.7]),
+    "relu": (lambda x: x.relu() * x, lambda x: 2 * x * (x > 0), lambda x: 2.0 * (x > 0),
+             [-0.8, 0.7]),  # relu(x) * x: x^2 on the right, 0 on the left
+    "leaky_relu": (lambda x: x.leaky_relu(0.1) * x, lambda x: 2 * x * (1 if x > 0 else 0.1),
+                   lambda x: 2 * (1 if x > 0 else 0.1), [-0.8, 0.7]),
+    "abs": (lambda x: abs(x) * x, lambda x: 2 * abs(x), lambda x: 2 * math.copysign(1, x),
+            [-0.8, 0.7]),
+    "neg": (lambda x: -(x * x), lambda x: -2 * x, lambda x: -2.0, [-0.8, 0.7]),
+    "mul": (lambda x: x * x * x, lambda x: 3 * x**2, lambda x: 6 * x, [-0.8, 0.7]),
+    "pow-3": (lambda x: x**3, lambda x: 3 * x**2, lambda x: 6 * x, [-0.8, 0.7]),
+    "pow-2.5": (lambda x: x**2.5, lambda x: 2.5 * x**1.5, lambda x: 3.75 * x**0.5,
+                [0.7, 1.6]),
+    "pow-minus-1": (lambda x: x**-1, lambda x: -(x**-2), lambda x: 2 * x**-3, [-0.8, 0.7]),
+    "rpow": (lambda x: 2.0**x, lambda x: 2**x * LN2, lambda x: 2**x * LN2**2, [-0.8, 0.7]),
+    "self-power": (lambda x: x**x, lambda x: x**x * (math.log(x) + 1),
+                   lambda x: x**x * ((math.log(x) + 1) ** 2 + 1 / x), [0.7, 1.6]),
+    "div": (lambda x: 1.0 / x, lambda x: -(x**-2), lambda x: 2 * x**-3, [-0.8, 0.7]),
+    "div-by-self-plus-one": (lambda x: x / (x + 1.0), lambda x: 1 / (x + 1) ** 2,
+                             lambda x: -2 / (x + 1) ** 3, [0.7, 1.6]),
+    "sub": (lambda x: (1.0 - x) * (x - 2.0), lambda x: 3 - 2 * x, lambda x: -2.0,
+            [-0.8, 0.7]),
+}
+SECOND_ORDER_CASES = [pytest.param(name, x, id=f"{name}-{x}")
+                      for name, (_, _, _, points) in ELEMENTWISE.items() for x in points]
+
+
+@pytest.mark.parametrize(("name", "x"), SECOND_ORDER_CASES)
+def test_grad_of_grad_over_numbers_uses_values(name, x):
+    f, d1, d2, _ = ELEMENTWISE[name]
+    assert grad(f)(x) == pytest.approx(d1(x), rel=1e-12, abs=1e-12)
+    second = grad(grad(f))(x)
+    assert isinstance(second, float)
+    assert second == pytest.approx(d2(x), rel=1e-12, abs=1e-12)
+
+
+@pytest.mark.parametrize("shape", [(), (1,), (1, 1)])
+@pytest.mark.parametrize(("name", "x"), SECOND_ORDER_CASES)
+def test_grad_of_grad_over_one_element_arrays_uses_tensors(name, x, shape):
+    f, d1, d2, _ = ELEMENTWISE[name]
+    fs = lambda t: f(t).sum()  # noqa: E731
+    point = np.full(shape, x)
+    first = grad(fs)(point)
+    assert isinstance(first, np.ndarray) and first.shape == shape
+    np.testing.assert_allclose(first, d1(x), rtol=1e-12, atol=1e-12)
+    second = grad(lambda t: grad(fs)(t).sum())(point)
+    assert isinstance(second, np.ndarray) and second.shape == shape
+    np.testing.assert_allclose(second, d2(x), rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("name", sorted(ELEMENTWISE))
+def test_backward_with_create_graph_then_differentiating_the_grad(name):
+    f, d1, d2, points = ELEMENTWISE[name]
+    x = leaf(points)
+    f(x).sum().backward(create_graph=True)
+    first = x.grad
+    assert isinstance(first, Tensor) and first.requires_grad
+    np.testing.assert_allclose(first.data, [d1(p) for p in points], rtol=1e-12)
+    x.grad = None
+    first.sum().backward()  # elementwise: the Hessian is diagonal
+    np.testing.assert_allclose(x.grad, [d2(p) for p in points], rtol=1e-12, atol=1e-12)
+
+
+def test_a_third_derivative():
+    assert grad(grad(grad(lambda x: x**4)))(1.5) == pytest.approx(24 * 1.5)
+    third = grad(grad(grad(lambda t: (t**4).sum())))(np.array(1.5))
+    np.testing.assert_allclose(third, 24 * 1.5)
+
+
+# --------------------------------------------------------------------------------------
+# Hessians
+# --------------------------------------------------------------------------------------
+
+A = np.array([[1.0, 2.0, -1.0], [0.5, -3.0, 4.0], [2.0, 0.0, 1.5]])  # not symmetric
+X0 = np.array([0.3, -1.2, 2.0])
+
+
+def test_hessian_of_a_quadratic_form_is_a_plus_a_transpose():
+    H = hessian(lambda x: x @ A @ x)(X0)
+    np.testing.assert_allclose(H, A + A.T, rtol=1e-14)
+
+
+def test_hessian_of_a_quadratic_form_row_by_row_with_create_graph():
+    x = leaf(X0)
+    (x @ A @ x).backward(create_graph=True)
+    g = x.grad
+    np.testing.assert_allclose(g.data, (A + A.T) @ X0)
+    rows = []
+    for i in range(3):
+        x.grad = None
+        g[i].backward(retain_graph=True)
+        rows.append(x.grad)
+    np.testing.assert_allclose(np.stack(rows), A + A.T, rtol=1e-14)
+
+
+@pytest.mark.parametrize("scale", [1.0, 1000.0])
+def test_hessian_of_logsumexp_is_diag_p_minus_p_p_transpose(scale):
+    x0 = scale * np.array([0.5, -1.0, 0.2, 0.0])
+    p = np.exp(x0 - x0.max()) / np.exp(x0 - x0.max()).sum()
+    H = hessian(lambda x: x.logsumexp())(x0)
+    assert np.all(np.isfinite(H))
+    np.testing.assert_allclose(H, np.diag(p) - np.outer(p, p), rtol=1e-10, atol=1e-300)
+
+
+@pytest.mark.parametrize("f", [
+    lambda x: (x.reshape(2, 3) @ np.ones((3, 2))).tanh().sum(),
+    lambda x: x.softmax().log().mean() + (x * x).max(),
+    lambda x: (x[np.array([0, 0, 5])] * x[1:4]).sum() + x.sigmoid().sum(),
+], ids=["tanh-matmul", "log-softmax-max", "getitem-sigmoid"])
+def test_hessian_matches_finite_differences_of_the_gradient(f, rng):
+    x0 = rng.uniform(-1, 1, 6)
+    H = hessian(f)(x0)
+    numeric = numeric_jacobian(grad(f), x0)
+    np.testing.assert_allclose(H, numeric, rtol=1e-6, atol=1e-7)
+    np.testing.assert_allclose(H, H.T, rtol=1e-12, atol=1e-12)
+
+
+# --------------------------------------------------------------------------------------
+# Jacobians
+# --------------------------------------------------------------------------------------
+
+W = np.array([[1.0, -2.0, 0.5], [0.3, 0.0, 1.0]])
+
+
+@pytest.mark.parametrize(("f", "x0"), [
+    (lambda x: x.softmax(), np.array([0.2, -1.0, 1.5])),
+    (lambda x: W @ x.tanh(), np.array([0.2, -1.0, 1.5])),
+    (lambda x: x.reshape(2, 3).T * 2.0, np.arange(6.0) / 3),
+    (lambda x: x[::-1] * x, np.array([0.2, -1.0, 1.5, 0.7])),
+    (lambda x: autodiff.stack([x.sum(), (x * x).sum(), x.max()]), np.array([0.2, -1.0, 1.5])),
+    (lambda x: x.exp(), np.array(0.4)),
+    (lambda x: x, np.array([1.0, 2.0, 3.0])),  # the identity: a leaf as the output
+], ids=["softmax", "affine-tanh", "matrix-transpose", "reversed-product", "stacked",
+        "scalar", "identity"])
+def test_jacobian_matches_finite_differences(f, x0):
+    J = jacobian(f)(x0)
+
+    def plain(a):
+        with no_grad():
+            return f(Tensor(a)).data
+
+    numeric = numeric_jacobian(plain, x0)
+    assert J.shape == numeric.shape
+    np.testing.assert_allclose(J, numeric, rtol=1e-7, atol=1e-8)
+
+
+def test_jacobian_of_softmax_is_diag_s_minus_s_s_transpose():
+    x0 = np.array([0.2, -1.0, 1.5])
+    s = np.exp(x0) / np.exp(x0).sum()
+    np.testing.assert_allclose(jacobian(lambda x: x.softmax())(x0),
+                               np.diag(s) - np.outer(s, s), rtol=1e-12, atol=1e-15)
+
+
+def test_jacobian_with_several_argnums():
+    x0, y0 = np.array([1.0, 2.0]), np.array([3.0, -4.0])
+    jx, jy = jacobian(lambda x, y: x * y + x, argnums=(0, 1))(x0, y0)
+    np.testing.assert_array_equal(jx, np.diag(y0 + 1))
+    np.testing.assert_array_equal(jy, np.diag(x0))
+
+
+# --------------------------------------------------------------------------------------
+# grad and value_and_grad: argnums over numbers, arrays, Values and Tensors
+# --------------------------------------------------------------------------------------
+
+
+def f_xy(x, y):  # x y^2 + sin x: d/dx = y^2 + cos x, d/dy = 2 x y
+    return x * y * y + x.sin() if isinstance(x, Value) else (x * y * y + x.sin()).sum()
+
+
+def test_grad_over_numbers_with_argnums_int_and_tuple():
+    def f(x, y):  # x y^2 + x^3: d/dx = y^2 + 3 x^2, d/dy = 2 x y
+        return x * y * y + x**3
+
+    x, y = 0.5, -2.0
+    assert grad(f)(x, y) == pytest.approx(y * y + 3 * x * x)
+    assert grad(f, argnums=1)(x, y) == pytest.approx(2 * x * y)
+    assert grad(f, argnums=-1)(x, y) == pytest.approx(2 * x * y)
+    gx, gy = grad(f, argnums=(0, 1))(x, y)
+    assert isinstance(gx, float) and isinstance(gy, float)
+    assert (gx, gy) == (pytest.approx(y * y + 3 * x * x), pytest.approx(2 * x * y))
+    value, (gy2, gx2) = value_and_grad(f, argnums=(1, 0))(x, y)
+    assert isinstance(value, float) and value == pytest.approx(x * y * y + x**3)
+    assert (gx2, gy2) == (gx, gy)
+
+
+def test_grad_over_arrays_with_argnums_int_and_tuple():
+    x, y = np.array([0.5, 1.0, -1.0]), np.array([2.0, -2.0, 0.5])
+    gx = grad(f_xy)(x, y)
+    assert isinstance(gx, np.ndarray) and gx.shape == x.shape
+    np.testing.assert_allclose(gx, y * y + np.cos(x))
+    value, (gx, gy) = value_and_grad(f_xy, argnums=(0, 1))(x, y)
+    np.testing.assert_allclose(value, np.sum(x * y * y + np.sin(x)))
+    np.testing.assert_allclose(gy, 2 * x * y)
+    assert isinstance(gy, np.ndarray)
+
+
+def test_grad_over_values_gives_nodes_with_the_right_values_and_leaves_grad_alone():
+    x, y = Value(0.5), Value(-2.0)
+    value, (gx, gy) = value_and_grad(f_xy, argnums=(0, 1))(x, y)
+    assert data_of(value) == pytest.approx(0.5 * 4 + math.sin(0.5))
+    assert data_of(gx) == pytest.approx(4 + math.cos(0.5))
+    assert data_of(gy) == pytest.approx(-2.0)
+    assert x.grad == 0.0 and y.grad == 0.0
+
+
+def test_grad_over_tensors_with_and_without_requires_grad():
+    x_data, y_data = np.array([0.5, 1.0]), np.array([2.0, -2.0])
+    # tensors outside any graph: plain arrays back
+    gx, gy = grad(f_xy, argnums=(0, 1))(Tensor(x_data), Tensor(y_data))
+    assert isinstance(gx, np.ndarray) and isinstance(gy, np.ndarray)
+    np.testing.assert_allclose(gx, y_data**2 + np.cos(x_data))
+    np.testing.assert_allclose(gy, 2 * x_data * y_data)
+    # a tensor that requires grad: the results depend on it, so they are nodes
+    x, y = leaf(x_data), Tensor(y_data)
+    gx, gy = grad(f_xy, argnums=(0, 1))(x, y)
+    assert isinstance(gy, Tensor) and gy.requires_grad
+    np.testing.assert_allclose(data_of(gx), y_data**2 + np.cos(x_data))
+    np.testing.assert_allclose(data_of(gy), 2 * x_data * y_data)
+    assert x.grad is None and y.grad is None  # functional grad touches no .grad
+
+
+def test_grad_over_a_mix_of_kinds():
+    def f(a, w, b):  # a 0-d array, an array and a Tensor
+        return ((w * a + b) ** 2).sum()
+
+    a, w, b = np.array(1.5), np.array([1.0, -2.0]), Tensor([0.5, 0.25])
+    ga, gw, gb = grad(f, argnums=(0, 1, 2))(a, w, b)
+    r = w * a + b.data
+    assert ga == pytest.approx(np.sum(2 * r * w))
+    np.testing.assert_allclose(gw, 2 * r * a)
+    np.testing.assert_allclose(gb, 2 * r)
+
+
+def test_ints_are_differentiated_as_floats():
+    assert grad(lambda x: x * x)(3) == 6.0
+    np.testing.assert_array_equal(grad(lambda x: (x * x).sum())(np.array([1, 2])), [2.0, 4.0])
+
+
+def test_a_function_that_ignores_its_input_has_zero_gradient():
+    assert grad(lambda x: 3.0)(2.0) == 0.0
+    g = grad(lambda x, y: (y * 2).sum())(np.ones((2, 3)), np.ones(2))
+    np.testing.assert_array_equal(g, np.zeros((2, 3)))
+
+
+def test_a_mixed_partial_through_a_closure_is_a_plain_number():
+    # d/dx d/dy (x y^2) = 2 y, at x = 2, y = 3
+    mixed = grad(lambda x: grad(lambda y: x * y * y)(3.0))(2.0)
+    assert isinstance(mixed, float) and mixed == 6.0
+    mixed = grad(lambda x: grad(lambda y: (x * y * y).sum())(np.array(3.0)).sum())(
+        np.array(2.0))
+    assert isinstance(mixed, np.ndarray) and mixed == 6.0
+
+
+def test_errors_name_the_problem():
+    with pytest.raises(TypeError, match=r"scalar.*shape \(2,\)"):
+        grad(lambda x: x * 2)(np.ones(2))
+    with pytest.raises(ValueError, match="argnums"):
+        grad(lambda x: x * 2, argnums=1)(1.0)
+    with pytest.raises(TypeError, match="cannot differentiate"):
+        grad(lambda s: s)(np.array(["a"]))

@@ -1,0 +1,181 @@
+"""`autodiff.gradcheck`: passes right gradients, catches wrong ones with a useful report,
+and leaves its inputs alone."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from autodiff import Function, GradcheckError, Tensor, Value, gradcheck, ops
+
+
+def leaf(data, dtype=np.float64, **kwargs) -> Tensor:
+    return Tensor(np.asarray(data, dtype=dtype), requires_grad=True, **kwargs)
+
+
+class ScaleWrongAt(Function):
+    """2 x, with a backward that is wrong only at one flat position of the input"""
+
+    position = 4
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.shape = x.shape
+        return 2 * x
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        grad = 2 * grad_output
+        grad.reshape(-1)[ScaleWrongAt.position] *= 1.5
+        return grad
+
+
+class WrongSin(ops.Op):
+    """sin(x) whose rule says 2 cos(x): a primitive of the op table, for Values"""
+
+    name = "wrong_sin"
+
+    @staticmethod
+    def forward(xp, x):
+        return xp.sin(x)
+
+    @staticmethod
+    def backward(xp, g, out, x):
+        return (2 * g * xp.cos(x),)
+
+
+def test_a_right_gradient_passes_and_returns_true(rng):
+    x = leaf(rng.standard_normal((2, 3)))
+    w = leaf(rng.standard_normal(3))
+    assert gradcheck(lambda x, w: (x * w).tanh().sum(), [x, w]) is True
+    assert gradcheck(lambda x: x.exp(), x) is True  # one input need not be in a list
+
+
+def test_a_wrong_gradient_raises_naming_input_index_and_both_numbers():
+    x = leaf(np.arange(6.0).reshape(2, 3) + 1, label="weights")
+    with pytest.raises(GradcheckError) as info:
+        gradcheck(lambda a: ScaleWrongAt.apply(a).sum(), [x])
+    error = info.value
+    assert error.input == 0
+    assert error.index == (1, 1)  # flat position 4 of a (2, 3) array
+    assert isinstance(error.index, tuple)
+    assert error.analytic == pytest.approx(3.0)
+    assert error.numeric == pytest.approx(2.0, rel=1e-8)
+    assert error.difference == pytest.approx(1.0, rel=1e-7)
+    message = str(error)
+    for part in ["input 0", "(weights)", "index (1, 1)", "analytic 3", "numeric 2",
+                 "difference 1"]:
+        assert part in message, part
+
+
+def test_the_failing_input_is_named_by_its_position():
+    a, b = leaf([1.0, 2.0]), leaf(np.arange(6.0).reshape(2, 3))
+    with pytest.raises(GradcheckError) as info:
+        gradcheck(lambda a, b: a.sum() + ScaleWrongAt.apply(b).sum(), [a, b])
+    assert info.value.input == 1 and info.value.index == (1, 1)
+
+
+def test_a_vector_output_is_checked_through_every_component(rng):
+    # the wrong entry only shows in one output component; the random output weights
+    # of gradcheck make it visible without reducing the output by hand
+    x = leaf(rng.standard_normal(6))
+    with pytest.raises(GradcheckError) as info:
+        gradcheck(ScaleWrongAt.apply, [x])
+    assert info.value.index == (4,)
+
+
+def test_a_zero_dimensional_input_has_the_empty_index():
+    x = leaf(0.3)
+    with pytest.raises(GradcheckError) as info:
+        gradcheck(lambda a: ScaleWrongAt.apply(a.reshape(1).reshape(1, 1).reshape(-1)
+                                                * np.ones(5)), [x])
+    assert info.value.index == ()
+
+
+def test_inputs_keep_their_data_and_grads(rng):
+    data = rng.standard_normal((3, 4)).astype(np.float32)
+    x = leaf(data.copy(), np.float32)
+    y = leaf(rng.standard_normal(4))
+    y.grad = np.full(4, 7.0)
+    v = Value(0.25)
+    v.grad = 3.0
+    gradcheck(lambda x, y: (x * y).sin().sum(), [x, y])
+    gradcheck(lambda v: (v * v).exp(), [v])
+    np.testing.assert_array_equal(x.data, data)
+    assert x.data.dtype == np.float32
+    assert x.grad is None and not x.parents
+    np.testing.assert_array_equal(y.grad, np.full(4, 7.0))
+    assert v.data == 0.25 and v.grad == 3.0
+
+
+def test_inputs_are_unchanged_even_when_the_check_fails():
+    data = np.arange(6.0).reshape(2, 3)
+    x = leaf(data.copy())
+    with pytest.raises(GradcheckError):
+        gradcheck(lambda a: ScaleWrongAt.apply(a).sum(), [x])
+    np.testing.assert_array_equal(x.data, data)
+    assert x.grad is None
+
+
+def test_float32_inputs_are_checked_in_float64():
+    # in float32 a central difference with eps=1e-6 would be pure rounding noise
+    x = leaf([0.5, 1.5, -0.7], np.float32)
+    assert gradcheck(lambda t: (t * t * t).sum(), [x], atol=1e-7, rtol=1e-6)
+
+
+def test_values_are_checked_and_a_wrong_value_rule_is_caught():
+    a, b = Value(0.4, label="a"), Value(-1.3)
+    assert gradcheck(lambda a, b: (a * b + a.exp()).tanh() / (b * b + 1), [a, b])
+    with pytest.raises(GradcheckError) as info:
+        gradcheck(lambda a, b: a * b + WrongSin.apply(b), [a, b])
+    assert info.value.input == 1 and info.value.index == ()
+    assert info.value.analytic == pytest.approx(0.4 + 2 * np.cos(-1.3))
+    assert info.value.numeric == pytest.approx(0.4 + np.cos(-1.3), rel=1e-8)
+    assert a.data == 0.4 and a.grad == 0.0
+
+
+def test_constants_pass_through_and_plain_floats_are_differentiated():
+    seen = []
+
+    def f(x, c, n, flag, name, arr):
+        seen.append((type(c), n, flag, name))
+        return (x * c).sum() * n + (arr * arr).sum() if flag else x.sum()
+
+    c = Tensor([2.0, 3.0])  # no requires_grad: a constant
+    arr = np.array([0.5, -1.0])  # a float array: differentiated
+    assert gradcheck(f, [leaf([1.0, 2.0]), c, 3, True, "label", arr])
+    assert all(s == (Tensor, 3, True, "label") for s in seen)
+    assert c.grad is None
+    with pytest.raises(GradcheckError):  # a float array input is really checked
+        gradcheck(lambda a: ScaleWrongAt.apply(a).sum(), [np.arange(6.0)])
+
+
+def test_a_step_too_large_for_the_curvature_fails_and_a_small_one_passes():
+    x = leaf([1.0, 2.0])
+    f = lambda t: (t**3).sum()  # noqa: E731  central error = eps^2 (f''' / 6) = eps^2
+    with pytest.raises(GradcheckError):
+        gradcheck(f, [x], eps=0.1, atol=1e-6, rtol=0.0)
+    assert gradcheck(f, [x], eps=1e-5, atol=1e-6, rtol=0.0)
+
+
+def test_tolerances_are_respected():
+    x = leaf(np.arange(6.0))
+    ScaleWrongAt.position = 0  # wrong by 50% at x[0]
+    try:
+        with pytest.raises(GradcheckError):
+            gradcheck(lambda a: ScaleWrongAt.apply(a).sum(), [x], rtol=0.4)
+        assert gradcheck(lambda a: ScaleWrongAt.apply(a).sum(), [x], rtol=0.6)
+        assert gradcheck(lambda a: ScaleWrongAt.apply(a).sum(), [x], atol=1.01, rtol=0.0)
+    finally:
+        ScaleWrongAt.position = 4
+
+
+def test_nothing_to_differentiate_or_no_node_returned_raise_type_error():
+    with pytest.raises(TypeError, match="none of the inputs"):
+        gradcheck(lambda c, n, s: c * n, [Tensor([1.0]), 3, "x"])  # an int is a constant
+    with pytest.raises(TypeError, match="must return a Value or a Tensor"):
+        gradcheck(lambda x: 3.0, [leaf([1.0])])
+
+
+def test_an_input_the_output_ignores_has_zero_gradient():
+    assert gradcheck(lambda a, b: (a * 2).sum(), [leaf([1.0, 2.0]), leaf([3.0])])

@@ -1,0 +1,471 @@
+"""Every Tensor op on a set of shapes, in one table, checked three ways.
+
+1. `gradcheck`: the gradient autograd computes equals central differences in float64.
+2. The same gradient comes out of every way of running backward: `.backward()` (rules
+   on arrays), `.backward(create_graph=True)` (rules on Tensors, recording the
+   backward pass) and `autodiff.grad` (rules on Tensors, a plain-array seed); and
+   every tensor that requires grad, intermediate ones included, then holds a `.grad`
+   of its own shape and dtype.
+3. float32 inputs give a float32 result and float32 gradients, close to float64's.
+
+Inputs are drawn away from kinks and domain edges (|x| >= 0.3 for abs and relu, no
+ties for max and min, positive bases for log, sqrt and real powers), so central
+differences are exact to ~1e-9 and the tolerances can be tight. Hypothesis adds random
+broadcastable shapes for the arithmetic operators and for `@`.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+import autodiff
+from autodiff import Tensor, gradcheck
+
+# Central differences in float64 with eps=1e-6 are good to ~1e-9 on these inputs.
+TOLERANCE = {"eps": 1e-6, "atol": 1e-7, "rtol": 1e-6}
+
+
+# --------------------------------------------------------------------------------------
+# Input makers: (rng, shape) -> a float64 array
+# --------------------------------------------------------------------------------------
+
+
+def anywhere(rng, shape):
+    return rng.uniform(-2.0, 2.0, shape)
+
+
+def positive(rng, shape):  # log, sqrt, real powers, bases of tensor exponents
+    return rng.uniform(0.5, 2.0, shape)
+
+
+def nonzero(rng, shape):  # abs, relu, leaky_relu, denominators: |x| in [0.3, 2]
+    return rng.uniform(0.3, 2.0, shape) * rng.choice([-1.0, 1.0], shape)
+
+
+def distinct(rng, shape):
+    """No two entries closer than 4/size (max and min without ties), either sign."""
+    n = math.prod(shape)
+    values = np.linspace(-2.0, 2.0, n) if n > 1 else np.array([0.7])
+    return rng.permutation(values).reshape(shape)
+
+
+def away_from_half(rng, shape):  # clip(-0.5, 0.5): no entry within 0.1 of a bound
+    x = rng.uniform(-2.0, 2.0, shape)
+    for bound in (-0.5, 0.5):
+        near = np.abs(x - bound) < 0.1
+        x = np.where(near, x + 0.25 * np.sign(x - bound + 1e-12), x)
+    return x
+
+
+# Constants the table's functions close over (fixed, so every run sees the same ones).
+_constants = np.random.default_rng(7)
+COND_23 = _constants.random((2, 3)) > 0.5
+COND_3 = np.array([True, False, True])
+MASK_45 = _constants.random((4, 5)) > 0.4
+ROWS_4 = np.array([True, False, True, True])
+ARRAY_3 = _constants.uniform(-2, 2, 3)
+ARRAY_13 = _constants.uniform(-2, 2, (1, 3))
+ARRAY_23 = _constants.uniform(-2, 2, (2, 3))
+
+
+@dataclass(frozen=True)
+class Case:
+    """One row of the table: `fn` of Tensors, and how to make each input."""
+
+    id: str
+    fn: Callable
+    inputs: tuple  # of (maker, shape)
+    gradcheck: dict = field(default_factory=dict)  # overrides of TOLERANCE
+    keeps_float32: bool = True  # False when a float64 constant promotes the result
+
+    def arrays(self, rng) -> list[np.ndarray]:
+        return [np.asarray(make(rng, shape), dtype=np.float64) for make, shape in self.inputs]
+
+
+CASES: list[Case] = []
+
+
+def case(id, fn, *inputs, **options):
+    CASES.append(Case(id, fn, tuple(inputs), **options))
+
+
+def shape_id(*shapes) -> str:
+    return ",".join("()" if s == () else "x".join(map(str, s)) for s in shapes)
+
+
+# -- arithmetic: every broadcast pattern ---------------------------------------------
+
+BINARY_SHAPES = [
+    ((), ()),
+    ((3,), (3,)),
+    ((2, 3), (2, 3)),
+    ((1, 4), (4,)),
+    ((4,), (1, 4)),
+    ((2, 1), (1, 3)),
+    ((2, 3), ()),
+    ((), (2, 3)),
+    ((4, 2, 3), (2, 1)),
+    ((2, 1, 3), (4, 1)),
+]
+
+BINARY = {
+    "add": (lambda x, y: x + y, anywhere, anywhere),
+    "sub": (lambda x, y: x - y, anywhere, anywhere),
+    "mul": (lambda x, y: x * y, anywhere, anywhere),
+    "div": (lambda x, y: x / y, anywhere, nonzero),
+    "pow": (lambda x, y: x**y, positive, anywhere),  # a tensor exponent
+}
+for name, (fn, left, right) in BINARY.items():
+    for a, b in BINARY_SHAPES:
+        case(f"{name}-{shape_id(a, b)}", fn, (left, a), (right, b))
+
+# A number or an array on either side (the reflected operators), and number exponents.
+WITH_CONSTANTS = {
+    "add-number": (lambda x: x + 2.5, anywhere),
+    "radd-number": (lambda x: 2.5 + x, anywhere),
+    "sub-number": (lambda x: x - 1.5, anywhere),
+    "rsub-number": (lambda x: 1.5 - x, anywhere),
+    "mul-number": (lambda x: x * -1.5, anywhere),
+    "rmul-number": (lambda x: -1.5 * x, anywhere),
+    "div-number": (lambda x: x / 4.0, anywhere),
+    "rdiv-number": (lambda x: 3.0 / x, nonzero),
+    "pow-2": (lambda x: x**2, anywhere),
+    "pow-3-negative-bases": (lambda x: x**3, anywhere),
+    "pow-int-minus-1": (lambda x: x**-1, nonzero),
+    "pow-0.5": (lambda x: x**0.5, positive),
+    "pow-2.5": (lambda x: x**2.5, positive),
+    "pow-minus-1.5": (lambda x: x**-1.5, positive),
+    "rpow-number-base": (lambda x: 2.0**x, anywhere),
+    "neg": (lambda x: -x, anywhere),
+}
+for name, (fn, make) in WITH_CONSTANTS.items():
+    for shape in [(), (3,), (2, 3)]:
+        case(f"{name}-{shape_id(shape)}", fn, (make, shape))
+
+for name, fn in {
+    "add-array-left": lambda x: ARRAY_3 + x,
+    "sub-array-left": lambda x: ARRAY_3 - x,
+    "mul-array-right": lambda x: x * ARRAY_13,
+    "div-array-left": lambda x: ARRAY_23 / x,
+    "rpow-array-base": lambda x: np.abs(ARRAY_3) ** x,
+}.items():
+    case(f"{name}-2x3", fn, ((nonzero), (2, 3)), keeps_float32=False)
+
+case("exponent-only-requires-grad", lambda y: Tensor(np.full((2, 3), 1.5)) ** y,
+     (anywhere, (2, 3)), keeps_float32=False)
+case("one-tensor-both-sides", lambda x: x * x - x / (x * x + 1.0), (anywhere, (2, 3)))
+
+# -- elementwise functions ----------------------------------------------------------
+
+UNARY_SHAPES = [(), (3,), (2, 3), (1, 4), (2, 3, 4)]
+UNARY = {
+    "abs-method": (lambda x: x.abs(), nonzero),
+    "abs-builtin": (lambda x: abs(x), nonzero),
+    "exp": (lambda x: x.exp(), anywhere),
+    "log": (lambda x: x.log(), positive),
+    "sqrt": (lambda x: x.sqrt(), positive),
+    "tanh": (lambda x: x.tanh(), anywhere),
+    "sigmoid": (lambda x: x.sigmoid(), anywhere),
+    "relu": (lambda x: x.relu(), nonzero),
+    "leaky_relu": (lambda x: x.leaky_relu(), nonzero),
+    "leaky_relu-0.2": (lambda x: x.leaky_relu(0.2), nonzero),
+    "sin": (lambda x: x.sin(), anywhere),
+    "cos": (lambda x: x.cos(), anywhere),
+    "clip": (lambda x: x.clip(-0.5, 0.5), away_from_half),
+    "clip-lo-only": (lambda x: x.clip(lo=0.5), away_from_half),
+    "clip-hi-only": (lambda x: x.clip(hi=-0.5), away_from_half),
+}
+for name, (fn, make) in UNARY.items():
+    for shape in UNARY_SHAPES:
+        case(f"{name}-{shape_id(shape)}", fn, (make, shape))
+
+# -- reductions ----------------------------------------------------------------------
+
+REDUCTIONS = {
+    "sum": lambda x, axis, keepdims: x.sum(axis=axis, keepdims=keepdims),
+    "mean": lambda x, axis, keepdims: x.mean(axis=axis, keepdims=keepdims),
+    "max": lambda x, axis, keepdims: x.max(axis=axis, keepdims=keepdims),
+    "min": lambda x, axis, keepdims: x.min(axis=axis, keepdims=keepdims),
+}
+REDUCTION_AXES = [
+    ((2, 3, 4), None),
+    ((2, 3, 4), 0),
+    ((2, 3, 4), 1),
+    ((2, 3, 4), -1),
+    ((2, 3, 4), (0, 2)),
+    ((2, 3, 4), (-1, 0)),
+    ((), None),
+    ((5,), None),
+    ((5,), 0),
+    ((5,), -1),
+    ((1, 4), 0),
+    ((1, 4), 1),
+]
+for name, fn in REDUCTIONS.items():
+    for shape, axis in REDUCTION_AXES:
+        for keepdims in (False, True):
+            case(
+                f"{name}-{shape_id(shape)}-axis={axis}-keepdims={keepdims}",
+                lambda x, fn=fn, axis=axis, keepdims=keepdims: fn(x, axis, keepdims),
+                (distinct, shape),
+            )
+
+# -- matmul: numpy.matmul's 1-D, 2-D and batched cases ------------------------------
+
+MATMUL_SHAPES = [
+    ((4,), (4,)),  # 1-D @ 1-D: a dot product, 0-d result
+    ((4,), (4, 2)),  # 1-D @ 2-D
+    ((3, 4), (4,)),  # 2-D @ 1-D
+    ((3, 4), (4, 2)),
+    ((1, 4), (4, 1)),
+    ((5, 3, 4), (4, 2)),  # batched @ matrix: the matrix is shared by the batch
+    ((3, 4), (5, 4, 2)),
+    ((5, 3, 4), (5, 4, 2)),
+    ((2, 1, 3, 4), (5, 4, 2)),  # broadcast batch dimensions
+    ((4,), (5, 4, 2)),  # 1-D with batched
+    ((5, 3, 4), (4,)),
+]
+for a, b in MATMUL_SHAPES:
+    case(f"matmul-{shape_id(a, b)}", lambda x, y: x @ y, (anywhere, a), (anywhere, b))
+case("matmul-array-left", lambda y: ARRAY_23 @ y, (anywhere, (3, 2)), keeps_float32=False)
+case("matmul-with-own-transpose", lambda x: x @ x.T, (anywhere, (3, 4)))
+
+# -- softmax family: several axes -----------------------------------------------------
+
+for shape, axis in [((4,), -1), ((2, 3), -1), ((2, 3), 0), ((2, 3, 4), 1), ((2, 3, 4), -1)]:
+    sid = f"{shape_id(shape)}-axis={axis}"
+    case(f"softmax-{sid}", lambda x, axis=axis: x.softmax(axis), (anywhere, shape))
+    case(f"log_softmax-{sid}", lambda x, axis=axis: x.log_softmax(axis), (anywhere, shape))
+    for keepdims in (False, True):
+        case(f"logsumexp-{sid}-keepdims={keepdims}",
+             lambda x, axis=axis, keepdims=keepdims: x.logsumexp(axis, keepdims),
+             (anywhere, shape))
+
+# -- shapes ----------------------------------------------------------------------------
+
+SHAPE_OPS = {
+    "reshape-args": lambda x: x.reshape(4, 6),
+    "reshape-tuple-minus-1": lambda x: x.reshape((3, -1)),
+    "reshape-to-1-D": lambda x: x.reshape(-1),
+    "flatten": lambda x: x.flatten(),
+    "transpose-reversed": lambda x: x.transpose(),
+    "transpose-args": lambda x: x.transpose(1, 0, 2),
+    "transpose-tuple": lambda x: x.transpose((2, 0, 1)),
+    "transpose-negative-axes": lambda x: x.transpose(-1, 0, 1),
+    "T": lambda x: x.T,
+    "mT": lambda x: x.mT,
+}
+for name, fn in SHAPE_OPS.items():
+    case(f"{name}-2x3x4", fn, (anywhere, (2, 3, 4)))
+case("T-matrix", lambda x: x.T, (anywhere, (2, 3)))
+case("reshape-scalar-to-1x1", lambda x: x.reshape(1, 1), (anywhere, ()))
+
+# -- indexing ------------------------------------------------------------------------
+
+INDEXES = {
+    "int": 1,
+    "negative-int": -1,
+    "slice": slice(1, 3),
+    "reversed-step": slice(None, None, -2),
+    "column": (slice(None), 1),
+    "None": None,
+    "Ellipsis": (Ellipsis, 1),
+    "int-Ellipsis-None": (1, Ellipsis, None),
+    "boolean-mask": MASK_45,
+    "boolean-rows": ROWS_4,
+    "repeated-ints": [0, 0, 2, 0],
+    "int-array-2-D": np.array([[0, 1], [1, 1]]),
+    "repeated-pairs": (np.array([0, 2, 0]), np.array([1, 1, 1])),
+    "array-and-slice": (np.array([3, 3]), slice(1, 4)),
+}
+for name, index in INDEXES.items():
+    case(f"getitem-{name}", lambda x, index=index: x[index], (anywhere, (4, 5)))
+case("getitem-scalar-of-vector", lambda x: x[2], (anywhere, (3,)))
+
+# -- several tensors -------------------------------------------------------------------
+
+case("concatenate-axis0", lambda a, b: autodiff.concatenate([a, b]),
+     (anywhere, (2, 3)), (anywhere, (4, 3)))
+case("concatenate-axis1", lambda a, b: autodiff.concatenate([a, b], axis=1),
+     (anywhere, (2, 3)), (anywhere, (2, 1)))
+case("concatenate-axis-1-three", lambda a, b, c: autodiff.concatenate([a, b, c], axis=-1),
+     (anywhere, (2, 2, 1)), (anywhere, (2, 2, 3)), (anywhere, (2, 2, 2)))
+case("concatenate-with-constant", lambda a, b: autodiff.concatenate([a, ARRAY_13, b]),
+     (anywhere, (2, 3)), (anywhere, (1, 3)), keeps_float32=False)
+case("concatenate-same-tensor-twice", lambda a: autodiff.concatenate([a, a * 2.0]),
+     (anywhere, (2, 3)))
+for axis in (0, 1, -1):
+    case(f"stack-axis={axis}", lambda a, b, c, axis=axis: autodiff.stack([a, b, c], axis),
+         (anywhere, (2, 3)), (anywhere, (2, 3)), (anywhere, (2, 3)))
+case("stack-vectors-with-constant", lambda a: autodiff.stack([a, ARRAY_3, a]),
+     (anywhere, (3,)), keeps_float32=False)
+case("where", lambda a, b: autodiff.where(COND_23, a, b), (anywhere, (2, 3)), (anywhere, (2, 3)))
+case("where-broadcast", lambda a, b: autodiff.where(COND_3, a, b),
+     (anywhere, (2, 1)), (anywhere, (1, 3)))
+case("where-number-left", lambda b: autodiff.where(COND_23, 0.5, b), (anywhere, (2, 3)))
+case("where-number-right", lambda a: autodiff.where(COND_3, a, -1.0), (anywhere, (2, 3)))
+case("where-condition-a-tensor", lambda a, b: autodiff.where(Tensor(COND_23), a, b),
+     (anywhere, (2, 3)), (anywhere, (3,)))
+case("add_n", lambda a, b, c: autodiff.add_n([a, b, 2.0, c]),
+     (anywhere, (2, 3)), (anywhere, (3,)), (anywhere, ()))
+case("add_n-repeated-term", lambda a: autodiff.add_n([a, a, a * a]), (anywhere, (2, 3)))
+# float32 resolution needs a coarse step; the function is linear in x, so the central
+# difference stays exact apart from that rounding.
+case("astype-float32-and-back", lambda x: x.astype(np.float32).astype(np.float64) * 3.0,
+     (anywhere, (2, 3)), gradcheck={"eps": 1e-2, "atol": 1e-5}, keeps_float32=False)
+
+# -- composites: ops meeting in one graph ----------------------------------------------
+
+case("layer", lambda x, w, b: (x @ w + b).tanh(),
+     (anywhere, (5, 3)), (anywhere, (3, 4)), (anywhere, (4,)))
+case("cross-entropy", lambda z: -(z.log_softmax(-1)[np.arange(3), [0, 2, 1]]).mean(),
+     (anywhere, (3, 4)))
+case("normalize", lambda x: (x - x.mean(0)) / ((x - x.mean(0)) ** 2).mean(0).sqrt(),
+     (anywhere, (5, 3)))
+case("softmax-by-hand", lambda x: (x - x.max(-1, keepdims=True)).exp()
+     / (x - x.max(-1, keepdims=True)).exp().sum(-1, keepdims=True), (distinct, (2, 4)))
+
+CASE_PARAMS = [pytest.param(c, id=c.id) for c in CASES]
+
+
+# --------------------------------------------------------------------------------------
+# The checks
+# --------------------------------------------------------------------------------------
+
+
+def leaves(arrays, dtype=np.float64) -> list[Tensor]:
+    return [Tensor(a.astype(dtype), requires_grad=True) for a in arrays]
+
+
+def weights_for(out: Tensor, rng) -> np.ndarray:
+    """Fixed random output weights: a scalar loss whose gradient checks the whole VJP."""
+    return rng.standard_normal(out.shape).astype(out.dtype)
+
+
+def nodes_requiring_grad(root: Tensor) -> list[Tensor]:
+    found, stack, seen = [], [root], {id(root)}
+    while stack:
+        node = stack.pop()
+        found.append(node)
+        for parent in node.parents:
+            if parent.requires_grad and id(parent) not in seen:
+                seen.add(id(parent))
+                stack.append(parent)
+    return found
+
+
+@pytest.mark.parametrize("c", CASE_PARAMS)
+def test_gradcheck(c: Case, rng):
+    inputs = leaves(c.arrays(rng))
+    assert gradcheck(c.fn, inputs, **{**TOLERANCE, **c.gradcheck})
+
+
+@pytest.mark.parametrize("c", CASE_PARAMS)
+def test_every_way_of_running_backward_agrees(c: Case, rng):
+    arrays = c.arrays(rng)
+    inputs = leaves(arrays)
+    out = c.fn(*inputs)
+    w = weights_for(out, rng)
+    loss = (out * w).sum()
+    loss.backward(retain_graph=True)
+    plain = [t.grad.copy() for t in inputs]
+
+    # every tensor that requires grad holds a .grad of its own shape and dtype
+    for node in nodes_requiring_grad(loss):
+        assert node.grad is not None, node
+        assert node.grad.shape == node.shape and node.grad.dtype == node.dtype
+
+    for t in inputs:
+        t.grad = None
+    loss.backward(create_graph=True)
+    for t, expected in zip(inputs, plain):
+        assert isinstance(t.grad, Tensor)
+        np.testing.assert_allclose(t.grad.data, expected, rtol=1e-12, atol=1e-12)
+
+    functional = autodiff.grad(lambda *xs: (c.fn(*xs) * w).sum(),
+                               argnums=tuple(range(len(arrays))))(*arrays)
+    for g, expected in zip(functional, plain):
+        assert isinstance(g, np.ndarray)
+        np.testing.assert_allclose(g, expected, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("c", [p for p in CASE_PARAMS if p.values[0].keeps_float32])
+def test_float32_stays_float32(c: Case, rng):
+    arrays = c.arrays(rng)
+    inputs32 = leaves(arrays, np.float32)
+    out32 = c.fn(*inputs32)
+    assert out32.dtype == np.float32
+    w = weights_for(out32, rng)
+    (out32 * w).sum().backward()
+
+    inputs64 = leaves(arrays)
+    out64 = c.fn(*inputs64)
+    (out64 * w.astype(np.float64)).sum().backward()
+    np.testing.assert_allclose(out32.data, out64.data, rtol=1e-4, atol=1e-5)
+    for t32, t64 in zip(inputs32, inputs64):
+        assert t32.grad.dtype == np.float32
+        np.testing.assert_allclose(t32.grad, t64.grad, rtol=1e-3, atol=1e-4)
+
+
+def test_the_table_covers_every_tensor_op():
+    covered = " ".join(c.id for c in CASES)
+    for op in ["add", "sub", "mul", "div", "pow", "rpow", "neg", "matmul", "abs", "exp",
+               "log", "sqrt", "tanh", "sigmoid", "relu", "leaky_relu", "sin", "cos",
+               "clip", "sum", "mean", "max", "min", "reshape", "transpose", "T", "flatten",
+               "getitem", "concatenate", "stack", "where", "softmax", "log_softmax",
+               "logsumexp", "astype", "add_n"]:
+        assert f"{op}-" in covered, op
+    for shape in ["()", "3", "2x3", "1x4", "2x3x4"]:
+        assert any(c.id.endswith(f"-{shape}") for c in CASES), shape
+
+
+# --------------------------------------------------------------------------------------
+# Random broadcastable shapes (hypothesis)
+# --------------------------------------------------------------------------------------
+
+ARITHMETIC = {name: BINARY[name] for name in ["add", "sub", "mul", "div", "pow"]}
+
+
+@settings(max_examples=50, deadline=None, derandomize=True)
+@given(
+    name=st.sampled_from(sorted(ARITHMETIC)),
+    shapes=hnp.mutually_broadcastable_shapes(num_shapes=2, min_dims=0, max_dims=3,
+                                             max_side=3),
+    swap=st.booleans(),
+    seed=st.integers(0, 2**16),
+)
+def test_arithmetic_on_random_broadcastable_shapes(name, shapes, swap, seed):
+    fn, left, right = ARITHMETIC[name]
+    rng = np.random.default_rng(seed)
+    x, y = left(rng, shapes.input_shapes[0]), right(rng, shapes.input_shapes[1])
+    out = fn(Tensor(x), Tensor(y))
+    assert out.shape == shapes.result_shape
+    np.testing.assert_allclose(out.data, fn(x, y), rtol=1e-15)
+    assert gradcheck(fn, leaves([x, y]), **TOLERANCE)
+    if swap:  # a Tensor on one side only: the other is a plain array constant
+        assert gradcheck(lambda t: fn(x, t), leaves([y]), **TOLERANCE)
+    else:
+        assert gradcheck(lambda t: fn(t, y), leaves([x]), **TOLERANCE)
+
+
+@settings(max_examples=25, deadline=None, derandomize=True)
+@given(
+    shapes=hnp.mutually_broadcastable_shapes(signature=np.matmul.signature, max_dims=2,
+                                             max_side=3),
+    seed=st.integers(0, 2**16),
+)
+def test_matmul_on_random_shapes(shapes, seed):
+    rng = np.random.default_rng(seed)
+    x, y = (anywhere(rng, s) for s in shapes.input_shapes)
+    out = Tensor(x) @ Tensor(y)
+    assert out.shape == shapes.result_shape
+    np.testing.assert_allclose(out.data, x @ y, rtol=1e-13)
+    assert gradcheck(lambda a, b: a @ b, leaves([x, y]), **TOLERANCE)

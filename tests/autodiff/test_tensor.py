@@ -1,0 +1,674 @@
+"""Tensor behaviour around the gradients: dtypes, operands of other kinds, matmul shapes,
+ties, repeated indices, stability, retain_graph, errors, repr, `.grad` ownership and
+no_grad. Per-op gradients are checked by the table in test_ops.py."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pytest
+
+import autodiff
+from autodiff import Tensor, no_grad
+
+
+def leaf(data, dtype=np.float64, **kwargs) -> Tensor:
+    return Tensor(np.asarray(data, dtype=dtype), requires_grad=True, **kwargs)
+
+
+# --------------------------------------------------------------------------------------
+# Construction and dtypes
+# --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("data", [3, 2.5, [1, 2, 3], [[1.0, 2.0], [3.0, 4.0]], (1, 2)])
+def test_python_numbers_and_lists_become_float64(data):
+    t = Tensor(data)
+    assert t.dtype == np.float64
+    np.testing.assert_array_equal(t.data, np.asarray(data, dtype=np.float64))
+
+
+@pytest.mark.parametrize("dtype", [np.int64, np.int32, np.uint8, np.bool_, np.float32,
+                                   np.float64])
+def test_numpy_arrays_keep_their_dtype(dtype):
+    assert Tensor(np.zeros(3, dtype=dtype)).dtype == dtype
+    assert Tensor(np.zeros((), dtype=dtype)[()]).dtype == dtype  # a NumPy scalar
+
+
+def test_dtype_argument_converts():
+    assert Tensor([1, 2], dtype=np.float32).dtype == np.float32
+    assert Tensor(np.ones(2), dtype=np.int64).dtype == np.int64
+
+
+@pytest.mark.parametrize("data", [
+    np.array([1, 2, 3]),
+    np.array([True, False]),
+    np.array([1.0, "a"], dtype=object),
+    np.array(3, dtype=np.int32),
+])
+def test_requires_grad_on_non_float_data_raises_type_error(data):
+    with pytest.raises(TypeError, match=re.escape(str(data.dtype))):
+        Tensor(data, requires_grad=True)
+
+
+def test_requires_grad_on_an_int_dtype_argument_raises_type_error():
+    with pytest.raises(TypeError, match="floating-point"):
+        Tensor([1.0, 2.0], dtype=np.int64, requires_grad=True)
+
+
+FLOAT32_WITH_NUMBERS = {
+    "x + 1": lambda x: x + 1,
+    "2.5 * x": lambda x: 2.5 * x,
+    "x / 3": lambda x: x / 3,
+    "3 / x": lambda x: 3 / x,
+    "1 - x": lambda x: 1 - x,
+    "x ** 2": lambda x: x**2,
+    "x ** 0.5": lambda x: x**0.5,
+    "2.0 ** x": lambda x: 2.0**x,
+    "where with a number": lambda x: autodiff.where(np.array([True, False, True]), x, 0.5),
+    "clip": lambda x: x.clip(0.6, 1.2),
+    "leaky_relu": lambda x: (x - 1).leaky_relu(0.1),
+    "mean": lambda x: x.mean(),
+    "x * np.float32(2)": lambda x: x * np.float32(2),
+    "logsumexp": lambda x: x.logsumexp(),
+}
+
+
+@pytest.mark.parametrize("name", sorted(FLOAT32_WITH_NUMBERS))
+def test_float32_with_python_numbers_stays_float32_forward_and_backward(name):
+    x = leaf([0.5, 1.0, 1.5], np.float32)
+    y = FLOAT32_WITH_NUMBERS[name](x)
+    assert y.dtype == np.float32
+    y.sum().backward()
+    assert x.grad.dtype == np.float32
+    assert y.grad.dtype == np.float32
+
+
+MIXED = {
+    "+": lambda a, b: a + b,
+    "-": lambda a, b: a - b,
+    "*": lambda a, b: a * b,
+    "/": lambda a, b: a / b,
+    "**": lambda a, b: a**b,
+    "@": lambda a, b: a @ b.T,
+    "where": lambda a, b: autodiff.where(np.array([True, False, True]), a, b),
+    "concatenate": lambda a, b: autodiff.concatenate([a, b], axis=-1),
+    "add_n": lambda a, b: autodiff.add_n([a, b, a]),
+}
+
+
+@pytest.mark.parametrize("name", sorted(MIXED))
+@pytest.mark.parametrize(("dtype_a", "dtype_b"), [(np.float32, np.float64),
+                                                   (np.float64, np.float32),
+                                                   (np.float32, np.float16)])
+def test_mixed_dtypes_follow_numpy_promotion_and_grads_keep_input_dtypes(name, dtype_a,
+                                                                          dtype_b):
+    a_data = np.array([[0.5, 1.0, 1.5], [1.0, 2.0, 0.7]])
+    b_data = np.array([[1.5, 0.5, 1.0], [0.25, 1.0, 2.0]])
+    a, b = leaf(a_data, dtype_a), leaf(b_data, dtype_b)
+    out = MIXED[name](a, b)
+    expected = MIXED[name](a_data.astype(dtype_a), b_data.astype(dtype_b))
+    if name in ("where", "concatenate", "add_n"):  # no NumPy operator to mirror directly
+        expected = np.asarray(expected.data if isinstance(expected, Tensor) else expected)
+        expected_dtype = np.result_type(dtype_a, dtype_b)
+    else:
+        expected_dtype = expected.dtype
+    assert out.dtype == expected_dtype == np.result_type(dtype_a, dtype_b)
+    out.sum().backward()
+    assert a.grad.dtype == dtype_a and b.grad.dtype == dtype_b
+    assert a.grad.shape == a.shape and b.grad.shape == b.shape
+
+
+def test_float32_grads_are_close_to_float64_grads():
+    data = np.array([[0.3, -1.2, 2.0], [0.7, 0.1, -0.4]])
+    grads = {}
+    for dtype in (np.float32, np.float64):
+        x = leaf(data, dtype)
+        ((x * 2.0).tanh() @ np.ones((3, 2), dtype)).softmax().log().sum().backward()
+        grads[dtype] = x.grad
+    assert grads[np.float32].dtype == np.float32
+    np.testing.assert_allclose(grads[np.float32], grads[np.float64], rtol=1e-5, atol=1e-6)
+
+
+def test_astype_between_floats_is_differentiable_and_keeps_each_dtype():
+    x = leaf([1.0, 2.0, 3.0], np.float32)
+    y = x.astype(np.float64)
+    assert y.dtype == np.float64 and y.requires_grad and y.op == "astype"
+    (y * np.array([1.0, 2.0, 3.0])).sum().backward()
+    assert x.grad.dtype == np.float32
+    np.testing.assert_array_equal(x.grad, [1.0, 2.0, 3.0])
+    assert x.astype(np.float32) is x  # the same dtype: nothing to record
+
+
+def test_astype_to_int_or_bool_gives_a_constant():
+    x = leaf([1.5, 2.0, -3.0])
+    for dtype in (np.int64, np.bool_):
+        y = x.astype(dtype)
+        assert y.dtype == dtype
+        assert not y.requires_grad and y.op == ""
+
+
+# --------------------------------------------------------------------------------------
+# Arrays and NumPy scalars as operands
+# --------------------------------------------------------------------------------------
+
+LEFT_OPERANDS = {
+    "ndarray + Tensor": (lambda c, t: c + t, lambda c: np.ones(3)),
+    "ndarray - Tensor": (lambda c, t: c - t, lambda c: -np.ones(3)),
+    "ndarray * Tensor": (lambda c, t: c * t, lambda c: c),
+    "ndarray / Tensor": (lambda c, t: c / t, None),
+    "ndarray ** Tensor": (lambda c, t: c**t, None),
+    "np.float64 * Tensor": (lambda c, t: np.float64(2.5) * t, lambda c: np.full(3, 2.5)),
+    "np.float32 + Tensor": (lambda c, t: np.float32(1.5) + t, lambda c: np.ones(3)),
+    "ndarray @ Tensor": (lambda c, t: np.ones((2, 3)) @ t, lambda c: np.full(3, 2.0)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(LEFT_OPERANDS))
+def test_arrays_and_numpy_scalars_on_the_left_give_tensors(name):
+    fn, expected_grad = LEFT_OPERANDS[name]
+    c = np.array([0.5, 2.0, 1.5])
+    t = leaf([1.0, 2.0, 3.0])
+    out = fn(c, t)
+    assert type(out) is Tensor
+    assert out.requires_grad
+    np.testing.assert_allclose(out.data, fn(c, t.data))
+    out.sum().backward()
+    if expected_grad is not None:
+        np.testing.assert_allclose(t.grad, expected_grad(c))
+    assert autodiff.gradcheck(lambda x: fn(c, x), [t])
+
+
+def test_an_array_operand_is_a_constant_and_its_dtype_promotes():
+    t = leaf([1.0, 2.0], np.float32)
+    out = t * np.array([2.0, 3.0])  # float64 array: NumPy promotes to float64
+    assert out.dtype == np.float64
+    out.sum().backward()
+    assert t.grad.dtype == np.float32
+    np.testing.assert_array_equal(t.grad, [2.0, 3.0])
+
+
+# --------------------------------------------------------------------------------------
+# matmul
+# --------------------------------------------------------------------------------------
+
+MATMUL_CASES = [
+    ((4,), (4,), ()),
+    ((4,), (4, 2), (2,)),
+    ((3, 4), (4,), (3,)),
+    ((3, 4), (4, 2), (3, 2)),
+    ((2, 1, 3, 4), (5, 4, 2), (2, 5, 3, 2)),
+    ((4,), (5, 4, 2), (5, 2)),
+    ((5, 3, 4), (4,), (5, 3)),
+]
+
+
+@pytest.mark.parametrize(("sa", "sb", "sout"), MATMUL_CASES)
+def test_matmul_shapes_values_and_gradients_follow_numpy_matmul(sa, sb, sout, rng):
+    a_data, b_data = rng.standard_normal(sa), rng.standard_normal(sb)
+    a, b = leaf(a_data), leaf(b_data)
+    out = a @ b
+    assert out.shape == sout
+    np.testing.assert_allclose(out.data, np.matmul(a_data, b_data), rtol=1e-13)
+    g = rng.standard_normal(sout)
+    out.backward(g)
+    # a @ b is linear in each operand, so d sum(g * (a @ b)) / d a[i] = sum(g * (e_i @ b))
+    # exactly, with e_i the i-th basis array: a reference that shares no code with autodiff
+    np.testing.assert_allclose(a.grad, linear_grad(lambda e: np.matmul(e, b_data), sa, g),
+                               rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(b.grad, linear_grad(lambda e: np.matmul(a_data, e), sb, g),
+                               rtol=1e-12, atol=1e-12)
+
+
+def linear_grad(f, shape, g):
+    grad = np.zeros(shape)
+    for index in np.ndindex(shape):
+        e = np.zeros(shape)
+        e[index] = 1.0
+        grad[index] = np.sum(g * f(e))
+    return grad
+
+
+def test_matmul_shape_mismatch_message_names_both_shapes_and_the_inner_dimensions():
+    with pytest.raises(ValueError) as info:
+        Tensor(np.ones((3, 4))) @ Tensor(np.ones((5, 2)))
+    assert str(info.value) == "matmul: (3, 4) @ (5, 2): inner dimensions 4 and 5 differ"
+    assert isinstance(info.value, autodiff.ShapeError)
+
+
+@pytest.mark.parametrize(("sa", "sb", "pattern"), [
+    ((3,), (4,), "matmul: (3,) @ (4,): inner dimensions 3 and 4 differ"),
+    ((2, 3, 4), (3, 4, 5), "batch dimensions (2,) and (3,) do not broadcast"),
+    ((), (2, 3), "at least 1-D"),
+])
+def test_other_matmul_mismatches_explain_themselves(sa, sb, pattern):
+    with pytest.raises(autodiff.ShapeError, match=re.escape(pattern)):
+        leaf(np.ones(sa)) @ Tensor(np.ones(sb))
+
+
+# --------------------------------------------------------------------------------------
+# Reductions
+# --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["sum", "mean", "max", "min"])
+@pytest.mark.parametrize("axis", [None, 0, 1, -1, (0, 2), (2, -3)])
+@pytest.mark.parametrize("keepdims", [False, True])
+def test_reduction_values_and_shapes_match_numpy(name, axis, keepdims, rng):
+    data = rng.standard_normal((2, 3, 4))
+    out = getattr(leaf(data), name)(axis=axis, keepdims=keepdims)
+    expected = getattr(np, name)(data, axis=axis, keepdims=keepdims)
+    assert out.shape == expected.shape
+    np.testing.assert_allclose(out.data, expected, rtol=1e-14)
+
+
+# At ties, max and min split the gradient evenly between the tied entries, so the
+# gradient still sums to the incoming one and is symmetric in them (one of the valid
+# subgradients; PyTorch's full `max()` does the same).
+@pytest.mark.parametrize(("data", "axis", "expected_max", "expected_min"), [
+    ([1.0, 3.0, 3.0, 2.0], None, [0, 0.5, 0.5, 0], [1, 0, 0, 0]),
+    ([2.0, 2.0, 2.0, 2.0], None, [0.25] * 4, [0.25] * 4),
+    ([[1.0, 5.0, 5.0], [4.0, 4.0, 4.0]], 1,
+     [[0, 0.5, 0.5], [1 / 3, 1 / 3, 1 / 3]], [[1, 0, 0], [1 / 3, 1 / 3, 1 / 3]]),
+    ([[1.0, 5.0], [1.0, 2.0], [0.0, 5.0]], 0,
+     [[0.5, 0.5], [0.5, 0], [0, 0.5]], [[0, 0], [0, 1], [1, 0]]),
+])
+def test_max_and_min_split_the_gradient_evenly_at_ties(data, axis, expected_max,
+                                                       expected_min):
+    for name, expected in (("max", expected_max), ("min", expected_min)):
+        for keepdims in (False, True):
+            x = leaf(data)
+            getattr(x, name)(axis=axis, keepdims=keepdims).sum().backward()
+            np.testing.assert_allclose(x.grad, expected, rtol=1e-15, err_msg=name)
+
+
+def test_a_tie_split_scales_with_the_incoming_gradient():
+    x = leaf([[3.0, 1.0, 3.0], [0.0, 2.0, 2.0]])
+    x.max(axis=1).backward(np.array([4.0, -2.0]))
+    np.testing.assert_array_equal(x.grad, [[2.0, 0.0, 2.0], [0.0, -1.0, -1.0]])
+
+
+def test_a_bad_axis_raises_before_any_node_is_made():
+    x = leaf(np.ones((2, 3)))
+    for reduce in (x.sum, x.mean, x.max, x.min, x.logsumexp, x.softmax, x.log_softmax):
+        with pytest.raises(np.exceptions.AxisError, match="out of bounds"):
+            reduce(axis=2)
+    with pytest.raises(ValueError, match="repeated axis"):
+        x.sum(axis=(1, -1))
+
+
+# --------------------------------------------------------------------------------------
+# Indexing
+# --------------------------------------------------------------------------------------
+
+
+def test_repeated_integer_indices_accumulate():
+    x = leaf([10.0, 20.0, 30.0, 40.0])
+    y = x[[0, 0, 2, 0]]
+    np.testing.assert_array_equal(y.data, [10.0, 10.0, 30.0, 10.0])
+    y.backward(np.array([1.0, 2.0, 3.0, 4.0]))
+    np.testing.assert_array_equal(x.grad, [7.0, 0.0, 3.0, 0.0])
+
+
+def test_repeated_index_pairs_accumulate_in_two_dimensions():
+    x = leaf(np.zeros((3, 3)))
+    # the pairs (0, 1), (2, 1), (0, 1), (0, 2): (0, 1) twice
+    x[np.array([0, 2, 0, 0]), np.array([1, 1, 1, 2])].sum().backward()
+    np.testing.assert_array_equal(x.grad, [[0, 2, 1], [0, 0, 0], [0, 1, 0]])
+
+
+def test_repeated_rows_accumulate_and_an_int_tensor_works_as_an_index():
+    x = leaf(np.arange(6.0).reshape(3, 2))
+    index = Tensor(np.array([[2, 2], [0, 2]]))  # int labels, as from a data set
+    y = x[index]
+    assert y.shape == (2, 2, 2)
+    y.sum().backward()
+    np.testing.assert_array_equal(x.grad, [[1, 1], [0, 0], [3, 3]])
+
+
+def test_boolean_mask_gradient_lands_on_the_selected_entries():
+    x = leaf([[1.0, -2.0], [-3.0, 4.0]])
+    mask = x.data > 0
+    (x[mask] * np.array([5.0, 6.0])).sum().backward()
+    np.testing.assert_array_equal(x.grad, [[5.0, 0.0], [0.0, 6.0]])
+
+
+# --------------------------------------------------------------------------------------
+# Numerical stability
+# --------------------------------------------------------------------------------------
+
+LARGE = np.array([[1000.0, 999.0, -1000.0], [-1000.0, -1000.0, -999.0]])
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("sign", [1.0, -1.0])
+def test_softmax_family_is_finite_for_inputs_of_magnitude_1000(dtype, sign):
+    data = (sign * LARGE).astype(dtype)
+    shifted = data.astype(np.float64) - data.astype(np.float64).max(-1, keepdims=True)
+    expected_softmax = np.exp(shifted) / np.exp(shifted).sum(-1, keepdims=True)
+    for name in ("softmax", "log_softmax", "logsumexp"):
+        x = leaf(data, dtype)
+        out = getattr(x, name)(-1)  # RuntimeWarnings are errors in this suite
+        assert np.all(np.isfinite(out.data)), name
+        (out * np.arange(1.0, out.size + 1).reshape(out.shape)).sum().backward()
+        assert np.all(np.isfinite(x.grad)), name
+        assert x.grad.dtype == dtype
+    rtol = 1e-6 if dtype == np.float32 else 1e-12
+    np.testing.assert_allclose(leaf(data, dtype).softmax().data, expected_softmax,
+                               rtol=rtol, atol=1e-30)
+    expected_lse = data.astype(np.float64).max(-1) + np.log(np.exp(shifted).sum(-1))
+    np.testing.assert_allclose(leaf(data, dtype).logsumexp().data, expected_lse, rtol=rtol)
+    x = leaf(data, dtype)
+    x.logsumexp().sum().backward()  # d logsumexp = softmax = exp(x - logsumexp)
+    # in float32 a logsumexp near 1000 is rounded to its ulp, 6e-5, hence the looser rtol
+    np.testing.assert_allclose(x.grad, expected_softmax, rtol=max(rtol, 1e-4), atol=1e-30)
+
+
+def test_sigmoid_and_tanh_saturate_without_overflow():
+    x = leaf([-1000.0, -50.0, 0.0, 50.0, 1000.0])
+    s = x.sigmoid()
+    np.testing.assert_allclose(s.data, [0.0, 1.9287498479639178e-22, 0.5, 1.0, 1.0])
+    (s + x.tanh()).sum().backward()
+    assert np.all(np.isfinite(x.grad))
+
+
+# --------------------------------------------------------------------------------------
+# retain_graph
+# --------------------------------------------------------------------------------------
+
+
+def make_graph():
+    a = leaf([1.0, 2.0, 3.0])
+    b = leaf([0.5, -1.0, 2.0])
+    h = (a * b).exp()
+    loss = (h * a).sum()
+    return a, b, h, loss
+
+
+def test_a_second_backward_without_retain_graph_raises_and_says_what_to_pass():
+    a, _, _, loss = make_graph()
+    loss.backward()
+    first = a.grad.copy()
+    with pytest.raises(RuntimeError, match=re.escape("retain_graph=True")):
+        loss.backward()
+    np.testing.assert_array_equal(a.grad, first)  # the failed call added nothing
+
+
+def test_with_retain_graph_a_second_backward_exactly_doubles_every_grad():
+    a, b, h, loss = make_graph()
+    loss.backward(retain_graph=True)
+    first = [t.grad.copy() for t in (a, b, h, loss)]
+    loss.backward()
+    for t, g in zip((a, b, h, loss), first):
+        np.testing.assert_array_equal(t.grad, 2 * g)
+
+
+def test_a_new_graph_over_the_same_leaves_works_after_the_old_one_was_freed():
+    a, b, _, loss = make_graph()
+    loss.backward()
+    (a * b).sum().backward()
+    np.testing.assert_allclose(b.grad, a.data**2 * np.exp(a.data * b.data) + a.data)
+
+
+def test_create_graph_retains_the_graph_by_default():
+    a, _, _, loss = make_graph()
+    loss.backward(create_graph=True)
+    loss.backward()  # no error: create_graph implies retain_graph
+
+
+# --------------------------------------------------------------------------------------
+# Errors, and no half-built graph after one
+# --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("op", ["+", "-", "*", "/", "**"])
+def test_a_broadcasting_mismatch_names_the_op_and_both_shapes(op):
+    a = leaf(np.ones((2, 3)))
+    b = Tensor(np.ones(4))
+    with pytest.raises(ValueError) as info:
+        {"+": a.__add__, "-": a.__sub__, "*": a.__mul__, "/": a.__truediv__,
+         "**": a.__pow__}[op](b)
+    message = str(info.value)
+    assert message.startswith(f"{op}: ")
+    assert "(2, 3)" in message and "(4,)" in message
+
+
+def test_backward_on_a_many_element_tensor_needs_a_gradient():
+    y = leaf(np.ones((2, 3))) * 2
+    with pytest.raises(RuntimeError, match=r"one-element.*\(2, 3\)"):
+        y.backward()
+
+
+def test_backward_with_a_gradient_of_the_wrong_shape_names_both_shapes():
+    y = leaf(np.ones((2, 3))) * 2
+    with pytest.raises(ValueError, match=re.escape("(3,)") + ".*" + re.escape("(2, 3)")):
+        y.backward(np.ones(3))
+    with pytest.raises(ValueError, match=re.escape("(3, 2)")):
+        y.backward(Tensor(np.ones((3, 2))))
+
+
+def test_backward_on_a_tensor_outside_any_graph_raises():
+    with pytest.raises(RuntimeError, match="does not require grad"):
+        Tensor([1.0]).backward()
+
+
+def test_a_one_element_tensor_of_any_shape_needs_no_gradient():
+    x = leaf([[2.0]])
+    (x * 3).backward()
+    np.testing.assert_array_equal(x.grad, [[3.0]])
+
+
+FAILING_OPS = {
+    "matmul": lambda h: h @ Tensor(np.ones((5, 2))),
+    "broadcast": lambda h: h + np.ones(4),
+    "reshape": lambda h: h.reshape(4, 2),
+    "getitem": lambda h: h[7],
+    "axis": lambda h: h.sum(axis=5),
+    "concatenate": lambda h: autodiff.concatenate([h, Tensor(np.ones((2, 4)))]),
+    "stack": lambda h: autodiff.stack([h, h.T]),
+    "transpose": lambda h: h.transpose(0, 0),
+}
+
+
+@pytest.mark.parametrize("name", sorted(FAILING_OPS))
+def test_a_failed_op_leaves_no_half_built_graph(name):
+    a = leaf(np.arange(6.0).reshape(2, 3))
+    h = a * 2.0
+    with pytest.raises((ValueError, IndexError)):
+        FAILING_OPS[name](h)
+    assert a.grad is None and h.grad is None
+    assert h.parents == (a,) and h.op == "*"
+    (h * h).sum().backward()  # nothing from the failed op takes part
+    np.testing.assert_array_equal(a.grad, 8.0 * a.data)
+
+
+# --------------------------------------------------------------------------------------
+# repr
+# --------------------------------------------------------------------------------------
+
+
+def test_repr_of_a_small_float64_leaf_is_just_its_data():
+    assert repr(Tensor([1.0, 2.5])) == "Tensor([1. , 2.5])"
+
+
+def test_repr_shows_requires_grad_op_and_label():
+    x = Tensor([1.0, 2.0], requires_grad=True, label="x")
+    assert repr(x) == "Tensor([1., 2.], requires_grad=True, label='x')"
+    y = x * 2
+    y.label = "y"
+    assert repr(y) == "Tensor([2., 4.], requires_grad=True, op='*', label='y')"
+
+
+def test_repr_shows_dtype_when_not_float64():
+    assert repr(Tensor(np.array([1.0, 2.0], dtype=np.float32))) == \
+        "Tensor([1., 2.], dtype=float32)"
+    assert "dtype=int64" in repr(Tensor(np.array([1, 2])))
+
+
+def test_repr_abbreviates_large_data_and_shows_the_shape():
+    text = repr(Tensor(np.arange(1000.0).reshape(10, 100), requires_grad=True))
+    assert "..." in text and "shape=(10, 100)" in text and "requires_grad=True" in text
+    assert len(text) < 600
+    assert "shape=" not in repr(Tensor(np.arange(6.0)))
+
+
+# --------------------------------------------------------------------------------------
+# .grad: on every tensor that requires grad, owning its memory
+# --------------------------------------------------------------------------------------
+
+
+def test_intermediate_tensors_hold_their_grads():
+    a = leaf([1.0, 2.0])
+    b = a * 3.0
+    c = b.exp()
+    d = c.sum()
+    d.backward()
+    np.testing.assert_allclose(c.grad, [1.0, 1.0])
+    np.testing.assert_allclose(b.grad, np.exp(b.data))
+    np.testing.assert_allclose(a.grad, 3.0 * np.exp(b.data))
+    assert d.grad == 1.0
+
+
+def test_two_leaves_never_share_one_grad_array():
+    a, b = leaf([1.0, 2.0]), leaf([3.0, 4.0])
+    c = a + b
+    c.sum().backward()
+    a.grad += 1
+    np.testing.assert_array_equal(b.grad, [1.0, 1.0])
+    np.testing.assert_array_equal(c.grad, [1.0, 1.0])
+    c.grad *= 10
+    np.testing.assert_array_equal(b.grad, [1.0, 1.0])
+
+
+@pytest.mark.parametrize("fn", [
+    lambda x: x.reshape(3, 2).sum(),
+    lambda x: x.T.sum(),
+    lambda x: x[0].sum() + x[1].sum(),
+    lambda x: x.sum(),
+    lambda x: autodiff.concatenate([x, x]).sum(),
+    lambda x: autodiff.add_n([x, x]).sum(),
+    lambda x: (x + 0.0).sum(),
+])
+def test_grads_own_their_memory_and_are_writable(fn):
+    x = leaf(np.arange(6.0).reshape(2, 3))
+    fn(x).backward()
+    assert x.grad.flags.owndata and x.grad.flags.writeable
+    before = x.grad.copy()
+    x.grad += 1  # updating a grad in place must not fail nor touch anything else
+    np.testing.assert_array_equal(x.grad, before + 1)
+
+
+def test_a_gradient_passed_to_backward_is_copied_not_aliased():
+    x = leaf([1.0, 2.0])
+    y = x * 2
+    seed = np.array([1.0, 1.0])
+    y.backward(seed)
+    seed += 100
+    np.testing.assert_array_equal(y.grad, [1.0, 1.0])
+    np.testing.assert_array_equal(x.grad, [2.0, 2.0])
+
+
+def test_grads_accumulate_across_graphs_until_zero_grad():
+    x = leaf([1.0, 2.0])
+    (x * x).sum().backward()
+    (x * 3).sum().backward()
+    np.testing.assert_array_equal(x.grad, [5.0, 7.0])
+    y = x * 4
+    y.zero_grad()
+    assert x.grad is None and y.grad is None
+
+
+def test_a_tensor_without_requires_grad_gets_no_grad():
+    w = leaf([1.0, 2.0])
+    x = Tensor([3.0, 4.0])
+    (w * x).sum().backward()
+    assert x.grad is None
+    np.testing.assert_array_equal(w.grad, [3.0, 4.0])
+
+
+# --------------------------------------------------------------------------------------
+# no_grad
+# --------------------------------------------------------------------------------------
+
+
+def test_no_grad_records_no_graph():
+    x = leaf([1.0, 2.0])
+    with no_grad():
+        y = (x * 2).exp().sum()
+        assert not autodiff.is_grad_enabled()
+    assert autodiff.is_grad_enabled()
+    assert not y.requires_grad and y.op == "" and y.parents == ()
+    with pytest.raises(RuntimeError):
+        y.backward()
+
+
+def test_no_grad_as_a_decorator():
+    @no_grad()
+    def step(x):
+        return x * 2
+
+    x = leaf([1.0, 2.0])
+    assert not step(x).requires_grad
+    assert (x * 2).requires_grad  # restored after the call
+
+
+def test_no_grad_restores_grad_mode_after_an_exception():
+    with pytest.raises(ZeroDivisionError), no_grad():
+        1 / 0
+    assert autodiff.is_grad_enabled()
+
+
+def test_enable_grad_inside_no_grad_records_again():
+    x = leaf([1.0])
+    with no_grad(), autodiff.enable_grad():
+        assert (x * 2).requires_grad
+
+
+# --------------------------------------------------------------------------------------
+# Small API
+# --------------------------------------------------------------------------------------
+
+
+def test_attributes_and_conversions():
+    x = Tensor(np.arange(6.0).reshape(2, 3), requires_grad=True, label="x")
+    assert (x.shape, x.ndim, x.size, len(x), x.label, x.op) == ((2, 3), 2, 6, 2, "x", "")
+    assert x.T.shape == (3, 2) and x.flatten().shape == (6,)
+    v = Tensor([1.0, 2.0])
+    assert v.T is v  # a 1-D transpose is itself
+    assert np.asarray(x) is x.data and x.numpy() is x.data
+    assert Tensor([[2.5]]).item() == 2.5 and isinstance(Tensor(2.5).item(), float)
+    with pytest.raises(ValueError, match="one-element"):
+        x.item()
+    d = (x * 2).detach()
+    assert not d.requires_grad and d.op == "" and d.parents == ()
+    np.testing.assert_array_equal(d.data, 2 * x.data)
+
+
+def test_comparisons_return_plain_boolean_arrays():
+    x = Tensor([1.0, 2.0, 3.0])
+    for result, expected in [(x < 2, [1, 0, 0]), (x <= 2, [1, 1, 0]), (x > 2, [0, 0, 1]),
+                             (x >= 2, [0, 1, 1]), (x == Tensor([1.0, 0.0, 3.0]), [1, 0, 1]),
+                             (x != 2, [1, 0, 1])]:
+        assert type(result) is np.ndarray and result.dtype == bool
+        np.testing.assert_array_equal(result, np.array(expected, dtype=bool))
+    assert len({x, Tensor([1.0, 2.0, 3.0])}) == 2  # hashing is by identity
+
+
+def test_reshape_and_transpose_accept_tuples_arguments_and_minus_one():
+    x = Tensor(np.arange(24.0).reshape(2, 3, 4))
+    assert x.reshape(4, -1).shape == x.reshape((4, 6)).shape == (4, 6)
+    assert x.transpose(2, 0, 1).shape == x.transpose((2, 0, 1)).shape == (4, 2, 3)
+    assert x.transpose(-1, 0, 1).shape == (4, 2, 3)
+    np.testing.assert_array_equal(x.transpose(-1, 0, 1).data, x.data.transpose(2, 0, 1))
+    with pytest.raises(ValueError, match="permutation"):
+        x.transpose(0, 1, 3)
+
+
+def test_stack_and_concatenate_and_where_values():
+    a, b = Tensor([1.0, 2.0]), np.array([3.0, 4.0])
+    np.testing.assert_array_equal(autodiff.stack([a, b], axis=1).data, [[1, 3], [2, 4]])
+    np.testing.assert_array_equal(autodiff.concatenate([a, b]).data, [1, 2, 3, 4])
+    np.testing.assert_array_equal(autodiff.where(a.data > 1, a, 0.0).data, [0.0, 2.0])
+    with pytest.raises(ValueError, match="one shape"):
+        autodiff.stack([a, Tensor([1.0])])

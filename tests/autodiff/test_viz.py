@@ -1,0 +1,425 @@
+"""draw_graph / save_graph: what the DOT source says, folding, clusters, rendering."""
+
+import math
+import random
+import re
+import shutil
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+
+import autodiff
+from autodiff import Tensor, Value, add_n, draw_graph, save_graph
+from autodiff.graph import scope
+
+needs_dot = pytest.mark.skipif(shutil.which("dot") is None,
+                               reason="the Graphviz `dot` program is not installed")
+
+
+def micrograd_example():
+    a, b, c, f = (Value(2.0, label="a"), Value(-3.0, label="b"), Value(10.0, label="c"),
+                  Value(-2.0, label="f"))
+    e = a * b
+    e.label = "e"
+    d = e + c
+    d.label = "d"
+    L = d * f
+    L.label = "L"
+    L.backward()
+    return L, (a, b, c, d, e, f)
+
+
+def node_lines(source):
+    return [line for line in source.splitlines() if "[label=" in line]
+
+
+def snapshot(root):
+    nodes = autodiff.viz._collect(root)
+    return [(id(n), n.data if isinstance(n.data, float) else n.data.copy(),
+             n.grad if not isinstance(n.grad, np.ndarray) else n.grad.copy(), n._pending,
+             n._ctx, n.label) for n in nodes]
+
+
+def same(a, b):
+    for x, y in zip(a, b, strict=True):
+        for u, v in zip(x, y, strict=True):
+            if isinstance(u, np.ndarray):
+                assert np.array_equal(u, v)
+            else:
+                assert u is v or u == v
+
+
+# -- Value graphs ----------------------------------------------------------------------
+
+
+def test_value_nodes_show_label_data_and_grad_and_ops_sit_between():
+    L, (a, b, c, d, e, f) = micrograd_example()
+    source = draw_graph(L).source
+    for name, data, grad in [("a", "2.0000", "6.0000"), ("b", "-3.0000", "-4.0000"),
+                             ("e", "-6.0000", "-2.0000"), ("L", "-8.0000", "1.0000")]:
+        line = next(x for x in node_lines(source) if f"<B>{name}</B>" in x)
+        assert f"data {data}" in line and f"grad {grad}" in line
+    ops = re.findall(r'(n\d+_op) \[label="(.)"', source)
+    assert sorted(label for _, label in ops) == ["*", "*", "+"]
+    # 7 boxes + 3 op ovals; each op: its two inputs -> op -> result
+    assert len(node_lines(source)) == 10
+    assert source.count("->") == 9
+    assert "rankdir=LR" in source
+
+
+def test_drawing_reads_the_graph_only():
+    L, _ = micrograd_example()
+    before = snapshot(L)
+    draw_graph(L, color_grads=True, max_nodes=2)
+    autodiff.draw_step(L, 2)
+    same(before, snapshot(L))
+
+
+def test_constants_rankdir_and_title():
+    x = Value(3.0, label="x")
+    y = 2 * x + 1
+    source = draw_graph(y, rankdir="TB", title="my graph").source
+    assert "rankdir=TB" in source
+    assert re.search(r"label=2 .*plaintext", source)
+    assert "my graph" in source
+    assert "label=2" not in draw_graph(y, constants=False).source
+
+
+def test_import_autodiff_does_not_import_graphviz():
+    code = "import sys, autodiff; assert 'graphviz' not in sys.modules"
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_bad_arguments():
+    with pytest.raises(TypeError, match="Value or a Tensor"):
+        draw_graph(3.0)
+    with pytest.raises(ValueError, match="rankdir"):
+        draw_graph(Value(1.0), rankdir="XY")
+    with pytest.raises(ValueError, match="max_nodes"):
+        draw_graph(Value(1.0), max_nodes=0)
+    with pytest.raises(ValueError, match="paths_from"):
+        draw_graph(Value(1.0) * 2, paths_from=[Value(3.0)])
+
+
+# -- Tensor graphs ---------------------------------------------------------------------
+
+
+def tensor_graph():
+    rng = np.random.default_rng(0)
+    x = Tensor(rng.standard_normal((5, 3)), label="x")
+    W = Tensor(rng.standard_normal((4, 3)), requires_grad=True, label="W")
+    b = Tensor(np.array([0.5, -1.0, 2.0, 0.0]), requires_grad=True, label="b")
+    loss = ((x @ W.T + b).relu() ** 2).mean()
+    loss.label = "loss"
+    loss.backward()
+    return loss, x, W, b
+
+
+def test_tensor_nodes_show_shape_dtype_and_summaries():
+    loss, x, W, b = tensor_graph()
+    source = draw_graph(loss).source
+    lines = node_lines(source)
+    w_line = next(line for line in lines if "<B>W</B>" in line)
+    assert "(4, 3) float64" in w_line
+    assert f"data norm {np.linalg.norm(W.data):.4f}" in w_line
+    assert f"grad norm {np.linalg.norm(W.grad):.4f}" in w_line
+    b_line = next(line for line in lines if "<B>b</B>" in line)  # tiny: the values
+    assert "(4,) float64" in b_line and "data [0.5000, -1.0000, 2.0000, 0.0000]" in b_line
+    x_line = next(line for line in lines if "<B>x</B>" in line)
+    assert "grad None" in x_line  # no requires_grad
+    for op in ("@", "transpose", "+", "relu", "**", "sum"):
+        assert f'label="{op}"' in source or f"label={op} " in source
+    assert "() float64" in next(line for line in lines if "<B>loss</B>" in line)
+
+
+def test_op_parameters_are_shown():
+    t = Tensor(np.ones((2, 3)), requires_grad=True)
+    source = draw_graph(t.sum(axis=1)).source
+    assert "axis=1" in source
+
+
+# -- clusters --------------------------------------------------------------------------
+
+
+class Lin:
+    """A stand-in for nn.Linear that opens a scope as nn.Module.__call__ will."""
+
+    def __init__(self, n_in, n_out, rng):
+        self.weight = Tensor(rng.standard_normal((n_out, n_in)), requires_grad=True,
+                             label="weight")
+        self.bias = Tensor(np.zeros(n_out), requires_grad=True, label="bias")
+        self.name = f"Linear({n_in} -> {n_out})"
+
+    def parameters(self):
+        return [self.weight, self.bias]
+
+    def __call__(self, x):
+        with scope(self.name, self):
+            return x @ self.weight.T + self.bias
+
+
+class Net:
+    def __init__(self):
+        rng = np.random.default_rng(0)
+        self.l1, self.l2 = Lin(4, 8, rng), Lin(8, 3, rng)
+
+    def parameters(self):
+        return self.l1.parameters() + self.l2.parameters()
+
+    def __call__(self, x):
+        with scope("Net", self):
+            return self.l2(self.l1(x).tanh())
+
+
+def scoped_loss():
+    net = Net()
+    x = Tensor(np.random.default_rng(1).standard_normal((5, 4)), label="x")
+    loss = (net(x) ** 2).mean()
+    loss.backward()
+    return loss, net
+
+
+def clusters(source):
+    """{cluster label: (depth, text of the cluster)} from DOT source."""
+    found = {}
+    lines = source.splitlines()
+    for i, line in enumerate(lines):
+        if line.strip().startswith("subgraph cluster_"):
+            depth = len(line) - len(line.lstrip("\t"))
+            label = re.search(r"label=(\"[^\"]*\"|\S+)", lines[i + 1]).group(1).strip('"')
+            body = []
+            for later in lines[i + 1:]:
+                if later.startswith("\t" * depth + "}"):
+                    break
+                body.append(later)
+            found[label] = (depth, "\n".join(body))
+    return found
+
+
+def test_scoped_nodes_form_nested_labelled_clusters():
+    loss, net = scoped_loss()
+    found = clusters(draw_graph(loss).source)
+    assert set(found) == {"Net", "Linear(4 -> 8)", "Linear(8 -> 3)"}
+    assert found["Net"][0] == 1 and found["Linear(4 -> 8)"][0] == 2
+    assert "Linear(4 -> 8)" in found["Net"][1]  # nested inside Net
+    inner = found["Linear(4 -> 8)"][1]
+    assert "<B>weight</B>" in inner and "<B>bias</B>" in inner  # its parameters
+    assert 'label="@"' in inner and "transpose" in inner
+    assert "tanh" not in inner and "tanh" in found["Net"][1]
+    assert "clusters" not in draw_graph(loss, clusters=False).source
+    assert "subgraph" not in draw_graph(loss, clusters=False).source
+
+
+@pytest.mark.parametrize("collapse", ["Linear", "Linear(8 -> 3)", Lin, True])
+def test_collapsed_module_calls_are_one_box(collapse):
+    loss, net = scoped_loss()
+    source = draw_graph(loss, collapse=collapse).source
+    box = re.findall(r'label="(Linear\(8 -> 3\)|Net)\n([^"]*)"', source)
+    assert box, source
+    assert "nodes inside" in box[0][1]
+    if collapse is True:  # the outermost call: Net
+        assert box[0][0] == "Net" and "<B>weight</B>" not in source
+        assert "out (5, 3) float64" in box[0][1]
+    else:
+        assert "out (5, 3) float64" in box[0][1]
+        assert source.count("<B>weight</B>") == (0 if collapse == "Linear" or
+                                                 collapse is Lin else 1)
+    assert "drawn as" in source  # the caption says so
+
+
+def test_collapse_by_module_object():
+    loss, net = scoped_loss()
+    source = draw_graph(loss, collapse=[net.l1]).source
+    assert 'label="Linear(4 -> 8)\n' in source
+    assert "Linear(8 -> 3)" in clusters(source)
+
+
+def test_nn_linear_end_to_end():
+    nn = pytest.importorskip("nn")
+    if not hasattr(nn, "Linear"):
+        pytest.skip("nn.Linear is not there yet")
+    layer = nn.Linear(4, 3)
+    x = Tensor(np.ones((2, 4)))
+    out = layer(x).sum()
+    if out._parents[0].scope is None:
+        pytest.skip("nn.Module.__call__ does not open a scope yet")
+    out.backward()
+    source = draw_graph(out).source
+    (label,) = clusters(source)
+    assert label.startswith("Linear")
+    assert "<B>weight</B>" in clusters(source)[label][1]
+    assert label in draw_graph(out, collapse="Linear").source
+
+
+# -- large graphs ----------------------------------------------------------------------
+
+
+def micrograd_demo_loss(n=100):
+    """micrograd's demo loss: MLP(2, [16, 16, 1]) on n points, hinge loss plus L2,
+    built as micrograd builds it (sums as chains of +)."""
+    rng = random.Random(0)
+    sizes = [2, 16, 16, 1]
+    layers = [[([Value(rng.uniform(-1, 1)) for _ in range(sizes[i])], Value(0.0), i < 2)
+               for _ in range(sizes[i + 1])] for i in range(3)]
+    params = [p for layer in layers for w, b, _ in layer for p in [*w, b]]
+    losses = []
+    for _ in range(n):
+        h = [Value(rng.uniform(-2, 2)), Value(rng.uniform(-2, 2))]
+        for layer in layers:
+            h = [(sum((wi * xi for wi, xi in zip(w, h)), b).relu() if nonlin
+                  else sum((wi * xi for wi, xi in zip(w, h)), b)) for w, b, nonlin in layer]
+        losses.append((1 + -rng.choice((-1.0, 1.0)) * h[0]).relu())
+    total = sum(losses) * (1.0 / len(losses)) + 1e-4 * sum(p * p for p in params)
+    total.backward()
+    return total, params
+
+
+@pytest.fixture(scope="module")
+def demo_loss():
+    return micrograd_demo_loss()
+
+
+def test_micrograd_demo_loss_is_folded_fast_and_says_what_it_left_out(demo_loss):
+    loss, params = demo_loss
+    start = time.perf_counter()
+    drawing = draw_graph(loss)
+    elapsed = time.perf_counter() - start
+    stats = drawing.stats
+    assert stats["nodes"] > 60_000
+    assert stats["drawn"] <= autodiff.viz.DEFAULT_MAX_NODES
+    assert elapsed < 10
+    source = drawing.source
+    # the 100 per-sample losses, 16 neurons per layer, 337 squared parameters
+    for count in ("x100", "x16", "x337"):
+        assert f"label={count} " in source
+    assert "1 of 100 alike, drawn once" in source
+    assert "(chain of 100)" in source
+    assert f"Graph of {stats['nodes']:,} nodes; {stats['drawn']:,} drawn" in source
+    assert "chains merged" in source and "repeated structure" in source
+
+
+@needs_dot
+def test_micrograd_demo_loss_renders_in_seconds(demo_loss, tmp_path):
+    start = time.perf_counter()
+    save_graph(demo_loss[0], tmp_path / "demo.svg")
+    assert time.perf_counter() - start < 20
+    assert (tmp_path / "demo.svg").read_text().lstrip().startswith("<?xml")
+
+
+def test_paths_from_keeps_only_paths_to_the_root(demo_loss):
+    loss, params = demo_loss
+    drawing = draw_graph(loss, paths_from=params[-1], max_nodes=None)  # output bias
+    source = drawing.source
+    assert drawing.stats["off_path"] > 60_000
+    assert "off the paths" in source
+    assert "1 more input" in source  # the other inputs are counted, not drawn
+    assert drawing.stats["drawn"] < 1000
+
+
+def test_sibling_look_alikes_fold_with_a_count():
+    x = Tensor(np.ones(3), requires_grad=True, label="x")
+    terms = [(x * float(i)).tanh().sum() for i in range(200)]
+    drawing = draw_graph(add_n(terms), max_nodes=20)
+    assert "label=x200 " in drawing.source
+    assert drawing.stats["drawn"] <= 20
+    assert drawing.stats["folded"] == 200 * 3 - 3
+
+
+def test_without_repetition_the_nodes_nearest_the_root_are_kept():
+    v = Value(0.5, label="start")
+    for _ in range(300):
+        v = v.sin()
+    drawing = draw_graph(v, max_nodes=25)
+    assert drawing.stats["drawn"] == 25
+    assert drawing.stats["cut"] == 301 - 25
+    assert "farthest from the root" in drawing.source
+    assert "1 more input" in drawing.source
+    assert "<B>start</B>" not in drawing.source
+    assert draw_graph(v, max_nodes=None).stats["drawn"] == 301
+
+
+# -- gradients as colour; NaN and infinity -----------------------------------------------
+
+
+def test_gradient_heat_scale():
+    L, _ = micrograd_example()
+    source = draw_graph(L, color_grads=True).source
+    # |grad| from 1 (e, d, c, f...) to 6 (a): a darkest, L (grad 1) lightest
+    a_line = next(x for x in node_lines(source) if "<B>a</B>" in x)
+    L_line = next(x for x in node_lines(source) if "<B>L</B>" in x)
+    assert 'BGCOLOR="#b10026"' in a_line and 'BGCOLOR="#ffffcc"' in L_line
+    assert "log scale" in source
+
+
+def test_nan_and_inf_are_marked():
+    a = Value(float("nan"), label="a")
+    y = a * 2.0
+    t = Tensor(np.array([1.0, np.inf, 3.0, np.nan, 5.0]), requires_grad=True, label="t")
+    source = draw_graph(y).source
+    line = next(x for x in node_lines(source) if "<B>a</B>" in x)
+    assert 'COLOR="#d62728"' in line and "! data has nan" in line
+    assert "Red border: 2 nodes" in source
+    t_source = draw_graph(t.sum()).source
+    assert "! data has 1 nan, 1 inf" in t_source
+
+
+# -- output ----------------------------------------------------------------------------
+
+
+@needs_dot
+@pytest.mark.parametrize("ext, magic", [("svg", b"<?xml"), ("png", b"\x89PNG"),
+                                        ("pdf", b"%PDF")])
+def test_save_graph_formats(tmp_path, ext, magic):
+    L, _ = micrograd_example()
+    path = save_graph(L, tmp_path / f"g.{ext}")
+    assert open(path, "rb").read().startswith(magic)
+    assert [p.name for p in tmp_path.iterdir()] == [f"g.{ext}"]  # no stray files
+
+
+@needs_dot
+def test_svg_has_the_labels_and_jupyter_gets_svg(tmp_path):
+    loss, _, _, _ = tensor_graph()
+    drawing = draw_graph(loss)
+    svg = drawing.pipe(format="svg").decode()
+    assert "(4, 3) float64" in svg and "transpose" in svg
+    bundle = drawing._repr_mimebundle_()
+    assert "image/svg+xml" in bundle
+
+
+def test_dot_source_is_saved_without_graphviz(tmp_path, monkeypatch):
+    monkeypatch.setenv("PATH", str(tmp_path))  # no `dot` there
+    L, _ = micrograd_example()
+    path = save_graph(L, tmp_path / "g.dot")
+    assert open(path).read() == draw_graph(L).source
+    with pytest.raises(ValueError, match="extension"):
+        save_graph(L, tmp_path / "g")
+
+
+def test_missing_dot_says_how_to_install(tmp_path, monkeypatch):
+    monkeypatch.setenv("PATH", str(tmp_path))
+    L, _ = micrograd_example()
+    drawing = draw_graph(L)
+    for render in (lambda: drawing.pipe(format="svg"),
+                   lambda: drawing.render(outfile=tmp_path / "x.svg"),
+                   lambda: save_graph(L, tmp_path / "x.png")):
+        with pytest.raises(autodiff.GraphvizNotFoundError) as info:
+            render()
+        message = str(info.value)
+        for hint in ("apt-get install graphviz", "brew install graphviz",
+                     "https://graphviz.org/download/", ".source"):
+            assert hint in message
+    assert isinstance(info.value, RuntimeError)
+    assert "digraph" in drawing.source
+
+
+def test_summaries_of_numbers():
+    from autodiff.viz import _num, _summary
+
+    assert _num(2.0) == "2.0000" and _num(-1e-7) == "-1.000e-07"
+    assert _num(math.inf) == "inf" and _num(math.nan) == "nan"
+    assert _summary(np.arange(6.0)) == f"norm {np.linalg.norm(np.arange(6.0)):.4f}"
+    assert _summary(np.array([[1.0, 2.0], [3.0, 4.0]])) == (
+        "[1.0000, 2.0000, 3.0000, 4.0000] as (2, 2)")

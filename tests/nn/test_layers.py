@@ -1,0 +1,293 @@
+"""Linear, Sequential, MLP and the activation modules: shapes, values, init, errors, grads."""
+
+import math
+
+import numpy as np
+import pytest
+
+import nn
+from autodiff import Tensor, gradcheck
+
+RNG = np.random.default_rng(1234)
+
+
+def x_of(*shape):
+    return Tensor(RNG.normal(size=shape), requires_grad=True)
+
+
+# -- Linear -------------------------------------------------------------------------------
+
+
+def test_linear_shapes_and_formula():
+    layer = nn.Linear(4, 3, seed=0)
+    assert layer.weight.shape == (3, 4) and layer.bias.shape == (3,)
+    assert layer.weight.dtype == np.float64
+    x = RNG.normal(size=(5, 4))
+    y = layer(x)
+    assert y.shape == (5, 3)
+    np.testing.assert_allclose(y.data, x @ layer.weight.data.T + layer.bias.data, rtol=1e-15)
+    assert layer(x[0]).shape == (3,)  # one sample
+    assert layer(RNG.normal(size=(2, 5, 4))).shape == (2, 5, 3)  # batched
+
+
+def test_linear_hand_computed():
+    layer = nn.Linear(2, 1, seed=0)
+    layer.load_state_dict({"weight": np.array([[2.0, -1.0]]), "bias": np.array([0.5])})
+    # [1, 3] -> 2*1 - 1*3 + 0.5 = -0.5
+    assert layer(np.array([[1.0, 3.0]])).data.tolist() == [[-0.5]]
+
+
+def test_linear_init_is_pytorch_default_and_seedable():
+    layer = nn.Linear(9, 4, seed=42)
+    bound = 1 / 3  # 1 / sqrt(in_features)
+    # Kaiming-uniform(a=sqrt(5)) for the weight, then U(-bound, bound) for the bias,
+    # drawn in that order from one generator.
+    rng = np.random.default_rng(42)
+    np.testing.assert_allclose(layer.weight.data, rng.uniform(-bound, bound, (4, 9)),
+                               rtol=1e-12)
+    np.testing.assert_allclose(layer.bias.data, rng.uniform(-bound, bound, 4), rtol=1e-12)
+    assert np.abs(layer.weight.data).max() <= bound
+    again = nn.Linear(9, 4, seed=42)
+    np.testing.assert_array_equal(again.weight.data, layer.weight.data)
+    other = nn.Linear(9, 4, seed=43)
+    assert not np.array_equal(other.weight.data, layer.weight.data)
+    via_rng = nn.Linear(9, 4, rng=42)
+    np.testing.assert_array_equal(via_rng.bias.data, layer.bias.data)
+
+
+def test_linear_init_spread_matches_the_bound():
+    w = nn.Linear(400, 300, seed=0).weight.data
+    bound = 1 / math.sqrt(400)
+    assert -bound <= w.min() < -0.99 * bound and 0.99 * bound < w.max() <= bound
+    assert abs(w.std() - bound / math.sqrt(3)) < 0.01 * bound  # U(-b, b): std b/sqrt(3)
+
+
+def test_one_generator_gives_different_reproducible_layers():
+    gen = np.random.default_rng(7)
+    a, b = nn.Linear(3, 3, seed=gen), nn.Linear(3, 3, seed=gen)
+    assert not np.array_equal(a.weight.data, b.weight.data)
+    gen = np.random.default_rng(7)
+    np.testing.assert_array_equal(nn.Linear(3, 3, seed=gen).weight.data, a.weight.data)
+
+
+def test_linear_without_bias_and_float32():
+    layer = nn.Linear(3, 2, bias=False, seed=0)
+    assert layer.bias is None and [n for n, _ in layer.named_parameters()] == ["weight"]
+    x = RNG.normal(size=(4, 3))
+    np.testing.assert_allclose(layer(x).data, x @ layer.weight.data.T)
+    small = nn.Linear(3, 2, dtype=np.float32, seed=0)
+    assert small.weight.dtype == np.float32 and small.bias.dtype == np.float32
+    assert small(x.astype(np.float32)).dtype == np.float32
+
+
+def test_linear_wrong_width_names_the_layer_and_both_shapes():
+    with pytest.raises(ValueError) as info:
+        nn.Linear(4, 10)(np.zeros((32, 5)))
+    assert str(info.value) == "Linear(4 -> 10): expected input of shape (batch, 4), got (32, 5)"
+    with pytest.raises(ValueError, match=r"got \(\)"):
+        nn.Linear(4, 10)(Tensor(1.0))
+
+
+@pytest.mark.parametrize(
+    "args, error, fragment",
+    [
+        ((0, 3), ValueError, "in_features must be >= 1"),
+        ((3, -1), ValueError, "out_features must be >= 1"),
+        ((2.0, 3), TypeError, "in_features must be an int"),
+        ((True, 3), TypeError, "in_features must be an int"),
+    ],
+)
+def test_linear_bad_sizes(args, error, fragment):
+    with pytest.raises(error, match=fragment):
+        nn.Linear(*args)
+
+
+def test_linear_bad_dtype_seed_and_input():
+    with pytest.raises(TypeError, match="float dtype"):
+        nn.Linear(2, 2, dtype=np.int64)
+    with pytest.raises(TypeError, match="seed"):
+        nn.Linear(2, 2, seed="abc")
+    with pytest.raises(TypeError, match="not both"):
+        nn.Linear(2, 2, seed=1, rng=2)
+    with pytest.raises(TypeError, match="nn.scalar"):
+        from autodiff import Value
+        nn.Linear(1, 1)(Value(1.0))
+
+
+def test_linear_gradcheck():
+    layer = nn.Linear(3, 2, seed=0)
+
+    def f(x, w, b):
+        layer.weight, layer.bias = w, b
+        return layer(x)
+
+    assert gradcheck(f, [x_of(4, 3), x_of(2, 3), x_of(2)])
+
+
+def test_linear_grads_by_hand():
+    layer = nn.Linear(2, 2, seed=0)
+    x = np.array([[1.0, 2.0], [3.0, -1.0]])
+    layer(x).sum().backward()
+    # d sum(x W^T + b) / dW[j, i] = sum_n x[n, i]; d / db[j] = batch size
+    np.testing.assert_allclose(layer.weight.grad, [[4.0, 1.0], [4.0, 1.0]])
+    np.testing.assert_allclose(layer.bias.grad, [2.0, 2.0])
+
+
+# -- activations --------------------------------------------------------------------------
+
+
+ACTIVATIONS = [
+    (nn.ReLU(), lambda z: np.maximum(z, 0)),
+    (nn.LeakyReLU(), lambda z: np.where(z > 0, z, 0.01 * z)),
+    (nn.LeakyReLU(0.2), lambda z: np.where(z > 0, z, 0.2 * z)),
+    (nn.Sigmoid(), lambda z: 1 / (1 + np.exp(-z))),
+    (nn.Tanh(), np.tanh),
+    (nn.Softmax(), lambda z: np.exp(z) / np.exp(z).sum(-1, keepdims=True)),
+    (nn.Softmax(axis=0), lambda z: np.exp(z) / np.exp(z).sum(0, keepdims=True)),
+    (nn.Identity(), lambda z: z),
+]
+
+
+@pytest.mark.parametrize("module, formula", ACTIVATIONS, ids=lambda a: repr(a)[:20])
+def test_activation_values_and_gradcheck(module, formula):
+    z = RNG.normal(size=(4, 3))
+    z[np.abs(z) < 0.05] = 0.3  # keep away from the kinks of relu / leaky relu
+    np.testing.assert_allclose(module(z).data, formula(z), rtol=1e-12, atol=1e-15)
+    if not isinstance(module, nn.Identity):
+        assert gradcheck(module, [Tensor(z, requires_grad=True)])
+
+
+def test_activation_hand_values_and_value_inputs():
+    from autodiff import Value
+
+    assert nn.ReLU()(np.array([-2.0, 0.0, 3.0])).data.tolist() == [0.0, 0.0, 3.0]
+    assert nn.LeakyReLU(0.5)(np.array([-2.0, 4.0])).data.tolist() == [-1.0, 4.0]
+    assert nn.Sigmoid()(Tensor(0.0)).item() == 0.5
+    np.testing.assert_allclose(nn.Softmax()(np.array([0.0, math.log(3.0)])).data, [0.25, 0.75])
+    assert nn.Tanh()(Value(0.0)).data == 0.0  # elementwise ones also take a Value
+    np.testing.assert_allclose(nn.Softmax()(np.array([1000.0, 0.0])).data, [1.0, 0.0])
+
+
+def test_activation_errors():
+    with pytest.raises(ValueError, match=r"Softmax\(axis=2\): input of shape \(2, 3\)"):
+        nn.Softmax(axis=2)(np.zeros((2, 3)))
+    with pytest.raises(TypeError, match=r"Softmax\(axis\) must be an int"):
+        nn.Softmax(axis=1.0)
+    with pytest.raises(TypeError, match="negative_slope"):
+        nn.LeakyReLU("0.1")
+    with pytest.raises(TypeError, match="ReLU: expected a Tensor"):
+        nn.ReLU()("text")
+
+
+# -- Sequential -----------------------------------------------------------------------
+
+
+def test_sequential_composes_in_order():
+    first, second = nn.Linear(3, 4, seed=0), nn.Linear(4, 2, seed=1)
+    model = nn.Sequential(first, nn.Tanh(), second)
+    x = RNG.normal(size=(5, 3))
+    expected = np.tanh(x @ first.weight.data.T + first.bias.data)
+    expected = expected @ second.weight.data.T + second.bias.data
+    np.testing.assert_allclose(model(x).data, expected, rtol=1e-13)
+    assert len(model) == 3 and model[2] is second and list(model)[0] is first
+    assert isinstance(model[1:], nn.Sequential) and len(model[1:]) == 2
+    model.append(nn.Sigmoid())
+    assert len(model) == 4 and model(x).data.min() > 0
+    with pytest.raises(TypeError, match="argument 1 is not a Module"):
+        nn.Sequential(first, 3)
+
+
+def test_sequential_gradcheck():
+    model = nn.Sequential(nn.Linear(3, 4, seed=0), nn.Sigmoid(), nn.Linear(4, 2, seed=1))
+    assert gradcheck(model, [x_of(5, 3)])
+
+
+# -- MLP --------------------------------------------------------------------------------
+
+
+def test_mlp_layers_and_reproducible_seed():
+    model = nn.MLP([2, 16, 16, 1], seed=3)
+    assert [tuple(p.shape) for p in model.parameters()] == [
+        (16, 2), (16,), (16, 16), (16,), (1, 16), (1,)
+    ]
+    again = nn.MLP([2, 16, 16, 1], seed=3)
+    for p, q in zip(model.parameters(), again.parameters(), strict=True):
+        np.testing.assert_array_equal(p.data, q.data)
+    # the layers come from one generator, in order
+    gen = np.random.default_rng(3)
+    first = nn.Linear(2, 16, seed=gen)
+    second = nn.Linear(16, 16, seed=gen)
+    np.testing.assert_array_equal(model.layers[0].weight.data, first.weight.data)
+    np.testing.assert_array_equal(model.layers[1].bias.data, second.bias.data)
+
+
+@pytest.mark.parametrize(
+    "name, f",
+    [
+        ("relu", lambda z: np.maximum(z, 0)),
+        ("leaky_relu", lambda z: np.where(z > 0, z, 0.01 * z)),
+        ("tanh", np.tanh),
+        ("sigmoid", lambda z: 1 / (1 + np.exp(-z))),
+    ],
+)
+def test_mlp_forward_matches_numpy(name, f):
+    model = nn.MLP([3, 5, 4, 2], activation=name, seed=0)
+    x = RNG.normal(size=(6, 3))
+    h = x
+    for i, layer in enumerate(model.layers):
+        h = h @ layer.weight.data.T + layer.bias.data
+        if i < 2:
+            h = f(h)
+    np.testing.assert_allclose(model(x).data, h, rtol=1e-12, atol=1e-15)
+
+
+@pytest.mark.parametrize("name", ["relu", "leaky_relu", "tanh", "sigmoid"])
+def test_mlp_gradcheck_through_the_parameters(name):
+    model = nn.MLP([3, 4, 2], activation=name, output_activation="softmax", seed=1)
+    x = RNG.normal(size=(5, 3))
+
+    def f(*params):
+        for layer, (w, b) in zip(model.layers, zip(params[::2], params[1::2], strict=True),
+                                 strict=True):
+            layer.weight, layer.bias = w, b
+        return model(x)
+
+    params = [Tensor(p.data.copy(), requires_grad=True) for p in model.parameters()]
+    assert gradcheck(f, params)
+
+
+def test_mlp_output_activations():
+    x = RNG.normal(size=(4, 3))
+    probs = nn.MLP([3, 5, 3], output_activation="softmax", seed=0)(x).data
+    np.testing.assert_allclose(probs.sum(axis=1), 1.0)
+    p = nn.MLP([3, 5, 1], output_activation="sigmoid", seed=0)(x).data
+    assert p.shape == (4, 1) and ((p > 0) & (p < 1)).all()
+    custom = nn.MLP([3, 2], activation=nn.LeakyReLU(0.3), output_activation=nn.Tanh(), seed=0)
+    assert np.abs(custom(x).data).max() < 1
+
+
+@pytest.mark.parametrize(
+    "kwargs, error, fragment",
+    [
+        ({"sizes": [3]}, ValueError, "at least an input and an output"),
+        ({"sizes": 3}, TypeError, "list of ints"),
+        ({"sizes": [3, 0, 1]}, ValueError, r"sizes\[1\] must be >= 1"),
+        ({"sizes": [3, 1], "activation": "softmax"}, ValueError, "only for the output"),
+        ({"sizes": [3, 1], "activation": "gelu"}, ValueError,
+         r"unknown activation 'gelu'; choose one of \['leaky_relu', 'relu', 'sigmoid', "
+         r"'tanh'\]"),
+        ({"sizes": [3, 1], "output_activation": "soft"}, ValueError,
+         "unknown output_activation 'soft'"),
+        ({"sizes": [3, 1], "activation": None}, ValueError, "cannot be None"),
+        ({"sizes": [3, 1], "activation": 3}, TypeError, "name"),
+    ],
+)
+def test_mlp_bad_arguments(kwargs, error, fragment):
+    with pytest.raises(error, match=fragment):
+        nn.MLP(**kwargs)
+
+
+def test_mlp_wrong_input_width_names_the_first_layer():
+    with pytest.raises(ValueError, match=r"Linear\(2 -> 8\): expected input of shape "
+                                         r"\(batch, 2\), got \(10, 3\)"):
+        nn.MLP([2, 8, 1], seed=0)(np.zeros((10, 3)))

@@ -1,0 +1,289 @@
+"""Losses and l2_penalty: hand-computed values and gradients, gradcheck, shape checks."""
+
+import math
+
+import numpy as np
+import pytest
+
+import nn
+from autodiff import Tensor, Value, gradcheck
+
+RNG = np.random.default_rng(99)
+
+
+def leaf(x):
+    return Tensor(np.asarray(x, dtype=np.float64), requires_grad=True)
+
+
+# -- MSELoss ------------------------------------------------------------------------------
+
+
+def test_mse_hand_computed():
+    x = leaf([[1.0, 2.0], [3.0, 4.0]])
+    target = np.array([[1.0, 0.0], [0.0, 4.0]])
+    loss = nn.MSELoss()(x, target)
+    assert loss.item() == 13 / 4  # squares 0, 4, 9, 0 over 4 elements
+    loss.backward()
+    np.testing.assert_allclose(x.grad, [[0.0, 1.0], [1.5, 0.0]])  # 2 (x - t) / 4
+    assert nn.MSELoss(reduction="sum")(x, target).item() == 13
+    np.testing.assert_array_equal(nn.MSELoss(reduction="none")(x, target).data,
+                                  [[0, 4], [9, 0]])
+
+
+def test_mse_shapes():
+    x = leaf([[1.0], [2.0], [3.0]])
+    assert nn.MSELoss()(x, [1, 2, 5]).item() == 4 / 3  # (3, 1) against (3,) is fine
+    with pytest.raises(ValueError, match=r"MSELoss: input of shape \(3, 1\) and target of "
+                                         r"shape \(1, 3\) differ"):
+        nn.MSELoss()(x, np.zeros((1, 3)))
+    with pytest.raises(ValueError, match="differ"):
+        nn.MSELoss()(x, np.zeros(4))
+    with pytest.raises(ValueError, match="reduction must be one of"):
+        nn.MSELoss(reduction="avg")
+
+
+def test_mse_gradcheck_input_and_target():
+    assert gradcheck(nn.MSELoss(), [leaf(RNG.normal(size=(4, 3))), leaf(RNG.normal(size=(4, 3)))])
+
+
+def test_mse_on_values_matches_tensors():
+    preds, target = [0.5, -1.0, 2.0], [1.0, 0.0, 2.5]
+    values = [Value(p) for p in preds]
+    loss = nn.MSELoss()(values, target)
+    tensor = leaf(preds)
+    expected = nn.MSELoss()(tensor, target)
+    assert loss.data == pytest.approx(expected.item(), rel=1e-15)
+    loss.backward()
+    expected.backward()
+    np.testing.assert_allclose([v.grad for v in values], tensor.grad, rtol=1e-15)
+
+
+# -- BCELoss ------------------------------------------------------------------------------
+
+
+def test_bce_hand_computed():
+    p = leaf([0.5, 0.8])
+    loss = nn.BCELoss()(p, np.array([1, 0]))
+    assert loss.item() == pytest.approx(math.log(10) / 2, rel=1e-15)  # (ln 2 + ln 5) / 2
+    loss.backward()
+    # (p - y) / (p (1 - p)) / n
+    np.testing.assert_allclose(p.grad, [-1.0, 2.5], rtol=1e-14)
+
+
+def test_bce_is_finite_at_zero_and_one():
+    p = leaf([0.0, 1.0, 0.0, 1.0])
+    y = np.array([1.0, 1.0, 0.0, 0.0])
+    losses = nn.BCELoss(reduction="none")(p, y)
+    np.testing.assert_array_equal(losses.data, [100.0, 0.0, 0.0, 100.0])  # log clamped
+    nn.BCELoss()(p, y).backward()
+    assert np.isfinite(p.grad).all()
+    assert p.grad[0] < -1e10 and p.grad[3] > 1e10
+
+
+def test_bce_gradcheck_input_and_target():
+    p = leaf(RNG.uniform(0.1, 0.9, size=(5, 2)))
+    y = leaf(RNG.uniform(0.0, 1.0, size=(5, 2)))
+    assert gradcheck(nn.BCELoss(), [p, y])
+
+
+def test_bce_rejects_non_probabilities():
+    with pytest.raises(ValueError, match=r"probabilities in \[0, 1\].*got 1.5.*sigmoid"):
+        nn.BCELoss()(leaf([0.5, 1.5]), [1, 0])
+    with pytest.raises(ValueError, match="got nan"):
+        nn.BCELoss()(leaf([np.nan]), [1])
+    with pytest.raises(ValueError, match=r"targets must be in \[0, 1\], got -1"):
+        nn.BCELoss()(leaf([0.5]), [-1])
+    with pytest.raises(TypeError, match="works on Tensors"):
+        nn.BCELoss()([Value(0.5)], [1])
+
+
+def test_bce_float32_stays_float32():
+    p = Tensor(np.float32([0.25, 0.75]), requires_grad=True)
+    loss = nn.BCELoss()(p, [0, 1])
+    assert loss.dtype == np.float32
+    loss.backward()
+    assert p.grad.dtype == np.float32
+
+
+# -- CrossEntropyLoss ---------------------------------------------------------------------
+
+
+def test_cross_entropy_hand_computed():
+    logits = leaf([[0.0, math.log(3)], [math.log(3), 0.0]])
+    loss = nn.CrossEntropyLoss()(logits, np.array([1, 1]))
+    # softmax rows [1/4, 3/4] and [3/4, 1/4]: -(ln 3/4 + ln 1/4) / 2 = ln(16/3) / 2
+    assert loss.item() == pytest.approx(math.log(16 / 3) / 2, rel=1e-14)
+    loss.backward()
+    # (softmax - one_hot) / n
+    np.testing.assert_allclose(logits.grad, [[0.125, -0.125], [0.375, -0.375]], rtol=1e-14)
+
+
+def test_cross_entropy_labels_one_hot_and_soft_targets():
+    logits = RNG.normal(size=(6, 4))
+    labels = np.array([0, 3, 1, 2, 3, 0])
+    by_label = nn.CrossEntropyLoss()(logits, labels).item()
+    by_one_hot = nn.CrossEntropyLoss()(logits, nn.data.one_hot(labels, 4)).item()
+    assert by_label == pytest.approx(by_one_hot, rel=1e-14)
+    assert nn.CrossEntropyLoss()(logits, Tensor(labels)).item() == by_label
+    assert nn.CrossEntropyLoss()(logits, labels.astype(float)).item() == by_label
+    per_sample = nn.CrossEntropyLoss(reduction="none")(logits, labels).data
+    assert per_sample.shape == (6,)
+    assert per_sample.sum() == pytest.approx(
+        nn.CrossEntropyLoss(reduction="sum")(logits, labels).item(), rel=1e-14)
+    soft = nn.CrossEntropyLoss()(np.array([[0.0, math.log(3)]]), np.array([[0.5, 0.5]]))
+    assert soft.item() == pytest.approx(-(math.log(0.25) + math.log(0.75)) / 2, rel=1e-14)
+    single = nn.CrossEntropyLoss()(np.array([0.0, math.log(3)]), 1)
+    assert single.item() == pytest.approx(-math.log(0.75), rel=1e-14)
+
+
+def test_cross_entropy_is_finite_for_large_logits():
+    logits = leaf([[1000.0, 0.0], [0.0, -1000.0]])
+    loss = nn.CrossEntropyLoss(reduction="none")(logits, [1, 0])
+    np.testing.assert_allclose(loss.data, [1000.0, 0.0])
+    loss.sum().backward()
+    np.testing.assert_allclose(logits.grad, [[1.0, -1.0], [0.0, 0.0]])
+
+
+@pytest.mark.parametrize("target", ["labels", "probabilities"])
+def test_cross_entropy_gradcheck(target):
+    logits = leaf(RNG.normal(size=(5, 3)))
+    if target == "labels":
+        y = np.array([0, 2, 1, 1, 2])
+    else:
+        y = leaf(RNG.dirichlet(np.ones(3), size=5))
+    assert gradcheck(nn.CrossEntropyLoss(), [logits, y])
+
+
+def test_cross_entropy_errors():
+    logits = np.zeros((4, 3))
+    with pytest.raises(ValueError, match=r"label 3 is out of range for 3 classes \(labels "
+                                         r"must be in 0..2\)"):
+        nn.CrossEntropyLoss()(logits, [0, 1, 3, 2])
+    with pytest.raises(ValueError, match="label -1 is out of range"):
+        nn.CrossEntropyLoss()(logits, [0, -1, 1, 2])
+    with pytest.raises(ValueError, match="class labels must be integers, got 0.5"):
+        nn.CrossEntropyLoss()(logits, [0, 0.5, 1, 2])
+    with pytest.raises(ValueError, match=r"logits of shape \(4, 3\) need class labels of "
+                                         r"shape \(4,\).*got a target of shape \(3,\)"):
+        nn.CrossEntropyLoss()(logits, [0, 1, 2])
+    with pytest.raises(ValueError, match=r"logits of shape \(batch, classes\), got \(2, 2, 2\)"):
+        nn.CrossEntropyLoss()(np.zeros((2, 2, 2)), [0, 1])
+    with pytest.raises(TypeError, match="class labels must be integers"):
+        nn.CrossEntropyLoss()(logits, np.array(["a", "b", "c", "d"]))
+
+
+# -- HingeLoss ----------------------------------------------------------------------------
+
+
+def test_hinge_hand_computed():
+    scores = leaf([2.0, 0.5, -1.0])
+    loss = nn.HingeLoss()(scores, [1, 1, 1])
+    assert loss.item() == pytest.approx(2.5 / 3, rel=1e-15)  # margins 0, 0.5, 2
+    loss.backward()
+    np.testing.assert_allclose(scores.grad, [0.0, -1 / 3, -1 / 3])
+    assert nn.HingeLoss()(leaf([-2.0, 0.5]), [-1, -1]).item() == 0.75  # margins 0, 1.5
+
+
+def test_hinge_on_values_matches_tensors_and_column_scores():
+    scores, labels = RNG.normal(size=7), np.where(RNG.random(7) < 0.5, -1, 1)
+    values = [Value(s) for s in scores]
+    loss = nn.HingeLoss()(values, labels)
+    column = leaf(scores.reshape(-1, 1))
+    expected = nn.HingeLoss()(column, labels)  # (n, 1) scores against (n,) labels
+    assert loss.data == pytest.approx(expected.item(), rel=1e-14)
+    loss.backward()
+    expected.backward()
+    np.testing.assert_allclose([v.grad for v in values], column.grad[:, 0], rtol=1e-14)
+
+
+def test_hinge_gradcheck():
+    scores = RNG.normal(size=(6, 1)) * 3
+    labels = np.array([1, -1, 1, -1, 1, 1])
+    margins = 1 - labels * scores[:, 0]
+    scores[np.abs(margins) < 0.1] += 0.5  # keep away from the kink
+    assert gradcheck(nn.HingeLoss(), [leaf(scores), labels])
+
+
+def test_hinge_rejects_zero_one_labels():
+    with pytest.raises(ValueError, match=r"labels must be -1 or \+1, got 0; convert 0/1 "
+                                         r"labels with 2 \* y - 1"):
+        nn.HingeLoss()(leaf([0.3, 0.2]), [0, 1])
+    with pytest.raises(ValueError, match="2 predictions"):
+        nn.HingeLoss()([Value(0.3), Value(0.2)], [1, 1, -1])
+
+
+def test_loss_repr_and_module_interface():
+    assert repr(nn.CrossEntropyLoss()) == "CrossEntropyLoss()"
+    assert repr(nn.MSELoss(reduction="sum")) == "MSELoss(reduction='sum')"
+    assert nn.HingeLoss().parameters() == []
+
+
+# -- l2_penalty ---------------------------------------------------------------------------
+
+
+def test_l2_penalty_of_a_module_skips_biases():
+    layer = nn.Linear(2, 2, seed=0)
+    layer.load_state_dict({"weight": np.array([[1.0, 2.0], [3.0, 4.0]]),
+                           "bias": np.array([5.0, 6.0])})
+    penalty = nn.l2_penalty(layer, lam=0.6, m=3)
+    assert penalty.item() == pytest.approx(0.6 / 6 * 30, rel=1e-15)  # lam/(2m) sum W^2
+    penalty.backward()
+    np.testing.assert_allclose(layer.weight.grad, 0.2 * layer.weight.data)  # (lam/m) W
+    assert layer.bias.grad is None
+
+
+def test_l2_penalty_of_a_list_and_of_values():
+    w = leaf([1.0, -2.0])
+    assert nn.l2_penalty([w], lam=1.0).item() == 2.5  # m=1: (1/2)(1 + 4)
+    model = nn.scalar.MLP(2, [2, 1], seed=0)
+    weights = [p for name, p in model.named_parameters() if not name.endswith(".b")]
+    penalty = nn.l2_penalty(model, lam=0.5, m=2)
+    assert isinstance(penalty, Value)
+    assert penalty.data == pytest.approx(0.125 * sum(p.data**2 for p in weights), rel=1e-14)
+    all_values = nn.l2_penalty(model.parameters(), lam=2e-4)
+    assert all_values.data == pytest.approx(1e-4 * sum(p.data**2 for p in model.parameters()))
+    assert nn.l2_penalty([], lam=1.0).item() == 0.0
+
+
+def test_l2_penalty_errors():
+    with pytest.raises(ValueError, match="lam must be >= 0"):
+        nn.l2_penalty([leaf([1.0])], lam=-1)
+    with pytest.raises(ValueError, match="m must be >= 1"):
+        nn.l2_penalty([leaf([1.0])], lam=1, m=0)
+    with pytest.raises(TypeError, match="m must be an int"):
+        nn.l2_penalty([leaf([1.0])], lam=1, m=2.5)
+    with pytest.raises(TypeError, match="all be Tensors or all be Values"):
+        nn.l2_penalty([leaf([1.0]), np.ones(2)], lam=1)
+
+
+# -- against PyTorch, when it is installed ---------------------------------------------
+
+
+def test_losses_and_grads_match_torch():
+    torch = pytest.importorskip("torch")
+    F = torch.nn.functional
+    logits = RNG.normal(size=(6, 4)) * 3
+    labels = np.array([0, 3, 1, 2, 3, 0])
+    probs = RNG.dirichlet(np.ones(4), size=6)
+    p = np.concatenate([RNG.uniform(0.01, 0.99, size=4), [0.0, 1.0]])
+    y = np.array([1.0, 0.0, 1.0, 0.3, 1.0, 0.0])
+    cases = [
+        (nn.CrossEntropyLoss(), logits, labels,
+         lambda t: F.cross_entropy(t, torch.tensor(labels))),
+        (nn.CrossEntropyLoss(), logits, probs,
+         lambda t: F.cross_entropy(t, torch.tensor(probs))),
+        (nn.BCELoss(), p, y, lambda t: F.binary_cross_entropy(t, torch.tensor(y))),
+        (nn.MSELoss(), logits, probs, lambda t: F.mse_loss(t, torch.tensor(probs))),
+    ]
+    for loss_fn, x, target, torch_fn in cases:
+        ours = leaf(x)
+        loss = loss_fn(ours, target)
+        loss.backward()
+        theirs = torch.tensor(x, requires_grad=True)
+        expected = torch_fn(theirs)
+        expected.backward()
+        assert loss.item() == pytest.approx(expected.item(), rel=1e-13), loss_fn
+        # at p = 0 and 1 the gradient's denominator is clamped at 1e-12, which PyTorch
+        # stores as a float32 (9.99999996e-13): those two entries agree to 4e-9
+        rtol = 1e-8 if isinstance(loss_fn, nn.BCELoss) else 1e-12
+        np.testing.assert_allclose(ours.grad, theirs.grad.numpy(), rtol=rtol, atol=1e-15)

@@ -1,0 +1,238 @@
+"""nn.Module: finding and naming parameters, zero_grad, state_dict, train/eval, repr."""
+
+import numpy as np
+import pytest
+
+import nn
+from autodiff import Tensor, Value
+
+
+def param(*shape, fill=1.0):
+    return Tensor(np.full(shape, fill), requires_grad=True)
+
+
+class Leafy(nn.Module):
+    """Parameters held every way a module can hold them."""
+
+    def __init__(self):
+        super().__init__()
+        self.direct = param(2)
+        self.in_list = [param(1), param(3)]
+        self.in_tuple = (param(2, 2),)
+        self.in_dict = {"a": param(4), "b": nn.Linear(2, 1, seed=0)}
+        self.child = nn.Linear(3, 2, seed=1)
+        self.constant = Tensor(np.ones(5))  # requires_grad=False: not a parameter
+        self.number = 3
+
+    def forward(self, x):
+        return x
+
+
+def test_parameters_are_found_in_attributes_lists_tuples_dicts_and_children():
+    m = Leafy()
+    names = [name for name, _ in m.named_parameters()]
+    assert names == [
+        "direct",
+        "in_list.0",
+        "in_list.1",
+        "in_tuple.0",
+        "in_dict.a",
+        "in_dict.b.weight",
+        "in_dict.b.bias",
+        "child.weight",
+        "child.bias",
+    ]
+    params = m.parameters()
+    assert params[0] is m.direct and params[-1] is m.child.bias
+    assert all(p.requires_grad for p in params)
+
+
+def test_a_shared_parameter_is_listed_once_under_its_first_name():
+    m = Leafy()
+    m.alias = m.direct
+    m.again = m.child  # the same module twice
+    names = [name for name, _ in m.named_parameters()]
+    assert names.count("direct") == 1 and "alias" not in names
+    assert not any(name.startswith("again.") for name in names)
+    assert len(m.parameters()) == len({id(p) for p in m.parameters()}) == 9
+
+
+def test_a_cached_output_is_not_a_parameter():
+    m = nn.Linear(2, 3, seed=0)
+    m.last = m(np.ones((1, 2)))  # requires grad, but the result of an op
+    assert [name for name, _ in m.named_parameters()] == ["weight", "bias"]
+
+
+def test_a_reference_cycle_does_not_loop():
+    parent = nn.Sequential(nn.Linear(2, 2, seed=0))
+    parent[0].owner = parent
+    assert len(parent.parameters()) == 2
+    assert len(list(parent.modules())) == 2
+
+
+def test_nested_names_are_dotted_paths():
+    model = nn.MLP([2, 3, 1], seed=0)
+    assert [n for n, _ in model.named_parameters()] == [
+        "layers.0.weight", "layers.0.bias", "layers.1.weight", "layers.1.bias"
+    ]
+    wrapper = nn.Sequential(model, nn.Sigmoid())
+    assert [n for n, _ in wrapper.named_parameters()][0] == "0.layers.0.weight"
+    assert [n for n, _ in model.named_modules()] == ["", "layers.0", "layers.1",
+                                                     "activation"]
+
+
+def test_zero_grad_clears_every_grad():
+    model = nn.MLP([2, 4, 1], seed=0)
+    model(np.ones((3, 2))).sum().backward()
+    assert all(p.grad is not None for p in model.parameters())
+    model.zero_grad()
+    assert all(p.grad is None for p in model.parameters())
+    model(np.ones((3, 2))).sum().backward()
+    model.zero_grad(set_to_none=False)
+    for p in model.parameters():
+        assert p.grad.shape == p.shape and not p.grad.any()
+
+
+def test_call_runs_forward_and_the_base_forward_says_what_is_missing():
+    class Double(nn.Module):
+        def forward(self, x, scale=1):
+            return 2 * x * scale
+
+    assert Double()(3, scale=5) == 30
+    with pytest.raises(NotImplementedError, match="Bare does not define forward"):
+        type("Bare", (nn.Module,), {})()(1)
+
+
+def test_a_module_without_super_init_still_works():
+    class NoInit(nn.Module):
+        def __init__(self):
+            self.w = param(2)
+
+    m = NoInit()
+    assert m.training is True and m.parameters() == [m.w]
+    assert m.eval().training is False
+
+
+def test_state_dict_holds_copies():
+    model = nn.Linear(2, 3, seed=0)
+    state = model.state_dict()
+    assert list(state) == ["weight", "bias"]
+    np.testing.assert_array_equal(state["weight"], model.weight.data)
+    state["weight"][...] = 7.0
+    assert not np.any(model.weight.data == 7.0)
+    model.bias.data[...] = -1.0
+    assert not np.any(state["bias"] == -1.0)
+
+
+def test_load_state_dict_round_trip_copies_in_place():
+    a, b = nn.MLP([3, 5, 2], seed=0), nn.MLP([3, 5, 2], seed=1)
+    weight_array = b.layers[0].weight.data
+    b.load_state_dict(a.state_dict())
+    assert b.layers[0].weight.data is weight_array  # the same arrays, now holding a's values
+    for (na, pa), (nb, pb) in zip(a.named_parameters(), b.named_parameters(), strict=True):
+        assert na == nb
+        np.testing.assert_array_equal(pa.data, pb.data)
+    x = np.random.default_rng(0).normal(size=(4, 3))
+    np.testing.assert_array_equal(a(x).data, b(x).data)
+
+
+def _unchanged_after(model, state, *fragments):
+    before = model.state_dict()
+    with pytest.raises(ValueError) as info:
+        model.load_state_dict(state)
+    for fragment in fragments:
+        assert fragment in str(info.value)
+    after = model.state_dict()
+    for key in before:
+        np.testing.assert_array_equal(before[key], after[key])
+
+
+def test_load_state_dict_reports_every_problem_and_changes_nothing():
+    model = nn.MLP([2, 3, 1], seed=0)
+    good = {k: np.zeros_like(v) for k, v in model.state_dict().items()}
+
+    missing = dict(good)
+    del missing["layers.1.bias"]
+    _unchanged_after(model, missing, "missing keys ['layers.1.bias']")
+
+    extra = dict(good, **{"layers.2.weight": np.zeros((1, 1))})
+    _unchanged_after(model, extra, "unexpected keys ['layers.2.weight']")
+
+    wrong = dict(good, **{"layers.0.weight": np.zeros((2, 3))})
+    _unchanged_after(model, wrong, "'layers.0.weight' has shape (2, 3)", "shape (3, 2)")
+
+    complex_ = dict(good, **{"layers.0.bias": np.zeros(3, dtype=complex)})
+    _unchanged_after(model, complex_, "'layers.0.bias' has dtype complex128")
+
+    strings = dict(good, **{"layers.0.bias": np.array(["a", "b", "c"])})
+    _unchanged_after(model, strings, "'layers.0.bias'")
+
+    several = dict(wrong)
+    del several["layers.1.bias"]
+    _unchanged_after(model, several, "missing keys", "'layers.0.weight' has shape")
+
+
+def test_load_state_dict_accepts_ints_and_other_float_widths_and_strict_false():
+    model = nn.Linear(2, 1, seed=0)
+    model.load_state_dict({"weight": np.array([[1, 2]]), "bias": np.float32([0.5])})
+    np.testing.assert_array_equal(model.weight.data, [[1.0, 2.0]])
+    assert model.weight.dtype == np.float64 and model.bias.data[0] == 0.5
+    model.load_state_dict({"bias": np.array([3.0]), "other": np.zeros(2)}, strict=False)
+    assert model.bias.data[0] == 3.0 and model.weight.data[0, 1] == 2.0
+    with pytest.raises(ValueError, match="'bias' has shape"):
+        model.load_state_dict({"bias": np.zeros(2)}, strict=False)
+    with pytest.raises(TypeError, match="dict of arrays"):
+        model.load_state_dict([("bias", np.zeros(1))])
+
+
+def test_train_and_eval_reach_every_submodule():
+    model = nn.Sequential(nn.MLP([2, 3, 1], seed=0), nn.Sigmoid())
+    assert all(m.training for m in model.modules())
+    assert model.eval() is model
+    modules = list(model.modules())
+    assert len(modules) == 6  # Sequential, MLP, 2 Linear, ReLU, Sigmoid
+    assert not any(m.training for m in modules)
+    model.train()
+    assert all(m.training for m in modules)
+    with pytest.raises(TypeError, match="mode must be a bool"):
+        model.train("no")
+
+
+def test_repr_shows_the_structure():
+    model = nn.Sequential(nn.Linear(4, 3, seed=0), nn.LeakyReLU(0.1), nn.Softmax())
+    assert repr(model) == (
+        "Sequential(\n"
+        "  (0): Linear(in_features=4, out_features=3, bias=True)\n"
+        "  (1): LeakyReLU(negative_slope=0.1)\n"
+        "  (2): Softmax(axis=-1)\n"
+        ")"
+    )
+    assert repr(nn.MLP([2, 8, 1], activation="tanh", seed=0)) == (
+        "MLP(\n"
+        "  sizes=[2, 8, 1]\n"
+        "  (layers): [\n"
+        "    (0): Linear(in_features=2, out_features=8, bias=True)\n"
+        "    (1): Linear(in_features=8, out_features=1, bias=True)\n"
+        "  ]\n"
+        "  (activation): Tanh()\n"
+        ")"
+    )
+    assert repr(nn.ReLU()) == "ReLU()"
+
+
+def test_value_parameters_of_scalar_modules_save_and_load():
+    a, b = nn.scalar.MLP(2, [3, 1], seed=0), nn.scalar.MLP(2, [3, 1], seed=1)
+    state = a.state_dict()
+    assert state["layers.0.neurons.0.w.1"].shape == ()
+    assert len(state) == len(a.parameters()) == 3 * 3 + 4
+    b.load_state_dict(state)
+    assert [p.data for p in b.parameters()] == [p.data for p in a.parameters()]
+    assert all(isinstance(p.data, float) for p in b.parameters())
+    assert b([0.5, -1.0]).data == a([0.5, -1.0]).data
+
+
+def test_scalar_zero_grad_resets_values_to_zero():
+    model = nn.scalar.Neuron(3, seed=0)
+    model([1.0, 2.0, 3.0]).backward()
+    model.zero_grad()
+    assert all(p.grad == 0.0 and isinstance(p, Value) for p in model.parameters())

@@ -1,0 +1,222 @@
+"""nn.optim: SGD, Adam, AdamW step by step against hand-computed values (and PyTorch)."""
+
+import math
+
+import numpy as np
+import pytest
+
+import nn
+from autodiff import Tensor, Value
+from nn.optim import SGD, Adam, AdamW
+
+
+def param(values):
+    return Tensor(np.array(values, dtype=np.float64), requires_grad=True)
+
+
+def run(opt, p, grads):
+    """Step `opt` once per gradient in `grads` (set by hand); the values after each step."""
+    out = []
+    for g in grads:
+        p.grad = np.array(g, dtype=np.float64)
+        opt.step()
+        out.append(p.data.copy())
+    return out
+
+
+def test_sgd_plain_step():
+    p = param([1.0, -2.0])
+    run(SGD([p], lr=0.1), p, [[0.5, 1.0]])
+    np.testing.assert_allclose(p.data, [0.95, -2.1], rtol=1e-15)
+
+
+def test_sgd_momentum_by_hand():
+    p = param([1.0])
+    values = run(SGD([p], lr=0.1, momentum=0.9), p, [[1.0], [2.0], [-1.0]])
+    # b = 1 -> x = 0.9;  b = 0.9*1 + 2 = 2.9 -> x = 0.61;  b = 0.9*2.9 - 1 = 1.61 -> 0.449
+    np.testing.assert_allclose(np.concatenate(values), [0.9, 0.61, 0.449], rtol=1e-14)
+
+
+def test_sgd_nesterov_by_hand():
+    p = param([1.0])
+    values = run(SGD([p], lr=0.1, momentum=0.9, nesterov=True), p, [[1.0], [2.0], [-1.0]])
+    # g + 0.9 b with the same buffers: 1.9, 4.61, 0.449
+    np.testing.assert_allclose(np.concatenate(values), [0.81, 0.349, 0.3041], rtol=1e-14)
+
+
+def test_sgd_weight_decay_is_added_to_the_gradient():
+    p = param([2.0])
+    run(SGD([p], lr=0.5, weight_decay=0.1), p, [[1.0]])
+    assert p.data[0] == pytest.approx(2.0 - 0.5 * (1.0 + 0.1 * 2.0), rel=1e-15)  # 1.4
+
+
+def test_adam_two_steps_by_hand():
+    p = param([1.0])
+    opt = Adam([p], lr=0.1)
+    first, second = run(opt, p, [[0.5], [-0.25]])
+    # step 1: m = 0.05, v = 0.00025, bias-corrected m/sqrt(v) = 0.5/0.5: x = 1 - 0.1
+    assert first[0] == pytest.approx(1 - 0.1 * 0.5 / (0.5 + 1e-8), rel=1e-14)
+    # step 2: m = 0.045 - 0.025 = 0.02, v = 0.00024975 + 0.0000625 = 0.00031225
+    m_hat, v_hat = 0.02 / (1 - 0.9**2), 0.00031225 / (1 - 0.999**2)
+    assert second[0] == pytest.approx(first[0] - 0.1 * m_hat / (math.sqrt(v_hat) + 1e-8),
+                                      rel=1e-13)
+    state = opt.state[id(p)]
+    assert state["step"] == 2 and state["exp_avg"][0] == pytest.approx(0.02, rel=1e-14)
+
+
+def test_adam_weight_decay_is_added_to_the_gradient():
+    p = param([1.0])
+    opt = Adam([p], lr=0.1, weight_decay=0.5)
+    run(opt, p, [[0.5]])
+    assert opt.state[id(p)]["exp_avg"][0] == pytest.approx(0.1 * (0.5 + 0.5 * 1.0))
+
+
+def test_adamw_decay_is_decoupled():
+    p = param([1.0])
+    opt = AdamW([p], lr=0.1, weight_decay=0.5)
+    run(opt, p, [[0.5]])
+    # x = 1 * (1 - 0.1*0.5) = 0.95, then Adam's first step of 0.1; m sees only g
+    assert p.data[0] == pytest.approx(0.95 - 0.1 * 0.5 / (0.5 + 1e-8), rel=1e-14)
+    assert opt.state[id(p)]["exp_avg"][0] == pytest.approx(0.05)
+    assert AdamW([p]).weight_decay == 0.01
+
+
+def test_parameters_without_a_grad_are_skipped():
+    a, b = param([1.0]), param([2.0])
+    opt = Adam([a, b], lr=0.1)
+    a.grad = np.array([1.0])
+    opt.step()
+    assert b.data[0] == 2.0 and opt.state[id(b)] == {}
+    assert a.data[0] != 1.0
+
+
+def test_updates_in_place_without_a_graph():
+    model = nn.Linear(3, 2, seed=0)
+    arrays = [p.data for p in model.parameters()]
+    opt = SGD(model.parameters(), lr=0.1, momentum=0.9)
+    model(np.ones((4, 3))).sum().backward()
+    opt.step()
+    assert [p.data for p in model.parameters()] == arrays  # the very same arrays
+    assert all(p.is_leaf and p.requires_grad for p in model.parameters())
+
+
+def test_zero_grad():
+    model = nn.Linear(3, 2, seed=0)
+    opt = SGD(model, lr=0.1)  # a Module is accepted for its parameters
+    model(np.ones((1, 3))).sum().backward()
+    opt.zero_grad()
+    assert all(p.grad is None for p in model.parameters())
+
+
+def test_values_are_optimized_too():
+    w = Value(1.0)
+    opt = SGD([w], lr=0.1, momentum=0.5)
+    for _ in range(2):
+        opt.zero_grad()
+        loss = (w - 3.0) ** 2  # d/dw = 2 (w - 3)
+        loss.backward()
+        opt.step()
+    # g = -4 -> b = -4, w = 1.4; g = -3.2 -> b = -2 - 3.2 = -5.2, w = 1.92
+    assert w.data == pytest.approx(1.92, rel=1e-14)
+    assert isinstance(w.data, float) and w.grad != 0.0
+    opt.zero_grad()
+    assert w.grad == 0.0
+
+
+@pytest.mark.parametrize("make", [
+    lambda ps: SGD(ps, lr=0.05, momentum=0.9),
+    lambda ps: Adam(ps, lr=0.05),
+    lambda ps: AdamW(ps, lr=0.05),
+])
+def test_optimizers_minimize_a_quadratic(make):
+    rng = np.random.default_rng(0)
+    A = rng.normal(size=(6, 3))
+    target = rng.normal(size=6)
+    x = param(np.zeros(3))
+    opt = make([x])
+    losses = []
+    for _ in range(300):
+        opt.zero_grad()
+        residual = A @ x - target
+        loss = (residual * residual).mean()
+        loss.backward()
+        opt.step()
+        losses.append(loss.item())
+    best = np.linalg.lstsq(A, target, rcond=None)[0]
+    optimum = np.mean((A @ best - target) ** 2)
+    assert losses[-1] < losses[0] / 2 and losses[-1] == pytest.approx(optimum, abs=0.02)
+
+
+@pytest.mark.parametrize(
+    "make, error, fragment",
+    [
+        (lambda p: SGD([], lr=0.1), ValueError, "SGD: got an empty parameter list"),
+        (lambda p: Adam(iter([])), ValueError, "Adam: got an empty parameter list"),
+        (lambda p: SGD(p, lr=-0.1), ValueError, r"lr must be in \[0.0, inf\], got -0.1"),
+        (lambda p: SGD(p, lr="0.1"), TypeError, "lr must be a real number"),
+        (lambda p: SGD(p, lr=math.nan), ValueError, "lr must be in"),
+        (lambda p: SGD(p, lr=0.1, momentum=-1), ValueError, "momentum"),
+        (lambda p: SGD(p, lr=0.1, nesterov=True), ValueError, "nesterov=True needs a momentum"),
+        (lambda p: SGD(p, lr=0.1, weight_decay=-1), ValueError, "weight_decay"),
+        (lambda p: Adam(p, betas=(0.9, 1.0)), ValueError, r"betas\[1\] must be in \[0.0, 1.0\)"),
+        (lambda p: Adam(p, betas=0.9), TypeError, "betas must be a pair"),
+        (lambda p: Adam(p, eps=-1e-8), ValueError, "eps"),
+        (lambda p: AdamW(p, lr=-1), ValueError, "AdamW: lr"),
+        (lambda p: SGD(p[0], lr=0.1), TypeError, "wrap it in a list"),
+        (lambda p: SGD(3, lr=0.1), TypeError, "iterable of parameters"),
+        (lambda p: SGD([np.zeros(2)], lr=0.1), TypeError, "parameter 0 is a ndarray"),
+        (lambda p: SGD([Tensor(np.zeros(2))], lr=0.1), ValueError, "does not require grad"),
+        (lambda p: SGD([p[0] * 2], lr=0.1), ValueError, "not a leaf but the result of '\\*'"),
+    ],
+)
+def test_bad_arguments(make, error, fragment):
+    with pytest.raises(error, match=fragment):
+        make([param([1.0, 2.0])])
+
+
+def test_duplicates_are_updated_once_and_repr():
+    p = param([1.0])
+    opt = SGD([p, p], lr=0.5)
+    run(opt, p, [[1.0]])
+    assert p.data[0] == 0.5
+    assert repr(opt) == "SGD(1 parameters, lr=0.5, momentum=0.0, weight_decay=0.0, nesterov=False)"
+
+
+def test_lr_can_change_between_steps():
+    p = param([0.0])
+    opt = SGD([p], lr=1.0)
+    run(opt, p, [[1.0]])
+    opt.lr = 0.5
+    run(opt, p, [[1.0]])
+    assert p.data[0] == -1.5
+
+
+# -- against PyTorch, when it is installed ---------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "name, kwargs",
+    [
+        ("SGD", {"lr": 0.1}),
+        ("SGD", {"lr": 0.1, "momentum": 0.9, "weight_decay": 0.01}),
+        ("SGD", {"lr": 0.1, "momentum": 0.8, "nesterov": True}),
+        ("Adam", {"lr": 0.01}),
+        ("Adam", {"lr": 0.01, "betas": (0.8, 0.99), "eps": 1e-6, "weight_decay": 0.1}),
+        ("AdamW", {"lr": 0.01, "weight_decay": 0.1}),
+    ],
+)
+def test_matches_torch(name, kwargs):
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(5)
+    start = rng.normal(size=(3, 4))
+    grads = rng.normal(size=(5, 3, 4))
+    ours = param(start.copy())
+    theirs = torch.tensor(start.copy(), requires_grad=True)
+    opt = getattr(nn.optim, name)([ours], **kwargs)
+    topt = getattr(torch.optim, name)([theirs], **kwargs)
+    for g in grads:
+        ours.grad = g.copy()
+        theirs.grad = torch.tensor(g.copy())
+        opt.step()
+        topt.step()
+        np.testing.assert_allclose(ours.data, theirs.detach().numpy(), rtol=1e-12, atol=1e-14)

@@ -1,0 +1,169 @@
+"""nn.scalar: micrograd-style Neuron, Layer and MLP over Values."""
+
+import random
+
+import numpy as np
+import pytest
+
+import nn
+from autodiff import Value, gradcheck
+from nn.scalar import MLP, Layer, Neuron
+
+
+def test_neuron_defaults_and_output():
+    n = Neuron(3, seed=0)
+    assert len(n.w) == 3 and all(isinstance(w, Value) for w in n.w)
+    assert all(-1 <= w.data <= 1 for w in n.w) and n.b.data == 0.0  # as micrograd
+    n.w[0].data, n.w[1].data, n.w[2].data, n.b.data = 0.5, -1.0, 2.0, 0.25
+    assert n([1.0, 2.0, 3.0]).data == 0.5 - 2.0 + 6.0 + 0.25
+    assert n([1.0, 2.0, -3.0]).data == 0.0  # relu
+    linear = Neuron(1, nonlin=False, seed=0)
+    linear.w[0].data = 2.0
+    assert linear([-3.0]).data == -6.0
+    assert n.parameters() == [*n.w, n.b]
+
+
+def test_neuron_graph_is_elementwise():
+    n = Neuron(4, seed=0)
+    out = n([Value(1.0), Value(2.0), Value(3.0), Value(4.0)])
+    ops, stack, seen = [], [out], set()
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        ops.append(node.op)
+        stack.extend(node.parents)
+    assert sorted(op for op in ops if op) == ["*"] * 4 + ["+"] * 4 + ["relu"]
+
+
+def test_neuron_gradcheck():
+    n = Neuron(3, nonlin=False, seed=1)
+
+    def f(*args):
+        return n(args)
+
+    assert gradcheck(f, [0.3, -1.2, 2.0])
+
+    def through_weights(w0, w1, b):
+        n.w[0], n.w[1], n.b = w0, w1, b
+        return n([1.5, -0.5, 2.0])
+
+    assert gradcheck(through_weights, [Value(0.2), Value(-0.7), Value(0.1)])
+
+
+def test_layer_returns_a_value_for_one_output_and_a_list_otherwise():
+    one = Layer(2, 1, seed=0)
+    assert isinstance(one([1.0, 2.0]), Value)
+    many = Layer(2, 3, seed=0)
+    out = many([1.0, 2.0])
+    assert isinstance(out, list) and len(out) == 3
+    assert len(many.parameters()) == 9
+    assert all(n.nonlin for n in many.neurons)
+    assert not any(n.nonlin for n in Layer(2, 2, nonlin=False, seed=0).neurons)
+
+
+def test_mlp_structure_names_and_repr():
+    model = MLP(2, [16, 16, 1], seed=0)
+    assert len(model.parameters()) == 2 * 16 + 16 + 16 * 16 + 16 + 16 + 1  # 337
+    assert [layer.neurons[0].nonlin for layer in model.layers] == [True, True, False]
+    names = [name for name, _ in model.named_parameters()]
+    assert names[:3] == ["layers.0.neurons.0.w.0", "layers.0.neurons.0.w.1",
+                         "layers.0.neurons.0.b"]
+    assert names[-1] == "layers.2.neurons.0.b"
+    assert repr(model) == (
+        "MLP(\n"
+        "  (layers): [\n"
+        "    (0): Layer(2 -> 16, relu)\n"
+        "    (1): Layer(16 -> 16, relu)\n"
+        "    (2): Layer(16 -> 1, linear)\n"
+        "  ]\n"
+        ")"
+    )
+    assert repr(Neuron(3, nonlin=False)) == "Neuron(3 inputs, linear)"
+    out = model([0.5, -0.5])
+    assert isinstance(out, Value)
+    assert isinstance(MLP(2, [3, 2], seed=0)([1.0, 1.0]), list)
+
+
+def test_mlp_forward_matches_numpy():
+    model = MLP(3, [4, 2], seed=5)
+    x = [0.3, -1.0, 2.0]
+    h = np.array(x)
+    for i, layer in enumerate(model.layers):
+        W = np.array([[w.data for w in n.w] for n in layer.neurons])
+        b = np.array([n.b.data for n in layer.neurons])
+        h = W @ h + b
+        if i == 0:
+            h = np.maximum(h, 0)
+    np.testing.assert_allclose([v.data for v in model(x)], h, rtol=1e-14)
+    np.testing.assert_allclose([v.data for v in model(np.array(x))], h, rtol=1e-14)
+
+
+def test_seeds():
+    a, b = MLP(2, [4, 1], seed=3), MLP(2, [4, 1], seed=3)
+    assert [p.data for p in a.parameters()] == [p.data for p in b.parameters()]
+    c = MLP(2, [4, 1], seed=4)
+    assert [p.data for p in a.parameters()] != [p.data for p in c.parameters()]
+    # seed=None draws from Python's random module, as micrograd does
+    random.seed(11)
+    d = MLP(2, [4, 1])
+    random.seed(11)
+    e = MLP(2, [4, 1])
+    assert [p.data for p in d.parameters()] == [p.data for p in e.parameters()]
+    random.seed(11)
+    assert d.layers[0].neurons[0].w[0].data == random.uniform(-1, 1)
+
+
+def test_same_network_as_micrograd_for_the_same_random_seed():
+    micrograd_nn = pytest.importorskip("micrograd.nn")
+    random.seed(1337)
+    theirs = micrograd_nn.MLP(2, [16, 16, 1])
+    random.seed(1337)
+    ours = MLP(2, [16, 16, 1])
+    assert [p.data for p in ours.parameters()] == [p.data for p in theirs.parameters()]
+    for x in ([0.5, -1.0], [2.0, 0.1]):
+        assert ours(x).data == pytest.approx(theirs(x).data, rel=1e-14)
+
+
+def test_wrong_number_of_inputs_and_bad_sizes():
+    with pytest.raises(ValueError, match=r"MLP\(2 -> 3 -> 1\): expected 2 inputs, got 3"):
+        MLP(2, [3, 1], seed=0)([1.0, 2.0, 3.0])
+    with pytest.raises(ValueError, match=r"Layer\(2 -> 3, relu\): expected 2 inputs, got 1"):
+        Layer(2, 3, seed=0)([1.0])
+    with pytest.raises(ValueError, match=r"Neuron\(2 inputs, relu\): expected 2 inputs"):
+        Neuron(2, seed=0)(1.0)
+    with pytest.raises(ValueError, match="n_inputs must be >= 1"):
+        Neuron(0)
+    with pytest.raises(TypeError, match="sizes must be a non-empty list"):
+        MLP(2, 3)
+    with pytest.raises(ValueError, match=r"sizes\[1\] must be >= 1"):
+        MLP(2, [3, 0])
+
+
+def test_zero_grad_and_optimizer():
+    model = MLP(2, [3, 1], seed=0)
+    model([1.0, -1.0]).backward()
+    assert any(p.grad != 0 for p in model.parameters())
+    model.zero_grad()
+    assert all(p.grad == 0.0 for p in model.parameters())
+
+
+def test_scalar_mlp_learns_a_toy_set():
+    X, y = nn.data.make_moons(24, noise=0.05, seed=2)
+    labels = 2 * y - 1
+    model = MLP(2, [8, 8, 1], seed=1)
+    opt = nn.optim.SGD(model.parameters(), lr=0.2, momentum=0.9)
+    hinge = nn.HingeLoss()
+    rows = X.tolist()
+    first = None
+    for _ in range(60):
+        scores = [model(x) for x in rows]
+        loss = hinge(scores, labels)
+        first = loss.data if first is None else first
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    scores = [model(x).data for x in rows]
+    assert loss.data < first / 4
+    assert nn.data.accuracy(np.array(scores), labels) >= 0.95

@@ -1,0 +1,113 @@
+"""nn.save / nn.load / nn.load_state: .npz round trips, checks, and no pickle ever."""
+
+import io
+import zipfile
+
+import numpy as np
+import pytest
+
+import nn
+
+
+def test_round_trip_restores_every_parameter(tmp_path):
+    path = tmp_path / "model.npz"
+    a, b = nn.MLP([3, 5, 2], seed=0), nn.MLP([3, 5, 2], seed=1)
+    nn.save(a, path)
+    assert path.exists()
+    assert nn.load(b, path) is b
+    for (na, pa), (nb, pb) in zip(a.named_parameters(), b.named_parameters(), strict=True):
+        assert na == nb
+        np.testing.assert_array_equal(pa.data, pb.data)
+        assert pb.dtype == pa.dtype
+
+
+def test_the_file_is_written_at_exactly_the_path_and_is_plain_npz(tmp_path):
+    path = tmp_path / "weights.bin"  # no .npz appended
+    model = nn.Linear(2, 3, seed=0)
+    nn.save(model, str(path))
+    assert [p.name for p in tmp_path.iterdir()] == ["weights.bin"]
+    state = nn.load_state(path)
+    assert sorted(state) == ["bias", "weight"]
+    np.testing.assert_array_equal(state["weight"], model.weight.data)
+    with np.load(path, allow_pickle=False) as archive:  # readable by NumPy alone
+        assert sorted(archive.files) == ["bias", "weight"]
+
+
+def test_file_objects_float32_and_state_dicts(tmp_path):
+    buffer = io.BytesIO()
+    model = nn.Linear(2, 2, dtype=np.float32, seed=0)
+    nn.save(model, buffer)
+    buffer.seek(0)
+    state = nn.load_state(buffer)
+    assert state["weight"].dtype == np.float32
+    path = tmp_path / "state.npz"
+    nn.save(model.state_dict(), path)
+    np.testing.assert_array_equal(nn.load_state(path)["bias"], model.bias.data)
+
+
+def test_scalar_networks_round_trip(tmp_path):
+    path = tmp_path / "scalar.npz"
+    a, b = nn.scalar.MLP(2, [4, 1], seed=0), nn.scalar.MLP(2, [4, 1], seed=1)
+    nn.save(a, path)
+    nn.load(b, path)
+    assert [p.data for p in b.parameters()] == [p.data for p in a.parameters()]
+
+
+def test_loading_into_another_architecture_changes_nothing(tmp_path):
+    path = tmp_path / "small.npz"
+    nn.save(nn.MLP([3, 5, 2], seed=0), path)
+    other = nn.MLP([3, 6, 2], seed=1)
+    before = other.state_dict()
+    with pytest.raises(ValueError, match=r"'layers.0.weight' has shape \(5, 3\) but the "
+                                         r"parameter has shape \(6, 3\)"):
+        nn.load(other, path)
+    for key, array in other.state_dict().items():
+        np.testing.assert_array_equal(array, before[key])
+    deeper = nn.MLP([3, 5, 5, 2], seed=1)
+    with pytest.raises(ValueError, match=r"missing keys \['layers.2.weight', 'layers.2.bias'\]"):
+        nn.load(deeper, path)
+
+
+class _Trap:
+    """Unpickling this would append to a list: the test shows it never happens."""
+
+    calls = []
+
+    def __reduce__(self):
+        return (_Trap.calls.append, ("unpickled!",))
+
+
+def test_pickled_arrays_are_refused_and_never_run(tmp_path):
+    path = tmp_path / "evil.npz"
+    evil = np.empty(1, dtype=object)
+    evil[0] = _Trap()
+    np.savez(path, weight=evil)  # NumPy pickles object arrays into the archive
+    with pytest.raises(ValueError, match="'weight' cannot be loaded without pickle"):
+        nn.load_state(path)
+    with pytest.raises(ValueError, match="without pickle"):
+        nn.load(nn.Linear(1, 1, bias=False), path)
+    assert _Trap.calls == []
+    with pytest.raises(TypeError, match="object array"):
+        nn.save({"weight": evil}, tmp_path / "refused.npz")
+
+
+def test_files_that_are_not_npz_archives(tmp_path):
+    text = tmp_path / "notes.txt"
+    text.write_text("not an archive")
+    with pytest.raises(ValueError, match="notes.txt is not a readable .npz file"):
+        nn.load_state(text)
+    single = tmp_path / "one.npy"
+    np.save(single, np.zeros(3))
+    with pytest.raises(ValueError, match=r"single array \(.npy\)"):
+        nn.load_state(single)
+    broken = tmp_path / "broken.npz"
+    with zipfile.ZipFile(broken, "w") as archive:
+        archive.writestr("weight.npy", b"garbage")
+    with pytest.raises(ValueError, match="broken.npz"):
+        nn.load_state(broken)
+    with pytest.raises(FileNotFoundError):
+        nn.load_state(tmp_path / "missing.npz")
+    with pytest.raises(TypeError, match="expected a Module or a dict"):
+        nn.save([1, 2], tmp_path / "x.npz")
+    with pytest.raises(TypeError, match="nn.load_state"):
+        nn.load("model", text)

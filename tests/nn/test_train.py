@@ -1,0 +1,131 @@
+"""nn.fit: the history it returns, reproducibility, progress output, validation, errors."""
+
+import numpy as np
+import pytest
+
+import nn
+from nn.data import make_moons
+
+
+def setup(model_seed=0, epochs=30, **kwargs):
+    X, y = make_moons(80, noise=0.1, seed=1)
+    model = nn.MLP([2, 8, 2], seed=model_seed)
+    opt = nn.optim.Adam(model.parameters(), lr=0.05)
+    history = nn.fit(model, nn.CrossEntropyLoss(), opt, X, y, epochs=epochs,
+                     progress=False, **kwargs)
+    return model, history, X, y
+
+
+def test_history_has_one_entry_per_epoch_and_the_loss_falls():
+    model, history, X, y = setup(epochs=40)
+    assert list(history) == ["loss", "accuracy"]
+    assert len(history["loss"]) == len(history["accuracy"]) == 40
+    assert history["loss"][-1] < history["loss"][0] / 2
+    assert history["accuracy"][-1] > 0.8
+    # full batch: the recorded loss is the loss of the model before each step
+    before = nn.CrossEntropyLoss()(model(X), y).item()
+    assert before < history["loss"][-1]
+
+
+def test_full_batch_first_epoch_is_the_initial_loss():
+    X, y = make_moons(50, noise=0.1, seed=3)
+    model = nn.MLP([2, 4, 2], seed=0)
+    initial = nn.CrossEntropyLoss()(model(X), y).item()
+    history = nn.fit(model, nn.CrossEntropyLoss(), nn.optim.SGD(model.parameters(), lr=0.1),
+                     X, y, epochs=1, progress=False)
+    assert history["loss"] == [pytest.approx(initial, rel=1e-14)]
+
+
+def test_minibatches_are_reproducible_with_a_seed():
+    _, a, _, _ = setup(epochs=5, batch_size=16, seed=0)
+    _, b, _, _ = setup(epochs=5, batch_size=16, seed=0)
+    assert a == b
+    X, y = make_moons(80, noise=0.1, seed=1)
+    model = nn.MLP([2, 8, 2], seed=0)
+    c = nn.fit(model, nn.CrossEntropyLoss(), nn.optim.Adam(model.parameters(), lr=0.05), X, y,
+               epochs=5, batch_size=16, seed=1, progress=False)
+    assert c["loss"] != a["loss"]  # another shuffling order
+
+
+def test_validation_metric_none_and_penalty():
+    X, y = make_moons(60, noise=0.1, seed=1)
+    Xv, yv = make_moons(30, noise=0.1, seed=2)
+    model = nn.MLP([2, 8, 2], seed=0)
+    history = nn.fit(model, nn.CrossEntropyLoss(), nn.optim.Adam(model.parameters(), lr=0.05),
+                     X, y, epochs=3, X_val=Xv, y_val=yv, progress=False)
+    assert list(history) == ["loss", "accuracy", "val_loss", "val_accuracy"]
+    assert history["val_loss"][-1] == pytest.approx(nn.CrossEntropyLoss()(model(Xv), yv).item())
+    assert history["val_accuracy"][-1] == nn.data.accuracy(model(Xv).data, yv)
+    assert model.training  # back in training mode after validating
+
+    reg = nn.MLP([2, 8, 1], seed=0)
+    plain = nn.MLP([2, 8, 1], seed=0)
+    for model, penalty in ((reg, lambda m: nn.l2_penalty(m, 50.0, len(X))), (plain, None)):
+        history = nn.fit(model, nn.MSELoss(), nn.optim.SGD(model.parameters(), lr=0.05), X,
+                         y.astype(float), epochs=20, metric=None, penalty=penalty,
+                         progress=False)
+        assert list(history) == ["loss"]
+    norm = sum(float((p.data**2).sum()) for n, p in reg.named_parameters() if "weight" in n)
+    plain_norm = sum(float((p.data**2).sum()) for n, p in plain.named_parameters()
+                     if "weight" in n)
+    assert norm < plain_norm  # the penalty shrank the weights
+
+
+def test_progress_false_prints_nothing(capfd):
+    setup(epochs=3)
+    out, err = capfd.readouterr()
+    assert out == "" and err == ""
+
+
+def test_progress_bar_is_shown(capfd):
+    pytest.importorskip("tqdm")
+    X, y = make_moons(20, seed=0)
+    model = nn.MLP([2, 4, 2], seed=0)
+    nn.fit(model, nn.CrossEntropyLoss(), nn.optim.SGD(model.parameters(), lr=0.1), X, y,
+           epochs=3)
+    out, err = capfd.readouterr()
+    assert "3/3" in out + err
+
+
+def test_custom_metric_name():
+    def error_rate(outputs, targets):
+        return 1.0 - nn.data.accuracy(outputs, targets)
+
+    _, history, _, _ = setup(epochs=2, metric=error_rate)
+    assert list(history) == ["loss", "error_rate"]
+    assert 0.0 <= history["error_rate"][0] <= 1.0
+
+
+@pytest.mark.parametrize(
+    "kwargs, error, fragment",
+    [
+        ({"epochs": 0}, ValueError, "epochs must be an int >= 1"),
+        ({"epochs": 2, "batch_size": 0}, ValueError, "batch_size must be an int >= 1"),
+        ({"epochs": 2, "X_val": np.zeros((2, 2))}, ValueError, "both X_val and y_val"),
+        ({"epochs": 2, "y": np.zeros(3)}, ValueError, r"X has 10 samples \(shape \(10, 2\)\)"),
+        ({"epochs": 2, "model": "mlp"}, TypeError, "model must be an nn.Module"),
+    ],
+)
+def test_bad_arguments(kwargs, error, fragment):
+    model = nn.MLP([2, 2], seed=0)
+    args = {"model": model, "loss_fn": nn.CrossEntropyLoss(),
+            "optimizer": nn.optim.SGD(model.parameters(), lr=0.1),
+            "X": np.zeros((10, 2)), "y": np.zeros(10, dtype=int), "progress": False}
+    args.update(kwargs)
+    with pytest.raises(error, match=fragment):
+        nn.fit(**args)
+
+
+def test_regression_with_the_default_metric_gives_a_hint_and_scalar_models_are_refused():
+    X = np.linspace(-1, 1, 20).reshape(-1, 1)
+    y = 3 * X + 0.5
+    model = nn.MLP([1, 4, 1], seed=0)
+    opt = nn.optim.SGD(model.parameters(), lr=0.1)
+    with pytest.raises(ValueError, match="metric accuracy failed.*pass metric=None"):
+        nn.fit(model, nn.MSELoss(), opt, X, y, epochs=1, progress=False)
+    history = nn.fit(model, nn.MSELoss(), opt, X, y, epochs=50, metric=None, progress=False)
+    assert history["loss"][-1] < history["loss"][0] / 10
+    scalar = nn.scalar.MLP(1, [4, 1], seed=0)
+    with pytest.raises(TypeError, match="trains Tensor networks"):
+        nn.fit(scalar, nn.MSELoss(), nn.optim.SGD(scalar.parameters(), lr=0.1), X, y,
+               epochs=1, progress=False)
