@@ -9,7 +9,7 @@ setup:
 	@bash scripts/bootstrap.sh $(VENV) dev
 
 demo: setup
-	$(PYTHON) -m autodiff.demo --out $(OUT)
+	$(PYTHON) -m nn.demo --out $(OUT)
 
 test: setup
 	$(PYTHON) -m pytest tests notebooks --nbval --nbval-current-env --nbval-sanitize-with notebooks/nbval_sanitize.cfg -q -p no:cacheprovider

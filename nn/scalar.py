@@ -46,14 +46,17 @@ def _uniform(n: int, seed) -> list[float]:
     return generator(seed).uniform(-1.0, 1.0, n).tolist()
 
 
-def _inputs(x, n: int, who: str) -> list:
+def _inputs(x, n: int, module: Module) -> list:
     """The inputs as a list of Values or floats, checked to be `n` long."""
-    if isinstance(x, np.ndarray):
-        x = x.tolist()
-    elif isinstance(x, (Value, numbers.Real)):
-        x = [x]
+    if type(x) is not list:
+        if isinstance(x, np.ndarray):
+            x = x.tolist()
+        elif isinstance(x, (Value, numbers.Real)):
+            x = [x]
+        else:
+            x = list(x)
     if len(x) != n:
-        raise ValueError(f"{who}: expected {n} inputs, got {len(x)}")
+        raise ValueError(f"{module._label()}: expected {n} inputs, got {len(x)}")
     return x
 
 
@@ -82,10 +85,7 @@ class Neuron(Module):
 
     def forward(self, x) -> Value:
         """The neuron's output for one sample `x` (a list of n_inputs Values or numbers)."""
-        x = _inputs(x, len(self.w), repr(self))
-        return self._act(x)
-
-    def _act(self, x: list) -> Value:
+        x = _inputs(x, len(self.w), self)
         # b + w_1 * x_1 + w_2 * x_2 + ...: one node per product and per addition. (`map`
         # with operator.mul is the generator `(wi * xi for ...)` without its frame: the
         # same graph, a quarter faster.)
@@ -94,6 +94,8 @@ class Neuron(Module):
 
     def __repr__(self) -> str:
         return f"Neuron({len(self.w)} inputs, {'relu' if self.nonlin else 'linear'})"
+
+    _label = __repr__
 
 
 class Layer(Module):
@@ -121,17 +123,16 @@ class Layer(Module):
 
     def forward(self, x):
         """The layer's outputs for one sample `x`."""
-        x = _inputs(x, len(self.neurons[0].w), repr(self))
-        return self._act(x)
-
-    def _act(self, x: list):
-        out = [n._act(x) for n in self.neurons]
+        x = _inputs(x, len(self.neurons[0].w), self)
+        out = [n(x) for n in self.neurons]
         return out[0] if len(out) == 1 else out
 
     def __repr__(self) -> str:
         n = self.neurons[0]
         return (f"Layer({len(n.w)} -> {len(self.neurons)}, "
                 f"{'relu' if n.nonlin else 'linear'})")
+
+    _label = __repr__
 
 
 class MLP(Module):
@@ -171,13 +172,11 @@ class MLP(Module):
     def forward(self, x):
         """The network's output for one sample `x`: a Value, or a list for several
         outputs."""
-        x = _inputs(x, len(self.layers[0].neurons[0].w), self._name())
+        x = _inputs(x, len(self.layers[0].neurons[0].w), self)
         for layer in self.layers:
-            x = layer._act(x)
-            if isinstance(x, Value):
-                x = [x]
-        return x[0] if len(x) == 1 else x
+            x = layer(x)
+        return x
 
-    def _name(self) -> str:
+    def _label(self) -> str:
         widths = [len(self.layers[0].neurons[0].w)] + [len(l.neurons) for l in self.layers]
         return f"MLP({' -> '.join(map(str, widths))})"

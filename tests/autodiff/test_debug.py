@@ -1,0 +1,377 @@
+"""Step-through backward, anomaly detection, fault location and derivations."""
+
+import inspect
+import math
+import os
+import sys
+import types
+
+import numpy as np
+import pytest
+
+import autodiff
+from autodiff import (
+    AnomalyError,
+    Function,
+    Tensor,
+    Value,
+    backward_frames,
+    backward_steps,
+    derivation,
+    detect_anomaly,
+    draw_step,
+    locate_fault,
+)
+from autodiff.graph import Tracer, _grad_mode, set_tracer
+from autodiff.ops import Op
+
+
+def here() -> int:
+    """The line number of the caller's line."""
+    return inspect.currentframe().f_back.f_lineno
+
+
+def value_graph():
+    a, b, c = Value(2.0, label="a"), Value(-3.0, label="b"), Value(10.0, label="c")
+    e = a * b
+    d = e + c
+    L = d * a + a.tanh()  # a reaches L by three paths
+    L.label = "L"
+    return L, (a, b, c, d, e)
+
+
+class Order(Tracer):
+    """Records the order in which the real backward finishes nodes."""
+
+    def __init__(self):
+        self.nodes = []
+
+    def on_backward(self, node, grad, sent):
+        self.nodes.append(node)
+
+
+def backward_order(root, *args):
+    tracer = Order()
+    previous = set_tracer(tracer)
+    try:
+        root.backward(*args)
+    finally:
+        set_tracer(previous)
+    return tracer.nodes
+
+
+def check_contributions_add_up(steps, root, seed):
+    """Each node's grad is the seed (root) plus everything sent to it."""
+    received = {id(root): seed}
+    for step in steps:
+        for parent, g in step.sent:
+            received[id(parent)] = received.get(id(parent), 0) + g
+    for step in steps:
+        np.testing.assert_allclose(received[id(step.node)], step.grad, rtol=1e-12)
+        np.testing.assert_allclose(step.node.grad, step.grad, rtol=1e-12)
+
+
+# -- step-through backward -------------------------------------------------------------
+
+
+def test_steps_follow_backward_order_and_add_up_to_the_grads():
+    L, (a, b, c, d, e) = value_graph()
+    steps = list(backward_steps(L))
+    assert all(n.grad == 0.0 for n in autodiff.viz._collect(L))  # nothing written
+    order = backward_order(L)
+    assert [s.node for s in steps] == order
+    assert [s.index for s in steps] == list(range(1, len(order) + 1))
+    check_contributions_add_up(steps, L, 1.0)
+    leaf_step = next(s for s in steps if s.node is a)
+    assert leaf_step.sent == [] and "a (leaf)" in str(leaf_step)
+    assert str(steps[0]).startswith("step 1: L (op +), grad 1.0000; sends")
+
+
+def test_steps_on_tensors_send_gradients_in_the_parents_shapes():
+    x = Tensor(np.arange(6.0).reshape(2, 3), requires_grad=True, label="x")
+    b = Tensor(np.array([1.0, -1.0, 0.5]), requires_grad=True, label="b")
+    loss = ((x + b).tanh() * x).sum()
+    steps = list(backward_steps(loss))
+    assert x.grad is None and b.grad is None
+    sent_to_b = [g for s in steps for p, g in s.sent if p is b]
+    assert [g.shape for g in sent_to_b] == [(3,)]  # broadcast reduced to b's shape
+    order = backward_order(loss, None, True)
+    assert [s.node for s in steps] == order
+    check_contributions_add_up(steps, loss, np.ones(()))
+
+
+def test_accumulate_runs_backward_itself():
+    L, (a, *_) = value_graph()
+    steps = list(backward_steps(L, accumulate=True))
+    assert a.grad == steps[-1].grad if steps[-1].node is a else a.grad != 0
+    expected = a.grad
+    L.zero_grad()
+    L.backward()
+    assert a.grad == expected
+
+
+def test_steps_leave_the_graph_usable_and_restore_the_tracer():
+    x = Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    loss = (x * x).sum()
+    list(backward_steps(loss))
+    list(backward_steps(loss))  # buffers kept
+    loss.backward()
+    np.testing.assert_allclose(x.grad, [2.0, 4.0])
+    assert _grad_mode.tracer is None
+    with pytest.raises(RuntimeError, match="one-element"):
+        list(backward_steps(x * 2))
+    with pytest.raises(ValueError, match="shape"):
+        list(backward_steps(x * 2, gradient=np.ones(3)))
+
+
+def test_draw_step_shows_the_state_after_k_steps():
+    L, (a, b, c, d, e) = value_graph()
+    n = len(list(backward_steps(L)))
+    frames = backward_frames(L)
+    assert len(frames) == n + 1
+    first = frames[0].source
+    assert "before step 1" in first and "grad so far 1.0000" in first  # the seed
+    second = draw_step(L, 2).source
+    assert f"Backward step 2 of {n}" in second
+    assert "receives +=" in second  # the parents of step 2's node
+    assert "#ffb347" in second  # this step's node
+    assert "grad ?" in second  # not reached yet
+    last = frames[-1].source
+    assert "grad ?" not in last and "grad so far" not in last
+    assert all(n.grad == 0.0 for n in autodiff.viz._collect(L))
+    with pytest.raises(IndexError):
+        draw_step(L, n + 1)
+
+
+def test_step_slider_needs_ipywidgets_only_when_called(monkeypatch):
+    L, _ = value_graph()
+    made = {}
+    fake = types.ModuleType("ipywidgets")
+    fake.IntSlider = lambda **kw: made.setdefault("slider", kw)
+    fake.interactive = lambda f, step: made.setdefault("view", f(step["max"]))
+    monkeypatch.setitem(sys.modules, "ipywidgets", fake)
+    view = autodiff.step_slider(L)
+    assert "Backward step" in view.source and made["slider"]["min"] == 0
+    monkeypatch.setitem(sys.modules, "ipywidgets", None)  # not installed
+    with pytest.raises(ImportError, match="draw_step"):
+        autodiff.step_slider(L)
+
+
+# -- anomaly detection -----------------------------------------------------------------
+
+
+def test_forward_nan_names_the_op_the_node_and_the_line():
+    x = Tensor(np.array([1.0, -1.0, 2.0]), requires_grad=True, label="x")
+    with pytest.raises(AnomalyError) as info, detect_anomaly():
+        y = x * 2.0
+        line = here() + 1
+        z = y.log()  # log(-2) is nan
+        z.sum()
+    error = info.value
+    assert error.phase == "forward" and error.op == "log" and error.shape == (3,)
+    assert error.site.lineno == line and error.site.filename.endswith("test_debug.py")
+    assert "z = y.log()" in error.site.line
+    assert "op 'log'" in str(error) and "shape (3,)" in str(error)
+    assert f"test_debug.py:{line}" in str(error) and "z = y.log()" in str(error)
+    assert _grad_mode.tracer is None  # removed on the way out
+
+
+def test_forward_names_an_input_that_was_already_bad():
+    a = Value(float("nan"), label="a")
+    with pytest.raises(AnomalyError, match=r"input 0 \(a leaf 'a'\) already contained nan"
+                       ) as info, detect_anomaly():
+        a * 2.0
+    assert info.value.op == "*" and info.value.shape == ()
+
+
+def test_sites_skip_library_frames():
+    x = Tensor(np.array([np.inf, 1.0]), requires_grad=True)
+    with pytest.raises(AnomalyError) as info, detect_anomaly():
+        line = here() + 1
+        x.mean()  # the op `*` is made inside tensor.py; the site is this line
+    assert info.value.site.lineno == line and info.value.op == "*"
+    assert not info.value.site.filename.startswith(os.path.dirname(autodiff.__file__))
+
+
+def test_backward_inf_names_the_op_whose_rule_made_it():
+    x = Tensor(np.array([0.0, 4.0]), requires_grad=True, label="x")
+    with pytest.raises(AnomalyError) as info, detect_anomaly():
+        line = here() + 1
+        s = x.sqrt()  # finite forward; d/dx at 0 is infinite
+        s.label = "s"
+        s.sum().backward()
+    error = info.value
+    assert error.phase == "backward" and error.op == "sqrt" and error.label == "s"
+    assert error.site.lineno == line
+    assert "backward of op 'sqrt' produced inf" in str(error)
+    assert "input 0 (node 'x', shape (2,))" in str(error)
+
+
+def test_backward_only_mode_and_clean_runs():
+    x = Tensor(np.array([-1.0, 4.0]), requires_grad=True)
+    with detect_anomaly(check_forward=False):
+        (x.relu() * 3).sum().backward()  # nothing wrong
+    np.testing.assert_allclose(x.grad, [0.0, 3.0])
+    with detect_anomaly(check_forward=False):
+        y = (x * np.array([np.nan, 1.0])).sum()  # forward nan passes unreported
+    assert math.isnan(y.item())
+
+
+def test_anomaly_and_steps_nest():
+    L, _ = value_graph()
+    with detect_anomaly() as mode:
+        y = L * 2.0
+        steps = list(backward_steps(y))
+        assert mode.site(y).line.startswith("y = L * 2.0")
+        assert _grad_mode.tracer is not None
+    assert steps[0].node is y and _grad_mode.tracer is None
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
+def test_sites_inside_nn_modules_are_the_callers_line():
+    nn = pytest.importorskip("nn")
+    if not hasattr(nn, "Linear"):
+        pytest.skip("nn.Linear is not there yet")
+    layer = nn.Linear(2, 2)
+    x = Tensor(np.array([[np.nan, 1.0]]))
+    with pytest.raises(AnomalyError) as info, detect_anomaly():
+        line = here() + 1
+        layer(x)
+    assert info.value.site.lineno == line
+
+
+# -- locating a wrong rule -------------------------------------------------------------
+
+
+class BadSquare(Op):
+    """x * x with a wrong rule: d/dx is 2x, not x."""
+
+    name = "bad_square"
+
+    @staticmethod
+    def forward(xp, x):
+        return x * x
+
+    @staticmethod
+    def backward(xp, g, out, x):
+        return (g * x,)
+
+
+class BadExp(Function):
+    """exp with a wrong rule (the derivative of exp is exp, not 1)."""
+
+    @staticmethod
+    def forward(ctx, x):
+        return np.exp(x)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        return grad_output
+
+
+def test_locate_fault_finds_a_wrong_op_rule_in_a_composite():
+    rng = np.random.default_rng(0)
+    a = Tensor(rng.standard_normal(3), requires_grad=True, label="a")
+    b = Tensor(rng.standard_normal(3), requires_grad=True, label="b")
+    a_before = a.data.copy()
+
+    def f(a, b):
+        h = (a * b).tanh() + a
+        return BadSquare.apply(h).sum() * b.sum()
+
+    with pytest.raises(autodiff.GradcheckError):
+        autodiff.gradcheck(f, [a, b])
+    report = locate_fault(f, [a, b])
+    assert not report.ok and report.fault.op == "bad_square"
+    first = report.checks.index(report.fault)
+    assert all(c.ok for c in report.checks[:first])
+    assert [c.op for c in report.checks[:first]] == ["*", "tanh", "+"]
+    assert report.fault.analytic == pytest.approx(report.fault.numeric / 2, rel=1e-5)
+    assert report.gradcheck_error is not None
+    text = str(report)
+    assert "First wrong rule: op 'bad_square'" in text
+    assert "<-- first wrong rule" in text and "rel. error" in text
+    row = next(r for r in report.rows() if r[1] == "bad_square")
+    assert row[5].startswith("5.00e-01")
+    np.testing.assert_array_equal(a.data, a_before)
+
+
+def test_locate_fault_finds_a_wrong_function_and_works_on_values():
+    x = Tensor(np.array([0.3, -0.2]), requires_grad=True)
+    report = locate_fault(lambda x: (BadExp.apply(x * 2) * x).sum(), [x])
+    assert report.fault.op == "BadExp" and report.checks[0].ok
+    v = Value(0.7, label="v")
+    report = locate_fault(lambda v: BadSquare.apply(v.sin() * 2) + v, [v])
+    assert report.fault.op == "bad_square" and report.fault.input == 0
+    assert "bad_square" in repr(report)
+
+
+def test_locate_fault_on_correct_rules():
+    rng = np.random.default_rng(1)
+    W = Tensor(rng.standard_normal((3, 4)), requires_grad=True)
+    x = rng.standard_normal((5, 4))
+
+    def f(W):
+        return ((x @ W.T).logsumexp(axis=1) + (W ** 2).sum() / 7).mean()
+
+    report = locate_fault(f, [W])
+    assert report.ok and report.fault is None and report.gradcheck_error is None
+    assert len(report.checks) >= 5
+    assert "All" in str(report)
+
+
+# -- derivations -----------------------------------------------------------------------
+
+
+def test_derivation_numbers_match_the_grads():
+    L, (a, b, c, d, e) = value_graph()
+    L.backward()
+    for leaf in (a, b, c, d, e):
+        for fmt in ("markdown", "latex"):
+            result = derivation(L, leaf, format=fmt)
+            assert result.total == pytest.approx(leaf.grad, rel=1e-12)
+    paths = derivation(L, a).paths
+    assert len(paths) == 3  # through e, directly into d * a, and through tanh
+    products = [math.prod(v for *_, v in path) for path in paths]
+    assert sum(products) == pytest.approx(a.grad)
+
+
+def test_derivation_text_names_and_evaluates_each_factor():
+    a, b = Value(2.0, label="a"), Value(-3.0, label="b")
+    c = a * b
+    c.label = "c"
+    L = c + a
+    L.label = "L"
+    text = derivation(L, a)
+    assert "- ∂c/∂a = b = -3.0000" in text
+    assert "- c = a · b = -6.0000" in text
+    assert "1. a → c → L: ∂L/∂c · ∂c/∂a = 1 · (-3) = -3.0000" in text
+    assert "**dL/da = (-3) + 1 = -2.0000**" in text
+    latex = derivation(L, a, format="latex")
+    assert r"\frac{\partial c}{\partial a} &= b = -3.0000" in latex
+    assert r"\frac{\partial L}{\partial a} &= " in latex and r"\begin{align*}" in latex
+    assert latex._repr_latex_() == str(latex) and latex._repr_markdown_() is None
+
+
+def test_derivation_of_unlabelled_nodes_and_repeated_inputs():
+    x = Value(0.5)
+    y = (x * x).exp() / x
+    y.backward()
+    result = derivation(y, x)
+    assert result.total == pytest.approx(x.grad)
+    assert "u1 + u1" in result  # d(x*x)/dx: both positions
+
+
+def test_derivation_errors():
+    a, b = Value(1.0), Value(2.0)
+    with pytest.raises(ValueError, match="does not depend"):
+        derivation(a * 2, b)
+    with pytest.raises(TypeError):
+        derivation(Tensor(np.ones(2)), a)
+    v = a
+    for _ in range(8):  # 2**8 paths
+        v = v * v + v
+    with pytest.raises(ValueError, match="paths"):
+        derivation(v, a)
+    with pytest.raises(ValueError, match="format"):
+        derivation(a * 2, a, format="html")
