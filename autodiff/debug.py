@@ -336,11 +336,11 @@ class FaultReport:
         else:
             shown, skipped = rows, (0, 0)
         widths = [max(len(r[i]) for r in [header] + shown) for i in range(6)]
-        lines = ["  ".join(h.ljust(w) for h, w in zip(header, widths)).rstrip(),
+        lines = ["  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)).rstrip(),
                  "  ".join("-" * w for w in widths)]
         if skipped[0]:
             lines.append(f"... {skipped[0]} ops before")
-        lines.extend("  ".join(v.ljust(w) for v, w in zip(r, widths)).rstrip()
+        lines.extend("  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)).rstrip()
                      for r in shown)
         if skipped[1]:
             lines.append(f"... {skipped[1]} ops after")
@@ -385,7 +385,7 @@ def locate_fault(f, inputs, eps: float = 1e-6, atol: float = 1e-5, rtol: float =
     if not isinstance(inputs, (tuple, list)):
         inputs = (inputs,)
     leaves = [_float64_leaf(x) for x in inputs]
-    args = [leaf if leaf is not None else x for leaf, x in zip(leaves, inputs)]
+    args = [leaf if leaf is not None else x for leaf, x in zip(leaves, inputs, strict=True)]
     out = f(*args)
     if not isinstance(out, Node):
         raise TypeError(f"locate_fault: f must return a Value or a Tensor, got "
@@ -435,7 +435,7 @@ def _check_op(position, node, rng, eps, atol, rtol) -> OpCheck:
             grads = op.backward(xp, weights, out, *data, **params)
 
     worst = None  # (excess over tolerance, input, index, analytic, numeric)
-    for i, (x, need) in enumerate(zip(data, needs)):
+    for i, (x, need) in enumerate(zip(data, needs, strict=True)):
         if not need:
             continue
         g = grads[i] if i < len(grads) else None

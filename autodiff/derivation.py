@@ -176,7 +176,7 @@ def _local_value(node: Node, parent: Node) -> float:
         grads = op.backward(backends.SCALAR, 1.0, node.data, *data, needs=needs, **params)
     else:
         grads = op.backward(backends.SCALAR, 1.0, node.data, *data, **params)
-    return math.fsum(float(g) for p, g in zip(node._parents, grads) if p is parent)
+    return math.fsum(float(g) for p, g in zip(node._parents, grads, strict=False) if p is parent)
 
 
 def derivation(root: Value, leaf: Value, format: str = "markdown",
@@ -292,7 +292,7 @@ def _markdown(root, leaf, nodes, on_path, paths, products, total, w) -> str:
         lines.append(f"- {w.partial(child, parent)} = {middle}{w.number(value)}")
     lines += ["", f"Paths from {x} up to {r} (multiply along each path, then add the "
               "paths):", ""]
-    for i, (steps, product) in enumerate(zip(paths, products), 1):
+    for i, (steps, product) in enumerate(zip(paths, products, strict=True), 1):
         route = " → ".join([x] + [w.name(c) for c, _, _ in reversed(steps)])
         factors = " · ".join(w.partial(c, p) for c, p, _ in steps) or "1"
         numbers = _factors(steps, w, " · ")

@@ -596,7 +596,6 @@ def _plan(root: Node, opts: _Options):
     boxes = [u for u in order if u.node is None]
     if boxes:
         stats["collapsed"] = (len(boxes), sum(u.members for u in boxes))
-    notes = []
     if opts.paths_from is not None:
         starts = {id(unit_of[id(p)]) for p in opts.paths_from if id(p) in unit_of}
         if not starts:
@@ -620,7 +619,7 @@ def _plan(root: Node, opts: _Options):
         stats["cut"] = before - len(order)
     stats["drawn"] = len(order)
     stats["drawn_nodes"] = sum(1 for u in order if u.node is not None)
-    return order, root_unit, stats, notes
+    return order, root_unit, stats
 
 
 # ======================================================================================
@@ -641,9 +640,13 @@ def _num(x: float) -> str:
 
 
 def _short(value, limit: int = 32) -> str:
+    """A parameter's value in a few characters (arrays by their shape)."""
     if isinstance(value, np.ndarray):
-        return f"array{value.shape}"
-    text = repr(value)
+        return f"array{_shape(value.shape)}"
+    if isinstance(value, tuple) and any(isinstance(v, np.ndarray) for v in value):
+        text = "(" + ", ".join(_short(v, limit) for v in value) + ")"
+    else:
+        text = repr(value)
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
@@ -717,15 +720,6 @@ def _brief(node: Node) -> str:
     if isinstance(node.data, np.ndarray):
         return f"{_shape(node.data.shape)} {node.data.dtype}"
     return _num(node.data)
-
-
-def _describe(node: Node) -> str:
-    """A node in words, for notes: its label, or its op and shape."""
-    if node.label:
-        return repr(node.label)
-    if isinstance(node.data, np.ndarray):
-        return f"{node.op or 'leaf'} {_shape(node.data.shape)}"
-    return node.op or "leaf"
 
 
 # ======================================================================================
@@ -856,7 +850,8 @@ def _op_label(unit: _Unit) -> str:
     lines = [name]
     if isinstance(node._ctx, dict):
         for key, value in node._ctx.items():
-            lines.append(f"{key}={_short(value, 20)}")
+            if value is not None and value is not False:  # defaults say nothing
+                lines.append(f"{key}={_short(value, 28)}")
     if unit.chained:
         lines.append(f"(chain of {unit.chained + 1})")
     return "\n".join(lines)
@@ -895,7 +890,9 @@ def _caption(stats: dict, opts: _Options, scale, bad: int, extra: list[str]) -> 
         left.append(f"{stats['cut']:,} nodes farthest from the root "
                     f"(budget max_nodes={opts.max_nodes})")
     if left or drawn != n:
-        lines.append(f"Graph of {n:,} nodes; {drawn:,} drawn. Left out:")
+        boxes = stats["drawn"] - drawn
+        also = f" (and {boxes:,} module box{'es' * (boxes != 1)})" if boxes else ""
+        lines.append(f"Graph of {n:,} nodes; {drawn:,} drawn{also}. Left out:")
         lines.extend(f"  - {item}" for item in left)
     if scale is not None:
         lo, hi = scale
@@ -911,7 +908,7 @@ def _draw(root: Node, opts: _Options, overlay: _Overlay | None = None):
         raise TypeError(f"draw_graph: root must be a Value or a Tensor, got "
                         f"{type(root).__name__}")
     overlay = overlay or _Overlay()
-    order, root_unit, stats, _ = _plan(root, opts)
+    order, root_unit, stats = _plan(root, opts)
     font = 11
     dot = _new_digraph(format=opts.format)
     dot.attr(rankdir=opts.rankdir, fontname="Helvetica", nodesep="0.25", ranksep="0.35")
@@ -961,7 +958,7 @@ def _draw(root: Node, opts: _Options, overlay: _Overlay | None = None):
                 edges.append((op_name, name, {}))
                 target = op_name
         positions = _input_positions(unit)
-        for (source, count), position in zip(unit.edges, positions):
+        for (source, count), position in zip(unit.edges, positions, strict=True):
             attrs = {}
             if count > 1:
                 attrs.update(label=f"x{count}", penwidth="2.2", fontcolor="#1f4e9c",
@@ -989,7 +986,7 @@ def _draw(root: Node, opts: _Options, overlay: _Overlay | None = None):
             edges.append((more, target, dict(style="dotted", color="#999999")))
 
     def emit(graph, key):
-        for kind, name, attrs in placed.get(key, []):
+        for _, name, attrs in placed.get(key, []):
             graph.node(name, **attrs)
         for child in children.get(key, []):
             depth = len(child.path())

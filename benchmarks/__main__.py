@@ -55,6 +55,10 @@ def machine_lines(threads: int) -> list[str]:
         "repeated blocks; each section in a fresh process",
         "versions: " + ", ".join(f"{k} {v}" for k, v in peers.versions().items()),
     ]
+    if hasattr(os, "getloadavg"):
+        load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+        lines.append(f"load average at start (1, 5, 15 min): {load}; other work on the "
+                     "machine adds noise, though interleaving spreads it over all engines")
     if NUMPY_WAS_PRELOADED:
         lines.append("WARNING: NumPy was imported before the thread count was set; its BLAS "
                      "may use another number of threads")

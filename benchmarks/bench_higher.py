@@ -31,7 +31,8 @@ def value_graph():
     import autodiff
 
     X, Y = bench_value.moons()
-    _, model, _ = bench_value.build_models()
+    _, models = bench_value.build_models()
+    model = next(iter(models.values()))  # nn.scalar.MLP: micrograd's graph
     params = model.parameters()
 
     def build():

@@ -77,17 +77,6 @@ def compare(cases: dict[str, Callable[[], object]], budget: Budget,
     return {name: statistics.median(times) for name, times in samples.items()}
 
 
-def median_of(fn: Callable[[], float], repeats: int) -> float:
-    """Median of `repeats` results of `fn` (which times something itself and returns
-    seconds), with `gc.collect()` between them."""
-    results = []
-    for _ in range(repeats):
-        gc.collect()
-        results.append(fn())
-    gc.collect()
-    return statistics.median(results)
-
-
 # --------------------------------------------------------------------------------------
 # Memory
 # --------------------------------------------------------------------------------------

@@ -33,7 +33,8 @@ def _scalar_step():
     import autodiff
 
     X, Y = bench_value.moons()
-    _, model, _ = bench_value.build_models()
+    _, models = bench_value.build_models()
+    model = next(iter(models.values()))
     return bench_value.demo_step(autodiff.Value, model, model.parameters(), X, Y)
 
 

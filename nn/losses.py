@@ -287,8 +287,9 @@ class HingeLoss(_Loss):
                             f"{labels.dtype}")
         bad = (labels != 1) & (labels != -1)
         if bad.any():
-            raise ValueError(f"{who}: labels must be -1 or +1, got {labels[bad].flat[0].item()!r}; "
-                             "convert 0/1 labels with 2 * y - 1")
+            label = labels[bad].flat[0].item()
+            raise ValueError(f"{who}: labels must be -1 or +1, got {label!r}; convert 0/1 "
+                             "labels with 2 * y - 1")
         if _is_values(input):
             pairs = _value_pairs(input, labels, who)
             return self._reduce_values([(1 - y * s).relu() for s, y in pairs])

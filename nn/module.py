@@ -134,8 +134,9 @@ class Module:
     def named_parameters(self, prefix: str = "") -> Iterator[tuple[str, object]]:
         """Every parameter, once, with its dotted name (`layers.0.weight`).
 
-        A parameter shared by two modules is listed once, under its first name; the
-        order is the order of the attributes, depth first.
+        A parameter shared by two modules is listed once, under its first name. Each
+        module's own parameters come before those of its sub-modules (as in PyTorch),
+        each group in attribute order.
         """
         seen: set[int] = set()
         for module_name, module in self.named_modules(prefix):

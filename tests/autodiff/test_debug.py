@@ -103,7 +103,7 @@ def test_steps_on_tensors_send_gradients_in_the_parents_shapes():
 def test_accumulate_runs_backward_itself():
     L, (a, *_) = value_graph()
     steps = list(backward_steps(L, accumulate=True))
-    assert a.grad == steps[-1].grad if steps[-1].node is a else a.grad != 0
+    assert a.grad == next(s.grad for s in steps if s.node is a) != 0
     expected = a.grad
     L.zero_grad()
     L.backward()
@@ -188,8 +188,8 @@ def test_sites_skip_library_frames():
     x = Tensor(np.array([np.inf, 1.0]), requires_grad=True)
     with pytest.raises(AnomalyError) as info, detect_anomaly():
         line = here() + 1
-        x.mean()  # the op `*` is made inside tensor.py; the site is this line
-    assert info.value.site.lineno == line and info.value.op == "*"
+        x.mean()  # its sum is made inside tensor.py; the site is this line
+    assert info.value.site.lineno == line and info.value.op == "sum"
     assert not info.value.site.filename.startswith(os.path.dirname(autodiff.__file__))
 
 

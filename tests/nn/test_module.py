@@ -236,3 +236,27 @@ def test_scalar_zero_grad_resets_values_to_zero():
     model([1.0, 2.0, 3.0]).backward()
     model.zero_grad()
     assert all(p.grad == 0.0 and isinstance(p, Value) for p in model.parameters())
+
+
+def test_calls_open_a_scope_that_nodes_remember():
+    model = nn.MLP([2, 3, 1], seed=0)
+    out = model(np.ones((4, 2)))
+    # out = h @ W.T + b, made in the last Linear's call, inside the MLP's call
+    assert [s.label for s in out.scope.path()] == ["MLP(2 -> 3 -> 1)", "Linear(3 -> 1)"]
+    assert out.scope.owner is model.layers[1] and out.scope.parent.owner is model
+    hidden = out._parents[0]._parents[0]  # h = relu(...), made in the ReLU's call
+    assert hidden.op == "relu"
+    assert [s.label for s in hidden.scope.path()] == ["MLP(2 -> 3 -> 1)", "ReLU"]
+    neuron = nn.scalar.MLP(2, [2, 1], seed=0)([1.0, 2.0])
+    assert [s.label for s in neuron.scope.path()] == [
+        "MLP(2 -> 2 -> 1)", "Layer(2 -> 1, linear)", "Neuron(2 inputs, linear)"]
+    assert nn.Linear(2, 1, seed=0).weight.scope is None  # made outside any call
+
+
+def test_import_nn_reaches_the_subpackages():
+    import nn as package
+
+    for name in ("optim", "scalar", "data", "init", "reference"):
+        assert hasattr(package, name), name
+    for name in package.__all__:
+        assert hasattr(package, name), name

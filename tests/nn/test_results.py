@@ -69,9 +69,11 @@ def test_micrograd_demo_reaches_full_training_accuracy():
     """micrograd's demo: MLP(2, [16, 16, 1]) of Values on 100 two-moons points, hinge loss
     plus 1e-4 * sum(p^2), full-batch SGD with lr = 1.0 - 0.9 k / 100 for up to 100 steps.
     Stops as soon as every training point is classified right (step 29 with these seeds;
-    micrograd's demo runs on to 100), to keep the test short."""
+    micrograd's demo runs on to 100), to keep the test short; for the same reason each
+    neuron sums in one add_n node (`fused=True`: the same numbers as micrograd's chain of
+    `+`, see test_scalar.py, at half the time)."""
     X, y = moons_pm1(seed=3)
-    model = nn.scalar.MLP(2, [16, 16, 1], seed=3)
+    model = nn.scalar.MLP(2, [16, 16, 1], seed=3, fused=True)
     params = model.parameters()
     opt = nn.optim.SGD(params, lr=1.0)
     hinge = nn.HingeLoss()

@@ -167,3 +167,16 @@ def test_scalar_mlp_learns_a_toy_set():
     scores = [model(x).data for x in rows]
     assert loss.data < first / 4
     assert nn.data.accuracy(np.array(scores), labels) >= 0.95
+
+
+def test_fused_neurons_compute_the_same_in_one_add_n_node():
+    chained, fused = MLP(3, [4, 1], seed=0), MLP(3, [4, 1], seed=0, fused=True)
+    x = [0.5, -1.5, 2.0]
+    a, b = chained(x), fused(x)
+    assert b.data == pytest.approx(a.data, rel=1e-14)
+    a.backward()
+    b.backward()
+    for p, q in zip(chained.parameters(), fused.parameters(), strict=True):
+        assert q.grad == pytest.approx(p.grad, rel=1e-14, abs=1e-15)
+    assert b.op == "add_n" and a.op == "+"  # the linear output neuron's sum
+    assert len(b._parents) == 1 + 4  # its bias and the four products
