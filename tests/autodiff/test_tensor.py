@@ -530,15 +530,24 @@ def test_intermediate_tensors_hold_their_grads():
     assert d.grad == 1.0
 
 
-def test_two_leaves_never_share_one_grad_array():
+@pytest.mark.parametrize("make", [
+    lambda a, b: ((a + b).sum(), None),
+    lambda a, b: (a + b, np.ones(2)),  # the seed itself reaches both leaves
+    lambda a, b: ((a + b) * 1.0, np.ones(2)),  # one fresh array reaches both leaves
+    lambda a, b: (autodiff.add_n([a, b, a]), np.ones(2)),
+    lambda a, b: (autodiff.where(np.array([True, False]), a + b, a), np.ones(2)),
+])
+def test_no_two_tensors_share_one_grad_array(make):
     a, b = leaf([1.0, 2.0]), leaf([3.0, 4.0])
-    c = a + b
-    c.sum().backward()
+    out, gradient = make(a, b)
+    out.backward(gradient)
+    grads = {"a": a.grad.copy(), "b": b.grad.copy(), "out": out.grad.copy()}
     a.grad += 1
-    np.testing.assert_array_equal(b.grad, [1.0, 1.0])
-    np.testing.assert_array_equal(c.grad, [1.0, 1.0])
-    c.grad *= 10
-    np.testing.assert_array_equal(b.grad, [1.0, 1.0])
+    np.testing.assert_array_equal(b.grad, grads["b"])
+    np.testing.assert_array_equal(out.grad, grads["out"])
+    out.grad *= 10
+    np.testing.assert_array_equal(b.grad, grads["b"])
+    np.testing.assert_array_equal(a.grad, grads["a"] + 1)
 
 
 @pytest.mark.parametrize("fn", [
