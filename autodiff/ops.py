@@ -163,9 +163,15 @@ class Pow(Op):
 
     @staticmethod
     def backward(xp, g, out, x, y, needs=(True, True)):
-        # d/dx = y x^(y-1);  d/dy = x^y log x, asked for only when y is a node, since
+        # d/dx = y x^(y-1), written 0 for a constant y = 0 (x^-1 divides by zero at
+        # x = 0);  d/dy = x^y log x, asked for only when y is a node, since
         # log x is undefined for the negative bases that integer exponents allow.
-        gx = g * y * xp.pow(x, y - 1) if needs[0] else None
+        if not needs[0]:
+            gx = None
+        elif isinstance(y, (int, float)) and y == 0:
+            gx = g * 0.0
+        else:
+            gx = g * y * xp.pow(x, y - 1)
         gy = g * out * xp.log(x) if needs[1] else None
         return gx, gy
 

@@ -67,8 +67,9 @@ class Neuron(Module):
         n_inputs: the number of inputs (and weights), >= 1.
         nonlin: apply ReLU (True, micrograd's default) or stay linear.
         seed: None (Python's `random`, as micrograd), an int or a Generator.
-        fused: add b and the products in one `autodiff.add_n` node instead of a chain
-            of `+` (the same numbers, drawn as one node, and backward is faster).
+        fused: add b and the products in one `autodiff.add_n` node (the default: the
+            same numbers, drawn as one node, and about twice as fast), or, with False,
+            in micrograd's chain of `+` nodes.
 
     Attributes:
         w: the weights, a list of Values (initially uniform in [-1, 1]).
@@ -79,7 +80,7 @@ class Neuron(Module):
     """
 
     def __init__(self, n_inputs: int, nonlin: bool = True, seed=None,
-                 fused: bool = False) -> None:
+                 fused: bool = True) -> None:
         super().__init__()
         n_inputs = _count(n_inputs, "n_inputs", "Neuron")
         self.w = [Value(v) for v in _uniform(n_inputs, seed)]
@@ -90,9 +91,9 @@ class Neuron(Module):
     def forward(self, x) -> Value:
         """The neuron's output for one sample `x` (a list of n_inputs Values or numbers)."""
         x = _inputs(x, len(self.w), self)
-        # b + w_1 * x_1 + w_2 * x_2 + ...: one node per product and per addition, as
-        # micrograd draws it. (`map` with operator.mul is the generator `(wi * xi for
-        # ...)` without its frame: the same graph, a quarter faster.)
+        # b + w_1 * x_1 + w_2 * x_2 + ...: one node per product, then one add_n node
+        # (or one node per addition, as micrograd draws it). `map` with operator.mul is
+        # the generator `(wi * xi for ...)` without its frame: a quarter faster.
         if self.fused:
             act = add_n([self.b, *map(mul, self.w, x)])
         else:
@@ -162,7 +163,7 @@ class MLP(Module):
         TypeError, ValueError: bad sizes; when called, the wrong number of inputs.
     """
 
-    def __init__(self, n_inputs: int, sizes, seed=None, fused: bool = False) -> None:
+    def __init__(self, n_inputs: int, sizes, seed=None, fused: bool = True) -> None:
         super().__init__()
         n_inputs = _count(n_inputs, "n_inputs", "MLP")
         if isinstance(sizes, numbers.Integral) or not hasattr(sizes, "__len__") or not sizes:

@@ -185,7 +185,7 @@ def test_saved_tensors_after_the_buffers_were_released_raises():
     assert len(ctx.saved_tensors) == 2  # still there
     y.backward()
     with pytest.raises(RuntimeError, match="retain_graph=True"):
-        ctx.saved_tensors
+        _ = ctx.saved_tensors
     with pytest.raises(RuntimeError, match="retain_graph=True"):
         y.backward()
     np.testing.assert_array_equal(x.grad, [4.0, 4.0])

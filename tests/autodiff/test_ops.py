@@ -17,8 +17,8 @@ broadcastable shapes for the arithmetic operators and for `@`.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import numpy as np
 import pytest
@@ -137,6 +137,8 @@ WITH_CONSTANTS = {
     "rmul-number": (lambda x: -1.5 * x, anywhere),
     "div-number": (lambda x: x / 4.0, anywhere),
     "rdiv-number": (lambda x: 3.0 / x, nonzero),
+    "pow-0": (lambda x: x**0, anywhere),
+    "pow-1": (lambda x: x**1, anywhere),
     "pow-2": (lambda x: x**2, anywhere),
     "pow-3-negative-bases": (lambda x: x**3, anywhere),
     "pow-int-minus-1": (lambda x: x**-1, nonzero),
@@ -240,7 +242,8 @@ case("matmul-with-own-transpose", lambda x: x @ x.T, (anywhere, (3, 4)))
 
 # -- softmax family: several axes -----------------------------------------------------
 
-for shape, axis in [((4,), -1), ((2, 3), -1), ((2, 3), 0), ((2, 3, 4), 1), ((2, 3, 4), -1)]:
+for shape, axis in [((4,), -1), ((2, 3), -1), ((2, 3), 0), ((2, 3, 4), 1), ((2, 3, 4), -1),
+                    ((2, 3), None), ((2, 3, 4), (0, 2))]:
     sid = f"{shape_id(shape)}-axis={axis}"
     case(f"softmax-{sid}", lambda x, axis=axis: x.softmax(axis), (anywhere, shape))
     case(f"log_softmax-{sid}", lambda x, axis=axis: x.log_softmax(axis), (anywhere, shape))
@@ -386,13 +389,13 @@ def test_every_way_of_running_backward_agrees(c: Case, rng):
     for t in inputs:
         t.grad = None
     loss.backward(create_graph=True)
-    for t, expected in zip(inputs, plain):
+    for t, expected in zip(inputs, plain, strict=True):
         assert isinstance(t.grad, Tensor)
         np.testing.assert_allclose(t.grad.data, expected, rtol=1e-12, atol=1e-12)
 
     functional = autodiff.grad(lambda *xs: (c.fn(*xs) * w).sum(),
                                argnums=tuple(range(len(arrays))))(*arrays)
-    for g, expected in zip(functional, plain):
+    for g, expected in zip(functional, plain, strict=True):
         assert isinstance(g, np.ndarray)
         np.testing.assert_allclose(g, expected, rtol=1e-12, atol=1e-12)
 
@@ -410,7 +413,7 @@ def test_float32_stays_float32(c: Case, rng):
     out64 = c.fn(*inputs64)
     (out64 * w.astype(np.float64)).sum().backward()
     np.testing.assert_allclose(out32.data, out64.data, rtol=1e-4, atol=1e-5)
-    for t32, t64 in zip(inputs32, inputs64):
+    for t32, t64 in zip(inputs32, inputs64, strict=True):
         assert t32.grad.dtype == np.float32
         np.testing.assert_allclose(t32.grad, t64.grad, rtol=1e-3, atol=1e-4)
 

@@ -138,7 +138,7 @@ def test_values_and_grads_equal_pytorch_float64(name):
     out, ref, grads, ref_grads = run_both(expression, arrays)
     assert out.shape == ref.shape
     np.testing.assert_allclose(out, ref, rtol=1e-12, atol=1e-12)
-    for g, r in zip(grads, ref_grads):
+    for g, r in zip(grads, ref_grads, strict=True):
         np.testing.assert_allclose(g, r, rtol=1e-10, atol=1e-12)
 
 

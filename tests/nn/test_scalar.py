@@ -23,9 +23,7 @@ def test_neuron_defaults_and_output():
     assert n.parameters() == [*n.w, n.b]
 
 
-def test_neuron_graph_is_elementwise():
-    n = Neuron(4, seed=0)
-    out = n([Value(1.0), Value(2.0), Value(3.0), Value(4.0)])
+def _ops_of(out):
     ops, stack, seen = [], [out], set()
     while stack:
         node = stack.pop()
@@ -34,7 +32,15 @@ def test_neuron_graph_is_elementwise():
         seen.add(id(node))
         ops.append(node.op)
         stack.extend(node.parents)
-    assert sorted(op for op in ops if op) == ["*"] * 4 + ["+"] * 4 + ["relu"]
+    return sorted(op for op in ops if op)
+
+
+def test_neuron_graph_is_elementwise():
+    x = [Value(1.0), Value(2.0), Value(3.0), Value(4.0)]
+    # by default one product node per weight, summed in one add_n node
+    assert _ops_of(Neuron(4, seed=0)(x)) == ["*"] * 4 + ["add_n", "relu"]
+    # micrograd's graph: a chain of + nodes
+    assert _ops_of(Neuron(4, seed=0, fused=False)(x)) == ["*"] * 4 + ["+"] * 4 + ["relu"]
 
 
 def test_neuron_gradcheck():
@@ -170,7 +176,7 @@ def test_scalar_mlp_learns_a_toy_set():
 
 
 def test_fused_neurons_compute_the_same_in_one_add_n_node():
-    chained, fused = MLP(3, [4, 1], seed=0), MLP(3, [4, 1], seed=0, fused=True)
+    chained, fused = MLP(3, [4, 1], seed=0, fused=False), MLP(3, [4, 1], seed=0)
     x = [0.5, -1.5, 2.0]
     a, b = chained(x), fused(x)
     assert b.data == pytest.approx(a.data, rel=1e-14)
