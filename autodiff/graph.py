@@ -346,7 +346,7 @@ def _run(order, root, seed, create_graph, retain_graph, inputs, stop_at, results
             raise type(error)(f"backward of '{op.name}': {error}") from error
         fit = node._fit_grad
         sent = [] if tracer is not None else None
-        for parent, pg in zip(parents, grads):
+        for parent, pg in zip(parents, grads, strict=True):
             if pg is None or not isinstance(parent, Node):
                 continue
             pending = parent._pending

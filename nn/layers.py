@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import numbers
 from collections.abc import Sequence
 
 import numpy as np
@@ -12,18 +11,11 @@ from autodiff import Tensor, Value
 
 from . import init
 from .activations import get_activation
-from .module import Module
+from .module import Module, positive_int
 
 __all__ = ["Linear", "Sequential", "MLP"]
 
 
-def _positive_int(value: object, name: str, who: str) -> int:
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{who}: {name} must be an int, got {type(value).__name__}: "
-                        f"{value!r}")
-    if value < 1:
-        raise ValueError(f"{who}: {name} must be >= 1, got {value}")
-    return int(value)
 
 
 def _as_input(x, who: str) -> Tensor:
@@ -73,8 +65,8 @@ class Linear(Module):
                  dtype=np.float64, seed=None, *, rng=None) -> None:
         super().__init__()
         who = "Linear"
-        self.in_features = _positive_int(in_features, "in_features", who)
-        self.out_features = _positive_int(out_features, "out_features", who)
+        self.in_features = positive_int(in_features, "in_features", who)
+        self.out_features = positive_int(out_features, "out_features", who)
         dtype = np.dtype(dtype)
         if dtype.kind != "f":
             raise TypeError(f"{who}: dtype must be a float dtype, got {dtype}")
@@ -198,7 +190,7 @@ class MLP(Module):
         if len(sizes) < 2:
             raise ValueError(f"MLP: sizes needs at least an input and an output width, got "
                              f"{list(sizes)}")
-        sizes = [_positive_int(n, f"sizes[{i}]", "MLP") for i, n in enumerate(sizes)]
+        sizes = [positive_int(n, f"sizes[{i}]", "MLP") for i, n in enumerate(sizes)]
         hidden = get_activation(activation, output=False, who="MLP")
         if hidden is None:
             raise ValueError("MLP: activation cannot be None (hidden layers need one; use "

@@ -13,6 +13,7 @@ the result of an op, is never mistaken for a parameter.
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Iterator, Mapping
 
 import numpy as np
@@ -156,13 +157,7 @@ class Module:
         A Tensor's `.grad` becomes None (or zeros with `set_to_none=False`), as in
         PyTorch; a Value's `.grad` becomes 0.0.
         """
-        for p in self.parameters():
-            if isinstance(p, Value):
-                p.grad = 0.0
-            elif set_to_none or p.grad is None:
-                p.grad = None
-            else:
-                p.grad = np.zeros_like(p.data)
+        clear_grads(self.parameters(), set_to_none)
 
     # -- modes ------------------------------------------------------------------------
 
@@ -272,6 +267,28 @@ class Module:
             if text is not None:
                 lines.append(f"({name}): {text}")
         return _block(f"{type(self).__name__}(", lines, ")")
+
+
+def clear_grads(params, set_to_none: bool = True) -> None:
+    """Reset each parameter's `.grad`: None for Tensors (zeros with `set_to_none=False`),
+    0.0 for Values."""
+    for p in params:
+        if isinstance(p, Value):
+            p.grad = 0.0
+        elif set_to_none or p.grad is None:
+            p.grad = None
+        else:
+            p.grad = np.zeros_like(p.data)
+
+
+def positive_int(value: object, name: str, who: str) -> int:
+    """`value` as an int >= 1; TypeError or ValueError naming `who` and `name` if not."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{who}: {name} must be an int, got {type(value).__name__}: "
+                        f"{value!r}")
+    if value < 1:
+        raise ValueError(f"{who}: {name} must be >= 1, got {value}")
+    return int(value)
 
 
 def _member_repr(value: object) -> str | None:

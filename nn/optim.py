@@ -24,7 +24,7 @@ import numpy as np
 
 from autodiff import Tensor, Value, no_grad
 
-from .module import Module
+from .module import Module, clear_grads
 
 __all__ = ["Optimizer", "SGD", "Adam", "AdamW"]
 
@@ -98,13 +98,7 @@ class Optimizer:
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Clear every parameter's `.grad` (None for Tensors, or zeros with
         `set_to_none=False`; 0.0 for Values)."""
-        for p in self.params:
-            if isinstance(p, Value):
-                p.grad = 0.0
-            elif set_to_none or p.grad is None:
-                p.grad = None
-            else:
-                p.grad = np.zeros_like(p.data)
+        clear_grads(self.params, set_to_none)
 
     @no_grad()
     def step(self) -> None:

@@ -25,18 +25,11 @@ import numpy as np
 from autodiff import Value, add_n
 
 from .init import generator
-from .module import Module
+from .module import Module, positive_int
 
 __all__ = ["Neuron", "Layer", "MLP"]
 
 
-def _count(value: object, name: str, who: str) -> int:
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{who}: {name} must be an int, got {type(value).__name__}: "
-                        f"{value!r}")
-    if value < 1:
-        raise ValueError(f"{who}: {name} must be >= 1, got {value}")
-    return int(value)
 
 
 def _uniform(n: int, seed) -> list[float]:
@@ -82,7 +75,7 @@ class Neuron(Module):
     def __init__(self, n_inputs: int, nonlin: bool = True, seed=None,
                  fused: bool = True) -> None:
         super().__init__()
-        n_inputs = _count(n_inputs, "n_inputs", "Neuron")
+        n_inputs = positive_int(n_inputs, "n_inputs", "Neuron")
         self.w = [Value(v) for v in _uniform(n_inputs, seed)]
         self.b = Value(0.0)
         self.nonlin = bool(nonlin)
@@ -124,8 +117,8 @@ class Layer(Module):
 
     def __init__(self, n_inputs: int, n_outputs: int, seed=None, **kwargs) -> None:
         super().__init__()
-        n_inputs = _count(n_inputs, "n_inputs", "Layer")
-        n_outputs = _count(n_outputs, "n_outputs", "Layer")
+        n_inputs = positive_int(n_inputs, "n_inputs", "Layer")
+        n_outputs = positive_int(n_outputs, "n_outputs", "Layer")
         rng = None if seed is None else generator(seed)
         self.neurons = [Neuron(n_inputs, seed=rng, **kwargs) for _ in range(n_outputs)]
 
@@ -165,11 +158,11 @@ class MLP(Module):
 
     def __init__(self, n_inputs: int, sizes, seed=None, fused: bool = True) -> None:
         super().__init__()
-        n_inputs = _count(n_inputs, "n_inputs", "MLP")
+        n_inputs = positive_int(n_inputs, "n_inputs", "MLP")
         if isinstance(sizes, numbers.Integral) or not hasattr(sizes, "__len__") or not sizes:
             raise TypeError(f"MLP: sizes must be a non-empty list of layer widths such as "
                             f"[16, 16, 1], got {sizes!r}")
-        sizes = [_count(n, f"sizes[{i}]", "MLP") for i, n in enumerate(sizes)]
+        sizes = [positive_int(n, f"sizes[{i}]", "MLP") for i, n in enumerate(sizes)]
         widths = [n_inputs] + sizes
         rng = None if seed is None else generator(seed)
         last = len(sizes) - 1
