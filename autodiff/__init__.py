@@ -10,11 +10,12 @@ Plus `no_grad`, user-defined ops (`Function`), functional differentiation (`grad
 of any graph (`draw_graph`).
 """
 
+from .backends import sum_to
 from .debug import AnomalyError, FaultReport, detect_anomaly, locate_fault
 from .derivation import Derivation, derivation
 from .function import Context, Function
 from .functional import grad, hessian, jacobian, value_and_grad
-from .gradcheck import GradcheckError, gradcheck
+from .gradcheck import GradcheckError, gradcheck, numerical_grad
 from .graph import enable_grad, is_grad_enabled, no_grad
 from .ops import ShapeError, add_n
 from .steps import BackwardStep, backward_frames, backward_steps, draw_step, step_slider
@@ -40,6 +41,8 @@ __all__ = [
     "hessian",
     "gradcheck",
     "GradcheckError",
+    "numerical_grad",
+    "sum_to",
     "ShapeError",
     "draw_graph",
     "save_graph",

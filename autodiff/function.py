@@ -94,7 +94,7 @@ class Function(Op):
                 f"{cls.__name__}.backward returned {len(grads)} gradients for "
                 f"{n_inputs} inputs"
             )
-        for i, (gi, shape) in enumerate(zip(grads, ctx.input_shapes)):
+        for i, (gi, shape) in enumerate(zip(grads, ctx.input_shapes, strict=True)):
             if gi is not None:
                 _check_shape(cls.__name__, i, gi, shape)
         if create_graph:

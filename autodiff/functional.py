@@ -79,40 +79,62 @@ def _check_scalar(out, name: str) -> None:
 
 class _MadeLeaves(threading.local):
     # The input leaves made by the functional calls running in this thread, outermost
-    # call's first. A call's own leaves are those it or a call nested in it made: the
-    # inner y of grad(lambda x: grad(lambda y: x * y)(3.0))(2.0) is no outside node.
+    # call's first: an inner call's result that depends on them belongs to the enclosing
+    # differentiation (the x in grad(lambda x: grad(lambda y: x * y)(3.0))(2.0)).
     def __init__(self) -> None:
         self.leaves: list[Node] = []
-        self.depth = 0  # functional calls running
 
 
 _made = _MadeLeaves()
 
 
-def _forgets_made_leaves(call):
-    """Clear the made leaves when the outermost functional call returns or raises."""
+def _prepare(args: tuple, kwargs: dict, argnums, name: str, scalars_as_tensors: bool):
+    """Replace `args[argnums]` by the nodes to differentiate with respect to.
+
+    Returns the new args, those nodes, and the ids of the outside nodes: the nodes the
+    caller passed in and the leaves enclosing functional calls made. A result that
+    depends on one of them must stay a node; any other result is returned plain.
+    """
+    nums = _argnums_tuple(argnums, len(args), name)
+    outside = {id(leaf) for leaf in _made.leaves}
+    outside.update(id(a) for a in (*args, *kwargs.values())
+                   if isinstance(a, Node) and a.requires_grad)
+    args = list(args)
+    inputs = []
+    for i in nums:
+        node, was_node = _as_input(args[i], name)
+        if scalars_as_tensors and isinstance(node, Value):
+            node, was_node = Tensor(node.data, requires_grad=True), False
+        args[i] = node
+        inputs.append(node)
+        if not was_node:
+            _made.leaves.append(node)
+    return args, inputs, outside
+
+
+def _functional_call(call):
+    """Forget the leaves a functional call made when it returns or raises."""
 
     @functools.wraps(call)
     def wrapper(*args, **kwargs):
-        _made.depth += 1
+        depth = len(_made.leaves)
         try:
             return call(*args, **kwargs)
         finally:
-            _made.depth -= 1
-            if not _made.depth:
-                _made.leaves.clear()
+            del _made.leaves[depth:]
 
     return wrapper
 
 
-def _reaches_outside(roots, own: set[int]) -> bool:
-    """Whether any of `roots` depends on a leaf other than the inputs this call made:
-    then the result belongs to an enclosing differentiation and must stay a node."""
+def _reaches(roots, targets: set[int]) -> bool:
+    """Whether the graph of any of `roots` contains a node whose id is in `targets`."""
+    if not targets:
+        return False
     stack = [r for r in roots if isinstance(r, Node) and r.requires_grad]
     seen = {id(r) for r in stack}
     while stack:
         node = stack.pop()
-        if node._op is None and id(node) not in own:
+        if id(node) in targets:
             return True
         for parent in node._parents:
             if isinstance(parent, Node) and parent.requires_grad and id(parent) not in seen:
@@ -125,24 +147,16 @@ def value_and_grad(f, argnums=0):
     """A function returning `(f(*args), gradient of f)` with respect to `args[argnums]`.
 
     `f` must return a scalar: a Value or a one-element Tensor. With `argnums` a tuple,
-    the gradient is a tuple in the same order. The results are plain numbers/arrays
-    unless they depend on nodes from outside the call (an enclosing `grad`, a Value or
-    Tensor argument with requires_grad): then they are nodes, so they can be
-    differentiated again.
+    the gradient is a tuple in the same order. The results are plain numbers/arrays,
+    unless they depend on a node the caller passed in (a Value, or a Tensor with
+    requires_grad) or on the input of an enclosing `grad`: then they are nodes, so that
+    they can be differentiated again.
     """
 
-    @_forgets_made_leaves
+    @_functional_call
     @functools.wraps(f)
     def value_and_grad_f(*args, **kwargs):
-        nums = _argnums_tuple(argnums, len(args), "grad")
-        args = list(args)
-        inputs, start = [], len(_made.leaves)
-        for i in nums:
-            node, was_node = _as_input(args[i], "grad")
-            args[i] = node
-            inputs.append(node)
-            if not was_node:
-                _made.leaves.append(node)
+        args, inputs, outside = _prepare(args, kwargs, argnums, "grad", False)
         out = f(*args, **kwargs)
         if isinstance(out, numbers.Real):  # a constant: every gradient is zero
             out = Value(out)
@@ -151,20 +165,18 @@ def value_and_grad(f, argnums=0):
         # differentiating through f (via other arguments, or a closure).
         create = is_grad_enabled()
         if out.requires_grad and out._op is not None or any(out is x for x in inputs):
-            # a plain seed: the rules accept it beside nodes, and a leaf made here would
-            # look like an outside dependency to _reaches_outside
             seed = 1.0 if isinstance(out, Value) else np.ones_like(out.data)
             grads = _backward(out, seed, retain_graph=create or isinstance(out, Value),
                               create_graph=create, inputs=inputs)
         else:  # f does not depend on its inputs
             grads = [None] * len(inputs)
-        grads = [_zeros_like(node) if g is None else g for node, g in zip(inputs, grads)]
-        own = {id(node) for node in _made.leaves[start:]}
-        keep_nodes = create and _reaches_outside([out, *grads], own)
+        grads = [_zeros_like(node) if g is None else g
+                 for node, g in zip(inputs, grads, strict=True)]
+        keep_nodes = create and _reaches([out, *grads], outside)
         if not keep_nodes:
             grads = [_plain(g) for g in grads]
             grads = [np.asarray(g).reshape(node.shape) if isinstance(node, Tensor) else g
-                     for node, g in zip(inputs, grads)]
+                     for node, g in zip(inputs, grads, strict=True)]
         value = out if keep_nodes else _plain(out)
         return value, (grads[0] if isinstance(argnums, int) else tuple(grads))
 
@@ -196,21 +208,10 @@ def jacobian(f, argnums=0):
     Computed by one backward pass per output element.
     """
 
-    @_forgets_made_leaves
+    @_functional_call
     @functools.wraps(f)
     def jacobian_f(*args, **kwargs):
-        nums = _argnums_tuple(argnums, len(args), "jacobian")
-        args = list(args)
-        inputs, start = [], len(_made.leaves)
-        for i in nums:
-            node, was_node = _as_input(args[i], "jacobian")
-            if isinstance(node, Value):  # a scalar input: a 0-d Tensor
-                node = Tensor(node.data, requires_grad=True)
-                was_node = False
-            args[i] = node
-            inputs.append(node)
-            if not was_node:
-                _made.leaves.append(node)
+        args, inputs, outside = _prepare(args, kwargs, argnums, "jacobian", True)
         out = f(*args, **kwargs)
         if not isinstance(out, Tensor):
             out = Tensor(out.data if isinstance(out, Value) else out)
@@ -225,12 +226,11 @@ def jacobian(f, argnums=0):
                                   create_graph=create, inputs=inputs)
             else:
                 grads = [None] * len(inputs)
-            for row, node, g in zip(rows, inputs, grads):
+            for row, node, g in zip(rows, inputs, grads, strict=True):
                 row.append(Tensor(np.zeros(node.shape, dtype=node.dtype)) if g is None else g)
-        own = {id(node) for node in _made.leaves[start:]}
-        keep_nodes = create and _reaches_outside([g for row in rows for g in row], own)
+        keep_nodes = create and _reaches([g for row in rows for g in row], outside)
         jacobians = []
-        for row, node in zip(rows, inputs):
+        for row, node in zip(rows, inputs, strict=True):
             shape = out.shape + node.shape
             if keep_nodes:
                 jacobians.append(stack([_as_tensor(g) for g in row]).reshape(shape))

@@ -11,7 +11,7 @@ from .graph import backward as _backward
 from .tensor import Tensor
 from .value import Value
 
-__all__ = ["gradcheck", "GradcheckError"]
+__all__ = ["gradcheck", "GradcheckError", "numerical_grad"]
 
 
 class GradcheckError(AssertionError):
@@ -33,6 +33,7 @@ class GradcheckError(AssertionError):
         self.analytic = analytic
         self.numeric = numeric
         self.difference = analytic - numeric
+        self.fault = None  # with gradcheck(locate=True): the FaultReport
 
 
 def _float64_leaf(x):
@@ -51,7 +52,7 @@ def _float64_leaf(x):
 
 
 def gradcheck(f, inputs, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1e-3,
-              seed: int = 0) -> bool:
+              seed: int = 0, locate: bool = False) -> bool:
     """Check the gradient autograd computes for `f` at `inputs` by central differences.
 
     Every Value, Tensor with requires_grad, float and float array among `inputs` is
@@ -65,6 +66,9 @@ def gradcheck(f, inputs, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1e
         eps: the finite-difference step.
         atol, rtol: an entry passes when |analytic - numeric| <= atol + rtol * |numeric|.
         seed: seed of the random output weights.
+        locate: on failure, also check each op of f's graph on its own
+            (`autodiff.locate_fault`) and add the table naming the first wrong rule to
+            the error (as its `.fault`).
 
     Returns:
         True when every entry passes.
@@ -76,7 +80,7 @@ def gradcheck(f, inputs, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1e
     if not isinstance(inputs, (tuple, list)):
         inputs = (inputs,)
     leaves = [_float64_leaf(x) for x in inputs]
-    args = [leaf if leaf is not None else x for leaf, x in zip(leaves, inputs)]
+    args = [leaf if leaf is not None else x for leaf, x in zip(leaves, inputs, strict=True)]
     checked = [i for i, leaf in enumerate(leaves) if leaf is not None]
     if not checked:
         raise TypeError("gradcheck: none of the inputs is differentiable (a Value, a Tensor "
@@ -108,19 +112,51 @@ def gradcheck(f, inputs, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1e
         with no_grad():
             return float(np.sum(_data(scalar_of(f(*args)))))
 
-    for i, leaf, grad in zip(checked, targets, analytic):
+    for i, leaf, grad in zip(checked, targets, analytic, strict=True):
         for index in np.ndindex(np.shape(leaf.data)):
             numeric = _central_difference(leaf, index, eps, evaluate)
             a = 0.0 if grad is None else float(np.asarray(grad)[index])
             if not abs(a - numeric) <= atol + rtol * abs(numeric):
                 name = f" ({leaf.label})" if leaf.label else ""
-                raise GradcheckError(
+                error = GradcheckError(
                     f"gradcheck: input {i}{name}, index {index}: analytic {a:.10g}, "
                     f"numeric {numeric:.10g}, difference {a - numeric:.3g} "
                     f"(atol={atol}, rtol={rtol}, eps={eps})",
                     input=i, index=index, analytic=a, numeric=numeric,
                 )
+                if locate:
+                    from .debug import locate_fault
+
+                    error.fault = locate_fault(f, inputs, eps=eps, atol=atol, rtol=rtol,
+                                               seed=seed)
+                    error.args = (f"{error.args[0]}\n{error.fault}",)
+                raise error
     return True
+
+
+def numerical_grad(f, x, eps: float = 1e-6) -> np.ndarray | float:
+    """The gradient of scalar-valued `f` at `x` by central differences, in float64.
+
+    `f` takes a float array (or a float) and returns a number: plain NumPy code (a
+    document's cost function, say) or autodiff code alike. `x` is not changed.
+
+    Example::
+
+        >>> numerical_grad(lambda w: (w ** 2).sum(), np.array([1.0, -2.0]))
+        array([ 2., -4.])
+    """
+    scalar = isinstance(x, numbers.Real)
+    point = np.array(x, dtype=np.float64)  # a copy: x itself is never perturbed
+    grad = np.zeros_like(point)
+    for index in np.ndindex(point.shape):
+        original = point[index]
+        point[index] = original + eps
+        up = float(np.sum(_data(f(float(point) if scalar else point))))
+        point[index] = original - eps
+        down = float(np.sum(_data(f(float(point) if scalar else point))))
+        point[index] = original
+        grad[index] = (up - down) / (2 * eps)
+    return float(grad) if scalar else grad
 
 
 def _central_difference(leaf, index: tuple, eps: float, evaluate) -> float:

@@ -343,7 +343,7 @@ def _run(order, root, seed, create_graph, retain_graph, inputs, stop_at, results
                 else:
                     grads = op.backward(xp, g, out, *args, **ctx)
         except (ArithmeticError, ValueError) as error:
-            raise type(error)(f"backward of '{op.name}': {error}") from error
+            raise _in_backward_of(op, error) from error
         fit = node._fit_grad
         sent = [] if tracer is not None else None
         for parent, pg in zip(parents, grads, strict=True):
@@ -361,6 +361,14 @@ def _run(order, root, seed, create_graph, retain_graph, inputs, stop_at, results
             tracer.on_backward(node, g, sent)
         if not retain_graph:
             node._release()
+
+
+def _in_backward_of(op, error: Exception) -> Exception:
+    """`error` again, its message saying which op's derivative raised it."""
+    try:
+        return type(error)(f"backward of '{op.name}': {error}")
+    except Exception:  # an exception type whose constructor wants more than a message
+        return error
 
 
 def _data_of(parents: tuple) -> tuple | list:

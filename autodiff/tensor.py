@@ -394,12 +394,15 @@ class Tensor(Node):
         # A gradient array may be shared (a rule can pass its input on to two parents)
         # or be a view; a `.grad` must own its memory, since users update it in place.
         if self.grad is None:
-            if type(g) is not Tensor:
+            if type(g) is Tensor:  # create_graph: the grad is a node
+                if id(g) in owned:
+                    g = g * 1.0  # a node of its own, so in-place edits stay local
+            else:
                 if type(g) is not np.ndarray:
                     g = np.asarray(g)
                 if g.base is not None or id(g) in owned:
                     g = g.copy()
-                owned.add(id(g))
+            owned.add(id(g))
             self.grad = g
         else:
             self.grad = self.grad + g

@@ -431,3 +431,22 @@ def test_agrees_with_pytorch_when_installed():
     assert z.data == pytest.approx(tz.item(), rel=1e-12)
     assert x.grad == pytest.approx(tx.grad.item(), rel=1e-12)
     assert y.grad == pytest.approx(ty.grad.item(), rel=1e-12)
+
+
+def test_gradcheck_locate_names_the_wrong_op_in_a_composite():
+    f = lambda a: (_WrongCube.apply(a.tanh()) * 2).exp()  # noqa: E731
+    with pytest.raises(GradcheckError) as info:
+        gradcheck(f, (Value(0.4),), locate=True)
+    report = info.value.fault
+    assert report is not None and report.fault.op == "wrong_cube"
+    assert "wrong_cube" in str(info.value)
+
+
+def test_numerical_grad_of_plain_numpy_and_of_numbers():
+    x = np.array([[1.0, -2.0], [0.5, 3.0]])
+    before = x.copy()
+    g = autodiff.numerical_grad(lambda w: (w**3).sum(), x)
+    assert np.allclose(g, 3 * x**2, rtol=1e-7) and np.array_equal(x, before)
+    assert autodiff.numerical_grad(math.sin, 0.3) == pytest.approx(math.cos(0.3), rel=1e-9)
+    # autodiff code returning a Value works too
+    assert autodiff.numerical_grad(lambda v: Value(v).exp(), 1.0) == pytest.approx(math.e, rel=1e-8)
