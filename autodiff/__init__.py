@@ -19,7 +19,7 @@ from .gradcheck import GradcheckError, gradcheck, numerical_grad
 from .graph import enable_grad, is_grad_enabled, no_grad
 from .ops import ShapeError, add_n
 from .steps import BackwardStep, backward_frames, backward_steps, draw_step, step_slider
-from .tensor import Tensor, concatenate, stack, where
+from .tensor import Tensor, concatenate, linear, stack, where
 from .value import Value
 from .viz import GraphvizNotFoundError, draw_graph, save_graph
 
@@ -29,6 +29,7 @@ __all__ = [
     "concatenate",
     "stack",
     "where",
+    "linear",
     "add_n",
     "no_grad",
     "enable_grad",

@@ -79,6 +79,10 @@ def _scalar_sign(x: float) -> float:
     return (x > 0) - (x < 0)
 
 
+def _scalar_relu(x: float) -> float:
+    return x if x > 0 or x != x else 0.0  # nan stays nan, as in NumPy
+
+
 def _scalar_where(cond: bool, a: float, b: float) -> float:
     return a if cond else b
 
@@ -94,6 +98,7 @@ SCALAR = SimpleNamespace(
     sqrt=_scalar_sqrt,
     tanh=math.tanh,
     sigmoid=_scalar_sigmoid,
+    relu=_scalar_relu,
     sin=math.sin,
     cos=math.cos,
     abs=abs,
@@ -160,6 +165,7 @@ ARRAY = SimpleNamespace(
     sqrt=np.sqrt,
     tanh=np.tanh,
     sigmoid=_array_sigmoid,
+    relu=lambda x: np.maximum(x, 0),
     sin=np.sin,
     cos=np.cos,
     abs=np.abs,

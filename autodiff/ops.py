@@ -286,11 +286,11 @@ class Relu(Op):
 
     @staticmethod
     def forward(xp, x):
-        return xp.where(x > 0, x, 0.0)
+        return xp.relu(x)
 
     @staticmethod
     def backward(xp, g, out, x):  # d/dx = 1 where x > 0, else 0 (0 at 0, as in PyTorch)
-        return (xp.where(xp.constant(x) > 0, g, 0.0),)
+        return (g * (xp.constant(x) > 0),)
 
 
 class LeakyRelu(Op):
@@ -442,6 +442,39 @@ class MatMul(Op):
             if y_vec:
                 gy = gy.reshape(gy.shape[:-1])
         return gx, gy
+
+
+class Linear(Op):
+    """x @ w.T + b, the affine map of nn.Linear (w of shape (out, in)); b may be None.
+
+    One op rather than transpose, matmul and add: its backward computes dw = g^T x
+    directly in w's layout, as hand-written backprop does, instead of the gradient of
+    w.T followed by a transposed copy.
+    """
+
+    name = "linear"
+    needs_input_grad = True
+
+    @staticmethod
+    def forward(xp, x, w, b=None):
+        if np.ndim(w) != 2 or np.ndim(x) == 0 or np.shape(x)[-1] != np.shape(w)[1]:
+            raise ShapeError(f"linear: input of shape {np.shape(x)} does not fit a weight "
+                             f"of shape {np.shape(w)} (needs input (..., {np.shape(w)[-1]}))")
+        out = x @ w.T
+        if b is not None:
+            out += b  # out is freshly made here, so adding in place is safe
+        return out
+
+    @staticmethod
+    def backward(xp, g, out, x, w, b=None, needs=(True, True, True)):
+        # dx = g w; dw = g^T x and db = the sum of g, both over every sample (and
+        # every leading batch axis, hence the reshapes to 2-D).
+        gx = g @ w if needs[0] else None
+        g2 = g.reshape(-1, g.shape[-1]) if g.ndim != 2 else g
+        gw = g2.T @ (x.reshape(-1, x.shape[-1]) if x.ndim != 2 else x) if needs[1] else None
+        if b is None:
+            return gx, gw
+        return gx, gw, (g2.sum(axis=0) if needs[2] else None)
 
 
 # ======================================================================================

@@ -12,7 +12,7 @@ from .backends import ARRAY, GRAPH, sum_to
 from .graph import Node, _grad_mode
 from .graph import backward as _backward
 
-__all__ = ["Tensor", "concatenate", "stack", "where"]
+__all__ = ["Tensor", "concatenate", "stack", "where", "linear"]
 
 
 def _constant(x):
@@ -530,6 +530,19 @@ def stack(tensors, axis: int = 0) -> Tensor:
          for t in tensors],
         axis=axis,
     )
+
+
+def linear(x, weight, bias=None) -> Tensor:
+    """`x @ weight.T + bias` as one op (the layer nn.Linear computes).
+
+    Args:
+        x: input of shape (..., in).
+        weight: shape (out, in).
+        bias: shape (out,), or None.
+    """
+    if bias is None:
+        return ops.Linear.apply(x, weight)
+    return ops.Linear.apply(x, weight, bias)
 
 
 def where(cond, a, b) -> Tensor:

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from autodiff import Tensor, Value
+from autodiff import Tensor, Value, linear
 
 from . import init
 from .activations import get_activation
@@ -89,8 +89,7 @@ class Linear(Module):
         if x.ndim == 0 or x.shape[-1] != self.in_features:
             raise ValueError(f"{self._label()}: expected input of shape (batch, "
                              f"{self.in_features}), got {x.shape}")
-        y = x @ self.weight.T
-        return y if self.bias is None else y + self.bias
+        return linear(x, self.weight, self.bias)
 
     def _label(self) -> str:
         return f"Linear({self.in_features} -> {self.out_features})"

@@ -108,14 +108,14 @@ class Optimizer:
             g = _grad(p)
             if g is None:
                 continue
-            new = self._update(p.data, g, self.state[id(p)])
+            step = self._step(p.data, g, self.state[id(p)])
             if isinstance(p, Value):
-                p.data = float(new)
+                p.data = float(p.data - step)
             else:
-                p.data[...] = new
+                p.data -= step  # in place: no second copy of the parameter at the peak
 
-    def _update(self, x, g, state: dict):
-        """The new value of a parameter `x` (array or float) with gradient `g`."""
+    def _step(self, x, g, state: dict):
+        """What to subtract from a parameter `x` (array or float) with gradient `g`."""
         raise NotImplementedError
 
     def __repr__(self) -> str:
@@ -169,7 +169,7 @@ class SGD(Optimizer):
         self.nesterov = nesterov
         super().__init__(params)
 
-    def _update(self, x, g, state):
+    def _step(self, x, g, state):
         if self.weight_decay:
             g = g + self.weight_decay * x
         if self.momentum:
@@ -180,7 +180,7 @@ class SGD(Optimizer):
                 b = self.momentum * b + g
             state["momentum_buffer"] = b
             g = g + self.momentum * b if self.nesterov else b
-        return x - self.lr * g
+        return self.lr * g
 
     def _settings(self):
         return {"lr": self.lr, "momentum": self.momentum, "weight_decay": self.weight_decay,
@@ -223,11 +223,12 @@ class Adam(Optimizer):
         self.weight_decay = _number(weight_decay, "weight_decay", who)
         super().__init__(params)
 
-    def _update(self, x, g, state):
+    def _step(self, x, g, state):
         beta1, beta2 = self.betas
+        decay = 0.0
         if self.weight_decay:
             if self._decoupled:  # AdamW: shrink the weights, apart from the gradient
-                x = x * (1 - self.lr * self.weight_decay)
+                decay = self.lr * self.weight_decay * x
             else:
                 g = g + self.weight_decay * x
         t = state["step"] = state.get("step", 0) + 1
@@ -236,7 +237,7 @@ class Adam(Optimizer):
         # in torch's order of operations, so the results agree to the last bit or so
         step_size = self.lr / (1 - beta1**t)
         denom = np.sqrt(v) / math.sqrt(1 - beta2**t) + self.eps
-        return x - step_size * (m / denom)
+        return decay + step_size * (m / denom)
 
     def _settings(self):
         return {"lr": self.lr, "betas": self.betas, "eps": self.eps,

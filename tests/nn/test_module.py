@@ -241,10 +241,11 @@ def test_scalar_zero_grad_resets_values_to_zero():
 def test_calls_open_a_scope_that_nodes_remember():
     model = nn.MLP([2, 3, 1], seed=0)
     out = model(np.ones((4, 2)))
-    # out = h @ W.T + b, made in the last Linear's call, inside the MLP's call
+    # out = linear(h, W, b), made in the last Linear's call, inside the MLP's call
     assert [s.label for s in out.scope.path()] == ["MLP(2 -> 3 -> 1)", "Linear(3 -> 1)"]
     assert out.scope.owner is model.layers[1] and out.scope.parent.owner is model
-    hidden = out._parents[0]._parents[0]  # h = relu(...), made in the ReLU's call
+    assert out.op == "linear"
+    hidden = out._parents[0]  # h = relu(...), made in the ReLU's call
     assert hidden.op == "relu"
     assert [s.label for s in hidden.scope.path()] == ["MLP(2 -> 3 -> 1)", "ReLU"]
     neuron = nn.scalar.MLP(2, [2, 1], seed=0)([1.0, 2.0])
