@@ -17,7 +17,7 @@ from .function import Context, Function
 from .functional import grad, hessian, jacobian, value_and_grad
 from .gradcheck import GradcheckError, gradcheck, numerical_grad
 from .graph import enable_grad, is_grad_enabled, no_grad
-from .ops import ShapeError, add_n
+from .ops import ShapeError, add_n, weighted_sum
 from .steps import BackwardStep, backward_frames, backward_steps, draw_step, step_slider
 from .tensor import Tensor, concatenate, linear, stack, where
 from .value import Value
@@ -31,6 +31,7 @@ __all__ = [
     "where",
     "linear",
     "add_n",
+    "weighted_sum",
     "no_grad",
     "enable_grad",
     "is_grad_enabled",

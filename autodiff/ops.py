@@ -108,6 +108,48 @@ def add_n(terms):
     return AddN.apply(*terms)
 
 
+class WeightedSum(Op):
+    """b + w1 x1 + ... + wn xn as one node (a neuron before its activation).
+
+    Its inputs are (b, w1, ..., wn, x1, ..., xn). One node with 2n + 1 inputs instead of
+    n products and a sum: a scalar network has about five times fewer nodes to build,
+    sort and backpropagate through.
+    """
+
+    name = "weighted_sum"
+
+    @staticmethod
+    def forward(xp, b, *weights_then_inputs):
+        n = len(weights_then_inputs) // 2
+        total = b
+        for w, x in zip(weights_then_inputs[:n], weights_then_inputs[n:], strict=True):
+            total = total + w * x
+        return total
+
+    @staticmethod
+    def backward(xp, g, out, b, *weights_then_inputs):  # d/dwi = xi, d/dxi = wi, d/db = 1
+        n = len(weights_then_inputs) // 2
+        weights, inputs = weights_then_inputs[:n], weights_then_inputs[n:]
+        return (g, *[g * x for x in inputs], *[g * w for w in weights])
+
+
+def weighted_sum(weights, inputs, bias=0.0):
+    """`bias + sum(w * x for w, x in zip(weights, inputs))` as one node.
+
+    Args:
+        weights, inputs: sequences of equal length of Values (or Tensors) and numbers.
+        bias: a Value, Tensor or number.
+
+    Raises:
+        ValueError: the sequences differ in length or are empty.
+    """
+    weights, inputs = tuple(weights), tuple(inputs)
+    if len(weights) != len(inputs) or not weights:
+        raise ValueError(f"weighted_sum: needs as many weights as inputs (at least one), "
+                         f"got {len(weights)} weights and {len(inputs)} inputs")
+    return WeightedSum.apply(bias, *weights, *inputs)
+
+
 class Sub(Op):
     """x - y"""
 

@@ -450,3 +450,25 @@ def test_numerical_grad_of_plain_numpy_and_of_numbers():
     assert autodiff.numerical_grad(math.sin, 0.3) == pytest.approx(math.cos(0.3), rel=1e-9)
     # autodiff code returning a Value works too
     assert autodiff.numerical_grad(lambda v: Value(v).exp(), 1.0) == pytest.approx(math.e, rel=1e-8)
+
+
+def test_weighted_sum_is_one_node_equal_to_its_products_and_sums():
+    w = [Value(0.5), Value(-1.5), Value(2.0)]
+    x = [Value(1.0), 3.0, Value(-0.25)]
+    b = Value(0.1)
+    out = autodiff.weighted_sum(w, x, b)
+    assert out.op == "weighted_sum" and len(out.parents) == 1 + 3 + 2
+    assert out.data == pytest.approx(0.1 + 0.5 * 1.0 - 1.5 * 3.0 + 2.0 * -0.25)
+    out.backward()
+    assert [v.grad for v in w] == [1.0, 3.0, -0.25]
+    assert (x[0].grad, x[2].grad, b.grad) == (0.5, 2.0, 1.0)
+    assert gradcheck(lambda b, w0, w1, x0: autodiff.weighted_sum([w0, w1], [x0, 2.0], b).tanh(),
+                     (0.3, -0.7, 1.1, 0.4))
+    # second derivative: d2/dw2 tanh(w*w + 2w) against the analytic value
+    f = lambda w: autodiff.weighted_sum([w, w], [w, 2.0]).tanh()  # noqa: E731
+    u, du = 0.3**2 + 0.6, 2 * 0.3 + 2
+    t = math.tanh(u)
+    expected = -2 * t * (1 - t**2) * du**2 + (1 - t**2) * 2
+    assert grad(grad(f))(0.3) == pytest.approx(expected, rel=1e-12)
+    with pytest.raises(ValueError, match="weighted_sum"):
+        autodiff.weighted_sum([Value(1.0)], [1.0, 2.0])

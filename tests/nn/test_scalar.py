@@ -37,8 +37,8 @@ def _ops_of(out):
 
 def test_neuron_graph_is_elementwise():
     x = [Value(1.0), Value(2.0), Value(3.0), Value(4.0)]
-    # by default one product node per weight, summed in one add_n node
-    assert _ops_of(Neuron(4, seed=0)(x)) == ["*"] * 4 + ["add_n", "relu"]
+    # by default one weighted_sum node (b + sum w_i x_i)
+    assert _ops_of(Neuron(4, seed=0)(x)) == ["relu", "weighted_sum"]
     # micrograd's graph: a chain of + nodes
     assert _ops_of(Neuron(4, seed=0, fused=False)(x)) == ["*"] * 4 + ["+"] * 4 + ["relu"]
 
@@ -184,5 +184,5 @@ def test_fused_neurons_compute_the_same_in_one_add_n_node():
     b.backward()
     for p, q in zip(chained.parameters(), fused.parameters(), strict=True):
         assert q.grad == pytest.approx(p.grad, rel=1e-14, abs=1e-15)
-    assert b.op == "add_n" and a.op == "+"  # the linear output neuron's sum
-    assert len(b._parents) == 1 + 4  # its bias and the four products
+    assert b.op == "weighted_sum" and a.op == "+"  # the linear output neuron's sum
+    assert len(b._parents) == 1 + 4 + 4  # its bias, four weights and four inputs
