@@ -228,24 +228,27 @@ def toposort(root: Node, stop_at: frozenset[int] = frozenset()) -> list[Node]:
     """
     order: list[Node] = []
     stack = [root]
+    # locals for the names used once per node (a measurable share of backward's time)
+    append, push, pop = order.append, stack.append, stack.pop
+    visiting, sorted_, node_type = _VISITING, _NO_GRAD, Node
     while stack:
         node = stack[-1]
         state = node._pending
         if state is None:
-            node._pending = _VISITING
-            if id(node) not in stop_at:
+            node._pending = visiting
+            if not stop_at or id(node) not in stop_at:
                 for parent in node._parents:
                     if (
-                        isinstance(parent, Node)
+                        isinstance(parent, node_type)
                         and parent._pending is None
                         and parent.requires_grad
                     ):
-                        stack.append(parent)
+                        push(parent)
         else:
-            stack.pop()
-            if state is _VISITING:
-                node._pending = _NO_GRAD
-                order.append(node)
+            pop()
+            if state is visiting:
+                node._pending = sorted_
+                append(node)
     return order
 
 
@@ -296,14 +299,18 @@ def backward(
 
 
 def _run(order, root, seed, create_graph, retain_graph, inputs, stop_at, results):
+    # The loop below runs once per node of every backward, so it keeps globals in
+    # locals and takes a short path for the common case (a built-in op without
+    # parameters, first order, no tracer): Python pays for every lookup here.
     root._pending = seed
     write_grads = inputs is None
     tracer = _grad_mode.tracer
     owned: set[int] = set()  # ids of gradient arrays already stored in some `.grad`
+    no_grad, released, node_type, data_of = _NO_GRAD, RELEASED, Node, _data_of
     for node in reversed(order):
         g = node._pending
         node._pending = None
-        if g is _NO_GRAD:
+        if g is no_grad:
             continue
         if write_grads:
             if node._grad_is_number:
@@ -319,48 +326,60 @@ def _run(order, root, seed, create_graph, retain_graph, inputs, stop_at, results
                 tracer.on_backward(node, g, [])
             continue
         ctx = node._ctx
-        if ctx is RELEASED:
-            raise RuntimeError(
-                f"backward through the graph a second time: the buffers of op "
-                f"'{op.name}' were freed by the first backward(). "
-                "Pass retain_graph=True to the first backward() to keep them."
-            )
         parents = node._parents
         try:
-            if op.is_function:  # a user-defined autodiff.Function
-                grads = op._vjp(ctx, g, create_graph)
+            if ctx is None and op.plain and not create_graph:
+                grads = op.backward(node._math, g, node.data, *data_of(parents))
             else:
-                if create_graph:
-                    xp, out, args = node._graph_math, node, parents
-                else:
-                    xp, out = node._math, node.data
-                    args = _data_of(parents)
-                if op.needs_input_grad:
-                    needs = tuple(_requires(p) for p in parents)
-                    grads = op.backward(xp, g, out, *args, needs=needs, **(ctx or {}))
-                elif ctx is None:
-                    grads = op.backward(xp, g, out, *args)
-                else:
-                    grads = op.backward(xp, g, out, *args, **ctx)
+                if ctx is released:
+                    raise RuntimeError(
+                        f"backward through the graph a second time: the buffers of op "
+                        f"'{op.name}' were freed by the first backward(). "
+                        "Pass retain_graph=True to the first backward() to keep them."
+                    )
+                grads = _rule(op, node, g, ctx, parents, create_graph)
         except (ArithmeticError, ValueError) as error:
             raise _in_backward_of(op, error) from error
         fit = node._fit_grad
-        sent = [] if tracer is not None else None
-        for parent, pg in zip(parents, grads, strict=True):
-            if pg is None or not isinstance(parent, Node):
-                continue
-            pending = parent._pending
-            if pending is None:  # a constant or a node outside this backward
-                continue
-            if fit is not None:
-                pg = fit(pg, parent)
+        if fit is None and tracer is None:
+            for parent, pg in zip(parents, grads, strict=True):
+                if pg is not None and isinstance(parent, node_type):
+                    pending = parent._pending
+                    if pending is not None:  # else a constant or outside this backward
+                        parent._pending = pg if pending is no_grad else pending + pg
+        else:
+            sent = [] if tracer is not None else None
+            for parent, pg in zip(parents, grads, strict=True):
+                if pg is None or not isinstance(parent, node_type):
+                    continue
+                pending = parent._pending
+                if pending is None:
+                    continue
+                if fit is not None:
+                    pg = fit(pg, parent)
+                if sent is not None:
+                    sent.append((parent, pg))
+                parent._pending = pg if pending is no_grad else pending + pg
             if sent is not None:
-                sent.append((parent, pg))
-            parent._pending = pg if pending is _NO_GRAD else pending + pg
-        if sent is not None:
-            tracer.on_backward(node, g, sent)
+                tracer.on_backward(node, g, sent)
         if not retain_graph:
             node._release()
+
+
+def _rule(op, node, g, ctx, parents, create_graph):
+    """Apply `op`'s derivative rule at `node` (the general case of `_run`)."""
+    if op.is_function:  # a user-defined autodiff.Function
+        return op._vjp(ctx, g, create_graph)
+    if create_graph:
+        xp, out, args = node._graph_math, node, parents
+    else:
+        xp, out, args = node._math, node.data, _data_of(parents)
+    if op.needs_input_grad:
+        needs = tuple(_requires(p) for p in parents)
+        return op.backward(xp, g, out, *args, needs=needs, **(ctx or {}))
+    if ctx is None:
+        return op.backward(xp, g, out, *args)
+    return op.backward(xp, g, out, *args, **ctx)
 
 
 def _in_backward_of(op, error: Exception) -> Exception:

@@ -40,6 +40,12 @@ class Op:
     name = ""
     is_function = False  # True for user-defined `autodiff.Function`s
     needs_input_grad = False
+    # Neither of the two above: backward's short path can call the rule directly.
+    plain = True
+
+    def __init_subclass__(cls, **kwargs) -> None:
+        super().__init_subclass__(**kwargs)
+        cls.plain = not (cls.is_function or cls.needs_input_grad)
 
     @staticmethod
     def forward(xp, *inputs, **params):
