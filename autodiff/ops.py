@@ -637,6 +637,29 @@ class Softmax(Op):
         return (out * (g - (g * out).sum(axis=axis, keepdims=True)),)
 
 
+class NLLLoss(Op):
+    """-log_probs[i, labels[i]] for each sample i, averaged ("mean"), summed ("sum") or
+    not ("none"): the loss of log-probabilities (from log_softmax) at integer labels"""
+
+    name = "nll"
+
+    @staticmethod
+    def forward(xp, log_probs, labels, reduction="mean"):
+        picked = -log_probs[np.arange(len(labels)), labels]
+        if reduction == "none":
+            return picked
+        return picked.mean() if reduction == "mean" else picked.sum()
+
+    @staticmethod
+    def backward(xp, g, out, log_probs, labels, reduction="mean"):
+        # d/d log_probs[i, j] = -(weight of sample i) where j = labels[i], else 0
+        n = len(labels)
+        if reduction == "mean":
+            g = g * (1.0 / n)
+        per_sample = g if reduction == "none" else xp.broadcast_to(g, (n,))
+        return xp.scatter_add(-per_sample, (np.arange(n), labels), log_probs.shape), None
+
+
 # ======================================================================================
 # Shapes and indexing
 # ======================================================================================

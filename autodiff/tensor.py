@@ -12,7 +12,7 @@ from .backends import ARRAY, GRAPH, sum_to
 from .graph import Node, _grad_mode
 from .graph import backward as _backward
 
-__all__ = ["Tensor", "concatenate", "stack", "where", "linear"]
+__all__ = ["Tensor", "concatenate", "stack", "where", "linear", "nll_loss"]
 
 
 def _constant(x):
@@ -543,6 +543,35 @@ def linear(x, weight, bias=None) -> Tensor:
     if bias is None:
         return ops.Linear.apply(x, weight)
     return ops.Linear.apply(x, weight, bias)
+
+
+def nll_loss(log_probs, labels, reduction: str = "mean") -> Tensor:
+    """The negative log-likelihood of integer `labels` under `log_probs` (n, k), as one op.
+
+    `nll_loss(x.log_softmax(axis=1), labels)` is the cross-entropy of logits x.
+
+    Args:
+        log_probs: a (n, k) Tensor of log-probabilities.
+        labels: n integer class labels in 0..k-1 (array, list or Tensor).
+        reduction: "mean" over the batch, "sum", or "none" (one loss per sample).
+
+    Raises:
+        ValueError: a label out of range, a wrong shape, or an unknown reduction.
+    """
+    labels = np.asarray(_data(labels))
+    shape = np.shape(_data(log_probs))
+    if len(shape) != 2 or labels.shape != shape[:1]:
+        raise ValueError(f"nll_loss: needs log_probs of shape (n, k) and n labels, got "
+                         f"{shape} and labels of shape {labels.shape}")
+    if labels.dtype.kind not in "iu":
+        raise TypeError(f"nll_loss: labels must be integers, got dtype {labels.dtype}")
+    if labels.size and (labels.min() < 0 or labels.max() >= shape[1]):
+        bad = labels[(labels < 0) | (labels >= shape[1])][0]
+        raise ValueError(f"nll_loss: label {bad} is out of range for {shape[1]} classes")
+    if reduction not in ("mean", "sum", "none"):
+        raise ValueError(f"nll_loss: reduction must be 'mean', 'sum' or 'none', got "
+                         f"{reduction!r}")
+    return ops.NLLLoss.apply(log_probs, labels, reduction=reduction)
 
 
 def where(cond, a, b) -> Tensor:

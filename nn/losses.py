@@ -17,7 +17,7 @@ import numbers
 
 import numpy as np
 
-from autodiff import Function, Tensor, Value
+from autodiff import Function, Tensor, Value, nll_loss
 
 from .module import Module
 
@@ -253,6 +253,8 @@ class CrossEntropyLoss(_Loss):
             losses = -(log_p * probs).sum(axis=1)
         elif tshape == (n,):
             labels = _class_labels(target, k, who)
+            if not (single and self.reduction == "none"):
+                return nll_loss(log_p, labels, self.reduction)
             losses = -log_p[np.arange(n), labels]
         else:
             shape, tshape = given

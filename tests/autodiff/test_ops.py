@@ -320,6 +320,9 @@ case("where-condition-a-tensor", lambda a, b: autodiff.where(Tensor(COND_23), a,
 case("add_n", lambda a, b, c: autodiff.add_n([a, b, 2.0, c]),
      (anywhere, (2, 3)), (anywhere, (3,)), (anywhere, ()))
 case("add_n-repeated-term", lambda a: autodiff.add_n([a, a, a * a]), (anywhere, (2, 3)))
+for reduction in ("mean", "sum", "none"):
+    case(f"nll-{reduction}", lambda x, r=reduction: autodiff.nll_loss(
+        x.log_softmax(axis=1), np.array([2, 0, 2, 1]), r), (anywhere, (4, 3)))
 case("weighted_sum-broadcast", lambda b, w1, w2, x1: autodiff.weighted_sum([w1, w2], [x1, 0.5], b),
      (anywhere, (3,)), (anywhere, (2, 3)), (anywhere, ()), (anywhere, (2, 1)))
 case("linear-matrix", lambda x, w, b: autodiff.linear(x, w, b), (anywhere, (4, 3)),
@@ -432,7 +435,7 @@ def test_the_table_covers_every_tensor_op():
                "log", "sqrt", "tanh", "sigmoid", "relu", "leaky_relu", "sin", "cos",
                "clip", "sum", "mean", "max", "min", "reshape", "transpose", "T", "flatten",
                "getitem", "concatenate", "stack", "where", "softmax", "log_softmax",
-               "logsumexp", "astype", "add_n", "weighted_sum", "linear"]:
+               "logsumexp", "astype", "add_n", "weighted_sum", "linear", "nll"]:
         assert f"{op}-" in covered, op
     for shape in ["()", "3", "2x3", "1x4", "2x3x4"]:
         assert any(c.id.endswith(f"-{shape}") for c in CASES), shape
