@@ -17,7 +17,8 @@ import numbers
 
 import numpy as np
 
-from autodiff import Function, Tensor, Value, nll_loss
+from autodiff import Function, Tensor, Value
+from autodiff.ops import NLLLoss
 
 from .module import Module
 
@@ -200,7 +201,7 @@ def _class_labels(target, n_classes: int, who: str) -> np.ndarray:
                              f"{labels[~whole].flat[0].item()!r}")
     elif labels.dtype.kind not in "biu":
         raise TypeError(f"{who}: class labels must be integers, got dtype {labels.dtype}")
-    labels = labels.astype(np.int64)
+    labels = labels.astype(np.int64, copy=False)
     bad = (labels < 0) | (labels >= n_classes)
     if bad.any():
         raise ValueError(f"{who}: label {int(labels[bad].flat[0])} is out of range for "
@@ -254,7 +255,8 @@ class CrossEntropyLoss(_Loss):
         elif tshape == (n,):
             labels = _class_labels(target, k, who)
             if not (single and self.reduction == "none"):
-                return nll_loss(log_p, labels, self.reduction)
+                # the labels are checked above, so the op itself, not nll_loss's checks
+                return NLLLoss.apply(log_p, labels, reduction=self.reduction)
             losses = -log_p[np.arange(n), labels]
         else:
             shape, tshape = given
