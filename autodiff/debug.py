@@ -13,6 +13,7 @@ from __future__ import annotations
 import linecache
 import math
 import os
+import re
 import sys
 import threading
 from contextlib import ContextDecorator
@@ -93,8 +94,14 @@ def _user_site(skip: tuple[str, ...]) -> Site | None:
     return None
 
 
+_NOTEBOOK_CELL = re.compile(r"ipykernel_\d+[/\\]\d+\.py$")
+
+
 def _short_path(filename: str) -> str:
-    """The path relative to the working directory when it is inside it."""
+    """The path relative to the working directory when it is inside it; "<cell>" for a
+    Jupyter cell (whose temporary file name means nothing to a reader)."""
+    if _NOTEBOOK_CELL.search(filename):
+        return "<cell>"
     try:
         relative = os.path.relpath(filename)
     except ValueError:  # another drive (Windows)

@@ -51,7 +51,10 @@ class GraphvizNotFoundError(RuntimeError):
 # Ops whose chains (x + y + z built as (x + y) + z) fold into one n-ary op, and whose
 # inputs may be grouped when they look alike: their inputs' order does not matter.
 _CHAIN_OPS = frozenset({"+", "*"})
-_UNORDERED_OPS = frozenset({"+", "*", "add_n"})
+# Ops whose look-alike inputs a folded drawing may show once with a count. For
+# weighted_sum the inputs are pairs (w_i, x_i) in any order, so alike weights and alike
+# inputs group as well.
+_UNORDERED_OPS = frozenset({"+", "*", "add_n", "weighted_sum"})
 
 # Light yellow to dark red (ColorBrewer's YlOrRd), for |grad| on a log scale.
 _HEAT = ["#ffffcc", "#ffeda0", "#fed976", "#feb24c", "#fd8d3c", "#fc4e2a", "#e31a1c",
@@ -160,6 +163,13 @@ def _new_digraph(**kwargs):
             """A `graphviz.Digraph` whose rendering errors say how to install Graphviz."""
 
             stats: dict = {}
+
+            def __repr__(self) -> str:  # stable: no memory address
+                drawn = self.stats.get("drawn")
+                total = self.stats.get("nodes")
+                if drawn is None:
+                    return "<Drawing>"
+                return f"<Drawing: {drawn} of {total} nodes drawn>"
 
             def pipe(self, *args, **kwargs):
                 try:
@@ -526,7 +536,8 @@ def _params_key(node: Node) -> tuple:
 def _fold_alike(root: _Unit) -> list[_Unit]:
     """Draw inputs of one op that have the same structure once, with their count.
 
-    Only for ops whose inputs' order does not matter (`+`, `*`, `add_n`, a module box);
+    Only for ops whose inputs' order does not matter (`+`, `*`, `add_n`,
+    `weighted_sum`, a module box);
     equal constants are grouped too. Returns the units still reachable from the root.
     """
     reached: set[int] = {id(root)}
