@@ -329,7 +329,13 @@ def _run(order, root, seed, create_graph, retain_graph, inputs, stop_at, results
         parents = node._parents
         try:
             if ctx is None and op.plain and not create_graph:
-                grads = op.backward(node._math, g, node.data, *data_of(parents))
+                if len(parents) == 2:  # most nodes: _data_of, unrolled once more
+                    a, b = parents
+                    grads = op.backward(node._math, g, node.data,
+                                        a.data if isinstance(a, node_type) else a,
+                                        b.data if isinstance(b, node_type) else b)
+                else:
+                    grads = op.backward(node._math, g, node.data, *data_of(parents))
             else:
                 if ctx is released:
                     raise RuntimeError(
