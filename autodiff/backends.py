@@ -148,10 +148,15 @@ def _is_basic_index(index) -> bool:
     )
 
 
-def _array_scatter_add(g: np.ndarray, index, shape: tuple[int, ...]) -> np.ndarray:
-    """Zeros of `shape` with `g` added at `index`; repeated indices accumulate."""
+def _array_scatter_add(g: np.ndarray, index, shape: tuple[int, ...],
+                       unique: bool = False) -> np.ndarray:
+    """Zeros of `shape` with `g` added at `index`; repeated indices accumulate.
+
+    With `unique`, the caller promises no index repeats.
+    """
+    g = np.asarray(g)
     out = np.zeros(shape, dtype=g.dtype)
-    if _is_basic_index(index):  # no repeats possible: plain assignment is much faster
+    if unique or _is_basic_index(index):  # no repeats: plain assignment is much faster
         out[index] = g
     else:
         np.add.at(out, index, g)

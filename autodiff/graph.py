@@ -28,6 +28,8 @@ __all__ = [
     "set_tracer",
     "Scope",
     "scope",
+    "push_scope",
+    "pop_scope",
 ]
 
 
@@ -69,12 +71,17 @@ class Scope:
     Drawings group the nodes of one scope into a cluster; scopes nest as modules do.
     """
 
-    __slots__ = ("label", "owner", "parent")
+    __slots__ = ("_label", "owner", "parent")
 
-    def __init__(self, label: str, owner: object = None, parent: Scope | None = None):
-        self.label = label
+    def __init__(self, label, owner: object = None, parent: Scope | None = None):
+        self._label = label  # a str, or a function giving one (read only when drawn)
         self.owner = owner
         self.parent = parent
+
+    @property
+    def label(self) -> str:
+        label = self._label
+        return label if isinstance(label, str) else label()
 
     def path(self) -> list[Scope]:
         """This scope and its ancestors, outermost first."""
@@ -99,12 +106,24 @@ class scope(ContextDecorator):
         self.owner = owner
 
     def __enter__(self) -> Scope:
-        current = Scope(self.label, self.owner, _grad_mode.scope)
-        _grad_mode.scope = current
-        return current
+        return push_scope(self.label, self.owner)
 
     def __exit__(self, *exc: object) -> None:
         _grad_mode.scope = _grad_mode.scope.parent
+
+
+def push_scope(label, owner: object = None) -> Scope:
+    """Open a scope without a `with` block (for hot paths such as `Module.__call__`);
+    close it with `pop_scope(returned_scope)`. `label` may be a function giving the
+    label, called only if a drawing asks for it."""
+    current = Scope(label, owner, _grad_mode.scope)
+    _grad_mode.scope = current
+    return current
+
+
+def pop_scope(scope: Scope) -> None:
+    """Close `scope` (and any left open inside it)."""
+    _grad_mode.scope = scope.parent
 
 
 def set_tracer(tracer: Tracer | None) -> Tracer | None:
@@ -381,7 +400,7 @@ def _rule(op, node, g, ctx, parents, create_graph):
     else:
         xp, out, args = node._math, node.data, _data_of(parents)
     if op.needs_input_grad:
-        needs = tuple(_requires(p) for p in parents)
+        needs = [isinstance(p, Node) and p._pending is not None for p in parents]
         return op.backward(xp, g, out, *args, needs=needs, **(ctx or {}))
     if ctx is None:
         return op.backward(xp, g, out, *args)
@@ -407,7 +426,3 @@ def _data_of(parents: tuple) -> tuple | list:
         a = parents[0]
         return (a.data if isinstance(a, Node) else a,)
     return [p.data if isinstance(p, Node) else p for p in parents]
-
-
-def _requires(parent: object) -> bool:
-    return isinstance(parent, Node) and parent._pending is not None

@@ -505,9 +505,10 @@ class Linear(Op):
 
     @staticmethod
     def forward(xp, x, w, b=None):
-        if np.ndim(w) != 2 or np.ndim(x) == 0 or np.shape(x)[-1] != np.shape(w)[1]:
-            raise ShapeError(f"linear: input of shape {np.shape(x)} does not fit a weight "
-                             f"of shape {np.shape(w)} (needs input (..., {np.shape(w)[-1]}))")
+        x, w = np.asarray(x), np.asarray(w)
+        if w.ndim != 2 or x.ndim == 0 or x.shape[-1] != w.shape[1]:
+            raise ShapeError(f"linear: input of shape {x.shape} does not fit a weight "
+                             f"of shape {w.shape} (needs input (..., {w.shape[-1]}))")
         out = x @ w.T
         if b is not None:
             out += b  # out is freshly made here, so adding in place is safe
@@ -657,7 +658,8 @@ class NLLLoss(Op):
         if reduction == "mean":
             g = g * (1.0 / n)
         per_sample = g if reduction == "none" else xp.broadcast_to(g, (n,))
-        return xp.scatter_add(-per_sample, (np.arange(n), labels), log_probs.shape), None
+        index = (np.arange(n), labels)  # one entry per row: no index repeats
+        return xp.scatter_add(-per_sample, index, log_probs.shape, unique=True), None
 
 
 # ======================================================================================
@@ -722,16 +724,17 @@ class GetItem(Op):
 
 
 class ScatterAdd(Op):
-    """zeros of `shape` with g added at `index` (the derivative of getitem)"""
+    """zeros of `shape` with g added at `index` (the derivative of getitem); `unique`
+    promises that no index repeats, so plain assignment does"""
 
     name = "scatter_add"
 
     @staticmethod
-    def forward(xp, g, index, shape):
-        return xp.scatter_add(g, index, shape)
+    def forward(xp, g, index, shape, unique=False):
+        return xp.scatter_add(g, index, shape, unique)
 
     @staticmethod
-    def backward(xp, g, out, x, index, shape):
+    def backward(xp, g, out, x, index, shape, unique=False):
         return (g[index],)
 
 
@@ -801,10 +804,10 @@ def _node_broadcast_to(x, shape):
     return ARRAY.broadcast_to(x, shape)
 
 
-def _node_scatter_add(g, index, shape):
+def _node_scatter_add(g, index, shape, unique=False):
     if isinstance(g, Node):
-        return ScatterAdd.apply(g, index=index, shape=shape)
-    return ARRAY.scatter_add(g, index, shape)
+        return ScatterAdd.apply(g, index=index, shape=shape, unique=unique)
+    return ARRAY.scatter_add(g, index, shape, unique)
 
 
 vars(GRAPH).update(

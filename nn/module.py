@@ -19,7 +19,7 @@ from collections.abc import Iterator, Mapping
 import numpy as np
 
 from autodiff import Tensor, Value
-from autodiff.graph import scope
+from autodiff.graph import pop_scope, push_scope
 
 __all__ = ["Module"]
 
@@ -81,8 +81,11 @@ class Module:
     def __call__(self, *args, **kwargs):
         """Run `forward`. The nodes it creates remember this call (`node.scope`), so
         `autodiff.draw_graph` can box them by module."""
-        with scope(self._label(), self):
+        opened = push_scope(self._label, self)  # the label is made only if drawn
+        try:
             return self.forward(*args, **kwargs)
+        finally:
+            pop_scope(opened)
 
     def _label(self) -> str:
         """A short name for drawings and errors: the class name, or more (`Linear(4 ->
