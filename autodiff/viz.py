@@ -454,16 +454,7 @@ def _keep_paths(order: list[_Unit], starts: set[int]) -> list[_Unit]:
             type(s) is _Unit and id(s) in keep for s in _edge_sources(unit)
         ):
             keep.add(id(unit))
-    for unit in order:
-        if id(unit) in keep:
-            edges = []
-            for source, count in unit.edges:
-                if type(source) is _Const or id(source) in keep:
-                    edges.append((source, count))
-                else:
-                    unit.hidden += count
-            unit.edges = edges
-    return [u for u in order if id(u) in keep]
+    return _keep_only(order, keep)
 
 
 def _op_name(unit: _Unit) -> str:
@@ -584,16 +575,7 @@ def _cut(order: list[_Unit], root: _Unit, budget: int) -> list[_Unit]:
             if type(source) is _Unit and id(source) not in keep and len(keep) < budget:
                 keep.add(id(source))
                 queue.append(source)
-    for unit in order:
-        if id(unit) in keep:
-            edges = []
-            for source, count in unit.edges:
-                if type(source) is _Const or id(source) in keep:
-                    edges.append((source, count))
-                else:
-                    unit.hidden += count
-            unit.edges = edges
-    return [u for u in order if id(u) in keep]
+    return _keep_only(order, keep)
 
 
 def _plan(root: Node, opts: _Options):
@@ -1033,3 +1015,18 @@ def _input_positions(unit: _Unit) -> list[int]:
     if unit.node is None or len(unit.edges) != len(unit.inputs) or unit.chained:
         return [-1] * len(unit.edges)
     return list(range(len(unit.edges)))
+
+
+def _keep_only(order: list, keep: set[int]) -> list:
+    """The units of `order` whose id is in `keep`, their edges to dropped units removed
+    (and counted in `hidden`, so the drawing can say what it left out)."""
+    for unit in order:
+        if id(unit) in keep:
+            edges = []
+            for source, count in unit.edges:
+                if type(source) is _Const or id(source) in keep:
+                    edges.append((source, count))
+                else:
+                    unit.hidden += count
+            unit.edges = edges
+    return [u for u in order if id(u) in keep]

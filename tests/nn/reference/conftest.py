@@ -69,3 +69,18 @@ def vjp():
 @pytest.fixture
 def num_vjp():
     return numeric_vjp
+
+
+@pytest.fixture
+def same_as_autograd(reldiff):
+    """Check that hand-written gradients equal autograd's, name by name: the same names
+    and shapes, relative difference at most 1e-10, and none of them trivially zero."""
+
+    def check(hand: dict, auto: dict) -> None:
+        assert set(hand) == set(auto)
+        for name in auto:
+            assert hand[name].shape == auto[name].shape, name
+            assert reldiff(hand[name], auto[name]) <= 1e-10, name
+            assert np.linalg.norm(auto[name]) > 0, name
+
+    return check
