@@ -21,14 +21,14 @@ import nn
 from nn import data
 
 
-def train_iris(seed: int = 0, epochs: int = 60):
+def train_iris(seed: int = 0, epochs: int = 40):
     """A 4-16-3 MLP on standardized iris (stratified 75/25 split)."""
     X, y = data.load_iris()
     X_train, X_test, y_train, y_test = data.train_test_split(X, y, test_size=0.25, seed=seed)
     scaler = data.Standardizer().fit(X_train)
     X_train, X_test = scaler.transform(X_train), scaler.transform(X_test)
     model = nn.MLP([4, 16, 3], activation="relu", seed=seed)
-    optimizer = nn.optim.Adam(model.parameters(), lr=0.05)
+    optimizer = nn.optim.Adam(model.parameters(), lr=0.01)
     history = nn.fit(model, nn.CrossEntropyLoss(), optimizer, X_train, y_train,
                      epochs=epochs, batch_size=16, seed=seed, X_val=X_test, y_val=y_test)
     with autodiff.no_grad():
