@@ -181,7 +181,6 @@ ARRAY = SimpleNamespace(
     constant=_identity,
     broadcast_to=np.broadcast_to,
     scatter_add=_array_scatter_add,
-    concatenate=np.concatenate,
 )
 
 

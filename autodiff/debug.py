@@ -26,6 +26,7 @@ from .function import Context
 from .gradcheck import GradcheckError, _float64_leaf, gradcheck
 from .graph import Node, Tracer, no_grad, set_tracer
 from .value import Value
+from .viz import _nonfinite
 
 __all__ = ["detect_anomaly", "AnomalyError", "Site", "locate_fault", "FaultReport",
            "OpCheck"]
@@ -111,18 +112,8 @@ def _short_path(filename: str) -> str:
 
 def _bad(x) -> str:
     """'' when x (a number, array or node) is all finite, else 'nan' or 'inf'."""
-    if x is None:
-        return ""
-    if isinstance(x, Node):
-        x = x.data
-    if isinstance(x, float):
-        if math.isfinite(x):
-            return ""
-        return "nan" if math.isnan(x) else "inf"
-    array = np.asarray(x)
-    if array.dtype.kind not in "fc" or np.isfinite(array).all():
-        return ""
-    return "nan" if np.isnan(array).any() else "inf"
+    found = _nonfinite(x)
+    return "" if not found else ("nan" if "nan" in found else "inf")
 
 
 def _shape(node: Node) -> str:
