@@ -646,20 +646,22 @@ class NLLLoss(Op):
 
     @staticmethod
     def forward(xp, log_probs, labels, reduction="mean"):
-        picked = -log_probs[np.arange(len(labels)), labels]
+        picked = log_probs[np.arange(len(labels)), labels]
         if reduction == "none":
-            return picked
-        return picked.mean() if reduction == "mean" else picked.sum()
+            return -picked
+        # negating the one total rather than every sample; sum / n is what mean() does
+        total = picked.sum()
+        return -(total / len(labels)) if reduction == "mean" else -total
 
     @staticmethod
     def backward(xp, g, out, log_probs, labels, reduction="mean"):
         # d/d log_probs[i, j] = -(weight of sample i) where j = labels[i], else 0
+        # A reduced loss sends one number to every sample; the assignment in scatter_add
+        # broadcasts it, so no per-sample copy is made.
         n = len(labels)
-        if reduction == "mean":
-            g = g * (1.0 / n)
-        per_sample = g if reduction == "none" else xp.broadcast_to(g, (n,))
+        weight = -g * (1.0 / n) if reduction == "mean" else -g
         index = (np.arange(n), labels)  # one entry per row: no index repeats
-        return xp.scatter_add(-per_sample, index, log_probs.shape, unique=True), None
+        return xp.scatter_add(weight, index, log_probs.shape, unique=True), None
 
 
 # ======================================================================================

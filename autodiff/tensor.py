@@ -565,13 +565,21 @@ def nll_loss(log_probs, labels, reduction: str = "mean") -> Tensor:
                          f"{shape} and labels of shape {labels.shape}")
     if labels.dtype.kind not in "iu":
         raise TypeError(f"nll_loss: labels must be integers, got dtype {labels.dtype}")
-    if labels.size and (labels.min() < 0 or labels.max() >= shape[1]):
-        bad = labels[(labels < 0) | (labels >= shape[1])][0]
-        raise ValueError(f"nll_loss: label {bad} is out of range for {shape[1]} classes")
+    check_labels(labels, shape[1], "nll_loss")
     if reduction not in ("mean", "sum", "none"):
         raise ValueError(f"nll_loss: reduction must be 'mean', 'sum' or 'none', got "
                          f"{reduction!r}")
     return ops.NLLLoss.apply(log_probs, labels, reduction=reduction)
+
+
+def check_labels(labels: np.ndarray, n_classes: int, who: str) -> None:
+    """Raise ValueError naming the first of the integer `labels` outside 0..n_classes-1."""
+    # Two reductions, and the mask that finds the culprit only when there is one: this
+    # runs on every training step.
+    if labels.size and (labels.min() < 0 or labels.max() >= n_classes):
+        bad = labels[(labels < 0) | (labels >= n_classes)].flat[0]
+        raise ValueError(f"{who}: label {bad} is out of range for {n_classes} classes "
+                         f"(labels must be in 0..{n_classes - 1})")
 
 
 def where(cond, a, b) -> Tensor:

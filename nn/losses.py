@@ -19,6 +19,7 @@ import numpy as np
 
 from autodiff import Function, Tensor, Value
 from autodiff.ops import NLLLoss
+from autodiff.tensor import check_labels
 
 from .module import Module
 
@@ -202,10 +203,7 @@ def _class_labels(target, n_classes: int, who: str) -> np.ndarray:
     elif labels.dtype.kind not in "biu":
         raise TypeError(f"{who}: class labels must be integers, got dtype {labels.dtype}")
     labels = labels.astype(np.int64, copy=False)
-    bad = (labels < 0) | (labels >= n_classes)
-    if bad.any():
-        raise ValueError(f"{who}: label {int(labels[bad].flat[0])} is out of range for "
-                         f"{n_classes} classes (labels must be in 0..{n_classes - 1})")
+    check_labels(labels, n_classes, who)
     return labels
 
 
