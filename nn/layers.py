@@ -18,10 +18,11 @@ __all__ = ["Linear", "Sequential", "MLP"]
 
 
 
-def _as_input(x, who: str) -> Tensor:
+def _as_input(x, layer: Module) -> Tensor:
     """`x` as a Tensor: arrays and lists become constant Tensors."""
     if isinstance(x, Tensor):
         return x
+    who = layer._label()  # made only for an error message or a conversion
     if isinstance(x, Value):
         raise TypeError(f"{who}: got a Value; Tensor layers take Tensors or arrays (the "
                         "scalar networks of nn.scalar take Values)")
@@ -85,8 +86,9 @@ class Linear(Module):
             self.bias = None
 
     def forward(self, x) -> Tensor:
-        x = _as_input(x, self._label())
-        if x.ndim == 0 or x.shape[-1] != self.in_features:
+        x = _as_input(x, self)
+        shape = x.data.shape
+        if not shape or shape[-1] != self.in_features:
             raise ValueError(f"{self._label()}: expected input of shape (batch, "
                              f"{self.in_features}), got {x.shape}")
         return linear(x, self.weight, self.bias)
