@@ -98,7 +98,8 @@ class NumpyEngine(Engine):
         self.x, self.y, self.lr = x, y, lr
         self.rows = np.arange(len(y))
 
-    def _forward_backward(self):
+    def forward(self):
+        """The loss, and what backward needs: each layer's input and the log-probabilities."""
         W, b, n = self.W, self.b, len(self.W)
         inputs = [self.x]  # the input of each layer
         h = self.x
@@ -110,6 +111,12 @@ class NumpyEngine(Engine):
         shifted = h - h.max(axis=1, keepdims=True)
         logp = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
         loss = -logp[self.rows, self.y].mean()
+        return loss, (inputs, logp)
+
+    def backward(self, saved):
+        """[(dW, db) of each layer], from what forward saved."""
+        inputs, logp = saved
+        W, n = self.W, len(self.W)
         # d loss / d logits = (softmax - onehot) / batch
         g = np.exp(logp)
         g[self.rows, self.y] -= 1
@@ -120,18 +127,23 @@ class NumpyEngine(Engine):
             if i > 0:
                 g = g @ W[i]
                 g *= inputs[i] > 0  # relu'(z) = [z > 0] = [relu(z) > 0]
-        return loss, grads
+        return grads
 
-    def grads(self):
-        _, grads = self._forward_backward()
-        return [a for pair in grads for a in pair]
-
-    def step(self):
-        _, grads = self._forward_backward()
+    def update(self, grads):
         lr = self.lr
         for i, (dW, db) in enumerate(grads):
             self.W[i] -= lr * dW
             self.b[i] -= lr * db
+
+    def grads(self):
+        _, saved = self.forward()
+        return [a for pair in self.backward(saved) for a in pair]
+
+    def step(self):
+        _, saved = self.forward()
+        grads = self.backward(saved)
+        del saved  # the activations are freed before the update, as in the other engines
+        self.update(grads)
 
 
 # --------------------------------------------------------------------------------------
@@ -172,15 +184,18 @@ class OursEngine(Engine):
             p.grad = None
         return out
 
-    def step(self):
+    def update(self):
         import autodiff
 
-        self._forward_backward()
         lr = self.lr
         with autodiff.no_grad():
             for p in self.params:
                 p.data -= lr * p.grad
                 p.grad = None
+
+    def step(self):
+        self._forward_backward()
+        self.update()
 
 
 class OursNNEngine(Engine):

@@ -9,6 +9,8 @@ CASE is one of:
   tiny           section 4: the 2-16-16-2 MLP step (raw Tensor ops)
   nn-big64, nn-tiny   the same with nn modules
   memory-big64   section 6: which lines hold the memory alive right after backward
+  split-big32, split-big64, split-tiny   section 4 by phase: forward, backward and
+                 update, hand-written NumPy against ours (Tensor ops), timed in place
 
 Time: cProfile over N steps (GC on), listing the functions with the most own time
 (tottime, NumPy's C functions included) and then our own functions (autodiff/, nn/) by
@@ -23,7 +25,9 @@ import cProfile
 import gc
 import io
 import pstats
+import statistics
 import sys
+import time
 import tracemalloc
 
 from . import bench_tensor, bench_value
@@ -117,14 +121,78 @@ def memory_after_backward(top: int) -> str:
     return "\n".join(lines)
 
 
+SPLITS = {"split-big32": bench_tensor.BIG32, "split-big64": bench_tensor.BIG64,
+          "split-tiny": bench_tensor.TINY64}
+
+
+def split_time(case: str, rounds: int = 25) -> str:
+    """Forward, backward and update of one step, each timed where it runs in the step.
+
+    A phase timed alone runs with warm caches; inside a step it follows large matrix
+    products that have evicted the interpreter's working set, so Python costs more there.
+    Timing the phases in place shows where the step's difference to NumPy lies.
+    """
+    config = SPLITS[case]
+    params, x, y = bench_tensor.problem(config)
+    reference = bench_tensor.NumpyEngine(params, x, y)
+    ours = bench_tensor.OursEngine(params, x, y)
+    clock = time.perf_counter
+
+    def reference_step():
+        t0 = clock()
+        _, saved = reference.forward()
+        t1 = clock()
+        grads = reference.backward(saved)
+        del saved  # freed before the update, as in the benchmark's step
+        t2 = clock()
+        reference.update(grads)
+        return t1 - t0, t2 - t1, clock() - t2
+
+    def our_step():
+        t0 = clock()
+        loss = ours.loss()
+        t1 = clock()
+        loss.backward()
+        t2 = clock()
+        ours.update()
+        return t1 - t0, t2 - t1, clock() - t2
+
+    steps = 30 if config is not bench_tensor.TINY64 else 500
+    medians = {}
+    for step in (reference_step, our_step):
+        step()  # warm up
+    blocks = {"NumPy by hand": [], "ours": []}
+    for _ in range(rounds):  # interleaved, as the benchmark does
+        for name, step in (("NumPy by hand", reference_step), ("ours", our_step)):
+            totals = [0.0, 0.0, 0.0]
+            for _ in range(steps):
+                for i, seconds in enumerate(step()):
+                    totals[i] += seconds
+            blocks[name].append([t / steps for t in totals])
+    for name, rows in blocks.items():
+        medians[name] = [statistics.median(row[i] for row in rows) for i in range(3)]
+    ref, our = medians["NumPy by hand"], medians["ours"]
+    lines = [f"== {case}: {config.label}, median of {rounds} interleaved blocks of {steps} "
+             "steps, microseconds",
+             f"{'phase':10s} {'NumPy by hand':>14s} {'ours':>10s} {'ours - NumPy':>13s}"]
+    for i, phase in enumerate(("forward", "backward", "update")):
+        lines.append(f"{phase:10s} {ref[i] * 1e6:14.1f} {our[i] * 1e6:10.1f} "
+                     f"{(our[i] - ref[i]) * 1e6:+13.1f}")
+    lines.append(f"{'step':10s} {sum(ref) * 1e6:14.1f} {sum(our) * 1e6:10.1f} "
+                 f"{(sum(our) - sum(ref)) * 1e6:+13.1f}   ({sum(our) / sum(ref):.3f}x)")
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.profile")
-    parser.add_argument("case", choices=[*CASES, "memory-big64"])
+    parser.add_argument("case", choices=[*CASES, "memory-big64", *SPLITS])
     parser.add_argument("--steps", type=int, default=None)
     parser.add_argument("--top", type=int, default=25)
     args = parser.parse_args(argv)
     if args.case == "memory-big64":
         print(memory_after_backward(args.top))
+    elif args.case in SPLITS:
+        print(split_time(args.case))
     else:
         print(profile_time(args.case, args.steps, args.top))
     return 0
