@@ -228,9 +228,6 @@ class Node:
 
     _fit_grad = None  # Tensor: reduce a broadcast gradient to the parent's shape/dtype
 
-    def _release(self) -> None:
-        self._ctx = RELEASED
-
 
 # --------------------------------------------------------------------------------------
 # Sorting
@@ -387,8 +384,10 @@ def _run(order, root, seed, create_graph, retain_graph, inputs, stop_at, results
                 parent._pending = pg if pending is no_grad else pending + pg
             if sent is not None:
                 tracer.on_backward(node, g, sent)
-        if not retain_graph:
-            node._release()
+        if not retain_graph:  # free what backward needed; a second pass then raises
+            if ctx is not None and type(ctx) is not dict:  # a Function's Context
+                ctx._release()
+            node._ctx = released
 
 
 def _rule(op, node, g, ctx, parents, create_graph):

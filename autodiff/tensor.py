@@ -9,7 +9,7 @@ import numpy as np
 
 from . import ops
 from .backends import ARRAY, GRAPH, sum_to
-from .graph import RELEASED, Node, _grad_mode
+from .graph import Node, _grad_mode
 from .graph import backward as _backward
 
 __all__ = ["Tensor", "concatenate", "stack", "where", "linear", "nll_loss"]
@@ -419,12 +419,6 @@ class Tensor(Node):
         if g.dtype != dtype:
             g = g.astype(dtype)
         return g
-
-    def _release(self) -> None:
-        ctx = self._ctx
-        if ctx is not None and type(ctx) is not dict:  # a Function's Context
-            ctx._release()
-        self._ctx = RELEASED
 
     def detach(self) -> Tensor:
         """The same data as a new tensor outside any graph."""
