@@ -158,20 +158,19 @@ def split_time(case: str, rounds: int = 25) -> str:
         return t1 - t0, t2 - t1, clock() - t2
 
     steps = 30 if config is not bench_tensor.TINY64 else 500
-    medians = {}
-    for step in (reference_step, our_step):
+    engines = (reference_step, our_step)
+    for step in engines:
         step()  # warm up
-    blocks = {"NumPy by hand": [], "ours": []}
+    blocks = {step: [] for step in engines}
     for _ in range(rounds):  # interleaved, as the benchmark does
-        for name, step in (("NumPy by hand", reference_step), ("ours", our_step)):
+        for step in engines:
             totals = [0.0, 0.0, 0.0]
             for _ in range(steps):
                 for i, seconds in enumerate(step()):
                     totals[i] += seconds
-            blocks[name].append([t / steps for t in totals])
-    for name, rows in blocks.items():
-        medians[name] = [statistics.median(row[i] for row in rows) for i in range(3)]
-    ref, our = medians["NumPy by hand"], medians["ours"]
+            blocks[step].append([t / steps for t in totals])
+    ref, our = ([statistics.median(row[i] for row in blocks[step]) for i in range(3)]
+                for step in engines)
     lines = [f"== {case}: {config.label}, median of {rounds} interleaved blocks of {steps} "
              "steps, microseconds",
              f"{'phase':10s} {'NumPy by hand':>14s} {'ours':>10s} {'ours - NumPy':>13s}"]

@@ -22,7 +22,7 @@ def _as_input(x, layer: Module) -> Tensor:
     """`x` as a Tensor: arrays and lists become constant Tensors."""
     if isinstance(x, Tensor):
         return x
-    who = layer._label()  # made only for an error message or a conversion
+    who = layer._label()  # built only here, off the path of Tensor inputs
     if isinstance(x, Value):
         raise TypeError(f"{who}: got a Value; Tensor layers take Tensors or arrays (the "
                         "scalar networks of nn.scalar take Values)")
