@@ -19,7 +19,7 @@ from .gradcheck import GradcheckError, gradcheck, numerical_grad
 from .graph import enable_grad, is_grad_enabled, no_grad
 from .ops import ShapeError, add_n, weighted_sum
 from .steps import BackwardStep, backward_frames, backward_steps, draw_step, step_slider
-from .tensor import Tensor, concatenate, linear, nll_loss, stack, where
+from .tensor import Tensor, concatenate, cross_entropy, linear, nll_loss, stack, where
 from .value import Value
 from .viz import GraphvizNotFoundError, draw_graph, save_graph
 
@@ -31,6 +31,7 @@ __all__ = [
     "where",
     "linear",
     "nll_loss",
+    "cross_entropy",
     "add_n",
     "weighted_sum",
     "no_grad",

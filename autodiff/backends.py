@@ -121,6 +121,13 @@ def _array_sigmoid(x: np.ndarray) -> np.ndarray:
     return np.where(x >= 0, 1 / (1 + e), e / (1 + e))
 
 
+def _array_softmax(x: np.ndarray, axis: int = -1) -> np.ndarray:
+    # Shifted by the max, so exp never overflows; the division is in place on a fresh array.
+    e = np.exp(x - x.max(axis=axis, keepdims=True))
+    e /= e.sum(axis=axis, keepdims=True)
+    return e
+
+
 def sum_to(g, shape: tuple[int, ...]):
     """Sum a broadcast gradient back to `shape` (arrays or Tensors alike).
 
@@ -171,6 +178,7 @@ ARRAY = SimpleNamespace(
     tanh=np.tanh,
     sigmoid=_array_sigmoid,
     relu=lambda x: np.maximum(x, 0),
+    softmax=_array_softmax,
     sin=np.sin,
     cos=np.cos,
     abs=np.abs,

@@ -630,8 +630,7 @@ class Softmax(Op):
 
     @staticmethod
     def forward(xp, x, axis=-1):
-        e = np.exp(x - x.max(axis=axis, keepdims=True))
-        return e / e.sum(axis=axis, keepdims=True)
+        return ARRAY.softmax(x, axis)
 
     @staticmethod
     def backward(xp, g, out, x, axis=-1):  # J^T g = s * (g - sum(g * s))
@@ -662,6 +661,28 @@ class NLLLoss(Op):
         weight = -g * (1.0 / n) if reduction == "mean" else -g
         index = (np.arange(n), labels)  # one entry per row: no index repeats
         return xp.scatter_add(weight, index, log_probs.shape, unique=True), None
+
+
+class CrossEntropy(Op):
+    """nll of log_softmax(logits) over axis 1, as one node: the cross-entropy of logits
+    (n, k) at integer labels, reduced as NLLLoss is"""
+
+    name = "cross_entropy"
+
+    @staticmethod
+    def forward(xp, logits, labels, reduction="mean"):
+        return NLLLoss.forward(xp, LogSoftmax.forward(xp, logits, axis=1), labels, reduction)
+
+    @staticmethod
+    def backward(xp, g, out, logits, labels, reduction="mean"):
+        # The two rules above, chained and simplified: d/d logits[i] = w_i (softmax(logits
+        # [i]) - onehot(labels[i])), w_i the weight of sample i (1/n of g for "mean").
+        # The softmax is recomputed: a node keeps only its inputs and output.
+        n = len(labels)
+        weight = g * (1.0 / n) if reduction == "mean" else g
+        rows = weight.reshape(-1, 1) if reduction == "none" else weight
+        at_labels = xp.scatter_add(weight, (np.arange(n), labels), logits.shape, unique=True)
+        return xp.softmax(logits, 1) * rows - at_labels, None
 
 
 # ======================================================================================
@@ -792,6 +813,12 @@ def _node_constant(x):
     return x.data if isinstance(x, Node) else x
 
 
+def _node_softmax(x, axis=-1):
+    if isinstance(x, Node):
+        return Softmax.apply(x, axis=axis)
+    return ARRAY.softmax(x, axis)
+
+
 def _node_where(cond, a, b):
     if isinstance(a, Node) or isinstance(b, Node):
         return Where.apply(cond, a, b)
@@ -818,6 +845,7 @@ vars(GRAPH).update(
         ("sin", Sin), ("cos", Cos), ("abs", Abs), ("pow", Pow), ("div", Div),
     ]},
     sign=_node_sign,
+    softmax=_node_softmax,
     where=_node_where,
     constant=_node_constant,
     broadcast_to=_node_broadcast_to,

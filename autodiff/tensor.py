@@ -12,7 +12,7 @@ from .backends import ARRAY, GRAPH, sum_to
 from .graph import Node, _grad_mode
 from .graph import backward as _backward
 
-__all__ = ["Tensor", "concatenate", "stack", "where", "linear", "nll_loss"]
+__all__ = ["Tensor", "concatenate", "stack", "where", "linear", "nll_loss", "cross_entropy"]
 
 
 def _constant(x):
@@ -542,7 +542,8 @@ def linear(x, weight, bias=None) -> Tensor:
 def nll_loss(log_probs, labels, reduction: str = "mean") -> Tensor:
     """The negative log-likelihood of integer `labels` under `log_probs` (n, k), as one op.
 
-    `nll_loss(x.log_softmax(axis=1), labels)` is the cross-entropy of logits x.
+    `nll_loss(x.log_softmax(axis=1), labels)` is the cross-entropy of logits x (which
+    `cross_entropy(x, labels)` computes as one op).
 
     Args:
         log_probs: a (n, k) Tensor of log-probabilities.
@@ -551,19 +552,47 @@ def nll_loss(log_probs, labels, reduction: str = "mean") -> Tensor:
 
     Raises:
         ValueError: a label out of range, a wrong shape, or an unknown reduction.
+        TypeError: labels that are not integers.
     """
+    labels = _checked_labels("nll_loss", "log_probs", log_probs, labels, reduction)
+    return ops.NLLLoss.apply(log_probs, labels, reduction=reduction)
+
+
+def cross_entropy(logits, labels, reduction: str = "mean") -> Tensor:
+    """The cross-entropy of `logits` (n, k) at integer `labels`, as one op.
+
+    The same loss as `nll_loss(logits.log_softmax(axis=1), labels)`, with one node
+    instead of two: its derivative is the textbook (softmax(logits) - onehot(labels)) / n
+    (for "mean"). Finite for logits of any magnitude.
+
+    Args:
+        logits: a (n, k) Tensor of raw scores (not probabilities).
+        labels: n integer class labels in 0..k-1 (array, list or Tensor).
+        reduction: "mean" over the batch, "sum", or "none" (one loss per sample).
+
+    Raises:
+        ValueError: a label out of range, a wrong shape, or an unknown reduction.
+        TypeError: labels that are not integers.
+    """
+    labels = _checked_labels("cross_entropy", "logits", logits, labels, reduction)
+    return ops.CrossEntropy.apply(logits, labels, reduction=reduction)
+
+
+def _checked_labels(who: str, what: str, scores, labels, reduction: str) -> np.ndarray:
+    """`labels` as an integer array, after checking them, the (n, k) `scores` they
+    index and `reduction`; the errors name `who` and call the scores `what`."""
     labels = np.asarray(_data(labels))
-    shape = np.shape(_data(log_probs))
+    shape = np.shape(_data(scores))
     if len(shape) != 2 or labels.shape != shape[:1]:
-        raise ValueError(f"nll_loss: needs log_probs of shape (n, k) and n labels, got "
+        raise ValueError(f"{who}: needs {what} of shape (n, k) and n labels, got "
                          f"{shape} and labels of shape {labels.shape}")
     if labels.dtype.kind not in "iu":
-        raise TypeError(f"nll_loss: labels must be integers, got dtype {labels.dtype}")
-    check_labels(labels, shape[1], "nll_loss")
+        raise TypeError(f"{who}: labels must be integers, got dtype {labels.dtype}")
+    check_labels(labels, shape[1], who)
     if reduction not in ("mean", "sum", "none"):
-        raise ValueError(f"nll_loss: reduction must be 'mean', 'sum' or 'none', got "
+        raise ValueError(f"{who}: reduction must be 'mean', 'sum' or 'none', got "
                          f"{reduction!r}")
-    return ops.NLLLoss.apply(log_probs, labels, reduction=reduction)
+    return labels
 
 
 def check_labels(labels: np.ndarray, n_classes: int, who: str) -> None:

@@ -18,7 +18,7 @@ import numbers
 import numpy as np
 
 from autodiff import Function, Tensor, Value
-from autodiff.ops import NLLLoss
+from autodiff.ops import CrossEntropy
 from autodiff.tensor import check_labels
 
 from .module import Module
@@ -210,8 +210,10 @@ def _class_labels(target, n_classes: int, who: str) -> np.ndarray:
 class CrossEntropyLoss(_Loss):
     """Cross-entropy of logits: mean over the batch of -log softmax(logits)[label].
 
-    Computed through `log_softmax`, so it is finite for logits of any size. Feed it the
-    raw scores of the last Linear layer, not probabilities.
+    Computed through `log_softmax` (for class labels, as the one op
+    `autodiff.cross_entropy`, whose derivative is (softmax - onehot) / n), so it is
+    finite for logits of any size. Feed it the raw scores of the last Linear layer, not
+    probabilities.
 
     The target is either integer class labels of shape (n,) (each in 0..k-1), or
     probabilities (one-hot rows, or soft labels) of the logits' shape (n, k), for which
@@ -246,16 +248,14 @@ class CrossEntropyLoss(_Loss):
             target = (target.reshape(tshape) if isinstance(target, Tensor)
                       else np.reshape(target, tshape))
         n, k = logits.shape
-        log_p = logits.log_softmax(axis=1)
         if tshape == (n, k):
             probs = _float_target(target, who, logits.dtype)
-            losses = -(log_p * probs).sum(axis=1)
+            losses = -(logits.log_softmax(axis=1) * probs).sum(axis=1)
         elif tshape == (n,):
             labels = _class_labels(target, k, who)
-            if not (single and self.reduction == "none"):
-                # the labels are checked above, so the op itself, not nll_loss's checks
-                return NLLLoss.apply(log_p, labels, reduction=self.reduction)
-            losses = -log_p[np.arange(n), labels]
+            # the labels are checked above, so the op itself, not cross_entropy's checks
+            loss = CrossEntropy.apply(logits, labels, reduction=self.reduction)
+            return loss.reshape(()) if single and self.reduction == "none" else loss
         else:
             shape, tshape = given
             raise ValueError(f"{who}: logits of shape {shape} need class labels of shape "

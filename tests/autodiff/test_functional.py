@@ -159,6 +159,24 @@ def test_hessian_of_logsumexp_is_diag_p_minus_p_p_transpose(scale):
     np.testing.assert_allclose(H, np.diag(p) - np.outer(p, p), rtol=1e-10, atol=1e-300)
 
 
+@pytest.mark.parametrize("reduction", ["mean", "sum"])
+def test_hessian_of_cross_entropy_is_the_logsumexp_hessian_of_each_sample(reduction):
+    # loss = sum_i w (logsumexp(x_i) - x_i[label_i]): the picked term is linear, so each
+    # sample's block is w (diag(p_i) - p_i p_i^T), w = 1/n for the mean
+    x0 = np.array([[0.5, -1.0, 0.2], [1000.0, 999.0, -1000.0]])
+    labels = np.array([2, 0])
+    H = hessian(lambda x: autodiff.cross_entropy(x.reshape(2, 3), labels, reduction))(
+        x0.ravel())
+    weight = 0.5 if reduction == "mean" else 1.0
+    p = np.exp(x0 - x0.max(1, keepdims=True))
+    p /= p.sum(1, keepdims=True)
+    expected = np.zeros((6, 6))
+    for i in range(2):
+        expected[3 * i:3 * i + 3, 3 * i:3 * i + 3] = weight * (np.diag(p[i])
+                                                                - np.outer(p[i], p[i]))
+    np.testing.assert_allclose(H, expected, rtol=1e-10, atol=1e-300)
+
+
 @pytest.mark.parametrize("f", [
     lambda x: (x.reshape(2, 3) @ np.ones((3, 2))).tanh().sum(),
     lambda x: x.softmax().log().mean() + (x * x).max(),

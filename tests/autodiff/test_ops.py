@@ -323,6 +323,10 @@ case("add_n-repeated-term", lambda a: autodiff.add_n([a, a, a * a]), (anywhere, 
 for reduction in ("mean", "sum", "none"):
     case(f"nll-{reduction}", lambda x, r=reduction: autodiff.nll_loss(
         x.log_softmax(axis=1), np.array([2, 0, 2, 1]), r), (anywhere, (4, 3)))
+    case(f"cross_entropy-{reduction}", lambda x, r=reduction: autodiff.cross_entropy(
+        x, np.array([2, 0, 2, 1]), r), (anywhere, (4, 3)))
+case("cross_entropy-one-sample-of-one-class", lambda x: autodiff.cross_entropy(
+    x * 2.0, [0]), (anywhere, (1, 1)))
 case("weighted_sum-broadcast", lambda b, w1, w2, x1: autodiff.weighted_sum([w1, w2], [x1, 0.5], b),
      (anywhere, (3,)), (anywhere, (2, 3)), (anywhere, ()), (anywhere, (2, 1)))
 case("linear-matrix", lambda x, w, b: autodiff.linear(x, w, b), (anywhere, (4, 3)),
@@ -435,7 +439,8 @@ def test_the_table_covers_every_tensor_op():
                "log", "sqrt", "tanh", "sigmoid", "relu", "leaky_relu", "sin", "cos",
                "clip", "sum", "mean", "max", "min", "reshape", "transpose", "T", "flatten",
                "getitem", "concatenate", "stack", "where", "softmax", "log_softmax",
-               "logsumexp", "astype", "add_n", "weighted_sum", "linear", "nll"]:
+               "logsumexp", "astype", "add_n", "weighted_sum", "linear", "nll",
+               "cross_entropy"]:
         assert f"{op}-" in covered, op
     for shape in ["()", "3", "2x3", "1x4", "2x3x4"]:
         assert any(c.id.endswith(f"-{shape}") for c in CASES), shape

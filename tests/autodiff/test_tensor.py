@@ -362,6 +362,23 @@ def test_softmax_family_is_finite_for_inputs_of_magnitude_1000(dtype, sign):
     np.testing.assert_allclose(x.grad, expected_softmax, rtol=max(rtol, 1e-4), atol=1e-30)
 
 
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("sign", [1.0, -1.0])
+def test_cross_entropy_is_finite_for_logits_of_magnitude_1000(dtype, sign):
+    data = (sign * LARGE).astype(dtype)
+    labels = np.array([2, 0])
+    fused, two_ops = leaf(data, dtype), leaf(data, dtype)
+    loss = autodiff.cross_entropy(fused, labels)
+    reference = autodiff.nll_loss(two_ops.log_softmax(axis=1), labels)
+    loss.backward()
+    reference.backward()
+    assert np.isfinite(loss.item()) and np.all(np.isfinite(fused.grad))
+    assert loss.dtype == dtype and fused.grad.dtype == dtype
+    rtol = 1e-6 if dtype == np.float32 else 1e-12
+    np.testing.assert_allclose(loss.data, reference.data, rtol=rtol)
+    np.testing.assert_allclose(fused.grad, two_ops.grad, rtol=rtol, atol=1e-7)
+
+
 def test_a_zero_exponent_has_zero_gradient_even_at_a_zero_base():
     x = leaf([0.0, 2.0, -1.5])
     (x**0).sum().backward()  # 0 * x^-1 would be nan (and warn) at x = 0
@@ -463,6 +480,30 @@ def test_a_one_element_tensor_of_any_shape_needs_no_gradient():
     x = leaf([[2.0]])
     (x * 3).backward()
     np.testing.assert_array_equal(x.grad, [[3.0]])
+
+
+LOSS_ERRORS = [  # (labels, reduction, error type, message pattern) on scores of shape (2, 3)
+    ([0, 3], "mean", ValueError, r"label 3 is out of range for 3 classes \(labels must be in "
+                                 r"0\.\.2\)"),
+    ([-1, 0], "mean", ValueError, "label -1 is out of range"),
+    ([0, 1, 2], "mean", ValueError, r"of shape \(n, k\) and n labels, got \(2, 3\) and "
+                                    r"labels of shape \(3,\)"),
+    ([0.0, 1.0], "mean", TypeError, "labels must be integers, got dtype float64"),
+    ([0, 1], "average", ValueError, "reduction must be 'mean', 'sum' or 'none', got 'average'"),
+]
+
+
+@pytest.mark.parametrize("loss", ["nll_loss", "cross_entropy"])
+@pytest.mark.parametrize("labels, reduction, error, pattern", LOSS_ERRORS)
+def test_bad_labels_or_reduction_name_the_loss_and_build_nothing(loss, labels, reduction,
+                                                                 error, pattern):
+    scores = leaf(np.zeros((2, 3)))
+    with pytest.raises(error, match=f"^{loss}: .*{pattern}"):
+        getattr(autodiff, loss)(scores, np.array(labels), reduction)
+    with pytest.raises(ValueError, match=f"^{loss}: needs .* of shape \\(n, k\\)"):
+        getattr(autodiff, loss)(leaf(np.zeros(3)), np.array([0]))
+    (scores * 1.0).sum().backward()
+    np.testing.assert_array_equal(scores.grad, np.ones((2, 3)))
 
 
 FAILING_OPS = {
