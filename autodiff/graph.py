@@ -10,6 +10,8 @@ each op's rule once per node, in reverse topological order, accumulating the
 contributions that reach a node before passing its total on. Rules run on plain floats
 and arrays, so first-order backward records nothing; with `create_graph=True` the same
 rules run on nodes and the backward pass becomes a graph of its own (higher order).
+Only once every rule has run does backward write `.grad` and free the graph, so one that
+fails part-way changes nothing.
 """
 
 from __future__ import annotations
@@ -179,6 +181,7 @@ class enable_grad(_SetGradMode):
 # States of `Node._pending` during one backward call. Outside backward it is None.
 _VISITING = object()  # the sort has entered the node but not finished it
 _NO_GRAD = object()  # sorted; no gradient has reached it yet
+_DONE = object()  # backward without `.grad` writes has used and dropped its gradient
 
 # `_ctx` of a node whose backward buffers were freed (backward without retain_graph).
 RELEASED = object()
@@ -293,49 +296,62 @@ def backward(
 
     With `create_graph`, the rules run on nodes under grad mode, so the gradients are
     nodes that can be differentiated again; otherwise they run on plain data.
-    Without `retain_graph`, each node's backward state is released after use, and a
+    Without `retain_graph`, each node's backward state is released afterwards, and a
     second backward through it raises RuntimeError.
+
+    All or nothing: `.grad` and the graph change only once every rule has run, so a rule
+    that raises (or a tracer that stops backward) leaves them as they were.
     """
     stop_at = frozenset(map(id, inputs)) if inputs is not None else frozenset()
     results: dict[int, object] = {}
     with _engine_lock:
         order = toposort(root, stop_at)
-        try:
-            if create_graph:
-                with enable_grad():
-                    _run(order, root, seed, True, retain_graph, inputs, stop_at, results)
-            else:
-                _run(order, root, seed, False, retain_graph, inputs, stop_at, results)
-        finally:
-            for node in order:
-                node._pending = None
+        if create_graph:
+            with enable_grad():  # .grad's sums must be recorded too
+                _run_then_commit(order, root, seed, True, retain_graph, inputs, stop_at,
+                                 results)
+        else:
+            _run_then_commit(order, root, seed, False, retain_graph, inputs, stop_at,
+                             results)
     if inputs is None:
         return None
     return [results.get(id(node)) for node in inputs]
 
 
-def _run(order, root, seed, create_graph, retain_graph, inputs, stop_at, results):
+def _run_then_commit(order, root, seed, create_graph, retain_graph, inputs, stop_at,
+                     results):
+    try:
+        _run(order, root, seed, create_graph, inputs, stop_at, results)
+        _commit(order, inputs is None, retain_graph)
+    except BaseException:
+        # From _run, nothing was written yet, so clearing the marks undoes it all. From
+        # _commit (a `.grad` the user set to a wrong shape), the marks must go anyway.
+        for node in order:
+            node._pending = None
+        raise
+
+
+def _run(order, root, seed, create_graph, inputs, stop_at, results):
+    """Apply the chain rule over `order`, children first. Each node's total gradient
+    stays in its `_pending` for `_commit` (or, with `inputs`, goes to `results`)."""
     # The loop below runs once per node of every backward, so it keeps globals in
     # locals and takes a short path for the common case (a built-in op without
     # parameters, first order, no tracer): Python pays for every lookup here.
     root._pending = seed
     write_grads = inputs is None
     tracer = _grad_mode.tracer
-    owned: set[int] = set()  # ids of gradient arrays already stored in some `.grad`
-    no_grad, released, node_type, data_of = _NO_GRAD, RELEASED, Node, _data_of
+    no_grad, released, done, node_type, data_of = _NO_GRAD, RELEASED, _DONE, Node, _data_of
     for node in reversed(order):
+        # The children of a node come before it here, so no gradient reaches it later:
+        # its `_pending` is final. Only its parents' `_pending` is read from now on.
         g = node._pending
-        node._pending = None
         if g is no_grad:
             continue
-        if write_grads:
-            if node._grad_is_number:
-                node.grad = node.grad + g
-            else:
-                node._accumulate(g, owned)
-        elif id(node) in stop_at:
-            results[id(node)] = g
-            continue
+        if not write_grads:  # nothing keeps g: free it now rather than at the end
+            node._pending = done
+            if id(node) in stop_at:
+                results[id(node)] = g
+                continue
         op = node._op
         if op is None:
             if tracer is not None:
@@ -384,7 +400,25 @@ def _run(order, root, seed, create_graph, retain_graph, inputs, stop_at, results
                 parent._pending = pg if pending is no_grad else pending + pg
             if sent is not None:
                 tracer.on_backward(node, g, sent)
-        if not retain_graph:  # free what backward needed; a second pass then raises
+
+
+def _commit(order, write_grads, retain_graph):
+    """After every rule has run: add each node's total gradient to its `.grad`, free
+    what backward needed (a second pass then raises) unless retained, clear the marks."""
+    owned: set[int] = set()  # ids of gradient arrays already stored in some `.grad`
+    no_grad, done, released = _NO_GRAD, _DONE, RELEASED
+    for node in order:
+        g = node._pending
+        node._pending = None
+        if g is no_grad:  # no gradient reached it: backward did not pass through
+            continue
+        if write_grads and g is not done:
+            if node._grad_is_number:
+                node.grad = node.grad + g
+            else:
+                node._accumulate(g, owned)
+        if not retain_graph and node._op is not None:
+            ctx = node._ctx
             if ctx is not None and type(ctx) is not dict:  # a Function's Context
                 ctx._release()
             node._ctx = released

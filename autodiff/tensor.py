@@ -404,6 +404,10 @@ class Tensor(Node):
                     g = g.copy()
             owned.add(id(g))
             self.grad = g
+        elif np.shape(self.grad) != np.shape(g):
+            raise ValueError(f"backward: cannot add a gradient of shape {np.shape(g)} to "
+                             f"the .grad of shape {np.shape(self.grad)} of a tensor of "
+                             f"shape {self.shape} (was .grad set by hand?)")
         else:
             self.grad = self.grad + g
 

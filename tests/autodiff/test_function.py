@@ -163,6 +163,39 @@ def test_a_failed_backward_leaves_other_graphs_usable():
     np.testing.assert_array_equal(x.grad, [2.0, 4.0])
 
 
+def test_a_backward_that_fails_midway_changes_no_grad_and_frees_nothing():
+    class FailsOnce(Function):
+        calls = 0
+
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x)
+            return x * 3
+
+        @staticmethod
+        def backward(ctx, grad_output):
+            FailsOnce.calls += 1
+            if FailsOnce.calls == 1:
+                raise ValueError("not this time")
+            return grad_output * 3
+
+    # w's rule runs before FailsOnce's (w's node is nearer the loss), so a half-done
+    # backward would have written w.grad and the grads of the nodes after it
+    x, w = leaf([1.0, 2.0]), leaf([5.0, 7.0])
+    w.grad = np.array([10.0, 10.0])  # from an earlier backward: must stay as it is
+    hidden = FailsOnce.apply(x)
+    loss = (hidden * w).sum()
+    with pytest.raises(ValueError, match="not this time"):
+        loss.backward()
+    assert x.grad is None and hidden.grad is None and loss.grad is None
+    np.testing.assert_array_equal(w.grad, [10.0, 10.0])
+    loss.backward()  # the graph was not freed by the failed attempt
+    np.testing.assert_array_equal(x.grad, [15.0, 21.0])
+    np.testing.assert_array_equal(w.grad, [13.0, 16.0])
+    with pytest.raises(RuntimeError, match="retain_graph=True"):
+        loss.backward()  # the successful one did free it
+
+
 def test_saved_tensors_after_the_buffers_were_released_raises():
     contexts = []
 

@@ -209,6 +209,26 @@ def test_tracer_sees_creation_and_backward_in_order():
     assert a.grad == 1.0 + 3.0 and b.grad == 2.0
 
 
+def test_a_tracer_that_stops_backward_leaves_every_grad_as_it_was():
+    class StopAtTheLeaf(Tracer):
+        def on_backward(self, node, grad, sent):
+            if node.label == "a":
+                raise KeyboardInterrupt  # as if the user pressed Ctrl-C in a debugger
+
+    a, b = Value(2.0, label="a"), Value(3.0, label="b")
+    b.grad = 1.5
+    c = a * b + b
+    previous = set_tracer(StopAtTheLeaf())
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            c.backward()
+    finally:
+        set_tracer(previous)
+    assert (a.grad, b.grad, c.grad) == (0.0, 1.5, 0.0)
+    c.backward()
+    assert (a.grad, b.grad, c.grad) == (3.0, 1.5 + 3.0, 1.0)
+
+
 def test_nodes_remember_their_scope():
     a = Value(1.0)
     with scope("outer") as outer:

@@ -728,3 +728,15 @@ def test_stack_and_concatenate_and_where_values():
     np.testing.assert_array_equal(autodiff.where(a.data > 1, a, 0.0).data, [0.0, 2.0])
     with pytest.raises(ValueError, match="one shape"):
         autodiff.stack([a, Tensor([1.0])])
+
+
+def test_a_grad_of_the_wrong_shape_set_by_hand_is_named_and_the_next_backward_works():
+    x, w = leaf([1.0, 2.0]), leaf([3.0, 4.0])
+    w.grad = np.ones(5)
+    with pytest.raises(ValueError, match=re.escape("gradient of shape (2,) to the .grad of "
+                                                   "shape (5,) of a tensor of shape (2,)")):
+        (x * w).sum().backward()
+    x.grad = w.grad = None
+    (x * w).sum().backward()  # the failed backward left no marks on the shared leaves
+    np.testing.assert_array_equal(x.grad, [3.0, 4.0])
+    np.testing.assert_array_equal(w.grad, [1.0, 2.0])
