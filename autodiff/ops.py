@@ -680,9 +680,9 @@ class CrossEntropy(Op):
         # The softmax is recomputed: a node keeps only its inputs and output.
         n = len(labels)
         weight = g * (1.0 / n) if reduction == "mean" else g
-        rows = weight.reshape(-1, 1) if reduction == "none" else weight
+        row_weights = weight.reshape(-1, 1) if reduction == "none" else weight
         at_labels = xp.scatter_add(weight, (np.arange(n), labels), logits.shape, unique=True)
-        return xp.softmax(logits, 1) * rows - at_labels, None
+        return xp.softmax(logits, 1) * row_weights - at_labels, None
 
 
 # ======================================================================================
