@@ -347,11 +347,12 @@ def _run(order, root, seed, create_graph, inputs, stop_at, results):
         g = node._pending
         if g is no_grad:
             continue
-        if not write_grads:  # nothing keeps g: free it now rather than at the end
-            node._pending = done
-            if id(node) in stop_at:
+        if not write_grads:
+            if id(node) in stop_at:  # treated as a leaf: backward does not pass through
                 results[id(node)] = g
+                node._pending = no_grad
                 continue
+            node._pending = done  # nothing keeps g: free it now rather than at the end
         op = node._op
         if op is None:
             if tracer is not None:

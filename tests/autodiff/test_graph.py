@@ -229,6 +229,16 @@ def test_a_tracer_that_stops_backward_leaves_every_grad_as_it_was():
     assert (a.grad, b.grad, c.grad) == (3.0, 1.5 + 3.0, 1.0)
 
 
+def test_backward_stopping_at_an_intermediate_node_leaves_its_graph_usable():
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    h = x * 3.0
+    (dh,) = autodiff.graph.backward((h * h).sum(), np.ones(()), retain_graph=False,
+                                    create_graph=False, inputs=[h])
+    np.testing.assert_array_equal(dh, [6.0, 12.0])
+    h.sum().backward()  # the stop was not passed through, so h's own op was not freed
+    np.testing.assert_array_equal(x.grad, [3.0, 3.0])
+
+
 def test_nodes_remember_their_scope():
     a = Value(1.0)
     with scope("outer") as outer:
