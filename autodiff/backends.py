@@ -121,9 +121,19 @@ def _array_sigmoid(x: np.ndarray) -> np.ndarray:
     return np.where(x >= 0, 1 / (1 + e), e / (1 + e))
 
 
+def max_kept(x: np.ndarray, axis) -> np.ndarray:
+    """`x.max(axis=axis, keepdims=True)`: the shift that keeps exp from overflowing in
+    softmax and its kin."""
+    if x.ndim == 2 and axis in (1, -1) and x.shape[1]:
+        # The rows of a matrix of logits: NumPy's max along a short last axis costs
+        # about twice what argmax and a gather do, and this runs on every training step.
+        return x[np.arange(x.shape[0]), x.argmax(axis=1)].reshape(-1, 1)
+    return x.max(axis=axis, keepdims=True)
+
+
 def _array_softmax(x: np.ndarray, axis: int = -1) -> np.ndarray:
     # Shifted by the max, so exp never overflows; the division is in place on a fresh array.
-    e = np.exp(x - x.max(axis=axis, keepdims=True))
+    e = np.exp(x - max_kept(x, axis))
     e /= e.sum(axis=axis, keepdims=True)
     return e
 

@@ -596,7 +596,7 @@ class LogSumExp(Op):
 
     @staticmethod
     def forward(xp, x, axis=-1, keepdims=False):
-        shift = x.max(axis=axis, keepdims=True)
+        shift = backends.max_kept(x, axis)
         shift = np.where(np.isfinite(shift), shift, 0)
         total = np.exp(x - shift).sum(axis=axis, keepdims=True)
         out = np.log(total) + shift
@@ -615,7 +615,7 @@ class LogSoftmax(Op):
 
     @staticmethod
     def forward(xp, x, axis=-1):
-        shifted = x - x.max(axis=axis, keepdims=True)
+        shifted = x - backends.max_kept(x, axis)
         return shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
 
     @staticmethod

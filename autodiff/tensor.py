@@ -601,9 +601,13 @@ def _checked_labels(who: str, what: str, scores, labels, reduction: str) -> np.n
 
 def check_labels(labels: np.ndarray, n_classes: int, who: str) -> None:
     """Raise ValueError naming the first of the integer `labels` outside 0..n_classes-1."""
-    # Two reductions, and the mask that finds the culprit only when there is one: this
-    # runs on every training step.
-    if labels.size and (labels.min() < 0 or labels.max() >= n_classes):
+    # One reduction, as this runs on every training step: seen as unsigned (the same
+    # bytes), a negative label is larger than any class count. The culprit is looked
+    # for only when there is one.
+    unsigned = labels
+    if labels.dtype.kind == "i":
+        unsigned = labels.view(labels.dtype.str.replace("i", "u"))  # keeps byte order
+    if labels.size and unsigned.max() >= n_classes:
         bad = labels[(labels < 0) | (labels >= n_classes)].flat[0]
         raise ValueError(f"{who}: label {bad} is out of range for {n_classes} classes "
                          f"(labels must be in 0..{n_classes - 1})")

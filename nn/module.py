@@ -19,7 +19,7 @@ from collections.abc import Iterator, Mapping
 import numpy as np
 
 from autodiff import Tensor, Value
-from autodiff.graph import pop_scope, push_scope
+from autodiff.graph import Scope, _grad_mode
 
 __all__ = ["Module"]
 
@@ -81,11 +81,15 @@ class Module:
     def __call__(self, *args, **kwargs):
         """Run `forward`. The nodes it creates remember this call (`node.scope`), so
         `autodiff.draw_graph` can box them by module."""
-        opened = push_scope(self._label, self)  # the label is made only if drawn
+        # autodiff.graph.push_scope and pop_scope, inlined: a model calls this once per
+        # layer on every step. The label is a method, called only if a drawing asks.
+        mode = _grad_mode
+        outer = mode.scope
+        mode.scope = Scope(self._label, self, outer)
         try:
             return self.forward(*args, **kwargs)
         finally:
-            pop_scope(opened)
+            mode.scope = outer  # also closes any scope left open inside
 
     def _label(self) -> str:
         """A short name for drawings and errors: the class name, or more (`Linear(4 ->
