@@ -280,7 +280,11 @@ def toposort(root: Node, stop_at: frozenset[int] = frozenset()) -> list[Node]:
                         and parent._pending is None
                         and parent.requires_grad
                     ):
-                        push(parent)
+                        if parent._op is None:  # a leaf (a parameter): finished at once
+                            parent._pending = sorted_
+                            append(parent)
+                        else:
+                            push(parent)
         else:
             pop()
             if state is visiting:
@@ -398,12 +402,20 @@ def _run(order, root, seed, create_graph, inputs, stop_at, results):
         except (ArithmeticError, ValueError) as error:
             raise _in_backward_of(op, error) from error
         fit = node._fit_grad
-        if fit is None and tracer is None:
-            for parent, pg in zip(parents, grads, strict=True):
-                if pg is not None and isinstance(parent, node_type):
-                    pending = parent._pending
-                    if pending is not None:  # else a constant or outside this backward
-                        parent._pending = pg if pending is no_grad else pending + pg
+        if tracer is None:  # the two common cases, Value and Tensor, written out
+            if fit is None:
+                for parent, pg in zip(parents, grads, strict=True):
+                    if pg is not None and isinstance(parent, node_type):
+                        pending = parent._pending
+                        if pending is not None:  # else a constant or outside backward
+                            parent._pending = pg if pending is no_grad else pending + pg
+            else:
+                for parent, pg in zip(parents, grads, strict=True):
+                    if pg is not None and isinstance(parent, node_type):
+                        pending = parent._pending
+                        if pending is not None:
+                            pg = fit(pg, parent)
+                            parent._pending = pg if pending is no_grad else pending + pg
         else:
             sent = [] if tracer is not None else None
             for parent, pg in zip(parents, grads, strict=True):

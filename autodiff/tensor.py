@@ -394,14 +394,14 @@ class Tensor(Node):
         # A gradient array may be shared (a rule can pass its input on to two parents)
         # or be a view; a `.grad` must own its memory, since users update it in place.
         if self.grad is None:
-            if type(g) is Tensor:  # create_graph: the grad is a node
+            if type(g) is np.ndarray:
+                if g.base is not None or id(g) in owned:
+                    g = g.copy()
+            elif type(g) is Tensor:  # create_graph: the grad is a node
                 if id(g) in owned:
                     g = g * 1.0  # a node of its own, so in-place edits stay local
             else:
-                if type(g) is not np.ndarray:
-                    g = np.asarray(g)
-                if g.base is not None or id(g) in owned:
-                    g = g.copy()
+                g = np.array(g)  # a number or an array-like, as an array of its own
             owned.add(id(g))
             self.grad = g
         elif np.shape(self.grad) != np.shape(g):
@@ -414,14 +414,15 @@ class Tensor(Node):
     @staticmethod
     def _fit_grad(g, parent: Tensor):
         """Reduce a gradient of the broadcast shape to `parent`'s shape and dtype."""
+        data = parent.data
+        if type(g) is np.ndarray and g.shape == data.shape and g.dtype == data.dtype:
+            return g  # most gradients: checked in one line, as this runs once per edge
         if isinstance(g, (int, float)):  # a rule on 0-d plain values may give a Python one
             g = np.asarray(g)
-        shape = parent.data.shape
-        if g.shape != shape:
-            g = sum_to(g, shape)
-        dtype = parent.data.dtype
-        if g.dtype != dtype:
-            g = g.astype(dtype)
+        if g.shape != data.shape:
+            g = sum_to(g, data.shape)
+        if g.dtype != data.dtype:
+            g = g.astype(data.dtype)
         return g
 
     def detach(self) -> Tensor:
