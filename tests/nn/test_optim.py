@@ -30,6 +30,39 @@ def test_sgd_plain_step():
     np.testing.assert_allclose(p.data, [0.95, -2.1], rtol=1e-15)
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape", [(3,), (256, 784), (300_001,), (70_000, 2)])
+def test_sgd_large_parameters_update_exactly_as_x_minus_lr_g(shape, dtype):
+    # Large parameters are updated block by block (nn.optim.subtract_scaled): the result
+    # must be bit for bit the whole-array x - lr * g, the last partial block included.
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal(shape).astype(dtype)
+    g = rng.standard_normal(shape).astype(dtype)
+    p = Tensor(x.copy(), requires_grad=True)
+    p.grad = g.copy()
+    SGD([p], lr=0.3).step()
+    expected = x.copy()
+    expected -= 0.3 * g
+    assert p.data.dtype == dtype
+    np.testing.assert_array_equal(p.data, expected)
+    np.testing.assert_array_equal(p.grad, g)  # the gradient is left as it was
+
+
+@pytest.mark.parametrize("layout", ["transposed grad", "float64 grad", "broadcast grad"])
+def test_subtract_scaled_equals_one_operation_for_any_layout(layout):
+    from nn.optim import subtract_scaled
+
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal((400, 300)).astype(np.float32)
+    g = {"transposed grad": rng.standard_normal((300, 400)).astype(np.float32).T,
+         "float64 grad": rng.standard_normal((400, 300)),
+         "broadcast grad": rng.standard_normal(300).astype(np.float32)}[layout]
+    expected = x.copy()
+    expected -= 0.1 * g
+    subtract_scaled(x, 0.1, g)
+    np.testing.assert_array_equal(x, expected)
+
+
 def test_sgd_momentum_by_hand():
     p = param([1.0])
     values = run(SGD([p], lr=0.1, momentum=0.9), p, [[1.0], [2.0], [-1.0]])
