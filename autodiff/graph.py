@@ -259,9 +259,11 @@ def toposort(root: Node, stop_at: frozenset[int] = frozenset()) -> list[Node]:
     """Nodes reachable from `root` that require grad, each after all of its parents.
 
     Iterative depth-first search: a node is finished only after every parent it pushed
-    is finished. A node may sit on the stack more than once (once per child that found
-    it unvisited); the later copies are skipped. Nodes whose id is in `stop_at` are
-    treated as leaves. Marks nodes' `_pending` as `_NO_GRAD`: the caller must reset it.
+    is finished; a leaf, having no parents, is finished as soon as it is found, without
+    going on the stack. A node may sit on the stack more than once (once per child that
+    found it unvisited); the later copies are skipped. Nodes whose id is in `stop_at`
+    are treated as leaves. Marks nodes' `_pending` as `_NO_GRAD`: the caller must reset
+    it.
     """
     order: list[Node] = []
     stack = [root]
@@ -274,7 +276,8 @@ def toposort(root: Node, stop_at: frozenset[int] = frozenset()) -> list[Node]:
         if state is None:
             node._pending = visiting
             if not stop_at or id(node) not in stop_at:
-                for parent in node._parents:
+                # reversed, so that backward visits sibling leaves in argument order
+                for parent in reversed(node._parents):
                     if (
                         isinstance(parent, node_type)
                         and parent._pending is None
