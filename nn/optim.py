@@ -104,14 +104,17 @@ class Optimizer:
     def step(self) -> None:
         """Update every parameter that has a gradient, once."""
         self.steps += 1
+        states = self.state
         for p in self.params:
-            g = _grad(p)
+            g = p.grad
             if g is None:
                 continue
+            if isinstance(g, Tensor):  # after backward(create_graph=True)
+                g = g.data
             if isinstance(p, Value):
-                p.data = float(p.data - self._step(p.data, g, self.state[id(p)]))
+                p.data = float(p.data - self._step(p.data, g, states[id(p)]))
             else:
-                self._update(p.data, g, self.state[id(p)])
+                self._update(p.data, g, states[id(p)])
 
     def _step(self, x, g, state: dict):
         """What to subtract from a parameter `x` (array or float) with gradient `g`."""
@@ -153,14 +156,6 @@ def subtract_scaled(x: np.ndarray, scale: float, g: np.ndarray) -> None:
         flat_x[start:start + block] -= scale * flat_g[start:start + block]
 
 
-def _grad(p):
-    """A parameter's gradient as an array or float, or None when it has none."""
-    g = p.grad
-    if isinstance(g, Tensor):  # after backward(create_graph=True)
-        g = g.data
-    return g
-
-
 class SGD(Optimizer):
     """Stochastic gradient descent, optionally with momentum and weight decay.
 
@@ -170,6 +165,9 @@ class SGD(Optimizer):
         b = g                     on the first step, then b = momentum * b + g
         g = g + momentum * b      with nesterov, else g = b      (when momentum > 0)
         x = x - lr * g
+
+    Without momentum and weight decay, a large parameter is updated block by block
+    (`subtract_scaled`): the same numbers as `x -= lr * g`, in less time.
 
     Args:
         params: see `Optimizer`.
@@ -199,8 +197,10 @@ class SGD(Optimizer):
     def _update(self, x, g, state):
         if self.momentum or self.weight_decay:
             super()._update(x, g, state)
-        else:
+        elif x.nbytes > _BLOCK_BYTES:
             subtract_scaled(x, self.lr, g)
+        else:
+            x -= self.lr * g
 
     def _step(self, x, g, state):
         if self.weight_decay:
