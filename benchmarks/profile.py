@@ -11,6 +11,8 @@ CASE is one of:
   memory-big64   section 6: which lines hold the memory alive right after backward
   split-big32, split-big64, split-tiny   section 4 by phase: forward, backward and
                  update, hand-written NumPy against ours (Tensor ops), timed in place
+  cold-tiny      the tiny MLP step with the caches emptied after every matrix product
+                 (as the big MLP's products do), hand-written NumPy against ours
 
 Time: cProfile over N steps (GC on), listing the functions with the most own time
 (tottime, NumPy's C functions included) and then our own functions (autodiff/, nn/) by
@@ -29,6 +31,8 @@ import statistics
 import sys
 import time
 import tracemalloc
+
+import numpy as np
 
 from . import bench_tensor, bench_value
 
@@ -182,9 +186,109 @@ def split_time(case: str, rounds: int = 25) -> str:
     return "\n".join(lines)
 
 
+class _SweptNumpyEngine(bench_tensor.NumpyEngine):
+    """The hand-written step with `sweep()` after each layer's matrix products.
+
+    NumpyEngine's forward and backward line for line, plus the sweeps: a hook in the
+    reference itself would add to the time the benchmark measures.
+    """
+
+    def __init__(self, params, x, y, sweep) -> None:
+        super().__init__(params, x, y)
+        self.sweep = sweep
+
+    def forward(self):
+        W, b, n = self.W, self.b, len(self.W)
+        inputs, h = [self.x], self.x
+        for i in range(n):
+            h = h @ W[i].T + b[i]
+            self.sweep()
+            if i < n - 1:
+                h = np.maximum(h, 0)
+                inputs.append(h)
+        shifted = h - h.max(axis=1, keepdims=True)
+        logp = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+        return -logp[self.rows, self.y].mean(), (inputs, logp)
+
+    def backward(self, saved):
+        inputs, logp = saved
+        W, n = self.W, len(self.W)
+        g = np.exp(logp)
+        g[self.rows, self.y] -= 1
+        g *= 1.0 / len(self.y)
+        grads = [None] * n
+        for i in reversed(range(n)):
+            grads[i] = (g.T @ inputs[i], g.sum(axis=0))
+            if i > 0:
+                g = g @ W[i]
+                g *= inputs[i] > 0
+            self.sweep()
+        return grads
+
+
+def cold_caches(mebibytes=(0, 1, 4, 8), steps: int = 2000) -> str:
+    """How our per-step overhead grows when the caches are emptied between ops.
+
+    In the big MLP each matrix product reads and writes megabytes, which pushes the
+    interpreter's code and data out of the CPU caches; the Python that follows runs
+    slower than it does in a loop of small steps. Here the tiny MLP's step gets the same
+    treatment: after each layer's products, forward and backward, a buffer of the given
+    size is read (6 sweeps per step in both engines, not timed). The difference between
+    the two engines is the cost of our graph bookkeeping.
+    """
+    from autodiff import ops
+
+    lines = [f"== cold-tiny: {bench_tensor.TINY64.label}, microseconds per step "
+             "(sweeps not counted), median of 7 interleaved blocks",
+             f"{'swept after each product':>25s} {'NumPy by hand':>14s} {'ours':>8s} "
+             f"{'ours - NumPy':>13s}"]
+    forward, backward = ops.Linear.forward, ops.Linear.backward
+    try:
+        for size in mebibytes:
+            buffer = np.ones(size * 2**20 // 8)
+            swept = [0]
+
+            def sweep(buffer=buffer, swept=swept):
+                t = time.perf_counter()
+                buffer.sum()
+                swept[0] += time.perf_counter() - t
+
+            def swept_forward(*args, **kwargs):
+                out = forward(*args, **kwargs)
+                sweep()
+                return out
+
+            def swept_backward(*args, **kwargs):
+                grads = backward(*args, **kwargs)
+                sweep()
+                return grads
+
+            ops.Linear.forward = staticmethod(swept_forward)
+            ops.Linear.backward = staticmethod(swept_backward)
+            params, x, y = bench_tensor.problem(bench_tensor.TINY64)
+            engines = {"ref": _SweptNumpyEngine(params, x, y, sweep),
+                       "ours": bench_tensor.OursEngine(params, x, y)}
+            blocks = {name: [] for name in engines}
+            for engine in engines.values():
+                for _ in range(50):
+                    engine.step()
+            for _ in range(7):
+                for name, engine in engines.items():
+                    swept[0] = 0.0
+                    t = time.perf_counter()
+                    for _ in range(steps // 7):
+                        engine.step()
+                    blocks[name].append((time.perf_counter() - t - swept[0]) / (steps // 7))
+            ref, ours = (statistics.median(blocks[k]) * 1e6 for k in ("ref", "ours"))
+            lines.append(f"{f'{size} MiB':>25s} {ref:14.1f} {ours:8.1f} {ours - ref:+13.1f}")
+    finally:
+        ops.Linear.forward, ops.Linear.backward = staticmethod(forward), staticmethod(backward)
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.profile")
-    parser.add_argument("case", choices=[*CASES, "memory-big64", *SPLITS])
+    parser.add_argument("case", choices=[*CASES, "memory-big64", *SPLITS, "cold-tiny"])
     parser.add_argument("--steps", type=int, default=None)
     parser.add_argument("--top", type=int, default=25)
     args = parser.parse_args(argv)
@@ -192,6 +296,8 @@ def main(argv: list[str] | None = None) -> int:
         print(memory_after_backward(args.top))
     elif args.case in SPLITS:
         print(split_time(args.case))
+    elif args.case == "cold-tiny":
+        print(cold_caches())
     else:
         print(profile_time(args.case, args.steps, args.top))
     return 0
