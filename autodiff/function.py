@@ -63,8 +63,13 @@ class Function(Op):
 
     `backward` returns one gradient per input of forward (a tuple when there are
     several), None for an input that needs none, each of its input's shape. Check it
-    with `autodiff.gradcheck`. Under `create_graph=True` the gradient a Function returns
-    is a constant: differentiating through its backward again gives zero.
+    with `autodiff.gradcheck`.
+
+    As backward works on arrays, it can be differentiated only once (a PyTorch Function
+    marked `once_differentiable`): under `create_graph=True` its gradients are Tensors
+    with the right values, and a second derivative that would have to pass through them
+    raises RuntimeError, rather than silently taking them as constants. Write the op
+    with Tensor operations to get its second derivatives.
     """
 
     is_function = True
@@ -82,7 +87,8 @@ class Function(Op):
         raise TypeError(f"{cls.__name__}.apply: needs at least one Tensor among its inputs")
 
     @classmethod
-    def _vjp(cls, ctx: Context, g, create_graph: bool):
+    def _vjp(cls, ctx: Context, g, create_graph: bool, parents: tuple = ()):
+        g_node = g
         if create_graph and isinstance(g, Node):  # functional.grad seeds a plain array
             g = g.data
         grads = cls.backward(ctx, g)
@@ -98,12 +104,47 @@ class Function(Op):
             if gi is not None:
                 _check_shape(cls.__name__, i, gi, shape)
         if create_graph:
-            grads = tuple(None if gi is None else Tensor(gi) for gi in grads)
+            # Each gradient depends on the inputs and on the incoming gradient; recorded
+            # so, a second backward reaches the op below and says why it cannot go on.
+            sources = [p for p in (*parents, g_node) if isinstance(p, Node)]
+            grads = tuple(None if gi is None else cls._gradient_op.apply(gi, *sources)
+                          for gi in grads)
         return grads
 
     def __init_subclass__(cls, **kwargs) -> None:
         super().__init_subclass__(**kwargs)
         cls.name = cls.__name__
+        cls._gradient_op = type(f"{cls.__name__}Gradient", (_OnceDifferentiable,),
+                                {"name": f"{cls.__name__}.backward"})
+
+
+class _OnceDifferentiable(Op):
+    """A gradient that a Function's backward computed on arrays, recorded under
+    create_graph=True as depending on the Function's inputs and incoming gradient.
+
+    Its value is that gradient; its derivative is unknown, so backward through it raises.
+    """
+
+    name = "Function.backward"
+
+    @staticmethod
+    def forward(xp, grad, *sources):
+        return grad
+
+    @classmethod
+    def apply(cls, grad, *sources):
+        if not sources:  # nothing it depends on requires grad: a constant will do
+            return Tensor(grad)
+        return super().apply(grad, *sources)
+
+    @classmethod
+    def backward(cls, xp, g, out, grad, *sources):
+        raise RuntimeError(
+            f"backward through {cls.name}: a Function's backward works on NumPy arrays, "
+            "so its result cannot be differentiated again (like a PyTorch Function "
+            "marked once_differentiable). Write the op with Tensor operations to get "
+            "its second derivatives."
+        )
 
 
 def _check_shape(name: str, i: int, grad: np.ndarray, shape: tuple) -> None:

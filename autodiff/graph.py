@@ -461,7 +461,7 @@ def _commit(order, write_grads, retain_graph):
 def _rule(op, node, g, ctx, parents, create_graph):
     """Apply `op`'s derivative rule at `node` (the general case of `_run`)."""
     if op.is_function:  # a user-defined autodiff.Function
-        return op._vjp(ctx, g, create_graph)
+        return op._vjp(ctx, g, create_graph, parents)
     if create_graph:
         xp, out, args = node._graph_math, node, parents
     else:

@@ -252,6 +252,31 @@ def test_functions_work_under_functional_grad_and_create_graph():
     np.testing.assert_allclose(x.grad.data, 3 * data**2)
 
 
+def test_a_second_derivative_through_a_function_raises_naming_it():
+    # backward works on arrays, so d(x.grad)/dx through it is unknown: an error, as for a
+    # PyTorch Function marked once_differentiable, never a silent zero.
+    x = leaf([1.0, -2.0])
+    Cube.apply(x).sum().backward(create_graph=True)
+    assert x.grad.op == "Cube.backward"
+    first = x.grad.data.copy()
+    with pytest.raises(RuntimeError, match=r"Cube\.backward.*once_differentiable"):
+        x.grad.sum().backward()
+    np.testing.assert_array_equal(x.grad.data, first)  # nothing written by the failure
+    with pytest.raises(RuntimeError, match=r"Cube\.backward"):
+        autodiff.grad(autodiff.grad(lambda t: Cube.apply(t).sum()))(np.array(2.0))
+    with pytest.raises(RuntimeError, match=r"Cube\.backward"):
+        autodiff.hessian(lambda t: Cube.apply(t).sum())(np.array([1.0, 2.0]))
+
+
+def test_a_second_derivative_that_does_not_pass_through_a_function_works():
+    a, b = leaf([1.5]), leaf([2.0])
+    (Cube.apply(a) + b**3).sum().backward(create_graph=True)
+    np.testing.assert_allclose(a.grad.data, [3 * 1.5**2])
+    b_grad = b.grad  # 3 b^2, recorded; its derivative 6 b adds to b.grad
+    b_grad.sum().backward()
+    np.testing.assert_allclose(b.grad.data, [3 * 2.0**2 + 6 * 2.0])
+
+
 def test_apply_needs_a_tensor_and_rejects_values():
     with pytest.raises(TypeError, match="Tensor"):
         Cube.apply(np.ones(2))
