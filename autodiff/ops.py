@@ -220,7 +220,11 @@ class Pow(Op):
             gx = g * 0.0
         else:
             gx = g * y * xp.pow(x, y - 1)
-        gy = g * out * xp.log(x) if needs[1] else None
+        gy = None
+        if needs[1]:
+            # At x = 0, x^y is 0 for every y > 0, so d/dy is 0 there (as in PyTorch),
+            # where x^y log x would be 0 * -inf: log is taken of 1 instead.
+            gy = g * out * xp.log(xp.where(xp.constant(x) == 0, 1.0, x))
         return gx, gy
 
 

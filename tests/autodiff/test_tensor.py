@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import autodiff
-from autodiff import Tensor, no_grad
+from autodiff import Tensor, Value, gradcheck, no_grad
 
 
 def leaf(data, dtype=np.float64, **kwargs) -> Tensor:
@@ -386,6 +386,19 @@ def test_a_zero_exponent_has_zero_gradient_even_at_a_zero_base():
     y = leaf([0.0, 3.0])
     (y**1 + y**2).sum().backward()
     np.testing.assert_array_equal(y.grad, [1.0, 7.0])
+
+
+def test_a_zero_base_has_zero_exponent_gradient():
+    # 0 ** y is 0 for every y > 0, so d/dy is 0 there (as PyTorch gives); x^y log x
+    # would be 0 * -inf = nan. Also for Values, whose log(0) would raise.
+    base = Tensor([0.0, 2.0, 0.0])  # a constant: d/dbase at 0 ** 0.5 is infinite
+    exponent = leaf([2.0, 3.0, 0.5])
+    (base**exponent).sum().backward()
+    np.testing.assert_allclose(exponent.grad, [0.0, 8.0 * np.log(2.0), 0.0])
+    assert gradcheck(lambda t: (Tensor([0.0, 2.0]) ** t).sum(), [leaf([2.0, 3.0])])
+    a, b = Value(0.0), Value(2.0)
+    (a**b).backward()
+    assert (a.grad, b.grad) == (0.0, 0.0)
 
 
 def test_sigmoid_and_tanh_saturate_without_overflow():
