@@ -424,6 +424,14 @@ def _run(order, root, seed, create_graph, inputs, stop_at, results):
                     if fit is not None:
                         gb = fit(gb, b)
                     b._pending = gb if pending is no_grad else pending + gb
+        elif tracer is None and len(parents) == 1 and len(grads) == 1:  # and for one
+            (a,), (ga,) = parents, grads
+            if ga is not None and isinstance(a, node_type):
+                pending = a._pending
+                if pending is not None:
+                    if fit is not None:
+                        ga = fit(ga, a)
+                    a._pending = ga if pending is no_grad else pending + ga
         elif tracer is None:
             for parent, pg in zip(parents, grads, strict=True):
                 if pg is not None and isinstance(parent, node_type):
@@ -432,21 +440,17 @@ def _run(order, root, seed, create_graph, inputs, stop_at, results):
                         if fit is not None:
                             pg = fit(pg, parent)
                         parent._pending = pg if pending is no_grad else pending + pg
-        else:
-            sent = [] if tracer is not None else None
+        else:  # the same, telling the tracer what went where
+            sent = []
             for parent, pg in zip(parents, grads, strict=True):
-                if pg is None or not isinstance(parent, node_type):
-                    continue
-                pending = parent._pending
-                if pending is None:
-                    continue
-                if fit is not None:
-                    pg = fit(pg, parent)
-                if sent is not None:
-                    sent.append((parent, pg))
-                parent._pending = pg if pending is no_grad else pending + pg
-            if sent is not None:
-                tracer.on_backward(node, g, sent)
+                if pg is not None and isinstance(parent, node_type):
+                    pending = parent._pending
+                    if pending is not None:
+                        if fit is not None:
+                            pg = fit(pg, parent)
+                        sent.append((parent, pg))
+                        parent._pending = pg if pending is no_grad else pending + pg
+            tracer.on_backward(node, g, sent)
 
 
 def _commit(order, write_grads, retain_graph):
