@@ -58,6 +58,8 @@ class Op:
     @classmethod
     def apply(cls, *inputs, **params):
         """Run the op on nodes (and constants), recording it in the graph."""
+        if inputs and isinstance(inputs[0], Node):  # most calls (x.op(...)): no loop
+            return inputs[0]._record(cls, inputs, params)
         for x in inputs:
             if isinstance(x, Node):
                 return x._record(cls, inputs, params)
