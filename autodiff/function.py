@@ -80,7 +80,8 @@ class Function(Op):
         for x in inputs:
             if isinstance(x, Node) and not isinstance(x, Tensor):
                 raise TypeError(f"{cls.__name__}.apply: Functions work on Tensors, got a "
-                                f"{type(x).__name__}")
+                                f"{type(x).__name__} (autodiff.grad and its kin make a "
+                                "Value of a Python number: pass np.array(x) for a Tensor)")
         for x in inputs:
             if isinstance(x, Tensor):
                 return x._record(cls, inputs, {}, Context())

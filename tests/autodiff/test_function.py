@@ -282,3 +282,7 @@ def test_apply_needs_a_tensor_and_rejects_values():
         Cube.apply(np.ones(2))
     with pytest.raises(TypeError, match="Value"):
         Cube.apply(Value(2.0))
+    # grad makes a Value of a number; the message says how to get a Tensor instead
+    with pytest.raises(TypeError, match=r"np\.array\(x\)"):
+        autodiff.grad(lambda t: Cube.apply(t).sum())(2.0)
+    assert autodiff.grad(lambda t: Cube.apply(t).sum())(np.array(2.0)) == 12.0
