@@ -132,28 +132,43 @@ class Optimizer:
         return {"lr": self.lr}
 
 
-# The block size of `subtract_scaled`. Measured on a 2-core Xeon (2 MiB of L2 cache per
-# core): a (256, 784) float64 update takes 115 us in 256 KiB blocks against 210 us at
-# once; a (1024, 1024) one 610 us against 1,160 us; float32 gains less (43 against 49 us).
+# The block size of the updates of large parameters. Measured on a 2-core Xeon (2 MiB of
+# L2 cache per core): a (256, 784) float64 SGD update takes 115 us in 256 KiB blocks
+# against 210 us at once; a (1024, 1024) one 610 us against 1,160 us; float32 gains less
+# (43 against 49 us).
 _BLOCK_BYTES = 256 * 1024
 
 
-def subtract_scaled(x: np.ndarray, scale: float, g: np.ndarray) -> None:
-    """`x -= scale * g` in place, with the same result, in blocks for large arrays.
+def _blocks(*arrays: np.ndarray) -> list[tuple[np.ndarray, ...]]:
+    """The arrays (of one shape, C-contiguous) cut into matching flat views of about
+    `_BLOCK_BYTES` each: one block for small arrays.
 
-    A parameter's `scale * g` made at once is a temporary as large as the parameter:
-    past a few hundred KiB it is memory fresh from the operating system, and it pushes
-    x and g out of the cache. Block by block, the temporary is small and reused while
-    it is still in the cache.
+    An update written with whole arrays makes temporaries as large as the parameter:
+    past a few hundred KiB they are memory fresh from the operating system, and they
+    push the parameter and its gradient out of the cache. Block by block, the
+    temporaries are small and reused while they are still in the cache.
     """
-    block = _BLOCK_BYTES // x.itemsize
-    if x.size <= block or g.shape != x.shape or not (x.flags.c_contiguous
-                                                    and g.flags.c_contiguous):
+    flat = [a.reshape(-1) for a in arrays]  # views, as the arrays are contiguous
+    size, block = flat[0].size, max(1, _BLOCK_BYTES // arrays[0].itemsize)
+    return [tuple(a[start:start + block] for a in flat) for start in range(0, size, block)]
+
+
+def _blockable(x: np.ndarray, *others) -> bool:
+    """Whether `others` are arrays that `x` can be updated against block by block."""
+    return x.flags.c_contiguous and all(
+        isinstance(a, np.ndarray) and a.shape == x.shape and a.dtype == x.dtype
+        and a.flags.c_contiguous for a in others)
+
+
+def subtract_scaled(x: np.ndarray, scale: float, g: np.ndarray) -> None:
+    """`x -= scale * g` in place, with the same result, in blocks for large arrays (see
+    `_blocks`)."""
+    if x.nbytes <= _BLOCK_BYTES or g.shape != x.shape or not (x.flags.c_contiguous
+                                                             and g.flags.c_contiguous):
         x -= scale * g
         return
-    flat_x, flat_g = x.reshape(-1), g.reshape(-1)  # views, as both are contiguous
-    for start in range(0, flat_x.size, block):
-        flat_x[start:start + block] -= scale * flat_g[start:start + block]
+    for x_block, g_block in _blocks(x, g):
+        x_block -= scale * g_block
 
 
 class SGD(Optimizer):
@@ -230,6 +245,9 @@ class Adam(Optimizer):
         v = beta2 * v + (1 - beta2) * g^2
         x = x - lr / (1 - beta1^t) * m / (sqrt(v) / sqrt(1 - beta2^t) + eps)
 
+    m and v (`state[id(p)]["exp_avg"]` and `["exp_avg_sq"]`) are updated in place, and a
+    large parameter block by block; the numbers are those of the formulas above.
+
     Args:
         params: see `Optimizer`.
         lr: the learning rate, >= 0.
@@ -255,6 +273,44 @@ class Adam(Optimizer):
         self.eps = _number(eps, "eps", who)
         self.weight_decay = _number(weight_decay, "weight_decay", who)
         super().__init__(params)
+
+    def _update(self, x, g, state):
+        # `_step`'s arithmetic, operation for operation (so bit for bit the same), in
+        # place on the moment arrays and block by block: a (256, 784) float64 step takes
+        # 860 us instead of 1,990 (float32: 360 instead of 580). Arrays of other layouts
+        # or dtypes take `_step`.
+        m, v = state.get("exp_avg"), state.get("exp_avg_sq")
+        if m is None and _blockable(x, g):  # the first step: both moments start at 0
+            m, v = np.zeros_like(x), np.zeros_like(x)
+        if not _blockable(x, g, m, v):
+            super()._update(x, g, state)
+            return
+        beta1, beta2 = self.betas
+        t = state["step"] = state.get("step", 0) + 1
+        state["exp_avg"], state["exp_avg_sq"] = m, v
+        step_size = self.lr / (1 - beta1**t)
+        correction = math.sqrt(1 - beta2**t)
+        l2 = self.weight_decay if not self._decoupled else 0.0
+        decay = self.lr * self.weight_decay if self._decoupled else 0.0
+        for x_b, g_b, m_b, v_b in _blocks(x, g, m, v):
+            if l2:
+                g_b = g_b + l2 * x_b
+            m_b *= beta1
+            m_b += (1 - beta1) * g_b
+            v_b *= beta2
+            square = (1 - beta2) * g_b
+            square *= g_b
+            v_b += square
+            denom = np.sqrt(v_b)
+            denom /= correction
+            denom += self.eps
+            step = m_b / denom
+            step *= step_size
+            if decay:
+                shrink = decay * x_b
+                shrink += step
+                step = shrink
+            x_b -= step
 
     def _step(self, x, g, state):
         beta1, beta2 = self.betas

@@ -63,6 +63,63 @@ def test_subtract_scaled_equals_one_operation_for_any_layout(layout):
     np.testing.assert_array_equal(x, expected)
 
 
+@pytest.mark.parametrize("make", [
+    lambda ps: Adam(ps, lr=0.01),
+    lambda ps: Adam(ps, lr=0.01, betas=(0.8, 0.99), eps=1e-6, weight_decay=0.1),
+    lambda ps: AdamW(ps, lr=0.01, weight_decay=0.05),
+], ids=["Adam", "Adam with L2", "AdamW"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_adam_in_place_updates_match_its_formula_bit_for_bit(make, dtype):
+    # Adam updates contiguous parameters in place, block by block; the whole-array
+    # formula (_step) is the reference: same parameters and moments, to the last bit.
+    class WholeArrays(type(make([param([0.0])]))):
+        _update = nn.optim.Optimizer._update
+
+    rng = np.random.default_rng(2)
+    shapes = [(3,), (256, 784), (70_001,)]  # one block, many, a partial last block
+    start = [rng.standard_normal(s).astype(dtype) for s in shapes]
+    fast = [Tensor(a.copy(), requires_grad=True) for a in start]
+    slow = [Tensor(a.copy(), requires_grad=True) for a in start]
+    opt_fast, opt_slow = make(fast), make(slow)
+    opt_slow.__class__ = WholeArrays
+    for _ in range(3):
+        grads = [rng.standard_normal(s).astype(dtype) for s in shapes]
+        for ps, opt in ((fast, opt_fast), (slow, opt_slow)):
+            for p, g in zip(ps, grads, strict=True):
+                p.grad = g.copy()
+            opt.step()
+        for p, q, g in zip(fast, slow, grads, strict=True):
+            np.testing.assert_array_equal(p.grad, g)  # the gradient is left as it was
+            assert p.data.dtype == dtype
+            np.testing.assert_array_equal(p.data, q.data)
+            for key in ("exp_avg", "exp_avg_sq"):
+                np.testing.assert_array_equal(opt_fast.state[id(p)][key],
+                                              opt_slow.state[id(q)][key])
+
+
+@pytest.mark.parametrize("case", ["transposed parameter", "float32 gradient"])
+def test_adam_takes_the_formula_for_other_layouts(case):
+    # what cannot be updated in place block by block goes through _step, whole arrays
+    data = np.arange(6.0).reshape(2, 3).T  # a view, not C-contiguous
+    grad = np.linspace(-1, 1, 6).reshape(3, 2)
+    if case == "transposed parameter":
+        p = Tensor(np.array(data), requires_grad=True)
+        p.data = data.copy(order="F")
+        assert not p.data.flags.c_contiguous
+    else:
+        p = Tensor(data.copy(), requires_grad=True)
+        grad = grad.astype(np.float32)
+    expected = p.data.copy()
+    opt = Adam([p], lr=0.1)
+    for _ in range(2):
+        p.grad = grad
+        state = {k: np.copy(v) if isinstance(v, np.ndarray) else v
+                 for k, v in opt.state[id(p)].items()}
+        expected = expected - Adam._step(opt, expected, grad, state)
+        opt.step()
+        np.testing.assert_array_equal(p.data, expected)
+
+
 def test_sgd_momentum_by_hand():
     p = param([1.0])
     values = run(SGD([p], lr=0.1, momentum=0.9), p, [[1.0], [2.0], [-1.0]])
