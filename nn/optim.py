@@ -181,8 +181,9 @@ class SGD(Optimizer):
         g = g + momentum * b      with nesterov, else g = b      (when momentum > 0)
         x = x - lr * g
 
-    Without momentum and weight decay, a large parameter is updated block by block
-    (`subtract_scaled`): the same numbers as `x -= lr * g`, in less time.
+    A large parameter is updated block by block, and the momentum buffer
+    (`state[id(p)]["momentum_buffer"]`) in place: the numbers of the formulas above, in
+    about half the time.
 
     Args:
         params: see `Optimizer`.
@@ -210,12 +211,39 @@ class SGD(Optimizer):
         super().__init__(params)
 
     def _update(self, x, g, state):
-        if self.momentum or self.weight_decay:
+        if not (self.momentum or self.weight_decay):
+            if x.nbytes > _BLOCK_BYTES:
+                subtract_scaled(x, self.lr, g)
+            else:
+                x -= self.lr * g
+            return
+        # With momentum or decay: `_step`'s arithmetic, operation for operation, block
+        # by block for a large parameter, the momentum buffer updated in place.
+        if x.nbytes <= _BLOCK_BYTES:
             super()._update(x, g, state)
-        elif x.nbytes > _BLOCK_BYTES:
-            subtract_scaled(x, self.lr, g)
-        else:
-            x -= self.lr * g
+            return
+        buffer = state.get("momentum_buffer") if self.momentum else None
+        first = self.momentum and buffer is None
+        if first and _blockable(x, g):
+            buffer = np.empty_like(x)
+        arrays = (x, g, buffer) if self.momentum else (x, g)
+        if not _blockable(*arrays):
+            super()._update(x, g, state)
+            return
+        if self.momentum:
+            state["momentum_buffer"] = buffer
+        for x_b, g_b, *b_b in _blocks(*arrays):
+            if self.weight_decay:
+                g_b = g_b + self.weight_decay * x_b
+            if self.momentum:
+                (b_b,) = b_b
+                if first:
+                    b_b[...] = g_b
+                else:
+                    b_b *= self.momentum
+                    b_b += g_b
+                g_b = g_b + self.momentum * b_b if self.nesterov else b_b
+            x_b -= self.lr * g_b
 
     def _step(self, x, g, state):
         if self.weight_decay:

@@ -97,6 +97,37 @@ def test_adam_in_place_updates_match_its_formula_bit_for_bit(make, dtype):
                                               opt_slow.state[id(q)][key])
 
 
+@pytest.mark.parametrize("make", [
+    lambda ps: SGD(ps, lr=0.1, momentum=0.9),
+    lambda ps: SGD(ps, lr=0.1, momentum=0.9, nesterov=True, weight_decay=0.01),
+    lambda ps: SGD(ps, lr=0.1, weight_decay=0.01),
+], ids=["momentum", "nesterov with decay", "decay"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_sgd_in_place_updates_match_its_formula_bit_for_bit(make, dtype):
+    class WholeArrays(SGD):
+        _update = nn.optim.Optimizer._update
+
+    rng = np.random.default_rng(3)
+    shapes = [(3,), (256, 784), (70_001,)]
+    start = [rng.standard_normal(s).astype(dtype) for s in shapes]
+    fast = [Tensor(a.copy(), requires_grad=True) for a in start]
+    slow = [Tensor(a.copy(), requires_grad=True) for a in start]
+    opt_fast, opt_slow = make(fast), make(slow)
+    opt_slow.__class__ = WholeArrays
+    for _ in range(3):
+        grads = [rng.standard_normal(s).astype(dtype) for s in shapes]
+        for ps, opt in ((fast, opt_fast), (slow, opt_slow)):
+            for p, g in zip(ps, grads, strict=True):
+                p.grad = g.copy()
+            opt.step()
+        for p, q, g in zip(fast, slow, grads, strict=True):
+            np.testing.assert_array_equal(p.grad, g)
+            np.testing.assert_array_equal(p.data, q.data)
+            if "momentum_buffer" in opt_slow.state[id(q)]:
+                np.testing.assert_array_equal(opt_fast.state[id(p)]["momentum_buffer"],
+                                              opt_slow.state[id(q)]["momentum_buffer"])
+
+
 @pytest.mark.parametrize("case", ["transposed parameter", "float32 gradient"])
 def test_adam_takes_the_formula_for_other_layouts(case):
     # what cannot be updated in place block by block goes through _step, whole arrays
