@@ -163,8 +163,7 @@ def _blockable(x: np.ndarray, *others) -> bool:
 def subtract_scaled(x: np.ndarray, scale: float, g: np.ndarray) -> None:
     """`x -= scale * g` in place, with the same result, in blocks for large arrays (see
     `_blocks`)."""
-    if x.nbytes <= _BLOCK_BYTES or g.shape != x.shape or not (x.flags.c_contiguous
-                                                             and g.flags.c_contiguous):
+    if x.nbytes <= _BLOCK_BYTES or not _blockable(x, g):
         x -= scale * g
         return
     for x_block, g_block in _blocks(x, g):

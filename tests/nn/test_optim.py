@@ -63,57 +63,18 @@ def test_subtract_scaled_equals_one_operation_for_any_layout(layout):
     np.testing.assert_array_equal(x, expected)
 
 
-@pytest.mark.parametrize("make", [
-    lambda ps: Adam(ps, lr=0.01),
-    lambda ps: Adam(ps, lr=0.01, betas=(0.8, 0.99), eps=1e-6, weight_decay=0.1),
-    lambda ps: AdamW(ps, lr=0.01, weight_decay=0.05),
-], ids=["Adam", "Adam with L2", "AdamW"])
-@pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_adam_in_place_updates_match_its_formula_bit_for_bit(make, dtype):
-    # Adam updates contiguous parameters in place, block by block; the whole-array
-    # formula (_step) is the reference: same parameters and moments, to the last bit.
-    class WholeArrays(type(make([param([0.0])]))):
-        _update = nn.optim.Optimizer._update
-
+def assert_in_place_updates_match_the_formula(make, dtype, buffers):
+    """Three steps of `make(params)` against the same optimizer updating through its
+    whole-array formula (`_step`): parameters and `buffers` equal to the last bit, the
+    gradients left as they were. The shapes give one block, many, and a partial last."""
     rng = np.random.default_rng(2)
-    shapes = [(3,), (256, 784), (70_001,)]  # one block, many, a partial last block
-    start = [rng.standard_normal(s).astype(dtype) for s in shapes]
-    fast = [Tensor(a.copy(), requires_grad=True) for a in start]
-    slow = [Tensor(a.copy(), requires_grad=True) for a in start]
-    opt_fast, opt_slow = make(fast), make(slow)
-    opt_slow.__class__ = WholeArrays
-    for _ in range(3):
-        grads = [rng.standard_normal(s).astype(dtype) for s in shapes]
-        for ps, opt in ((fast, opt_fast), (slow, opt_slow)):
-            for p, g in zip(ps, grads, strict=True):
-                p.grad = g.copy()
-            opt.step()
-        for p, q, g in zip(fast, slow, grads, strict=True):
-            np.testing.assert_array_equal(p.grad, g)  # the gradient is left as it was
-            assert p.data.dtype == dtype
-            np.testing.assert_array_equal(p.data, q.data)
-            for key in ("exp_avg", "exp_avg_sq"):
-                np.testing.assert_array_equal(opt_fast.state[id(p)][key],
-                                              opt_slow.state[id(q)][key])
-
-
-@pytest.mark.parametrize("make", [
-    lambda ps: SGD(ps, lr=0.1, momentum=0.9),
-    lambda ps: SGD(ps, lr=0.1, momentum=0.9, nesterov=True, weight_decay=0.01),
-    lambda ps: SGD(ps, lr=0.1, weight_decay=0.01),
-], ids=["momentum", "nesterov with decay", "decay"])
-@pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_sgd_in_place_updates_match_its_formula_bit_for_bit(make, dtype):
-    class WholeArrays(SGD):
-        _update = nn.optim.Optimizer._update
-
-    rng = np.random.default_rng(3)
     shapes = [(3,), (256, 784), (70_001,)]
     start = [rng.standard_normal(s).astype(dtype) for s in shapes]
     fast = [Tensor(a.copy(), requires_grad=True) for a in start]
     slow = [Tensor(a.copy(), requires_grad=True) for a in start]
     opt_fast, opt_slow = make(fast), make(slow)
-    opt_slow.__class__ = WholeArrays
+    opt_slow.__class__ = type("WholeArrays", (type(opt_slow),),
+                              {"_update": nn.optim.Optimizer._update})
     for _ in range(3):
         grads = [rng.standard_normal(s).astype(dtype) for s in shapes]
         for ps, opt in ((fast, opt_fast), (slow, opt_slow)):
@@ -122,10 +83,33 @@ def test_sgd_in_place_updates_match_its_formula_bit_for_bit(make, dtype):
             opt.step()
         for p, q, g in zip(fast, slow, grads, strict=True):
             np.testing.assert_array_equal(p.grad, g)
+            assert p.data.dtype == dtype
             np.testing.assert_array_equal(p.data, q.data)
-            if "momentum_buffer" in opt_slow.state[id(q)]:
-                np.testing.assert_array_equal(opt_fast.state[id(p)]["momentum_buffer"],
-                                              opt_slow.state[id(q)]["momentum_buffer"])
+            for key in buffers:
+                np.testing.assert_array_equal(opt_fast.state[id(p)][key],
+                                              opt_slow.state[id(q)][key])
+
+
+@pytest.mark.parametrize("make", [
+    lambda ps: Adam(ps, lr=0.01),
+    lambda ps: Adam(ps, lr=0.01, betas=(0.8, 0.99), eps=1e-6, weight_decay=0.1),
+    lambda ps: AdamW(ps, lr=0.01, weight_decay=0.05),
+], ids=["Adam", "Adam with L2", "AdamW"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_adam_in_place_updates_match_its_formula_bit_for_bit(make, dtype):
+    # Adam updates contiguous parameters in place, block by block
+    assert_in_place_updates_match_the_formula(make, dtype, ("exp_avg", "exp_avg_sq"))
+
+
+@pytest.mark.parametrize("make, buffers", [
+    (lambda ps: SGD(ps, lr=0.1, momentum=0.9), ("momentum_buffer",)),
+    (lambda ps: SGD(ps, lr=0.1, momentum=0.9, nesterov=True, weight_decay=0.01),
+     ("momentum_buffer",)),
+    (lambda ps: SGD(ps, lr=0.1, weight_decay=0.01), ()),
+], ids=["momentum", "nesterov with decay", "decay"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_sgd_in_place_updates_match_its_formula_bit_for_bit(make, buffers, dtype):
+    assert_in_place_updates_match_the_formula(make, dtype, buffers)
 
 
 @pytest.mark.parametrize("case", ["transposed parameter", "float32 gradient"])
