@@ -157,6 +157,19 @@ def sum_to(g, shape: tuple[int, ...]):
     return g
 
 
+def _array_broadcast_to(g, shape: tuple[int, ...]) -> np.ndarray:
+    """`g` stretched to `shape` (the gradient of a sum), as an array of its own.
+
+    Not np.broadcast_to's view: the gradient becomes some tensor's `.grad`, which must
+    own its memory, so the view would be copied anyway; and filling a new array costs a
+    tenth of making the view.
+    """
+    g = np.asarray(g)
+    out = np.empty(shape, dtype=g.dtype)
+    out[...] = g
+    return out
+
+
 def _is_basic_index(index) -> bool:
     """True if `index` selects without integer or boolean arrays (no repeats possible)."""
     parts = index if isinstance(index, tuple) else (index,)
@@ -197,7 +210,7 @@ ARRAY = SimpleNamespace(
     div=np.divide,
     where=np.where,
     constant=_identity,
-    broadcast_to=np.broadcast_to,
+    broadcast_to=_array_broadcast_to,
     scatter_add=_array_scatter_add,
 )
 

@@ -255,7 +255,10 @@ class Node:
 # --------------------------------------------------------------------------------------
 
 
-def toposort(root: Node, stop_at: frozenset[int] = frozenset()) -> list[Node]:
+_NOWHERE: frozenset[int] = frozenset()  # no node to stop at
+
+
+def toposort(root: Node, stop_at: frozenset[int] = _NOWHERE) -> list[Node]:
     """Nodes reachable from `root` that require grad, each after all of its parents.
 
     Iterative depth-first search: a node is finished only after every parent it pushed
@@ -327,7 +330,7 @@ def backward(
     All or nothing: `.grad` and the graph change only once every rule has run, so a rule
     that raises (or a tracer that stops backward) leaves them as they were.
     """
-    stop_at = frozenset(map(id, inputs)) if inputs is not None else frozenset()
+    stop_at = frozenset(map(id, inputs)) if inputs is not None else _NOWHERE
     results: dict[int, object] = {}
     with _engine_lock:
         order = toposort(root, stop_at)

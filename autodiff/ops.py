@@ -571,7 +571,7 @@ class Sum(Op):
 
     @staticmethod
     def backward(xp, g, out, x, axis=None, keepdims=False):  # every element: 1
-        if not keepdims:
+        if not keepdims and axis is not None:  # (a total broadcasts as it is)
             g = g.reshape(_kept_shape(x.shape, axis))
         return (xp.broadcast_to(g, x.shape),)
 
