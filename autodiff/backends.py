@@ -128,6 +128,8 @@ def max_kept(x: np.ndarray, axis) -> np.ndarray:
         # The rows of a matrix of logits: NumPy's max along a short last axis costs
         # about twice what argmax and a gather do, and this runs on every training step.
         return x[np.arange(x.shape[0]), x.argmax(axis=1)].reshape(-1, 1)
+    if x.size == 0:  # no element to shift by (max has no identity): 0, of the kept shape
+        return x.sum(axis=axis, keepdims=True)
     return x.max(axis=axis, keepdims=True)
 
 

@@ -24,7 +24,7 @@ import numpy as np
 from . import backends
 from .function import Context
 from .gradcheck import GradcheckError, _float64_leaf, gradcheck
-from .graph import Node, Tracer, no_grad, set_tracer
+from .graph import Node, Tracer, enable_grad, no_grad, set_tracer
 from .value import Value
 from .viz import _nonfinite
 
@@ -384,7 +384,8 @@ def locate_fault(f, inputs, eps: float = 1e-6, atol: float = 1e-5, rtol: float =
         inputs = (inputs,)
     leaves = [_float64_leaf(x) for x in inputs]
     args = [leaf if leaf is not None else x for leaf, x in zip(leaves, inputs, strict=True)]
-    out = f(*args)
+    with enable_grad():  # the graph to check is needed even under no_grad()
+        out = f(*args)
     if not isinstance(out, Node):
         raise TypeError(f"locate_fault: f must return a Value or a Tensor, got "
                         f"{type(out).__name__}")

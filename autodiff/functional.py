@@ -4,6 +4,9 @@ They take a function and return a function, as in JAX. Arguments may be numbers,
 arrays, Values or Tensors. Given numbers or arrays, they return numbers or arrays.
 Given nodes, they differentiate with `create_graph=True` and return nodes, which is
 what lets them compose: `grad(grad(f))(x)` is the second derivative.
+
+They record `f`'s graph even when called under `no_grad()`, as torch.func does; there
+the backward pass itself is not recorded, and the results are plain.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ import threading
 
 import numpy as np
 
-from .graph import Node, is_grad_enabled
+from .graph import Node, enable_grad, is_grad_enabled
 from .graph import backward as _backward
 from .tensor import Tensor, stack
 from .value import Value
@@ -157,13 +160,14 @@ def value_and_grad(f, argnums=0):
     @functools.wraps(f)
     def value_and_grad_f(*args, **kwargs):
         args, inputs, outside = _prepare(args, kwargs, argnums, "grad", False)
-        out = f(*args, **kwargs)
+        # Record the backward pass whenever the caller's grad mode is on: an enclosing
+        # grad may be differentiating through f (via other arguments, or a closure).
+        create = is_grad_enabled()
+        with enable_grad():  # f's graph is needed even when called under no_grad()
+            out = f(*args, **kwargs)
         if isinstance(out, numbers.Real):  # a constant: every gradient is zero
             out = Value(out)
         _check_scalar(out, "grad")
-        # Record the backward pass whenever grad mode is on: an enclosing grad may be
-        # differentiating through f (via other arguments, or a closure).
-        create = is_grad_enabled()
         if out.requires_grad and out._op is not None or any(out is x for x in inputs):
             seed = 1.0 if isinstance(out, Value) else np.ones_like(out.data)
             grads = _backward(out, seed, retain_graph=create or isinstance(out, Value),
@@ -212,10 +216,11 @@ def jacobian(f, argnums=0):
     @functools.wraps(f)
     def jacobian_f(*args, **kwargs):
         args, inputs, outside = _prepare(args, kwargs, argnums, "jacobian", True)
-        out = f(*args, **kwargs)
+        create = is_grad_enabled()  # the caller's mode, as in value_and_grad
+        with enable_grad():
+            out = f(*args, **kwargs)
         if not isinstance(out, Tensor):
             out = Tensor(out.data if isinstance(out, Value) else out)
-        create = is_grad_enabled()
         rows = [[] for _ in inputs]
         for k in range(out.size):
             seed = np.zeros(out.size, dtype=out.dtype)

@@ -242,9 +242,10 @@ class Node:
         return tuple(p for p in self._parents if isinstance(p, Node))
 
     # Kind-specific parts of backward; see Value and Tensor.
-    _grad_is_number = False  # Value: `.grad += g` is all accumulation takes
+    _grad_is_number = False  # Value: `.grad + g` is all accumulation takes
 
-    def _accumulate(self, g: object, owned: set[int]) -> None:
+    def _added_grad(self, g: object, owned: set[int]) -> object:
+        """What `.grad` becomes when `g` is added to it (not written here)."""
         raise NotImplementedError
 
     _fit_grad = None  # Tensor: reduce a broadcast gradient to the parent's shape/dtype
@@ -458,19 +459,35 @@ def _run(order, root, seed, create_graph, inputs, stop_at, results):
 
 def _commit(order, write_grads, retain_graph):
     """After every rule has run: add each node's total gradient to its `.grad`, free
-    what backward needed (a second pass then raises) unless retained, clear the marks."""
-    owned: set[int] = set()  # ids of gradient arrays already stored in some `.grad`
-    no_grad, done, released = _NO_GRAD, _DONE, RELEASED
+    what backward needed (a second pass then raises) unless retained, clear the marks.
+
+    In two passes, so that a `.grad` that cannot take its gradient (one set by hand to
+    another shape) raises before anything is written: the first computes every new
+    `.grad` into `_pending`, the second only assigns.
+    """
+    no_grad, released = _NO_GRAD, RELEASED
+    if write_grads:
+        owned: set[int] = set()  # ids of gradient arrays already kept for some `.grad`
+        for node in order:
+            g = node._pending
+            if g is no_grad:  # no gradient reached it: backward did not pass through
+                continue
+            if node._grad_is_number:
+                try:
+                    node._pending = node.grad + g
+                except TypeError:
+                    raise TypeError(f"backward: cannot add the gradient {g!r} to the "
+                                    f".grad {node.grad!r} of {node!r}: a Value's .grad "
+                                    "must be a number (zero_grad() sets it to 0.0)") from None
+            else:
+                node._pending = node._added_grad(g, owned)
     for node in order:
         g = node._pending
         node._pending = None
-        if g is no_grad:  # no gradient reached it: backward did not pass through
+        if g is no_grad:
             continue
-        if write_grads and g is not done:
-            if node._grad_is_number:
-                node.grad = node.grad + g
-            else:
-                node._accumulate(g, owned)
+        if write_grads:
+            node.grad = g
         if not retain_graph and node._op is not None:
             ctx = node._ctx
             if ctx is not None and type(ctx) is not dict:  # a Function's Context

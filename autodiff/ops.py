@@ -213,15 +213,16 @@ class Pow(Op):
 
     @staticmethod
     def backward(xp, g, out, x, y, needs=(True, True)):
-        # d/dx = y x^(y-1), written 0 for a constant y = 0 (x^-1 divides by zero at
-        # x = 0);  d/dy = x^y log x, asked for only when y is a node, since
-        # log x is undefined for the negative bases that integer exponents allow.
+        # d/dx = y x^(y-1), which is 0 where y = 0 (as in PyTorch): there x^(y-1) is
+        # x^1 instead, since x^-1 would make 0 * inf = nan at x = 0.
+        # d/dy = x^y log x, asked for only when y is a node, since log x is undefined
+        # for the negative bases that integer exponents allow.
         if not needs[0]:
             gx = None
-        elif isinstance(y, (int, float)) and y == 0:
-            gx = g * 0.0
-        else:
-            gx = g * y * xp.pow(x, y - 1)
+        elif isinstance(y, (int, float, np.number)):  # x ** 2 and the like: one exponent
+            gx = g * 0.0 if y == 0 else g * y * xp.pow(x, y - 1)
+        else:  # an array of exponents (NumPy or a node)
+            gx = g * y * xp.pow(x, xp.where(xp.constant(y) == 0, 1, y - 1))
         gy = None
         if needs[1]:
             # At x = 0, x^y is 0 for every y > 0, so d/dy is 0 there (as in PyTorch),
@@ -605,7 +606,8 @@ class LogSumExp(Op):
         shift = backends.max_kept(x, axis)
         shift = np.where(np.isfinite(shift), shift, 0)
         total = np.exp(x - shift).sum(axis=axis, keepdims=True)
-        out = np.log(total) + shift
+        with np.errstate(divide="ignore"):  # a sum of nothing (or of exp(-inf)): -inf
+            out = np.log(total) + shift
         return out if keepdims else np.squeeze(out, axis=axis)
 
     @staticmethod
@@ -622,6 +624,8 @@ class LogSoftmax(Op):
     @staticmethod
     def forward(xp, x, axis=-1):
         shifted = x - backends.max_kept(x, axis)
+        if shifted.size == 0:  # (log of an empty sum would warn)
+            return shifted
         return shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
 
     @staticmethod

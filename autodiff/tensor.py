@@ -142,6 +142,26 @@ class Tensor(Node):
     def __len__(self) -> int:
         return len(self.data)
 
+    def __iter__(self):
+        """The tensors `self[0]`, `self[1]`, ... along the first axis (recorded as ops)."""
+        if self.data.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return (self[i] for i in range(len(self.data)))
+
+    # A one-element tensor converts to a Python number, as in PyTorch (no gradient
+    # flows through the number: it is a constant from then on).
+    def __float__(self) -> float:
+        return float(self.item())
+
+    def __int__(self) -> int:
+        return int(self.item())
+
+    def __format__(self, spec: str) -> str:
+        # f"{loss:.4f}" formats the number of a one-element tensor, as in PyTorch.
+        if spec and self.data.size == 1:
+            return format(self.data.item(), spec)
+        return super().__format__(spec)
+
     def __array__(self, dtype=None, copy=None):
         if copy:
             return np.array(self.data, dtype=dtype, copy=True)
@@ -391,7 +411,7 @@ class Tensor(Node):
             seed = gradient if isinstance(gradient, Tensor) else Tensor(seed)
         _backward(self, seed, retain_graph=retain_graph, create_graph=create_graph)
 
-    def _accumulate(self, g, owned: set[int]) -> None:
+    def _added_grad(self, g, owned: set[int]):
         # A gradient array may be shared (a rule can pass its input on to two parents)
         # or be a view; a `.grad` must own its memory, since users update it in place.
         if self.grad is None:
@@ -404,13 +424,12 @@ class Tensor(Node):
             else:
                 g = np.array(g)  # a number or an array-like, as an array of its own
             owned.add(id(g))
-            self.grad = g
-        elif np.shape(self.grad) != np.shape(g):
+            return g
+        if np.shape(self.grad) != np.shape(g):
             raise ValueError(f"backward: cannot add a gradient of shape {np.shape(g)} to "
                              f"the .grad of shape {np.shape(self.grad)} of a tensor of "
                              f"shape {self.shape} (was .grad set by hand?)")
-        else:
-            self.grad = self.grad + g
+        return self.grad + g
 
     @staticmethod
     def _fit_grad(g, parent: Tensor):

@@ -188,8 +188,8 @@ class Value(Node):
         """
         _backward(self, 1.0, retain_graph=True, create_graph=False)
 
-    def _accumulate(self, g, owned) -> None:
-        self.grad = self.grad + g
+    def _added_grad(self, g, owned):
+        return self.grad + g
 
     def zero_grad(self) -> None:
         """Set `.grad` to 0.0 on this node and every node it was computed from."""
@@ -208,6 +208,13 @@ class Value(Node):
             if value
         )
         return f"Value(data={self.data!r}, grad={self.grad!r}{extra})"
+
+    def __format__(self, spec: str) -> str:
+        # f"{loss:.4f}" formats `.data`. There is no __float__ on purpose: math.exp(v)
+        # would then quietly give a float outside the graph instead of an error.
+        if spec:
+            return format(self.data, spec)
+        return super().__format__(spec)
 
 
 # -- the fast paths the operators use ---------------------------------------------------

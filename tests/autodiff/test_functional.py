@@ -333,3 +333,19 @@ def test_errors_name_the_problem():
         grad(lambda x: x * 2, argnums=1)(1.0)
     with pytest.raises(TypeError, match="cannot differentiate"):
         grad(lambda s: s)(np.array(["a"]))
+
+
+def test_the_transforms_differentiate_under_no_grad_and_return_plain_results():
+    # f's graph is recorded even when the caller is in no_grad() (as torch.func does);
+    # the caller's mode decides only whether the backward pass is recorded too.
+    f = lambda a: (a * a * a).sum()  # noqa: E731
+    x = np.array([1.0, 2.0])
+    with no_grad():
+        np.testing.assert_array_equal(grad(f)(x), 3 * x**2)
+        value, g = value_and_grad(f)(x)
+        assert value == 9.0 and isinstance(g, np.ndarray)
+        np.testing.assert_array_equal(jacobian(lambda a: a * a)(x), np.diag(2 * x))
+        np.testing.assert_array_equal(hessian(f)(x), np.diag(6 * x))
+        assert grad(grad(lambda t: t**3))(2.0) == 12.0
+        assert not autodiff.is_grad_enabled()
+    assert autodiff.is_grad_enabled()

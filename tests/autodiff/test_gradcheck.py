@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from autodiff import Function, GradcheckError, Tensor, Value, gradcheck, ops
+from autodiff import Function, GradcheckError, Tensor, Value, gradcheck, no_grad, ops
 
 
 def leaf(data, dtype=np.float64, **kwargs) -> Tensor:
@@ -178,3 +178,10 @@ def test_nothing_to_differentiate_or_no_node_returned_raise_type_error():
 
 def test_an_input_the_output_ignores_has_zero_gradient():
     assert gradcheck(lambda a, b: (a * 2).sum(), [leaf([1.0, 2.0]), leaf([3.0])])
+
+
+def test_gradcheck_works_under_no_grad():
+    with no_grad():
+        assert gradcheck(lambda t: (t * t).sum(), [leaf([1.0, 2.0])])
+        with pytest.raises(GradcheckError, match=r"index \(5,\): analytic 3, numeric 2"):
+            gradcheck(lambda t: ScaleWrongAt.apply(t).sum(), [leaf(np.ones(6))])

@@ -229,6 +229,31 @@ def test_a_tracer_that_stops_backward_leaves_every_grad_as_it_was():
     assert (a.grad, b.grad, c.grad) == (3.0, 1.5 + 3.0, 1.0)
 
 
+def test_a_grad_of_the_wrong_shape_raises_before_any_grad_is_written():
+    w, x = Tensor(np.ones(3), requires_grad=True), Tensor(np.ones(3), requires_grad=True)
+    x.grad = np.zeros(2)  # set by hand, to the wrong shape
+    y = (x * w).sum()
+    with pytest.raises(ValueError, match=r"shape \(3,\) to the \.grad of shape \(2,\)"):
+        y.backward()
+    assert w.grad is None and y.grad is None  # written before x's in the old commit
+    x.grad = None
+    y.backward()  # the graph was not freed either, and counts once
+    np.testing.assert_array_equal(w.grad, [1.0, 1.0, 1.0])
+    np.testing.assert_array_equal(x.grad, [1.0, 1.0, 1.0])
+
+
+def test_a_value_grad_that_is_not_a_number_raises_and_writes_nothing():
+    a, b = Value(1.0), Value(2.0)
+    out = a * b + a
+    b.grad = None  # as one might in PyTorch
+    with pytest.raises(TypeError, match="a Value's .grad must be a number"):
+        out.backward()
+    assert (a.grad, out.grad) == (0.0, 0.0)
+    b.grad = 0.0
+    out.backward()
+    assert (a.grad, b.grad, out.grad) == (3.0, 1.0, 1.0)
+
+
 def test_backward_stopping_at_an_intermediate_node_leaves_its_graph_usable():
     x = Tensor([1.0, 2.0], requires_grad=True)
     h = x * 3.0

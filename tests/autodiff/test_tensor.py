@@ -286,6 +286,20 @@ def test_a_tie_split_scales_with_the_incoming_gradient():
     np.testing.assert_array_equal(x.grad, [[2.0, 0.0, 2.0], [0.0, -1.0, -1.0]])
 
 
+@pytest.mark.parametrize("shape", [(2, 0), (0, 3), (0,)])
+def test_the_softmax_family_over_an_empty_axis_gives_what_pytorch_gives(shape):
+    # softmax and log_softmax: empty; logsumexp: the log of an empty sum, -inf. No error
+    # (max over nothing has no identity) and no warning (the suite turns them to errors).
+    reduced = shape[:-1]
+    for name in ("softmax", "log_softmax", "logsumexp"):
+        x = leaf(np.zeros(shape))
+        y = getattr(x, name)(axis=-1)
+        expected = np.full(reduced, -np.inf) if name == "logsumexp" else np.zeros(shape)
+        np.testing.assert_array_equal(y.data, expected, err_msg=name)
+        y.sum().backward()
+        assert x.grad.shape == shape
+
+
 def test_a_bad_axis_raises_before_any_node_is_made():
     x = leaf(np.ones((2, 3)))
     for reduce in (x.sum, x.mean, x.max, x.min, x.logsumexp, x.softmax, x.log_softmax):
@@ -386,6 +400,27 @@ def test_a_zero_exponent_has_zero_gradient_even_at_a_zero_base():
     y = leaf([0.0, 3.0])
     (y**1 + y**2).sum().backward()
     np.testing.assert_array_equal(y.grad, [1.0, 7.0])
+
+
+def test_an_array_of_exponents_with_zeros_has_zero_gradient_there_at_a_zero_base():
+    # Polynomial features 1 + x + x^2: d/dx of x^0 is 0 also at x = 0 (PyTorch: [1, 3]),
+    # not 0 * 0^-1 = nan; for an array, a NumPy scalar or a Tensor of exponents alike.
+    x = leaf([0.0, 1.0])
+    (x.reshape(-1, 1) ** np.arange(3)).sum().backward()
+    np.testing.assert_array_equal(x.grad, [1.0, 3.0])
+    for zero in (np.int64(0), np.float32(0), np.array(0.0), Tensor(0.0)):
+        z = leaf([0.0])
+        (z**zero).sum().backward()
+        np.testing.assert_array_equal(z.grad, [0.0], err_msg=repr(zero))
+    base, exponent = leaf([0.0, 2.0], np.float32), leaf([0.0, 3.0], np.float32)
+    (base**exponent).sum().backward()
+    np.testing.assert_array_equal(base.grad, np.array([0.0, 12.0], np.float32))
+    assert base.grad.dtype == np.float32
+    np.testing.assert_allclose(exponent.grad, [0.0, 8.0 * np.log(2.0)], rtol=1e-6)
+    assert gradcheck(lambda t: (t.reshape(-1, 1) ** np.arange(3)).sum(), [leaf([0.0, 0.5])])
+    # and its own derivative: d2/dx2 of x^0 + x^3 at (0, 2) is (0, 12)
+    hess = autodiff.hessian(lambda t: (t ** np.array([0.0, 3.0])).sum())(np.array([0.0, 2.0]))
+    np.testing.assert_array_equal(hess, [[0.0, 0.0], [0.0, 12.0]])
 
 
 def test_a_zero_base_has_zero_exponent_gradient():
@@ -546,6 +581,27 @@ def test_a_failed_op_leaves_no_half_built_graph(name):
 # --------------------------------------------------------------------------------------
 # repr
 # --------------------------------------------------------------------------------------
+
+
+def test_a_one_element_tensor_converts_and_formats_as_its_number():
+    loss = leaf([[2.5]]) * 1.0
+    assert float(loss) == 2.5 and int(leaf([3.7])) == 3
+    assert f"{loss:.3f}" == "2.500" and f"{Tensor(np.float32(0.25)):>6}" == "  0.25"
+    assert f"{loss}" == str(loss)  # no format spec: the repr
+    with pytest.raises(ValueError, match="one-element"):
+        float(Tensor([1.0, 2.0]))
+    with pytest.raises(TypeError, match="format"):
+        f"{Tensor([1.0, 2.0]):.2f}"
+
+
+def test_iterating_gives_the_rows_in_the_graph_and_a_0d_tensor_refuses():
+    x = leaf([[1.0, 2.0], [3.0, 4.0]])
+    rows = list(x)
+    assert [r.data.tolist() for r in rows] == [[1.0, 2.0], [3.0, 4.0]]
+    (rows[0] * 2 + rows[1]).sum().backward()
+    np.testing.assert_array_equal(x.grad, [[2.0, 2.0], [1.0, 1.0]])
+    with pytest.raises(TypeError, match="0-d"):
+        list(Tensor(2.0))  # as NumPy and PyTorch; it used to be silently empty
 
 
 def test_repr_of_a_small_float64_leaf_is_just_its_data():

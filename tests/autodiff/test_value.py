@@ -140,6 +140,15 @@ def test_attributes_labels_and_op_names():
         assert isinstance(node, Value) and type(node.data) is float
 
 
+def test_format_spec_formats_the_data_and_there_is_no_float_conversion():
+    v = Value(2.5, label="v")
+    assert f"{v:.2f}" == "2.50" and f"{v:>5}" == "  2.5"
+    assert f"{v}" == repr(v)
+    # math.exp(v) must not quietly drop out of the graph with a float
+    with pytest.raises(TypeError):
+        math.exp(v)
+
+
 def test_repr_is_readable():
     a = Value(2.0, label="a")
     b = a * 3
