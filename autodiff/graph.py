@@ -466,20 +466,24 @@ def _commit(order, write_grads, retain_graph):
     `.grad` into `_pending`, the second only assigns.
     """
     no_grad, released = _NO_GRAD, RELEASED
-    if write_grads:
+    # (A node whose `_pending` is still no_grad was not reached: backward did not pass
+    # through it.)
+    if write_grads and order and order[0]._grad_is_number:  # Values (one kind a graph)
+        node = g = None
+        try:
+            for node in order:
+                g = node._pending
+                if g is not no_grad:
+                    node._pending = node.grad + g
+        except TypeError:
+            raise TypeError(f"backward: cannot add the gradient {g!r} to the .grad "
+                            f"{node.grad!r} of {node!r}: a Value's .grad must be a "
+                            "number (zero_grad() sets it to 0.0)") from None
+    elif write_grads:
         owned: set[int] = set()  # ids of gradient arrays already kept for some `.grad`
         for node in order:
             g = node._pending
-            if g is no_grad:  # no gradient reached it: backward did not pass through
-                continue
-            if node._grad_is_number:
-                try:
-                    node._pending = node.grad + g
-                except TypeError:
-                    raise TypeError(f"backward: cannot add the gradient {g!r} to the "
-                                    f".grad {node.grad!r} of {node!r}: a Value's .grad "
-                                    "must be a number (zero_grad() sets it to 0.0)") from None
-            else:
+            if g is not no_grad:
                 node._pending = node._added_grad(g, owned)
     for node in order:
         g = node._pending
