@@ -468,7 +468,7 @@ def _commit(order, write_grads, retain_graph):
     no_grad, released = _NO_GRAD, RELEASED
     # (A node whose `_pending` is still no_grad was not reached: backward did not pass
     # through it.)
-    if write_grads and order and order[0]._grad_is_number:  # Values (one kind a graph)
+    if write_grads and order and order[0]._grad_is_number:  # Values: kinds never mix
         node = g = None
         try:
             for node in order:
