@@ -3,9 +3,10 @@
 An op's forward and backward are written once, against a small namespace `xp`
 (`xp.exp`, `xp.where`, ...) plus Python operators. The same rule then runs on:
 
-- `SCALAR`: Python floats, for `Value`. Errors are raised, never hidden: a result out
-  of float range raises OverflowError, an input outside an op's domain ValueError,
-  both naming the op and the value.
+- `SCALAR`: Python floats, for `Value`. Errors are raised, never hidden: an input
+  outside an op's domain raises ValueError (ZeroDivisionError for a division by zero),
+  a result of exp or ** out of float range OverflowError, each naming the op and the
+  value. `+ - *` follow float arithmetic (inf past the largest float), as micrograd's.
 - `ARRAY`: NumPy arrays, for `Tensor`. NumPy's semantics (inf and nan propagate).
 - `GRAPH`: nodes, for backward with `create_graph=True`: each function records an op,
   so the backward pass is itself a graph that can be differentiated again.
@@ -55,6 +56,20 @@ def _scalar_sigmoid(x: float) -> float:
     return e / (1.0 + e)
 
 
+def _scalar_sin(x: float) -> float:
+    try:
+        return math.sin(x)
+    except ValueError:
+        raise ValueError(f"sin: sin({x!r}) is undefined; sin needs a finite x") from None
+
+
+def _scalar_cos(x: float) -> float:
+    try:
+        return math.cos(x)
+    except ValueError:
+        raise ValueError(f"cos: cos({x!r}) is undefined; cos needs a finite x") from None
+
+
 def _scalar_pow(x: float, y: float) -> float:
     try:
         return math.pow(x, y)
@@ -99,8 +114,8 @@ SCALAR = SimpleNamespace(
     tanh=math.tanh,
     sigmoid=_scalar_sigmoid,
     relu=_scalar_relu,
-    sin=math.sin,
-    cos=math.cos,
+    sin=_scalar_sin,
+    cos=_scalar_cos,
     abs=abs,
     sign=_scalar_sign,
     pow=_scalar_pow,

@@ -62,8 +62,9 @@ class Function(Op):
         y = Cube.apply(t)
 
     `backward` returns one gradient per input of forward (a tuple when there are
-    several), None for an input that needs none, each of its input's shape. Check it
-    with `autodiff.gradcheck`.
+    several), None for an input that needs none, each of its input's shape (an array;
+    a Tensor counts as its array). `forward` returns one array. Check it with
+    `autodiff.gradcheck`.
 
     As backward works on arrays, it can be differentiated only once (a PyTorch Function
     marked `once_differentiable`): under `create_graph=True` its gradients are Tensors
@@ -95,6 +96,9 @@ class Function(Op):
         grads = cls.backward(ctx, g)
         if not isinstance(grads, (tuple, list)):
             grads = (grads,)
+        # A Tensor returned (PyTorch habit, or saved inputs wrapped) counts as its array:
+        # `.grad` and the rules upstream work on arrays.
+        grads = [gi.data if isinstance(gi, Tensor) else gi for gi in grads]
         n_inputs = len(ctx.needs_input_grad)
         if len(grads) != n_inputs:
             raise ValueError(

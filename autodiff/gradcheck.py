@@ -102,7 +102,8 @@ def gradcheck(f, inputs, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1e
         raise TypeError(f"gradcheck: f must return a Value or a Tensor, got "
                         f"{type(out).__name__}")
     targets = [leaves[i] for i in checked]
-    if out.requires_grad and out._op is not None:
+    # (f may return an input itself, a leaf: its gradient is then the seed)
+    if out.requires_grad and (out._op is not None or any(out is t for t in targets)):
         seed_grad = 1.0 if isinstance(out, Value) else np.ones_like(out.data)
         analytic = _backward(out, seed_grad, retain_graph=True, create_graph=False,
                              inputs=targets)

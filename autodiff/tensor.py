@@ -97,6 +97,10 @@ class Tensor(Node):
                 )
                 ctx.input_shapes = tuple(np.shape(d) for d in data)
                 result = op.forward(ctx, *data)
+                if result is None or isinstance(result, (tuple, list)):
+                    what = "None" if result is None else f"a {type(result).__name__}"
+                    raise TypeError(f"{op.name}.forward returned {what}: a Function has "
+                                    "one output, an array (write one Function per output)")
         except ops.ShapeError:
             raise
         except (ValueError, IndexError) as error:

@@ -145,6 +145,44 @@ def test_backward_returning_a_gradient_of_the_wrong_shape_raises_naming_the_shap
         Flat.apply(leaf(np.ones((2, 3)))).backward()
 
 
+def test_a_backward_returning_tensors_gives_array_grads_all_the_way_up():
+    # PyTorch habit: saving the input as a Tensor makes backward's result a Tensor. It
+    # counts as its array, so no .grad upstream turns into a Tensor.
+    class Square(Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(Tensor(x))
+            return x * x
+
+        @staticmethod
+        def backward(ctx, grad_output):
+            (x,) = ctx.saved_tensors
+            return 2 * x * grad_output
+
+    w = leaf([[1.0, -2.0]])
+    Square.apply(w @ np.array([[3.0], [1.0]])).sum().backward()
+    assert type(w.grad) is np.ndarray
+    np.testing.assert_array_equal(w.grad, [[6.0, 2.0]])  # 2 (w x) x, w x = 1
+    assert gradcheck(lambda t: Square.apply(t).sum(), [leaf([0.5, -1.5])])
+
+
+@pytest.mark.parametrize("returned", ["tuple", "list", "None"])
+def test_a_forward_with_other_than_one_output_raises_naming_the_function(returned):
+    class Split(Function):
+        @staticmethod
+        def forward(ctx, x):
+            outputs = {"tuple": (x * 2, x * 3), "list": [x * 2, x.sum()], "None": None}
+            return outputs[returned]
+
+        @staticmethod
+        def backward(ctx, g1, g2):
+            return 2 * g1 + 3 * g2
+
+    what = "None" if returned == "None" else f"a {returned}"
+    with pytest.raises(TypeError, match=f"Split.forward returned {what}: a Function has one"):
+        Split.apply(leaf([1.0, 2.0]))
+
+
 def test_a_failed_backward_leaves_other_graphs_usable():
     class Broken(Function):
         @staticmethod

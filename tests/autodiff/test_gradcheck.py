@@ -185,3 +185,12 @@ def test_gradcheck_works_under_no_grad():
         assert gradcheck(lambda t: (t * t).sum(), [leaf([1.0, 2.0])])
         with pytest.raises(GradcheckError, match=r"index \(5,\): analytic 3, numeric 2"):
             gradcheck(lambda t: ScaleWrongAt.apply(t).sum(), [leaf(np.ones(6))])
+
+
+@pytest.mark.parametrize("x", [Value(2.0), leaf(2.0), leaf([1.0, -2.0, 3.0])],
+                         ids=["Value", "0-d Tensor", "vector"])
+def test_a_function_returning_its_input_itself_passes(x):
+    # The output is then a leaf, whose gradient is the seed (it used to be taken as 0).
+    assert gradcheck(lambda t: t, [x])
+    if isinstance(x, Value):  # a piecewise function on its identity branch
+        assert gradcheck(lambda t: t if t.data > 0 else 0.1 * t, [x])
