@@ -1,6 +1,6 @@
 """The autograd side of every comparison: the same cost, built from ``autodiff.Tensor``.
 
-Only the Tensor API of API.md is used (``Tensor(..., requires_grad=True)``, ``@``,
+Only the public Tensor API is used (``Tensor(..., requires_grad=True)``, ``@``,
 arithmetic, ``.sum()``, ``.mean()``, the elementwise activations, ``.softmax(axis)``,
 ``.log()``, ``.backward()`` and ``.grad``); no ``nn`` modules. ``autodiff`` is imported
 when first needed, so ``import nn.reference`` works on its own.
