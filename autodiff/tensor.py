@@ -423,8 +423,8 @@ class Tensor(Node):
                 if g.base is not None or id(g) in owned:
                     g = g.copy()
             elif type(g) is Tensor:  # create_graph: the grad is a node
-                if id(g) in owned:
-                    g = g * 1.0  # a node of its own, so in-place edits stay local
+                if g.data.base is not None or id(g) in owned:
+                    g = g * 1.0  # a node (and array) of its own, so in-place edits stay local
             else:
                 g = np.array(g)  # a number or an array-like, as an array of its own
             owned.add(id(g))

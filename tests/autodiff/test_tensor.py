@@ -682,6 +682,13 @@ def test_grads_own_their_memory_and_are_writable(fn):
     before = x.grad.copy()
     x.grad += 1  # updating a grad in place must not fail nor touch anything else
     np.testing.assert_array_equal(x.grad, before + 1)
+    # with create_graph, .grad is a Tensor whose array is its own too (a sum's gradient
+    # is a broadcast of one number: a read-only view, before it was copied)
+    y = leaf(np.arange(6.0).reshape(2, 3))
+    fn(y).backward(create_graph=True)
+    assert y.grad.data.flags.owndata and y.grad.data.flags.writeable
+    y.grad.data += 1
+    np.testing.assert_array_equal(y.grad.data, before + 1)
 
 
 def test_a_gradient_passed_to_backward_is_copied_not_aliased():
