@@ -21,6 +21,8 @@ speed; `mean`, `min`, `stack` are) live on Value and Tensor as one-liners.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from . import backends
@@ -213,8 +215,9 @@ class Pow(Op):
 
     @staticmethod
     def backward(xp, g, out, x, y, needs=(True, True)):
-        # d/dx = y x^(y-1), which is 0 where y = 0 (as in PyTorch): there x^(y-1) is
-        # x^1 instead, since x^-1 would make 0 * inf = nan at x = 0.
+        # d/dx = y x^(y-1), which is 0 where y = 0 (as in PyTorch). At x = 0 and y = 0,
+        # x^(y-1) is taken as x^1, since x^-1 would make 0 * inf = nan; only there, so
+        # that elsewhere the rule's own derivative in y, x^(y-1) (1 + y log x), holds.
         # d/dy = x^y log x, asked for only when y is a node, since log x is undefined
         # for the negative bases that integer exponents allow.
         if not needs[0]:
@@ -222,7 +225,8 @@ class Pow(Op):
         elif isinstance(y, (int, float, np.number)):  # x ** 2 and the like: one exponent
             gx = g * 0.0 if y == 0 else g * y * xp.pow(x, y - 1)
         else:  # an array of exponents (NumPy or a node)
-            gx = g * y * xp.pow(x, xp.where(xp.constant(y) == 0, 1, y - 1))
+            at_zero = (xp.constant(x) == 0) & (xp.constant(y) == 0)
+            gx = g * y * xp.pow(x, xp.where(at_zero, 1, y - 1))
         gy = None
         if needs[1]:
             # At x = 0, x^y is 0 for every y > 0, so d/dy is 0 there (as in PyTorch),
@@ -526,11 +530,18 @@ class Linear(Op):
         # dx = g w; dw = g^T x and db = the sum of g, both over every sample (and
         # every leading batch axis, hence the reshapes to 2-D).
         gx = g @ w if needs[0] else None
-        g2 = g.reshape(-1, g.shape[-1]) if g.ndim != 2 else g
-        gw = g2.T @ (x.reshape(-1, x.shape[-1]) if x.ndim != 2 else x) if needs[1] else None
+        g2 = g if g.ndim == 2 else g.reshape(_rows(g.shape), g.shape[-1])
+        gw = g2.T @ (x if x.ndim == 2 else x.reshape(_rows(x.shape), x.shape[-1])) \
+            if needs[1] else None
         if b is None:
             return gx, gw
         return gx, gw, (g2.sum(axis=0) if needs[2] else None)
+
+
+def _rows(shape: tuple) -> int:
+    """The number of rows of `shape` seen as a matrix (..., n): -1 cannot say it when
+    n is 0."""
+    return math.prod(shape[:-1])
 
 
 # ======================================================================================
@@ -539,20 +550,24 @@ class Linear(Op):
 
 
 def normalize_axes(axis, ndim: int, op: str) -> tuple[int, ...]:
-    """`axis` (None, an int or a tuple, negatives allowed) as a sorted tuple of axes."""
+    """`axis` (None, an int or a tuple, negatives allowed) as a sorted tuple of axes.
+
+    A 0-d tensor has no axes, but 0 and -1 are accepted for it, as in PyTorch (so that
+    `softmax()`'s default axis works on it): its axes are then ().
+    """
     if axis is None:
         return tuple(range(ndim))
     axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
     normalized = []
     for a in axes:
-        if not -ndim <= a < max(ndim, 1):
+        if not -max(ndim, 1) <= a < max(ndim, 1):
             raise np.exceptions.AxisError(
                 f"{op}: axis {a} is out of bounds for a tensor of {ndim} dimensions"
             )
         normalized.append(int(a) % max(ndim, 1))
     if len(set(normalized)) != len(normalized):
         raise ValueError(f"{op}: repeated axis in {axis}")
-    return tuple(sorted(normalized))
+    return tuple(sorted(normalized)) if ndim else ()
 
 
 def _kept_shape(shape: tuple, axis) -> tuple:

@@ -504,6 +504,8 @@ def _axis(axis, ndim: int, op: str):
     if axis is None:
         return None
     axes = ops.normalize_axes(axis, ndim, op)
+    if not ndim:  # 0 or -1 on a 0-d tensor: its one value
+        return None
     return axes[0] if isinstance(axis, (int, np.integer)) else axes
 
 
@@ -533,6 +535,8 @@ def concatenate(tensors, axis: int = 0) -> Tensor:
     if not any(isinstance(t, Tensor) for t in tensors):
         return Tensor(np.concatenate([np.asarray(t) for t in tensors], axis=axis))
     ndim = np.ndim(_data(tensors[0]))
+    if ndim == 0:
+        raise ValueError("concatenate: 0-d tensors have no axis to join along (stack them)")
     axis = ops.normalize_axes(axis, ndim, "concatenate")[0]
     return ops.Concatenate.apply(*tensors, axis=axis)
 

@@ -300,6 +300,38 @@ def test_the_softmax_family_over_an_empty_axis_gives_what_pytorch_gives(shape):
         assert x.grad.shape == shape
 
 
+def test_a_0d_tensor_takes_axis_0_or_minus_1_as_in_pytorch():
+    # So that softmax()'s default axis works on it. Its one value is the whole reduction.
+    for name in ("sum", "mean", "max", "min", "logsumexp", "softmax", "log_softmax"):
+        for axis in (0, -1, (0,), (-1,)):
+            x = leaf(2.0)
+            y = getattr(x, name)(axis=axis)
+            expected = {"softmax": 1.0, "log_softmax": 0.0}.get(name, 2.0)
+            assert y.shape == () and y.item() == expected, (name, axis)
+            y.backward()
+            assert x.grad == (0.0 if name in ("softmax", "log_softmax") else 1.0)
+    with pytest.raises(np.exceptions.AxisError, match="axis 1 is out of bounds"):
+        leaf(2.0).sum(axis=1)
+    with pytest.raises(ValueError, match="repeated axis"):
+        leaf(2.0).sum(axis=(0, -1))
+    with pytest.raises(ValueError, match="0-d tensors have no axis"):
+        autodiff.concatenate([leaf(1.0), leaf(2.0)])
+
+
+@pytest.mark.parametrize(("x_shape", "w_shape"), [((4, 3, 3), (0, 3)), ((0,), (2, 0)),
+                                                  ((2, 0), (3, 0)), ((5, 0, 2), (4, 2))])
+def test_linear_with_an_empty_axis_gives_gradients_of_the_input_shapes(x_shape, w_shape):
+    x, w, b = leaf(np.ones(x_shape)), leaf(np.ones(w_shape)), leaf(np.ones(w_shape[0]))
+    out = autodiff.linear(x, w, b)
+    assert out.shape == x_shape[:-1] + w_shape[:1]
+    out.sum().backward()
+    assert (x.grad.shape, w.grad.shape, b.grad.shape) == (x_shape, w_shape, w_shape[:1])
+    # every input and weight is 1: each weight's gradient counts the rows, each input's
+    # the outputs
+    np.testing.assert_array_equal(w.grad, np.full(w_shape, np.prod(x_shape[:-1])))
+    np.testing.assert_array_equal(x.grad, np.full(x_shape, w_shape[0]))
+
+
 def test_a_bad_axis_raises_before_any_node_is_made():
     x = leaf(np.ones((2, 3)))
     for reduce in (x.sum, x.mean, x.max, x.min, x.logsumexp, x.softmax, x.log_softmax):
@@ -421,6 +453,21 @@ def test_an_array_of_exponents_with_zeros_has_zero_gradient_there_at_a_zero_base
     # and its own derivative: d2/dx2 of x^0 + x^3 at (0, 2) is (0, 12)
     hess = autodiff.hessian(lambda t: (t ** np.array([0.0, 3.0])).sum())(np.array([0.0, 2.0]))
     np.testing.assert_array_equal(hess, [[0.0, 0.0], [0.0, 12.0]])
+
+
+def test_the_exponent_derivative_of_the_base_gradient_holds_at_a_zero_exponent():
+    # d/dy (y x^(y-1)) = x^(y-1) (1 + y log x): 0.5 at (x, y) = (2, 0). Masking the
+    # exponent wherever y = 0 (not only where x = 0 too) made it x = 2.
+    x, y = leaf([2.0, 3.0]), leaf([0.0, 0.5])
+    (x**y).sum().backward(create_graph=True)
+    gx = x.grad
+    x.grad = y.grad = None
+    gx.sum().backward()
+    np.testing.assert_allclose(y.grad, (x.data ** (y.data - 1)) * (1 + y.data * np.log(x.data)),
+                               rtol=1e-12)
+    mixed = autodiff.grad(autodiff.grad(lambda a, b: a**b, argnums=0), argnums=1)
+    assert mixed(2.0, 0.0) == pytest.approx(0.5, rel=1e-12)  # Values alike
+    assert mixed(2.0, 1e-9) == pytest.approx(0.5, rel=1e-6)  # and continuous there
 
 
 def test_a_zero_base_has_zero_exponent_gradient():
