@@ -348,8 +348,10 @@ class Relu(Op):
         return xp.relu(x)
 
     @staticmethod
-    def backward(xp, g, out, x):  # d/dx = 1 where x > 0, else 0 (0 at 0, as in PyTorch)
-        return (g * (xp.constant(x) > 0),)
+    def backward(xp, g, out, x):
+        # d/dx = 1 where x > 0, else 0 (0 at 0); read off the output, as PyTorch does, so
+        # that a nan passes its gradient on (out is nan there, and nan != 0)
+        return (g * (xp.constant(out) != 0),)
 
 
 class LeakyRelu(Op):

@@ -104,7 +104,7 @@ class Softmax(Module):
         x = _node(x, "Softmax")
         if not isinstance(x, Tensor):
             raise TypeError("Softmax: needs a Tensor (a softmax over a single Value is 1)")
-        if not -x.ndim <= self.axis < max(x.ndim, 1):
+        if not -max(x.ndim, 1) <= self.axis < max(x.ndim, 1):  # a 0-d one: 0 or -1
             raise ValueError(f"Softmax(axis={self.axis}): input of shape {x.shape} has no "
                              f"axis {self.axis}")
         return x.softmax(axis=self.axis)

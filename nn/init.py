@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import warnings
 
 import numpy as np
 
@@ -44,18 +45,25 @@ def generator(seed=None) -> np.random.Generator:
 
 def fan_in(tensor: Tensor) -> int:
     """The number of inputs each output of a weight sees: `shape[1]` for (out, in),
-    `shape[0]` for a vector.
+    times the size of any further axes (a convolution kernel's (out, in, h, w) sees
+    in * h * w, as in PyTorch); `shape[0]` for a vector.
 
     Raises:
         ValueError: a 0-d tensor has no fan-in.
     """
     if tensor.ndim == 0:
         raise ValueError("fan_in: a 0-d tensor has no fan-in")
-    return tensor.shape[1] if tensor.ndim > 1 else tensor.shape[0]
+    return math.prod(tensor.shape[1:]) if tensor.ndim > 1 else tensor.shape[0]
 
 
 def uniform_(tensor: Tensor, low: float, high: float, seed=None) -> Tensor:
-    """Fill `tensor` in place with draws from U(low, high); returns it."""
+    """Fill `tensor` in place with draws from U(low, high); returns it.
+
+    Raises:
+        TypeError: the tensor is not a float tensor (draws would be truncated).
+    """
+    if tensor.dtype.kind != "f":
+        raise TypeError(f"uniform_: needs a float tensor, got dtype {tensor.dtype}")
     tensor.data[...] = generator(seed).uniform(low, high, tensor.shape)
     return tensor
 
@@ -80,6 +88,10 @@ def kaiming_uniform_(tensor: Tensor, a: float = 0.0, fan: int | None = None,
         fan: the fan to scale by; defaults to `fan_in(tensor)`.
         seed: see the module docstring.
     """
+    if tensor.size == 0:  # nothing to draw (and no fan to scale by), as in PyTorch
+        warnings.warn("kaiming_uniform_: initializing a zero-element tensor is a no-op",
+                      stacklevel=2)
+        return tensor
     fan = fan_in(tensor) if fan is None else fan
     gain = math.sqrt(2.0 / (1.0 + a * a))
     bound = gain * math.sqrt(3.0 / fan)

@@ -13,12 +13,13 @@ silently, such as (n, 1) against (1, n), raises instead.
 
 from __future__ import annotations
 
+import math
 import numbers
 
 import numpy as np
 
-from autodiff import Function, Tensor, Value
-from autodiff.ops import CrossEntropy
+from autodiff import Tensor, Value
+from autodiff.ops import CrossEntropy, Op
 from autodiff.tensor import check_labels
 
 from .module import Module
@@ -130,29 +131,45 @@ class MSELoss(_Loss):
         return self._reduce(diff * diff)
 
 
-class _BinaryCrossEntropy(Function):
+_LOG_FLOOR = -100.0  # PyTorch's clamp of BCE's logs
+_SMALLEST_LOGGED = math.exp(_LOG_FLOOR)  # below this, the log is clamped
+
+
+class _BinaryCrossEntropy(Op):
     """-(y log p + (1 - y) log(1 - p)), with each log clamped at -100 as PyTorch does,
-    so p = 0 and p = 1 give finite losses and gradients."""
+    so p = 0 and p = 1 give finite losses and gradients.
+
+    An op rather than an autodiff.Function, so that its rule runs on Tensors under
+    create_graph=True and the loss can be differentiated twice (a Hessian, say).
+    """
+
+    name = "binary_cross_entropy"
+    needs_input_grad = True
 
     @staticmethod
-    def forward(ctx, p, y):
+    def forward(xp, p, y):
         with np.errstate(divide="ignore"):
-            log_p = np.maximum(np.log(p), -100.0)
-            log_q = np.maximum(np.log1p(-p), -100.0)
-        ctx.save_for_backward(p, y, log_p, log_q)
+            log_p = np.maximum(np.log(p), _LOG_FLOOR)
+            log_q = np.maximum(np.log1p(-p), _LOG_FLOOR)
         return -(y * log_p + (1 - y) * log_q)
 
     @staticmethod
-    def backward(ctx, g):
+    def backward(xp, g, out, p, y, needs=(True, True)):
         # d/dp = (p - y) / (p (1 - p)), the denominator kept >= 1e-12 as PyTorch does;
-        # d/dy = log(1 - p) - log(p)
-        p, y, log_p, log_q = ctx.saved_tensors
+        # d/dy = log(1 - p) - log(p), each log clamped as in forward
         gp = gy = None
-        if ctx.needs_input_grad[0]:
-            gp = g * (p - y) / np.maximum(p * (1 - p), 1e-12)
-        if ctx.needs_input_grad[1]:
-            gy = g * (log_q - log_p)
+        if needs[0]:
+            spread = p * (1 - p)
+            gp = g * (p - y) / xp.where(xp.constant(spread) > 1e-12, spread, 1e-12)
+        if needs[1]:
+            gy = g * (_clamped_log(xp, 1 - p) - _clamped_log(xp, p))
         return gp, gy
+
+
+def _clamped_log(xp, a):
+    """max(log a, -100) for a in [0, 1], without taking the log of 0."""
+    logged = xp.constant(a) >= _SMALLEST_LOGGED
+    return xp.where(logged, xp.log(xp.where(logged, a, 1.0)), _LOG_FLOOR)
 
 
 class BCELoss(_Loss):

@@ -62,6 +62,21 @@ def test_linear_init_spread_matches_the_bound():
     assert abs(w.std() - bound / math.sqrt(3)) < 0.01 * bound  # U(-b, b): std b/sqrt(3)
 
 
+def test_init_fan_in_counts_a_kernel_and_refuses_what_it_cannot_fill():
+    from nn import init
+
+    assert init.fan_in(Tensor(np.empty((8, 3, 5, 5)))) == 75  # in * h * w, as in PyTorch
+    assert init.fan_in(Tensor(np.empty((4, 9)))) == 9
+    assert init.fan_in(Tensor(np.empty(6))) == 6
+    empty = Tensor(np.empty((3, 0)))
+    with pytest.warns(UserWarning, match="zero-element tensor is a no-op"):
+        assert init.kaiming_uniform_(empty) is empty  # (was a ZeroDivisionError)
+    labels = Tensor(np.zeros(4, dtype=np.int64))
+    with pytest.raises(TypeError, match="needs a float tensor, got dtype int64"):
+        init.uniform_(labels, -1, 1, seed=0)  # (draws used to be truncated to 0)
+    assert not labels.data.any()
+
+
 def test_one_generator_gives_different_reproducible_layers():
     gen = np.random.default_rng(7)
     a, b = nn.Linear(3, 3, seed=gen), nn.Linear(3, 3, seed=gen)
@@ -166,6 +181,14 @@ def test_activation_hand_values_and_value_inputs():
     np.testing.assert_allclose(nn.Softmax()(np.array([0.0, math.log(3.0)])).data, [0.25, 0.75])
     assert nn.Tanh()(Value(0.0)).data == 0.0  # elementwise ones also take a Value
     np.testing.assert_allclose(nn.Softmax()(np.array([1000.0, 0.0])).data, [1.0, 0.0])
+
+
+def test_softmax_module_on_a_0d_tensor_and_relu_at_nan_as_in_pytorch():
+    assert nn.Softmax()(Tensor(3.0)).item() == 1.0  # axis -1 of a 0-d tensor: its value
+    x = Tensor(np.array([np.nan, 2.0, 0.0, -1.0]), requires_grad=True)
+    nn.ReLU()(x).sum().backward()
+    # a nan passes its gradient on, as PyTorch's rule (zero only where out <= 0) does
+    np.testing.assert_array_equal(x.grad, [1.0, 1.0, 0.0, 0.0])
 
 
 def test_activation_errors():

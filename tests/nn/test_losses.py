@@ -5,6 +5,7 @@ import math
 import numpy as np
 import pytest
 
+import autodiff
 import nn
 from autodiff import Tensor, Value, gradcheck
 
@@ -84,6 +85,21 @@ def test_bce_gradcheck_input_and_target():
     p = leaf(RNG.uniform(0.1, 0.9, size=(5, 2)))
     y = leaf(RNG.uniform(0.0, 1.0, size=(5, 2)))
     assert gradcheck(nn.BCELoss(), [p, y])
+
+
+def test_bce_can_be_differentiated_twice():
+    # Its rule runs on Tensors under create_graph (it was a once-differentiable Function):
+    # d2/dp2 of the mean of -(y log p + (1 - y) log(1 - p)) is (y/p^2 + (1-y)/(1-p)^2)/n.
+    p, y = np.array([0.3, 0.6, 0.5]), np.array([0.9, 0.1, 0.25])
+    hess = autodiff.hessian(lambda q: nn.BCELoss()(q, y))(p)
+    np.testing.assert_allclose(hess, np.diag((y / p**2 + (1 - y) / (1 - p) ** 2) / 3),
+                               rtol=1e-12)
+    q, t = leaf(p), leaf(y)
+    nn.BCELoss()(q, t).backward(create_graph=True)
+    assert gradcheck(lambda q, t: autodiff.grad(lambda a: nn.BCELoss()(a, t))(q).sum(),
+                     [leaf(p), leaf(y)])
+    (q.grad.sum() + t.grad.sum()).backward()  # through both rules once more: no error
+    assert np.isfinite(q.grad.data).all() and np.isfinite(t.grad.data).all()
 
 
 def test_bce_rejects_non_probabilities():
