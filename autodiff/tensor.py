@@ -257,7 +257,8 @@ class Tensor(Node):
         return ops.Clip.apply(self, lo=lo, hi=hi)
 
     def astype(self, dtype) -> Tensor:
-        """A copy converted to `dtype` (differentiable between float dtypes)."""
+        """A copy converted to `dtype` (differentiable between float dtypes); self
+        itself when it already has that dtype, as PyTorch's `.to(dtype)` does."""
         dtype = np.dtype(dtype)
         if dtype == self.dtype:
             return self
