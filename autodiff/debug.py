@@ -16,6 +16,7 @@ import os
 import re
 import sys
 import threading
+import weakref
 from contextlib import ContextDecorator
 from dataclasses import dataclass
 
@@ -126,22 +127,30 @@ def _who(node: Node) -> str:
     return f"node {name}, {_shape(node)}"
 
 
+class _NodeRef(weakref.ref):
+    """A weak reference to a node that knows the node's id (gone once the node is)."""
+
+    __slots__ = ("key",)
+
+
 class _AnomalyTracer(Tracer):
     def __init__(self, previous: Tracer | None, check_forward: bool):
         self.previous = previous
         self.check_forward = check_forward
-        self.sites: dict[int, tuple[Node, Site | None]] = {}
+        # id -> (weak reference, site): weak, so that a graph the user drops is freed
+        # as it would be without the tracer; the reference also tells a node from a
+        # later one that reuses its id.
+        self.sites: dict[int, tuple[_NodeRef, Site | None]] = {}
         self.skip = _library_dirs()
-        self.sweep_at = 50_000
 
     def site(self, node: Node) -> Site | None:
         entry = self.sites.get(id(node))
-        return entry[1] if entry is not None and entry[0] is node else None
+        return entry[1] if entry is not None and entry[0]() is node else None
 
     def on_create(self, node):
-        self.sites[id(node)] = (node, _user_site(self.skip))
-        if len(self.sites) >= self.sweep_at:
-            self._sweep()
+        ref = _NodeRef(node, self._forget)
+        ref.key = id(node)
+        self.sites[ref.key] = (ref, _user_site(self.skip))
         if self.previous is not None:
             self.previous.on_create(node)
         if self.check_forward:
@@ -149,13 +158,10 @@ class _AnomalyTracer(Tracer):
             if bad:
                 self._forward_error(node, bad)
 
-    def _sweep(self) -> None:
-        # Forget nodes nothing else holds (their graph is gone): the table keeps a
-        # node alive, so its id cannot be reused while it is here.
-        for key, (node, _) in list(self.sites.items()):
-            if sys.getrefcount(node) <= 3:  # the table, `node`, getrefcount's argument
-                del self.sites[key]
-        self.sweep_at = max(50_000, 2 * len(self.sites))
+    def _forget(self, ref: _NodeRef) -> None:
+        entry = self.sites.get(ref.key)
+        if entry is not None and entry[0] is ref:
+            del self.sites[ref.key]
 
     def _forward_error(self, node: Node, bad: str) -> None:
         site = self.site(node)

@@ -216,7 +216,10 @@ class Node:
 
     # `_pending` holds the gradient flowing into the node during one backward call and
     # doubles as the sort's visit mark, so backward needs no per-node dict or set.
-    __slots__ = ("data", "grad", "label", "_op", "_parents", "_ctx", "_pending", "_scope")
+    # __weakref__: debugging tools (detect_anomaly) keep notes on nodes without keeping
+    # the nodes, and so their graphs and arrays, alive.
+    __slots__ = ("data", "grad", "label", "_op", "_parents", "_ctx", "_pending", "_scope",
+                 "__weakref__")
 
     #: kind-specific hooks, set by Value and Tensor
     _math: object  # the numeric namespace the op rules run on in first-order backward

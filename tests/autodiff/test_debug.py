@@ -5,6 +5,7 @@ import math
 import os
 import sys
 import types
+import weakref
 
 import numpy as np
 import pytest
@@ -215,6 +216,25 @@ def test_backward_only_mode_and_clean_runs():
     with detect_anomaly(check_forward=False):
         y = (x * np.array([np.nan, 1.0])).sum()  # forward nan passes unreported
     assert math.isnan(y.item())
+
+
+def test_a_graph_dropped_inside_detect_anomaly_is_freed_at_once():
+    # The tracer's notes must not keep graphs alive: a training loop under
+    # detect_anomaly() used to hold every step's graph (and arrays) until the block
+    # ended. Freed by reference counting, without a gc run.
+    w = Tensor(np.ones((3, 3)), requires_grad=True)
+    with detect_anomaly() as anomaly:
+        kept = (Tensor(np.ones((2, 3))) @ w).tanh()
+        for _ in range(50):
+            hidden = (Tensor(np.ones((2, 3))) @ w).tanh()
+            loss = (hidden * 2.0).sum()
+            loss.backward()
+            dropped = [weakref.ref(hidden), weakref.ref(loss)]
+            del hidden, loss
+            assert all(ref() is None for ref in dropped)
+        tracer = _grad_mode.tracer
+        assert len(tracer.sites) <= 5  # w's, kept's and its parents' notes, no more
+        assert anomaly.site(kept).lineno == here() - 10  # a live node keeps its note
 
 
 def test_anomaly_and_steps_nest():
