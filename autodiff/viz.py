@@ -272,8 +272,8 @@ class _Const:
 class _Unit:
     """One box of the drawing: a graph node, or a module call drawn collapsed (`box`)."""
 
-    __slots__ = ("node", "box", "scope", "inputs", "members", "outputs", "edges",
-                 "hidden", "chained", "alike", "sig", "name")
+    __slots__ = ("node", "box", "scope", "inputs", "members", "outputs", "output_ids",
+                 "edges", "hidden", "chained", "alike", "sig", "name")
 
     def __init__(self, node, box=None, scope=None):
         self.node = node  # the Node, or None for a collapsed module call
@@ -282,6 +282,7 @@ class _Unit:
         self.inputs: list = []  # units and _Consts, in the op's argument order
         self.members = 1  # nodes this unit stands for
         self.outputs: list[Node] = []  # a box's nodes that are used outside it
+        self.output_ids: set[int] = set()  # their ids
         self.edges: list = []  # (input, count) as drawn
         self.hidden = 0  # inputs left out of the drawing
         self.chained = 0  # chain links merged into this op
@@ -413,7 +414,8 @@ def _build_units(root: Node, nodes: list[Node], opts: _Options):
 
 
 def _note_output(unit: _Unit, node: Node) -> None:
-    if unit.node is None and all(out is not node for out in unit.outputs):
+    if unit.node is None and id(node) not in unit.output_ids:  # (a box may have many)
+        unit.output_ids.add(id(node))
         unit.outputs.append(node)
 
 
@@ -473,8 +475,11 @@ def _merge_chains(order: list[_Unit]) -> int:
         for source, count in unit.edges:
             if type(source) is _Unit:
                 consumers[id(source)] = consumers.get(id(source), 0) + count
-    merged = 0
-    for unit in order:  # inputs first: a link has already absorbed its own chain
+    # A merged link's edges are spliced in where it was used. Copying them there at
+    # each link would cost the square of a chain's length (sum() of n Values is a chain
+    # of n), so each use is marked (count None) and the edges are spliced in at the end.
+    merged_away: set[int] = set()
+    for unit in order:
         op = _op_name(unit)
         if op not in _CHAIN_OPS:
             continue
@@ -483,14 +488,33 @@ def _merge_chains(order: list[_Unit]) -> int:
             if (type(source) is _Unit and _op_name(source) == op
                     and consumers.get(id(source)) == 1 and source.scope is unit.scope
                     and _kind(source.node) == _kind(unit.node)):
-                edges.extend(source.edges)
+                edges.append((source, None))
                 unit.hidden += source.hidden
                 unit.chained += 1 + source.chained
-                merged += 1
+                merged_away.add(id(source))
             else:
                 edges.append((source, count))
         unit.edges = edges
-    return merged
+    for unit in order:
+        if id(unit) not in merged_away and any(count is None for _, count in unit.edges):
+            unit.edges = _spliced(unit.edges)
+    return len(merged_away)
+
+
+def _spliced(edges: list) -> list:
+    """`edges` with each marked link (count None) replaced by its own edges, in place
+    and recursively (iteratively: a chain may be long)."""
+    out = []
+    pending = [iter(edges)]
+    while pending:
+        for source, count in pending[-1]:
+            if count is None:
+                pending.append(iter(source.edges))
+                break
+            out.append((source, count))
+        else:
+            pending.pop()
+    return out
 
 
 def _kind(node: Node) -> tuple:
