@@ -129,6 +129,14 @@ def _functional_call(call):
     return wrapper
 
 
+def _records_backward(outside: set[int]) -> bool:
+    """Whether the backward pass must be recorded: when the caller's grad mode is on and
+    there is an outside node (an argument that requires grad, or the input of an
+    enclosing functional call) that the results could depend on. Without one, the
+    results are returned plain, and recording would only cost time and memory."""
+    return bool(outside) and is_grad_enabled()
+
+
 def _reaches(roots, targets: set[int]) -> bool:
     """Whether the graph of any of `roots` contains a node whose id is in `targets`."""
     if not targets:
@@ -160,9 +168,7 @@ def value_and_grad(f, argnums=0):
     @functools.wraps(f)
     def value_and_grad_f(*args, **kwargs):
         args, inputs, outside = _prepare(args, kwargs, argnums, "grad", False)
-        # Record the backward pass whenever the caller's grad mode is on: an enclosing
-        # grad may be differentiating through f (via other arguments, or a closure).
-        create = is_grad_enabled()
+        create = _records_backward(outside)
         with enable_grad():  # f's graph is needed even when called under no_grad()
             out = f(*args, **kwargs)
         if isinstance(out, numbers.Real):  # a constant: every gradient is zero
@@ -170,8 +176,9 @@ def value_and_grad(f, argnums=0):
         _check_scalar(out, "grad")
         if out.requires_grad and out._op is not None or any(out is x for x in inputs):
             seed = 1.0 if isinstance(out, Value) else np.ones_like(out.data)
-            grads = _backward(out, seed, retain_graph=create or isinstance(out, Value),
-                              create_graph=create, inputs=inputs)
+            # retained: f may close over a graph built outside it, which must stay usable
+            grads = _backward(out, seed, retain_graph=True, create_graph=create,
+                              inputs=inputs)
         else:  # f does not depend on its inputs
             grads = [None] * len(inputs)
         grads = [_zeros_like(node) if g is None else g
@@ -216,7 +223,7 @@ def jacobian(f, argnums=0):
     @functools.wraps(f)
     def jacobian_f(*args, **kwargs):
         args, inputs, outside = _prepare(args, kwargs, argnums, "jacobian", True)
-        create = is_grad_enabled()  # the caller's mode, as in value_and_grad
+        create = _records_backward(outside)
         with enable_grad():
             out = f(*args, **kwargs)
         if not isinstance(out, Tensor):

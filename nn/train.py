@@ -146,6 +146,9 @@ def fit(model: Module, loss_fn, optimizer, X, y, epochs: int, batch_size: int | 
                 if name is not None:
                     outputs.append(out.data)
                     targets.append(yb)
+                # Let this batch's graph go now: held until the next batch's forward
+                # is done, it would double the activations in memory at that point.
+                out = loss = None
             history["loss"].append(total / len(X))
             if name is not None:
                 history[name].append(_score(metric, name, np.concatenate(outputs),

@@ -349,3 +349,41 @@ def test_the_transforms_differentiate_under_no_grad_and_return_plain_results():
         assert grad(grad(lambda t: t**3))(2.0) == 12.0
         assert not autodiff.is_grad_enabled()
     assert autodiff.is_grad_enabled()
+
+
+def test_a_graph_the_function_closes_over_stays_usable():
+    # grad's own backward runs through it (to reach nothing it needs), so it must not
+    # release it, whatever the grad mode.
+    w = leaf([1.0, 2.0, 3.0])
+    h = w * 2
+    np.testing.assert_array_equal(grad(lambda x: (x * h).sum())(np.ones(3)), h.data)
+    with no_grad():
+        np.testing.assert_array_equal(grad(lambda x: (x * h).sum())(np.ones(3)), h.data)
+    h.sum().backward()
+    np.testing.assert_array_equal(w.grad, [2.0, 2.0, 2.0])
+
+
+def test_on_plain_arguments_the_backward_pass_is_not_recorded():
+    # The results are plain then, so a recorded backward pass would be thrown away: only
+    # f's own forward makes nodes. With a node argument, backward is recorded.
+    from autodiff.graph import Tracer, set_tracer
+
+    class Count(Tracer):
+        made = 0
+
+        def on_create(self, node):
+            Count.made += 1
+
+    f = lambda a: (a * a).tanh().sum()  # noqa: E731
+    previous = set_tracer(Count())
+    try:
+        jacobian(lambda a: (a * a).tanh())(np.ones(4))
+        assert Count.made == 2  # the product and the tanh
+        Count.made = 0
+        grad(f)(np.ones(4))
+        assert Count.made == 3
+        Count.made = 0
+        g = grad(f)(leaf(np.ones(4)))
+        assert Count.made > 3 and isinstance(g, Tensor)
+    finally:
+        set_tracer(previous)

@@ -129,3 +129,24 @@ def test_regression_with_the_default_metric_gives_a_hint_and_scalar_models_are_r
     with pytest.raises(TypeError, match="trains Tensor networks"):
         nn.fit(scalar, nn.MSELoss(), nn.optim.SGD(scalar.parameters(), lr=0.1), X, y,
                epochs=1, progress=False)
+
+
+def test_a_batch_graph_is_freed_before_the_next_batch_runs():
+    # fit must not hold the previous batch's output (and so its whole graph, with the
+    # activations) while the next batch's forward runs.
+    import weakref
+
+    X, y = make_moons(64, noise=0.1, seed=0)
+    model = nn.MLP([2, 8, 1], seed=0)
+    previous = []
+    mse = nn.MSELoss()
+
+    def loss_fn(out, target):
+        if previous:  # the last batch's output: gone by now
+            assert previous[-1]() is None
+        previous.append(weakref.ref(out))
+        return mse(out, target)
+
+    nn.fit(model, loss_fn, nn.optim.SGD(model.parameters(), lr=0.1), X, y.astype(float),
+           epochs=2, batch_size=16, metric=None)
+    assert len(previous) == 8
