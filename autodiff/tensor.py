@@ -383,6 +383,11 @@ class Tensor(Node):
             create_graph: record the backward pass itself, so that `.grad` is a Tensor
                 that can be differentiated again.
 
+        What `retain_graph=False` frees is what the ops kept for backward (a Function's
+        saved arrays). The graph itself stays reachable from self, so that it can be
+        drawn with its gradients: in a training loop, drop the loss (`del loss`, or
+        reassign it before the next forward) to free the activations with it.
+
         Raises:
             RuntimeError: self does not require grad; `gradient` omitted for a tensor of
                 more than one element; the graph was freed by an earlier backward.
