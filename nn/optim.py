@@ -102,19 +102,49 @@ class Optimizer:
 
     @no_grad()
     def step(self) -> None:
-        """Update every parameter that has a gradient, once."""
+        """Update every parameter that has a gradient, once.
+
+        Raises:
+            ValueError, TypeError: a `.grad` of another shape than its parameter, or not
+                a real float (array), or not a number for a Value. Every gradient is
+                checked first, so nothing (parameters, optimizer state) is changed then.
+        """
+        grads = [self._checked_grad(i, p) for i, p in enumerate(self.params)]
         self.steps += 1
         states = self.state
-        for p in self.params:
-            g = p.grad
+        for p, g in zip(self.params, grads, strict=True):
             if g is None:
                 continue
-            if isinstance(g, Tensor):  # after backward(create_graph=True)
-                g = g.data
             if isinstance(p, Value):
                 p.data = float(p.data - self._step(p.data, g, states[id(p)]))
             else:
                 self._update(p.data, g, states[id(p)])
+
+    def _checked_grad(self, i: int, p):
+        """Parameter `i`'s gradient as the update takes it (None: no update), or raise."""
+        g = p.grad
+        if g is None:
+            return None
+        if type(g) is Tensor:  # after backward(create_graph=True)
+            g = g.data
+        if type(g) is np.ndarray and type(p) is Tensor:  # the common case, checked fast
+            if g.shape == p.data.shape and g.dtype.kind == "f":
+                return g
+        elif isinstance(p, Value):
+            if isinstance(g, numbers.Real) and not isinstance(g, bool):
+                return g
+            raise TypeError(f"{type(self).__name__}.step: parameter {i} is a Value, so its "
+                            f".grad must be a number, got {type(g).__name__}; nothing was "
+                            "updated")
+        g = np.asarray(g)
+        if g.shape != p.data.shape:
+            raise ValueError(f"{type(self).__name__}.step: parameter {i} has shape "
+                             f"{p.data.shape} but its .grad has shape {g.shape}; nothing "
+                             "was updated")
+        if g.dtype.kind not in "fiu":
+            raise TypeError(f"{type(self).__name__}.step: parameter {i}'s .grad has dtype "
+                            f"{g.dtype}, not a real number type; nothing was updated")
+        return g
 
     def _step(self, x, g, state: dict):
         """What to subtract from a parameter `x` (array or float) with gradient `g`."""

@@ -325,3 +325,47 @@ def test_matches_torch(name, kwargs):
         opt.step()
         topt.step()
         np.testing.assert_allclose(ours.data, theirs.detach().numpy(), rtol=1e-12, atol=1e-14)
+
+
+@pytest.mark.parametrize("make", [
+    lambda ps: nn.optim.SGD(ps, lr=0.1),
+    lambda ps: nn.optim.SGD(ps, lr=0.1, momentum=0.9, weight_decay=0.01),
+    lambda ps: nn.optim.Adam(ps),
+    lambda ps: nn.optim.AdamW(ps),
+], ids=["SGD", "SGD-momentum", "Adam", "AdamW"])
+@pytest.mark.parametrize(("bad", "error", "message"), [
+    (np.ones(7), ValueError, r"parameter 2 has shape \(2, 4\) but its .grad has shape \(7,\)"),
+    (np.ones(4), ValueError, r"but its .grad has shape \(4,\)"),  # (it would broadcast)
+    (np.ones((2, 4), complex), TypeError, "dtype complex128, not a real number type"),
+])
+def test_a_bad_grad_raises_before_anything_is_updated(make, bad, error, message):
+    # Every gradient is checked before the first update: no parameter moves, no state
+    # is made, and the optimizer works once the gradient is right.
+    model = nn.MLP([3, 4, 2], seed=0)
+    params = model.parameters()
+    optimizer = make(params)
+    before = [p.data.copy() for p in params]
+    for p in params:
+        p.grad = np.ones_like(p.data)
+    params[2].grad = bad
+    with pytest.raises(error, match=message):
+        optimizer.step()
+    assert all(np.array_equal(a, p.data) for a, p in zip(before, params, strict=True))
+    assert optimizer.steps == 0 and not any(optimizer.state.values())
+    params[2].grad = np.ones((2, 4))
+    optimizer.step()
+    assert optimizer.steps == 1 and not np.array_equal(before[0], params[0].data)
+
+
+def test_a_value_parameter_with_an_array_grad_raises_before_anything_is_updated():
+    from nn import scalar
+
+    params = scalar.MLP(2, [2, 1]).parameters()
+    optimizer = nn.optim.SGD(params, lr=0.1)
+    before = [p.data for p in params]
+    for p in params:
+        p.grad = 1.0
+    params[3].grad = np.ones(2)
+    with pytest.raises(TypeError, match="parameter 3 is a Value, so its .grad must be a number"):
+        optimizer.step()
+    assert [p.data for p in params] == before
