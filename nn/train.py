@@ -15,6 +15,30 @@ from .module import Module
 __all__ = ["fit"]
 
 
+_TRIAL = 8  # samples of the check before training
+
+
+def _check_count(what: str, value, allow_none: bool) -> None:
+    if value is None and allow_none:
+        return
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"fit: {what} must be an int{' or None' if allow_none else ''}, "
+                        f"got {type(value).__name__} {value!r}")
+    if value < 1:
+        raise ValueError(f"fit: {what} must be >= 1, got {value}")
+
+
+def _samples(what: str, data) -> np.ndarray:
+    """`data` as an array with one entry per sample, or raise naming it."""
+    array = np.asarray(data.data if isinstance(data, Tensor) else data)
+    if array.ndim == 0:
+        raise ValueError(f"fit: {what} must be an array with one entry per sample, got "
+                         f"{type(data).__name__} {data!r}")
+    if len(array) == 0:
+        raise ValueError(f"fit: {what} has no samples")
+    return array
+
+
 def _metric_name(metric) -> str:
     return getattr(metric, "__name__", type(metric).__name__)
 
@@ -79,34 +103,55 @@ def fit(model: Module, loss_fn, optimizer, X, y, epochs: int, batch_size: int | 
         metric's name (e.g. "accuracy"), and with validation data "val_loss" and
         "val_<metric>".
 
+    Everything is checked before the first step, so that a bad setting changes nothing:
+    the arguments, and one forward pass (no graph, eval mode) of the loss and the metric
+    on the first few training samples, and validation samples if given.
+
     Raises:
         TypeError: `model` is not a Module of Tensors (nn.scalar networks are not
-            supported), or a setting of the wrong type; the metric fails (with a hint).
-        ValueError: `epochs` or `batch_size` < 1, X and y of different lengths, or only
-            one of X_val and y_val.
+            supported), a class where an instance is needed, or a setting of the wrong
+            type; the metric fails (with a hint).
+        ValueError: `epochs` or `batch_size` < 1, no samples, X and y (or X_val and
+            y_val) of different lengths, only one of X_val and y_val, or an optimizer
+            that holds none of the model's parameters.
     """
     if not isinstance(model, Module):
         raise TypeError(f"fit: model must be an nn.Module, got {type(model).__name__}")
     if any(isinstance(p, Value) for p in model.parameters()):
         raise TypeError("fit: trains Tensor networks; for an nn.scalar network write the "
                         "loop out (call the model on each sample)")
-    if isinstance(epochs, bool) or not isinstance(epochs, numbers.Integral) or epochs < 1:
-        raise ValueError(f"fit: epochs must be an int >= 1, got {epochs!r}")
-    X = np.asarray(X.data if isinstance(X, Tensor) else X)
-    y = np.asarray(y.data if isinstance(y, Tensor) else y)
+    for what, given in (("loss_fn", loss_fn), ("optimizer", optimizer)):
+        if isinstance(given, type):
+            raise TypeError(f"fit: {what} is the class {given.__name__}; pass an instance, "
+                            f"such as {given.__name__}(...)")
+    if not callable(loss_fn):
+        raise TypeError(f"fit: loss_fn must be callable, got {type(loss_fn).__name__}")
+    if metric is not None and not callable(metric):
+        raise TypeError(f"fit: metric must be a function (outputs, targets) -> float or "
+                        f"None, got {type(metric).__name__}")
+    held = getattr(optimizer, "params", None)
+    if held is not None and not {id(p) for p in held} & {id(p) for p in model.parameters()}:
+        raise ValueError("fit: the optimizer holds none of the model's parameters (was it "
+                         "made for another model?)")
+    _check_count("epochs", epochs, allow_none=False)
+    _check_count("batch_size", batch_size, allow_none=True)
+    X, y = _samples("X", X), _samples("y", y)
     if len(X) != len(y):
         raise ValueError(f"fit: X has {len(X)} samples (shape {X.shape}) but y has {len(y)} "
                          f"(shape {y.shape})")
-    if batch_size is not None and (isinstance(batch_size, bool)
-                                   or not isinstance(batch_size, numbers.Integral)
-                                   or batch_size < 1):
-        raise ValueError(f"fit: batch_size must be an int >= 1 or None, got {batch_size!r}")
     if (X_val is None) != (y_val is None):
         raise ValueError("fit: give both X_val and y_val, or neither")
     validate = X_val is not None
     if validate:
-        X_val = np.asarray(X_val.data if isinstance(X_val, Tensor) else X_val)
-        y_val = np.asarray(y_val.data if isinstance(y_val, Tensor) else y_val)
+        X_val, y_val = _samples("X_val", X_val), _samples("y_val", y_val)
+        if len(X_val) != len(y_val):
+            raise ValueError(f"fit: X_val has {len(X_val)} samples but y_val has "
+                             f"{len(y_val)}")
+    # A trial on a few samples, so that a loss or metric that does not fit the data
+    # fails here rather than after an epoch has changed the weights.
+    _evaluate(model, loss_fn, X[:_TRIAL], y[:_TRIAL], metric)
+    if validate:
+        _evaluate(model, loss_fn, X_val[:_TRIAL], y_val[:_TRIAL], metric)
     rng = generator(seed)
     name = None if metric is None else _metric_name(metric)
     history: dict[str, list[float]] = {"loss": []}

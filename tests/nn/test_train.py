@@ -99,21 +99,39 @@ def test_custom_metric_name():
 @pytest.mark.parametrize(
     "kwargs, error, fragment",
     [
-        ({"epochs": 0}, ValueError, "epochs must be an int >= 1"),
-        ({"epochs": 2, "batch_size": 0}, ValueError, "batch_size must be an int >= 1"),
+        ({"epochs": 0}, ValueError, "epochs must be >= 1, got 0"),
+        ({"epochs": 2.0}, TypeError, "epochs must be an int, got float 2.0"),
+        ({"epochs": 2, "batch_size": 0}, ValueError, "batch_size must be >= 1"),
+        ({"epochs": 2, "batch_size": "4"}, TypeError, "batch_size must be an int or None"),
         ({"epochs": 2, "X_val": np.zeros((2, 2))}, ValueError, "both X_val and y_val"),
+        ({"epochs": 2, "X_val": np.zeros((2, 2)), "y_val": np.zeros(3, dtype=int)},
+         ValueError, "X_val has 2 samples but y_val has 3"),
+        ({"epochs": 2, "X_val": np.zeros((2, 3)), "y_val": np.zeros(2, dtype=int)},
+         ValueError, r"Linear\(2 -> 2\): expected input of shape \(batch, 2\)"),
         ({"epochs": 2, "y": np.zeros(3)}, ValueError, r"X has 10 samples \(shape \(10, 2\)\)"),
+        ({"epochs": 2, "X": np.zeros((0, 2)), "y": np.zeros(0, dtype=int)}, ValueError,
+         "X has no samples"),
+        ({"epochs": 2, "X": 3.0}, ValueError, "X must be an array with one entry per sample"),
         ({"epochs": 2, "model": "mlp"}, TypeError, "model must be an nn.Module"),
+        ({"epochs": 2, "loss_fn": nn.CrossEntropyLoss}, TypeError,
+         "loss_fn is the class CrossEntropyLoss; pass an instance"),
+        ({"epochs": 2, "optimizer": nn.optim.SGD}, TypeError, "optimizer is the class SGD"),
+        ({"epochs": 2, "optimizer": nn.optim.SGD(nn.MLP([2, 2]).parameters(), lr=0.1)},
+         ValueError, "the optimizer holds none of the model's parameters"),
+        ({"epochs": 2, "metric": "accuracy"}, TypeError, "metric must be a function"),
     ],
 )
-def test_bad_arguments(kwargs, error, fragment):
+def test_bad_arguments_raise_before_any_step(kwargs, error, fragment):
     model = nn.MLP([2, 2], seed=0)
+    before = [p.data.copy() for p in model.parameters()]
     args = {"model": model, "loss_fn": nn.CrossEntropyLoss(),
             "optimizer": nn.optim.SGD(model.parameters(), lr=0.1),
-            "X": np.zeros((10, 2)), "y": np.zeros(10, dtype=int), "progress": False}
+            "X": np.ones((10, 2)), "y": np.zeros(10, dtype=int), "progress": False}
     args.update(kwargs)
     with pytest.raises(error, match=fragment):
         nn.fit(**args)
+    assert all(np.array_equal(a, p.data) for a, p in zip(before, model.parameters(),
+                                                         strict=True))
 
 
 def test_regression_with_the_default_metric_gives_a_hint_and_scalar_models_are_refused():
@@ -121,8 +139,11 @@ def test_regression_with_the_default_metric_gives_a_hint_and_scalar_models_are_r
     y = 3 * X + 0.5
     model = nn.MLP([1, 4, 1], seed=0)
     opt = nn.optim.SGD(model.parameters(), lr=0.1)
+    before = model.layers[0].weight.data.copy()
     with pytest.raises(ValueError, match="metric accuracy failed.*pass metric=None"):
         nn.fit(model, nn.MSELoss(), opt, X, y, epochs=1, progress=False)
+    # found by the trial before training, not after an epoch had changed the weights
+    np.testing.assert_array_equal(model.layers[0].weight.data, before)
     history = nn.fit(model, nn.MSELoss(), opt, X, y, epochs=50, metric=None, progress=False)
     assert history["loss"][-1] < history["loss"][0] / 10
     scalar = nn.scalar.MLP(1, [4, 1], seed=0)
@@ -149,4 +170,4 @@ def test_a_batch_graph_is_freed_before_the_next_batch_runs():
 
     nn.fit(model, loss_fn, nn.optim.SGD(model.parameters(), lr=0.1), X, y.astype(float),
            epochs=2, batch_size=16, metric=None)
-    assert len(previous) == 8
+    assert len(previous) == 1 + 8  # the check before training, then 4 batches a time
