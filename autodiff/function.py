@@ -78,6 +78,10 @@ class Function(Op):
     @classmethod
     def apply(cls, *inputs):
         """Run the op on Tensors (arrays and numbers are constants)."""
+        for method, signature in (("forward", "forward(ctx, *inputs)"),
+                                  ("backward", "backward(ctx, grad_output)")):
+            if getattr(cls, method) is getattr(Op, method):
+                raise TypeError(f"{cls.__name__} must define @staticmethod {signature}")
         for x in inputs:
             if isinstance(x, Node) and not isinstance(x, Tensor):
                 raise TypeError(f"{cls.__name__}.apply: Functions work on Tensors, got a "

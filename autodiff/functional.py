@@ -226,6 +226,10 @@ def jacobian(f, argnums=0):
         create = _records_backward(outside)
         with enable_grad():
             out = f(*args, **kwargs)
+        if not isinstance(out, (Tensor, Value, numbers.Real, np.ndarray)):
+            raise TypeError(f"jacobian: the function must return a Tensor (or a Value, a "
+                            f"number or an array, which are constants), got "
+                            f"{type(out).__name__}; to return several, autodiff.stack them")
         if not isinstance(out, Tensor):
             out = Tensor(out.data if isinstance(out, Value) else out)
         rows = [[] for _ in inputs]

@@ -77,6 +77,13 @@ def gradcheck(f, inputs, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1e
         GradcheckError: at the first entry that fails, naming the input, the index, both
             derivatives and their difference.
     """
+    for name, value, smallest in (("eps", eps, "> 0"), ("atol", atol, ">= 0"),
+                                  ("rtol", rtol, ">= 0")):
+        if isinstance(value, bool) or not isinstance(value, numbers.Real):
+            raise TypeError(f"gradcheck: {name} must be a number, got "
+                            f"{type(value).__name__}")
+        if not (value > 0 if smallest == "> 0" else value >= 0):
+            raise ValueError(f"gradcheck: {name} must be {smallest}, got {value}")
     if not isinstance(inputs, (tuple, list)):
         inputs = (inputs,)
     leaves = [_float64_leaf(x) for x in inputs]

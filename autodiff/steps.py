@@ -114,8 +114,9 @@ def _seed(root: Node, gradient):
     return seed.astype(root.dtype, copy=False)
 
 
-def _record(root: Node, gradient=None, accumulate: bool = False) -> list[BackwardStep]:
-    seed = _seed(root, gradient)
+def _record(root: Node, gradient=None, accumulate: bool = False,
+            seed=None) -> list[BackwardStep]:
+    seed = _seed(root, gradient) if seed is None else seed
     recorder = _Recorder(None)
     recorder.previous = set_tracer(recorder)
     try:
@@ -141,6 +142,7 @@ def backward_steps(root: Node, gradient=None, *, accumulate: bool = False
 
     The real backward engine runs (when the first step is asked for) with a tracer
     that records each node as backward finishes it, so the order is backward's own.
+    The arguments are checked at the call.
 
     Args:
         root: the Value or Tensor to backpropagate from.
@@ -155,7 +157,12 @@ def backward_steps(root: Node, gradient=None, *, accumulate: bool = False
         `.grad`; a step's `sent` gradients, summed per parent over all steps (plus the
         seed at the root), give each parent's `grad`.
     """
-    yield from _record(root, gradient, accumulate)
+    seed = _seed(root, gradient)  # here, so that bad arguments raise at the call
+    return _steps(root, gradient, accumulate, seed)
+
+
+def _steps(root, gradient, accumulate, seed) -> Iterator[BackwardStep]:
+    yield from _record(root, gradient, accumulate, seed)
 
 
 # ======================================================================================

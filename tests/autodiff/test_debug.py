@@ -395,3 +395,11 @@ def test_derivation_errors():
         derivation(v, a)
     with pytest.raises(ValueError, match="format"):
         derivation(a * 2, a, format="html")
+
+
+def test_backward_steps_checks_its_arguments_at_the_call():
+    # a generator would only raise at the first step asked for
+    with pytest.raises(TypeError, match="root must be a Value or a Tensor, got ndarray"):
+        backward_steps(np.ones(2))
+    with pytest.raises(RuntimeError, match="gradient can be omitted only"):
+        backward_steps(Tensor(np.ones(2), requires_grad=True) * 2)

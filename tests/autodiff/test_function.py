@@ -324,3 +324,21 @@ def test_apply_needs_a_tensor_and_rejects_values():
     with pytest.raises(TypeError, match=r"np\.array\(x\)"):
         autodiff.grad(lambda t: Cube.apply(t).sum())(2.0)
     assert autodiff.grad(lambda t: Cube.apply(t).sum())(np.array(2.0)) == 12.0
+
+
+def test_a_function_without_forward_or_backward_says_so_at_apply():
+    class NoBackward(Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 2
+
+    class NoForward(Function):
+        @staticmethod
+        def backward(ctx, grad_output):
+            return grad_output
+
+    with pytest.raises(TypeError, match=re.escape("NoBackward must define @staticmethod "
+                                                  "backward(ctx, grad_output)")):
+        NoBackward.apply(leaf([1.0]))
+    with pytest.raises(TypeError, match="NoForward must define @staticmethod forward"):
+        NoForward.apply(leaf([1.0]))

@@ -387,3 +387,11 @@ def test_on_plain_arguments_the_backward_pass_is_not_recorded():
         assert Count.made > 3 and isinstance(g, Tensor)
     finally:
         set_tracer(previous)
+
+
+@pytest.mark.parametrize("returned", [None, "text", [1.0, 2.0], (1.0,)])
+def test_jacobian_of_a_function_returning_no_tensor_raises(returned):
+    # It used to give zeros, silently: the answer for a constant.
+    with pytest.raises(TypeError, match=f"jacobian: the function must return a Tensor.*got "
+                                        f"{type(returned).__name__}"):
+        jacobian(lambda x: returned)(np.ones(2))

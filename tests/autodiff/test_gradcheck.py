@@ -194,3 +194,14 @@ def test_a_function_returning_its_input_itself_passes(x):
     assert gradcheck(lambda t: t, [x])
     if isinstance(x, Value):  # a piecewise function on its identity branch
         assert gradcheck(lambda t: t if t.data > 0 else 0.1 * t, [x])
+
+
+@pytest.mark.parametrize(("setting", "error", "message"), [
+    ({"eps": 0}, ValueError, "eps must be > 0, got 0"),
+    ({"eps": "1e-6"}, TypeError, "eps must be a number, got str"),
+    ({"atol": -1}, ValueError, "atol must be >= 0"),
+    ({"rtol": -0.1}, ValueError, "rtol must be >= 0"),
+])
+def test_bad_tolerances_raise_naming_them(setting, error, message):
+    with pytest.raises(error, match=message):
+        gradcheck(lambda t: (t * t).sum(), [leaf([1.0, 2.0])], **setting)
