@@ -15,14 +15,18 @@ from .graph import backward as _backward
 __all__ = ["Tensor", "concatenate", "stack", "where", "linear", "nll_loss", "cross_entropy"]
 
 
-def _constant(x):
+def _constant(x, op):
     """An operand that is not a Tensor, as ops see it: numbers stay Python numbers
     (so float32 stays float32, NumPy 2's rule), everything else becomes an array."""
+    given = x
     if isinstance(x, Node):
-        raise TypeError(f"cannot combine a Tensor with a {type(x).__name__}")
-    if isinstance(x, (np.ndarray, np.generic, numbers.Number)):  # the ABC last: slowest
-        return x
-    return np.asarray(x)
+        raise TypeError(f"{op.name}: cannot combine a Tensor with a {type(x).__name__}")
+    if not isinstance(x, (np.ndarray, np.generic, numbers.Number)):  # the ABC last: slowest
+        x = np.asarray(x)
+    if isinstance(x, (np.ndarray, np.generic)) and x.dtype.kind in "OUSV":
+        # None, a str, an object: NumPy would fail later, or make an object tensor
+        raise TypeError(f"{op.name}: cannot combine a Tensor with a {type(given).__name__}")
+    return x
 
 
 def _shapes(data: list) -> str:
@@ -53,6 +57,9 @@ class Tensor(Node):
     def __init__(self, data, requires_grad: bool = False, dtype=None, label: str = "") -> None:
         if isinstance(data, Tensor):
             data = data.data
+        elif isinstance(data, Node):
+            raise TypeError(f"Tensor: cannot make a Tensor of a {type(data).__name__} "
+                            f"(use its number: Tensor({type(data).__name__.lower()}.data))")
         from_python = not isinstance(data, (np.ndarray, np.generic))
         array = np.asarray(data, dtype=dtype)
         if from_python and dtype is None and array.dtype.kind in "biu":
@@ -87,7 +94,7 @@ class Tensor(Node):
                 data.append(x.data)
                 requires_grad = requires_grad or x.requires_grad
             else:
-                data.append(_constant(x))
+                data.append(_constant(x, op))
         try:
             if ctx is None:
                 result = op.forward(ARRAY, *data, **params)

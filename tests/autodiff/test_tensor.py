@@ -177,6 +177,29 @@ def test_arrays_and_numpy_scalars_on_the_left_give_tensors(name):
     assert autodiff.gradcheck(lambda x: fn(c, x), [t])
 
 
+@pytest.mark.parametrize("other", [None, "x", object(), Value(2.0), np.array(["a", "b"])],
+                         ids=["None", "str", "object", "Value", "str array"])
+def test_an_operand_that_is_not_numbers_raises_type_error_naming_the_op(other):
+    # (None used to reach NumPy: "unsupported operand type(s) for +: 'float' and
+    # 'NoneType'", a str a UFuncTypeError, and where() made an object tensor)
+    a = leaf(np.ones((2, 3)))
+    name = type(other).__name__
+    for op, do in [("+", lambda: a + other), ("*", lambda: other * a),
+                   ("where", lambda: autodiff.where(a.data > 0, a, other))]:
+        # (a Value on the left names itself first)
+        pattern = (f"{re.escape(op)}: cannot combine a (Tensor with a {name}|Value with a "
+                   "Tensor)")
+        with pytest.raises(TypeError, match=pattern):
+            do()
+    assert a.grad is None
+
+
+def test_a_tensor_of_a_value_is_refused():
+    with pytest.raises(TypeError, match=re.escape("cannot make a Tensor of a Value (use its "
+                                                  "number: Tensor(value.data))")):
+        Tensor(Value(1.0))
+
+
 def test_an_array_operand_is_a_constant_and_its_dtype_promotes():
     t = leaf([1.0, 2.0], np.float32)
     out = t * np.array([2.0, 3.0])  # float64 array: NumPy promotes to float64
