@@ -519,9 +519,15 @@ class Linear(Op):
     @staticmethod
     def forward(xp, x, w, b=None):
         x, w = np.asarray(x), np.asarray(w)
-        if w.ndim != 2 or x.ndim == 0 or x.shape[-1] != w.shape[1]:
+        if w.ndim != 2:
+            raise ShapeError(f"linear: the weight must be a matrix (out, in), got shape "
+                             f"{w.shape}")
+        if x.ndim == 0 or x.shape[-1] != w.shape[1]:
             raise ShapeError(f"linear: input of shape {x.shape} does not fit a weight "
-                             f"of shape {w.shape} (needs input (..., {w.shape[-1]}))")
+                             f"of shape {w.shape} (needs input (..., {w.shape[1]}))")
+        if b is not None and np.shape(b) not in ((w.shape[0],), ()):
+            raise ShapeError(f"linear: bias of shape {np.shape(b)} does not fit a weight of "
+                             f"shape {w.shape} (needs a bias of shape ({w.shape[0]},))")
         out = x @ w.T
         if b is not None:
             out += b  # out is freshly made here, so adding in place is safe
@@ -559,7 +565,14 @@ def normalize_axes(axis, ndim: int, op: str) -> tuple[int, ...]:
     """
     if axis is None:
         return tuple(range(ndim))
-    axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
+    if isinstance(axis, (int, np.integer)) and not isinstance(axis, bool):
+        axes = (axis,)
+    elif isinstance(axis, (tuple, list)) and all(
+            isinstance(a, (int, np.integer)) and not isinstance(a, bool) for a in axis):
+        axes = tuple(axis)
+    else:
+        raise TypeError(f"{op}: axis must be an int, a tuple of ints or None, got "
+                        f"{type(axis).__name__} {axis!r}")
     normalized = []
     for a in axes:
         if not -max(ndim, 1) <= a < max(ndim, 1):

@@ -292,6 +292,7 @@ class Tensor(Node):
 
     def min(self, axis=None, keepdims: bool = False) -> Tensor:
         """Minimum over `axis`. At ties the gradient is split evenly between the minima."""
+        axis = _axis(axis, self.ndim, "min")  # (checked here, to be named min's)
         return -((-self).max(axis, keepdims))  # min x = -max(-x)
 
     def logsumexp(self, axis=-1, keepdims: bool = False) -> Tensor:
@@ -416,6 +417,10 @@ class Tensor(Node):
             seed = np.array(1, dtype=self.data.dtype).reshape(self.data.shape)
         else:
             seed = gradient.data if isinstance(gradient, Tensor) else np.asarray(gradient)
+            if seed.dtype.kind not in "fiu":
+                raise TypeError(f"backward: gradient must be real numbers (an array or a "
+                                f"Tensor), got {type(gradient).__name__} of dtype "
+                                f"{seed.dtype}")
             if seed.shape != self.shape:
                 raise ValueError(
                     f"backward: gradient has shape {seed.shape} but the tensor has shape "
@@ -542,6 +547,8 @@ def _index_part(part):
 
 def concatenate(tensors, axis: int = 0) -> Tensor:
     """Join tensors (or arrays) along an existing axis."""
+    if isinstance(tensors, Tensor):
+        raise TypeError("concatenate: pass the tensors as one list: concatenate([a, b])")
     tensors = list(tensors)
     if not tensors:
         raise ValueError("concatenate: needs at least one tensor")
@@ -556,6 +563,8 @@ def concatenate(tensors, axis: int = 0) -> Tensor:
 
 def stack(tensors, axis: int = 0) -> Tensor:
     """Join tensors (or arrays) of one shape along a new axis."""
+    if isinstance(tensors, Tensor):
+        raise TypeError("stack: pass the tensors as one list: stack([a, b])")
     tensors = list(tensors)
     if not tensors:
         raise ValueError("stack: needs at least one tensor")

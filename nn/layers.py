@@ -116,6 +116,9 @@ class Sequential(Module):
     def __init__(self, *modules) -> None:
         super().__init__()
         for i, m in enumerate(modules):
+            if isinstance(m, type):
+                raise TypeError(f"Sequential: argument {i} is the class {m.__name__}, not a "
+                                f"module; write {m.__name__}(...)")
             if not callable(m):
                 raise TypeError(f"Sequential: argument {i} is not a Module or a function, "
                                 f"got {type(m).__name__}")

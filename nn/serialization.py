@@ -64,6 +64,10 @@ def load_state(path) -> dict[str, np.ndarray]:
             pickle to load (the file is refused, nothing of it is run).
     """
     name = getattr(path, "name", path)
+    if not _starts_like_numpy(path):
+        # (np.load would take it for a pickle, and say to allow pickles to read it)
+        raise ValueError(f"load_state: {name!s} is not an .npz archive: it does not start "
+                         "like a zip file, as the files nn.save writes do")
     try:
         archive = np.load(path, allow_pickle=False)
     except FileNotFoundError:
@@ -113,3 +117,16 @@ def load(module: Module, path) -> Module:
                         " (to read the arrays alone use nn.load_state(path))")
     module.load_state_dict(load_state(path))
     return module
+
+
+def _starts_like_numpy(path) -> bool:
+    """Whether the file (a path or an open binary file) starts like a zip archive (an
+    .npz) or a .npy array. A missing file raises FileNotFoundError."""
+    if hasattr(path, "read"):
+        start = path.tell()
+        head = path.read(6)
+        path.seek(start)
+    else:
+        with open(path, "rb") as file:
+            head = file.read(6)
+    return head.startswith((b"PK", b"\x93NUMPY"))

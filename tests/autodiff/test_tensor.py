@@ -194,6 +194,33 @@ def test_an_operand_that_is_not_numbers_raises_type_error_naming_the_op(other):
     assert a.grad is None
 
 
+@pytest.mark.parametrize(("call", "error", "message"), [
+    (lambda a: a.sum(axis=1.0), TypeError, "sum: axis must be an int, a tuple of ints or "
+                                           "None, got float 1.0"),
+    (lambda a: a.max(axis="1"), TypeError, "max: axis must be an int"),
+    (lambda a: a.softmax(axis=True), TypeError, "softmax: axis must be an int"),
+    (lambda a: a.min(axis=-5), np.exceptions.AxisError, "min: axis -5 is out of bounds"),
+    (lambda a: autodiff.concatenate(a, a), TypeError, r"pass the tensors as one list: "
+                                                      r"concatenate\(\[a, b\]\)"),
+    (lambda a: autodiff.stack(a, a), TypeError, r"stack\(\[a, b\]\)"),
+    (lambda a: autodiff.stack([a, a], axis=1.0), TypeError, "stack: axis must be an int"),
+    (lambda a: autodiff.linear(a, leaf(np.ones((4, 3))), leaf(np.ones(3))), ValueError,
+     r"linear: bias of shape \(3,\) does not fit a weight of shape \(4, 3\)"),
+    (lambda a: autodiff.linear(a, leaf(np.ones(3))), ValueError,
+     r"linear: the weight must be a matrix \(out, in\), got shape \(3,\)"),
+    (lambda a: (a * 2).backward("ones"), TypeError,
+     "backward: gradient must be real numbers.*got str"),
+    (lambda a: (a * 2).backward(np.ones((2, 3), complex)), TypeError, "dtype complex128"),
+], ids=["sum-float-axis", "max-str-axis", "softmax-bool-axis", "min-named", "concatenate",
+        "stack", "stack-axis", "linear-bias", "linear-weight", "backward-str",
+        "backward-complex"])
+def test_bad_arguments_are_named_in_the_users_terms(call, error, message):
+    a = leaf(np.ones((2, 3)))
+    with pytest.raises(error, match=message):
+        call(a)
+    assert a.grad is None
+
+
 def test_a_tensor_of_a_value_is_refused():
     with pytest.raises(TypeError, match=re.escape("cannot make a Tensor of a Value (use its "
                                                   "number: Tensor(value.data))")):

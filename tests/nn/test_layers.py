@@ -191,6 +191,12 @@ def test_softmax_module_on_a_0d_tensor_and_relu_at_nan_as_in_pytorch():
     np.testing.assert_array_equal(x.grad, [1.0, 1.0, 0.0, 0.0])
 
 
+def test_sequential_refuses_a_class_at_construction():
+    with pytest.raises(TypeError, match=r"argument 1 is the class ReLU, not a module; "
+                                        r"write ReLU\(...\)"):
+        nn.Sequential(nn.Linear(2, 3), nn.ReLU)
+
+
 def test_activation_errors():
     with pytest.raises(ValueError, match=r"Softmax\(axis=2\): input of shape \(2, 3\)"):
         nn.Softmax(axis=2)(np.zeros((2, 3)))
