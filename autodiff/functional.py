@@ -26,6 +26,10 @@ __all__ = ["grad", "value_and_grad", "jacobian", "hessian"]
 
 
 def _argnums_tuple(argnums, n_args: int, name: str) -> tuple[int, ...]:
+    if not (isinstance(argnums, int) or isinstance(argnums, (tuple, list)) and all(
+            isinstance(i, int) for i in argnums)) or isinstance(argnums, bool):
+        raise TypeError(f"{name}: argnums must be an int or a tuple of ints, got "
+                        f"{type(argnums).__name__} {argnums!r}")
     nums = (argnums,) if isinstance(argnums, int) else tuple(argnums)
     if not nums:
         raise ValueError(f"{name}: argnums is empty")
@@ -129,6 +133,11 @@ def _functional_call(call):
     return wrapper
 
 
+def _check_callable(f, name: str) -> None:
+    if not callable(f):
+        raise TypeError(f"{name}: f must be a function, got {type(f).__name__}")
+
+
 def _records_backward(outside: set[int]) -> bool:
     """Whether the backward pass must be recorded: when the caller's grad mode is on and
     there is an outside node (an argument that requires grad, or the input of an
@@ -163,6 +172,7 @@ def value_and_grad(f, argnums=0):
     requires_grad) or on the input of an enclosing `grad`: then they are nodes, so that
     they can be differentiated again.
     """
+    _check_callable(f, "grad")
 
     @_functional_call
     @functools.wraps(f)
@@ -218,6 +228,7 @@ def jacobian(f, argnums=0):
     The result has shape `out.shape + x.shape`: entry [i..., j...] is d out[i] / d x[j].
     Computed by one backward pass per output element.
     """
+    _check_callable(f, "jacobian")
 
     @_functional_call
     @functools.wraps(f)

@@ -313,8 +313,12 @@ class Tensor(Node):
 
     def reshape(self, *shape) -> Tensor:
         """Reshape; `shape` may be given as a tuple or as arguments, -1 allowed."""
-        if len(shape) == 1 and not isinstance(shape[0], (int, np.integer)):
+        if len(shape) == 1 and hasattr(shape[0], "__iter__"):
             shape = tuple(shape[0])
+        if not all(isinstance(n, (int, np.integer)) and not isinstance(n, bool)
+                   for n in shape):
+            raise TypeError(f"reshape: the shape must be ints (or one tuple of them), got "
+                            f"{shape!r}")
         if tuple(shape) == self.shape:
             return self
         return ops.Reshape.apply(self, shape=tuple(shape))

@@ -95,8 +95,9 @@ def draw_graph(
             `max_nodes` nodes nearest the root. None: no budget.
         fold: fold repeated structure when over budget: `+`/`*` chains become one op,
             and an op's inputs that have the same structure are drawn once with `xN`.
-        paths_from: nodes (parameters, say): draw only the nodes on paths from them to
-            the root; the other inputs of the ops on those paths are counted, not drawn.
+        paths_from: nodes (parameters, say), or an nn module (its parameters): draw
+            only the nodes on paths from them to the root; the other inputs of the ops
+            on those paths are counted, not drawn.
         clusters: group nodes made inside an nn module's forward into labelled,
             nested boxes (a module's parameters go in its box when it was called once).
         collapse: module calls to draw as one box each: True (every one), a label
@@ -210,6 +211,8 @@ class _Options:
                                       not isinstance(max_nodes, int) or max_nodes < 1):
             raise ValueError(f"draw_graph: max_nodes must be a positive int or None, got "
                              f"{max_nodes!r}")
+        if hasattr(paths_from, "parameters") and callable(paths_from.parameters):
+            paths_from = paths_from.parameters()  # an nn module: paths from its parameters
         if isinstance(paths_from, Node):
             paths_from = [paths_from]
         if paths_from is not None:
@@ -218,6 +221,8 @@ class _Options:
                 if not isinstance(p, Node):
                     raise TypeError(f"draw_graph: paths_from must hold Values or Tensors, "
                                     f"got {type(p).__name__}")
+        if title is not None and not isinstance(title, str):
+            raise TypeError(f"draw_graph: title must be a str, got {type(title).__name__}")
         self.rankdir = rankdir
         self.max_nodes = max_nodes
         self.fold = fold

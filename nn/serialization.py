@@ -42,6 +42,9 @@ def save(module, path) -> None:
         if array.dtype.hasobject:
             raise TypeError(f"save: '{key}' is an object array, which cannot be stored "
                             "without pickle")
+    if not hasattr(path, "write") and not isinstance(path, (str, bytes, os.PathLike)):
+        raise TypeError(f"save: path must be a file name or a binary file, got "
+                        f"{type(path).__name__}")
     if hasattr(path, "write"):
         np.savez(path, **state)
     else:
@@ -63,6 +66,9 @@ def load_state(path) -> dict[str, np.ndarray]:
         ValueError: the file is not an `.npz` archive, or holds arrays that would need
             pickle to load (the file is refused, nothing of it is run).
     """
+    if not hasattr(path, "read") and not isinstance(path, (str, bytes, os.PathLike)):
+        raise TypeError(f"load_state: path must be a file name or a binary file, got "
+                        f"{type(path).__name__}")
     name = getattr(path, "name", path)
     if not _starts_like_numpy(path):
         # (np.load would take it for a pickle, and say to allow pickles to read it)

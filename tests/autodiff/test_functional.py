@@ -395,3 +395,13 @@ def test_jacobian_of_a_function_returning_no_tensor_raises(returned):
     with pytest.raises(TypeError, match=f"jacobian: the function must return a Tensor.*got "
                                         f"{type(returned).__name__}"):
         jacobian(lambda x: returned)(np.ones(2))
+
+
+def test_bad_functions_and_argnums_raise_type_error():
+    with pytest.raises(TypeError, match="grad: f must be a function, got float"):
+        grad(3.0)
+    with pytest.raises(TypeError, match="jacobian: f must be a function, got NoneType"):
+        jacobian(None)
+    with pytest.raises(TypeError, match="argnums must be an int or a tuple of ints, got "
+                                        "float 0.0"):
+        grad(lambda x: x * x, argnums=0.0)(2.0)

@@ -211,9 +211,11 @@ def test_an_operand_that_is_not_numbers_raises_type_error_naming_the_op(other):
     (lambda a: (a * 2).backward("ones"), TypeError,
      "backward: gradient must be real numbers.*got str"),
     (lambda a: (a * 2).backward(np.ones((2, 3), complex)), TypeError, "dtype complex128"),
+    (lambda a: a.reshape(3.0, 2), TypeError, r"reshape: the shape must be ints"),
+    (lambda a: a.reshape(None), TypeError, r"reshape: the shape must be ints"),
 ], ids=["sum-float-axis", "max-str-axis", "softmax-bool-axis", "min-named", "concatenate",
         "stack", "stack-axis", "linear-bias", "linear-weight", "backward-str",
-        "backward-complex"])
+        "backward-complex", "reshape-float", "reshape-None"])
 def test_bad_arguments_are_named_in_the_users_terms(call, error, message):
     a = leaf(np.ones((2, 3)))
     with pytest.raises(error, match=message):

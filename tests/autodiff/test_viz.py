@@ -438,3 +438,15 @@ def test_summaries_of_numbers():
     assert _summary(np.arange(6.0)) == f"norm {np.linalg.norm(np.arange(6.0)):.4f}"
     assert _summary(np.array([[1.0, 2.0], [3.0, 4.0]])) == (
         "[1.0000, 2.0000, 3.0000, 4.0000] as (2, 2)")
+
+
+def test_paths_from_a_module_means_its_parameters_and_title_must_be_a_str():
+    import nn
+
+    layer = nn.Linear(2, 2, seed=0)
+    out = layer(np.ones((1, 2))).sum()
+    by_module = draw_graph(out, paths_from=layer).stats
+    assert by_module == draw_graph(out, paths_from=layer.parameters()).stats
+    assert by_module["off_path"] == 1  # the input
+    with pytest.raises(TypeError, match="title must be a str, got int"):
+        draw_graph(out, title=5)

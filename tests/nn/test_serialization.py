@@ -114,3 +114,11 @@ def test_files_that_are_not_npz_archives(tmp_path):
         nn.save([1, 2], tmp_path / "x.npz")
     with pytest.raises(TypeError, match="nn.load_state"):
         nn.load("model", text)
+
+
+def test_a_path_of_the_wrong_type_is_named():
+    with pytest.raises(TypeError, match="save: path must be a file name or a binary file, "
+                                        "got NoneType"):
+        nn.save(nn.Linear(2, 2, seed=0), None)
+    with pytest.raises(TypeError, match="load_state: path must be a file name"):
+        nn.load(nn.Linear(2, 2, seed=0), 3)
