@@ -87,10 +87,16 @@ class Neuron(Module):
         # b + w_1 * x_1 + w_2 * x_2 + ...: one weighted_sum node, or micrograd's graph of
         # one node per product and per addition. (`map` with operator.mul is the
         # generator `(wi * xi for ...)` without its frame: a quarter faster.)
-        if self.fused:
-            act = weighted_sum(self.w, x, self.b)
-        else:
-            act = sum(map(mul, self.w, x), self.b)
+        try:
+            if self.fused:
+                act = weighted_sum(self.w, x, self.b)
+            else:
+                act = sum(map(mul, self.w, x), self.b)
+        except TypeError:  # checked only on failure: this runs for every neuron
+            kinds = sorted({type(xi).__name__ for xi in x})
+            raise TypeError(f"{self._label()}: expected one sample, {len(self.w)} numbers "
+                            f"or Values, got a {type(x).__name__} of {', '.join(kinds)} "
+                            "(a network over Values takes one sample per call)") from None
         return act.relu() if self.nonlin else act
 
     def __repr__(self) -> str:

@@ -186,3 +186,12 @@ def test_fused_neurons_compute_the_same_in_one_add_n_node():
         assert q.grad == pytest.approx(p.grad, rel=1e-14, abs=1e-15)
     assert b.op == "weighted_sum" and a.op == "+"  # the linear output neuron's sum
     assert len(b._parents) == 1 + 4 + 4  # its bias, four weights and four inputs
+
+
+@pytest.mark.parametrize("fused", [True, False])
+@pytest.mark.parametrize("batch", [[[1.0, 2.0], [3.0, 4.0]], ["a", "b"]], ids=["rows", "str"])
+def test_a_batch_or_non_numbers_name_the_neuron_and_say_one_sample(fused, batch):
+    model = MLP(2, [3, 1], seed=0, fused=fused)
+    with pytest.raises(TypeError, match=r"Neuron\(2 inputs, relu\): expected one sample, 2 "
+                                        r"numbers or Values, got a list of (list|str)"):
+        model(batch)
