@@ -112,6 +112,10 @@ class Tensor(Node):
             raise
         except (ValueError, IndexError) as error:
             raise type(error)(f"{op.name}: on shapes {_shapes(data)}: {error}") from None
+        except TypeError as error:  # NumPy's (a str parameter, say) or a Function's
+            if str(error).startswith(op.name):  # already named (ours)
+                raise
+            raise TypeError(f"{op.name}: {error}") from None
         out = Tensor.__new__(Tensor)
         out.data = result if type(result) is np.ndarray else np.asarray(result)
         out.grad = None
