@@ -172,18 +172,23 @@ def value_and_grad(f, argnums=0):
     requires_grad) or on the input of an enclosing `grad`: then they are nodes, so that
     they can be differentiated again.
     """
-    _check_callable(f, "grad")
+    return _value_and_grad(f, argnums, "grad")
+
+
+def _value_and_grad(f, argnums, _name: str):
+    """`value_and_grad`, its errors naming `_name` (the public function called)."""
+    _check_callable(f, _name)
 
     @_functional_call
     @functools.wraps(f)
     def value_and_grad_f(*args, **kwargs):
-        args, inputs, outside = _prepare(args, kwargs, argnums, "grad", False)
+        args, inputs, outside = _prepare(args, kwargs, argnums, _name, False)
         create = _records_backward(outside)
         with enable_grad():  # f's graph is needed even when called under no_grad()
             out = f(*args, **kwargs)
         if isinstance(out, numbers.Real):  # a constant: every gradient is zero
             out = Value(out)
-        _check_scalar(out, "grad")
+        _check_scalar(out, _name)
         if out.requires_grad and out._op is not None or any(out is x for x in inputs):
             seed = 1.0 if isinstance(out, Value) else np.ones_like(out.data)
             # retained: f may close over a graph built outside it, which must stay usable
@@ -213,7 +218,11 @@ def grad(f, argnums=0):
         >>> d2(2.0)              # 6 x
         12.0
     """
-    vg = value_and_grad(f, argnums)
+    return _grad(f, argnums, "grad")
+
+
+def _grad(f, argnums, name: str):
+    vg = _value_and_grad(f, argnums, name)
 
     @functools.wraps(f)
     def grad_f(*args, **kwargs):
@@ -270,4 +279,4 @@ def jacobian(f, argnums=0):
 
 def hessian(f, argnums: int = 0):
     """A function computing the Hessian of scalar-valued `f` (shape `x.shape * 2`)."""
-    return jacobian(grad(f, argnums), argnums)
+    return jacobian(_grad(f, argnums, "hessian"), argnums)

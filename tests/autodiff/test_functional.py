@@ -405,3 +405,8 @@ def test_bad_functions_and_argnums_raise_type_error():
     with pytest.raises(TypeError, match="argnums must be an int or a tuple of ints, got "
                                         "float 0.0"):
         grad(lambda x: x * x, argnums=0.0)(2.0)
+
+
+def test_hessian_errors_name_hessian():
+    with pytest.raises(TypeError, match=r"^hessian: the function must return a scalar"):
+        hessian(lambda x: x * 2)(np.ones(2))
