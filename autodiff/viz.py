@@ -255,6 +255,10 @@ def _collapse_predicate(collapse):
             tests.append(lambda s, scope=item: s is scope)
         elif inspect.isfunction(item) or inspect.ismethod(item):
             tests.append(item)
+        elif item is None or isinstance(item, (bool, int, float, complex)):
+            raise TypeError(f"draw_graph: collapse takes True, a label, a class (or its "
+                            f"name), a module, a function or a list of these, got "
+                            f"{item!r}")
         else:  # a module object
             tests.append(lambda s, owner=item: s.owner is owner)
     return lambda scope: any(test(scope) for test in tests)

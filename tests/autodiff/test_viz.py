@@ -450,3 +450,10 @@ def test_paths_from_a_module_means_its_parameters_and_title_must_be_a_str():
     assert by_module["off_path"] == 1  # the input
     with pytest.raises(TypeError, match="title must be a str, got int"):
         draw_graph(out, title=5)
+
+
+@pytest.mark.parametrize("collapse", [5, 2.5, [None]])
+def test_a_collapse_option_that_names_nothing_raises(collapse):
+    x = Value(1.0)
+    with pytest.raises(TypeError, match="collapse takes True, a label"):
+        draw_graph(x * 2, collapse=collapse)
