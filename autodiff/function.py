@@ -110,8 +110,12 @@ class Function(Op):
                 f"{n_inputs} inputs"
             )
         for i, (gi, shape) in enumerate(zip(grads, ctx.input_shapes, strict=True)):
-            if gi is not None:
-                _check_shape(cls.__name__, i, gi, shape)
+            if gi is None:
+                continue
+            if not isinstance(gi, (np.ndarray, np.generic, int, float)):
+                raise TypeError(f"{cls.__name__}.backward returned a {type(gi).__name__} "
+                                f"for input {i}; gradients are arrays (or None)")
+            _check_shape(cls.__name__, i, gi, shape)
         if create_graph:
             # Each gradient depends on the inputs and on the incoming gradient; recorded
             # so, a second backward reaches the op below and says why it cannot go on.

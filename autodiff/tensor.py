@@ -104,7 +104,7 @@ class Tensor(Node):
                 )
                 ctx.input_shapes = tuple(np.shape(d) for d in data)
                 result = op.forward(ctx, *data)
-                if result is None or isinstance(result, (tuple, list)):
+                if result is None or isinstance(result, (tuple, list, str, bytes)):
                     what = "None" if result is None else f"a {type(result).__name__}"
                     raise TypeError(f"{op.name}.forward returned {what}: a Function has "
                                     "one output, an array (write one Function per output)")

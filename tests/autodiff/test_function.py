@@ -166,12 +166,13 @@ def test_a_backward_returning_tensors_gives_array_grads_all_the_way_up():
     assert gradcheck(lambda t: Square.apply(t).sum(), [leaf([0.5, -1.5])])
 
 
-@pytest.mark.parametrize("returned", ["tuple", "list", "None"])
+@pytest.mark.parametrize("returned", ["tuple", "list", "None", "str"])
 def test_a_forward_with_other_than_one_output_raises_naming_the_function(returned):
     class Split(Function):
         @staticmethod
         def forward(ctx, x):
-            outputs = {"tuple": (x * 2, x * 3), "list": [x * 2, x.sum()], "None": None}
+            outputs = {"tuple": (x * 2, x * 3), "list": [x * 2, x.sum()], "None": None,
+                       "str": "hi"}
             return outputs[returned]
 
         @staticmethod
@@ -342,3 +343,17 @@ def test_a_function_without_forward_or_backward_says_so_at_apply():
         NoBackward.apply(leaf([1.0]))
     with pytest.raises(TypeError, match="NoForward must define @staticmethod forward"):
         NoForward.apply(leaf([1.0]))
+
+
+def test_a_backward_returning_something_else_than_an_array_names_its_type():
+    class Text(Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 2
+
+        @staticmethod
+        def backward(ctx, grad_output):
+            return "g"
+
+    with pytest.raises(TypeError, match="Text.backward returned a str for input 0"):
+        Text.apply(leaf([1.0, 2.0])).sum().backward()
