@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import operator
 
 import numpy as np
 
@@ -27,6 +28,18 @@ def _constant(x, op):
         # None, a str, an object: NumPy would fail later, or make an object tensor
         raise TypeError(f"{op.name}: cannot combine a Tensor with a {type(given).__name__}")
     return x
+
+
+def _compared(symbol: str, compare, a, b):
+    """`compare(a, b)` (the arrays of an ordering comparison), its errors naming it."""
+    try:
+        return compare(a, b)
+    except ValueError as error:
+        raise ValueError(f"{symbol}: cannot compare shapes {np.shape(a)} and "
+                         f"{np.shape(b)}: {error}") from None
+    except TypeError:
+        raise TypeError(f"{symbol}: cannot compare a Tensor with a "
+                        f"{type(b).__name__}") from None
 
 
 def _shapes(data: list) -> str:
@@ -362,16 +375,16 @@ class Tensor(Node):
     # -- comparisons: plain boolean arrays -------------------------------------------------
 
     def __lt__(self, other):
-        return self.data < _data(other)
+        return _compared("<", operator.lt, self.data, _data(other))
 
     def __le__(self, other):
-        return self.data <= _data(other)
+        return _compared("<=", operator.le, self.data, _data(other))
 
     def __gt__(self, other):
-        return self.data > _data(other)
+        return _compared(">", operator.gt, self.data, _data(other))
 
     def __ge__(self, other):
-        return self.data >= _data(other)
+        return _compared(">=", operator.ge, self.data, _data(other))
 
     def __eq__(self, other):
         return self.data == _data(other)

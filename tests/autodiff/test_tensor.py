@@ -215,9 +215,12 @@ def test_an_operand_that_is_not_numbers_raises_type_error_naming_the_op(other):
     (lambda a: a.reshape(None), TypeError, r"reshape: the shape must be ints"),
     (lambda a: a.clip("a", 1), TypeError, r"^clip: "),  # NumPy's own TypeErrors, named
     (lambda a: a.sum(keepdims="yes"), TypeError, r"^sum: "),
+    (lambda a: a < np.ones(4), ValueError, r"^<: cannot compare shapes \(2, 3\) and \(4,\)"),
+    (lambda a: a >= "x", TypeError, "^>=: cannot compare a Tensor with a str"),
 ], ids=["sum-float-axis", "max-str-axis", "softmax-bool-axis", "min-named", "concatenate",
         "stack", "stack-axis", "linear-bias", "linear-weight", "backward-str",
-        "backward-complex", "reshape-float", "reshape-None", "clip-str", "sum-keepdims"])
+        "backward-complex", "reshape-float", "reshape-None", "clip-str", "sum-keepdims",
+        "compare-shapes", "compare-str"])
 def test_bad_arguments_are_named_in_the_users_terms(call, error, message):
     a = leaf(np.ones((2, 3)))
     with pytest.raises(error, match=message):
