@@ -82,6 +82,27 @@ _DIGITS_ROWS = 1797
 # ---------------------------------------------------------------------------
 
 
+def _named(function):
+    """Prefix the errors of a public function's checks with its name (`batches:
+    batch_size must be >= 1, ...`), unless they name it already. The checks are shared
+    helpers that do not know which function called them."""
+    name = function.__qualname__
+
+    @functools.wraps(function)
+    def named(*args, **kwargs):
+        try:
+            return function(*args, **kwargs)
+        except (TypeError, ValueError) as error:
+            if (type(error) not in (TypeError, ValueError) or str(error).startswith(name)
+                    or getattr(error, "named", False)):  # (by an inner public function)
+                raise
+            named_error = type(error)(f"{name}: {error}")
+            named_error.named = True
+            raise named_error from None
+
+    return named
+
+
 def _rng(seed: object) -> np.random.Generator:
     """Turn a ``seed`` argument into a ``numpy.random.Generator``."""
     if seed is None:
@@ -194,6 +215,7 @@ def _read_digits() -> tuple[np.ndarray, np.ndarray]:
     return X, y
 
 
+@_named
 def load_iris(return_names: bool = False):
     """Load Fisher's iris dataset (150 flowers, 4 measurements, 3 species).
 
@@ -221,6 +243,7 @@ def load_iris(return_names: bool = False):
     return X.copy(), y.copy()
 
 
+@_named
 def load_digits(return_names: bool = False, flatten: bool = True):
     """Load the UCI 8x8 handwritten digits (1,797 images, 10 classes).
 
@@ -256,6 +279,7 @@ def load_digits(return_names: bool = False, flatten: bool = True):
 # ---------------------------------------------------------------------------
 
 
+@_named
 def make_moons(n: int = 100, noise: float = 0.0, seed=None) -> tuple[np.ndarray, np.ndarray]:
     """Generate two interleaving half circles ("two moons") in the plane.
 
@@ -293,6 +317,7 @@ def make_moons(n: int = 100, noise: float = 0.0, seed=None) -> tuple[np.ndarray,
     return _finish(X, y, rng)
 
 
+@_named
 def make_circles(
     n: int = 100, noise: float = 0.0, factor: float = 0.5, seed=None
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -335,6 +360,7 @@ def make_circles(
     return _finish(X, y, rng)
 
 
+@_named
 def make_spirals(
     n: int = 300, k: int = 3, noise: float = 0.0, turns: float = 0.75, seed=None
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -378,6 +404,7 @@ def make_spirals(
     return _finish(X, y, rng)
 
 
+@_named
 def make_quadrants(n: int = 200, margin: float = 0.0, seed=None) -> tuple[np.ndarray, np.ndarray]:
     """Generate the four-quadrant ("XOR") problem: is ``x * y > 0``?
 
@@ -417,6 +444,7 @@ def make_quadrants(n: int = 200, margin: float = 0.0, seed=None) -> tuple[np.nda
 # ---------------------------------------------------------------------------
 
 
+@_named
 def train_test_split(X, y, test_size: float = 0.25, stratify: bool = True, seed=None):
     """Split samples at random into a training set and a test set.
 
@@ -516,6 +544,7 @@ class Standardizer:
             raise ValueError(f"{name} contains NaN or infinite values")
         return X
 
+    @_named
     def fit(self, X) -> Standardizer:
         """Compute the per-feature mean and standard deviation of ``X``.
 
@@ -537,6 +566,7 @@ class Standardizer:
         self.std = np.where(std > 0, std, 1.0)
         return self
 
+    @_named
     def transform(self, X) -> np.ndarray:
         """Apply ``(X - mean) / std`` with the fitted statistics.
 
@@ -557,6 +587,7 @@ class Standardizer:
         out = (X - self.mean) / self.std
         return out.astype(X.dtype if X.dtype.kind == "f" else np.float64, copy=False)
 
+    @_named
     def fit_transform(self, X) -> np.ndarray:
         """Fit on ``X`` and return ``X`` standardized.
 
@@ -571,6 +602,7 @@ class Standardizer:
         """
         return self.fit(X).transform(X)
 
+    @_named
     def inverse_transform(self, Z) -> np.ndarray:
         """Undo :meth:`transform`: return ``Z * std + mean``.
 
@@ -626,6 +658,7 @@ def _as_labels(values, name: str) -> np.ndarray:
     )
 
 
+@_named
 def one_hot(y, num_classes: int | None = None) -> np.ndarray:
     """Encode integer class labels as one-hot rows.
 
@@ -662,6 +695,7 @@ def one_hot(y, num_classes: int | None = None) -> np.ndarray:
     return out
 
 
+@_named
 def batches(
     X, y, batch_size: int, shuffle: bool = True, seed=None, drop_last: bool = False
 ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
@@ -706,6 +740,7 @@ def batches(
     return generate()
 
 
+@_named
 def accuracy(predictions, labels, threshold: float | None = None) -> float:
     """Fraction of samples whose predicted class equals the true label.
 

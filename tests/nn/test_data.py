@@ -509,3 +509,16 @@ def test_accuracy_errors():
         data.accuracy(np.array([[np.nan, 1.0]]), [0])
     with pytest.raises(ValueError, match="label 0.5"):
         data.accuracy([0, 1], [0, 0.5])
+
+
+@pytest.mark.parametrize(("call", "message"), [
+    (lambda X, y: data.batches(X, y, 0), "^batches: batch_size must be >= 1"),
+    (lambda X, y: data.train_test_split(X, y, test_size=3), "^train_test_split: test_size"),
+    (lambda X, y: data.make_moons(10, seed=-1), "^make_moons: seed must be"),
+    (lambda X, y: data.Standardizer().fit_transform(np.array([[np.nan]])),
+     "^Standardizer.fit: X contains NaN"),  # named once, by the call that checked it
+])
+def test_errors_of_the_shared_checks_name_the_public_function(call, message):
+    X, y = data.make_moons(20, seed=0)
+    with pytest.raises(ValueError, match=message):
+        call(X, y)
