@@ -668,6 +668,9 @@ def _checked_labels(who: str, what: str, scores, labels, reduction: str) -> np.n
     if reduction not in ("mean", "sum", "none"):
         raise ValueError(f"{who}: reduction must be 'mean', 'sum' or 'none', got "
                          f"{reduction!r}")
+    if reduction == "mean" and not len(labels):
+        raise ValueError(f"{who}: no samples, and a mean of no losses is undefined (use "
+                         "reduction='sum' for 0)")
     return labels
 
 

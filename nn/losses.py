@@ -41,6 +41,9 @@ class _Loss(Module):
 
     def _reduce(self, losses):
         if self.reduction == "mean":
+            if losses.size == 0:
+                raise ValueError(f"{type(self).__name__}: the input is empty, and a mean of "
+                                 "no losses is undefined (use reduction='sum' for 0)")
             return losses.mean()
         if self.reduction == "sum":
             return losses.sum()
@@ -270,6 +273,9 @@ class CrossEntropyLoss(_Loss):
             losses = -(logits.log_softmax(axis=1) * probs).sum(axis=1)
         elif tshape == (n,):
             labels = _class_labels(target, k, who)
+            if self.reduction == "mean" and n == 0:
+                raise ValueError(f"{who}: the input is empty, and a mean of no losses is "
+                                 "undefined (use reduction='sum' for 0)")
             # the labels are checked above, so the op itself, not cross_entropy's checks
             loss = CrossEntropy.apply(logits, labels, reduction=self.reduction)
             return loss.reshape(()) if single and self.reduction == "none" else loss

@@ -303,3 +303,15 @@ def test_losses_and_grads_match_torch():
         # stores as a float32 (9.99999996e-13): those two entries agree to 4e-9
         rtol = 1e-8 if isinstance(loss_fn, nn.BCELoss) else 1e-12
         np.testing.assert_allclose(ours.grad, theirs.grad.numpy(), rtol=rtol, atol=1e-15)
+
+
+def test_the_mean_of_an_empty_input_names_the_loss():
+    with pytest.raises(ValueError, match="MSELoss: the input is empty"):
+        nn.MSELoss()(Tensor(np.ones((0, 1))), np.ones((0, 1)))
+    with pytest.raises(ValueError, match="CrossEntropyLoss: the input is empty"):
+        nn.CrossEntropyLoss()(Tensor(np.ones((0, 3))), np.zeros(0, int))
+    with pytest.raises(ValueError, match="cross_entropy: no samples"):
+        autodiff.cross_entropy(Tensor(np.ones((0, 3))), np.zeros(0, int))
+    with pytest.raises(ValueError, match="nll_loss: no samples"):
+        autodiff.nll_loss(Tensor(np.ones((0, 3))), np.zeros(0, int))
+    assert nn.MSELoss(reduction="sum")(Tensor(np.ones((0, 1))), np.ones((0, 1))).item() == 0
