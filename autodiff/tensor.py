@@ -74,7 +74,10 @@ class Tensor(Node):
             raise TypeError(f"Tensor: cannot make a Tensor of a {type(data).__name__} "
                             f"(use its number: Tensor({type(data).__name__.lower()}.data))")
         from_python = not isinstance(data, (np.ndarray, np.generic))
-        array = np.asarray(data, dtype=dtype)
+        try:
+            array = np.asarray(data, dtype=dtype)
+        except ValueError as error:  # a ragged list, or text for a number dtype
+            raise ValueError(f"Tensor: cannot make an array of the data: {error}") from None
         if from_python and dtype is None and array.dtype.kind in "biu":
             array = array.astype(np.float64)
         if requires_grad and array.dtype.kind != "f":

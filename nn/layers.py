@@ -26,7 +26,10 @@ def _as_input(x, layer: Module) -> Tensor:
     if isinstance(x, Value):
         raise TypeError(f"{who}: got a Value; Tensor layers take Tensors or arrays (the "
                         "scalar networks of nn.scalar take Values)")
-    array = np.asarray(x)
+    try:
+        array = np.asarray(x)
+    except ValueError as error:  # a ragged list
+        raise ValueError(f"{who}: cannot make an array of the input: {error}") from None
     if array.dtype.kind not in "biuf":
         raise TypeError(f"{who}: expected a Tensor or a numeric array, got "
                         f"{type(x).__name__} of dtype {array.dtype}")

@@ -191,6 +191,16 @@ def test_softmax_module_on_a_0d_tensor_and_relu_at_nan_as_in_pytorch():
     np.testing.assert_array_equal(x.grad, [1.0, 1.0, 0.0, 0.0])
 
 
+def test_a_ragged_list_is_named_by_the_layer_and_by_tensor():
+    from autodiff import Tensor
+
+    with pytest.raises(ValueError, match=r"^Linear\(3 -> 2\): cannot make an array of the "
+                                         "input: .*inhomogeneous"):
+        nn.Linear(3, 2, seed=0)([[1, 2, 3], [1, 2]])
+    with pytest.raises(ValueError, match="^Tensor: cannot make an array of the data"):
+        Tensor([[1.0, 2.0], [3.0]])
+
+
 def test_sequential_refuses_a_class_at_construction():
     with pytest.raises(TypeError, match=r"argument 1 is the class ReLU, not a module; "
                                         r"write ReLU\(...\)"):
