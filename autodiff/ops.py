@@ -525,7 +525,7 @@ class Linear(Op):
         if x.ndim == 0 or x.shape[-1] != w.shape[1]:
             raise ShapeError(f"linear: input of shape {x.shape} does not fit a weight "
                              f"of shape {w.shape} (needs input (..., {w.shape[1]}))")
-        if b is not None and np.shape(b) not in ((w.shape[0],), ()):
+        if b is not None and not _broadcasts_to(np.shape(b), (w.shape[0],)):
             raise ShapeError(f"linear: bias of shape {np.shape(b)} does not fit a weight of "
                              f"shape {w.shape} (needs a bias of shape ({w.shape[0]},))")
         out = x @ w.T
@@ -544,6 +544,13 @@ class Linear(Op):
         if b is None:
             return gx, gw
         return gx, gw, (g2.sum(axis=0) if needs[2] else None)
+
+
+def _broadcasts_to(shape: tuple, target: tuple) -> bool:
+    try:
+        return np.broadcast_shapes(shape, target) == target
+    except ValueError:
+        return False
 
 
 def _rows(shape: tuple) -> int:

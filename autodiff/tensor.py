@@ -26,7 +26,10 @@ def _constant(x, op):
         x = np.asarray(x)
     if isinstance(x, (np.ndarray, np.generic)) and x.dtype.kind in "OUSV":
         # None, a str, an object: NumPy would fail later, or make an object tensor
-        raise TypeError(f"{op.name}: cannot combine a Tensor with a {type(given).__name__}")
+        what = type(given).__name__
+        if isinstance(given, (np.ndarray, np.generic)):
+            what += f" of dtype {given.dtype}"
+        raise TypeError(f"{op.name}: cannot combine a Tensor with a {what}")
     return x
 
 
@@ -120,7 +123,7 @@ class Tensor(Node):
                 )
                 ctx.input_shapes = tuple(np.shape(d) for d in data)
                 result = op.forward(ctx, *data)
-                if result is None or isinstance(result, (tuple, list, str, bytes)):
+                if result is None or isinstance(result, (tuple, str, bytes)):
                     what = "None" if result is None else f"a {type(result).__name__}"
                     raise TypeError(f"{op.name}.forward returned {what}: a Function has "
                                     "one output, an array (write one Function per output)")

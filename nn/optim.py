@@ -123,16 +123,18 @@ class Optimizer:
     def _checked_grad(self, i: int, p):
         """Parameter `i`'s gradient as the update takes it (None: no update), or raise."""
         g = p.grad
-        if g is None:
-            return None
+        if type(g) is float or g is None:  # a Value's, checked fast: there may be many
+            return g
         if type(g) is Tensor:  # after backward(create_graph=True)
             g = g.data
         if type(g) is np.ndarray and type(p) is Tensor:  # the common case, checked fast
             if g.shape == p.data.shape and g.dtype.kind == "f":
                 return g
         elif isinstance(p, Value):
-            if isinstance(g, numbers.Real) and not isinstance(g, bool):
+            if isinstance(g, (int, float, np.number)) and not isinstance(g, (bool, complex)):
                 return g
+            if np.size(g) == 1 and np.asarray(g).dtype.kind in "fiu":
+                return float(np.asarray(g).item())  # a one-element array
             raise TypeError(f"{type(self).__name__}.step: parameter {i} is a Value, so its "
                             f".grad must be a number, got {type(g).__name__}; nothing was "
                             "updated")

@@ -133,6 +133,11 @@ def _starts_like_numpy(path) -> bool:
         head = path.read(6)
         path.seek(start)
     else:
-        with open(path, "rb") as file:
-            head = file.read(6)
+        try:
+            with open(path, "rb") as file:
+                head = file.read(6)
+        except FileNotFoundError:
+            raise
+        except OSError:  # a directory, say
+            return False
     return head.startswith((b"PK", b"\x93NUMPY"))

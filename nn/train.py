@@ -15,9 +15,6 @@ from .module import Module
 __all__ = ["fit"]
 
 
-_TRIAL = 8  # samples of the check before training
-
-
 def _check_count(what: str, value, allow_none: bool) -> None:
     if value is None and allow_none:
         return
@@ -41,6 +38,17 @@ def _samples(what: str, data) -> np.ndarray:
 
 def _metric_name(metric) -> str:
     return getattr(metric, "__name__", type(metric).__name__)
+
+
+def _outputs(model, X) -> np.ndarray:
+    """The model's outputs on X, without a graph, in eval mode."""
+    was_training = model.training
+    model.eval()
+    try:
+        with no_grad():
+            return model(Tensor(X)).data
+    finally:
+        model.train(was_training)
 
 
 def _evaluate(model, loss_fn, X, y, metric):
@@ -104,8 +112,8 @@ def fit(model: Module, loss_fn, optimizer, X, y, epochs: int, batch_size: int | 
         "val_<metric>".
 
     Everything is checked before the first step, so that a bad setting changes nothing:
-    the arguments, and one forward pass (no graph, eval mode) of the loss and the metric
-    on the first few training samples, and validation samples if given.
+    the arguments, the metric on the model's outputs for X (one forward pass without a
+    graph, in eval mode), and the validation loss and metric if validation data is given.
 
     Raises:
         TypeError: `model` is not a Module of Tensors (nn.scalar networks are not
@@ -147,11 +155,13 @@ def fit(model: Module, loss_fn, optimizer, X, y, epochs: int, batch_size: int | 
         if len(X_val) != len(y_val):
             raise ValueError(f"fit: X_val has {len(X_val)} samples but y_val has "
                              f"{len(y_val)}")
-    # A trial on a few samples, so that a loss or metric that does not fit the data
-    # fails here rather than after an epoch has changed the weights.
-    _evaluate(model, loss_fn, X[:_TRIAL], y[:_TRIAL], metric)
+    # What runs only after the first epoch is tried first, on the same data, so that it
+    # fails before any step has changed the weights: the metric on the training outputs
+    # (the loss is called before the first step anyway), and the validation figures.
+    if metric is not None:
+        _score(metric, _metric_name(metric), _outputs(model, X), y)
     if validate:
-        _evaluate(model, loss_fn, X_val[:_TRIAL], y_val[:_TRIAL], metric)
+        _evaluate(model, loss_fn, X_val, y_val, metric)
     rng = generator(seed)
     name = None if metric is None else _metric_name(metric)
     history: dict[str, list[float]] = {"loss": []}

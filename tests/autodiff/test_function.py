@@ -166,13 +166,12 @@ def test_a_backward_returning_tensors_gives_array_grads_all_the_way_up():
     assert gradcheck(lambda t: Square.apply(t).sum(), [leaf([0.5, -1.5])])
 
 
-@pytest.mark.parametrize("returned", ["tuple", "list", "None", "str"])
+@pytest.mark.parametrize("returned", ["tuple", "None", "str"])
 def test_a_forward_with_other_than_one_output_raises_naming_the_function(returned):
     class Split(Function):
         @staticmethod
         def forward(ctx, x):
-            outputs = {"tuple": (x * 2, x * 3), "list": [x * 2, x.sum()], "None": None,
-                       "str": "hi"}
+            outputs = {"tuple": (x * 2, x * 3), "None": None, "str": "hi"}
             return outputs[returned]
 
         @staticmethod
@@ -338,11 +337,31 @@ def test_a_function_without_forward_or_backward_says_so_at_apply():
         def backward(ctx, grad_output):
             return grad_output
 
+    # A forward-only Function works until something differentiates it (as in PyTorch).
+    y = NoBackward.apply(leaf([1.0]))
+    np.testing.assert_array_equal(y.data, [2.0])
     with pytest.raises(TypeError, match=re.escape("NoBackward must define @staticmethod "
                                                   "backward(ctx, grad_output)")):
-        NoBackward.apply(leaf([1.0]))
+        y.sum().backward()
     with pytest.raises(TypeError, match="NoForward must define @staticmethod forward"):
         NoForward.apply(leaf([1.0]))
+
+
+def test_a_forward_returning_a_list_of_numbers_is_one_array():
+    class Halves(Function):
+        @staticmethod
+        def forward(ctx, x):
+            return [v / 2 for v in x]
+
+        @staticmethod
+        def backward(ctx, grad_output):
+            return grad_output / 2
+
+    x = leaf([2.0, 4.0])
+    y = Halves.apply(x)
+    np.testing.assert_array_equal(y.data, [1.0, 2.0])
+    y.sum().backward()
+    np.testing.assert_array_equal(x.grad, [0.5, 0.5])
 
 
 def test_a_backward_returning_something_else_than_an_array_names_its_type():

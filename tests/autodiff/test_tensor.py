@@ -920,3 +920,11 @@ def test_a_grad_of_the_wrong_shape_set_by_hand_is_named_and_the_next_backward_wo
     (x * w).sum().backward()  # the failed backward left no marks on the shared leaves
     np.testing.assert_array_equal(x.grad, [3.0, 4.0])
     np.testing.assert_array_equal(w.grad, [1.0, 2.0])
+
+
+def test_linear_takes_a_bias_that_broadcasts():
+    x, w, b = leaf(np.ones((4, 2))), leaf(np.ones((3, 2))), leaf(np.zeros(1))
+    out = autodiff.linear(x, w, b)
+    assert out.shape == (4, 3)
+    out.sum().backward()
+    np.testing.assert_array_equal(b.grad, [12.0])

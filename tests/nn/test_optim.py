@@ -369,3 +369,10 @@ def test_a_value_parameter_with_an_array_grad_raises_before_anything_is_updated(
     with pytest.raises(TypeError, match="parameter 3 is a Value, so its .grad must be a number"):
         optimizer.step()
     assert [p.data for p in params] == before
+
+
+def test_a_value_parameter_takes_a_one_element_array_grad():
+    v = Value(1.0)
+    v.grad = np.array(0.5)
+    nn.optim.SGD([v], lr=0.1).step()
+    assert v.data == pytest.approx(0.95)

@@ -122,3 +122,8 @@ def test_a_path_of_the_wrong_type_is_named():
         nn.save(nn.Linear(2, 2, seed=0), None)
     with pytest.raises(TypeError, match="load_state: path must be a file name"):
         nn.load(nn.Linear(2, 2, seed=0), 3)
+
+
+def test_a_directory_is_not_an_archive(tmp_path):
+    with pytest.raises(ValueError, match="is not an .npz archive"):
+        nn.load_state(tmp_path)

@@ -170,4 +170,17 @@ def test_a_batch_graph_is_freed_before_the_next_batch_runs():
 
     nn.fit(model, loss_fn, nn.optim.SGD(model.parameters(), lr=0.1), X, y.astype(float),
            epochs=2, batch_size=16, metric=None)
-    assert len(previous) == 1 + 8  # the check before training, then 4 batches a time
+    assert len(previous) == 8  # 4 batches an epoch
+
+
+def test_a_loss_over_the_whole_batch_is_not_tried_on_a_slice():
+    # A loss that weighs the samples with a full-batch array worked, and must keep working
+    # (a check before training on 8 samples broke it).
+    X, y = make_moons(64, noise=0.1, seed=0)
+    weights = np.linspace(0.5, 1.5, len(X))
+    per_sample = nn.CrossEntropyLoss(reduction="none")
+    model = nn.MLP([2, 8, 2], seed=0)
+    history = nn.fit(model, lambda out, t: (per_sample(out, t) * weights).mean(),
+                     nn.optim.SGD(model.parameters(), lr=0.1), X, y, epochs=2,
+                     progress=False, metric=None)
+    assert len(history["loss"]) == 2
