@@ -172,7 +172,7 @@ def value_and_grad(f, argnums=0):
     requires_grad) or on the input of an enclosing `grad`: then they are nodes, so that
     they can be differentiated again.
     """
-    return _value_and_grad(f, argnums, "grad")
+    return _value_and_grad(f, argnums, "value_and_grad")
 
 
 def _value_and_grad(f, argnums, _name: str):
@@ -237,17 +237,22 @@ def jacobian(f, argnums=0):
     The result has shape `out.shape + x.shape`: entry [i..., j...] is d out[i] / d x[j].
     Computed by one backward pass per output element.
     """
-    _check_callable(f, "jacobian")
+    return _jacobian(f, argnums, "jacobian")
+
+
+def _jacobian(f, argnums, name: str):
+    """`jacobian`, its errors naming `name` (the public function called)."""
+    _check_callable(f, name)
 
     @_functional_call
     @functools.wraps(f)
     def jacobian_f(*args, **kwargs):
-        args, inputs, outside = _prepare(args, kwargs, argnums, "jacobian", True)
+        args, inputs, outside = _prepare(args, kwargs, argnums, name, True)
         create = _records_backward(outside)
         with enable_grad():
             out = f(*args, **kwargs)
         if not isinstance(out, (Tensor, Value, numbers.Real, np.ndarray)):
-            raise TypeError(f"jacobian: the function must return a Tensor (or a Value, a "
+            raise TypeError(f"{name}: the function must return a Tensor (or a Value, a "
                             f"number or an array, which are constants), got "
                             f"{type(out).__name__}; to return several, autodiff.stack them")
         if not isinstance(out, Tensor):
@@ -279,4 +284,4 @@ def jacobian(f, argnums=0):
 
 def hessian(f, argnums: int = 0):
     """A function computing the Hessian of scalar-valued `f` (shape `x.shape * 2`)."""
-    return jacobian(_grad(f, argnums, "hessian"), argnums)
+    return _jacobian(_grad(f, argnums, "hessian"), argnums, "hessian")

@@ -245,7 +245,9 @@ def _collapse_predicate(collapse):
         collapse, (list, tuple, set, frozenset)) else list(collapse)
     tests = []
     for item in items:
-        if isinstance(item, str):
+        if item is True:
+            tests.append(lambda s: True)
+        elif isinstance(item, str):
             tests.append(lambda s, name=item: (
                 s.label == name or s.label.split("(")[0].strip() == name
                 or type(s.owner).__name__ == name))

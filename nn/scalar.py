@@ -94,6 +94,10 @@ class Neuron(Module):
                 act = sum(map(mul, self.w, x), self.b)
         except TypeError:  # checked only on failure: this runs for every neuron
             kinds = sorted({type(xi).__name__ for xi in x})
+            if "Tensor" in kinds:
+                raise TypeError(f"{self._label()}: networks over Values take numbers or "
+                                "Values, not Tensors (nn.MLP is the network over Tensors)"
+                                ) from None
             raise TypeError(f"{self._label()}: expected one sample, {len(self.w)} numbers "
                             f"or Values, got a {type(x).__name__} of {', '.join(kinds)} "
                             "(a network over Values takes one sample per call)") from None

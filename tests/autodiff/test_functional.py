@@ -407,6 +407,10 @@ def test_bad_functions_and_argnums_raise_type_error():
         grad(lambda x: x * x, argnums=0.0)(2.0)
 
 
-def test_hessian_errors_name_hessian():
+def test_errors_name_the_transform_called():
     with pytest.raises(TypeError, match=r"^hessian: the function must return a scalar"):
         hessian(lambda x: x * 2)(np.ones(2))
+    with pytest.raises(ValueError, match=r"^hessian: argnums 3 does not fit"):
+        hessian(lambda x: (x * x).sum(), argnums=3)(np.ones(2))
+    with pytest.raises(TypeError, match=r"^value_and_grad: f must be a function"):
+        value_and_grad(3)

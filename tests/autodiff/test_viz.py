@@ -457,3 +457,7 @@ def test_a_collapse_option_that_names_nothing_raises(collapse):
     x = Value(1.0)
     with pytest.raises(TypeError, match="collapse takes True, a label"):
         draw_graph(x * 2, collapse=collapse)
+
+
+def test_collapse_takes_true_inside_a_list():
+    assert draw_graph(Value(1.0) * 2, collapse=[True]).stats["drawn"] == 2

@@ -195,3 +195,10 @@ def test_a_batch_or_non_numbers_name_the_neuron_and_say_one_sample(fused, batch)
     with pytest.raises(TypeError, match=r"Neuron\(2 inputs, relu\): expected one sample, 2 "
                                         r"numbers or Values, got a list of (list|str)"):
         model(batch)
+
+
+def test_a_tensor_sample_says_to_use_values():
+    from autodiff import Tensor
+
+    with pytest.raises(TypeError, match=r"take numbers or Values, not Tensors \(nn.MLP"):
+        MLP(2, [3, 1], seed=0)(Tensor(np.array([1.0, 2.0])))
