@@ -525,7 +525,8 @@ class Linear(Op):
         if x.ndim == 0 or x.shape[-1] != w.shape[1]:
             raise ShapeError(f"linear: input of shape {x.shape} does not fit a weight "
                              f"of shape {w.shape} (needs input (..., {w.shape[1]}))")
-        if b is not None and not _broadcasts_to(np.shape(b), (w.shape[0],)):
+        if b is not None and np.shape(b) != (w.shape[0],) and not _broadcasts_to(
+                np.shape(b), (w.shape[0],)):  # (the common case first: broadcast_shapes is slow)
             raise ShapeError(f"linear: bias of shape {np.shape(b)} does not fit a weight of "
                              f"shape {w.shape} (needs a bias of shape ({w.shape[0]},))")
         out = x @ w.T

@@ -109,7 +109,17 @@ class Optimizer:
                 a real float (array), or not a number for a Value. Every gradient is
                 checked first, so nothing (parameters, optimizer state) is changed then.
         """
-        grads = [self._checked_grad(i, p) for i, p in enumerate(self.params)]
+        grads = []
+        tensor, array = Tensor, np.ndarray
+        for i, p in enumerate(self.params):
+            # the common case inline (this runs on every step), the rest in _checked_grad
+            g = p.grad
+            if type(g) is array and type(p) is tensor:
+                data = p.data
+                if g.shape == data.shape and g.dtype is data.dtype:
+                    grads.append(g)
+                    continue
+            grads.append(self._checked_grad(i, p))
         self.steps += 1
         states = self.state
         for p, g in zip(self.params, grads, strict=True):
