@@ -19,6 +19,8 @@ __all__ = ["Tensor", "concatenate", "stack", "where", "linear", "nll_loss", "cro
 def _constant(x, op):
     """An operand that is not a Tensor, as ops see it: numbers stay Python numbers
     (so float32 stays float32, NumPy 2's rule), everything else becomes an array."""
+    if type(x) is float or type(x) is int:  # most constants (y * 2.0): checked first
+        return x
     given = x
     if isinstance(x, Node):
         raise TypeError(f"{op.name}: cannot combine a Tensor with a {type(x).__name__}")
