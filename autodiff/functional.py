@@ -85,9 +85,10 @@ def _check_scalar(out, name: str) -> None:
 
 
 class _MadeLeaves(threading.local):
-    # The input leaves made by the functional calls running in this thread, outermost
-    # call's first: an inner call's result that depends on them belongs to the enclosing
-    # differentiation (the x in grad(lambda x: grad(lambda y: x * y)(3.0))(2.0)).
+    # The inputs of the functional calls running in this thread (made by them, or
+    # nodes their callers passed in), outermost call's first: an inner call's result
+    # that depends on them belongs to the enclosing differentiation (the x in
+    # grad(lambda x: grad(lambda y: x * y)(3.0))(2.0)).
     def __init__(self) -> None:
         self.leaves: list[Node] = []
 
@@ -109,13 +110,14 @@ def _prepare(args: tuple, kwargs: dict, argnums, name: str, scalars_as_tensors: 
     args = list(args)
     inputs = []
     for i in nums:
-        node, was_node = _as_input(args[i], name)
+        node, _ = _as_input(args[i], name)
         if scalars_as_tensors and isinstance(node, Value):
-            node, was_node = Tensor(node.data, requires_grad=True), False
+            node = Tensor(node.data, requires_grad=True)
         args[i] = node
         inputs.append(node)
-        if not was_node:
-            _made.leaves.append(node)
+        # inner functional calls must keep results that depend on it as nodes, be it
+        # made here or passed in by the caller
+        _made.leaves.append(node)
     return args, inputs, outside
 
 

@@ -414,3 +414,14 @@ def test_errors_name_the_transform_called():
         hessian(lambda x: (x * x).sum(), argnums=3)(np.ones(2))
     with pytest.raises(TypeError, match=r"^value_and_grad: f must be a function"):
         value_and_grad(3)
+
+
+def test_a_nested_grad_sees_the_node_the_outer_call_was_given():
+    # d/dw of d/dx (w x^2) at x = 3 is 2 x = 6, whether w is given as a number or as a
+    # Value (the inner grad used to return a plain number there, so the outer saw 0).
+    f = lambda w: grad(lambda x: w * x * x)(3.0)  # noqa: E731
+    assert grad(f)(2.0) == 6.0
+    result = grad(f)(Value(2.0))
+    assert data_of(result) == 6.0
+    t = grad(lambda w: grad(lambda x: (w * x * x).sum())(np.ones(2)).sum())(leaf([2.0, 1.0]))
+    np.testing.assert_array_equal(data_of(t), [2.0, 2.0])
