@@ -56,18 +56,17 @@ def _scalar_sigmoid(x: float) -> float:
     return e / (1.0 + e)
 
 
-def _scalar_sin(x: float) -> float:
-    try:
-        return math.sin(x)
-    except ValueError:
-        raise ValueError(f"sin: sin({x!r}) is undefined; sin needs a finite x") from None
+def _finite_only(function, name: str):
+    """`function` (math.sin, math.cos), its error at an infinite x naming the op."""
 
+    def checked(x: float) -> float:
+        try:
+            return function(x)
+        except ValueError:
+            raise ValueError(f"{name}: {name}({x!r}) is undefined; {name} needs a finite "
+                             "x") from None
 
-def _scalar_cos(x: float) -> float:
-    try:
-        return math.cos(x)
-    except ValueError:
-        raise ValueError(f"cos: cos({x!r}) is undefined; cos needs a finite x") from None
+    return checked
 
 
 def _scalar_pow(x: float, y: float) -> float:
@@ -114,8 +113,8 @@ SCALAR = SimpleNamespace(
     tanh=math.tanh,
     sigmoid=_scalar_sigmoid,
     relu=_scalar_relu,
-    sin=_scalar_sin,
-    cos=_scalar_cos,
+    sin=_finite_only(math.sin, "sin"),
+    cos=_finite_only(math.cos, "cos"),
     abs=abs,
     sign=_scalar_sign,
     pow=_scalar_pow,

@@ -43,20 +43,21 @@ def _argnums_tuple(argnums, n_args: int, name: str) -> tuple[int, ...]:
 
 
 def _as_input(x, name: str):
-    """The node to differentiate with respect to, and whether `x` was already a node."""
+    """The node to differentiate with respect to: `x` if it is one that requires grad,
+    else a new leaf holding its value."""
     if isinstance(x, Node):
         if x.requires_grad:
-            return x, True
-        return Tensor(x.data, requires_grad=True, label=x.label), False
+            return x
+        return Tensor(x.data, requires_grad=True, label=x.label)
     if isinstance(x, numbers.Real) and not isinstance(x, np.ndarray):
-        return Value(x), False
+        return Value(x)
     array = np.asarray(x)
     if array.dtype.kind in "biu":
         array = array.astype(np.float64)
     if array.dtype.kind != "f":
         raise TypeError(f"{name}: cannot differentiate with respect to {type(x).__name__} "
                         f"of dtype {array.dtype}")
-    return Tensor(array, requires_grad=True), False
+    return Tensor(array, requires_grad=True)
 
 
 def _zeros_like(node):
@@ -110,7 +111,7 @@ def _prepare(args: tuple, kwargs: dict, argnums, name: str, scalars_as_tensors: 
     args = list(args)
     inputs = []
     for i in nums:
-        node, _ = _as_input(args[i], name)
+        node = _as_input(args[i], name)
         if scalars_as_tensors and isinstance(node, Value):
             node = Tensor(node.data, requires_grad=True)
         args[i] = node
@@ -177,20 +178,20 @@ def value_and_grad(f, argnums=0):
     return _value_and_grad(f, argnums, "value_and_grad")
 
 
-def _value_and_grad(f, argnums, _name: str):
-    """`value_and_grad`, its errors naming `_name` (the public function called)."""
-    _check_callable(f, _name)
+def _value_and_grad(f, argnums, name: str):
+    """`value_and_grad`, its errors naming `name` (the public function called)."""
+    _check_callable(f, name)
 
     @_functional_call
     @functools.wraps(f)
     def value_and_grad_f(*args, **kwargs):
-        args, inputs, outside = _prepare(args, kwargs, argnums, _name, False)
+        args, inputs, outside = _prepare(args, kwargs, argnums, name, False)
         create = _records_backward(outside)
         with enable_grad():  # f's graph is needed even when called under no_grad()
             out = f(*args, **kwargs)
         if isinstance(out, numbers.Real):  # a constant: every gradient is zero
             out = Value(out)
-        _check_scalar(out, _name)
+        _check_scalar(out, name)
         if out.requires_grad and out._op is not None or any(out is x for x in inputs):
             seed = 1.0 if isinstance(out, Value) else np.ones_like(out.data)
             # retained: f may close over a graph built outside it, which must stay usable

@@ -472,7 +472,6 @@ def _commit(order, write_grads, retain_graph):
     # (A node whose `_pending` is still no_grad was not reached: backward did not pass
     # through it.)
     if write_grads and order and order[0]._grad_is_number:  # Values: kinds never mix
-        node = g = None
         try:
             for node in order:
                 g = node._pending

@@ -283,8 +283,8 @@ class _Const:
 class _Unit:
     """One box of the drawing: a graph node, or a module call drawn collapsed (`box`)."""
 
-    __slots__ = ("node", "box", "scope", "inputs", "members", "outputs", "output_ids",
-                 "edges", "hidden", "chained", "alike", "sig", "name")
+    __slots__ = ("node", "box", "scope", "inputs", "members", "outputs", "edges",
+                 "hidden", "chained", "alike", "sig", "name")
 
     def __init__(self, node, box=None, scope=None):
         self.node = node  # the Node, or None for a collapsed module call
@@ -292,8 +292,7 @@ class _Unit:
         self.scope = scope  # the Scope whose cluster this unit is drawn in
         self.inputs: list = []  # units and _Consts, in the op's argument order
         self.members = 1  # nodes this unit stands for
-        self.outputs: list[Node] = []  # a box's nodes that are used outside it
-        self.output_ids: set[int] = set()  # their ids
+        self.outputs: dict[int, Node] = {}  # a box's nodes used outside it, by id
         self.edges: list = []  # (input, count) as drawn
         self.hidden = 0  # inputs left out of the drawing
         self.chained = 0  # chain links merged into this op
@@ -425,9 +424,8 @@ def _build_units(root: Node, nodes: list[Node], opts: _Options):
 
 
 def _note_output(unit: _Unit, node: Node) -> None:
-    if unit.node is None and id(node) not in unit.output_ids:  # (a box may have many)
-        unit.output_ids.add(id(node))
-        unit.outputs.append(node)
+    if unit.node is None:
+        unit.outputs.setdefault(id(node), node)
 
 
 def _units_topo(root: _Unit, inputs_of) -> list[_Unit]:
@@ -513,8 +511,8 @@ def _merge_chains(order: list[_Unit]) -> int:
 
 
 def _spliced(edges: list) -> list:
-    """`edges` with each marked link (count None) replaced by its own edges, in place
-    and recursively (iteratively: a chain may be long)."""
+    """`edges` with each marked link (count None) replaced, where it stands, by that
+    link's own edges, themselves spliced (iteratively: a chain may be long)."""
     out = []
     pending = [iter(edges)]
     while pending:
@@ -965,7 +963,8 @@ def _draw(root: Node, opts: _Options, overlay: _Overlay | None = None):
     for unit in order:
         name = unit.name
         if unit.node is None:  # a collapsed module call
-            label = "\n".join([unit.box.label] + [f"out {_brief(out)}" for out in unit.outputs[:3]]
+            shown = list(unit.outputs.values())[:3]
+            label = "\n".join([unit.box.label] + [f"out {_brief(out)}" for out in shown]
                                + [f"({unit.members} nodes inside)"])
             put(unit.scope, ("node", name, dict(
                 label=label, shape="box", style="rounded,filled", fillcolor="#dbe8f7",

@@ -137,10 +137,7 @@ class Optimizer:
             return g
         if type(g) is Tensor:  # after backward(create_graph=True)
             g = g.data
-        if type(g) is np.ndarray and type(p) is Tensor:  # the common case, checked fast
-            if g.shape == p.data.shape and g.dtype.kind == "f":
-                return g
-        elif isinstance(p, Value):
+        if isinstance(p, Value):
             if isinstance(g, (int, float, np.number)) and not isinstance(g, (bool, complex)):
                 return g
             if np.size(g) == 1 and np.asarray(g).dtype.kind in "fiu":
