@@ -59,10 +59,19 @@ class _Loss(Module):
         return "" if self.reduction == "mean" else f"reduction={self.reduction!r}"
 
 
+def _array(x, what: str, who: str) -> np.ndarray:
+    """`x` (a Tensor's data, an array, a list) as an array; a ragged list is a ValueError
+    that names `who` and `what`."""
+    try:
+        return np.asarray(x.data if isinstance(x, Tensor) else x)
+    except ValueError as error:
+        raise ValueError(f"{who}: cannot make an array of the {what}: {error}") from None
+
+
 def _as_tensor(x, what: str, who: str) -> Tensor:
     if isinstance(x, Tensor):
         return x
-    array = np.asarray(x)
+    array = _array(x, what, who)
     if array.dtype.kind not in "biuf":
         raise TypeError(f"{who}: {what} must be a Tensor or a numeric array, got "
                         f"{type(x).__name__} of dtype {array.dtype}")
@@ -74,7 +83,7 @@ def _float_target(target, who: str, dtype=np.float64):
     is, for its graph)."""
     if isinstance(target, Tensor):
         return target if target.dtype.kind == "f" else Tensor(target.data.astype(dtype))
-    array = np.asarray(target)
+    array = _array(target, "target", who)
     if array.dtype.kind not in "biuf":
         raise TypeError(f"{who}: target must be a Tensor or a numeric array, got "
                         f"{type(target).__name__} of dtype {array.dtype}")
@@ -105,8 +114,7 @@ def _is_values(x) -> bool:
 def _value_pairs(input, target, who: str) -> list[tuple[Value, float]]:
     """(prediction, target) pairs for a Value or a list of Values."""
     values = [input] if isinstance(input, Value) else list(input)
-    targets = np.asarray(target.data if isinstance(target, Tensor) else target,
-                         dtype=np.float64).reshape(-1)
+    targets = _array(target, "target", who).astype(np.float64, copy=False).reshape(-1)
     if len(targets) != len(values):
         raise ValueError(f"{who}: {len(values)} predictions (Values) but {len(targets)} "
                          "targets")
@@ -214,7 +222,7 @@ class BCELoss(_Loss):
 
 def _class_labels(target, n_classes: int, who: str) -> np.ndarray:
     """Integer class labels as an int64 array, each checked against `n_classes`."""
-    labels = np.asarray(target.data if isinstance(target, Tensor) else target)
+    labels = _array(target, "target", who)
     if labels.dtype.kind == "f":
         whole = np.isfinite(labels) & (labels == np.round(labels))
         if not whole.all():
@@ -259,7 +267,7 @@ class CrossEntropyLoss(_Loss):
         if logits.ndim not in (1, 2):
             raise ValueError(f"{who}: expected logits of shape (batch, classes), got "
                              f"{logits.shape}")
-        tshape = np.shape(target.data if isinstance(target, Tensor) else target)
+        tshape = _array(target, "target", who).shape
         given = (logits.shape, tshape)
         single = logits.ndim == 1
         if single:
@@ -306,7 +314,7 @@ class HingeLoss(_Loss):
 
     def forward(self, input, target):
         who = "HingeLoss"
-        labels = np.asarray(target.data if isinstance(target, Tensor) else target)
+        labels = _array(target, "target", who)
         if labels.dtype.kind not in "biuf":
             raise TypeError(f"{who}: labels must be numbers (-1 or +1), got dtype "
                             f"{labels.dtype}")

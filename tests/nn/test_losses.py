@@ -315,3 +315,28 @@ def test_the_mean_of_an_empty_input_names_the_loss():
     with pytest.raises(ValueError, match="nll_loss: no samples"):
         autodiff.nll_loss(Tensor(np.ones((0, 3))), np.zeros(0, int))
     assert nn.MSELoss(reduction="sum")(Tensor(np.ones((0, 1))), np.ones((0, 1))).item() == 0
+
+
+RAGGED = [[1.0, 2.0], [3.0]]
+
+
+@pytest.mark.parametrize("loss_fn, good_input, good_target", [
+    (nn.MSELoss(), Tensor(np.ones((2, 2))), np.ones((2, 2))),
+    (nn.BCELoss(), Tensor(np.full((2, 2), 0.5)), np.ones((2, 2))),
+    (nn.CrossEntropyLoss(), Tensor(np.ones((2, 2))), np.zeros(2, int)),
+    (nn.HingeLoss(), Tensor(np.ones((2, 2))), np.ones((2, 2))),
+])
+def test_a_ragged_list_is_named_by_the_loss(loss_fn, good_input, good_target):
+    who = type(loss_fn).__name__
+    with pytest.raises(ValueError, match=f"^{who}: cannot make an array of the target: "
+                                         ".*inhomogeneous"):
+        loss_fn(good_input, RAGGED)
+    if not isinstance(loss_fn, nn.HingeLoss):  # its labels are read first
+        with pytest.raises(ValueError, match=f"^{who}: cannot make an array of the input: "
+                                             ".*inhomogeneous"):
+            loss_fn(RAGGED, good_target)
+
+
+def test_a_ragged_target_for_values_is_named_by_the_loss():
+    with pytest.raises(ValueError, match="^MSELoss: cannot make an array of the target"):
+        nn.MSELoss()([Value(1.0), Value(2.0)], RAGGED)
