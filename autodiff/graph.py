@@ -205,6 +205,14 @@ _DONE = object()  # backward without `.grad` writes has used and dropped its gra
 RELEASED = object()
 
 
+class ReleasedParams(dict):
+    """`_ctx` of a built-in op's node after a backward without retain_graph: the op's
+    parameters (axis, slope, shape...), kept so that drawings and debugging tools can
+    still show them, while a second backward raises as for `RELEASED`."""
+
+    __slots__ = ()
+
+
 class Node:
     """One node of a computation graph; `Value` and `Tensor` are its two kinds.
 
@@ -402,7 +410,7 @@ def _run(order, root, seed, create_graph, inputs, stop_at, results):
                 else:
                     grads = op.backward(node._math, g, node.data, *data_of(parents))
             else:
-                if ctx is released:
+                if ctx is released or type(ctx) is ReleasedParams:
                     raise RuntimeError(
                         f"backward through the graph a second time: the buffers of op "
                         f"'{op.name}' were freed by the first backward(). "
@@ -496,9 +504,13 @@ def _commit(order, write_grads, retain_graph):
             node.grad = g
         if not retain_graph and node._op is not None:
             ctx = node._ctx
-            if ctx is not None and type(ctx) is not dict:  # a Function's Context
+            if ctx is None:
+                node._ctx = released
+            elif type(ctx) is dict:  # parameters, not buffers: kept for drawings
+                node._ctx = ReleasedParams(ctx)
+            elif type(ctx) is not ReleasedParams:  # a Function's Context
                 ctx._release()
-            node._ctx = released
+                node._ctx = released
 
 
 def _rule(op, node, g, ctx, parents, create_graph):

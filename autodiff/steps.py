@@ -60,7 +60,7 @@ class BackwardStep:
 
 def _name(node: Node) -> str:
     """A node's label, or its op in brackets: `a`, `[*]`, `[leaf]`."""
-    return node.label or f"[{node.op or 'leaf'}]"
+    return str(node.label) if node.label else f"[{node.op or 'leaf'}]"
 
 
 def _text(g) -> str:
@@ -247,13 +247,15 @@ def draw_step(root: Node, k: int, *, gradient=None, **options):
     """The drawing of `root`'s graph after the first `k` steps of backward.
 
     k = 0 shows the seed at the root; k = the number of steps shows every gradient.
-    The node finished at step k is orange, and the edges to its parents are labelled
-    with what it sends (`+= ...`). `.grad` is left unchanged (see `backward_steps`).
-    `options` are those of `draw_graph`.
+    The node finished at step k is orange, the edges to its parents are red, and each
+    parent's box notes what it receives (`receives += ...`). `.grad` is left unchanged
+    (see `backward_steps`). `options` are those of `draw_graph`.
 
     Raises:
+        TypeError: k is not an int.
         IndexError: k is outside 0..number of steps.
     """
+    k = viz._whole(k, "draw_step: k", "an int (a step number)")
     steps, seed = _frames_setup(root, gradient)
     if not 0 <= k <= len(steps):
         raise IndexError(f"draw_step: k must be in 0..{len(steps)} (the number of "

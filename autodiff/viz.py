@@ -21,8 +21,8 @@ needs the Graphviz `dot` program (see `GraphvizNotFoundError`).
 from __future__ import annotations
 
 import html
-import inspect
 import math
+import operator
 import os
 from collections.abc import Iterable
 
@@ -112,8 +112,10 @@ def draw_graph(
         a `graphviz.Digraph`.
 
     Raises:
-        TypeError: `root` is not a Value or a Tensor.
-        ValueError: a bad option, or `paths_from` nodes that `root` does not depend on.
+        TypeError: `root` is not a Value or a Tensor, or an option of the wrong type.
+        ValueError: a bad option value (an unknown format, a collapse label that names
+            no module call of the graph, an empty `paths_from`), or `paths_from` nodes
+            that `root` does not depend on.
     """
     return _draw(root, _Options(
         rankdir=rankdir, max_nodes=max_nodes, fold=fold, paths_from=paths_from,
@@ -130,6 +132,7 @@ def save_graph(root: Node, path: str | os.PathLike, **options) -> str:
     `options` are those of `draw_graph`.
 
     Raises:
+        ValueError: the path has no extension, or one that is not a Graphviz format.
         GraphvizNotFoundError: an image format was asked for and `dot` is missing.
     """
     path = os.fspath(path)
@@ -137,6 +140,10 @@ def save_graph(root: Node, path: str | os.PathLike, **options) -> str:
     if not extension:
         raise ValueError(f"save_graph: {path!r} has no extension to tell the format "
                          "(.svg, .png, .pdf, .dot)")
+    if extension not in ("dot", "gv") and not _known_format(extension):
+        raise ValueError(f"save_graph: {path!r} ends in .{extension}, which is not a "
+                         "Graphviz output format (try .svg, .png or .pdf, or .dot for the "
+                         "DOT source)")
     drawing = draw_graph(root, **options)
     if extension in ("dot", "gv"):
         with open(path, "w", encoding="utf-8") as file:
@@ -166,11 +173,13 @@ def _new_digraph(**kwargs):
             stats: dict = {}
 
             def __repr__(self) -> str:  # stable: no memory address
-                drawn = self.stats.get("drawn")
+                drawn = self.stats.get("drawn_nodes")
                 total = self.stats.get("nodes")
                 if drawn is None:
                     return "<Drawing>"
-                return f"<Drawing: {drawn} of {total} nodes drawn>"
+                boxes = self.stats["drawn"] - drawn
+                also = f" and {boxes} module box{'es' * (boxes != 1)}" if boxes else ""
+                return f"<Drawing: {drawn} of {total} nodes drawn{also}>"
 
             def pipe(self, *args, **kwargs):
                 try:
@@ -195,6 +204,24 @@ def _not_found(error: Exception) -> GraphvizNotFoundError:
     )
 
 
+def _known_format(format: str) -> bool:
+    """Whether Graphviz can render to `format` (checked before a drawing is made, so
+    that the error can name the argument rather than list every format)."""
+    import graphviz
+
+    return format.lower() in graphviz.FORMATS
+
+
+def _whole(value, who: str, wanted: str) -> int:
+    """`value` as an int (NumPy ints included, bools not), or TypeError naming `who`."""
+    if isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{who} must be {wanted}, got {value!r}")
+    try:
+        return operator.index(value)
+    except TypeError:
+        raise TypeError(f"{who} must be {wanted}, got {type(value).__name__}") from None
+
+
 # ======================================================================================
 # Options
 # ======================================================================================
@@ -207,22 +234,37 @@ class _Options:
         if rankdir not in ("LR", "TB", "RL", "BT"):
             raise ValueError(f"draw_graph: rankdir must be 'LR' or 'TB' (or 'RL', 'BT'), "
                              f"got {rankdir!r}")
-        if max_nodes is not None and (isinstance(max_nodes, bool) or
-                                      not isinstance(max_nodes, int) or max_nodes < 1):
-            raise ValueError(f"draw_graph: max_nodes must be a positive int or None, got "
-                             f"{max_nodes!r}")
+        if max_nodes is not None:
+            max_nodes = _whole(max_nodes, "draw_graph: max_nodes", "a positive int or None")
+            if max_nodes < 1:
+                raise ValueError(f"draw_graph: max_nodes must be a positive int or None, "
+                                 f"got {max_nodes!r}")
         if hasattr(paths_from, "parameters") and callable(paths_from.parameters):
             paths_from = paths_from.parameters()  # an nn module: paths from its parameters
         if isinstance(paths_from, Node):
             paths_from = [paths_from]
         if paths_from is not None:
-            paths_from = list(paths_from)
+            try:
+                paths_from = list(paths_from)
+            except TypeError:
+                raise TypeError(f"draw_graph: paths_from must be a Value or Tensor, a list "
+                                f"of them or an nn module, got {type(paths_from).__name__}"
+                                ) from None
+            if not paths_from:
+                raise ValueError("draw_graph: paths_from is empty (None draws the whole "
+                                 "graph)")
             for p in paths_from:
                 if not isinstance(p, Node):
                     raise TypeError(f"draw_graph: paths_from must hold Values or Tensors, "
                                     f"got {type(p).__name__}")
         if title is not None and not isinstance(title, str):
             raise TypeError(f"draw_graph: title must be a str, got {type(title).__name__}")
+        if not isinstance(format, str):
+            raise TypeError(f"draw_graph: format must be a str such as 'svg', got "
+                            f"{type(format).__name__}")
+        if not _known_format(format):
+            raise ValueError(f"draw_graph: format {format!r} is not a Graphviz output "
+                             "format (try 'svg', 'png' or 'pdf')")
         self.rankdir = rankdir
         self.max_nodes = max_nodes
         self.fold = fold
@@ -237,33 +279,70 @@ class _Options:
 
 def _collapse_predicate(collapse):
     """`collapse=` as a function Scope -> bool, or None for no collapsing."""
+    if isinstance(collapse, np.bool_):
+        collapse = bool(collapse)
     if collapse is None or collapse is False:
         return None
     if collapse is True:
-        return lambda scope: True
+        return _Collapse([lambda s: True])
     items = [collapse] if isinstance(collapse, (str, type)) or not isinstance(
         collapse, (list, tuple, set, frozenset)) else list(collapse)
     tests = []
     for item in items:
-        if item is True:
+        if item is True or isinstance(item, np.bool_) and item:
             tests.append(lambda s: True)
         elif isinstance(item, str):
-            tests.append(lambda s, name=item: (
-                s.label == name or s.label.split("(")[0].strip() == name
-                or type(s.owner).__name__ == name))
+            tests.append(_NamedCollapse(item))
         elif isinstance(item, type):
             tests.append(lambda s, cls=item: isinstance(s.owner, cls))
         elif isinstance(item, Scope):
             tests.append(lambda s, scope=item: s is scope)
-        elif inspect.isfunction(item) or inspect.ismethod(item):
+        elif callable(getattr(item, "parameters", None)):  # a module object
+            tests.append(lambda s, owner=item: s.owner is owner)
+        elif callable(item):  # a function, a functools.partial, a callable object
             tests.append(item)
-        elif item is None or isinstance(item, (bool, int, float, complex)):
+        else:
             raise TypeError(f"draw_graph: collapse takes True, a label, a class (or its "
                             f"name), a module, a function or a list of these, got "
                             f"{item!r}")
-        else:  # a module object
-            tests.append(lambda s, owner=item: s.owner is owner)
-    return lambda scope: any(test(scope) for test in tests)
+    return _Collapse(tests)
+
+
+class _Collapse:
+    """`collapse=` as a test Scope -> bool; `unmatched` names the labels given that no
+    module call of the drawn graph answered to (a typo, most likely)."""
+
+    def __init__(self, tests: list) -> None:
+        self.tests = tests
+
+    def __call__(self, scope: Scope) -> bool:
+        return any(test(scope) for test in self.tests)
+
+    def check_labels(self, scopes: Iterable[Scope]) -> None:
+        named = [t for t in self.tests if type(t) is _NamedCollapse]
+        if not named:
+            return
+        scopes = list(scopes)
+        for test in named:
+            if not any(test(s) for s in scopes):
+                calls = sorted({s.label for s in scopes})
+                known = (f"its module calls: {', '.join(calls)}" if calls
+                         else "it has no module calls")
+                raise ValueError(f"draw_graph: collapse={test.name!r} names no module call "
+                                 f"of this graph ({known})")
+
+
+class _NamedCollapse:
+    """A collapse label: a module call's label ("Linear(4 -> 10)"), its start
+    ("Linear") or its module's class name."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __call__(self, s: Scope) -> bool:
+        name = self.name
+        return (s.label == name or s.label.split("(")[0].strip() == name
+                or type(s.owner).__name__ == name)
 
 
 # ======================================================================================
@@ -326,6 +405,17 @@ def _collect(root: Node) -> list[Node]:
     return order
 
 
+def _all_scopes(nodes: list[Node]) -> dict[int, Scope]:
+    """The scopes the nodes were made in, and their enclosing scopes, by id."""
+    scopes: dict[int, Scope] = {}
+    for node in nodes:
+        scope = node._scope
+        while scope is not None and id(scope) not in scopes:
+            scopes[id(scope)] = scope
+            scope = scope.parent
+    return scopes
+
+
 def _owner_parameters(owner, cache: dict) -> set[int]:
     key = id(owner)
     if key not in cache:
@@ -347,12 +437,7 @@ def _placements(nodes: list[Node]) -> dict[int, Scope]:
     inside the box of the innermost module call whose module owns it, unless that
     module was called more than once in this graph (then it stays outside).
     """
-    scopes: dict[int, Scope] = {}
-    for node in nodes:
-        scope = node._scope
-        while scope is not None and id(scope) not in scopes:
-            scopes[id(scope)] = scope
-            scope = scope.parent
+    scopes = _all_scopes(nodes)
     if not scopes:
         return {}
     cache: dict = {}
@@ -367,11 +452,28 @@ def _placements(nodes: list[Node]) -> dict[int, Scope]:
                 best[pid] = (depth, scope)
             elif depth == have[0] and have[1] is not scope:
                 best[pid] = (depth, None)  # two calls at the same depth: ambiguous
-    return {
+    placed = {
         id(node): best[id(node)][1]
         for node in nodes
         if node._op is None and node._scope is None and best.get(id(node), (0, None))[1]
     }
+    # A parameter also used outside its module's call stays outside the box: drawn
+    # inside, a collapsed box would both feed and use that outside op (a cycle).
+    for node in nodes:
+        for p in node._parents:
+            scope = placed.get(id(p)) if isinstance(p, Node) else None
+            if scope is not None and not _within(node._scope, scope):
+                del placed[id(p)]
+    return placed
+
+
+def _within(scope: Scope | None, outer: Scope) -> bool:
+    """Whether `scope` is `outer` or nested in it."""
+    while scope is not None:
+        if scope is outer:
+            return True
+        scope = scope.parent
+    return False
 
 
 def _build_units(root: Node, nodes: list[Node], opts: _Options):
@@ -472,11 +574,12 @@ def _op_name(unit: _Unit) -> str:
     return unit.node.op if unit.node is not None else ""
 
 
-def _merge_chains(order: list[_Unit]) -> int:
+def _merge_chains(order: list[_Unit], shown: set[int]) -> int:
     """Fold x + y + z (built as (x + y) + z) into one `+` with three inputs.
 
     A link is merged into the op that uses it when it is the same op (`+` or `*`),
-    feeds nothing else, sits in the same cluster and has the same kind and shape.
+    feeds nothing else, sits in the same cluster and has the same kind and shape, and
+    is neither labelled nor in `shown` (the ids of units the user asked to see).
     Returns the number of links merged away.
     """
     consumers: dict[int, int] = {}
@@ -496,7 +599,8 @@ def _merge_chains(order: list[_Unit]) -> int:
         for source, count in unit.edges:
             if (type(source) is _Unit and _op_name(source) == op
                     and consumers.get(id(source)) == 1 and source.scope is unit.scope
-                    and _kind(source.node) == _kind(unit.node)):
+                    and _kind(source.node) == _kind(unit.node)
+                    and not source.node.label and id(source) not in shown):
                 edges.append((source, None))
                 unit.hidden += source.hidden
                 unit.chained += 1 + source.chained
@@ -551,10 +655,22 @@ def _signatures(order: list[_Unit]) -> None:
 
 
 def _params_key(node: Node) -> tuple:
+    """An op's parameters in full, hashable: ops alike only if their parameters are."""
     ctx = node._ctx
     if not isinstance(ctx, dict):
         return ()
-    return tuple(sorted((k, _short(v, 24)) for k, v in ctx.items()))
+    return tuple(sorted((k, _param_key(v)) for k, v in ctx.items()))
+
+
+def _param_key(value) -> object:
+    if isinstance(value, np.ndarray):  # small arrays (an index, say) by their values
+        return ("array", value.shape, value.dtype.str,
+                value.tobytes() if value.size <= 64 else id(value))
+    if isinstance(value, (tuple, list)):
+        return (type(value).__name__, *map(_param_key, value))
+    if isinstance(value, slice):  # (not hashable before Python 3.12)
+        return ("slice", value.start, value.stop, value.step)
+    return (type(value).__name__, repr(value))
 
 
 def _fold_alike(root: _Unit) -> list[_Unit]:
@@ -571,17 +687,19 @@ def _fold_alike(root: _Unit) -> list[_Unit]:
         # Two inputs stay as they are (w * x must not become "x2"); three or more, as
         # a merged chain or a module box has, are grouped.
         if len(unit.edges) > 2 and (unit.node is None or _op_name(unit) in _UNORDERED_OPS):
-            groups: dict[object, list] = {}
+            groups: dict[object, list] = {}  # key -> [drawn source, count, ids of units]
             for source, count in unit.edges:
                 key = ("unit", source.sig) if type(source) is _Unit else _const_key(source)
                 if key in groups:
                     groups[key][1] += count
+                    groups[key][2].add(id(source))
                 else:
-                    groups[key] = [source, count]
-            unit.edges = [(source, count) for source, count in groups.values()]
-            for source, count in unit.edges:
-                if type(source) is _Unit and count > 1 and source.alike == 1:
-                    source.alike = count
+                    groups[key] = [source, count, {id(source)}]
+            unit.edges = [(source, count) for source, count, _ in groups.values()]
+            for source, _, members in groups.values():
+                # one node used n times is drawn with its xn edge, but is not "alike"
+                if type(source) is _Unit and len(members) > 1 and source.alike == 1:
+                    source.alike = len(members)
         for source in _edge_sources(unit):
             if type(source) is _Unit and id(source) not in reached:
                 reached.add(id(source))
@@ -615,6 +733,8 @@ def _plan(root: Node, opts: _Options):
     """The units to draw, inputs first, and what was left out (for the caption)."""
     nodes = _collect(root)
     stats = {"nodes": len(nodes)}
+    if opts.collapse is not None:
+        opts.collapse.check_labels(_all_scopes(nodes).values())
     root_unit, unit_of = _build_units(root, nodes, opts)
     order = _units_topo(root_unit, lambda u: u.inputs)
     for unit in order:
@@ -622,6 +742,7 @@ def _plan(root: Node, opts: _Options):
     boxes = [u for u in order if u.node is None]
     if boxes:
         stats["collapsed"] = (len(boxes), sum(u.members for u in boxes))
+    starts: set[int] = set()
     if opts.paths_from is not None:
         starts = {id(unit_of[id(p)]) for p in opts.paths_from if id(p) in unit_of}
         if not starts:
@@ -633,7 +754,7 @@ def _plan(root: Node, opts: _Options):
     budget = opts.max_nodes
     if budget is not None and len(order) > budget and opts.fold:
         before = len(order)
-        merged = _merge_chains(order)
+        merged = _merge_chains(order, starts)
         order = _units_topo(root_unit, _edge_sources)
         _signatures(order)
         order = _fold_alike(root_unit)
@@ -676,6 +797,26 @@ def _short(value, limit: int = 32) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
+def _index_text(index, limit: int = 32) -> str:
+    """An index as it is written in code: `[:, 0:2]`, `[..., None, ::2]`, `[array(3,)]`."""
+    parts = index if isinstance(index, tuple) else (index,)
+    text = "[" + ", ".join(map(_index_part, parts)) + "]"
+    return text if len(text) <= limit else text[: limit - 4] + "...]"
+
+
+def _index_part(part) -> str:
+    if isinstance(part, slice):
+        text = ("" if part.start is None else str(part.start)) + ":" + (
+            "" if part.stop is None else str(part.stop))
+        return text if part.step is None else f"{text}:{part.step}"
+    if part is Ellipsis:
+        return "..."
+    if isinstance(part, np.ndarray):
+        kind = "mask" if part.dtype == bool else "array"
+        return f"{kind}{_shape(part.shape)}"
+    return _short(part, 16)
+
+
 def _as_array(x) -> np.ndarray | None:
     if x is None:
         return None
@@ -716,8 +857,21 @@ def _magnitude(grad) -> float | None:
     array = np.asarray(grad)
     if array.dtype.kind not in "fc":
         return None
+    return _norm(array)
+
+
+def _norm(array: np.ndarray) -> float:
+    """The Euclidean norm of a float or complex array, without the overflow of squaring
+    in its own dtype (float16 overflows from 256, float64 from 1e154): in float64,
+    scaled by the largest magnitude."""
     with np.errstate(all="ignore"):
-        return float(np.linalg.norm(array.ravel()))
+        magnitudes = np.abs(array.ravel()).astype(np.float64, copy=False)
+        if magnitudes.size == 0:
+            return 0.0
+        largest = float(magnitudes.max())
+        if largest == 0 or not math.isfinite(largest):
+            return largest  # 0, inf or nan: the norm is that too
+        return largest * float(np.sqrt(np.sum(np.square(magnitudes / largest))))
 
 
 def _summary(x, tiny: int = 4) -> str:
@@ -725,16 +879,23 @@ def _summary(x, tiny: int = 4) -> str:
     array = _as_array(x)
     if array.size <= tiny:
         if array.ndim == 0:
-            return _num(array)
-        flat = ", ".join(_num(v) if array.dtype.kind in "fc" else str(v)
-                         for v in array.ravel())
+            return _element(array[()])
+        flat = ", ".join(map(_element, array.ravel()))
         return f"[{flat}]" if array.ndim == 1 else f"[{flat}] as {_shape(array.shape)}"
     if array.dtype.kind not in "fc":
         return f"{array.dtype} values"
-    with np.errstate(all="ignore"):
-        text = f"norm {_num(np.linalg.norm(array.ravel()))}"
+    text = f"norm {_num(_norm(array))}"
     bad = _nonfinite(array)
     return f"{text} ({bad})" if bad else text
+
+
+def _element(v) -> str:
+    """One element of an array: a float as `_num` shows it, others as they are."""
+    if isinstance(v, (float, np.floating)):
+        return _num(v)
+    if isinstance(v, (complex, np.complexfloating)):
+        return f"{_num(v.real)}{'-' if v.imag < 0 else '+'}{_num(abs(v.imag))}j"
+    return str(v.item() if isinstance(v, np.generic) else v)
 
 
 def _shape(shape: tuple) -> str:
@@ -775,7 +936,7 @@ def _heat_scale(order: list[_Unit], grad_of) -> tuple[float, float] | None:
 
 def _cell(text: str, *, bold=False, color=None, size=None) -> str:
     """One table cell; the font is the node's unless a colour or size is given."""
-    body = html.escape(text)
+    body = html.escape(str(text))  # str(): a label set by hand may be a number
     if bold:
         body = f"<B>{body}</B>"
     font = []
@@ -877,7 +1038,8 @@ def _op_label(unit: _Unit) -> str:
     if isinstance(node._ctx, dict):
         for key, value in node._ctx.items():
             if value is not None and value is not False:  # defaults say nothing
-                lines.append(f"{key}={_short(value, 28)}")
+                text = _index_text(value) if key == "index" else _short(value, 28)
+                lines.append(f"{key}={text}")
     if unit.chained:
         lines.append(f"(chain of {unit.chained + 1})")
     return "\n".join(lines)
@@ -888,6 +1050,8 @@ def _const_label(value) -> str:
         if value.size <= 4:
             return _summary(value)
         return f"const {_shape(value.shape)} {value.dtype}"
+    if isinstance(value, np.generic) and value.dtype.kind in "biuf":
+        value = value.item()  # np.float32(2.5) is drawn as 2.5, as a Python 2.5 is
     if isinstance(value, float):
         return _num(value).rstrip("0").rstrip(".") if "e" not in _num(value) else _num(value)
     return _short(value, 20)
@@ -964,8 +1128,9 @@ def _draw(root: Node, opts: _Options, overlay: _Overlay | None = None):
         name = unit.name
         if unit.node is None:  # a collapsed module call
             shown = list(unit.outputs.values())[:3]
+            inside = f"({unit.members} node{'s' * (unit.members != 1)} inside)"
             label = "\n".join([unit.box.label] + [f"out {_brief(out)}" for out in shown]
-                               + [f"({unit.members} nodes inside)"])
+                               + [inside])
             put(unit.scope, ("node", name, dict(
                 label=label, shape="box", style="rounded,filled", fillcolor="#dbe8f7",
                 color="#4a6fa5", penwidth="1.5")))

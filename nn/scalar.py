@@ -2,8 +2,10 @@
 
 `Neuron`, `Layer` and `MLP` take micrograd's arguments and defaults: a neuron has one
 weight per input, drawn from U(-1, 1), and a bias starting at 0; hidden layers use ReLU
-and the last layer is linear. A neuron computes `sum(w_i * x_i) + b` as separate
-products and additions, so `autodiff.draw_graph` shows every multiply.
+and the last layer is linear. A neuron computes `b + sum(w_i * x_i)` as one
+`weighted_sum` node by default, a smaller and faster graph; with `fused=False` it makes
+micrograd's separate products and additions, so that `autodiff.draw_graph` shows every
+multiply.
 
 Randomness: `seed=None` draws from Python's global `random` module as micrograd does,
 so `random.seed(1337)` before `MLP(2, [16, 16, 1])` gives micrograd's demo network; an

@@ -461,3 +461,200 @@ def test_a_collapse_option_that_names_nothing_raises(collapse):
 
 def test_collapse_takes_true_inside_a_list():
     assert draw_graph(Value(1.0) * 2, collapse=[True]).stats["drawn"] == 2
+
+
+# -- From the drawing audit: what a drawing shows after backward, folding, options ------
+
+
+def op_labels(source):
+    return re.findall(r'n\d+_op \[label="([^"]*)"', source)
+
+
+def test_op_parameters_are_still_drawn_after_backward():
+    x = Tensor(np.arange(6.0).reshape(2, 3), requires_grad=True)
+    z = x.sum(axis=0).leaky_relu(0.2).clip(-1, 1).reshape(3, 1).sum()
+    before = op_labels(draw_graph(z).source)
+    z.backward()  # releases the graph's buffers (retain_graph=False)
+    assert op_labels(draw_graph(z).source) == before
+    assert any("axis=0" in label for label in before)
+    assert any("slope=0.2" in label for label in before)
+    with pytest.raises(RuntimeError, match="retain_graph=True"):
+        z.backward()  # still released
+
+
+def test_ops_with_other_parameters_do_not_fold_as_alike_after_backward():
+    x = Tensor(np.arange(9.0).reshape(3, 3), requires_grad=True)
+    y = (x.sum(axis=0) + x.sum(axis=1) + x.sum(axis=0)).sum()
+    y.backward()
+    source = draw_graph(y, max_nodes=5).source
+    assert "1 of 3 alike" not in source and "x3" not in source
+    assert "1 of 2 alike" in source  # the two sums over axis 0
+    assert "axis=0" in source and "axis=1" in source
+
+
+def test_index_parameters_are_drawn_as_written_and_kept_apart():
+    x = Tensor(np.arange(12.0).reshape(2, 6), requires_grad=True)
+    y = (x[:, 0:2] + x[:, 2:4] + x[:, 4:6]).sum()
+    labels = op_labels(draw_graph(y).source)
+    for text in ("index=[:, 0:2]", "index=[:, 2:4]", "index=[:, 4:6]"):
+        assert any(text in label for label in labels), labels
+    assert "alike" not in draw_graph(y, max_nodes=2).source
+    assert any("index=[..., None, ::2]" in label
+               for label in op_labels(draw_graph(x[..., None, ::2].sum()).source))
+
+
+def test_one_node_used_many_times_is_not_called_alike():
+    a = Value(2.0, label="a")
+    s = a + a + a + a
+    v = (Value(1.0) * 2) * 3 * 4
+    source = draw_graph(s * v, max_nodes=5).source
+    assert "label=x4" in source
+    assert "alike" not in source
+
+
+def test_a_labelled_link_or_a_paths_from_node_is_not_merged_into_a_chain():
+    xs = [Value(float(i)) for i in range(10)]
+    partial = xs[0] + xs[1]
+    partial.label = "partial"
+    total = partial
+    for x in xs[2:]:
+        total = total + x
+    total.label = "total"
+    for options in ({}, {"paths_from": partial}):
+        source = draw_graph(total, max_nodes=5, **options).source
+        assert "<B>partial</B>" in source, options
+    unlabelled = xs[0] + xs[1]
+    total = unlabelled
+    for x in xs[2:]:
+        total = total + x
+    assert draw_graph(total, max_nodes=5).stats["chained"] == 8  # the control
+
+
+def test_norms_do_not_overflow_in_the_arrays_dtype():
+    for data, shown in [(np.full(10, 300, np.float16), "norm 948.6833"),
+                        (np.full(5, 1e20, np.float32), "norm 2.236e+20"),
+                        (np.full(5, 1e200), "norm 2.236e+200")]:
+        source = draw_graph(Tensor(data, label="t")).source
+        assert shown in source, source
+    assert autodiff.viz._norm(np.array([3.0, np.inf])) == math.inf
+    assert math.isnan(autodiff.viz._norm(np.array([3.0, np.nan])))
+    assert autodiff.viz._norm(np.zeros(3)) == 0.0
+
+
+def test_a_parameter_used_outside_its_module_is_drawn_outside_its_box():
+    import nn
+
+    class Block(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.lin = nn.Linear(3, 3, seed=0)
+
+        def forward(self, x):
+            return self.lin(x).tanh()
+
+    m = Block()
+    x2 = Tensor(np.ones((2, 3))) @ m.lin.weight  # the weight, used before the call
+    source = draw_graph(m(x2).sum(), collapse="Linear").source
+    edges = set(re.findall(r"(n\d+(?:_op)?) -> (n\d+(?:_op)?)", source))
+    graph: dict = {}
+    for tail, head in edges:
+        graph.setdefault(tail, set()).add(head)
+
+    def reaches(start, goal):
+        stack, seen = list(graph.get(start, ())), set()
+        while stack:
+            node = stack.pop()
+            if node == goal:
+                return True
+            if node not in seen:
+                seen.add(node)
+                stack.extend(graph.get(node, ()))
+        return False
+
+    assert not any(reaches(node, node) for node in graph)  # no cycle
+    assert "<B>weight</B>" in source  # drawn on its own, outside the box
+
+
+def test_collapse_options_matching_nothing_or_of_other_kinds():
+    import functools
+
+    import nn
+
+    model = nn.MLP([2, 3, 1])
+    out = model(np.ones((4, 2))).sum()
+    with pytest.raises(ValueError, match=r"collapse='linear' names no module call of this "
+                                         r"graph \(its module calls: Linear\(2 -> 3\)"):
+        draw_graph(out, collapse="linear")
+    with pytest.raises(ValueError, match="it has no module calls"):
+        draw_graph(Value(1.0) * 2, collapse="Linear")
+    by_name = draw_graph(out, collapse="Linear").stats
+    starts_with = functools.partial(lambda s, prefix: s.label.startswith(prefix),
+                                    prefix="Linear")
+    assert draw_graph(out, collapse=starts_with).stats == by_name
+    assert draw_graph(out, collapse=np.True_).stats == draw_graph(out, collapse=True).stats
+    assert draw_graph(out, collapse=np.False_).stats == draw_graph(out).stats
+    with pytest.raises(TypeError, match="collapse takes True"):
+        draw_graph(out, collapse={"Linear": 1})
+
+
+def test_option_errors_name_the_option():
+    out = Value(1.0) * 2
+    with pytest.raises(TypeError, match="paths_from must be a Value or Tensor, a list"):
+        draw_graph(out, paths_from=5)
+    with pytest.raises(ValueError, match="paths_from is empty"):
+        draw_graph(out, paths_from=[])
+    assert draw_graph(out, max_nodes=np.int64(1)).stats["drawn"] == 1
+    with pytest.raises(TypeError, match="max_nodes must be a positive int or None, got "
+                                        "float"):
+        draw_graph(out, max_nodes=2.0)
+    with pytest.raises(ValueError, match="max_nodes must be a positive int"):
+        draw_graph(out, max_nodes=0)
+    with pytest.raises(ValueError, match="format 'txt' is not a Graphviz output format"):
+        draw_graph(out, format="txt")
+    with pytest.raises(TypeError, match="draw_step: k must be an int"):
+        autodiff.draw_step(out, 1.5)
+
+
+def test_save_graph_checks_the_extension_before_drawing(tmp_path, monkeypatch):
+    def fail(*args, **kwargs):
+        raise AssertionError("drew before checking the format")
+
+    monkeypatch.setattr(autodiff.viz, "_draw", fail)
+    with pytest.raises(ValueError, match=r"g.txt' ends in .txt, which is not a Graphviz "
+                                         "output format"):
+        save_graph(Value(1.0) * 2, tmp_path / "g.txt")
+
+
+def test_a_number_label_set_by_hand_is_drawn():
+    x = Value(2.0)
+    x.label = 7
+    y = x * 3
+    assert "<B>7</B>" in draw_graph(y).source
+    assert "7" in str(next(iter(autodiff.backward_steps(y))))
+    autodiff.draw_step(y, 1)
+
+
+def test_element_display_keeps_ints_bools_complex_and_numpy_constants():
+    summary = autodiff.viz._summary
+    assert summary(np.array(3)) == "3"
+    assert summary(np.array(True)) == "True"
+    assert summary(np.array(2**60)) == str(2**60)
+    assert summary(np.array([1 + 2j])) == "[1.0000+2.0000j]"
+    t = Tensor(np.ones(2), requires_grad=True)
+    source = draw_graph(t * np.float32(2.5) + np.int64(3)).source
+    assert "np.float32" not in source and "np.int64" not in source
+    assert "2.5" in source
+
+
+def test_drawing_repr_counts_nodes_and_boxes_apart():
+    import nn
+
+    model = nn.Sequential(nn.Linear(2, 2, seed=0), nn.ReLU())
+    drawing = draw_graph(model(np.ones((1, 2))).sum(), collapse="Linear")
+    stats = drawing.stats
+    boxes = stats["drawn"] - stats["drawn_nodes"]
+    assert boxes == 1
+    assert repr(drawing) == (f"<Drawing: {stats['drawn_nodes']} of {stats['nodes']} nodes "
+                             "drawn and 1 module box>")
+    assert "(1 node inside)" in draw_graph(nn.ReLU()(Tensor(np.ones(2))),
+                                           collapse=True).source
