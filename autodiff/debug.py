@@ -24,7 +24,7 @@ import numpy as np
 
 from . import backends
 from .function import Context
-from .gradcheck import GradcheckError, _float64_leaf, gradcheck
+from .gradcheck import GradcheckError, _float64_leaves, gradcheck
 from .graph import Node, Tracer, enable_grad, no_grad, set_tracer
 from .value import Value
 from .viz import _nonfinite
@@ -278,6 +278,8 @@ class OpCheck:
         numeric: central differences of the op's forward.
         error: |analytic - numeric| / max(|analytic|, |numeric|, atol).
         ok: whether |analytic - numeric| <= atol + rtol * |numeric| everywhere.
+        unjudged: elements where the op's forward has no derivative to compare with (a
+            kink, such as relu at 0 or a tie of max, or a step outside its domain).
     """
 
     position: int
@@ -289,6 +291,7 @@ class OpCheck:
     numeric: float
     error: float
     ok: bool
+    unjudged: int = 0
 
     @property
     def name(self) -> str:
@@ -325,6 +328,8 @@ class FaultReport:
         for c in self.checks:
             where = "" if c.input is None else f"x{c.input}{list(c.index) if c.index else ''}"
             mark = "" if c.ok else ("  <-- first wrong rule" if c is self.fault else "  wrong")
+            if c.unjudged:
+                mark += f"  ({c.unjudged} at a kink, not judged)"
             out.append((c.name, c.op, where, f"{c.analytic:.6g}", f"{c.numeric:.6g}",
                         f"{c.error:.2e}{mark}"))
         return out
@@ -388,7 +393,7 @@ def locate_fault(f, inputs, eps: float = 1e-6, atol: float = 1e-5, rtol: float =
     """
     if not isinstance(inputs, (tuple, list)):
         inputs = (inputs,)
-    leaves = [_float64_leaf(x) for x in inputs]
+    leaves = _float64_leaves(inputs)
     args = [leaf if leaf is not None else x for leaf, x in zip(leaves, inputs, strict=True)]
     with enable_grad():  # the graph to check is needed even under no_grad()
         out = f(*args)
@@ -440,6 +445,9 @@ def _check_op(position, node, rng, eps, atol, rtol) -> OpCheck:
             grads = op.backward(xp, weights, out, *data, **params)
 
     worst = None  # (excess over tolerance, input, index, analytic, numeric)
+    unjudged = 0
+    with np.errstate(all="ignore"):
+        base = float(np.sum(np.asarray(out) * weights))
     for i, (x, need) in enumerate(zip(data, needs, strict=True)):
         if not need:
             continue
@@ -449,18 +457,20 @@ def _check_op(position, node, rng, eps, atol, rtol) -> OpCheck:
             backends.sum_to(np.asarray(g, dtype=np.float64), shape)
             if np.shape(g) != shape else g, dtype=np.float64)
         for index in np.ndindex(shape):
-            numeric = _partial(forward, data, i, index, weights, eps)
-            if math.isnan(numeric):  # a step left the op's domain: no verdict here
+            numeric = _partial(forward, data, i, index, weights, eps, base, atol, rtol)
+            if math.isnan(numeric):  # a kink, or a step left the op's domain: no verdict
+                unjudged += 1
                 continue
             a = float(analytic[index])
             excess = abs(a - numeric) - (atol + rtol * abs(numeric))
             if worst is None or excess > worst[0]:
                 worst = (excess, i, index, a, numeric)
     if worst is None:
-        return OpCheck(position, node, op.name, None, (), 0.0, 0.0, 0.0, True)
+        return OpCheck(position, node, op.name, None, (), 0.0, 0.0, 0.0, True, unjudged)
     excess, i, index, a, numeric = worst
     error = abs(a - numeric) / max(abs(a), abs(numeric), atol)
-    return OpCheck(position, node, op.name, i, index, a, numeric, error, excess <= 0)
+    return OpCheck(position, node, op.name, i, index, a, numeric, error, excess <= 0,
+                   unjudged)
 
 
 def _context(op, xs, needs) -> Context:
@@ -479,8 +489,13 @@ def _f64(x):
     return x
 
 
-def _partial(forward, data, i, index, weights, eps) -> float:
-    """d/dx_i[index] of sum(weights * forward(...)) by central differences."""
+def _partial(forward, data, i, index, weights, eps, base, atol, rtol) -> float:
+    """d/dx_i[index] of sum(weights * forward(...)) by central differences; nan where
+    there is none: a step leaves the op's domain, or the two one-sided differences
+    (from `base`, the sum at the point) disagree, as they do at a kink (relu at 0, a tie
+    of max), where the central difference is the mean of two slopes, not a derivative.
+    A smooth op's one-sided slopes differ by about eps times its curvature, far less
+    than the tolerance of 10 * (atol + rtol * slope) used here."""
     x = data[i]
 
     def at(delta):
@@ -495,7 +510,11 @@ def _partial(forward, data, i, index, weights, eps) -> float:
             return float(np.sum(np.asarray(forward(*xs)) * weights))
 
     try:
-        return (at(eps) - at(-eps)) / (2 * eps)
+        up, down = at(eps), at(-eps)
     except (ValueError, ArithmeticError):  # a step left the op's domain (log of < 0)
         return float("nan")
+    right, left = (up - base) / eps, (base - down) / eps
+    if abs(right - left) > 10 * (atol + rtol * max(abs(right), abs(left))):
+        return float("nan")
+    return (up - down) / (2 * eps)
 

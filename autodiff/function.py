@@ -77,7 +77,9 @@ class Function(Op):
 
     @classmethod
     def apply(cls, *inputs):
-        """Run the op on Tensors (arrays and numbers are constants)."""
+        """Run the op on Tensors. Other arguments (arrays, numbers, None, a tuple of
+        axes, a str...) are constants, passed to forward as they are. An output that is
+        not a float array (an index from argmax, say) does not require grad."""
         if cls.forward is Op.forward:
             raise TypeError(f"{cls.__name__} must define @staticmethod "
                             "forward(ctx, *inputs)")
@@ -106,6 +108,8 @@ class Function(Op):
         # `.grad` and the rules upstream work on arrays.
         grads = [gi.data if isinstance(gi, Tensor) else gi for gi in grads]
         n_inputs = len(ctx.needs_input_grad)
+        if len(grads) > n_inputs and all(gi is None for gi in grads[n_inputs:]):
+            grads = grads[:n_inputs]  # extra Nones are allowed, as in PyTorch
         if len(grads) != n_inputs:
             raise ValueError(
                 f"{cls.__name__}.backward returned {len(grads)} gradients for "
@@ -117,6 +121,15 @@ class Function(Op):
             if not isinstance(gi, (np.ndarray, np.generic, int, float)):
                 raise TypeError(f"{cls.__name__}.backward returned a {type(gi).__name__} "
                                 f"for input {i}; gradients are arrays (or None)")
+            if np.asarray(gi).dtype.kind not in "fiu":
+                raise TypeError(f"{cls.__name__}.backward returned a gradient of dtype "
+                                f"{np.asarray(gi).dtype} for input {i}; gradients are real "
+                                "numbers")
+            if parents and not _differentiable_argument(parents[i]):
+                raise ValueError(
+                    f"{cls.__name__}.backward returned a gradient for input {i}, a "
+                    f"{type(parents[i]).__name__}, which has none; return None for it "
+                    "(only Tensors, arrays and numbers take gradients)")
             _check_shape(cls.__name__, i, gi, shape)
         if create_graph:
             # Each gradient depends on the inputs and on the incoming gradient; recorded
@@ -160,6 +173,13 @@ class _OnceDifferentiable(Op):
             "marked once_differentiable). Write the op with Tensor operations to get "
             "its second derivatives."
         )
+
+
+def _differentiable_argument(x) -> bool:
+    """Whether a gradient may be returned for forward's argument `x` (and ignored for a
+    constant): a Tensor, an array or a number, but not None, a str, a tuple of axes..."""
+    return isinstance(x, (Tensor, np.ndarray, np.generic, int, float)) and not isinstance(
+        x, bool)
 
 
 def _check_shape(name: str, i: int, grad: np.ndarray, shape: tuple) -> None:

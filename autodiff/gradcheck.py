@@ -20,24 +20,35 @@ class GradcheckError(AssertionError):
     Attributes:
         input: position of the input in `inputs`.
         index: index into that input (a tuple; () for a scalar).
-        analytic: the autograd derivative.
+        output: position of the output among f's outputs (0 when f returns one).
+        output_index: index into that output (() for a scalar output).
+        analytic: the autograd derivative of that output element by that input element.
         numeric: the central-difference derivative.
         difference: analytic - numeric.
     """
 
     def __init__(self, message: str, *, input: int, index: tuple, analytic: float,
-                 numeric: float) -> None:
+                 numeric: float, output: int = 0, output_index: tuple = ()) -> None:
         super().__init__(message)
         self.input = input
         self.index = index
+        self.output = output
+        self.output_index = output_index
         self.analytic = analytic
         self.numeric = numeric
         self.difference = analytic - numeric
         self.fault = None  # with gradcheck(locate=True): the FaultReport
 
 
-def _float64_leaf(x):
-    """A float64 copy of an input to differentiate, or None for a constant."""
+# The most entries of an output-by-input Jacobian checked one by one (80 MB in float64);
+# past it, the outputs are first reduced to one weighted sum.
+MAX_JACOBIAN_ENTRIES = 10_000_000
+
+
+def _float64_leaf(x, scalar: bool):
+    """A float64 copy of an input to differentiate, or None for a constant. A float is
+    a Value in a `scalar` check (no Tensor or array among the inputs), else a 0-d
+    Tensor, so that it combines with the other inputs."""
     if isinstance(x, Value):
         return Value(x.data, label=x.label)
     if isinstance(x, Tensor):
@@ -45,10 +56,17 @@ def _float64_leaf(x):
             return None
         return Tensor(x.data.astype(np.float64), requires_grad=True, label=x.label)
     if isinstance(x, numbers.Real) and not isinstance(x, (numbers.Integral, np.bool_)):
-        return Value(float(x))  # ints, like int arrays, are constants (counts, sizes...)
+        # ints, like int arrays, are constants (counts, sizes...)
+        return Value(float(x)) if scalar else Tensor(float(x), requires_grad=True)
     if isinstance(x, np.ndarray) and x.dtype.kind == "f":
         return Tensor(x.astype(np.float64), requires_grad=True)
     return None
+
+
+def _float64_leaves(inputs) -> list:
+    """The float64 copy of each input to differentiate (None for a constant)."""
+    scalar = not any(isinstance(x, (Tensor, np.ndarray)) for x in inputs)
+    return [_float64_leaf(x, scalar) for x in inputs]
 
 
 def gradcheck(f, inputs, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1e-3,
@@ -56,12 +74,21 @@ def gradcheck(f, inputs, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1e
     """Check the gradient autograd computes for `f` at `inputs` by central differences.
 
     Every Value, Tensor with requires_grad, float and float array among `inputs` is
-    checked (as a float64 copy: the inputs themselves are left unchanged); others are
-    passed through as constants. A non-scalar output is reduced to a scalar with fixed
-    random weights, which checks the whole vector-Jacobian product.
+    checked (as a float64 copy: the inputs themselves are left unchanged; a float is a
+    Value, or a 0-d Tensor when Tensors or arrays are among the inputs); others are
+    passed through as constants. f must compute from its arguments: a tensor read from
+    elsewhere (a closure) instead of its argument raises ValueError.
+
+    Each entry of the Jacobian is checked on its own, as PyTorch's gradcheck does: one
+    backward per output element gives autograd's row, central differences of f per
+    input element give the numeric column. (Past MAX_JACOBIAN_ENTRIES entries, the
+    outputs are first reduced to one sum with fixed random weights.) Then one backward
+    with random output weights must give the same weighted sum of the rows: a backward
+    that does not multiply by its incoming gradient fails there, even for a scalar
+    output.
 
     Args:
-        f: a function of the inputs returning a Value or a Tensor.
+        f: a function of the inputs returning a Value or a Tensor, or a tuple of them.
         inputs: a sequence of the arguments of f (a single non-sequence is one argument).
         eps: the finite-difference step.
         atol, rtol: an entry passes when |analytic - numeric| <= atol + rtol * |numeric|.
@@ -74,8 +101,11 @@ def gradcheck(f, inputs, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1e
         True when every entry passes.
 
     Raises:
-        GradcheckError: at the first entry that fails, naming the input, the index, both
-            derivatives and their difference.
+        GradcheckError: at the first entry that fails, naming the input, the index, the
+            output element (when f has more than one), both derivatives and their
+            difference.
+        TypeError: nothing to differentiate, or f returns something else than nodes.
+        ValueError: f reads a checked input from elsewhere than its arguments.
     """
     for name, value, smallest in (("eps", eps, "> 0"), ("atol", atol, ">= 0"),
                                   ("rtol", rtol, ">= 0")):
@@ -86,61 +116,193 @@ def gradcheck(f, inputs, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1e
             raise ValueError(f"gradcheck: {name} must be {smallest}, got {value}")
     if not isinstance(inputs, (tuple, list)):
         inputs = (inputs,)
-    leaves = [_float64_leaf(x) for x in inputs]
+    leaves = _float64_leaves(inputs)
     args = [leaf if leaf is not None else x for leaf, x in zip(leaves, inputs, strict=True)]
     checked = [i for i, leaf in enumerate(leaves) if leaf is not None]
     if not checked:
         raise TypeError("gradcheck: none of the inputs is differentiable (a Value, a Tensor "
                         "with requires_grad=True, a float or a float array)")
-
-    weights = None
-
-    def scalar_of(out):
-        nonlocal weights
-        if isinstance(out, Value) or np.ndim(_data(out)) == 0:
-            return out
-        if weights is None:
-            weights = np.random.default_rng(seed).standard_normal(np.shape(_data(out)))
-        return (out * weights).sum()
+    targets = [leaves[i] for i in checked]
+    rng = np.random.default_rng(seed)
 
     with enable_grad():  # the analytic gradient needs f's graph, even under no_grad()
-        out = scalar_of(f(*args))
-    if not isinstance(out, Node):
-        raise TypeError(f"gradcheck: f must return a Value or a Tensor, got "
-                        f"{type(out).__name__}")
-    targets = [leaves[i] for i in checked]
-    # (f may return an input itself, a leaf: its gradient is then the seed)
-    if out.requires_grad and (out._op is not None or any(out is t for t in targets)):
-        seed_grad = 1.0 if isinstance(out, Value) else np.ones_like(out.data)
-        analytic = _backward(out, seed_grad, retain_graph=True, create_graph=False,
-                             inputs=targets)
-    else:
-        analytic = [None] * len(targets)
+        outs = _outputs(f(*args))
+    _refuse_closures(outs, inputs, checked)
+    size = sum(int(np.size(_data(o))) for o in outs)
+    projection = None
+    if size * sum(int(np.size(t.data)) for t in targets) > MAX_JACOBIAN_ENTRIES:
+        projection = [rng.standard_normal(np.shape(_data(o))) for o in outs]
+        with enable_grad():
+            outs = [_projected(outs, projection)]
 
-    def evaluate() -> float:
-        with no_grad():
-            return float(np.sum(_data(scalar_of(f(*args)))))
+    def evaluate() -> np.ndarray:
+        """f's outputs at the leaves' current data, as one flat float64 vector."""
+        with no_grad():  # (then f may give plain arrays: grad(g)(x) does)
+            result = f(*args)
+            results = list(result) if isinstance(result, (tuple, list)) else [result]
+            if projection is not None:
+                results = [_projected(results, projection)]
+        return np.concatenate([np.asarray(_data(o), dtype=np.float64).reshape(-1)
+                               for o in results])
 
-    for i, leaf, grad in zip(checked, targets, analytic, strict=True):
+    rows = _jacobian_rows(outs, targets)  # per target: (outputs, *target.shape)
+    places = [(k, index) for k, o in enumerate(outs) for index in np.ndindex(np.shape(_data(o)))]
+
+    def where(row: int) -> tuple[str, int, tuple]:
+        k, index = places[row]
+        if projection is not None:
+            return " (of the outputs' weighted sum)", 0, ()
+        if len(outs) == 1:
+            return (f" (output index {index})" if index else ""), 0, index
+        return f" (output {k}, index {index})", k, index
+
+    for i, leaf, jacobian in zip(checked, targets, rows, strict=True):
+        label = f" ({leaf.label})" if leaf.label else ""
         for index in np.ndindex(np.shape(leaf.data)):
             numeric = _central_difference(leaf, index, eps, evaluate)
-            a = 0.0 if grad is None else float(np.asarray(grad)[index])
-            if not abs(a - numeric) <= atol + rtol * abs(numeric):
-                name = f" ({leaf.label})" if leaf.label else ""
+            analytic = jacobian[(slice(None), *index)]
+            bad = np.flatnonzero(~(np.abs(analytic - numeric)
+                                   <= atol + rtol * np.abs(numeric)))
+            if bad.size:
+                row = int(bad[0])
+                a, n = float(analytic[row]), float(numeric[row])
+                where_text, k, out_index = where(row)
                 error = GradcheckError(
-                    f"gradcheck: input {i}{name}, index {index}: analytic {a:.10g}, "
-                    f"numeric {numeric:.10g}, difference {a - numeric:.3g} "
-                    f"(atol={atol}, rtol={rtol}, eps={eps})",
-                    input=i, index=index, analytic=a, numeric=numeric,
+                    f"gradcheck: input {i}{label}, index {index}{where_text}: analytic "
+                    f"{a:.10g}, numeric {n:.10g}, difference {a - n:.3g} (atol={atol}, "
+                    f"rtol={rtol}, eps={eps})",
+                    input=i, index=index, analytic=a, numeric=n, output=k,
+                    output_index=out_index,
                 )
-                if locate:
-                    from .debug import locate_fault
-
-                    error.fault = locate_fault(f, inputs, eps=eps, atol=atol, rtol=rtol,
-                                               seed=seed)
-                    error.args = (f"{error.args[0]}\n{error.fault}",)
+                _locate(error, locate, f, inputs, eps, atol, rtol, seed)
                 raise error
+    _check_linear(outs, targets, checked, rows, rng, atol, rtol, locate,
+                  (f, inputs, eps, atol, rtol, seed))
     return True
+
+
+def _outputs(result) -> list:
+    """f's result as a list of its output nodes."""
+    outs = list(result) if isinstance(result, (tuple, list)) else [result]
+    for out in outs:
+        if not isinstance(out, Node):
+            what = type(result).__name__
+            if isinstance(result, (tuple, list)):
+                what += f" holding a {type(out).__name__}"
+            raise TypeError(f"gradcheck: f must return a Value or a Tensor (or a tuple of "
+                            f"them), got {what}")
+    if not outs:
+        raise TypeError("gradcheck: f returned an empty tuple")
+    return outs
+
+
+def _projected(outs: list, weights: list):
+    """One node: the sum of the outputs, each weighted elementwise."""
+    total = None
+    for out, w in zip(outs, weights, strict=True):
+        term = out * w
+        if not isinstance(term, Value):
+            term = term.sum()  # (a Tensor's, or an array's when f gives plain arrays)
+        total = term if total is None else total + term
+    return total
+
+
+def _refuse_closures(outs: list, inputs, checked: list[int]) -> None:
+    """Raise if f's graph reaches a checked input itself rather than its copy: f read it
+    from elsewhere (a closure), so perturbing the argument would check nothing."""
+    originals = {id(inputs[i]): i for i in checked if isinstance(inputs[i], Node)}
+    if not originals:
+        return
+    seen: set[int] = set()
+    stack = [o for o in outs]
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if id(node) in originals:
+            i = originals[id(node)]
+            raise ValueError(
+                f"gradcheck: f computed from input {i} itself, not from the argument it "
+                "was given (read from a closure?). gradcheck perturbs float64 copies "
+                "passed as f's arguments, so f must compute from them, e.g. "
+                "gradcheck(lambda W: loss(W), [W]) with loss using its argument")
+        stack.extend(p for p in node._parents if isinstance(p, Node))
+
+
+def _jacobian_rows(outs: list, targets: list) -> list[np.ndarray]:
+    """Autograd's Jacobian of the outputs (flattened, in order) by each target: one
+    backward per output element."""
+    size = sum(int(np.size(_data(o))) for o in outs)
+    rows = [np.zeros((size, *np.shape(t.data))) for t in targets]
+    row = 0
+    for out in outs:
+        shape = np.shape(_data(out))
+        # (f may return an input itself, a leaf: its gradient is then the seed)
+        reaches = out.requires_grad and (out._op is not None or any(out is t for t in targets))
+        for index in np.ndindex(shape):
+            if reaches:
+                grads = _backward(out, _one_hot(out, index), retain_graph=True,
+                                  create_graph=False, inputs=targets)
+                for jacobian, grad in zip(rows, grads, strict=True):
+                    if grad is not None:
+                        jacobian[row] = np.asarray(_data(grad), dtype=np.float64)
+            row += 1
+    return rows
+
+
+def _one_hot(out, index: tuple):
+    if isinstance(out, Value):
+        return 1.0
+    seed = np.zeros_like(out.data)
+    seed[index] = 1
+    return seed
+
+
+def _check_linear(outs, targets, checked, rows, rng, atol, rtol, locate, locate_args):
+    """One backward with random output weights must give the same weighted sum of the
+    Jacobian's rows: a backward that ignores its incoming gradient fails here (with one
+    scalar output, the rows alone are computed with a gradient of exactly 1)."""
+    # magnitudes in [1.5, 2.5], either sign: never near 1, the scale the rows were got at
+    weights = [rng.uniform(1.5, 2.5, np.shape(_data(o))) * rng.choice([-1, 1], np.shape(_data(o)))
+               for o in outs]
+    flat = np.concatenate([w.reshape(-1) for w in weights])
+    got = [np.zeros(np.shape(t.data)) for t in targets]
+    for out, w in zip(outs, weights, strict=True):
+        if not (out.requires_grad and (out._op is not None or any(out is t for t in targets))):
+            continue
+        seed = float(w) if isinstance(out, Value) else w.astype(out.data.dtype)
+        grads = _backward(out, seed, retain_graph=True, create_graph=False, inputs=targets)
+        for total, grad in zip(got, grads, strict=True):
+            if grad is not None:
+                total += np.asarray(_data(grad), dtype=np.float64)
+    for i, leaf, jacobian, total in zip(checked, targets, rows, got, strict=True):
+        expected = np.tensordot(flat, jacobian, axes=1)
+        bad = np.argwhere(~(np.abs(total - expected) <= atol + rtol * np.abs(expected)))
+        if bad.size:
+            index = tuple(int(j) for j in bad[0])
+            a, e = float(total[index]), float(expected[index])
+            label = f" ({leaf.label})" if leaf.label else ""
+            weighted = (f"by {float(flat[0]):.4g}" if flat.size == 1
+                        else "by random weights")
+            error = GradcheckError(
+                f"gradcheck: input {i}{label}, index {index}: with the output's gradient "
+                f"scaled {weighted}, backward gives {a:.10g}, not {e:.10g}, the same "
+                "scaling of the gradients it gives one output element at a time: does "
+                "backward multiply by its incoming gradient (grad_output)? "
+                f"(atol={atol}, rtol={rtol})",
+                input=i, index=index, analytic=a, numeric=e,
+            )
+            _locate(error, locate, *locate_args)
+            raise error
+
+
+def _locate(error: GradcheckError, locate: bool, f, inputs, eps, atol, rtol, seed) -> None:
+    if locate:
+        from .debug import locate_fault
+
+        error.fault = locate_fault(f, inputs, eps=eps, atol=atol, rtol=rtol, seed=seed)
+        error.args = (f"{error.args[0]}\n{error.fault}",)
 
 
 def numerical_grad(f, x, eps: float = 1e-6) -> np.ndarray | float:
@@ -168,7 +330,7 @@ def numerical_grad(f, x, eps: float = 1e-6) -> np.ndarray | float:
     return float(grad) if scalar else grad
 
 
-def _central_difference(leaf, index: tuple, eps: float, evaluate) -> float:
+def _central_difference(leaf, index: tuple, eps: float, evaluate):
     if isinstance(leaf, Value):
         original = leaf.data
         try:

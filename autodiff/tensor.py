@@ -114,8 +114,10 @@ class Tensor(Node):
             if isinstance(x, Tensor):
                 data.append(x.data)
                 requires_grad = requires_grad or x.requires_grad
-            else:
+            elif ctx is None:
                 data.append(_constant(x, op))
+            else:  # a Function's forward gets other arguments as they are (PyTorch's)
+                data.append(x)
         try:
             if ctx is None:
                 result = op.forward(ARRAY, *data, **params)
@@ -129,6 +131,10 @@ class Tensor(Node):
                     what = "None" if result is None else f"a {type(result).__name__}"
                     raise TypeError(f"{op.name}.forward returned {what}: a Function has "
                                     "one output, an array (write one Function per output)")
+                if np.asarray(result).dtype.kind not in "fc":
+                    # an index or a count (argmax, say): not differentiable, as in
+                    # PyTorch, so no gradient is asked of backward for it
+                    requires_grad = False
         except ops.ShapeError:
             raise
         except (ValueError, IndexError) as error:

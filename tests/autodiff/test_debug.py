@@ -403,3 +403,25 @@ def test_backward_steps_checks_its_arguments_at_the_call():
         backward_steps(np.ones(2))
     with pytest.raises(RuntimeError, match="gradient can be omitted only"):
         backward_steps(Tensor(np.ones(2), requires_grad=True) * 2)
+
+
+def test_locate_fault_does_not_judge_an_op_at_a_kink():
+    # a row of zeros after relu: max ties three ways at 0, where its central difference
+    # (1/2 each way) is no derivative; the wrong rule after it is the one to name
+    x = Tensor(np.array([[-1.0, -2.0, -0.5], [0.3, 1.2, -0.4]]), requires_grad=True)
+
+    def f(x):
+        pooled = x.relu().max(axis=1)
+        return BadSquare.apply(pooled * 3 + 1).sum()
+
+    report = locate_fault(f, [x])
+    by_op = {c.op: c for c in report.checks}
+    assert by_op["max"].ok and by_op["max"].unjudged == 3
+    assert "(3 at a kink, not judged)" in str(report)
+    assert report.fault.op == "bad_square"
+    assert by_op["relu"].ok  # relu's inputs are away from 0: judged, and right
+    assert by_op["relu"].unjudged == 0
+    # a smooth op of high curvature is still judged everywhere
+    y = Tensor(np.array([9.0, 0.01]), requires_grad=True)
+    smooth = locate_fault(lambda y: (y.exp() + 1 / y).sum(), [y])
+    assert smooth.ok and all(c.unjudged == 0 for c in smooth.checks)

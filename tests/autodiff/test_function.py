@@ -376,3 +376,120 @@ def test_a_backward_returning_something_else_than_an_array_names_its_type():
 
     with pytest.raises(TypeError, match="Text.backward returned a str for input 0"):
         Text.apply(leaf([1.0, 2.0])).sum().backward()
+
+
+# -- Arguments and outputs that are not float arrays; the backward contract -------------
+
+
+class SumOver(Function):
+    """x summed over `axis` (None, an int or a tuple), `how` "sum" or "mean"."""
+
+    @staticmethod
+    def forward(ctx, x, axis, how="sum"):
+        ctx.shape, ctx.axis, ctx.how = x.shape, axis, how
+        seen_arguments.append((axis, how))
+        total = x.sum(axis=axis)
+        return total if how == "sum" else total / (x.size / np.size(total))
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        axes = tuple(range(len(ctx.shape))) if ctx.axis is None else ctx.axis
+        g = np.expand_dims(grad_output, axes)
+        if ctx.how == "mean":
+            g = g / (np.prod(ctx.shape) / np.size(grad_output))
+        return np.broadcast_to(g, ctx.shape).copy(), None, None
+
+
+seen_arguments: list = []
+
+
+@pytest.mark.parametrize("axis", [None, 1, (0, 1), (0, 2)])
+@pytest.mark.parametrize("how", ["sum", "mean"])
+def test_other_arguments_reach_forward_as_they_are(axis, how, rng):
+    seen_arguments.clear()
+    x = leaf(rng.standard_normal((2, 3, 2)))
+    out = SumOver.apply(x, axis, how)
+    assert seen_arguments == [(axis, how)]  # a tuple stays a tuple, None stays None
+    expected = x.data.sum(axis=axis) if how == "sum" else x.data.mean(axis=axis)
+    np.testing.assert_allclose(out.data, expected)
+    assert gradcheck(lambda t: SumOver.apply(t, axis, how), [x])
+
+
+class ArgMax(Function):
+    """The index of each row's largest entry: an int output, with no backward."""
+
+    @staticmethod
+    def forward(ctx, x):
+        return x.argmax(axis=1)
+
+
+class RoundToInt(Function):
+    """x rounded to int codes, with a straight-through backward."""
+
+    @staticmethod
+    def forward(ctx, x):
+        return np.round(x).astype(np.int64)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        return grad_output
+
+
+def test_an_int_output_does_not_require_grad_as_in_pytorch():
+    x = leaf([[0.1, 0.9, 0.3], [0.5, 0.2, 0.4]])
+    index = ArgMax.apply(x)
+    assert index.dtype == np.int64 and not index.requires_grad and index.op == ""
+    # used beside the differentiable path, the forward-only op is never asked for a rule
+    (x.max(axis=1) * index).sum().backward()
+    np.testing.assert_array_equal(x.grad, [[0, 1, 0], [0, 0, 0]])
+    assert gradcheck(lambda t: t.max(axis=1) * ArgMax.apply(t), [x])
+    # no int gradient reaches a straight-through rule (0.3 would have become 0)
+    codes = RoundToInt.apply(leaf([0.4, 1.6]))
+    assert not codes.requires_grad
+    with pytest.raises(RuntimeError, match="does not require grad"):
+        (codes * 0.3).sum().backward()
+
+
+def test_a_gradient_that_is_not_real_names_the_function_and_input():
+    for bad, dtype in [(lambda g: g.astype(str), "<U"), (lambda g: g * 1j, "complex128")]:
+        class NotReal(Function):
+            @staticmethod
+            def forward(ctx, x):
+                return x * 2
+
+            @staticmethod
+            def backward(ctx, grad_output, bad=bad):
+                return bad(grad_output)
+
+        with pytest.raises(TypeError, match=f"NotReal.backward returned a gradient of dtype "
+                                            f"{dtype}.* for input 0; gradients are real"):
+            NotReal.apply(leaf([1.0, 2.0])).sum().backward()
+
+
+def test_a_gradient_for_an_argument_that_has_none_raises_and_extra_nones_are_allowed():
+    class GradForAxis(Function):
+        @staticmethod
+        def forward(ctx, x, axis):
+            return x.sum(axis=axis)
+
+        @staticmethod
+        def backward(ctx, grad_output):
+            g = np.ones((2, 2)) * grad_output
+            return g, g  # the second is for `axis`
+
+    with pytest.raises(ValueError, match=r"GradForAxis.backward returned a gradient for "
+                                         r"input 1, a tuple, which has none; return None"):
+        GradForAxis.apply(leaf(np.ones((2, 2))), (0, 1)).backward()
+
+    class ExtraNones(Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 2
+
+        @staticmethod
+        def backward(ctx, grad_output):
+            return 2 * grad_output, None, None
+
+    x = leaf([1.0, 2.0])
+    ExtraNones.apply(x).sum().backward()
+    np.testing.assert_array_equal(x.grad, [2.0, 2.0])

@@ -3,9 +3,12 @@ and leaves its inputs alone."""
 
 from __future__ import annotations
 
+import importlib
+
 import numpy as np
 import pytest
 
+import autodiff
 from autodiff import Function, GradcheckError, Tensor, Value, gradcheck, no_grad, ops
 
 
@@ -205,3 +208,119 @@ def test_a_function_returning_its_input_itself_passes(x):
 def test_bad_tolerances_raise_naming_them(setting, error, message):
     with pytest.raises(error, match=message):
         gradcheck(lambda t: (t * t).sum(), [leaf([1.0, 2.0])], **setting)
+
+
+# -- Each Jacobian entry on its own, and backward's use of its incoming gradient --------
+
+
+class SumOfSquaresIgnoringGradOutput(Function):
+    """sum(x^2), whose backward forgets to multiply by grad_output: right alone, wrong
+    as soon as anything follows it (3 * op(x) would get the gradient of op(x))."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return (x * x).sum()
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        (x,) = ctx.saved_tensors
+        return 2 * x
+
+
+class SquareWithHalfTheGradient(Function):
+    """x^2, with a backward giving x instead of 2x"""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x * x
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        (x,) = ctx.saved_tensors
+        return grad_output * x
+
+
+def test_a_backward_that_ignores_its_incoming_gradient_fails_for_a_scalar_output():
+    x = leaf([1.0, -2.0, 4.0])
+    with pytest.raises(GradcheckError, match=r"input 0, index \(0,\): with the output's "
+                                             r"gradient scaled by -?\d.*grad_output") as info:
+        gradcheck(SumOfSquaresIgnoringGradOutput.apply, [x])
+    assert info.value.analytic == pytest.approx(2.0)  # what backward gave
+    assert abs(info.value.numeric) > 3  # 2 x scaled by a weight of magnitude >= 1.5
+
+
+def test_an_error_in_a_small_output_is_not_hidden_by_a_large_one():
+    # [1e5 x, x^2] with d(x^2)/dx taken as x: one weighted sum of both outputs would
+    # hide it within rtol of the large one's derivative
+    def f(x):
+        return autodiff.concatenate([x * 1e5, SquareWithHalfTheGradient.apply(x)])
+
+    with pytest.raises(GradcheckError) as info:
+        gradcheck(f, [leaf([0.7])])
+    error = info.value
+    assert (error.input, error.index, error.output, error.output_index) == (0, (0,), 0, (1,))
+    assert error.analytic == pytest.approx(0.7) and error.numeric == pytest.approx(1.4)
+    assert "(output index (1,))" in str(error)
+
+
+@pytest.mark.parametrize(("f", "x"), [
+    (lambda a: a.exp(), [0.5, 20.0]),
+    (lambda a: a * a, [0.3, 3e4]),
+])
+def test_outputs_of_very_different_sizes_do_not_fail_a_right_gradient(f, x):
+    # the rounding error of the largest output stays in its own entries
+    assert gradcheck(f, [leaf(x)])
+
+
+def test_the_reported_numbers_are_the_derivatives_of_one_output_element():
+    x = leaf([0.5, 1.0])
+    with pytest.raises(GradcheckError) as info:
+        gradcheck(lambda a: autodiff.concatenate([a.exp(), SquareWithHalfTheGradient.apply(a)]),
+                  [x])
+    error = info.value
+    assert error.output_index == (2,) and error.index == (0,)
+    assert error.analytic == pytest.approx(0.5)  # the wrong rule: x
+    assert error.numeric == pytest.approx(1.0, rel=1e-6)  # d(x^2)/dx = 2x
+
+
+def test_several_outputs_are_checked_and_named_by_position():
+    x = leaf([0.5, -1.0])
+    assert gradcheck(lambda a: (a.exp(), a.sin()), [x])
+    with pytest.raises(GradcheckError, match=r"\(output 1, index \(0,\)\)") as info:
+        gradcheck(lambda a: (a.exp(), SquareWithHalfTheGradient.apply(a)), [x])
+    assert info.value.output == 1 and info.value.output_index == (0,)
+    with pytest.raises(TypeError, match="got tuple holding a float"):
+        gradcheck(lambda a: (a.exp(), 3.0), [x])
+
+
+def test_a_checked_input_read_from_a_closure_raises():
+    W = leaf([[1.0, 2.0], [3.0, -1.0]])
+    x = np.array([[0.5, -0.2]])
+    with pytest.raises(ValueError, match="f computed from input 0 itself, not from the "
+                                         "argument"):
+        gradcheck(lambda _W: (Tensor(x) @ W).tanh().sum(), [W])
+    assert gradcheck(lambda W_: (Tensor(x) @ W_).tanh().sum(), [W])  # the right way
+    v = Value(0.3)
+    with pytest.raises(ValueError, match="input 0 itself"):
+        gradcheck(lambda _v: v.exp(), [v])
+
+
+def test_a_float_beside_tensors_is_a_0d_tensor_and_is_checked():
+    x = leaf([0.2, -0.4])
+    assert gradcheck(lambda t, scale: (t * scale).tanh().sum(), [x, 2.0])
+    assert gradcheck(lambda t, scale: (t * scale).tanh().sum(), [x, np.float64(2.0)])
+    with pytest.raises(GradcheckError, match="input 1"):  # its gradient is checked too
+        gradcheck(lambda t, scale: (t * scale.detach()).sum(), [x, 2.0])
+    assert gradcheck(lambda a, b: a * b + a.sin(), [0.5, 1.5])  # floats alone: Values
+
+
+def test_past_the_entry_limit_outputs_are_reduced_to_one_weighted_sum(monkeypatch):
+    module = importlib.import_module("autodiff.gradcheck")  # (autodiff.gradcheck: the function)
+    monkeypatch.setattr(module, "MAX_JACOBIAN_ENTRIES", 1)
+    x = leaf(np.arange(6.0).reshape(2, 3) + 1)
+    assert gradcheck(lambda a: (a * a, a.sin()), [x])
+    with pytest.raises(GradcheckError, match=r"index \(1, 2\) \(of the outputs' weighted "
+                                             r"sum\)"):
+        gradcheck(lambda a: ScaleWrongAt.apply(a), [x])

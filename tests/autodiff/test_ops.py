@@ -336,9 +336,10 @@ case("linear-no-bias-vector-input", lambda x, w: autodiff.linear(x, w), (anywher
 case("linear-batched", lambda x, w, b: autodiff.linear(x, w, b).tanh(), (anywhere, (2, 4, 3)),
      (anywhere, (5, 3)), (anywhere, (5,)))
 # float32 resolution needs a coarse step; the function is linear in x, so the central
-# difference stays exact apart from that rounding.
+# difference stays exact apart from that rounding: an ulp of float32 near 3 |x| <= 12 is
+# 9.5e-7, so each entry's difference quotient may be off by 2 ulp / (2 eps) ~ 1e-4.
 case("astype-float32-and-back", lambda x: x.astype(np.float32).astype(np.float64) * 3.0,
-     (anywhere, (2, 3)), gradcheck={"eps": 1e-2, "atol": 1e-5}, keeps_float32=False)
+     (anywhere, (2, 3)), gradcheck={"eps": 1e-2, "atol": 1e-4}, keeps_float32=False)
 
 # -- composites: ops meeting in one graph ----------------------------------------------
 
