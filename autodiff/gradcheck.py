@@ -76,8 +76,9 @@ def gradcheck(f, inputs, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1e
     Every Value, Tensor with requires_grad, float and float array among `inputs` is
     checked (as a float64 copy: the inputs themselves are left unchanged; a float is a
     Value, or a 0-d Tensor when Tensors or arrays are among the inputs); others are
-    passed through as constants. f must compute from its arguments: a tensor read from
-    elsewhere (a closure) instead of its argument raises ValueError.
+    passed through as constants (to keep a float constant, close over it:
+    `gradcheck(lambda x: f(x, 2.0), [x])`). f must compute from its arguments: a checked
+    tensor read from elsewhere (a closure) instead of its argument raises ValueError.
 
     Each entry of the Jacobian is checked on its own, as PyTorch's gradcheck does: one
     backward per output element gives autograd's row, central differences of f per
@@ -214,7 +215,7 @@ def _refuse_closures(outs: list, inputs, checked: list[int]) -> None:
     if not originals:
         return
     seen: set[int] = set()
-    stack = [o for o in outs]
+    stack = list(outs)
     while stack:
         node = stack.pop()
         if id(node) in seen:
