@@ -1143,10 +1143,12 @@ def _draw(root: Node, opts: _Options, overlay: _Overlay | None = None):
             target = name
             if unit.node._op is not None:
                 op_name = f"{name}_op"
+                # ordering=in: dot keeps the inputs in argument order, a above b for
+                # a - b (without it, about one in four such pairs came out reversed)
                 put(unit.scope, ("node", op_name, dict(
                     label=_op_label(unit), shape="ellipse", style="filled",
                     fillcolor="#eeeeee", color="#999999", fontsize=str(font),
-                    margin="0.04,0.02", height="0.3")))
+                    margin="0.04,0.02", height="0.3", ordering="in")))
                 edges.append((op_name, name, {}))
                 target = op_name
         positions = _input_positions(unit)

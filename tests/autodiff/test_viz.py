@@ -658,3 +658,28 @@ def test_drawing_repr_counts_nodes_and_boxes_apart():
                              "drawn and 1 module box>")
     assert "(1 node inside)" in draw_graph(nn.ReLU()(Tensor(np.ones(2))),
                                            collapse=True).source
+
+
+@needs_dot
+def test_operands_are_laid_out_in_argument_order():
+    # ordering=in on each op: a above b for a - b (dot reversed about a quarter of them)
+    rnd = random.Random(1)
+    reversed_pairs = pairs = 0
+    for _ in range(40):
+        pool = [Value(rnd.uniform(1, 2), label=f"v{i}") for i in range(4)]
+        for k in range(6):
+            a, b = rnd.sample(pool, 2)
+            pool.append(a - b if rnd.random() < 0.5 else a / b)
+            pool[-1].label = f"t{k}"
+        drawing = draw_graph(pool[-1])
+        plain = subprocess.run(["dot", "-Tplain"], input=drawing.source.encode(),
+                               capture_output=True, check=True).stdout.decode()
+        y = {f[1]: float(f[3]) for f in map(str.split, plain.splitlines())
+             if f[0] == "node"}
+        for op in re.findall(r"(n\d+_op) \[", drawing.source):
+            inputs = re.findall(rf"(n\d+) -> {op}\b", drawing.source)
+            if len(inputs) == 2 and inputs[0] != inputs[1]:
+                pairs += 1
+                reversed_pairs += y[inputs[0]] < y[inputs[1]]
+    assert pairs > 100
+    assert reversed_pairs <= 0.08 * pairs, (reversed_pairs, pairs)
