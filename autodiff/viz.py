@@ -1152,11 +1152,14 @@ def _draw(root: Node, opts: _Options, overlay: _Overlay | None = None):
                 edges.append((op_name, name, {}))
                 target = op_name
         positions = _input_positions(unit)
+        roles = _weighted_sum_roles(len(unit.inputs)) if _op_name(unit) == "weighted_sum" else None
         for (source, count), position in zip(unit.edges, positions, strict=True):
             attrs = {}
             if count > 1:
                 attrs.update(label=f"x{count}", penwidth="2.2", fontcolor="#1f4e9c",
                              fontsize=str(font))
+            elif roles is not None and position >= 0:  # which weight goes with which input
+                attrs.update(label=roles[position], fontcolor="#555555")
             if type(source) is _Const:
                 if not opts.constants:
                     continue
@@ -1209,6 +1212,15 @@ def _draw(root: Node, opts: _Options, overlay: _Overlay | None = None):
     stats["nonfinite"] = bad_nodes
     dot.stats = stats
     return dot
+
+
+def _weighted_sum_roles(n_inputs: int) -> list[str]:
+    """The edge labels of a weighted_sum's inputs (b, w1..wn, x1..xn), with subscripts
+    so that x₂ (an input) does not read as x2 (a count of look-alikes)."""
+    n = (n_inputs - 1) // 2
+    sub = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
+    return (["b"] + [f"w{i}".translate(sub) for i in range(1, n + 1)]
+            + [f"x{i}".translate(sub) for i in range(1, n + 1)])
 
 
 def _input_positions(unit: _Unit) -> list[int]:

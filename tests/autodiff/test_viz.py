@@ -683,3 +683,17 @@ def test_operands_are_laid_out_in_argument_order():
                 reversed_pairs += y[inputs[0]] < y[inputs[1]]
     assert pairs > 100
     assert reversed_pairs <= 0.08 * pairs, (reversed_pairs, pairs)
+
+
+def test_a_weighted_sums_edges_say_which_weight_goes_with_which_input():
+    import nn
+
+    neuron = nn.scalar.Neuron(3, seed=0)
+    xs = [Value(float(i), label=f"in{i}") for i in range(3)]
+    source = draw_graph(neuron(xs)).source
+    labels = re.findall(r'-> n\d+_op \[label="?([^\s"]+)', source)
+    assert labels == ["b", "w₁", "w₂", "w₃", "x₁", "x₂", "x₃"]
+    edge_of = dict(re.findall(r'(n\d+) -> n\d+_op \[label="?([^\s"]+)', source))
+    name_of = {label: name for name, label in re.findall(r'(n\d+) \[label=<.*?<B>(\w+)</B>',
+                                                          source)}
+    assert [edge_of[name_of[f"in{i}"]] for i in range(3)] == ["x₁", "x₂", "x₃"]
