@@ -309,8 +309,8 @@ def _collapse_predicate(collapse):
 
 
 class _Collapse:
-    """`collapse=` as a test Scope -> bool; `unmatched` names the labels given that no
-    module call of the drawn graph answered to (a typo, most likely)."""
+    """`collapse=` as a test Scope -> bool. `check_labels` raises for a label given that
+    no module call of the drawn graph answers to (a typo, most likely)."""
 
     def __init__(self, tests: list) -> None:
         self.tests = tests
