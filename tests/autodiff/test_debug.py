@@ -425,3 +425,10 @@ def test_locate_fault_does_not_judge_an_op_at_a_kink():
     y = Tensor(np.array([9.0, 0.01]), requires_grad=True)
     smooth = locate_fault(lambda y: (y.exp() + 1 / y).sum(), [y])
     assert smooth.ok and all(c.unjudged == 0 for c in smooth.checks)
+
+
+
+def test_backward_steps_visit_sibling_leaves_in_argument_order():
+    a, b = Value(2.0, label="a"), Value(3.0, label="b")
+    order = [step.node for step in autodiff.backward_steps(a * b)]
+    assert order[1] is a and order[2] is b

@@ -425,3 +425,30 @@ def test_a_nested_grad_sees_the_node_the_outer_call_was_given():
     assert data_of(result) == 6.0
     t = grad(lambda w: grad(lambda x: (w * x * x).sum())(np.ones(2)).sum())(leaf([2.0, 1.0]))
     np.testing.assert_array_equal(data_of(t), [2.0, 2.0])
+
+
+# -- What the results are (from mutation testing) ----------------------------------------
+
+
+def test_the_gradient_of_a_sum_is_a_writable_array_of_its_own():
+    g = grad(lambda x: x.sum())(np.zeros((2, 3)))
+    g[0, 0] = 5.0  # a read-only broadcast view would raise here
+    assert g[1, 1] == 1.0 and g.sum() == 10.0
+
+
+def test_an_inner_grad_independent_of_the_outer_input_is_a_plain_number():
+    seen = []
+
+    def f(x):
+        inner = grad(lambda y: y ** 2)(3.0)
+        seen.append(inner)
+        return x * inner
+
+    assert grad(f)(2.0) == 6.0
+    assert type(seen[0]) is float
+
+
+def test_results_are_plain_under_no_grad():
+    with no_grad():
+        g = grad(lambda x: x ** 3)(Value(2.0))
+    assert type(g) is float and g == 12.0

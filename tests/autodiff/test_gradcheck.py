@@ -324,3 +324,34 @@ def test_past_the_entry_limit_outputs_are_reduced_to_one_weighted_sum(monkeypatc
     with pytest.raises(GradcheckError, match=r"index \(1, 2\) \(of the outputs' weighted "
                                              r"sum\)"):
         gradcheck(lambda a: ScaleWrongAt.apply(a), [x])
+
+
+
+def test_a_graph_cut_from_its_input_fails():
+    # f depends on x numerically, but its graph does not reach x (detach): analytic 0,
+    # numeric 2x
+    with pytest.raises(GradcheckError):
+        gradcheck(lambda t: (t.detach() ** 2).sum(), [leaf([1.0, 2.0])])
+    with pytest.raises(GradcheckError):
+        gradcheck(lambda v: Value(v.data) ** 2, [Value(1.5)])
+
+
+class OffBy(Function):
+    """x, with a backward off by `offset` (an absolute error)"""
+
+    offset = 5e-5
+
+    @staticmethod
+    def forward(ctx, x):
+        return x * 1.0
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        return grad_output + OffBy.offset
+
+
+def test_an_absolute_error_just_above_atol_fails():
+    x = leaf([0.0])
+    with pytest.raises(GradcheckError):
+        gradcheck(lambda a: OffBy.apply(a).sum(), [x], atol=1e-5, rtol=0.0)
+    assert gradcheck(lambda a: OffBy.apply(a).sum(), [x], atol=1e-4, rtol=0.0)

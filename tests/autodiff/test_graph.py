@@ -274,3 +274,16 @@ def test_nodes_remember_their_scope():
     assert a.scope is None and d.scope is None
     assert b.scope is outer
     assert [s.label for s in c.scope.path()] == ["outer", "inner"]
+
+
+
+def test_backward_with_create_graph_records_even_under_no_grad():
+    x = Tensor(np.array([2.0]), requires_grad=True)
+    y = (x ** 3).sum()
+    with no_grad():
+        y.backward(create_graph=True)
+    assert isinstance(x.grad, Tensor) and x.grad.requires_grad  # d/dx = 3 x^2, a graph
+    g = x.grad
+    x.grad = None
+    g.sum().backward()
+    np.testing.assert_allclose(x.grad, [12.0])

@@ -27,7 +27,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 import autodiff
-from autodiff import Tensor, gradcheck
+from autodiff import Tensor, Value, gradcheck
 
 # Central differences in float64 with eps=1e-6 are good to ~1e-9 on these inputs.
 TOLERANCE = {"eps": 1e-6, "atol": 1e-7, "rtol": 1e-6}
@@ -489,3 +489,46 @@ def test_matmul_on_random_shapes(shapes, seed):
     assert out.shape == shapes.result_shape
     np.testing.assert_allclose(out.data, x @ y, rtol=1e-13)
     assert gradcheck(lambda a, b: a @ b, leaves([x, y]), **TOLERANCE)
+
+
+# -- Boundary points (from mutation testing: each of these survived a changed rule) ----
+
+
+def test_the_mixed_second_derivative_of_pow_at_zero_base_and_exponent_is_symmetric():
+    # d/dy (d/dx x**y) at x = y = 0 (array exponents): the rule takes x^(y-1) as x^1
+    # there, so the mixed partial is 0, as d/dx (d/dy x**y) is
+    x = Tensor(np.array([0.0, 2.0]), requires_grad=True)
+    y = Tensor(np.array([0.0, 3.0]), requires_grad=True)
+    gx = autodiff.grad(lambda a, b: (a ** b).sum(), argnums=(0, 1))(x, y)[0]
+    gx.sum().backward()
+    # at index 1: d/dy (y x^(y-1)) = x^(y-1) (1 + y log x) = 4 (1 + 3 log 2)
+    np.testing.assert_allclose(y.grad, [0.0, 4 * (1 + 3 * math.log(2))])
+
+
+@pytest.mark.parametrize("lo, hi", [(1.0, None), (None, 2.0), (1.0, 2.0)])
+def test_clips_gradient_is_one_on_its_bounds(lo, hi):
+    # as torch.clamp: the bounds themselves are inside (x >= lo, x <= hi)
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    x.clip(lo, hi).sum().backward()
+    np.testing.assert_array_equal(x.grad, [1.0, 1.0])
+
+
+def test_leaky_relus_gradient_at_zero_is_the_slope():
+    # as torch: x > 0 is false at 0
+    x = Tensor([0.0], requires_grad=True)
+    x.leaky_relu(0.2).sum().backward()
+    np.testing.assert_array_equal(x.grad, [0.2])
+    v = Value(0.0)
+    v.leaky_relu(0.2).backward()
+    assert v.grad == 0.2
+
+
+def test_a_weighted_sum_of_nothing_raises():
+    with pytest.raises(ValueError, match="weighted_sum"):
+        autodiff.weighted_sum([], [], Value(1.0))
+
+
+def test_logsumexp_of_infinite_rows():
+    x = Tensor(np.array([[-np.inf, -np.inf], [0.0, 0.0]]))
+    np.testing.assert_array_equal(x.logsumexp(axis=1).data, [-np.inf, math.log(2.0)])
+    np.testing.assert_array_equal(Tensor([np.inf, 1.0]).logsumexp().data, np.inf)

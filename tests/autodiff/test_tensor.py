@@ -928,3 +928,16 @@ def test_linear_takes_a_bias_that_broadcasts():
     assert out.shape == (4, 3)
     out.sum().backward()
     np.testing.assert_array_equal(b.grad, [12.0])
+
+
+# -- From mutation testing ---------------------------------------------------------------
+
+
+def test_the_mean_over_no_elements_is_a_value_error():
+    with pytest.raises(ValueError, match="mean: no elements"):
+        Tensor(np.zeros((0, 3))).mean(axis=0)
+
+
+def test_a_list_of_bools_becomes_float64():
+    assert Tensor([True, False]).dtype == np.float64
+    assert Tensor(True).dtype == np.float64

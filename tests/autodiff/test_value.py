@@ -483,3 +483,29 @@ def test_weighted_sum_is_one_node_equal_to_its_products_and_sums():
     assert grad(grad(f))(0.3) == pytest.approx(expected, rel=1e-12)
     with pytest.raises(ValueError, match="weighted_sum"):
         autodiff.weighted_sum([Value(1.0)], [1.0, 2.0])
+
+
+# -- Boundary points (from mutation testing) ---------------------------------------------
+
+
+def test_abs_of_zero_has_zero_gradient_and_sqrt_of_zero_is_zero():
+    v = Value(0.0)
+    abs(v).backward()
+    assert v.grad == 0.0
+    assert Value(0.0).sqrt().data == 0.0
+
+
+def test_relu_of_nan_is_nan_as_for_tensors():
+    assert math.isnan(Value(float("nan")).relu().data)
+    assert np.isnan(autodiff.Tensor([np.nan]).relu().data[0])
+
+
+def test_zero_to_a_negative_power_is_a_zero_division():
+    with pytest.raises(ZeroDivisionError, match="pow"):
+        Value(0.0) ** -1.0
+
+
+def test_less_or_equal_includes_equality():
+    assert Value(1.0) <= 1.0
+    assert Value(1.0) <= Value(1.0)
+    assert 1.0 >= Value(1.0)  # reflected to Value.__le__

@@ -330,3 +330,14 @@ def test_mlp_wrong_input_width_names_the_first_layer():
     with pytest.raises(ValueError, match=r"Linear\(2 -> 8\): expected input of shape "
                                          r"\(batch, 2\), got \(10, 3\)"):
         nn.MLP([2, 8, 1], seed=0)(np.zeros((10, 3)))
+
+
+
+def test_kaiming_uses_the_fan_it_is_given():
+    from nn import init
+
+    t = Tensor(np.empty((100, 4)), requires_grad=True)
+    init.kaiming_uniform_(t, a=0.0, fan=400, seed=0)
+    bound = math.sqrt(2.0) * math.sqrt(3.0 / 400)
+    assert np.abs(t.data).max() <= bound
+    assert np.abs(t.data).max() > 0.9 * bound

@@ -340,3 +340,19 @@ def test_a_ragged_list_is_named_by_the_loss(loss_fn, good_input, good_target):
 def test_a_ragged_target_for_values_is_named_by_the_loss():
     with pytest.raises(ValueError, match="^MSELoss: cannot make an array of the target"):
         nn.MSELoss()([Value(1.0), Value(2.0)], RAGGED)
+
+
+
+def test_a_column_target_fits_a_vector_input_either_way_round():
+    assert nn.MSELoss()(Tensor([1.0, 2.0]), np.array([[1.0], [4.0]])).item() == 2.0
+    assert nn.MSELoss()(Tensor([[1.0], [2.0]]), np.array([1.0, 4.0])).item() == 2.0
+
+
+def test_l2_penalty_skips_the_biases_of_scalar_networks():
+    model = nn.scalar.MLP(2, [3, 1], seed=0)
+    for layer in model.layers:
+        for neuron in layer.neurons:
+            neuron.b.data = 5.0
+    weights = [w.data for layer in model.layers for n in layer.neurons for w in n.w]
+    penalty = nn.losses.l2_penalty(model, lam=2.0)
+    assert math.isclose(penalty.data, sum(w * w for w in weights))

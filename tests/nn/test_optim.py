@@ -376,3 +376,32 @@ def test_a_value_parameter_takes_a_one_element_array_grad():
     v.grad = np.array(0.5)
     nn.optim.SGD([v], lr=0.1).step()
     assert v.data == pytest.approx(0.95)
+
+
+
+# -- From mutation testing ---------------------------------------------------------------
+
+
+def test_zero_grad_without_none_leaves_a_missing_grad_missing():
+    # as torch: set_to_none=False zeroes existing grads, but a parameter without a
+    # gradient keeps None, so step() still skips it
+    a = Tensor(np.ones(2), requires_grad=True)
+    b = Tensor(np.ones(2), requires_grad=True)
+    (a * 2).sum().backward()
+    opt = SGD([a, b], lr=0.1, weight_decay=0.5)
+    opt.zero_grad(set_to_none=False)
+    np.testing.assert_array_equal(a.grad, [0.0, 0.0])
+    assert b.grad is None
+    opt.step()
+    np.testing.assert_array_equal(b.data, [1.0, 1.0])
+
+
+def test_the_momentum_buffer_does_not_alias_grad():
+    p = Tensor(np.array([1.0]), requires_grad=True)
+    opt = SGD([p], lr=0.1, momentum=0.9)
+    p.grad = np.array([1.0])
+    opt.step()  # b = 1, p = 1 - 0.1
+    p.grad *= 0.0  # an in-place edit of .grad after the step
+    p.grad = np.array([1.0])
+    opt.step()  # b = 0.9 * 1 + 1 = 1.9, p = 0.9 - 0.19
+    np.testing.assert_allclose(p.data, [0.9 - 0.19])
