@@ -57,7 +57,8 @@ class Tensor(Node):
     Args:
         data: anything `numpy.asarray` accepts. Python numbers and lists of them
             become float64; NumPy arrays keep their dtype (int labels stay int).
-        requires_grad: whether backward() should compute a gradient for it.
+        requires_grad: whether backward() should compute a gradient for it. Such a
+            tensor gets a copy of an array it is given (a constant shares it).
         dtype: convert the data to this dtype.
         label: a name shown in reprs and drawings.
 
@@ -93,6 +94,11 @@ class Tensor(Node):
             )
         if not isinstance(label, str):
             raise TypeError(f"Tensor(label) must be a str, got {type(label).__name__}")
+        if requires_grad and not from_python and np.may_share_memory(array, data):
+            # A leaf that requires grad is a parameter that optimizers update in place:
+            # it owns its memory, as torch.tensor's does, so that training it never
+            # writes into the caller's array (or into another model made from it).
+            array = array.copy()
         self.data = array
         self.grad = None
         self.label = label

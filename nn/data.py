@@ -517,9 +517,9 @@ class Standardizer:
         X_train, X_test = scaler.transform(X_train), scaler.transform(X_test)
 
     Statistics are taken over the first axis (one per feature). A feature that
-    is constant in the training data (standard deviation 0, such as the
-    always-blank corner pixels of the digits) gets scale 1, so it maps to 0
-    instead of dividing by zero.
+    is constant in the training data (standard deviation 0, or only rounding
+    error, such as the always-blank corner pixels of the digits or a column of
+    0.1s) gets scale 1, so it maps to 0 instead of dividing by (nearly) zero.
 
     Attributes:
         mean: per-feature mean (float64 array), None before :meth:`fit`.
@@ -563,7 +563,11 @@ class Standardizer:
         X = X.astype(np.float64)
         self.mean = X.mean(axis=0)
         std = X.std(axis=0)
-        self.std = np.where(std > 0, std, 1.0)
+        # A column of one value such as 0.1 has a std of rounding error (1e-17, not 0):
+        # kept as the scale, it would blow a test value of 0.2 up to 5e14. A spread
+        # within rounding of the values themselves counts as none (scikit-learn's rule).
+        rounding = 10 * np.finfo(np.float64).eps * np.maximum(np.abs(self.mean), 1e-300)
+        self.std = np.where(std > rounding * np.sqrt(len(X)), std, 1.0)
         return self
 
     @_named

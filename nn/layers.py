@@ -155,9 +155,14 @@ class Sequential(Module):
         for i, module in enumerate(self._modules):
             if isinstance(module, Module):
                 yield str(i), module
+        # and what a subclass adds as attributes (a temperature, an extra head)
+        for name, member in super()._named_members():
+            if name != "_modules" and not name.startswith("_modules."):
+                yield name, member
 
     def _repr_members(self):
-        return [(str(i), m) for i, m in enumerate(self._modules)]
+        extra = [(name, m) for name, m in super()._repr_members() if name != "_modules"]
+        return [(str(i), m) for i, m in enumerate(self._modules)] + extra
 
 
 class MLP(Module):
@@ -191,6 +196,8 @@ class MLP(Module):
     def __init__(self, sizes: Sequence[int], activation="relu", output_activation=None,
                  seed=None, dtype=np.float64, bias: bool = True) -> None:
         super().__init__()
+        if isinstance(sizes, np.ndarray) and sizes.ndim == 1:
+            sizes = sizes.tolist()  # widths computed with NumPy
         if isinstance(sizes, (str, bytes)) or not isinstance(sizes, Sequence):
             raise TypeError(f"MLP: sizes must be a list of ints such as [2, 16, 1], got "
                             f"{type(sizes).__name__}")

@@ -98,6 +98,21 @@ class Module:
 
     # -- structure --------------------------------------------------------------------
 
+    def __setattr__(self, name: str, value: object) -> None:
+        # `model.weight = model.weight - lr * grad` (under no_grad) or `= w.detach()`
+        # would silently drop the parameter from parameters(): training then stalls
+        # with no error. PyTorch refuses it too.
+        if (isinstance(value, (Tensor, Value)) and not _is_parameter(value)
+                and _is_parameter(self.__dict__.get(name))):
+            why = ("is the result of an op" if value._op is not None
+                   else "does not require grad")
+            raise TypeError(
+                f"{type(self).__name__}: cannot replace the parameter '{name}' by a "
+                f"{type(value).__name__} that {why}, which would drop it from "
+                f"parameters(); update it in place (self.{name}.data -= lr * "
+                f"self.{name}.grad) or assign a leaf with requires_grad=True")
+        object.__setattr__(self, name, value)
+
     def _named_members(self) -> Iterator[tuple[str, object]]:
         """The direct members: (name, Module or parameter), in attribute order.
 
@@ -174,6 +189,8 @@ class Module:
         Returns:
             self, so `model.train()` can be chained.
         """
+        if isinstance(mode, np.bool_):
+            mode = bool(mode)
         if not isinstance(mode, bool):
             raise TypeError(f"{type(self).__name__}.train(mode): mode must be a bool, got "
                             f"{type(mode).__name__}")

@@ -82,6 +82,10 @@ class Optimizer:
                     raise ValueError(f"{who}: parameter {i} (shape {p.shape}) is not a leaf "
                                      f"but the result of '{p.op}'; optimize the tensors it "
                                      "was computed from")
+            elif isinstance(p, dict):
+                raise TypeError(f"{who}: parameter {i} is a dict; parameter groups are not "
+                                "supported: pass one list of parameters (and make one "
+                                "optimizer per learning rate)")
             elif not isinstance(p, Value):
                 raise TypeError(f"{who}: parameter {i} is a {type(p).__name__}, not a Tensor "
                                 "or a Value")
@@ -332,6 +336,8 @@ class Adam(Optimizer):
                  eps: float = 1e-8, weight_decay: float = 0.0) -> None:
         who = type(self).__name__
         self.lr = _number(lr, "lr", who)
+        if isinstance(betas, np.ndarray) and betas.shape == (2,):
+            betas = tuple(betas.tolist())
         if not isinstance(betas, (tuple, list)) or len(betas) != 2:
             raise TypeError(f"{who}: betas must be a pair (beta1, beta2), got {betas!r}")
         self.betas = (_number(betas[0], "betas[0]", who, high=1.0, high_open=True),

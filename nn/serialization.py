@@ -7,6 +7,7 @@ arrays, never code to run (object arrays, which need pickle, are refused).
 
 from __future__ import annotations
 
+import io
 import os
 import zipfile
 from collections.abc import Mapping
@@ -45,6 +46,9 @@ def save(module, path) -> None:
     if not hasattr(path, "write") and not isinstance(path, (str, bytes, os.PathLike)):
         raise TypeError(f"save: path must be a file name or a binary file, got "
                         f"{type(path).__name__}")
+    if isinstance(path, io.TextIOBase):
+        raise TypeError("save: the file is open in text mode; open it with 'wb' (an .npz "
+                        "file is binary)")
     if hasattr(path, "write"):
         np.savez(path, **state)
     else:
@@ -69,6 +73,9 @@ def load_state(path) -> dict[str, np.ndarray]:
     if not hasattr(path, "read") and not isinstance(path, (str, bytes, os.PathLike)):
         raise TypeError(f"load_state: path must be a file name or a binary file, got "
                         f"{type(path).__name__}")
+    if isinstance(path, io.TextIOBase):
+        raise TypeError("load_state: the file is open in text mode; open it with 'rb' "
+                        "(an .npz file is binary)")
     name = getattr(path, "name", path)
     if not _starts_like_numpy(path):
         # (np.load would take it for a pickle, and say to allow pickles to read it)

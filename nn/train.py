@@ -36,6 +36,14 @@ def _samples(what: str, data) -> np.ndarray:
     return array
 
 
+def _signed_accuracy(predictions, labels) -> float:
+    """`accuracy` of +-1 labels: a score above 0 predicts +1."""
+    return accuracy(predictions, labels, threshold=0.0)
+
+
+_signed_accuracy.__name__ = "accuracy"
+
+
 def _metric_name(metric) -> str:
     return getattr(metric, "__name__", type(metric).__name__)
 
@@ -96,14 +104,15 @@ def fit(model: Module, loss_fn, optimizer, X, y, epochs: int, batch_size: int | 
             is printed.
         X_val, y_val: optional validation data, evaluated after each epoch.
         metric: `metric(outputs, targets) -> float`, recorded under its `__name__`
-            (`accuracy` by default, for classifiers); None for none (e.g. regression).
+            (`accuracy` by default, for classifiers, at threshold 0 when y holds -1/+1
+            labels); None for none (e.g. regression). Not named "loss" or "val_loss".
         penalty: optional `penalty(model) -> Tensor` added to each batch's loss, such
             as `lambda m: nn.l2_penalty(m, lam, len(X))`.
 
     Returns:
         A dict of lists with one entry per epoch: "loss" (the penalty included), the
-        metric's name (e.g. "accuracy"), and with validation data "val_loss" and
-        "val_<metric>".
+        metric's name (e.g. "accuracy"), and with validation data "val_loss" (the
+        loss alone, without the penalty) and "val_<metric>".
 
     Everything is checked before the first step, so that a bad setting changes nothing:
     the arguments, the metric on the model's outputs for X (one forward pass without a
@@ -131,6 +140,9 @@ def fit(model: Module, loss_fn, optimizer, X, y, epochs: int, batch_size: int | 
     if metric is not None and not callable(metric):
         raise TypeError(f"fit: metric must be a function (outputs, targets) -> float or "
                         f"None, got {type(metric).__name__}")
+    if metric is not None and _metric_name(metric) in ("loss", "val_loss"):
+        raise ValueError(f"fit: the metric's name {_metric_name(metric)!r} is taken by the "
+                         "loss in the history; rename the function")
     held = getattr(optimizer, "params", None)
     if held is not None and not {id(p) for p in held} & {id(p) for p in model.parameters()}:
         raise ValueError("fit: the optimizer holds none of the model's parameters (was it "
@@ -149,6 +161,11 @@ def fit(model: Module, loss_fn, optimizer, X, y, epochs: int, batch_size: int | 
         if len(X_val) != len(y_val):
             raise ValueError(f"fit: X_val has {len(X_val)} samples but y_val has "
                              f"{len(y_val)}")
+    if metric is accuracy and y.dtype.kind in "iuf" and (y == -1).any():
+        # +-1 labels (a hinge loss): threshold 0 for every figure, also for a validation
+        # set that happens to hold only +1s, which accuracy alone would read as 0/1
+        # labels with threshold 0.5
+        metric = _signed_accuracy
     # What runs only after the first epoch is tried first, on the same data, so that it
     # fails before any step has changed the weights: the metric on the training outputs
     # (the loss is called before the first step anyway), and the validation figures.

@@ -941,3 +941,18 @@ def test_the_mean_over_no_elements_is_a_value_error():
 def test_a_list_of_bools_becomes_float64():
     assert Tensor([True, False]).dtype == np.float64
     assert Tensor(True).dtype == np.float64
+
+
+
+def test_a_tensor_that_requires_grad_owns_its_data():
+    # optimizers update it in place: it must not write into the caller's array (or
+    # into another model made from the same array)
+    w0 = np.ones(3)
+    a, b = Tensor(w0, requires_grad=True), Tensor(w0, requires_grad=True)
+    a.data -= 0.5
+    np.testing.assert_array_equal(w0, 1.0)
+    np.testing.assert_array_equal(b.data, 1.0)
+    c = Tensor(a, requires_grad=True)
+    assert not np.shares_memory(c.data, a.data)
+    constant = Tensor(w0)  # a constant shares, as np.asarray does
+    assert np.shares_memory(constant.data, w0)

@@ -522,3 +522,17 @@ def test_errors_of_the_shared_checks_name_the_public_function(call, message):
     X, y = data.make_moons(20, seed=0)
     with pytest.raises(ValueError, match=message):
         call(X, y)
+
+
+
+@pytest.mark.parametrize("value", [0.1, 0.7, 37.2, 1000.1, -3.3, 0.5, 0.0])
+def test_a_constant_column_maps_to_zero_even_when_its_std_is_rounding_error(value):
+    # np.std of a column of 0.1s is about 1e-17, not 0
+    X = np.column_stack([np.full(7, value), np.arange(7.0)])
+    scaler = data.Standardizer().fit(X)
+    assert scaler.std[0] == 1.0
+    np.testing.assert_allclose(scaler.transform(X)[:, 0], 0.0, atol=1e-12)
+    assert abs(scaler.transform([[value + 0.1, 0.0]])[0, 0] - 0.1) < 1e-9
+    # a real spread, however small against the values, is kept
+    spread = data.Standardizer().fit(np.array([[1e6], [1e6 + 1e-3]]))
+    assert spread.std[0] == pytest.approx(5e-4, rel=1e-6)

@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+import autodiff
 import nn
 from autodiff import Tensor, Value
 
@@ -261,3 +262,52 @@ def test_import_nn_reaches_the_subpackages():
         assert hasattr(package, name), name
     for name in package.__all__:
         assert hasattr(package, name), name
+
+
+
+class Scaled(nn.Sequential):
+    """A Sequential with a learned temperature and an extra head of its own."""
+
+    def __init__(self):
+        super().__init__(nn.Linear(2, 3, seed=0), nn.ReLU(), nn.Linear(3, 2, seed=1))
+        self.temperature = Tensor(1.0, requires_grad=True)
+        self.extra = nn.Linear(2, 2, seed=2)
+
+    def forward(self, x):
+        return self.extra(super().forward(x)) / self.temperature
+
+
+def test_a_sequential_subclass_lists_what_it_adds():
+    model = Scaled()
+    names = [name for name, _ in model.named_parameters()]
+    assert sorted(names) == sorted(["0.weight", "0.bias", "2.weight", "2.bias",
+                                    "temperature", "extra.weight", "extra.bias"])
+    assert "temperature" in model.state_dict()
+    model.eval()
+    assert not model.extra.training
+    assert "(extra): Linear" in repr(model)
+    model(np.ones((1, 2))).sum().backward()
+    assert model.temperature.grad is not None
+
+
+def test_replacing_a_parameter_by_a_non_parameter_raises():
+    layer = nn.Linear(2, 2, seed=0)
+    before = layer.weight
+    layer(np.ones((1, 2))).sum().backward()
+    with pytest.raises(TypeError, match=r"Linear: cannot replace the parameter 'weight' by a "
+                                        r"Tensor that does not require grad.*\.data -= lr"):
+        with autodiff.no_grad():
+            layer.weight = layer.weight - 0.1 * layer.weight.grad
+    with pytest.raises(TypeError, match="that is the result of an op"):
+        layer.weight = layer.weight * 2
+    assert layer.weight is before and len(layer.parameters()) == 2
+    layer.weight = Tensor(np.zeros((2, 2)), requires_grad=True)  # a new parameter: fine
+    layer.bias = None  # and no bias at all
+    assert len(layer.parameters()) == 1
+    layer.note = Tensor([1.0])  # a constant under a new name: fine
+
+
+def test_train_takes_a_numpy_bool():
+    model = nn.MLP([2, 2])
+    assert model.train(np.bool_(False)).training is False
+    assert model.train(np.True_).training is True

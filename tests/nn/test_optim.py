@@ -405,3 +405,13 @@ def test_the_momentum_buffer_does_not_alias_grad():
     p.grad = np.array([1.0])
     opt.step()  # b = 0.9 * 1 + 1 = 1.9, p = 0.9 - 0.19
     np.testing.assert_allclose(p.data, [0.9 - 0.19])
+
+
+
+def test_numpy_settings_and_parameter_groups():
+    model = nn.MLP(np.array([2, 3, 1]), seed=0)  # widths computed with NumPy
+    assert model.sizes == [2, 3, 1]
+    assert Adam(model, betas=np.array([0.8, 0.99])).betas == (0.8, 0.99)
+    with pytest.raises(TypeError, match="parameter 0 is a dict; parameter groups are not "
+                                        "supported"):
+        SGD([{"params": model.parameters()}], lr=0.1)

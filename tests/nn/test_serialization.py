@@ -127,3 +127,18 @@ def test_a_path_of_the_wrong_type_is_named():
 def test_a_directory_is_not_an_archive(tmp_path):
     with pytest.raises(ValueError, match="is not an .npz archive"):
         nn.load_state(tmp_path)
+
+
+
+def test_a_file_in_text_mode_is_refused_naming_the_mode(tmp_path):
+    model = nn.Linear(2, 2, seed=0)
+    path = tmp_path / "m.npz"
+    nn.save(model, path)
+    with open(path, encoding="latin-1") as file:
+        with pytest.raises(TypeError, match="load_state: the file is open in text mode; "
+                                            "open it with 'rb'"):
+            nn.load(model, file)
+    with open(tmp_path / "other.npz", "w") as file:
+        with pytest.raises(TypeError, match="save: the file is open in text mode; open it "
+                                            "with 'wb'"):
+            nn.save(model, file)

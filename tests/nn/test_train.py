@@ -184,3 +184,31 @@ def test_a_loss_over_the_whole_batch_is_not_tried_on_a_slice():
                      nn.optim.SGD(model.parameters(), lr=0.1), X, y, epochs=2,
                      progress=False, metric=None)
     assert len(history["loss"]) == 2
+
+
+
+def test_accuracy_of_signed_labels_uses_threshold_zero_for_every_figure():
+    # a hinge model: +-1 labels in training; a validation set that holds only +1s would
+    # be read by accuracy alone as 0/1 labels with threshold 0.5
+    X = np.array([[0.0], [1.0], [2.0], [3.0]])
+    y = np.array([-1.0, -1.0, 1.0, 1.0])
+    model = nn.Linear(1, 1, seed=0)
+    model.weight.data[...] = 0.1
+    model.bias.data[...] = 0.0
+    X_val, y_val = np.array([[1.0], [2.0], [3.0]]), np.ones(3)  # scores 0.1, 0.2, 0.3
+    history = nn.fit(model, nn.HingeLoss(), nn.optim.SGD(model, lr=0.0), X, y, epochs=1,
+                     progress=False, X_val=X_val, y_val=y_val)
+    assert history["val_accuracy"] == [1.0]
+    # scores 0, 0.1, 0.2, 0.3 predict -1, +1, +1, +1 against -1, -1, +1, +1
+    assert history["accuracy"] == [0.75]
+
+
+def test_a_metric_named_like_the_loss_is_refused():
+    def loss(outputs, targets):
+        return 0.5
+
+    X, y = make_moons(20, seed=0)
+    model = nn.MLP([2, 3, 2], seed=0)
+    with pytest.raises(ValueError, match="metric's name 'loss' is taken"):
+        nn.fit(model, nn.CrossEntropyLoss(), nn.optim.SGD(model, lr=0.1), X, y, epochs=1,
+               progress=False, metric=loss)
