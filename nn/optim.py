@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import math
 import numbers
+from collections.abc import Mapping
 
 import numpy as np
 
@@ -167,12 +168,95 @@ class Optimizer:
         """Update the array `x` in place (no second copy of the parameter at the peak)."""
         x -= self._step(x, g, state)
 
+    # -- checkpoints ----------------------------------------------------------------
+
+    #: the names of the per-parameter state a subclass keeps (SGD: its momentum buffer)
+    _state_names: tuple[str, ...] = ()
+
+    def state_dict(self) -> dict[str, np.ndarray]:
+        """The optimizer's state as a flat dict of arrays (copies), which `nn.save`
+        writes: `steps`, each setting (`settings.lr`...) and each parameter's state by
+        its position in `params` (`state.0.momentum_buffer`, `state.3.exp_avg`...).
+
+        Save it beside the model's to resume training where it stopped: Adam's moments
+        and step counts, or SGD's momentum, would otherwise start again from zero.
+        """
+        out = {"steps": np.array(self.steps)}
+        for key, value in self._settings().items():
+            out[f"settings.{key}"] = np.array(value)
+        for i, p in enumerate(self.params):
+            for name, value in self.state[id(p)].items():
+                out[f"state.{i}.{name}"] = np.array(value, copy=True)
+        return out
+
+    def load_state_dict(self, state: Mapping) -> None:
+        """Restore what `state_dict` gave (of an optimizer of the same kind over
+        parameters of the same shapes), after checking all of it: on any mismatch the
+        optimizer is left as it was.
+
+        Raises:
+            TypeError: `state` is not a mapping.
+            ValueError: keys that this optimizer does not have, or values of the wrong
+                shape or kind; the message names every offending key.
+        """
+        who = f"{type(self).__name__}.load_state_dict"
+        if not isinstance(state, Mapping):
+            raise TypeError(f"{who}: expected a dict of arrays, got {type(state).__name__}")
+        settings = self._settings()
+        problems, new_settings = [], {}
+        new_state: dict[int, dict] = {id(p): {} for p in self.params}
+        steps = self.steps
+        for key, value in state.items():
+            array = np.asarray(value)
+            parts = str(key).split(".")
+            if parts == ["steps"] and array.shape == () and array.dtype.kind in "iu":
+                steps = int(array)
+            elif len(parts) == 2 and parts[0] == "settings" and parts[1] in settings:
+                current = settings[parts[1]]
+                if np.shape(current) != array.shape or array.dtype.kind not in "biuf":
+                    problems.append(f"'{key}' has shape {array.shape} and dtype "
+                                    f"{array.dtype}, not those of {current!r}")
+                else:
+                    new_settings[parts[1]] = _like(current, array)
+            elif (len(parts) == 3 and parts[0] == "state" and parts[1].isdigit()
+                  and int(parts[1]) < len(self.params) and parts[2] in self._state_names):
+                p = self.params[int(parts[1])]
+                name = parts[2]
+                shape = () if name == "step" else np.shape(p.data)
+                if array.shape != shape or array.dtype.kind not in "iuf":
+                    problems.append(f"'{key}' has shape {array.shape} and dtype "
+                                    f"{array.dtype}; parameter {parts[1]} needs shape "
+                                    f"{shape}")
+                elif name == "step":
+                    new_state[id(p)][name] = int(array)
+                elif isinstance(p, Value):
+                    new_state[id(p)][name] = float(array)
+                else:
+                    new_state[id(p)][name] = array.astype(p.dtype, copy=True)
+            else:
+                problems.append(f"unexpected key '{key}'")
+        if problems:
+            raise ValueError(f"{who}: {'; '.join(problems)}; nothing was loaded")
+        self.steps = steps
+        self.state = new_state
+        for name, value in new_settings.items():
+            setattr(self, name, value)
+
     def __repr__(self) -> str:
         settings = ", ".join(f"{k}={v}" for k, v in self._settings().items())
         return f"{type(self).__name__}({len(self.params)} parameters, {settings})"
 
     def _settings(self) -> dict:
         return {"lr": self.lr}
+
+
+def _like(current, array: np.ndarray):
+    """A loaded setting as the Python type of the `current` one (bool, float, tuple)."""
+    if isinstance(current, bool):
+        return bool(array)
+    if isinstance(current, tuple):
+        return tuple(float(v) for v in array)
+    return float(array)
 
 
 # The block size of the updates of large parameters. Measured on a 2-core Xeon (2 MiB of
@@ -300,6 +384,8 @@ class SGD(Optimizer):
             g = g + self.momentum * b if self.nesterov else b
         return self.lr * g
 
+    _state_names = ("momentum_buffer",)
+
     def _settings(self):
         return {"lr": self.lr, "momentum": self.momentum, "weight_decay": self.weight_decay,
                 "nesterov": self.nesterov}
@@ -399,6 +485,8 @@ class Adam(Optimizer):
         step_size = self.lr / (1 - beta1**t)
         denom = np.sqrt(v) / math.sqrt(1 - beta2**t) + self.eps
         return decay + step_size * (m / denom)
+
+    _state_names = ("step", "exp_avg", "exp_avg_sq")
 
     def _settings(self):
         return {"lr": self.lr, "betas": self.betas, "eps": self.eps,

@@ -15,6 +15,7 @@ from collections.abc import Mapping
 import numpy as np
 
 from .module import Module
+from .optim import Optimizer
 
 __all__ = ["save", "load", "load_state"]
 
@@ -25,14 +26,15 @@ def save(module, path) -> None:
     The file is written at exactly `path` (no ".npz" is appended).
 
     Args:
-        module: a Module, or a dict of arrays such as a `state_dict()`.
+        module: a Module, an optimizer (its moments and step counts, to resume
+            training), or a dict of arrays such as a `state_dict()`.
         path: a file name (str or path-like) or a binary file object open for writing.
 
     Raises:
         TypeError: `module` is neither a Module nor a dict of arrays, or an array has a
             dtype that would need pickle (object arrays).
     """
-    if isinstance(module, Module):
+    if isinstance(module, (Module, Optimizer)):
         state = module.state_dict()
     elif isinstance(module, Mapping):
         state = {str(k): np.asarray(v) for k, v in module.items()}
@@ -115,19 +117,20 @@ def load(module: Module, path) -> Module:
 
     Args:
         module: the Module to load into (built with the same structure as the saved
-            one).
+            one), or an optimizer (of the same kind, over the same parameters).
         path: a file name or a binary file object open for reading.
 
     Returns:
         the module.
 
     Raises:
-        TypeError: `module` is not a Module.
+        TypeError: `module` is not a Module or an optimizer.
         ValueError: see `load_state` and `Module.load_state_dict`.
     """
-    if not isinstance(module, Module):
-        raise TypeError(f"load: expected a Module to load into, got {type(module).__name__}"
-                        " (to read the arrays alone use nn.load_state(path))")
+    if not isinstance(module, (Module, Optimizer)):
+        raise TypeError(f"load: expected a Module or an optimizer to load into, got "
+                        f"{type(module).__name__} (to read the arrays alone use "
+                        "nn.load_state(path))")
     module.load_state_dict(load_state(path))
     return module
 

@@ -415,3 +415,73 @@ def test_numpy_settings_and_parameter_groups():
     with pytest.raises(TypeError, match="parameter 0 is a dict; parameter groups are not "
                                         "supported"):
         SGD([{"params": model.parameters()}], lr=0.1)
+
+
+# -- Checkpoints: state_dict / load_state_dict, nn.save / nn.load -------------------------
+
+
+def _train(model, optimizer, X, y, n):
+    for _ in range(n):
+        optimizer.zero_grad()
+        nn.CrossEntropyLoss()(model(Tensor(X)), y).backward()
+        optimizer.step()
+
+
+@pytest.mark.parametrize("make", [
+    lambda m: Adam(m, lr=0.05, weight_decay=0.01),
+    lambda m: AdamW(m, lr=0.05),
+    lambda m: SGD(m, lr=0.1, momentum=0.9, nesterov=True),
+])
+def test_a_resumed_run_matches_an_uninterrupted_one(make, tmp_path):
+    X, y = nn.data.make_moons(32, noise=0.1, seed=0)
+    straight = nn.MLP([2, 5, 2], seed=0)
+    _train(straight, make(straight), X, y, 8)
+
+    first = nn.MLP([2, 5, 2], seed=0)
+    optimizer = make(first)
+    _train(first, optimizer, X, y, 4)
+    nn.save(first, tmp_path / "model.npz")
+    nn.save(optimizer, tmp_path / "optimizer.npz")
+
+    resumed = nn.load(nn.MLP([2, 5, 2], seed=1), tmp_path / "model.npz")
+    again = make(resumed)
+    again.lr = 123.0  # the checkpoint's settings come back too
+    nn.load(again, tmp_path / "optimizer.npz")
+    assert again.lr == optimizer.lr and again.steps == 4
+    _train(resumed, again, X, y, 4)
+    for key, value in straight.state_dict().items():
+        np.testing.assert_allclose(resumed.state_dict()[key], value, rtol=1e-12,
+                                   atol=1e-15)
+
+
+def test_state_dict_copies_and_a_bad_one_changes_nothing():
+    p = Tensor(np.ones(3), requires_grad=True)
+    q = Value(2.0)
+    optimizer = Adam([p, q], lr=0.1)
+    p.grad, q.grad = np.array([1.0, 2.0, 3.0]), 0.5
+    optimizer.step()
+    state = optimizer.state_dict()
+    assert sorted(state) == sorted([
+        "steps", "settings.lr", "settings.betas", "settings.eps", "settings.weight_decay",
+        "state.0.step", "state.0.exp_avg", "state.0.exp_avg_sq",
+        "state.1.step", "state.1.exp_avg", "state.1.exp_avg_sq"])
+    state["state.0.exp_avg"][...] = 99.0  # a copy: the optimizer is not changed
+    assert optimizer.state[id(p)]["exp_avg"][0] != 99.0
+    before = optimizer.state_dict()
+    bad = dict(state, **{"state.0.exp_avg_sq": np.ones(4), "state.7.exp_avg": np.ones(3),
+                         "momentum_buffer": np.ones(3)})
+    with pytest.raises(ValueError, match=r"'state.0.exp_avg_sq' has shape \(4,\).*"
+                                         r"unexpected key 'state.7.exp_avg'.*nothing was "
+                                         "loaded"):
+        optimizer.load_state_dict(bad)
+    after = optimizer.state_dict()
+    assert sorted(after) == sorted(before)
+    for key in before:
+        np.testing.assert_array_equal(after[key], before[key])
+    with pytest.raises(TypeError, match="expected a dict of arrays"):
+        optimizer.load_state_dict([1, 2])
+    optimizer.load_state_dict(state)  # a good one: Value state comes back as floats
+    assert optimizer.state[id(q)]["exp_avg"] == pytest.approx(0.05)
+    assert isinstance(optimizer.state[id(q)]["exp_avg"], float)
+    with pytest.raises(ValueError, match="unexpected key 'state.0.exp_avg'"):
+        SGD([p, q], lr=0.1, momentum=0.9).load_state_dict(state)
