@@ -720,7 +720,16 @@ class CrossEntropy(Op):
 
     @staticmethod
     def forward(xp, logits, labels, reduction="mean"):
-        return NLLLoss.forward(xp, LogSoftmax.forward(xp, logits, axis=1), labels, reduction)
+        # -log_softmax(logits)[i, label i] = logsumexp(row i) - logits[i, label i], both
+        # shifted by the row's max: the same numbers as NLLLoss of LogSoftmax, without
+        # the (n, k) matrix of log-probabilities, since only n of them are read
+        shifted = logits - backends.max_kept(logits, 1)  # each row's max is now 0
+        picked = shifted[np.arange(len(labels)), labels]
+        losses = np.log(np.exp(shifted).sum(axis=1)) - picked  # a sum >= exp(0) = 1
+        if reduction == "none":
+            return losses
+        total = losses.sum()
+        return total / len(labels) if reduction == "mean" else total
 
     @staticmethod
     def backward(xp, g, out, logits, labels, reduction="mean"):

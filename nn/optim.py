@@ -114,6 +114,20 @@ class Optimizer:
                 a real float (array), or not a number for a Value. Every gradient is
                 checked first, so nothing (parameters, optimizer state) is changed then.
         """
+        grads = self._gradients()
+        self.steps += 1
+        states = self.state
+        for p, g in zip(self.params, grads, strict=True):
+            if g is None:
+                continue
+            if isinstance(p, Value):
+                p.data = float(p.data - self._step(p.data, g, states[id(p)]))
+            else:
+                self._update(p.data, g, states[id(p)])
+
+    def _gradients(self) -> list:
+        """Each parameter's gradient as the update takes it (None: no update), every
+        one checked before any parameter is updated."""
         grads = []
         tensor, array = Tensor, np.ndarray
         for i, p in enumerate(self.params):
@@ -125,15 +139,7 @@ class Optimizer:
                     grads.append(g)
                     continue
             grads.append(self._checked_grad(i, p))
-        self.steps += 1
-        states = self.state
-        for p, g in zip(self.params, grads, strict=True):
-            if g is None:
-                continue
-            if isinstance(p, Value):
-                p.data = float(p.data - self._step(p.data, g, states[id(p)]))
-            else:
-                self._update(p.data, g, states[id(p)])
+        return grads
 
     def _checked_grad(self, i: int, p):
         """Parameter `i`'s gradient as the update takes it (None: no update), or raise."""
@@ -336,12 +342,32 @@ class SGD(Optimizer):
         self.nesterov = nesterov
         super().__init__(params)
 
-    def _update(self, x, g, state):
-        if not (self.momentum or self.weight_decay):
-            if x.nbytes > _BLOCK_BYTES:
-                subtract_scaled(x, self.lr, g)
+    @no_grad()
+    def step(self) -> None:
+        if self.momentum or self.weight_decay:
+            Optimizer.step(self)
+            return
+        # Plain SGD, the common case of the training step, without the per-parameter
+        # state lookups and calls of the general loop: x -= lr * g.
+        grads = self._gradients()
+        self.steps += 1
+        lr = self.lr
+        for p, g in zip(self.params, grads, strict=True):
+            if g is None:
+                continue
+            x = p.data
+            if type(x) is float:  # a Value's
+                p.data = float(x - lr * g)
+            elif x.nbytes > _BLOCK_BYTES:
+                subtract_scaled(x, lr, g)
             else:
-                x -= self.lr * g
+                x -= lr * g
+
+    step.__doc__ = Optimizer.step.__doc__
+
+    def _update(self, x, g, state):
+        if not (self.momentum or self.weight_decay):  # (step takes this case itself)
+            subtract_scaled(x, self.lr, g)
             return
         # With momentum or decay: `_step`'s arithmetic, operation for operation, block
         # by block for a large parameter, the momentum buffer updated in place.
