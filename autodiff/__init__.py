@@ -23,10 +23,13 @@ from .tensor import Tensor, concatenate, cross_entropy, linear, nll_loss, stack,
 from .value import Value
 from .viz import GraphvizNotFoundError, draw_graph, save_graph
 
+cat = concatenate  # PyTorch's name
+
 __all__ = [
     "Value",
     "Tensor",
     "concatenate",
+    "cat",
     "stack",
     "where",
     "linear",

@@ -430,6 +430,20 @@ class Where(Op):
         return None, xp.where(cond, g, 0.0), xp.where(cond, 0.0, g)
 
 
+class Clone(Op):
+    """a copy of x (PyTorch's clone): the same values in memory of its own"""
+
+    name = "clone"
+
+    @staticmethod
+    def forward(xp, x):
+        return x.copy()
+
+    @staticmethod
+    def backward(xp, g, out, x):
+        return (g,)
+
+
 class AsType(Op):
     """x converted to another float dtype"""
 

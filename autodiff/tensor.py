@@ -181,7 +181,17 @@ class Tensor(Node):
 
     @property
     def size(self) -> int:
+        """The number of elements (NumPy's meaning); `x.size(0)` also works, giving
+        PyTorch's meaning: the length of axis 0 (`x.size()`: the shape)."""
+        return _Size(self.data.size, self.data.shape)
+
+    def numel(self) -> int:
+        """The number of elements (PyTorch's name for `size`)."""
         return self.data.size
+
+    def dim(self) -> int:
+        """The number of axes (PyTorch's name for `ndim`)."""
+        return self.data.ndim
 
     @property
     def dtype(self) -> np.dtype:
@@ -214,6 +224,13 @@ class Tensor(Node):
         if copy:
             return np.array(self.data, dtype=dtype, copy=True)
         return self.data if dtype is None else self.data.astype(dtype, copy=False)
+
+    def __getattr__(self, name: str):
+        # Reached only when the lookup failed: a PyTorch spelling gets a pointer to ours.
+        hint = _ELSEWHERE.get(name)
+        if hint is None:
+            raise AttributeError(f"'Tensor' object has no attribute {name!r}")
+        raise AttributeError(f"'Tensor' object has no attribute {name!r}; {hint}")
 
     # -- arithmetic: NumPy broadcasting, a Tensor, array or number on either side ---------
 
@@ -262,6 +279,57 @@ class Tensor(Node):
     def __pos__(self):
         return self
 
+    # -- in place: x += y, x -= y, x *= y, x /= y (PyTorch's rules) ----------------------
+    #
+    # Without them Python would rebind the name to a new tensor, and the manual update
+    # `for p in params: p -= lr * p.grad` would silently change nothing. Where no graph
+    # is recorded (under no_grad, or nothing involved requires grad) the data changes in
+    # place, as NumPy's and PyTorch's do. A leaf that requires grad cannot change under
+    # grad mode (its gradient would describe other data), as in PyTorch. A node of a
+    # graph gets a new node instead: its data may be what backward needs.
+
+    def __iadd__(self, other):
+        return self._in_place(other, ops.Add, np.add, "+=")
+
+    def __isub__(self, other):
+        return self._in_place(other, ops.Sub, np.subtract, "-=")
+
+    def __imul__(self, other):
+        return self._in_place(other, ops.Mul, np.multiply, "*=")
+
+    def __itruediv__(self, other):
+        return self._in_place(other, ops.Div, np.true_divide, "/=")
+
+    def _in_place(self, other, op, ufunc, symbol: str) -> Tensor:
+        if _grad_mode.enabled and (self.requires_grad or
+                                   isinstance(other, Node) and other.requires_grad):
+            if self.requires_grad and self._op is None:
+                raise RuntimeError(
+                    f"{symbol} on a leaf tensor that requires grad: its gradient would "
+                    "describe other data. Update a parameter under autodiff.no_grad() "
+                    f"(with no_grad(): w {symbol} ...), or through w.data")
+            return op.apply(self, other)  # a new node: the recorded data stays as it was
+        try:
+            operand = other.data if isinstance(other, Tensor) else _constant(other, op)
+            ufunc(self.data, operand, out=self.data, casting="same_kind")
+        except TypeError as error:  # NumPy's casting error: float into an int tensor
+            raise TypeError(f"{symbol}: {error}") from None
+        except ValueError as error:  # a shape that does not broadcast to self's
+            raise ValueError(f"{symbol}: cannot update shape {self.shape} in place with "
+                             f"shape {np.shape(_data(other))}: {error}") from None
+        return self
+
+    def __setitem__(self, index, value) -> None:
+        """`x[index] = value` writes into the data, where no graph is recorded (see the
+        in-place operators); in a graph, write `where(mask, value, x)` instead."""
+        if _grad_mode.enabled and (self.requires_grad or
+                                   isinstance(value, Node) and value.requires_grad):
+            raise RuntimeError(
+                "x[...] = ...: item assignment is not recorded in the graph; compute the "
+                "new tensor instead (autodiff.where(mask, value, x)), or assign under "
+                "autodiff.no_grad() to change the data")
+        self.data[_index(index)] = _data(value)
+
     # -- elementwise functions ------------------------------------------------------------
 
     def exp(self) -> Tensor:
@@ -294,11 +362,30 @@ class Tensor(Node):
     def cos(self) -> Tensor:
         return ops.Cos.apply(self)
 
-    def clip(self, lo=None, hi=None) -> Tensor:
-        """Limit to [lo, hi]; the gradient is 1 inside the bounds and 0 outside."""
+    def clip(self, lo=None, hi=None, *, min=None, max=None) -> Tensor:  # noqa: A002
+        """Limit to [lo, hi] (or `min=`, `max=`, NumPy 2's and PyTorch's names); the
+        gradient is 1 inside the bounds, on them included, and 0 outside."""
+        if min is not None or max is not None:
+            if lo is not None or hi is not None:
+                raise TypeError("clip: give the bounds as lo and hi, or as min and max")
+            lo, hi = min, max
         if lo is None and hi is None:
             raise ValueError("clip: give at least one of lo and hi")
         return ops.Clip.apply(self, lo=lo, hi=hi)
+
+    clamp = clip  # PyTorch's name
+
+    def pow(self, exponent) -> Tensor:
+        """self ** exponent (PyTorch's name)."""
+        return ops.Pow.apply(self, exponent)
+
+    def matmul(self, other) -> Tensor:
+        """self @ other (PyTorch's and NumPy's name)."""
+        return ops.MatMul.apply(self, other)
+
+    def clone(self) -> Tensor:
+        """A copy with memory of its own, in the graph (the gradient passes through)."""
+        return ops.Clone.apply(self)
 
     def astype(self, dtype) -> Tensor:
         """A copy converted to `dtype` (differentiable between float dtypes); self
@@ -310,12 +397,51 @@ class Tensor(Node):
             return Tensor(self.data.astype(dtype), label=self.label)
         return ops.AsType.apply(self, dtype=dtype)
 
+    def float(self) -> Tensor:
+        """As float32 (PyTorch's `.float()`); self if it already is."""
+        return self.astype(np.float32)
+
+    def double(self) -> Tensor:
+        """As float64 (PyTorch's `.double()`); self if it already is."""
+        return self.astype(np.float64)
+
+    def to(self, target) -> Tensor:
+        """`astype(target)` for a dtype; "cpu" (the only device) gives self."""
+        if isinstance(target, str) and target == "cpu":
+            return self
+        return self.astype(target)
+
+    def cpu(self) -> Tensor:
+        """Self: every tensor is on the CPU (so `x.detach().cpu().numpy()` works)."""
+        return self
+
+    def tolist(self):
+        """The data as nested Python lists (a number for a 0-d tensor)."""
+        return self.data.tolist()
+
+    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
+        """Set `requires_grad` in place and return self (PyTorch's)."""
+        if requires_grad and self.data.dtype.kind != "f":
+            raise TypeError(f"requires_grad_: needs floating-point data, got dtype "
+                            f"{self.data.dtype}")
+        if not requires_grad and self._op is not None:
+            raise RuntimeError("requires_grad_(False): only a leaf's flag can change (use "
+                               "detach() for a tensor out of the graph)")
+        self.requires_grad = bool(requires_grad)
+        return self
+
     # -- reductions -----------------------------------------------------------------------
 
-    def sum(self, axis=None, keepdims: bool = False) -> Tensor:
+    # NumPy's axis and keepdims name them; PyTorch's dim and keepdim are taken too.
+
+    def sum(self, axis=None, keepdims: bool = False, *, dim=None, keepdim=None) -> Tensor:
+        if dim is not None or keepdim is not None:
+            axis, keepdims = _numpy_names("sum", axis, keepdims, dim, keepdim)
         return ops.Sum.apply(self, axis=_axis(axis, self.ndim, "sum"), keepdims=keepdims)
 
-    def mean(self, axis=None, keepdims: bool = False) -> Tensor:
+    def mean(self, axis=None, keepdims: bool = False, *, dim=None, keepdim=None) -> Tensor:
+        if dim is not None or keepdim is not None:
+            axis, keepdims = _numpy_names("mean", axis, keepdims, dim, keepdim)
         axes = ops.normalize_axes(axis, self.ndim, "mean")
         count = math.prod(self.shape[a] for a in axes)
         if count == 0:
@@ -323,27 +449,51 @@ class Tensor(Node):
                              f"{self.shape}")
         return self.sum(axis, keepdims) * (1.0 / count)  # sum / count
 
-    def max(self, axis=None, keepdims: bool = False) -> Tensor:
-        """Maximum over `axis`. At ties the gradient is split evenly between the maxima."""
+    def max(self, axis=None, keepdims: bool = False, **torch_names) -> Tensor:
+        """Maximum over `axis`. At ties the gradient is split evenly between the maxima.
+        The values only, as NumPy's max: `argmax(axis)` gives the indices."""
+        if torch_names:
+            _refuse_values_and_indices("max", torch_names)
         return ops.Max.apply(self, axis=_axis(axis, self.ndim, "max"), keepdims=keepdims)
 
-    def min(self, axis=None, keepdims: bool = False) -> Tensor:
-        """Minimum over `axis`. At ties the gradient is split evenly between the minima."""
+    def min(self, axis=None, keepdims: bool = False, **torch_names) -> Tensor:
+        """Minimum over `axis`. At ties the gradient is split evenly between the minima.
+        The values only, as NumPy's min: `argmin(axis)` gives the indices."""
+        if torch_names:
+            _refuse_values_and_indices("min", torch_names)
         axis = _axis(axis, self.ndim, "min")  # (checked here, to be named min's)
         return -((-self).max(axis, keepdims))  # min x = -max(-x)
 
-    def logsumexp(self, axis=-1, keepdims: bool = False) -> Tensor:
+    def argmax(self, axis=None, keepdims: bool = False) -> Tensor:
+        """The index of the largest element (over `axis`, or of the flattened tensor),
+        as an int tensor: a constant, with no gradient."""
+        return Tensor(self.data.argmax(axis=_axis(axis, self.ndim, "argmax"),
+                                       keepdims=keepdims))
+
+    def argmin(self, axis=None, keepdims: bool = False) -> Tensor:
+        """The index of the smallest element, as `argmax`."""
+        return Tensor(self.data.argmin(axis=_axis(axis, self.ndim, "argmin"),
+                                       keepdims=keepdims))
+
+    def logsumexp(self, axis=-1, keepdims: bool = False, *, dim=None,
+                  keepdim=None) -> Tensor:
         """log(sum(exp(x))) over `axis`, finite for inputs of any magnitude."""
+        if dim is not None or keepdim is not None:
+            axis, keepdims = _numpy_names("logsumexp", axis, keepdims, dim, keepdim, -1)
         return ops.LogSumExp.apply(
             self, axis=_axis(axis, self.ndim, "logsumexp"), keepdims=keepdims
         )
 
-    def log_softmax(self, axis: int = -1) -> Tensor:
+    def log_softmax(self, axis: int = -1, *, dim=None) -> Tensor:
         """x - logsumexp(x) over `axis`, finite for inputs of any magnitude."""
+        if dim is not None:
+            axis, _ = _numpy_names("log_softmax", axis, False, dim, None, -1)
         return ops.LogSoftmax.apply(self, axis=_axis(axis, self.ndim, "log_softmax"))
 
-    def softmax(self, axis: int = -1) -> Tensor:
+    def softmax(self, axis: int = -1, *, dim=None) -> Tensor:
         """exp(x) / sum(exp(x)) over `axis`, computed without overflow."""
+        if dim is not None:
+            axis, _ = _numpy_names("softmax", axis, False, dim, None, -1)
         return ops.Softmax.apply(self, axis=_axis(axis, self.ndim, "softmax"))
 
     # -- shapes and indexing --------------------------------------------------------------
@@ -360,8 +510,28 @@ class Tensor(Node):
             return self
         return ops.Reshape.apply(self, shape=tuple(shape))
 
+    view = reshape  # PyTorch's name (a new node here, not a view of the same memory)
+
     def flatten(self) -> Tensor:
         return self.reshape(-1)
+
+    def unsqueeze(self, axis: int) -> Tensor:
+        """A new axis of length 1 at `axis` (NumPy's expand_dims)."""
+        if not isinstance(axis, (int, np.integer)) or not -self.ndim - 1 <= axis <= self.ndim:
+            raise ValueError(f"unsqueeze: axis {axis!r} is out of range for shape "
+                             f"{self.shape}")
+        axis = int(axis) + self.ndim + 1 if axis < 0 else int(axis)
+        return self.reshape(self.shape[:axis] + (1,) + self.shape[axis:])
+
+    def squeeze(self, axis=None) -> Tensor:
+        """Without the axes of length 1 (or only `axis`, which stays if longer, as in
+        PyTorch)."""
+        if axis is None:
+            return self.reshape(tuple(n for n in self.shape if n != 1))
+        (axis,) = ops.normalize_axes(axis, self.ndim, "squeeze") or (None,)
+        if axis is None or self.shape[axis] != 1:
+            return self
+        return self.reshape(self.shape[:axis] + self.shape[axis + 1:])
 
     def transpose(self, *axes) -> Tensor:
         """Permute the axes (a NumPy permutation); with none, reverse them."""
@@ -373,9 +543,32 @@ class Tensor(Node):
             if sorted(axes) != list(range(self.ndim)):
                 raise ValueError(f"transpose: axes {tuple(given)} are not a permutation "
                                  f"of the {self.ndim} axes of shape {self.shape}")
+            if self.ndim == 2 and axes == (0, 1):
+                # NumPy's identity permutation, but PyTorch's transpose(0, 1) swaps: a
+                # silent no-op for anyone writing k.transpose(-2, -1)
+                raise ValueError(f"transpose{tuple(given)}: axes in their own order leave "
+                                 "a matrix as it is (NumPy's permutation); to swap two axes "
+                                 "as PyTorch's transpose(dim0, dim1) does, use "
+                                 "swapaxes(0, 1) or .T")
         else:
             axes = None
         return ops.Transpose.apply(self, axes=axes)
+
+    def permute(self, *axes) -> Tensor:
+        """PyTorch's name for `transpose(*axes)`: the axes in a new order."""
+        return self.transpose(*axes)
+
+    def swapaxes(self, axis1: int, axis2: int) -> Tensor:
+        """The two axes exchanged (PyTorch's `transpose(dim0, dim1)`)."""
+        axes = list(range(self.ndim))
+        for a in (axis1, axis2):
+            if not isinstance(a, (int, np.integer)) or not -self.ndim <= a < self.ndim:
+                raise ValueError(f"swapaxes: axis {a!r} is out of range for shape "
+                                 f"{self.shape}")
+        axes[axis1], axes[axis2] = axes[axis2], axes[axis1]
+        if axes == sorted(axes):
+            return self
+        return ops.Transpose.apply(self, axes=tuple(axes))
 
     @property
     def T(self) -> Tensor:
@@ -558,6 +751,70 @@ def _data(x):
     return x.data if isinstance(x, Node) else x
 
 
+# PyTorch names a Tensor lacks, and what to write here instead
+_ELSEWHERE = {
+    "grad_fn": "x.op names the op that made x, and x.parents its inputs",
+    "retain_grad": "nothing to do: every tensor that requires grad keeps its .grad",
+    "zero_": "set x.data[...] = 0 (or x.grad = None for a gradient)",
+    "fill_": "set x.data[...] = value",
+    "copy_": "set x.data[...] = other",
+    "add_": "x += y (under no_grad for a parameter)",
+    "sub_": "x -= y (under no_grad for a parameter)",
+    "mul_": "x *= y (under no_grad for a parameter)",
+    "detach_": "use x.detach(), a new tensor out of the graph",
+    "long": "x.astype(np.int64) (a constant: no gradient)",
+    "int": "x.astype(np.int64) (a constant: no gradient)",
+    "bool": "x.data != 0, or x.astype(bool) (a constant)",
+    "mm": "x @ y", "mv": "x @ v", "dot": "x @ y", "bmm": "x @ y (batched)",
+    "neg": "-x", "square": "x ** 2", "reciprocal": "1 / x", "sign": "np.sign(x.data)",
+    "norm": "(x ** 2).sum().sqrt()",
+    "var": "((x - x.mean()) ** 2).mean() (divide by n - 1 for PyTorch's default)",
+    "std": "((x - x.mean()) ** 2).mean().sqrt() (n - 1 for PyTorch's default)",
+    "expand": "broadcasting: x * ones(shape), or x + zeros(shape)",
+    "expand_as": "broadcasting: x * ones(shape), or x + zeros(shape)",
+    "repeat": "autodiff.concatenate([x] * n, axis=...)",
+    "masked_fill": "autodiff.where(mask, value, x)",
+    "gather": "x[np.arange(n), index] (integer-array indexing)",
+    "cuda": "nothing: every tensor is on the CPU",
+    "is_cuda": "nothing: every tensor is on the CPU",
+    "device": "nothing: every tensor is on the CPU",
+}
+
+
+class _Size(int):
+    """A tensor's number of elements, also callable as PyTorch's `size()`: `x.size(0)`
+    is the length of axis 0 and `x.size()` the shape."""
+
+    def __new__(cls, n: int, shape: tuple):
+        size = super().__new__(cls, n)
+        size.shape = shape
+        return size
+
+    def __call__(self, axis=None):
+        return self.shape if axis is None else self.shape[axis]
+
+
+def _numpy_names(op: str, axis, keepdims, dim, keepdim, default_axis=None):
+    """(axis, keepdims) from PyTorch's `dim` and `keepdim`, given instead of them."""
+    if dim is not None:
+        if axis is not default_axis and axis != default_axis:
+            raise TypeError(f"{op}: give axis or dim, not both")
+        axis = dim
+    if keepdim is not None:
+        if keepdims:
+            raise TypeError(f"{op}: give keepdims or keepdim, not both")
+        keepdims = keepdim
+    return axis, keepdims
+
+
+def _refuse_values_and_indices(op: str, names: dict) -> None:
+    if "dim" in names or "keepdim" in names:
+        raise TypeError(f"{op}(dim=...) is PyTorch's, which returns (values, indices); here "
+                        f"{op}(axis) returns the values, as NumPy's does, and "
+                        f"arg{op}(axis) the indices")
+    raise TypeError(f"{op}() got an unexpected keyword argument {next(iter(names))!r}")
+
+
 def _axis(axis, ndim: int, op: str):
     """Validate `axis` now, so that a bad one raises before any node is made."""
     if axis is None:
@@ -586,8 +843,11 @@ def _index_part(part):
 # -- functions of several tensors ------------------------------------------------------
 
 
-def concatenate(tensors, axis: int = 0) -> Tensor:
-    """Join tensors (or arrays) along an existing axis."""
+def concatenate(tensors, axis: int = 0, *, dim=None) -> Tensor:
+    """Join tensors (or arrays) along an existing axis (PyTorch's `cat`; `dim` is
+    another name for `axis`)."""
+    if dim is not None:
+        axis, _ = _numpy_names("concatenate", axis, False, dim, None, 0)
     if isinstance(tensors, Tensor):
         raise TypeError("concatenate: pass the tensors as one list: concatenate([a, b])")
     tensors = list(tensors)
@@ -602,8 +862,11 @@ def concatenate(tensors, axis: int = 0) -> Tensor:
     return ops.Concatenate.apply(*tensors, axis=axis)
 
 
-def stack(tensors, axis: int = 0) -> Tensor:
-    """Join tensors (or arrays) of one shape along a new axis."""
+def stack(tensors, axis: int = 0, *, dim=None) -> Tensor:
+    """Join tensors (or arrays) of one shape along a new axis (`dim` is another name
+    for `axis`)."""
+    if dim is not None:
+        axis, _ = _numpy_names("stack", axis, False, dim, None, 0)
     if isinstance(tensors, Tensor):
         raise TypeError("stack: pass the tensors as one list: stack([a, b])")
     tensors = list(tensors)

@@ -265,6 +265,11 @@ SHAPE_OPS = {
     "transpose-negative-axes": lambda x: x.transpose(-1, 0, 1),
     "T": lambda x: x.T,
     "mT": lambda x: x.mT,
+    "swapaxes": lambda x: x.swapaxes(0, 2),
+    "permute": lambda x: x.permute(2, 0, 1),
+    "unsqueeze": lambda x: x.unsqueeze(1),
+    "squeeze-nothing": lambda x: x.squeeze(),
+    "clone": lambda x: x.clone(),
 }
 for name, fn in SHAPE_OPS.items():
     case(f"{name}-2x3x4", fn, (anywhere, (2, 3, 4)))

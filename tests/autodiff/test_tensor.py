@@ -956,3 +956,163 @@ def test_a_tensor_that_requires_grad_owns_its_data():
     assert not np.shares_memory(c.data, a.data)
     constant = Tensor(w0)  # a constant shares, as np.asarray does
     assert np.shares_memory(constant.data, w0)
+
+
+# -- In-place operators and item assignment (PyTorch's rules) ----------------------------
+
+
+def test_the_manual_sgd_loop_updates_the_parameters_in_place():
+    rng = np.random.default_rng(0)
+    X, w_true = rng.standard_normal((20, 3)), np.array([1.0, -2.0, 0.5])
+    w = Tensor(np.zeros(3), requires_grad=True)
+    params = [w]
+    for _ in range(200):
+        loss = ((Tensor(X) @ w - X @ w_true) ** 2).mean()
+        w.grad = None
+        loss.backward()
+        with no_grad():
+            for p in params:
+                p -= 0.1 * p.grad  # the loop variable: rebinding it would change nothing
+    assert params[0] is w
+    np.testing.assert_allclose(w.data, w_true, atol=1e-6)
+    assert w.requires_grad and w.op == ""
+
+
+def test_in_place_on_a_leaf_that_requires_grad_raises_under_grad_mode():
+    w = Tensor([1.0, 2.0], requires_grad=True)
+    for update in (lambda t: t.__isub__(1.0), lambda t: t.__imul__(2.0)):
+        with pytest.raises(RuntimeError, match="on a leaf tensor that requires grad.*no_grad"):
+            update(w)
+    np.testing.assert_array_equal(w.data, [1.0, 2.0])
+
+
+def test_in_place_on_a_graph_node_makes_a_new_node_with_right_gradients():
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    h = x.exp()
+    kept = h
+    h *= 2  # h's data is what exp's rule reads: it must not change
+    assert kept is not h and h.op == "*"
+    h.sum().backward()
+    np.testing.assert_allclose(x.grad, 2 * np.exp([1.0, 2.0]))
+
+
+def test_in_place_on_a_constant_changes_it_as_numpy_would():
+    t = Tensor([1.0, 2.0])
+    alias = t
+    alias += 1
+    alias /= Tensor([2.0, 3.0])
+    assert alias is t
+    np.testing.assert_allclose(t.data, [1.0, 1.0])
+    f32 = Tensor(np.ones(2, np.float32))
+    f32 *= 3.0
+    assert f32.dtype == np.float32
+    with pytest.raises(TypeError, match=r"^/=: Cannot cast"):
+        Tensor(np.arange(3)).__itruediv__(2)
+    with pytest.raises(ValueError, match=r"-=: cannot update shape \(2,\) in place with "
+                                         r"shape \(3,\)"):
+        t -= np.ones(3)
+    c = Tensor([1.0])
+    w = Tensor([2.0], requires_grad=True)
+    c += w  # a constant plus a parameter: a new node, recorded
+    assert c.op == "+" and c.requires_grad
+
+
+def test_item_assignment_writes_data_where_no_graph_is_recorded():
+    x = Tensor(np.arange(6.0).reshape(2, 3))
+    x[x > 2] = 0
+    x[0, Tensor(np.array([0, 1]))] = Tensor([7.0, 8.0])
+    np.testing.assert_array_equal(x.data, [[7, 8, 2], [0, 0, 0]])
+    w = Tensor(np.ones(3), requires_grad=True)
+    with pytest.raises(RuntimeError, match="item assignment is not recorded.*where"):
+        w[0] = 5.0
+    with no_grad():
+        w[0] = 5.0
+    np.testing.assert_array_equal(w.data, [5, 1, 1])
+
+
+# -- PyTorch spellings -------------------------------------------------------------------
+
+
+def test_transpose_of_a_matrix_in_its_own_order_raises_pointing_at_swapaxes():
+    m = Tensor(np.arange(6.0).reshape(2, 3))
+    for axes in [(0, 1), (-2, -1)]:
+        with pytest.raises(ValueError, match=r"use swapaxes\(0, 1\) or \.T"):
+            m.transpose(*axes)
+    np.testing.assert_array_equal(m.swapaxes(0, 1).data, m.data.T)
+    np.testing.assert_array_equal(m.swapaxes(-1, -2).data, m.data.T)
+    assert m.swapaxes(1, 1) is m
+    np.testing.assert_array_equal(m.permute(1, 0).data, m.data.T)
+    with pytest.raises(ValueError, match="swapaxes: axis 2 is out of range"):
+        m.swapaxes(0, 2)
+
+
+def test_argmax_and_argmin_are_int_constants():
+    x = Tensor(np.array([[1.0, 5.0, 2.0], [7.0, 0.0, 3.0]]), requires_grad=True)
+    best = x.argmax(axis=1)
+    assert best.dtype.kind == "i" and not best.requires_grad
+    np.testing.assert_array_equal(best.data, [1, 0])
+    np.testing.assert_array_equal(x.argmin(1).data, [0, 1])
+    assert x.argmax().item() == 3
+    assert x.argmax(1, keepdims=True).shape == (2, 1)
+    assert ((x.argmax(1) == np.array([1, 2])).mean()) == 0.5  # the accuracy idiom
+
+
+def test_dim_and_keepdim_are_other_names_for_axis_and_keepdims():
+    x = Tensor(np.arange(6.0).reshape(2, 3), requires_grad=True)
+    np.testing.assert_array_equal(x.sum(dim=0).data, x.sum(axis=0).data)
+    assert x.mean(dim=1, keepdim=True).shape == (2, 1)
+    assert x.sum(0, keepdim=True).shape == (1, 3)
+    np.testing.assert_array_equal(x.softmax(dim=0).data, x.softmax(axis=0).data)
+    np.testing.assert_array_equal(x.log_softmax(dim=0).data, x.log_softmax(0).data)
+    assert x.logsumexp(dim=0, keepdim=True).shape == (1, 3)
+    assert autodiff.cat([x, x], dim=1).shape == (2, 6)
+    assert autodiff.stack([x, x], dim=2).shape == (2, 3, 2)
+    with pytest.raises(TypeError, match="sum: give axis or dim, not both"):
+        x.sum(0, dim=1)
+    with pytest.raises(TypeError, match=r"max\(dim=...\) is PyTorch's, which returns "
+                                        r"\(values, indices\).*argmax"):
+        x.max(dim=1)
+    with pytest.raises(TypeError, match="unexpected keyword argument 'axes'"):
+        x.min(axes=1)
+
+
+def test_shape_helpers_of_pytorch():
+    x = Tensor(np.arange(6.0).reshape(2, 1, 3), requires_grad=True)
+    assert x.size == 6 and x.size(0) == 2 and x.size(-1) == 3 and x.size() == (2, 1, 3)
+    assert x.numel() == 6 and x.dim() == 3
+    assert x.view(-1).shape == (6,) and x.view(2, 3).shape == (2, 3)
+    assert x.squeeze().shape == (2, 3) and x.squeeze(1).shape == (2, 3)
+    assert x.squeeze(0) is x  # not of length 1: left as it is, as in PyTorch
+    assert x.unsqueeze(0).shape == (1, 2, 1, 3) and x.unsqueeze(-1).shape == (2, 1, 3, 1)
+    with pytest.raises(ValueError, match="unsqueeze: axis 5 is out of range"):
+        x.unsqueeze(5)
+
+
+def test_conversions_and_small_aliases():
+    x = Tensor(np.array([[1.0, -2.0], [3.0, 0.5]]), requires_grad=True)
+    assert x.float().dtype == np.float32 and x.double() is x and x.to("cpu") is x
+    assert x.cpu() is x and x.to(np.float32).dtype == np.float32
+    assert x.tolist() == [[1.0, -2.0], [3.0, 0.5]]
+    np.testing.assert_array_equal(x.clamp(min=0).data, [[1, 0], [3, 0.5]])
+    np.testing.assert_array_equal(x.clip(max=1).data, [[1, -2], [1, 0.5]])
+    with pytest.raises(TypeError, match="give the bounds as lo and hi, or as min and max"):
+        x.clip(0, max=1)
+    np.testing.assert_array_equal(x.pow(2).data, x.data ** 2)
+    np.testing.assert_array_equal(x.matmul(x).data, x.data @ x.data)
+    copy = x.clone()
+    assert copy.op == "clone" and not np.shares_memory(copy.data, x.data)
+    t = Tensor(np.zeros(2)).requires_grad_()
+    assert t.requires_grad
+    with pytest.raises(TypeError, match="requires_grad_: needs floating-point data"):
+        Tensor(np.arange(2)).requires_grad_()
+
+
+def test_missing_pytorch_names_point_to_ours():
+    x = Tensor([1.0, 2.0])
+    with pytest.raises(AttributeError, match="'grad_fn'; x.op names the op"):
+        _ = x.grad_fn
+    with pytest.raises(AttributeError, match="'zero_'; set x.data"):
+        x.zero_()
+    with pytest.raises(AttributeError, match=r"^'Tensor' object has no attribute 'nope'$"):
+        _ = x.nope
+    assert not hasattr(x, "_repr_html_")
