@@ -232,6 +232,7 @@ class Node:
     #: kind-specific hooks, set by Value and Tensor
     _math: object  # the numeric namespace the op rules run on in first-order backward
     requires_grad: bool
+    _requires_grad: bool  # the same, read without a property call where it is hot
 
     @property
     def op(self) -> str:
@@ -296,7 +297,7 @@ def toposort(root: Node, stop_at: frozenset[int] = _NOWHERE) -> list[Node]:
                     if (
                         isinstance(parent, node_type)
                         and parent._pending is None
-                        and parent.requires_grad
+                        and parent._requires_grad
                     ):
                         if parent._op is None:  # a leaf (a parameter): finished at once
                             parent._pending = sorted_

@@ -66,7 +66,7 @@ class Tensor(Node):
         TypeError: `requires_grad=True` on data that is not floating point.
     """
 
-    __slots__ = ("requires_grad",)
+    __slots__ = ("_requires_grad",)
     _math = ARRAY
     _graph_math = GRAPH
     # NumPy must hand `ndarray + Tensor` (and np.float64 * Tensor) to the Tensor's
@@ -102,7 +102,7 @@ class Tensor(Node):
         self.data = array
         self.grad = None
         self.label = label
-        self.requires_grad = bool(requires_grad)
+        self._requires_grad = bool(requires_grad)
         self._op = None
         self._parents = ()
         self._ctx = None
@@ -119,7 +119,7 @@ class Tensor(Node):
         for x in inputs:
             if isinstance(x, Tensor):
                 data.append(x.data)
-                requires_grad = requires_grad or x.requires_grad
+                requires_grad = requires_grad or x._requires_grad
             elif ctx is None:
                 data.append(_constant(x, op))
             else:  # a Function's forward gets other arguments as they are (PyTorch's)
@@ -156,12 +156,12 @@ class Tensor(Node):
         out._pending = None
         out._scope = _grad_mode.scope
         if requires_grad and _grad_mode.enabled:
-            out.requires_grad = True
+            out._requires_grad = True
             out._op = op
             out._parents = inputs
             out._ctx = ctx if ctx is not None else (params or None)
         else:
-            out.requires_grad = False
+            out._requires_grad = False
             out._op = None
             out._parents = ()
             out._ctx = None
@@ -170,6 +170,25 @@ class Tensor(Node):
         return out
 
     # -- attributes -----------------------------------------------------------------------
+
+    @property
+    def requires_grad(self) -> bool:
+        """Whether backward computes a gradient for this tensor. It may be set on a
+        leaf of float data (as `requires_grad_()` does); a tensor an op made requires
+        grad when an input does."""
+        return self._requires_grad
+
+    @requires_grad.setter
+    def requires_grad(self, value: bool) -> None:
+        value = bool(value)
+        if value and self.data.dtype.kind != "f":
+            raise TypeError(f"requires_grad: needs floating-point data, got dtype "
+                            f"{self.data.dtype}; convert it first, e.g. "
+                            "x.astype(np.float64)")
+        if not value and self._op is not None:
+            raise RuntimeError("requires_grad = False: only a leaf's flag can change (use "
+                               "detach() for a tensor out of the graph)")
+        self._requires_grad = value
 
     @property
     def shape(self) -> tuple[int, ...]:
@@ -224,13 +243,6 @@ class Tensor(Node):
         if copy:
             return np.array(self.data, dtype=dtype, copy=True)
         return self.data if dtype is None else self.data.astype(dtype, copy=False)
-
-    def __getattr__(self, name: str):
-        # Reached only when the lookup failed: a PyTorch spelling gets a pointer to ours.
-        hint = _ELSEWHERE.get(name)
-        if hint is None:
-            raise AttributeError(f"'Tensor' object has no attribute {name!r}")
-        raise AttributeError(f"'Tensor' object has no attribute {name!r}; {hint}")
 
     # -- arithmetic: NumPy broadcasting, a Tensor, array or number on either side ---------
 
@@ -421,13 +433,7 @@ class Tensor(Node):
 
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
         """Set `requires_grad` in place and return self (PyTorch's)."""
-        if requires_grad and self.data.dtype.kind != "f":
-            raise TypeError(f"requires_grad_: needs floating-point data, got dtype "
-                            f"{self.data.dtype}")
-        if not requires_grad and self._op is not None:
-            raise RuntimeError("requires_grad_(False): only a leaf's flag can change (use "
-                               "detach() for a tensor out of the graph)")
-        self.requires_grad = bool(requires_grad)
+        self.requires_grad = requires_grad
         return self
 
     # -- reductions -----------------------------------------------------------------------
@@ -779,6 +785,21 @@ _ELSEWHERE = {
     "is_cuda": "nothing: every tensor is on the CPU",
     "device": "nothing: every tensor is on the CPU",
 }
+
+
+def _pointer(name: str, hint: str) -> property:
+    """A PyTorch name a Tensor lacks, as a property that raises the AttributeError of a
+    missing attribute with a pointer to ours. (A `__getattr__` would do it too, but a
+    class that has one pays for it on every attribute lookup of its instances.)"""
+
+    def missing(self):
+        raise AttributeError(f"'Tensor' object has no attribute {name!r}; {hint}")
+
+    return property(missing)
+
+
+for _name, _hint in _ELSEWHERE.items():
+    setattr(Tensor, _name, _pointer(_name, _hint))
 
 
 class _Size(int):

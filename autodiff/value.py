@@ -43,7 +43,7 @@ class Value(Node):
     __slots__ = ()
     _math = SCALAR
     _graph_math = GRAPH
-    requires_grad = True  # every Value takes part in differentiation
+    requires_grad = _requires_grad = True  # every Value takes part in differentiation
     _grad_is_number = True
 
     def __init__(self, data: float, label: str = "") -> None:

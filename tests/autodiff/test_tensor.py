@@ -1103,7 +1103,7 @@ def test_conversions_and_small_aliases():
     assert copy.op == "clone" and not np.shares_memory(copy.data, x.data)
     t = Tensor(np.zeros(2)).requires_grad_()
     assert t.requires_grad
-    with pytest.raises(TypeError, match="requires_grad_: needs floating-point data"):
+    with pytest.raises(TypeError, match="requires_grad: needs floating-point data"):
         Tensor(np.arange(2)).requires_grad_()
 
 
@@ -1116,3 +1116,20 @@ def test_missing_pytorch_names_point_to_ours():
     with pytest.raises(AttributeError, match=r"^'Tensor' object has no attribute 'nope'$"):
         _ = x.nope
     assert not hasattr(x, "_repr_html_")
+
+
+def test_requires_grad_set_as_an_attribute_is_checked():
+    ints = Tensor(np.arange(3))
+    with pytest.raises(TypeError, match="requires_grad: needs floating-point data, got "
+                                        "dtype int64"):
+        ints.requires_grad = True  # its gradients would be truncated to ints
+    assert not ints.requires_grad
+    x = Tensor([1.0, 2.0])
+    x.requires_grad = True
+    (x * 0.5).sum().backward()
+    np.testing.assert_array_equal(x.grad, [0.5, 0.5])
+    y = x * 2
+    with pytest.raises(RuntimeError, match="only a leaf's flag can change"):
+        y.requires_grad = False
+    x.requires_grad = False
+    assert not (x * 2).requires_grad
