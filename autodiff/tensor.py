@@ -440,14 +440,20 @@ class Tensor(Node):
 
     # NumPy's axis and keepdims name them; PyTorch's dim and keepdim are taken too.
 
-    def sum(self, axis=None, keepdims: bool = False, *, dim=None, keepdim=None) -> Tensor:
+    def sum(self, axis=None, keepdims: bool = False, *, dim=None, keepdim=None,
+            **numpy_call) -> Tensor:
         if dim is not None or keepdim is not None:
             axis, keepdims = _numpy_names("sum", axis, keepdims, dim, keepdim)
+        if numpy_call:
+            _numpy_call("sum", numpy_call)
         return ops.Sum.apply(self, axis=_axis(axis, self.ndim, "sum"), keepdims=keepdims)
 
-    def mean(self, axis=None, keepdims: bool = False, *, dim=None, keepdim=None) -> Tensor:
+    def mean(self, axis=None, keepdims: bool = False, *, dim=None, keepdim=None,
+             **numpy_call) -> Tensor:
         if dim is not None or keepdim is not None:
             axis, keepdims = _numpy_names("mean", axis, keepdims, dim, keepdim)
+        if numpy_call:
+            _numpy_call("mean", numpy_call)
         axes = ops.normalize_axes(axis, self.ndim, "mean")
         count = math.prod(self.shape[a] for a in axes)
         if count == 0:
@@ -518,8 +524,18 @@ class Tensor(Node):
 
     view = reshape  # PyTorch's name (a new node here, not a view of the same memory)
 
-    def flatten(self) -> Tensor:
-        return self.reshape(-1)
+    def flatten(self, start_dim: int = 0, end_dim: int = -1) -> Tensor:
+        """The axes from `start_dim` to `end_dim` (all, by default) merged into one, as
+        PyTorch's flatten (`x.flatten(1)`: one row per sample)."""
+        if self.ndim == 0:
+            return self.reshape(1)
+        start, end = (ops.normalize_axes(a, self.ndim, "flatten")[0]
+                      for a in (start_dim, end_dim))
+        if start > end:
+            raise ValueError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim}"
+                             f" in shape {self.shape}")
+        merged = math.prod(self.shape[start:end + 1])
+        return self.reshape(self.shape[:start] + (merged,) + self.shape[end + 1:])
 
     def unsqueeze(self, axis: int) -> Tensor:
         """A new axis of length 1 at `axis` (NumPy's expand_dims)."""
@@ -828,6 +844,17 @@ def _numpy_names(op: str, axis, keepdims, dim, keepdim, default_axis=None):
     return axis, keepdims
 
 
+def _numpy_call(op: str, extras: dict) -> None:
+    """Accept what np.sum(t) and np.mean(t) pass on to the method (dtype=None,
+    out=None), so that they give a differentiable Tensor; refuse the rest by name."""
+    for name, value in extras.items():
+        if name not in ("dtype", "out"):
+            raise TypeError(f"{op}() got an unexpected keyword argument {name!r}")
+        if value is not None:
+            raise TypeError(f"{op}: {name}= is not supported (np.{op} of a Tensor is "
+                            f"its .{op}(); convert the result with .astype)")
+
+
 def _refuse_values_and_indices(op: str, names: dict) -> None:
     if "dim" in names or "keepdim" in names:
         raise TypeError(f"{op}(dim=...) is PyTorch's, which returns (values, indices); here "
@@ -855,6 +882,12 @@ def _index(index):
 
 def _index_part(part):
     if isinstance(part, Tensor):
+        if part.dtype.kind == "f" and part.ndim:
+            # Tensor([0, 2]) is float64 (the contract for Python numbers), and NumPy's
+            # error would not say why
+            raise IndexError(f"an index Tensor holds {part.dtype} (Tensor of a list of "
+                             "Python numbers is float64); index with np.array([...]), a "
+                             "list, or Tensor(..., dtype=np.int64)")
         return part.data
     if isinstance(part, list):
         return np.asarray(part)

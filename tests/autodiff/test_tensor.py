@@ -1133,3 +1133,32 @@ def test_requires_grad_set_as_an_attribute_is_checked():
         y.requires_grad = False
     x.requires_grad = False
     assert not (x * 2).requires_grad
+
+
+def test_flatten_from_an_axis_as_pytorch_does():
+    x = Tensor(np.arange(24.0).reshape(2, 3, 4), requires_grad=True)
+    assert x.flatten().shape == (24,) and x.flatten(1).shape == (2, 12)
+    assert x.flatten(0, 1).shape == (6, 4) and x.flatten(-2).shape == (2, 12)
+    assert Tensor(3.0).flatten().shape == (1,)
+    with pytest.raises(ValueError, match="flatten: start_dim 2 comes after end_dim 1"):
+        x.flatten(2, 1)
+    assert gradcheck(lambda t: t.flatten(1).sum(axis=1), [x])
+
+
+def test_numpy_reductions_of_a_tensor_are_its_own():
+    x = Tensor(np.arange(6.0).reshape(2, 3), requires_grad=True)
+    total = np.sum(x)
+    assert isinstance(total, Tensor) and total.item() == 15.0 and total.requires_grad
+    assert np.mean(x, axis=0).shape == (3,)
+    with pytest.raises(TypeError, match=r"sum: dtype= is not supported"):
+        np.sum(x, dtype=np.float32)
+    with pytest.raises(TypeError, match="unexpected keyword argument 'initial'"):
+        x.sum(initial=1.0)
+
+
+def test_a_float_index_tensor_says_why_it_cannot_index():
+    x = Tensor(np.arange(6.0))
+    with pytest.raises(IndexError, match="an index Tensor holds float64.*np.array"):
+        x[Tensor([0, 2])]
+    np.testing.assert_array_equal(x[Tensor(np.array([0, 2]))].data, [0, 2])
+    np.testing.assert_array_equal(x[Tensor(x.data > 3)].data, [4, 5])
