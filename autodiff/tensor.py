@@ -557,28 +557,31 @@ class Tensor(Node):
 
     def transpose(self, *axes) -> Tensor:
         """Permute the axes (a NumPy permutation); with none, reverse them."""
-        if len(axes) == 1 and not isinstance(axes[0], (int, np.integer)):
-            axes = axes[0]
-        if axes:
-            # Negative axes made non-negative: backward inverts the permutation by argsort.
-            given, axes = axes, tuple(int(a) + self.ndim if a < 0 else int(a) for a in axes)
-            if sorted(axes) != list(range(self.ndim)):
-                raise ValueError(f"transpose: axes {tuple(given)} are not a permutation "
-                                 f"of the {self.ndim} axes of shape {self.shape}")
-            if self.ndim == 2 and axes == (0, 1):
-                # NumPy's identity permutation, but PyTorch's transpose(0, 1) swaps: a
-                # silent no-op for anyone writing k.transpose(-2, -1)
-                raise ValueError(f"transpose{tuple(given)}: axes in their own order leave "
-                                 "a matrix as it is (NumPy's permutation); to swap two axes "
-                                 "as PyTorch's transpose(dim0, dim1) does, use "
-                                 "swapaxes(0, 1) or .T")
-        else:
-            axes = None
-        return ops.Transpose.apply(self, axes=axes)
+        return self._permuted(axes, "transpose")
 
     def permute(self, *axes) -> Tensor:
-        """PyTorch's name for `transpose(*axes)`: the axes in a new order."""
-        return self.transpose(*axes)
+        """PyTorch's name for a permutation of the axes (`transpose(*axes)`)."""
+        return self._permuted(axes, "permute")
+
+    def _permuted(self, axes: tuple, who: str) -> Tensor:
+        if len(axes) == 1 and not isinstance(axes[0], (int, np.integer)):
+            axes = axes[0]
+        if not axes:
+            return ops.Transpose.apply(self, axes=None)
+        # Negative axes made non-negative: backward inverts the permutation by argsort.
+        given, axes = axes, tuple(int(a) + self.ndim if a < 0 else int(a) for a in axes)
+        if sorted(axes) != list(range(self.ndim)):
+            raise ValueError(f"{who}: axes {tuple(given)} are not a permutation of the "
+                             f"{self.ndim} axes of shape {self.shape}")
+        if who == "transpose" and self.ndim == 2 and axes == (0, 1):
+            # NumPy's identity permutation, but PyTorch's transpose(0, 1) swaps: a silent
+            # no-op for anyone writing k.transpose(-2, -1). (permute(0, 1) is the
+            # identity in both.)
+            raise ValueError(f"transpose{tuple(given)}: axes in their own order leave a "
+                             "matrix as it is (NumPy's permutation); to swap two axes as "
+                             "PyTorch's transpose(dim0, dim1) does, use swapaxes(0, 1) or "
+                             ".T")
+        return ops.Transpose.apply(self, axes=axes)
 
     def swapaxes(self, axis1: int, axis2: int) -> Tensor:
         """The two axes exchanged (PyTorch's `transpose(dim0, dim1)`)."""

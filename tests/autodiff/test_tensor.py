@@ -1042,6 +1042,9 @@ def test_transpose_of_a_matrix_in_its_own_order_raises_pointing_at_swapaxes():
     np.testing.assert_array_equal(m.swapaxes(-1, -2).data, m.data.T)
     assert m.swapaxes(1, 1) is m
     np.testing.assert_array_equal(m.permute(1, 0).data, m.data.T)
+    np.testing.assert_array_equal(m.permute(0, 1).data, m.data)  # the identity, as in torch
+    with pytest.raises(ValueError, match=r"permute: axes \(0, 0\) are not a permutation"):
+        m.permute(0, 0)
     with pytest.raises(ValueError, match="swapaxes: axis 2 is out of range"):
         m.swapaxes(0, 2)
 
