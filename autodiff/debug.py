@@ -448,6 +448,9 @@ def _check_op(position, node, rng, eps, atol, rtol) -> OpCheck:
     unjudged = 0
     with np.errstate(all="ignore"):
         base = float(np.sum(np.asarray(out) * weights))
+        # the rounding of such sums, seen in a difference quotient with step eps
+        noise = 8 * np.finfo(np.float64).eps * float(np.sum(np.abs(np.asarray(out) *
+                                                                 weights))) / eps
     for i, (x, need) in enumerate(zip(data, needs, strict=True)):
         if not need:
             continue
@@ -457,7 +460,8 @@ def _check_op(position, node, rng, eps, atol, rtol) -> OpCheck:
             backends.sum_to(np.asarray(g, dtype=np.float64), shape)
             if np.shape(g) != shape else g, dtype=np.float64)
         for index in np.ndindex(shape):
-            numeric = _partial(forward, data, i, index, weights, eps, base, atol, rtol)
+            numeric = _partial(forward, data, i, index, weights, eps, base, noise, atol,
+                               rtol)
             if math.isnan(numeric):  # a kink, or a step left the op's domain: no verdict
                 unjudged += 1
                 continue
@@ -489,13 +493,14 @@ def _f64(x):
     return x
 
 
-def _partial(forward, data, i, index, weights, eps, base, atol, rtol) -> float:
+def _partial(forward, data, i, index, weights, eps, base, noise, atol, rtol) -> float:
     """d/dx_i[index] of sum(weights * forward(...)) by central differences; nan where
     there is none: a step leaves the op's domain, or the two one-sided differences
     (from `base`, the sum at the point) disagree, as they do at a kink (relu at 0, a tie
     of max), where the central difference is the mean of two slopes, not a derivative.
     A smooth op's one-sided slopes differ by about eps times its curvature, far less
-    than the tolerance of 10 * (atol + rtol * slope) used here."""
+    than the tolerance of 10 * (atol + rtol * slope) used here, plus `noise`, the
+    rounding of the sums (large for a large output of large values)."""
     x = data[i]
 
     def at(delta):
@@ -514,7 +519,7 @@ def _partial(forward, data, i, index, weights, eps, base, atol, rtol) -> float:
     except (ValueError, ArithmeticError):  # a step left the op's domain (log of < 0)
         return float("nan")
     right, left = (up - base) / eps, (base - down) / eps
-    if abs(right - left) > 10 * (atol + rtol * max(abs(right), abs(left))):
+    if abs(right - left) > 10 * (atol + rtol * max(abs(right), abs(left)) + noise):
         return float("nan")
     return (up - down) / (2 * eps)
 

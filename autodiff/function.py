@@ -177,9 +177,10 @@ class _OnceDifferentiable(Op):
 
 def _differentiable_argument(x) -> bool:
     """Whether a gradient may be returned for forward's argument `x` (and ignored for a
-    constant): a Tensor, an array or a number, but not None, a str, a tuple of axes..."""
-    return isinstance(x, (Tensor, np.ndarray, np.generic, int, float)) and not isinstance(
-        x, bool)
+    constant): a Tensor, an array (a list is one) or a number, but not None, a str, a
+    tuple of axes..."""
+    return isinstance(x, (Tensor, np.ndarray, np.generic, int, float, list)) and not (
+        isinstance(x, bool))
 
 
 def _check_shape(name: str, i: int, grad: np.ndarray, shape: tuple) -> None:

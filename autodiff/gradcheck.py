@@ -41,8 +41,12 @@ class GradcheckError(AssertionError):
 
 
 # The most entries of an output-by-input Jacobian checked one by one (80 MB in float64);
-# past it, the outputs are first reduced to one weighted sum.
+# past it, or when the outputs outnumber the inputs' elements by far (one backward pass
+# per output element would then cost more than the finite differences, and each pass
+# costs about as much as the outputs are large), the outputs are first reduced to one
+# weighted sum.
 MAX_JACOBIAN_ENTRIES = 10_000_000
+MIN_OUTPUTS_CHECKED_ONE_BY_ONE = 256
 
 
 def _float64_leaf(x, scalar: bool):
@@ -82,8 +86,11 @@ def gradcheck(f, inputs, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1e
 
     Each entry of the Jacobian is checked on its own, as PyTorch's gradcheck does: one
     backward per output element gives autograd's row, central differences of f per
-    input element give the numeric column. (Past MAX_JACOBIAN_ENTRIES entries, the
-    outputs are first reduced to one sum with fixed random weights.) Then one backward
+    input element give the numeric column. (Past MAX_JACOBIAN_ENTRIES entries, or with
+    more than 256 output elements and twice as many as the inputs have, the outputs
+    are first reduced to one sum with fixed random weights, which costs one backward
+    pass; an error in a small output may then hide within rtol of the sum's
+    derivative.) Then one backward
     with random output weights must give the same weighted sum of the rows: a backward
     that does not multiply by its incoming gradient fails there, even for a scalar
     output.
@@ -130,8 +137,10 @@ def gradcheck(f, inputs, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1e
         outs = _outputs(f(*args))
     _refuse_closures(outs, inputs, checked)
     size = sum(int(np.size(_data(o))) for o in outs)
+    n_inputs = sum(int(np.size(t.data)) for t in targets)
     projection = None
-    if size * sum(int(np.size(t.data)) for t in targets) > MAX_JACOBIAN_ENTRIES:
+    if (size * n_inputs > MAX_JACOBIAN_ENTRIES
+            or size > max(2 * n_inputs, MIN_OUTPUTS_CHECKED_ONE_BY_ONE)):
         projection = [rng.standard_normal(np.shape(_data(o))) for o in outs]
         with enable_grad():
             outs = [_projected(outs, projection)]

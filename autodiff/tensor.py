@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import numbers
 import operator
+import warnings
 
 import numpy as np
 
@@ -122,8 +123,8 @@ class Tensor(Node):
                 requires_grad = requires_grad or x._requires_grad
             elif ctx is None:
                 data.append(_constant(x, op))
-            else:  # a Function's forward gets other arguments as they are (PyTorch's)
-                data.append(x)
+            else:  # a Function's forward gets lists as arrays, other arguments as they are
+                data.append(np.asarray(x) if isinstance(x, list) else x)
         try:
             if ctx is None:
                 result = op.forward(ARRAY, *data, **params)
@@ -188,6 +189,10 @@ class Tensor(Node):
         if not value and self._op is not None:
             raise RuntimeError("requires_grad = False: only a leaf's flag can change (use "
                                "detach() for a tensor out of the graph)")
+        if value and not self._requires_grad:
+            # now a parameter, which optimizers update in place: memory of its own, as
+            # Tensor(data, requires_grad=True) gets (the data may be the caller's array)
+            self.data = self.data.copy()
         self._requires_grad = value
 
     @property
@@ -291,14 +296,15 @@ class Tensor(Node):
     def __pos__(self):
         return self
 
-    # -- in place: x += y, x -= y, x *= y, x /= y (PyTorch's rules) ----------------------
+    # -- in place: x += y, x -= y, x *= y, x /= y ----------------------------------------
     #
     # Without them Python would rebind the name to a new tensor, and the manual update
-    # `for p in params: p -= lr * p.grad` would silently change nothing. Where no graph
-    # is recorded (under no_grad, or nothing involved requires grad) the data changes in
-    # place, as NumPy's and PyTorch's do. A leaf that requires grad cannot change under
-    # grad mode (its gradient would describe other data), as in PyTorch. A node of a
-    # graph gets a new node instead: its data may be what backward needs.
+    # `with no_grad(): for p in params: p -= lr * p.grad` would silently change nothing.
+    # Under no_grad() the data changes in place, as NumPy's and PyTorch's do. Under grad
+    # mode a leaf that requires grad refuses (its gradient would describe other data),
+    # as in PyTorch, and any other tensor gives a new one: a graph may have saved its
+    # data for backward, and without PyTorch's version counters a change in place
+    # would go unnoticed and make wrong gradients.
 
     def __iadd__(self, other):
         return self._in_place(other, ops.Add, np.add, "+=")
@@ -313,14 +319,13 @@ class Tensor(Node):
         return self._in_place(other, ops.Div, np.true_divide, "/=")
 
     def _in_place(self, other, op, ufunc, symbol: str) -> Tensor:
-        if _grad_mode.enabled and (self.requires_grad or
-                                   isinstance(other, Node) and other.requires_grad):
-            if self.requires_grad and self._op is None:
+        if _grad_mode.enabled:
+            if self._requires_grad and self._op is None:
                 raise RuntimeError(
                     f"{symbol} on a leaf tensor that requires grad: its gradient would "
                     "describe other data. Update a parameter under autodiff.no_grad() "
                     f"(with no_grad(): w {symbol} ...), or through w.data")
-            return op.apply(self, other)  # a new node: the recorded data stays as it was
+            return op.apply(self, other)  # a new tensor: recorded data stays as it was
         try:
             operand = other.data if isinstance(other, Tensor) else _constant(other, op)
             ufunc(self.data, operand, out=self.data, casting="same_kind")
@@ -332,14 +337,13 @@ class Tensor(Node):
         return self
 
     def __setitem__(self, index, value) -> None:
-        """`x[index] = value` writes into the data, where no graph is recorded (see the
-        in-place operators); in a graph, write `where(mask, value, x)` instead."""
-        if _grad_mode.enabled and (self.requires_grad or
-                                   isinstance(value, Node) and value.requires_grad):
+        """`x[index] = value` writes into the data under no_grad() (see the in-place
+        operators); in a graph, compute `where(mask, value, x)` instead."""
+        if _grad_mode.enabled:
             raise RuntimeError(
-                "x[...] = ...: item assignment is not recorded in the graph; compute the "
-                "new tensor instead (autodiff.where(mask, value, x)), or assign under "
-                "autodiff.no_grad() to change the data")
+                "x[...] = ...: item assignment is not recorded in a graph, and a graph may "
+                "have saved x's data; compute the new tensor instead (autodiff.where(mask, "
+                "value, x)), or assign under autodiff.no_grad() to change the data")
         self.data[_index(index)] = _data(value)
 
     # -- elementwise functions ------------------------------------------------------------
@@ -377,10 +381,14 @@ class Tensor(Node):
     def clip(self, lo=None, hi=None, *, min=None, max=None) -> Tensor:  # noqa: A002
         """Limit to [lo, hi] (or `min=`, `max=`, NumPy 2's and PyTorch's names); the
         gradient is 1 inside the bounds, on them included, and 0 outside."""
-        if min is not None or max is not None:
-            if lo is not None or hi is not None:
-                raise TypeError("clip: give the bounds as lo and hi, or as min and max")
-            lo, hi = min, max
+        if min is not None:
+            if lo is not None:
+                raise TypeError("clip: give the lower bound once (lo or min)")
+            lo = min
+        if max is not None:
+            if hi is not None:
+                raise TypeError("clip: give the upper bound once (hi or max)")
+            hi = max
         if lo is None and hi is None:
             raise ValueError("clip: give at least one of lo and hi")
         return ops.Clip.apply(self, lo=lo, hi=hi)
@@ -417,9 +425,13 @@ class Tensor(Node):
         """As float64 (PyTorch's `.double()`); self if it already is."""
         return self.astype(np.float64)
 
-    def to(self, target) -> Tensor:
+    def to(self, target=None, *, dtype=None) -> Tensor:
         """`astype(target)` for a dtype; "cpu" (the only device) gives self."""
-        if isinstance(target, str) and target == "cpu":
+        if dtype is not None:
+            target = dtype
+        if isinstance(target, str) and target.split(":")[0] in ("cpu", "cuda", "mps"):
+            if target != "cpu":
+                raise ValueError(f"to({target!r}): tensors here live on the CPU only")
             return self
         return self.astype(target)
 
@@ -476,14 +488,20 @@ class Tensor(Node):
         axis = _axis(axis, self.ndim, "min")  # (checked here, to be named min's)
         return -((-self).max(axis, keepdims))  # min x = -max(-x)
 
-    def argmax(self, axis=None, keepdims: bool = False) -> Tensor:
+    def argmax(self, axis=None, keepdims: bool = False, *, dim=None,
+               keepdim=None) -> Tensor:
         """The index of the largest element (over `axis`, or of the flattened tensor),
         as an int tensor: a constant, with no gradient."""
+        if dim is not None or keepdim is not None:
+            axis, keepdims = _numpy_names("argmax", axis, keepdims, dim, keepdim)
         return Tensor(self.data.argmax(axis=_axis(axis, self.ndim, "argmax"),
                                        keepdims=keepdims))
 
-    def argmin(self, axis=None, keepdims: bool = False) -> Tensor:
+    def argmin(self, axis=None, keepdims: bool = False, *, dim=None,
+               keepdim=None) -> Tensor:
         """The index of the smallest element, as `argmax`."""
+        if dim is not None or keepdim is not None:
+            axis, keepdims = _numpy_names("argmin", axis, keepdims, dim, keepdim)
         return Tensor(self.data.argmin(axis=_axis(axis, self.ndim, "argmin"),
                                        keepdims=keepdims))
 
@@ -574,13 +592,13 @@ class Tensor(Node):
             raise ValueError(f"{who}: axes {tuple(given)} are not a permutation of the "
                              f"{self.ndim} axes of shape {self.shape}")
         if who == "transpose" and self.ndim == 2 and axes == (0, 1):
-            # NumPy's identity permutation, but PyTorch's transpose(0, 1) swaps: a silent
-            # no-op for anyone writing k.transpose(-2, -1). (permute(0, 1) is the
-            # identity in both.)
-            raise ValueError(f"transpose{tuple(given)}: axes in their own order leave a "
-                             "matrix as it is (NumPy's permutation); to swap two axes as "
-                             "PyTorch's transpose(dim0, dim1) does, use swapaxes(0, 1) or "
-                             ".T")
+            # NumPy's identity permutation, which the contract keeps; but PyTorch's
+            # transpose(0, 1) swaps, so k.transpose(-2, -1) would silently not transpose
+            # (permute(0, 1) is the identity in both)
+            warnings.warn(f"transpose{tuple(given)} leaves a matrix as it is (NumPy's "
+                          "permutation: the axes in their own order); to swap two axes as "
+                          "PyTorch's transpose(dim0, dim1) does, use swapaxes(0, 1) or .T",
+                          stacklevel=3)
         return ops.Transpose.apply(self, axes=axes)
 
     def swapaxes(self, axis1: int, axis2: int) -> Tensor:
@@ -830,8 +848,12 @@ class _Size(int):
         size.shape = shape
         return size
 
-    def __call__(self, axis=None):
+    def __call__(self, axis=None, *, dim=None):
+        axis = dim if dim is not None else axis
         return self.shape if axis is None else self.shape[axis]
+
+    def __reduce__(self):  # copied and pickled as the plain int it stands for
+        return int, (int(self),)
 
 
 def _numpy_names(op: str, axis, keepdims, dim, keepdim, default_axis=None):

@@ -198,7 +198,8 @@ class Optimizer:
     def load_state_dict(self, state: Mapping) -> None:
         """Restore what `state_dict` gave (of an optimizer of the same kind over
         parameters of the same shapes), after checking all of it: on any mismatch the
-        optimizer is left as it was.
+        optimizer is left as it was. `steps` and every setting must be there; the
+        per-parameter state is replaced by what is given (none: starting afresh).
 
         Raises:
             TypeError: `state` is not a mapping.
@@ -241,6 +242,16 @@ class Optimizer:
                     new_state[id(p)][name] = array.astype(p.dtype, copy=True)
             else:
                 problems.append(f"unexpected key '{key}'")
+        missing = [f"settings.{name}" for name in settings if name not in new_settings]
+        if "steps" not in state:
+            missing.insert(0, "steps")
+        if missing:
+            problems.append(f"missing keys {missing}")
+        if not problems:
+            try:  # the settings pass the checks the constructor makes
+                type(self)(self.params, **new_settings)
+            except (TypeError, ValueError) as error:
+                problems.append(str(error))
         if problems:
             raise ValueError(f"{who}: {'; '.join(problems)}; nothing was loaded")
         self.steps = steps
@@ -344,8 +355,8 @@ class SGD(Optimizer):
 
     @no_grad()
     def step(self) -> None:
-        if self.momentum or self.weight_decay:
-            Optimizer.step(self)
+        if self.momentum or self.weight_decay or type(self) is not SGD:
+            Optimizer.step(self)  # (a subclass may define its own _step)
             return
         # Plain SGD, the common case of the training step, without the per-parameter
         # state lookups and calls of the general loop: x -= lr * g.
@@ -356,7 +367,7 @@ class SGD(Optimizer):
             if g is None:
                 continue
             x = p.data
-            if type(x) is float:  # a Value's
+            if isinstance(p, Value):
                 p.data = float(x - lr * g)
             elif x.nbytes > _BLOCK_BYTES:
                 subtract_scaled(x, lr, g)
@@ -366,6 +377,9 @@ class SGD(Optimizer):
     step.__doc__ = Optimizer.step.__doc__
 
     def _update(self, x, g, state):
+        if type(self)._step is not SGD._step:  # a subclass's own rule: no shortcut
+            super()._update(x, g, state)
+            return
         if not (self.momentum or self.weight_decay):  # (step takes this case itself)
             subtract_scaled(x, self.lr, g)
             return

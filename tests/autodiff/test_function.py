@@ -493,3 +493,23 @@ def test_a_gradient_for_an_argument_that_has_none_raises_and_extra_nones_are_all
     x = leaf([1.0, 2.0])
     ExtraNones.apply(x).sum().backward()
     np.testing.assert_array_equal(x.grad, [2.0, 2.0])
+
+
+def test_a_list_argument_reaches_forward_as_an_array():
+    seen = []
+
+    class Scale(Function):
+        @staticmethod
+        def forward(ctx, x, factors):
+            seen.append(type(factors))
+            ctx.factors = factors
+            return x * factors
+
+        @staticmethod
+        def backward(ctx, grad_output):
+            return grad_output * ctx.factors, grad_output  # a gradient for the constant
+
+    x = leaf([1.0, 2.0])
+    Scale.apply(x, [3.0, 4.0]).sum().backward()
+    assert seen == [np.ndarray]
+    np.testing.assert_array_equal(x.grad, [3.0, 4.0])

@@ -355,3 +355,18 @@ def test_an_absolute_error_just_above_atol_fails():
     with pytest.raises(GradcheckError):
         gradcheck(lambda a: OffBy.apply(a).sum(), [x], atol=1e-5, rtol=0.0)
     assert gradcheck(lambda a: OffBy.apply(a).sum(), [x], atol=1e-4, rtol=0.0)
+
+
+def test_many_outputs_of_few_inputs_cost_one_backward_pass(monkeypatch):
+    # one pass per output element would cost the square of the output's size
+    module = importlib.import_module("autodiff.gradcheck")
+    calls = []
+    real = module._backward
+    monkeypatch.setattr(module, "_backward",
+                        lambda *args, **kwargs: calls.append(1) or real(*args, **kwargs))
+    scale = leaf(1.5)
+    assert gradcheck(lambda s: (s * np.linspace(0, 1, 5000)).tanh(), [scale])
+    assert len(calls) == 2  # the weighted sum's row, and its linearity check
+    calls.clear()
+    assert gradcheck(lambda s: s * np.ones(3), [scale])  # few outputs: one by one
+    assert len(calls) == 3 + 1

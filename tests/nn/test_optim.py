@@ -485,3 +485,35 @@ def test_state_dict_copies_and_a_bad_one_changes_nothing():
     assert isinstance(optimizer.state[id(q)]["exp_avg"], float)
     with pytest.raises(ValueError, match="unexpected key 'state.0.exp_avg'"):
         SGD([p, q], lr=0.1, momentum=0.9).load_state_dict(state)
+
+
+def test_plain_sgd_updates_values_of_any_number_type_and_honours_a_subclass():
+    a, b = Value(1.0), Value(2.0)
+    a.data, b.data = np.float64(1.0), 2  # set by hand to a NumPy float and an int
+    a.grad = b.grad = 1.0
+    SGD([a, b], lr=0.5).step()
+    assert (a.data, b.data) == (0.5, 1.5)
+
+    class HalfSteps(SGD):
+        def _step(self, x, g, state):
+            return 0.5 * self.lr * g
+
+    p = Tensor(np.ones(2), requires_grad=True)
+    p.grad = np.ones(2)
+    HalfSteps([p], lr=1.0).step()
+    np.testing.assert_array_equal(p.data, [0.5, 0.5])
+
+
+def test_load_state_dict_refuses_settings_the_constructor_refuses_and_partial_dicts():
+    p = Tensor(np.ones(2), requires_grad=True)
+    optimizer = Adam([p], lr=0.1)
+    good = optimizer.state_dict()
+    for key, value, message in [("settings.betas", np.array([1.5, 0.9]), "betas"),
+                                ("settings.lr", np.array(-1.0), "lr"),
+                                ("settings.eps", np.array(np.nan), "eps")]:
+        with pytest.raises(ValueError, match=f"{message}.*nothing was loaded"):
+            optimizer.load_state_dict(dict(good, **{key: value}))
+    partial = {k: v for k, v in good.items() if k != "steps"}
+    with pytest.raises(ValueError, match=r"missing keys \['steps'\]"):
+        optimizer.load_state_dict(partial)
+    assert optimizer.lr == 0.1 and optimizer.betas == (0.9, 0.999)
