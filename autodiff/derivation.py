@@ -98,6 +98,9 @@ class _Writer:
 
     def number(self, x: float, wrap: bool = False) -> str:
         text = _num(x)
+        if self.latex and not math.isfinite(x):
+            text = r"\text{nan}" if math.isnan(x) else (r"\infty" if x > 0 else r"-\infty")
+            return f"({text})" if wrap and x < 0 else text
         if "." in text and "e" not in text:
             text = text.rstrip("0").rstrip(".") if wrap else text
         if self.latex and "e" in text:
@@ -121,12 +124,23 @@ class _Writer:
         operands = [self.operand(p) for p in node._parents]
         if node.op == "add_n":
             return " + ".join(operands)
+        if node.op == "weighted_sum":  # b + w1 x1 + ... + wn xn, inputs (b, w..., x...)
+            n = (len(operands) - 1) // 2
+            times = r" \cdot " if self.latex else " · "
+            return " + ".join([operands[0]] + [f"{operands[1 + i]}{times}{operands[1 + n + i]}"
+                                                for i in range(n)])
         if entry is None or entry[0] is None:
             return None
         return entry[0].format(*operands, c=self.name(node), **self._params(node))
 
     def local(self, node: Node, parent: Node) -> str | None:
         """The formula of d(node)/d(parent), summed over the positions parent is at."""
+        if node.op == "weighted_sum":  # d/db = 1, d/dwi = xi, d/dxi = wi
+            operands = [self.operand(p) for p in node._parents]
+            n = (len(operands) - 1) // 2
+            partner = [None] + list(range(1 + n, 1 + 2 * n)) + list(range(1, 1 + n))
+            return " + ".join("1" if i == 0 else operands[partner[i]]
+                              for i, p in enumerate(node._parents) if p is parent)
         entry = self.table.get(node.op)
         if entry is None:
             return None
@@ -145,24 +159,37 @@ class _Writer:
         return {k: self.number(v) if isinstance(v, float) else v for k, v in ctx.items()}
 
 
+# Characters that Markdown or LaTeX would read as markup, and how to write them
+_MARKDOWN_SPECIAL = "\\`*_{}[]<>#|"
+_LATEX_SPECIAL = {"\\": r"\backslash ", "_": r"\_", "{": r"\{", "}": r"\}", "&": r"\&",
+                  "#": r"\#", "%": r"\%", "$": r"\$", "^": r"\hat{}", "~": r"\sim "}
+
+
 def _names(nodes: list[Node], latex: bool) -> dict[int, str]:
-    """A symbol per node: its label, else u1, u2... in forward order."""
-    names, used, counter = {}, {n.label for n in nodes if n.label}, 0
+    """A symbol per node: its label, else u1, u2... in forward order. Nodes that share
+    a label are told apart by primes (w, w', w''...), so that `w · w` of two different
+    w's cannot read as a square."""
+    names, used, counter = {}, {str(n.label) for n in nodes if n.label}, 0
+    seen: dict[str, int] = {}
     for node in nodes:
-        label = node.label
+        label = str(node.label) if node.label else ""
         if not label:
             counter += 1
             while f"u{counter}" in used:
                 counter += 1
-            label = f"u{counter}"
-            names[id(node)] = f"u_{{{counter}}}" if latex else label
+            names[id(node)] = f"u_{{{counter}}}" if latex else f"u{counter}"
             continue
+        primes = seen.get(label, 0)
+        seen[label] = primes + 1
         if latex:
-            escaped = label.replace("\\", r"\backslash ").replace("_", r"\_")
-            escaped = escaped.replace("{", r"\{").replace("}", r"\}")
-            names[id(node)] = escaped if len(label) == 1 else rf"\mathrm{{{escaped}}}"
+            escaped = "".join(_LATEX_SPECIAL.get(ch, ch) for ch in label)
+            name = escaped if len(label) == 1 else rf"\mathrm{{{escaped}}}"
+            names[id(node)] = name + "'" * primes
         else:
-            names[id(node)] = label
+            escaped = "".join("\\" + ch if ch in _MARKDOWN_SPECIAL else ch for ch in label)
+            if any(ch in label for ch in " +-*/·^()"):  # x1*w1 + x2*w2: one symbol
+                escaped = f"({escaped})"
+            names[id(node)] = escaped + "′" * primes
     return names
 
 
@@ -171,11 +198,16 @@ def _local_value(node: Node, parent: Node) -> float:
     op = node._op
     data = [p.data if isinstance(p, Node) else p for p in node._parents]
     params = node._ctx if isinstance(node._ctx, dict) else {}
-    if op.needs_input_grad:
-        needs = tuple(p is parent for p in node._parents)
-        grads = op.backward(backends.SCALAR, 1.0, node.data, *data, needs=needs, **params)
-    else:
-        grads = op.backward(backends.SCALAR, 1.0, node.data, *data, **params)
+    try:
+        if op.needs_input_grad:
+            needs = tuple(p is parent for p in node._parents)
+            grads = op.backward(backends.SCALAR, 1.0, node.data, *data, needs=needs,
+                                **params)
+        else:
+            grads = op.backward(backends.SCALAR, 1.0, node.data, *data, **params)
+    except (ArithmeticError, ValueError) as error:
+        raise type(error)(f"derivation: the local derivative of op '{op.name}' at "
+                          f"{node!r}: {error}") from None
     return math.fsum(float(g) for p, g in zip(node._parents, grads, strict=False) if p is parent)
 
 
@@ -266,12 +298,13 @@ def _edges_in_order(paths: list) -> list[tuple[Node, Node, float]]:
     return edges
 
 
-def _factors(steps: list, w: _Writer, times: str) -> str:
-    """The numbers of one path's factors: `(-2) · 1 · (-3)`, or one number alone."""
+def _factors(steps: list, w: _Writer, times: str, wrap: bool = False) -> str:
+    """The numbers of one path's factors: `(-2) · 1 · (-3)`, or one number alone (in
+    parentheses if negative and `wrap`, as a term of a sum)."""
     if not steps:
         return "1"
     if len(steps) == 1:
-        return w.number(steps[0][2])
+        return w.number(steps[0][2], wrap=wrap)
     return times.join(w.number(v, wrap=True) for _, _, v in steps)
 
 
@@ -305,24 +338,25 @@ def _markdown(root, leaf, nodes, on_path, paths, products, total, w) -> str:
 
 def _latex(root, leaf, nodes, on_path, paths, products, total, w) -> str:
     r, x = w.name(root), w.name(leaf)
-    lines = [r"% Forward pass", r"\begin{align*}", rf"{x} &= {w.number(leaf.data)} \\"]
+    lines = [r"\begin{align*}", r"% Forward pass", rf"{x} &= {w.number(leaf.data)} \\"]
     for node in nodes:
         if id(node) in on_path and node is not leaf:
             definition = w.definition(node)
-            body = f"{definition} = " if definition else rf"\operatorname{{{node.op}}}(\dots) = "
+            op = node.op.replace("_", r"\_")
+            body = f"{definition} = " if definition else rf"\operatorname{{{op}}}(\dots) = "
             lines.append(rf"{w.name(node)} &= {body}{w.number(node.data)} \\")
     lines[-1] = lines[-1].removesuffix(r" \\")
-    lines += [r"\end{align*}", r"% Local derivatives", r"\begin{align*}"]
+    lines += [r"\end{align*}", r"\begin{align*}", r"% Local derivatives"]
     for child, parent, value in _edges_in_order(paths):
         formula = w.local(child, parent)
         middle = f"{formula} = " if formula else ""
         lines.append(rf"{w.partial(child, parent)} &= {middle}{w.number(value)} \\")
     lines[-1] = lines[-1].removesuffix(r" \\")
-    lines += [r"\end{align*}", r"% Chain rule: sum over paths of products",
-              r"\begin{align*}"]
+    lines += [r"\end{align*}", r"\begin{align*}",
+              r"% Chain rule: sum over paths of products"]
     factors = " + ".join(r"\,".join(w.partial(c, p) for c, p, _ in steps) or "1"
                          for steps in paths)
-    numbers = " + ".join(_factors(steps, w, r" \cdot ") for steps in paths)
+    numbers = " + ".join(_factors(steps, w, r" \cdot ", wrap=len(paths) > 1) for steps in paths)
     lines.append(rf"\frac{{\partial {r}}}{{\partial {x}}} &= {factors} \\")
     lines.append(rf"&= {numbers} \\")
     lines.append(rf"&= {w.number(total)}")

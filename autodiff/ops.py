@@ -230,8 +230,12 @@ class Pow(Op):
         gy = None
         if needs[1]:
             # At x = 0, x^y is 0 for every y > 0, so d/dy is 0 there (as in PyTorch),
-            # where x^y log x would be 0 * -inf: log is taken of 1 instead.
-            gy = g * out * xp.log(xp.where(xp.constant(x) == 0, 1.0, x))
+            # where x^y log x would be 0 * -inf: log is taken of 1 instead. At x < 0,
+            # x^y (an integer y) has no derivative in y over the reals: nan, as in
+            # PyTorch, rather than an error that would lose d/dx too.
+            base = xp.constant(x)
+            log_x = xp.log(xp.where(base > 0, x, 1.0))
+            gy = g * out * xp.where(base < 0, math.nan, log_x)
         return gx, gy
 
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import viz
-from .graph import Node, Tracer, set_tracer
+from .graph import RELEASED, Node, ReleasedParams, Tracer, set_tracer
 from .graph import backward as _backward
 from .tensor import Tensor
 from .value import Value
@@ -114,6 +114,18 @@ def _seed(root: Node, gradient):
     return seed.astype(root.dtype, copy=False)
 
 
+def _check_retained(root: Node, who: str) -> None:
+    """Raise now, naming `who`, if an earlier backward freed the graph's buffers (the
+    engine would raise only as the steps are asked for, naming backward)."""
+    for node in viz._collect(root):
+        ctx = node._ctx
+        if node._op is not None and (ctx is RELEASED or type(ctx) is ReleasedParams):
+            raise RuntimeError(
+                f"{who}: an earlier backward() freed the buffers of this graph (op "
+                f"'{node.op}'); call backward(retain_graph=True) the first time, or "
+                f"step through the graph before its backward()")
+
+
 def _record(root: Node, gradient=None, accumulate: bool = False,
             seed=None) -> list[BackwardStep]:
     seed = _seed(root, gradient) if seed is None else seed
@@ -158,6 +170,7 @@ def backward_steps(root: Node, gradient=None, *, accumulate: bool = False
         seed at the root), give each parent's `grad`.
     """
     seed = _seed(root, gradient)  # here, so that bad arguments raise at the call
+    _check_retained(root, "backward_steps")
     return _steps(root, gradient, accumulate, seed)
 
 
@@ -238,9 +251,10 @@ class _StepOverlay(viz._Overlay):
                       "yellow: partial sum so far; white: not reached yet"]
 
 
-def _frames_setup(root, gradient):
-    steps = _record(root, gradient, accumulate=False)
-    return steps, _seed(root, gradient)
+def _frames_setup(root, gradient, who: str):
+    seed = _seed(root, gradient)
+    _check_retained(root, who)
+    return _record(root, gradient, accumulate=False, seed=seed), seed
 
 
 def draw_step(root: Node, k: int, *, gradient=None, **options):
@@ -256,7 +270,7 @@ def draw_step(root: Node, k: int, *, gradient=None, **options):
         IndexError: k is outside 0..number of steps.
     """
     k = viz._whole(k, "draw_step: k", "an int (a step number)")
-    steps, seed = _frames_setup(root, gradient)
+    steps, seed = _frames_setup(root, gradient, "draw_step")
     if not 0 <= k <= len(steps):
         raise IndexError(f"draw_step: k must be in 0..{len(steps)} (the number of "
                          f"backward steps), got {k}")
@@ -264,15 +278,21 @@ def draw_step(root: Node, k: int, *, gradient=None, **options):
 
 
 def backward_frames(root: Node, *, gradient=None, **options) -> list:
-    """Every `draw_step` drawing of `root`'s graph: frames 0..number of steps."""
-    steps, seed = _frames_setup(root, gradient)
+    """Every `draw_step` drawing of `root`'s graph: frames 0..number of steps.
+
+    That is n + 1 drawings of the whole graph for n steps, so the time grows as n
+    squared (seconds at a few hundred nodes): for a larger graph draw the frames wanted
+    with `draw_step`, or browse them with `step_slider`, which draws each on demand.
+    """
+    steps, seed = _frames_setup(root, gradient, "backward_frames")
     opts = viz._Options(**options)
     return [viz._draw(root, opts, _StepOverlay(steps, k, seed))
             for k in range(len(steps) + 1)]
 
 
 def step_slider(root: Node, *, gradient=None, **options):
-    """An ipywidgets slider over the `backward_frames` of `root` (for notebooks).
+    """An ipywidgets slider over the frames of `draw_step` (for notebooks): backward is
+    recorded once, and the frame of the step chosen is drawn when it is shown.
 
     Raises:
         ImportError: ipywidgets is not installed; `draw_step(root, k)` and
@@ -285,7 +305,15 @@ def step_slider(root: Node, *, gradient=None, **options):
             "step_slider needs ipywidgets (pip install ipywidgets); without it, use "
             "draw_step(root, k) or backward_frames(root), which return plain drawings"
         ) from None
-    frames = backward_frames(root, gradient=gradient, **options)
-    slider = ipywidgets.IntSlider(value=0, min=0, max=len(frames) - 1,
-                                  description="step", continuous_update=False)
-    return ipywidgets.interactive(lambda step: frames[step], step=slider)
+    from IPython.display import display
+
+    steps, seed = _frames_setup(root, gradient, "step_slider")
+    opts = viz._Options(**options)
+
+    def show(step: int) -> None:
+        # displayed, not returned: interactive shows a return value only when asked to
+        display(viz._draw(root, opts, _StepOverlay(steps, step, seed)))
+
+    slider = ipywidgets.IntSlider(value=0, min=0, max=len(steps), description="step",
+                                  continuous_update=False)
+    return ipywidgets.interactive(show, step=slider)

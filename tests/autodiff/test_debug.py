@@ -145,14 +145,23 @@ def test_draw_step_shows_the_state_after_k_steps():
 
 
 def test_step_slider_needs_ipywidgets_only_when_called(monkeypatch):
+    import IPython.display
+
     L, _ = value_graph()
-    made = {}
+    made, shown = {}, []
     fake = types.ModuleType("ipywidgets")
     fake.IntSlider = lambda **kw: made.setdefault("slider", kw)
-    fake.interactive = lambda f, step: made.setdefault("view", f(step["max"]))
+    # as ipywidgets.interactive does: call f on each move, show what f displays (and
+    # not what it returns, unless auto_display=True)
+    fake.interactive = lambda f, step: made.setdefault("f", f)
     monkeypatch.setitem(sys.modules, "ipywidgets", fake)
-    view = autodiff.step_slider(L)
-    assert "Backward step" in view.source and made["slider"]["min"] == 0
+    monkeypatch.setattr(IPython.display, "display", shown.append)
+    autodiff.step_slider(L)
+    n = len(list(autodiff.backward_steps(L)))
+    assert made["slider"]["min"] == 0 and made["slider"]["max"] == n
+    for k in (0, n):
+        assert made["f"](k) is None
+    assert [d.source for d in shown] == [autodiff.draw_step(L, k).source for k in (0, n)]
     monkeypatch.setitem(sys.modules, "ipywidgets", None)  # not installed
     with pytest.raises(ImportError, match="draw_step"):
         autodiff.step_slider(L)
@@ -432,3 +441,19 @@ def test_backward_steps_visit_sibling_leaves_in_argument_order():
     a, b = Value(2.0, label="a"), Value(3.0, label="b")
     order = [step.node for step in autodiff.backward_steps(a * b)]
     assert order[1] is a and order[2] is b
+
+
+def test_stepping_through_a_released_graph_raises_at_the_call_naming_the_tool():
+    x = Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    y = (x * x).sum()
+    y.backward()  # frees the buffers
+    for tool in (autodiff.backward_steps, lambda r: autodiff.draw_step(r, 0),
+                 autodiff.backward_frames):
+        with pytest.raises(RuntimeError, match=r"freed the buffers of this graph.*"
+                                               r"retain_graph=True"):
+            tool(y)
+    with pytest.raises(RuntimeError, match="^draw_step: an earlier backward"):
+        autodiff.draw_step(y, 0)
+    z = (x * 3).sum()
+    z.backward(retain_graph=True)
+    assert len(list(autodiff.backward_steps(z))) == 3

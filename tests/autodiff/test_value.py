@@ -509,3 +509,56 @@ def test_less_or_equal_includes_equality():
     assert Value(1.0) <= 1.0
     assert Value(1.0) <= Value(1.0)
     assert 1.0 >= Value(1.0)  # reflected to Value.__le__
+
+
+def test_a_negative_base_with_a_value_exponent_gives_nan_for_the_exponent_only():
+    # x^y at x < 0 has no derivative in y over the reals (nan, as in PyTorch); d/dx stays
+    a, b = Value(-2.0), Value(2.0)
+    (a ** b).backward()
+    assert a.grad == -4.0 and math.isnan(b.grad)
+    x = autodiff.Tensor([-2.0, 3.0], requires_grad=True)
+    y = autodiff.Tensor([2.0, 2.0], requires_grad=True)
+    (x ** y).sum().backward()  # and no RuntimeWarning from the log of -2
+    np.testing.assert_array_equal(x.grad, [-4.0, 6.0])
+    assert np.isnan(y.grad[0]) and y.grad[1] == pytest.approx(9 * math.log(3))
+
+
+def test_derivation_tells_apart_nodes_that_share_a_label_and_escapes_labels():
+    w_a, w_b = Value(2.0, label="w"), Value(3.0, label="w")
+    y = w_a * w_b
+    y.label = "y"
+    text = autodiff.derivation(y, w_a)
+    assert "y = w · w′ = 6.0000" in text and "∂y/∂w = w′ = 3.0000" in text
+    x1, w1 = Value(2.0, label="x1"), Value(-3.0, label="w1")
+    h = x1 * w1
+    h.label = "x1*w1"
+    o = h.tanh()
+    o.label = "o"
+    md = autodiff.derivation(o, w1)
+    assert r"∂(x1\*w1)/∂w1" in md  # one symbol, and no Markdown emphasis
+    for label in ["a&b", "#1", "50%", "$x", "x^2", "~", "x_1"]:
+        v = Value(0.5, label=label)
+        out = v * 2
+        out.label = "out"
+        tex = autodiff.derivation(out, v, format="latex")
+        body = tex.replace("\\&", "").replace("\\#", "").replace("\\%", "").replace(
+            "\\$", "").replace("\\_", "")
+        assert not any(ch in body.replace("&=", "").replace("% ", "") for ch in "&#$_"), tex
+    big = Value(float("inf"), label="a")
+    assert r"a &= \infty" in autodiff.derivation(big * 2, big, format="latex")
+
+
+def test_derivation_writes_a_weighted_sum_and_names_the_op_of_a_failing_derivative():
+    b, w1, w2 = Value(0.5, label="b"), Value(2.0, label="w1"), Value(-1.0, label="w2")
+    x1, x2 = Value(3.0, label="x1"), Value(4.0, label="x2")
+    y = autodiff.weighted_sum([w1, w2], [x1, x2], b)
+    y.label = "y"
+    text = autodiff.derivation(y, w2)
+    assert "y = b + w1 · x1 + w2 · x2 = 2.5000" in text
+    assert "∂y/∂w2 = x2 = 4.0000" in text
+    assert "∂y/∂x1 = w1" in autodiff.derivation(y, x1)
+    assert "\\cdot" in autodiff.derivation(y, x1, format="latex")
+    z = Value(0.0, label="z")
+    with pytest.raises(ZeroDivisionError, match="derivation: the local derivative of op "
+                                                "'sqrt'"):
+        autodiff.derivation(z.sqrt(), z)
