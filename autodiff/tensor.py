@@ -370,6 +370,9 @@ class Tensor(Node):
         return ops.Relu.apply(self)
 
     def leaky_relu(self, slope: float = 0.01) -> Tensor:
+        if isinstance(slope, bool) or not isinstance(slope, (int, float, np.number)):
+            raise TypeError(f"leaky_relu: slope must be a real number, got "
+                            f"{type(slope).__name__}")
         return ops.LeakyRelu.apply(self, slope=slope)
 
     def sin(self) -> Tensor:

@@ -142,7 +142,7 @@ class Value(Node):
         return _unary(ops.Relu, self)
 
     def leaky_relu(self, slope: float = 0.01) -> Value:
-        return self._record(ops.LeakyRelu, (self,), {"slope": float(slope)})
+        return self._record(ops.LeakyRelu, (self,), {"slope": _slope(slope)})
 
     def sin(self) -> Value:
         return _unary(ops.Sin, self)
@@ -222,6 +222,14 @@ class Value(Node):
 
 def _data_of(x: object) -> float | None:
     return x.data if type(x) is Value else _as_float(x)
+
+
+def _slope(slope) -> float:
+    """leaky_relu's slope as a float, or TypeError naming it."""
+    if isinstance(slope, bool) or not isinstance(slope, numbers.Real):
+        raise TypeError(f"leaky_relu: slope must be a real number, got "
+                        f"{type(slope).__name__}")
+    return float(slope)
 
 
 def _result(op, parents: tuple, data: float, ctx) -> Value:

@@ -562,3 +562,11 @@ def test_derivation_writes_a_weighted_sum_and_names_the_op_of_a_failing_derivati
     with pytest.raises(ZeroDivisionError, match="derivation: the local derivative of op "
                                                 "'sqrt'"):
         autodiff.derivation(z.sqrt(), z)
+
+
+@pytest.mark.parametrize("slope", ["x", None, Value(0.1), True])
+def test_a_bad_leaky_relu_slope_is_named(slope):
+    with pytest.raises(TypeError, match="leaky_relu: slope must be a real number"):
+        Value(1.0).leaky_relu(slope)
+    with pytest.raises(TypeError, match="leaky_relu: slope must be a real number"):
+        autodiff.Tensor([1.0]).leaky_relu(slope)
