@@ -22,6 +22,7 @@ speed; `mean`, `min`, `stack` are) live on Value and Tensor as one-liners.
 from __future__ import annotations
 
 import math
+import operator
 
 import numpy as np
 
@@ -130,17 +131,15 @@ class WeightedSum(Op):
 
     @staticmethod
     def forward(xp, b, *weights_then_inputs):
+        # b + w1 x1 + w2 x2 + ..., added in that order (map and sum: loops in C)
         n = len(weights_then_inputs) // 2
-        total = b
-        for w, x in zip(weights_then_inputs[:n], weights_then_inputs[n:], strict=True):
-            total = total + w * x
-        return total
+        return sum(map(operator.mul, weights_then_inputs[:n], weights_then_inputs[n:]), b)
 
     @staticmethod
     def backward(xp, g, out, b, *weights_then_inputs):  # d/dwi = xi, d/dxi = wi, d/db = 1
         n = len(weights_then_inputs) // 2
-        weights, inputs = weights_then_inputs[:n], weights_then_inputs[n:]
-        return (g, *[g * x for x in inputs], *[g * w for w in weights])
+        scaled = [g * v for v in weights_then_inputs]  # g w1.. g wn, g x1.. g xn
+        return (g, *scaled[n:], *scaled[:n])
 
 
 def weighted_sum(weights, inputs, bias=0.0):

@@ -67,14 +67,8 @@ class Value(Node):
     # -- recording ----------------------------------------------------------------------
 
     def _record(self, op, inputs, params):
-        data = []
-        for x in inputs:
-            if type(x) is Value:
-                data.append(x.data)
-            elif isinstance(x, Node):
-                raise TypeError(f"{op.name}: cannot combine a Value with a {type(x).__name__}")
-            else:
-                data.append(x)
+        # (a comprehension: weighted_sum nodes have dozens of inputs)
+        data = [x.data if type(x) is Value else _constant(op, x) for x in inputs]
         return _result(op, inputs, op.forward(SCALAR, *data, **params), params or None)
 
     # -- arithmetic: a Value or a number on either side -----------------------------------
@@ -222,6 +216,13 @@ class Value(Node):
 
 def _data_of(x: object) -> float | None:
     return x.data if type(x) is Value else _as_float(x)
+
+
+def _constant(op, x):
+    """A non-Value input of an op: a number as it is; another kind of node refused."""
+    if isinstance(x, Node):
+        raise TypeError(f"{op.name}: cannot combine a Value with a {type(x).__name__}")
+    return x
 
 
 def _slope(slope) -> float:
