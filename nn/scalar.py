@@ -25,6 +25,7 @@ from operator import mul
 import numpy as np
 
 from autodiff import Value, weighted_sum
+from autodiff.graph import Scope, _grad_mode
 
 from .init import generator
 from .module import Module, positive_int
@@ -137,7 +138,17 @@ class Layer(Module):
     def forward(self, x):
         """The layer's outputs for one sample `x`."""
         x = _inputs(x, len(self.neurons[0].w), self)
-        out = [n(x) for n in self.neurons]
+        # Module.__call__ for each neuron, inlined (a network calls thousands per step):
+        # each neuron's nodes still remember its call, for drawings.
+        mode = _grad_mode
+        outer = mode.scope
+        try:
+            out = []
+            for n in self.neurons:
+                mode.scope = Scope(n._label, n, outer)
+                out.append(n.forward(x))
+        finally:
+            mode.scope = outer
         return out[0] if len(out) == 1 else out
 
     def __repr__(self) -> str:

@@ -5,6 +5,7 @@ import random
 import numpy as np
 import pytest
 
+import autodiff
 import nn
 from autodiff import Value, gradcheck
 from nn.scalar import MLP, Layer, Neuron
@@ -202,3 +203,20 @@ def test_a_tensor_sample_says_to_use_values():
 
     with pytest.raises(TypeError, match=r"take numbers or Values, not Tensors \(nn.MLP"):
         MLP(2, [3, 1], seed=0)(Tensor(np.array([1.0, 2.0])))
+
+
+def test_each_neurons_nodes_remember_its_call_inside_its_layer():
+    # (Layer calls its neurons without Module.__call__, for speed: the scopes must be
+    # the same as with it)
+    model = nn.scalar.MLP(2, [3, 1], seed=0)
+    out = model([Value(1.0), Value(2.0)])
+    neuron = model.layers[1].neurons[0]
+    assert out.scope.owner is neuron and out.scope.label == "Neuron(3 inputs, linear)"
+    assert out.scope.parent.owner is model.layers[1]
+    assert out.scope.parent.parent.owner is model
+    first = model.layers[0].neurons[2]
+    hidden = [n for n in autodiff.viz._collect(out) if n.scope is not None
+              and n.scope.owner is first]
+    assert hidden and all(n.scope.parent.owner is model.layers[0] for n in hidden)
+    from autodiff.graph import _grad_mode
+    assert _grad_mode.scope is None  # restored
