@@ -17,6 +17,7 @@ import threading
 
 import numpy as np
 
+from . import ops
 from .graph import Node, enable_grad, is_grad_enabled
 from .graph import backward as _backward
 from .tensor import Tensor, stack
@@ -42,15 +43,22 @@ def _argnums_tuple(argnums, n_args: int, name: str) -> tuple[int, ...]:
     return tuple(i % n_args for i in nums)
 
 
-def _as_input(x, name: str):
-    """The node to differentiate with respect to: `x` if it is one that requires grad,
-    else a new leaf holding its value."""
+def _as_input(x, name: str, scalar: bool = True):
+    """The node to differentiate with respect to: a new leaf holding `x`'s value, or,
+    for a node of the caller's graph (under grad mode), a new node joined to it. Not
+    `x` itself: f may also use x directly (closed over), and only its uses of the
+    variable count (grad(lambda y: x * y)(x) is x, not 2x, as in JAX and torch.func).
+    A number is a Value when `scalar`, else a 0-d Tensor."""
     if isinstance(x, Node):
-        if x.requires_grad:
-            return x
+        if x.requires_grad and is_grad_enabled():
+            node = ops.Identity.apply(x)
+            node.label = x.label
+            return node
+        if isinstance(x, Value):
+            return Value(x.data, label=x.label)
         return Tensor(x.data, requires_grad=True, label=x.label)
     if isinstance(x, numbers.Real) and not isinstance(x, np.ndarray):
-        return Value(x)
+        return Value(x) if scalar else Tensor(float(x), requires_grad=True)
     array = np.asarray(x)
     if array.dtype.kind in "biu":
         array = array.astype(np.float64)
@@ -58,6 +66,10 @@ def _as_input(x, name: str):
         raise TypeError(f"{name}: cannot differentiate with respect to {type(x).__name__} "
                         f"of dtype {array.dtype}")
     return Tensor(array, requires_grad=True)
+
+
+def _is_number(x) -> bool:
+    return isinstance(x, numbers.Real) and not isinstance(x, (np.ndarray, Node))
 
 
 def _zeros_like(node):
@@ -108,10 +120,12 @@ def _prepare(args: tuple, kwargs: dict, argnums, name: str, scalars_as_tensors: 
     outside = {id(leaf) for leaf in _made.leaves}
     outside.update(id(a) for a in (*args, *kwargs.values())
                    if isinstance(a, Node) and a.requires_grad)
+    # a number beside Tensors or arrays is a 0-d Tensor, so that they combine
+    scalar = not any(isinstance(a, (Tensor, np.ndarray)) for a in (*args, *kwargs.values()))
     args = list(args)
     inputs = []
     for i in nums:
-        node = _as_input(args[i], name)
+        node = _as_input(args[i], name, scalar)
         if scalars_as_tensors and isinstance(node, Value):
             node = Tensor(node.data, requires_grad=True)
         args[i] = node
@@ -134,6 +148,18 @@ def _functional_call(call):
             del _made.leaves[depth:]
 
     return wrapper
+
+
+def _call(f, args, kwargs, inputs, name: str):
+    """f(*args, **kwargs), a clash of a Value made of a number with Tensors explained."""
+    try:
+        return f(*args, **kwargs)
+    except TypeError as error:
+        if "with a Value" in str(error) and any(isinstance(x, Value) for x in inputs):
+            raise TypeError(f"{name}: a number argument is differentiated as a Value (the "
+                            f"scalar engine), and f combines it with Tensors ({error}); "
+                            "pass it as np.array(x) to make it a 0-d Tensor") from error
+        raise
 
 
 def _check_callable(f, name: str) -> None:
@@ -185,10 +211,11 @@ def _value_and_grad(f, argnums, name: str):
     @_functional_call
     @functools.wraps(f)
     def value_and_grad_f(*args, **kwargs):
+        original = args
         args, inputs, outside = _prepare(args, kwargs, argnums, name, False)
         create = _records_backward(outside)
         with enable_grad():  # f's graph is needed even when called under no_grad()
-            out = f(*args, **kwargs)
+            out = _call(f, args, kwargs, inputs, name)
         if isinstance(out, numbers.Real):  # a constant: every gradient is zero
             out = Value(out)
         _check_scalar(out, name)
@@ -206,6 +233,10 @@ def _value_and_grad(f, argnums, name: str):
             grads = [_plain(g) for g in grads]
             grads = [np.asarray(g).reshape(node.shape) if isinstance(node, Tensor) else g
                      for node, g in zip(inputs, grads, strict=True)]
+            # a number given (made a 0-d Tensor beside arrays) gets a number back
+            nums = _argnums_tuple(argnums, len(args), name)
+            grads = [float(g) if _is_number(original[i]) else g
+                     for i, g in zip(nums, grads, strict=True)]
         value = out if keep_nodes else _plain(out)
         return value, (grads[0] if isinstance(argnums, int) else tuple(grads))
 
@@ -250,6 +281,11 @@ def _jacobian(f, argnums, name: str):
     @_functional_call
     @functools.wraps(f)
     def jacobian_f(*args, **kwargs):
+        nums = _argnums_tuple(argnums, len(args), name)
+        if all(isinstance(args[i], Value) for i in nums):
+            # f of Values gives a Value: its Jacobian is its gradient, kept in the
+            # caller's scalar graph (a Tensor made of the Value would be cut off it)
+            return _value_and_grad(f, argnums, name)(*args, **kwargs)[1]
         args, inputs, outside = _prepare(args, kwargs, argnums, name, True)
         create = _records_backward(outside)
         with enable_grad():
@@ -276,7 +312,9 @@ def _jacobian(f, argnums, name: str):
         jacobians = []
         for row, node in zip(rows, inputs, strict=True):
             shape = out.shape + node.shape
-            if keep_nodes:
+            if not row:  # an empty output: an empty Jacobian
+                jacobians.append(np.zeros(shape, dtype=node.dtype))
+            elif keep_nodes:
                 jacobians.append(stack([_as_tensor(g) for g in row]).reshape(shape))
             else:
                 jacobians.append(np.stack([np.asarray(_plain(g)) for g in row]).reshape(shape))
@@ -287,4 +325,8 @@ def _jacobian(f, argnums, name: str):
 
 def hessian(f, argnums: int = 0):
     """A function computing the Hessian of scalar-valued `f` (shape `x.shape * 2`)."""
+    if not isinstance(argnums, int) or isinstance(argnums, bool):
+        raise TypeError(f"hessian: argnums must be one int (the Hessian with respect to "
+                        f"one argument), got {argnums!r}; concatenate the arguments into "
+                        "one array for a joint Hessian")
     return _jacobian(_grad(f, argnums, "hessian"), argnums, "hessian")

@@ -433,6 +433,22 @@ class Where(Op):
         return None, xp.where(cond, g, 0.0), xp.where(cond, 0.0, g)
 
 
+class Identity(Op):
+    """x itself, as a node of its own: the variable a functional call (grad, jacobian)
+    differentiates with respect to when its caller passes a node, so that f's other
+    uses of that node (closed over) are not counted as uses of the variable"""
+
+    name = "identity"
+
+    @staticmethod
+    def forward(xp, x):
+        return x
+
+    @staticmethod
+    def backward(xp, g, out, x):
+        return (g,)
+
+
 class Clone(Op):
     """a copy of x (PyTorch's clone): the same values in memory of its own"""
 

@@ -452,3 +452,56 @@ def test_results_are_plain_under_no_grad():
     with no_grad():
         g = grad(lambda x: x ** 3)(Value(2.0))
     assert type(g) is float and g == 12.0
+
+
+# -- The variable is the argument, not the caller's node (no perturbation confusion) ----
+
+
+def test_a_node_argument_that_f_also_closes_over_counts_only_through_the_argument():
+    # as in JAX and torch.func: d/dy (x + y) is 1 even where y's value is x's node
+    f = lambda x: x * grad(lambda y: x + y)(x)  # noqa: E731
+    assert grad(f)(1.0) == 1.0
+    assert float(grad(f)(np.array(1.0))) == 1.0
+    x = Value(3.0)
+    assert grad(lambda y: x + y)(x) == 1.0
+    t = Tensor([3.0, 4.0], requires_grad=True)
+    np.testing.assert_array_equal(np.asarray(grad(lambda y: (t * y).sum())(t).data), [3, 4])
+    np.testing.assert_array_equal(np.asarray(jacobian(lambda y: t * y)(t).data),
+                                  np.diag([3.0, 4.0]))
+    # the result stays joined to the caller's node: d/dt of t * t's gradient in y
+    g = grad(lambda y: (t * y).sum())(t)
+    g.sum().backward()
+    np.testing.assert_array_equal(t.grad, [1.0, 1.0])
+
+
+def test_jacobian_and_hessian_of_a_value_stay_in_the_callers_graph():
+    cube = lambda y: y ** 3  # noqa: E731  (f'' = 6 y)
+    assert grad(lambda x: hessian(cube)(x) * x)(2.0) == 24.0  # d/dx 6 x^2 = 12 x
+    assert grad(lambda x: jacobian(cube)(x))(2.0) == 12.0
+    a = Value(2.0)
+    b = a * 3
+    j = jacobian(lambda x: x * x)(b)  # 2 b, a node joined to a
+    assert isinstance(j, Value) and j.data == 12.0
+    j.backward()
+    assert a.grad == 6.0
+
+
+def test_a_number_beside_arrays_is_a_0d_tensor_and_its_gradient_a_number():
+    x = np.array([1.0, 2.0, 3.0])
+    f = lambda v, s: ((v * s) ** 2).sum()  # noqa: E731
+    gv, gs = grad(f, argnums=(0, 1))(x, 2.0)
+    np.testing.assert_allclose(gv, 8 * x)
+    assert type(gs) is float and gs == 56.0
+    assert grad(f, argnums=1)(x, 2.0) == 56.0
+    with pytest.raises(TypeError, match="number argument is differentiated as a Value.*"
+                                        r"np\.array\(x\)"):
+        grad(lambda s: (Tensor(x) * s).exp().sum())(0.5)
+    assert float(grad(lambda s: (Tensor(x) * s).sum())(np.array(0.5))) == 6.0
+
+
+def test_empty_jacobians_and_a_hessian_of_several_arguments():
+    assert jacobian(lambda x: x * 2)(np.zeros(0)).shape == (0, 0)
+    assert jacobian(lambda x: x[:0])(np.ones(3)).shape == (0, 3)
+    assert hessian(lambda x: (x ** 2).sum())(np.zeros(0)).shape == (0, 0)
+    with pytest.raises(TypeError, match="hessian: argnums must be one int"):
+        hessian(lambda x, y: (x * y).sum(), argnums=(0, 1))

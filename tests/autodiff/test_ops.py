@@ -270,6 +270,7 @@ SHAPE_OPS = {
     "unsqueeze": lambda x: x.unsqueeze(1),
     "squeeze-nothing": lambda x: x.squeeze(),
     "clone": lambda x: x.clone(),
+    "identity": lambda x: autodiff.ops.Identity.apply(x),  # functional calls' variable
 }
 for name, fn in SHAPE_OPS.items():
     case(f"{name}-2x3x4", fn, (anywhere, (2, 3, 4)))
