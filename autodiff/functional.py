@@ -192,7 +192,7 @@ def _reaches(roots, targets: set[int]) -> bool:
     return False
 
 
-def value_and_grad(f, argnums=0):
+def value_and_grad(f, argnums=0, has_aux: bool = False):
     """A function returning `(f(*args), gradient of f)` with respect to `args[argnums]`.
 
     `f` must return a scalar: a Value or a one-element Tensor. With `argnums` a tuple,
@@ -200,13 +200,19 @@ def value_and_grad(f, argnums=0):
     unless they depend on a node the caller passed in (a Value, or a Tensor with
     requires_grad) or on the input of an enclosing `grad`: then they are nodes, so that
     they can be differentiated again.
+
+    With `has_aux=True` (as in JAX and torch.func), f returns `(scalar, aux)`: aux is
+    anything else f computed (predictions, a dict of metrics), returned as it is, and
+    the result is `((value, aux), gradient)`.
     """
-    return _value_and_grad(f, argnums, "value_and_grad")
+    return _value_and_grad(f, argnums, "value_and_grad", has_aux)
 
 
-def _value_and_grad(f, argnums, name: str):
+def _value_and_grad(f, argnums, name: str, has_aux: bool = False):
     """`value_and_grad`, its errors naming `name` (the public function called)."""
     _check_callable(f, name)
+    if not isinstance(has_aux, bool):
+        raise TypeError(f"{name}: has_aux must be a bool, got {type(has_aux).__name__}")
 
     @_functional_call
     @functools.wraps(f)
@@ -216,6 +222,11 @@ def _value_and_grad(f, argnums, name: str):
         create = _records_backward(outside)
         with enable_grad():  # f's graph is needed even when called under no_grad()
             out = _call(f, args, kwargs, inputs, name)
+        if has_aux:
+            if not (isinstance(out, tuple) and len(out) == 2):
+                raise TypeError(f"{name}: with has_aux=True, f must return a pair "
+                                f"(scalar, aux), got {type(out).__name__}")
+            out, aux = out
         if isinstance(out, numbers.Real):  # a constant: every gradient is zero
             out = Value(out)
         _check_scalar(out, name)
@@ -238,13 +249,17 @@ def _value_and_grad(f, argnums, name: str):
             grads = [float(g) if _is_number(original[i]) else g
                      for i, g in zip(nums, grads, strict=True)]
         value = out if keep_nodes else _plain(out)
-        return value, (grads[0] if isinstance(argnums, int) else tuple(grads))
+        gradient = grads[0] if isinstance(argnums, int) else tuple(grads)
+        return ((value, aux) if has_aux else value), gradient
 
     return value_and_grad_f
 
 
-def grad(f, argnums=0):
+def grad(f, argnums=0, has_aux: bool = False):
     """A function computing the gradient of scalar-valued `f` w.r.t. `args[argnums]`.
+
+    With `has_aux=True`, f returns `(scalar, aux)` and the result is `(gradient, aux)`
+    (see `value_and_grad`).
 
     Example::
 
@@ -252,15 +267,16 @@ def grad(f, argnums=0):
         >>> d2(2.0)              # 6 x
         12.0
     """
-    return _grad(f, argnums, "grad")
+    return _grad(f, argnums, "grad", has_aux)
 
 
-def _grad(f, argnums, name: str):
-    vg = _value_and_grad(f, argnums, name)
+def _grad(f, argnums, name: str, has_aux: bool = False):
+    vg = _value_and_grad(f, argnums, name, has_aux)
 
     @functools.wraps(f)
     def grad_f(*args, **kwargs):
-        return vg(*args, **kwargs)[1]
+        value, gradient = vg(*args, **kwargs)
+        return (gradient, value[1]) if has_aux else gradient
 
     return grad_f
 

@@ -505,3 +505,23 @@ def test_empty_jacobians_and_a_hessian_of_several_arguments():
     assert hessian(lambda x: (x ** 2).sum())(np.zeros(0)).shape == (0, 0)
     with pytest.raises(TypeError, match="hessian: argnums must be one int"):
         hessian(lambda x, y: (x * y).sum(), argnums=(0, 1))
+
+
+def test_has_aux_returns_what_else_f_computed():
+    def loss(w, x):
+        predictions = x @ w
+        return ((predictions - 1.0) ** 2).mean(), {"predictions": predictions}
+
+    w, x = np.array([0.5, -0.5]), np.array([[1.0, 2.0], [3.0, 4.0]])
+    g, aux = grad(loss, has_aux=True)(w, x)
+    np.testing.assert_allclose(g, grad(lambda w_, x_: loss(w_, x_)[0])(w, x))
+    np.testing.assert_allclose(np.asarray(aux["predictions"].data), x @ w)
+    (value, aux2), g2 = value_and_grad(loss, has_aux=True)(w, x)
+    assert value == pytest.approx(((x @ w - 1) ** 2).mean()) and "predictions" in aux2
+    np.testing.assert_allclose(g2, g)
+    assert grad(lambda v: (v * v, "note"), has_aux=True)(3.0) == (6.0, "note")
+    with pytest.raises(TypeError, match=r"has_aux=True, f must return a pair \(scalar, "
+                                        r"aux\), got Tensor"):
+        grad(lambda v: (v * v).sum(), has_aux=True)(w)
+    with pytest.raises(TypeError, match="has_aux must be a bool"):
+        grad(lambda v: v, has_aux="yes")
