@@ -14,7 +14,7 @@ from .backends import sum_to
 from .debug import AnomalyError, FaultReport, detect_anomaly, locate_fault
 from .derivation import Derivation, derivation
 from .function import Context, Function
-from .functional import grad, hessian, jacobian, value_and_grad
+from .functional import grad, hessian, jacobian, value_and_grad, vjp
 from .gradcheck import GradcheckError, gradcheck, numerical_grad
 from .graph import enable_grad, is_grad_enabled, no_grad
 from .ops import ShapeError, add_n, weighted_sum
@@ -46,6 +46,7 @@ __all__ = [
     "value_and_grad",
     "jacobian",
     "hessian",
+    "vjp",
     "gradcheck",
     "GradcheckError",
     "numerical_grad",

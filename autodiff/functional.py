@@ -23,7 +23,7 @@ from .graph import backward as _backward
 from .tensor import Tensor, stack
 from .value import Value
 
-__all__ = ["grad", "value_and_grad", "jacobian", "hessian"]
+__all__ = ["grad", "value_and_grad", "jacobian", "hessian", "vjp"]
 
 
 def _argnums_tuple(argnums, n_args: int, name: str) -> tuple[int, ...]:
@@ -346,3 +346,60 @@ def hessian(f, argnums: int = 0):
                         f"one argument), got {argnums!r}; concatenate the arguments into "
                         "one array for a joint Hessian")
     return _jacobian(_grad(f, argnums, "hessian"), argnums, "hessian")
+
+
+def vjp(f, *primals):
+    """`(f(*primals), vjp_fn)`, as in JAX and torch.func: `vjp_fn(v)` is the
+    vector-Jacobian product v^T J for each primal, a tuple in their order (one backward
+    pass per call, with `v` as the gradient of f's output).
+
+    Example::
+
+        >>> out, vjp_fn = vjp(lambda x: x * x, np.array([1.0, 2.0]))
+        >>> vjp_fn(np.array([1.0, 10.0]))
+        (array([ 2., 40.]),)
+
+    Raises:
+        TypeError: f is not callable, no primals, or f returns something else than a
+            Value or a Tensor.
+        ValueError: (from vjp_fn) a `v` of another shape than f's output.
+    """
+    _check_callable(f, "vjp")
+    if not primals:
+        raise TypeError("vjp: give f's arguments after f: vjp(f, x, ...)")
+    return _vjp(f, *primals)
+
+
+@_functional_call
+def _vjp(f, *primals):
+    args, inputs, outside = _prepare(primals, {}, tuple(range(len(primals))), "vjp", False)
+    create = _records_backward(outside)
+    with enable_grad():
+        out = _call(f, args, {}, inputs, "vjp")
+    if not isinstance(out, (Tensor, Value)):
+        raise TypeError(f"vjp: f must return a Value or a Tensor, got {type(out).__name__}")
+    reaches = out.requires_grad and (out._op is not None or any(out is x for x in inputs))
+
+    def vjp_fn(v):
+        given = np.asarray(_plain(v))
+        if given.shape != np.shape(out.data):
+            raise ValueError(f"vjp: v has shape {given.shape} but f's output has shape "
+                             f"{np.shape(out.data)}")
+        if isinstance(out, Value):
+            seed = float(given)
+        else:
+            seed = given.astype(out.dtype)
+            seed = Tensor(seed) if create else seed
+        grads = (_backward(out, seed, retain_graph=True, create_graph=create,
+                           inputs=inputs) if reaches else [None] * len(inputs))
+        grads = [_zeros_like(node) if g is None else g
+                 for node, g in zip(inputs, grads, strict=True)]
+        if create and _reaches(grads, outside):
+            return tuple(grads)
+        return tuple(float(_plain(g)) if _is_number(x) else
+                     np.asarray(_plain(g)).reshape(node.shape) if isinstance(node, Tensor)
+                     else _plain(g)
+                     for x, node, g in zip(primals, inputs, grads, strict=True))
+
+    value = out if create and _reaches([out], outside) else _plain(out)
+    return value, vjp_fn

@@ -525,3 +525,27 @@ def test_has_aux_returns_what_else_f_computed():
         grad(lambda v: (v * v).sum(), has_aux=True)(w)
     with pytest.raises(TypeError, match="has_aux must be a bool"):
         grad(lambda v: v, has_aux="yes")
+
+
+def test_vjp_is_v_transposed_times_the_jacobian():
+    rng = np.random.default_rng(0)
+    x, w, v = rng.random((3, 2)), rng.random((2, 4)), rng.random((3, 4))
+    f = lambda x_, w_: (x_ @ w_).tanh()  # noqa: E731
+    out, vjp_fn = autodiff.vjp(f, x, w)
+    np.testing.assert_allclose(out, np.tanh(x @ w))
+    jx, jw = jacobian(f, argnums=(0, 1))(x, w)
+    gx, gw = vjp_fn(v)
+    np.testing.assert_allclose(gx, np.tensordot(v, jx, axes=2))
+    np.testing.assert_allclose(gw, np.tensordot(v, jw, axes=2))
+    np.testing.assert_allclose(vjp_fn(2 * v)[0], 2 * gx)  # one backward per call
+    with pytest.raises(ValueError, match=r"vjp: v has shape \(3,\) but f's output has "
+                                         r"shape \(3, 4\)"):
+        vjp_fn(np.ones(3))
+    value, fn = autodiff.vjp(lambda a: a.exp(), 1.0)  # a number: a Value, and numbers back
+    assert value == pytest.approx(math.e) and fn(2.0) == (pytest.approx(2 * math.e),)
+    with pytest.raises(TypeError, match="vjp: give f's arguments"):
+        autodiff.vjp(lambda a: a)
+    with pytest.raises(TypeError, match="vjp: f must return a Value or a Tensor, got str"):
+        autodiff.vjp(lambda a: "no", 1.0)
+    # inside grad it stays differentiable: d/dx of (v d(x y)/dy) at v = 1 is 1
+    assert grad(lambda s: autodiff.vjp(lambda y: s * y, 2.0)[1](1.0)[0])(3.0) == 1.0
