@@ -160,7 +160,7 @@ class _Writer:
 
 
 # Characters that Markdown or LaTeX would read as markup, and how to write them
-_MARKDOWN_SPECIAL = "\\`*_{}[]<>#|"
+_MARKDOWN_SPECIAL = "\\`*_{}[]<>#|$"
 _LATEX_SPECIAL = {"\\": r"\backslash ", "_": r"\_", "{": r"\{", "}": r"\}", "&": r"\&",
                   "#": r"\#", "%": r"\%", "$": r"\$", "^": r"\hat{}", "~": r"\sim "}
 
@@ -170,26 +170,27 @@ def _names(nodes: list[Node], latex: bool) -> dict[int, str]:
     a label are told apart by primes (w, w', w''...), so that `w · w` of two different
     w's cannot read as a square."""
     names, used, counter = {}, {str(n.label) for n in nodes if n.label}, 0
-    seen: dict[str, int] = {}
+    taken: set[str] = set()  # the names given so far
     for node in nodes:
-        label = str(node.label) if node.label else ""
+        label = " ".join(str(node.label).split()) if node.label else ""  # one line
         if not label:
             counter += 1
             while f"u{counter}" in used:
                 counter += 1
             names[id(node)] = f"u_{{{counter}}}" if latex else f"u{counter}"
             continue
-        primes = seen.get(label, 0)
-        seen[label] = primes + 1
         if latex:
             escaped = "".join(_LATEX_SPECIAL.get(ch, ch) for ch in label)
-            name = escaped if len(label) == 1 else rf"\mathrm{{{escaped}}}"
-            names[id(node)] = name + "'" * primes
+            name, prime = (escaped if len(label) == 1 else rf"\mathrm{{{escaped}}}"), "'"
         else:
-            escaped = "".join("\\" + ch if ch in _MARKDOWN_SPECIAL else ch for ch in label)
+            name = "".join("\\" + ch if ch in _MARKDOWN_SPECIAL else ch for ch in label)
             if any(ch in label for ch in " +-*/·^()"):  # x1*w1 + x2*w2: one symbol
-                escaped = f"({escaped})"
-            names[id(node)] = escaped + "′" * primes
+                name = f"({name})"
+            prime = "′"
+        while name in taken:  # another node already has it (a label w, or w')
+            name += prime
+        taken.add(name)
+        names[id(node)] = name
     return names
 
 

@@ -155,7 +155,9 @@ def _call(f, args, kwargs, inputs, name: str):
     try:
         return f(*args, **kwargs)
     except TypeError as error:
-        if "with a Value" in str(error) and any(isinstance(x, Value) for x in inputs):
+        text = str(error)
+        if ("combine a" in text and "Value" in text and "Tensor" in text
+                and any(isinstance(x, Value) for x in inputs)):
             raise TypeError(f"{name}: a number argument is differentiated as a Value (the "
                             f"scalar engine), and f combines it with Tensors ({error}); "
                             "pass it as np.array(x) to make it a 0-d Tensor") from error
@@ -298,9 +300,13 @@ def _jacobian(f, argnums, name: str):
     @functools.wraps(f)
     def jacobian_f(*args, **kwargs):
         nums = _argnums_tuple(argnums, len(args), name)
-        if all(isinstance(args[i], Value) for i in nums):
-            # f of Values gives a Value: its Jacobian is its gradient, kept in the
-            # caller's scalar graph (a Tensor made of the Value would be cut off it)
+        if all(isinstance(args[i], Value) and (args[i]._op is not None or any(
+                args[i] is leaf for leaf in _made.leaves)) for i in nums):
+            # a Value of a graph: an op's result, or the variable of an enclosing grad
+            # (hessian(f)(x) inside grad). f of it is a Value, whose Jacobian is its
+            # gradient, kept in that graph (a Tensor made of the Value would be cut off
+            # it). A leaf Value becomes a 0-d Tensor, so that f may combine it with
+            # Tensors.
             return _value_and_grad(f, argnums, name)(*args, **kwargs)[1]
         args, inputs, outside = _prepare(args, kwargs, argnums, name, True)
         create = _records_backward(outside)
@@ -385,16 +391,21 @@ def _vjp(f, *primals):
         if given.shape != np.shape(out.data):
             raise ValueError(f"vjp: v has shape {given.shape} but f's output has shape "
                              f"{np.shape(out.data)}")
-        if isinstance(out, Value):
-            seed = float(given)
+        # a node v (of an enclosing grad, say) is kept: the products depend on it too
+        v_node = isinstance(v, Node) and v.requires_grad and is_grad_enabled()
+        record = create or v_node
+        if v_node and isinstance(v, type(out)):
+            seed = v
+        elif isinstance(out, Value):
+            seed = Value(float(given)) if record else float(given)
         else:
             seed = given.astype(out.dtype)
-            seed = Tensor(seed) if create else seed
-        grads = (_backward(out, seed, retain_graph=True, create_graph=create,
+            seed = Tensor(seed) if record else seed
+        grads = (_backward(out, seed, retain_graph=True, create_graph=record,
                            inputs=inputs) if reaches else [None] * len(inputs))
         grads = [_zeros_like(node) if g is None else g
                  for node, g in zip(inputs, grads, strict=True)]
-        if create and _reaches(grads, outside):
+        if record and _reaches(grads, outside | ({id(v)} if v_node else set())):
             return tuple(grads)
         return tuple(float(_plain(g)) if _is_number(x) else
                      np.asarray(_plain(g)).reshape(node.shape) if isinstance(node, Tensor)

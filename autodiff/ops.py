@@ -21,6 +21,7 @@ speed; `mean`, `min`, `stack` are) live on Value and Tensor as one-liners.
 
 from __future__ import annotations
 
+import functools
 import math
 import operator
 
@@ -131,9 +132,11 @@ class WeightedSum(Op):
 
     @staticmethod
     def forward(xp, b, *weights_then_inputs):
-        # b + w1 x1 + w2 x2 + ..., added in that order (map and sum: loops in C)
+        # b + w1 x1 + w2 x2 + ..., added in that order, loops in C (not sum(): from
+        # Python 3.12 it compensates a float sum's rounding, unlike the graph of + nodes)
         n = len(weights_then_inputs) // 2
-        return sum(map(operator.mul, weights_then_inputs[:n], weights_then_inputs[n:]), b)
+        return functools.reduce(operator.add, map(operator.mul, weights_then_inputs[:n],
+                                                  weights_then_inputs[n:]), b)
 
     @staticmethod
     def backward(xp, g, out, b, *weights_then_inputs):  # d/dwi = xi, d/dxi = wi, d/db = 1

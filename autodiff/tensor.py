@@ -123,8 +123,14 @@ class Tensor(Node):
                 requires_grad = requires_grad or x._requires_grad
             elif ctx is None:
                 data.append(_constant(x, op))
-            else:  # a Function's forward gets lists as arrays, other arguments as they are
-                data.append(np.asarray(x) if isinstance(x, list) else x)
+            elif isinstance(x, list):  # a Function's forward gets lists as arrays
+                try:
+                    data.append(np.asarray(x))
+                except ValueError as error:
+                    raise ValueError(f"{op.name}: cannot make an array of a list "
+                                     f"argument: {error}") from None
+            else:  # and other arguments as they are
+                data.append(x)
         try:
             if ctx is None:
                 result = op.forward(ARRAY, *data, **params)
@@ -370,10 +376,10 @@ class Tensor(Node):
         return ops.Relu.apply(self)
 
     def leaky_relu(self, slope: float = 0.01) -> Tensor:
-        if isinstance(slope, bool) or not isinstance(slope, (int, float, np.number)):
+        if isinstance(slope, bool) or not isinstance(slope, numbers.Real):
             raise TypeError(f"leaky_relu: slope must be a real number, got "
                             f"{type(slope).__name__}")
-        return ops.LeakyRelu.apply(self, slope=slope)
+        return ops.LeakyRelu.apply(self, slope=float(slope))
 
     def sin(self) -> Tensor:
         return ops.Sin.apply(self)
@@ -433,7 +439,7 @@ class Tensor(Node):
         if dtype is not None:
             target = dtype
         if isinstance(target, str) and target.split(":")[0] in ("cpu", "cuda", "mps"):
-            if target != "cpu":
+            if target.split(":")[0] != "cpu":
                 raise ValueError(f"to({target!r}): tensors here live on the CPU only")
             return self
         return self.astype(target)
@@ -852,7 +858,10 @@ class _Size(int):
         return size
 
     def __call__(self, axis=None, *, dim=None):
-        axis = dim if dim is not None else axis
+        if dim is not None:
+            if axis is not None:
+                raise TypeError("size: give axis or dim, not both")
+            axis = dim
         return self.shape if axis is None else self.shape[axis]
 
     def __reduce__(self):  # copied and pickled as the plain int it stands for

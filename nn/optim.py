@@ -213,11 +213,15 @@ class Optimizer:
         problems, new_settings = [], {}
         new_state: dict[int, dict] = {id(p): {} for p in self.params}
         steps = self.steps
+        given_names: dict[int, set] = {}
         for key, value in state.items():
             array = np.asarray(value)
             parts = str(key).split(".")
-            if parts == ["steps"] and array.shape == () and array.dtype.kind in "iu":
-                steps = int(array)
+            if parts == ["steps"]:
+                if array.shape != () or array.dtype.kind not in "iu" or int(array) < 0:
+                    problems.append(f"'steps' must be an int >= 0, got {value!r}")
+                else:
+                    steps = int(array)
             elif len(parts) == 2 and parts[0] == "settings" and parts[1] in settings:
                 current = settings[parts[1]]
                 if np.shape(current) != array.shape or array.dtype.kind not in "biuf":
@@ -229,11 +233,16 @@ class Optimizer:
                   and int(parts[1]) < len(self.params) and parts[2] in self._state_names):
                 p = self.params[int(parts[1])]
                 name = parts[2]
+                given_names.setdefault(id(p), set()).add(name)
                 shape = () if name == "step" else np.shape(p.data)
                 if array.shape != shape or array.dtype.kind not in "iuf":
                     problems.append(f"'{key}' has shape {array.shape} and dtype "
                                     f"{array.dtype}; parameter {parts[1]} needs shape "
                                     f"{shape}")
+                elif not np.isfinite(array).all() or (
+                        name in ("step", "exp_avg_sq") and (array < 0).any()):
+                    problems.append(f"'{key}' holds values no optimizer could have made "
+                                    "(negative or not finite)")
                 elif name == "step":
                     new_state[id(p)][name] = int(array)
                 elif isinstance(p, Value):
@@ -245,11 +254,16 @@ class Optimizer:
         missing = [f"settings.{name}" for name in settings if name not in new_settings]
         if "steps" not in state:
             missing.insert(0, "steps")
+        for i, p in enumerate(self.params):  # a parameter's state comes whole or not at all
+            names = given_names.get(id(p), set())
+            if names and names != set(self._state_names) and "momentum_buffer" not in names:
+                missing.extend(f"state.{i}.{n}" for n in self._state_names if n not in names)
         if missing:
             problems.append(f"missing keys {missing}")
-        if not problems:
-            try:  # the settings pass the checks the constructor makes
-                type(self)(self.params, **new_settings)
+        base = next((c for c in type(self).__mro__ if c in _BUILT_IN), None)
+        if not problems and base is not None:
+            try:  # the settings pass the checks the library's constructor makes
+                base(self.params, **new_settings)
             except (TypeError, ValueError) as error:
                 problems.append(str(error))
         if problems:
@@ -549,3 +563,8 @@ class AdamW(Adam):
     def __init__(self, params, lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
                  eps: float = 1e-8, weight_decay: float = 1e-2) -> None:
         super().__init__(params, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay)
+
+
+# The optimizers whose constructors check the settings load_state_dict restores (a
+# subclass may have a constructor of its own)
+_BUILT_IN = (AdamW, Adam, SGD)

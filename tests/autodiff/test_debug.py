@@ -457,3 +457,14 @@ def test_stepping_through_a_released_graph_raises_at_the_call_naming_the_tool():
     z = (x * 3).sum()
     z.backward(retain_graph=True)
     assert len(list(autodiff.backward_steps(z))) == 3
+
+
+def test_locate_fault_on_large_outputs_of_large_values():
+    # differences taken element by element: the rounding of a sum of 10^4 values of
+    # 10^4 neither hides a kink nor makes a fault, and a wrong rule is still found
+    x = np.full(10_000, 1e4)
+    x[0] = 0.0
+    report = locate_fault(lambda t: t.relu().sum(), [x])
+    assert report.ok and report.checks[0].unjudged == 1
+    big = Tensor(1e8 * (1 + np.random.default_rng(0).random(10_000)), requires_grad=True)
+    assert locate_fault(lambda t: BadExp.apply(t * 1e-8).sum(), [big]).fault.op == "BadExp"

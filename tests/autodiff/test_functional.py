@@ -549,3 +549,18 @@ def test_vjp_is_v_transposed_times_the_jacobian():
         autodiff.vjp(lambda a: "no", 1.0)
     # inside grad it stays differentiable: d/dx of (v d(x y)/dy) at v = 1 is 1
     assert grad(lambda s: autodiff.vjp(lambda y: s * y, 2.0)[1](1.0)[0])(3.0) == 1.0
+
+
+def test_vjp_keeps_a_node_cotangent_and_jacobian_takes_a_leaf_value_as_a_tensor():
+    # d/dv of v * d(y^2)/dy at y = 2 is 4; d/dx of x * 2x at x = 2 is 4x = 8
+    assert grad(lambda v: autodiff.vjp(lambda y: y * y, 2.0)[1](v)[0])(1.0) == 4.0
+    assert grad(lambda x: autodiff.vjp(lambda y: y * y, x)[1](x)[0])(2.0) == 8.0
+    c = Tensor([1.0, 2.0])
+    np.testing.assert_array_equal(jacobian(lambda x: x * c)(Value(2.0)), [1.0, 2.0])
+
+
+def test_the_mixing_hint_comes_whichever_side_the_tensor_is_on():
+    x = Tensor([1.0, 2.0])
+    for f in (lambda s: (x * s).sum(), lambda s: (s * x).sum(), lambda s: (s.exp() + x).sum()):
+        with pytest.raises(TypeError, match=r"pass it as np\.array\(x\)"):
+            grad(f)(0.5)

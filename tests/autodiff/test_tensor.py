@@ -1210,3 +1210,20 @@ def test_switching_requires_grad_on_gives_the_tensor_its_own_memory():
     v = Tensor(w0)
     v.requires_grad = True
     assert not np.shares_memory(v.data, w0)
+
+
+def test_small_spellings_edge_cases():
+    x = Tensor(np.ones((2, 3)))
+    with pytest.raises(TypeError, match="size: give axis or dim, not both"):
+        x.size(1, dim=0)
+    assert x.to("cpu:0") is x
+    from fractions import Fraction
+    np.testing.assert_allclose(Tensor([-2.0]).leaky_relu(Fraction(1, 4)).data, [-0.5])
+
+    class Scale(autodiff.Function):
+        @staticmethod
+        def forward(ctx, t, factors):
+            return t * factors
+
+    with pytest.raises(ValueError, match="Scale: cannot make an array of a list argument"):
+        Scale.apply(Tensor([1.0, 2.0]), [[1.0], [1.0, 2.0]])

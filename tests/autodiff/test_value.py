@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import math
 import warnings
 
@@ -570,3 +571,19 @@ def test_a_bad_leaky_relu_slope_is_named(slope):
         Value(1.0).leaky_relu(slope)
     with pytest.raises(TypeError, match="leaky_relu: slope must be a real number"):
         autodiff.Tensor([1.0]).leaky_relu(slope)
+
+
+def test_derivation_names_stay_distinct_whatever_the_labels():
+    a, b = Value(2.0, label="w'"), Value(3.0, label="w")
+    c = Value(4.0, label="w")
+    y = a * b * c
+    y.label = "y"
+    module = importlib.import_module("autodiff.derivation")  # (autodiff.derivation: the function)
+    for latex in (False, True):
+        names = module._names(autodiff.viz._collect(y), latex)
+        assert len(set(names.values())) == len(names)
+    v = Value(1.0, label="a\nb")
+    text = autodiff.derivation(v * 2, v)
+    assert "a b" in text and "a\nb" not in text
+    dollar = Value(1.0, label="$x")
+    assert r"\$x" in autodiff.derivation(dollar * 2, dollar)

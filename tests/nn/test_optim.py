@@ -517,3 +517,25 @@ def test_load_state_dict_refuses_settings_the_constructor_refuses_and_partial_di
     with pytest.raises(ValueError, match=r"missing keys \['steps'\]"):
         optimizer.load_state_dict(partial)
     assert optimizer.lr == 0.1 and optimizer.betas == (0.9, 0.999)
+
+
+def test_load_state_dict_of_a_subclass_and_of_impossible_state():
+    class Scheduled(Adam):
+        def __init__(self, params, base_lr):  # a constructor of its own
+            super().__init__(params, lr=base_lr)
+
+    p = Tensor(np.ones(2), requires_grad=True)
+    p.grad = np.ones(2)
+    optimizer = Scheduled([p], 0.1)
+    optimizer.step()
+    optimizer.load_state_dict(optimizer.state_dict())  # its own state round trips
+    good = optimizer.state_dict()
+    for key, value, message in [
+            ("state.0.exp_avg_sq", -np.ones(2), "'state.0.exp_avg_sq' holds values no "),
+            ("state.0.step", np.array(-3), "'state.0.step' holds values no"),
+            ("steps", np.array(2.0), "'steps' must be an int >= 0")]:
+        with pytest.raises(ValueError, match=message):
+            optimizer.load_state_dict(dict(good, **{key: value}))
+    partial = {k: v for k, v in good.items() if k != "state.0.step"}
+    with pytest.raises(ValueError, match=r"missing keys \['state.0.step'\]"):
+        optimizer.load_state_dict(partial)
