@@ -331,7 +331,19 @@ class Tensor(Node):
                     f"{symbol} on a leaf tensor that requires grad: its gradient would "
                     "describe other data. Update a parameter under autodiff.no_grad() "
                     f"(with no_grad(): w {symbol} ...), or through w.data")
-            return op.apply(self, other)  # a new tensor: recorded data stays as it was
+            # a new tensor, so that recorded data stays as it was, but with self's shape
+            # and dtype, as the change in place would have
+            result = op.apply(self, other)
+            if result.shape != self.shape:
+                raise ValueError(f"{symbol}: cannot update shape {self.shape} with shape "
+                                 f"{np.shape(_data(other))}: the result has shape "
+                                 f"{result.shape}")
+            if result.dtype != self.dtype:
+                if self.dtype.kind != "f" and result.dtype.kind == "f":
+                    raise TypeError(f"{symbol}: the result is {result.dtype}, which "
+                                    f"cannot be stored in this {self.dtype} tensor")
+                result = result.astype(self.dtype)
+            return result
         try:
             operand = other.data if isinstance(other, Tensor) else _constant(other, op)
             ufunc(self.data, operand, out=self.data, casting="same_kind")

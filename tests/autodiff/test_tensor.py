@@ -1227,3 +1227,20 @@ def test_small_spellings_edge_cases():
 
     with pytest.raises(ValueError, match="Scale: cannot make an array of a list argument"):
         Scale.apply(Tensor([1.0, 2.0]), [[1.0], [1.0, 2.0]])
+
+
+def test_in_place_under_grad_mode_keeps_shape_and_dtype_as_in_place_would():
+    t = Tensor(np.ones(2, np.float32))
+    w = Tensor([1.0, 2.0], requires_grad=True)  # float64
+    t += w
+    assert t.dtype == np.float32 and t.requires_grad  # a new tensor, of t's dtype
+    t.sum().backward()
+    np.testing.assert_array_equal(w.grad, [1.0, 1.0])
+    u = Tensor(np.ones(2))
+    with pytest.raises(ValueError, match=r"\+=: cannot update shape \(2,\) with shape "
+                                         r"\(3, 2\)"):
+        u += np.ones((3, 2))
+    i = Tensor(np.arange(2))
+    with pytest.raises(TypeError, match="/=: the result is float64, which cannot be "
+                                        "stored in this int64 tensor"):
+        i /= 2
