@@ -52,6 +52,17 @@ def _shapes(data: list) -> str:
     return " and ".join(str(np.shape(d)) for d in data)
 
 
+class _LastAxisDefault(int):
+    """-1, the default axis of softmax and its kin, told apart from a -1 the caller
+    gives, so that softmax(-1, dim=0) is refused rather than taken as dim=0."""
+
+    def __repr__(self) -> str:
+        return "-1"
+
+
+_LAST_AXIS = _LastAxisDefault(-1)
+
+
 class Tensor(Node):
     """An array that remembers how it was computed, so its gradients can be.
 
@@ -526,25 +537,26 @@ class Tensor(Node):
         return Tensor(self.data.argmin(axis=_axis(axis, self.ndim, "argmin"),
                                        keepdims=keepdims))
 
-    def logsumexp(self, axis=-1, keepdims: bool = False, *, dim=None,
+    def logsumexp(self, axis=_LAST_AXIS, keepdims: bool = False, *, dim=None,
                   keepdim=None) -> Tensor:
         """log(sum(exp(x))) over `axis`, finite for inputs of any magnitude."""
         if dim is not None or keepdim is not None:
-            axis, keepdims = _numpy_names("logsumexp", axis, keepdims, dim, keepdim, -1)
+            axis, keepdims = _numpy_names("logsumexp", axis, keepdims, dim, keepdim,
+                                          _LAST_AXIS)
         return ops.LogSumExp.apply(
             self, axis=_axis(axis, self.ndim, "logsumexp"), keepdims=keepdims
         )
 
-    def log_softmax(self, axis: int = -1, *, dim=None) -> Tensor:
+    def log_softmax(self, axis: int = _LAST_AXIS, *, dim=None) -> Tensor:
         """x - logsumexp(x) over `axis`, finite for inputs of any magnitude."""
         if dim is not None:
-            axis, _ = _numpy_names("log_softmax", axis, False, dim, None, -1)
+            axis, _ = _numpy_names("log_softmax", axis, False, dim, None, _LAST_AXIS)
         return ops.LogSoftmax.apply(self, axis=_axis(axis, self.ndim, "log_softmax"))
 
-    def softmax(self, axis: int = -1, *, dim=None) -> Tensor:
+    def softmax(self, axis: int = _LAST_AXIS, *, dim=None) -> Tensor:
         """exp(x) / sum(exp(x)) over `axis`, computed without overflow."""
         if dim is not None:
-            axis, _ = _numpy_names("softmax", axis, False, dim, None, -1)
+            axis, _ = _numpy_names("softmax", axis, False, dim, None, _LAST_AXIS)
         return ops.Softmax.apply(self, axis=_axis(axis, self.ndim, "softmax"))
 
     # -- shapes and indexing --------------------------------------------------------------
@@ -883,7 +895,7 @@ class _Size(int):
 def _numpy_names(op: str, axis, keepdims, dim, keepdim, default_axis=None):
     """(axis, keepdims) from PyTorch's `dim` and `keepdim`, given instead of them."""
     if dim is not None:
-        if axis is not default_axis and axis != default_axis:
+        if axis is not default_axis:  # (the default itself: not given)
             raise TypeError(f"{op}: give axis or dim, not both")
         axis = dim
     if keepdim is not None:

@@ -1244,3 +1244,12 @@ def test_in_place_under_grad_mode_keeps_shape_and_dtype_as_in_place_would():
     with pytest.raises(TypeError, match="/=: the result is float64, which cannot be "
                                         "stored in this int64 tensor"):
         i /= 2
+
+
+def test_softmax_and_kin_refuse_an_axis_and_a_dim_together():
+    x = Tensor(np.arange(6.0).reshape(2, 3))
+    for method in (x.softmax, x.log_softmax, x.logsumexp):
+        with pytest.raises(TypeError, match="give axis or dim, not both"):
+            method(-1, dim=0)
+        np.testing.assert_allclose(method(dim=0).data, method(0).data)
+        np.testing.assert_allclose(method().data, method(-1).data)
