@@ -347,6 +347,10 @@ def backward(
     results: dict[int, object] = {}
     with _engine_lock:
         order = toposort(root, stop_at)
+        if inputs:  # (backward_steps passes none: every node, no .grad written)
+            order = _on_paths_to(order, stop_at)
+            if not order or order[-1] is not root:  # root reaches none of the inputs
+                return [None] * len(inputs)
         if create_graph:
             with enable_grad():  # .grad's sums must be recorded too
                 _run_then_commit(order, root, seed, True, retain_graph, inputs, stop_at,
@@ -357,6 +361,24 @@ def backward(
     if inputs is None:
         return None
     return [results.get(id(node)) for node in inputs]
+
+
+def _on_paths_to(order: list, stop_at: frozenset) -> list:
+    """The nodes of `order` (parents first) from which a path leads to a node in
+    `stop_at`; the others are unmarked, so backward neither runs their rules nor sends
+    them gradients. A functional call (grad, jacobian, vjp) then costs the paths to its
+    inputs only, not the whole of a graph its function closes over, which an earlier
+    backward may also have freed."""
+    leads: set[int] = set(stop_at)
+    kept = []
+    for node in order:
+        if id(node) in leads or any(id(p) in leads for p in node._parents
+                                    if isinstance(p, Node)):
+            leads.add(id(node))
+            kept.append(node)
+        else:
+            node._pending = None
+    return kept
 
 
 def _run_then_commit(order, root, seed, create_graph, retain_graph, inputs, stop_at,

@@ -564,3 +564,28 @@ def test_the_mixing_hint_comes_whichever_side_the_tensor_is_on():
     for f in (lambda s: (x * s).sum(), lambda s: (s * x).sum(), lambda s: (s.exp() + x).sum()):
         with pytest.raises(TypeError, match=r"pass it as np\.array\(x\)"):
             grad(f)(0.5)
+
+
+def test_grad_runs_only_the_paths_to_its_argument():
+    # f closes over a graph that an earlier backward freed: the paths to x do not pass
+    # through it, so grad needs none of its buffers (and spends no time on them)
+    w = Tensor(np.ones((2, 2)), requires_grad=True)
+    h = (w * 3).exp().log()  # a graph of its own
+    h.sum().backward()  # frees it
+    g = grad(lambda x: (x * h).sum())(np.ones((2, 2)))
+    np.testing.assert_allclose(g, np.full((2, 2), 3.0))
+    calls = []
+
+    class Counted(autodiff.Function):
+        @staticmethod
+        def forward(ctx, a):
+            return a * 2
+
+        @staticmethod
+        def backward(ctx, g_out):
+            calls.append(1)
+            return 2 * g_out
+
+    side = Counted.apply(Tensor(np.ones(2), requires_grad=True))  # off the path to x
+    assert float(grad(lambda x: (x * x).sum() + side.sum())(np.array(1.0))) == 2.0
+    assert calls == []
