@@ -72,6 +72,20 @@ def _is_number(x) -> bool:
     return isinstance(x, numbers.Real) and not isinstance(x, (np.ndarray, Node))
 
 
+def _plain_gradients(grads: list, inputs: list, from_number: list[bool]) -> list:
+    """Gradient nodes as the caller's kinds: arrays of the inputs' shapes, and a number
+    for an argument given as a number (made a 0-d Tensor beside arrays)."""
+    out = []
+    for g, node, number in zip(grads, inputs, from_number, strict=True):
+        g = _plain(g)
+        if number:
+            g = float(g)
+        elif isinstance(node, Tensor):
+            g = np.asarray(g).reshape(node.shape)
+        out.append(g)
+    return out
+
+
 def _zeros_like(node):
     return 0.0 if isinstance(node, Value) else np.zeros_like(node.data)
 
@@ -112,9 +126,10 @@ _made = _MadeLeaves()
 def _prepare(args: tuple, kwargs: dict, argnums, name: str, scalars_as_tensors: bool):
     """Replace `args[argnums]` by the nodes to differentiate with respect to.
 
-    Returns the new args, those nodes, and the ids of the outside nodes: the nodes the
-    caller passed in and the leaves enclosing functional calls made. A result that
-    depends on one of them must stay a node; any other result is returned plain.
+    Returns the new args, those nodes, the ids of the outside nodes (the nodes the
+    caller passed in and the leaves enclosing functional calls made: a result that
+    depends on one of them must stay a node; any other result is returned plain), and
+    for each node whether its argument was a number.
     """
     nums = _argnums_tuple(argnums, len(args), name)
     outside = {id(leaf) for leaf in _made.leaves}
@@ -122,7 +137,7 @@ def _prepare(args: tuple, kwargs: dict, argnums, name: str, scalars_as_tensors: 
                    if isinstance(a, Node) and a.requires_grad)
     # a number beside Tensors or arrays is a 0-d Tensor, so that they combine
     scalar = not any(isinstance(a, (Tensor, np.ndarray)) for a in (*args, *kwargs.values()))
-    args = list(args)
+    args_given, args = args, list(args)
     inputs = []
     for i in nums:
         node = _as_input(args[i], name, scalar)
@@ -133,7 +148,7 @@ def _prepare(args: tuple, kwargs: dict, argnums, name: str, scalars_as_tensors: 
         # inner functional calls must keep results that depend on it as nodes, be it
         # made here or passed in by the caller
         _made.leaves.append(node)
-    return args, inputs, outside
+    return args, inputs, outside, [_is_number(a) for a in (args_given[i] for i in nums)]
 
 
 def _functional_call(call):
@@ -219,8 +234,7 @@ def _value_and_grad(f, argnums, name: str, has_aux: bool = False):
     @_functional_call
     @functools.wraps(f)
     def value_and_grad_f(*args, **kwargs):
-        original = args
-        args, inputs, outside = _prepare(args, kwargs, argnums, name, False)
+        args, inputs, outside, from_number = _prepare(args, kwargs, argnums, name, False)
         create = _records_backward(outside)
         with enable_grad():  # f's graph is needed even when called under no_grad()
             out = _call(f, args, kwargs, inputs, name)
@@ -232,24 +246,15 @@ def _value_and_grad(f, argnums, name: str, has_aux: bool = False):
         if isinstance(out, numbers.Real):  # a constant: every gradient is zero
             out = Value(out)
         _check_scalar(out, name)
-        if out.requires_grad and out._op is not None or any(out is x for x in inputs):
-            seed = 1.0 if isinstance(out, Value) else np.ones_like(out.data)
-            # retained: f may close over a graph built outside it, which must stay usable
-            grads = _backward(out, seed, retain_graph=True, create_graph=create,
-                              inputs=inputs)
-        else:  # f does not depend on its inputs
-            grads = [None] * len(inputs)
+        seed = 1.0 if isinstance(out, Value) else np.ones_like(out.data)
+        # retained: f may close over a graph built outside it, which must stay usable.
+        # (None for an input f does not depend on.)
+        grads = _backward(out, seed, retain_graph=True, create_graph=create, inputs=inputs)
         grads = [_zeros_like(node) if g is None else g
                  for node, g in zip(inputs, grads, strict=True)]
         keep_nodes = create and _reaches([out, *grads], outside)
         if not keep_nodes:
-            grads = [_plain(g) for g in grads]
-            grads = [np.asarray(g).reshape(node.shape) if isinstance(node, Tensor) else g
-                     for node, g in zip(inputs, grads, strict=True)]
-            # a number given (made a 0-d Tensor beside arrays) gets a number back
-            nums = _argnums_tuple(argnums, len(args), name)
-            grads = [float(g) if _is_number(original[i]) else g
-                     for i, g in zip(nums, grads, strict=True)]
+            grads = _plain_gradients(grads, inputs, from_number)
         value = out if keep_nodes else _plain(out)
         gradient = grads[0] if isinstance(argnums, int) else tuple(grads)
         return ((value, aux) if has_aux else value), gradient
@@ -308,7 +313,7 @@ def _jacobian(f, argnums, name: str):
             # it). A leaf Value becomes a 0-d Tensor, so that f may combine it with
             # Tensors.
             return _value_and_grad(f, argnums, name)(*args, **kwargs)[1]
-        args, inputs, outside = _prepare(args, kwargs, argnums, name, True)
+        args, inputs, outside, _ = _prepare(args, kwargs, argnums, name, True)
         create = _records_backward(outside)
         with enable_grad():
             out = f(*args, **kwargs)
@@ -323,11 +328,8 @@ def _jacobian(f, argnums, name: str):
             seed = np.zeros(out.size, dtype=out.dtype)
             seed[k] = 1
             seed = seed.reshape(out.shape)
-            if out.requires_grad and out._op is not None or any(out is x for x in inputs):
-                grads = _backward(out, Tensor(seed) if create else seed, retain_graph=True,
-                                  create_graph=create, inputs=inputs)
-            else:
-                grads = [None] * len(inputs)
+            grads = _backward(out, Tensor(seed) if create else seed, retain_graph=True,
+                              create_graph=create, inputs=inputs)
             for row, node, g in zip(rows, inputs, grads, strict=True):
                 row.append(Tensor(np.zeros(node.shape, dtype=node.dtype)) if g is None else g)
         keep_nodes = create and _reaches([g for row in rows for g in row], outside)
@@ -378,13 +380,13 @@ def vjp(f, *primals):
 
 @_functional_call
 def _vjp(f, *primals):
-    args, inputs, outside = _prepare(primals, {}, tuple(range(len(primals))), "vjp", False)
+    args, inputs, outside, from_number = _prepare(primals, {}, tuple(range(len(primals))),
+                                                  "vjp", False)
     create = _records_backward(outside)
     with enable_grad():
         out = _call(f, args, {}, inputs, "vjp")
     if not isinstance(out, (Tensor, Value)):
         raise TypeError(f"vjp: f must return a Value or a Tensor, got {type(out).__name__}")
-    reaches = out.requires_grad and (out._op is not None or any(out is x for x in inputs))
 
     def vjp_fn(v):
         given = np.asarray(_plain(v))
@@ -401,16 +403,12 @@ def _vjp(f, *primals):
         else:
             seed = given.astype(out.dtype)
             seed = Tensor(seed) if record else seed
-        grads = (_backward(out, seed, retain_graph=True, create_graph=record,
-                           inputs=inputs) if reaches else [None] * len(inputs))
+        grads = _backward(out, seed, retain_graph=True, create_graph=record, inputs=inputs)
         grads = [_zeros_like(node) if g is None else g
                  for node, g in zip(inputs, grads, strict=True)]
         if record and _reaches(grads, outside | ({id(v)} if v_node else set())):
             return tuple(grads)
-        return tuple(float(_plain(g)) if _is_number(x) else
-                     np.asarray(_plain(g)).reshape(node.shape) if isinstance(node, Tensor)
-                     else _plain(g)
-                     for x, node, g in zip(primals, inputs, grads, strict=True))
+        return tuple(_plain_gradients(grads, inputs, from_number))
 
     value = out if create and _reaches([out], outside) else _plain(out)
     return value, vjp_fn

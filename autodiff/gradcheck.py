@@ -247,16 +247,14 @@ def _jacobian_rows(outs: list, targets: list) -> list[np.ndarray]:
     rows = [np.zeros((size, *np.shape(t.data))) for t in targets]
     row = 0
     for out in outs:
-        shape = np.shape(_data(out))
-        # (f may return an input itself, a leaf: its gradient is then the seed)
-        reaches = out.requires_grad and (out._op is not None or any(out is t for t in targets))
-        for index in np.ndindex(shape):
-            if reaches:
-                grads = _backward(out, _one_hot(out, index), retain_graph=True,
-                                  create_graph=False, inputs=targets)
-                for jacobian, grad in zip(rows, grads, strict=True):
-                    if grad is not None:
-                        jacobian[row] = np.asarray(_data(grad), dtype=np.float64)
+        # (None for a target the output does not reach; an output that is a target
+        # itself gets the seed)
+        for index in np.ndindex(np.shape(_data(out))):
+            grads = _backward(out, _one_hot(out, index), retain_graph=True,
+                              create_graph=False, inputs=targets)
+            for jacobian, grad in zip(rows, grads, strict=True):
+                if grad is not None:
+                    jacobian[row] = np.asarray(_data(grad), dtype=np.float64)
             row += 1
     return rows
 
@@ -279,8 +277,6 @@ def _check_linear(outs, targets, checked, rows, rng, atol, rtol, locate, locate_
     flat = np.concatenate([w.reshape(-1) for w in weights])
     got = [np.zeros(np.shape(t.data)) for t in targets]
     for out, w in zip(outs, weights, strict=True):
-        if not (out.requires_grad and (out._op is not None or any(out is t for t in targets))):
-            continue
         seed = float(w) if isinstance(out, Value) else w.astype(out.data.dtype)
         grads = _backward(out, seed, retain_graph=True, create_graph=False, inputs=targets)
         for total, grad in zip(got, grads, strict=True):
