@@ -213,6 +213,11 @@ class ReleasedParams(dict):
     __slots__ = ()
 
 
+def is_released(ctx) -> bool:
+    """Whether `ctx` is a node's backward state that an earlier backward freed."""
+    return ctx is RELEASED or type(ctx) is ReleasedParams
+
+
 class Node:
     """One node of a computation graph; `Value` and `Tensor` are its two kinds.
 
@@ -403,7 +408,7 @@ def _run(order, root, seed, create_graph, inputs, stop_at, results):
     root._pending = seed
     write_grads = inputs is None
     tracer = _grad_mode.tracer
-    no_grad, released, done, node_type, data_of = _NO_GRAD, RELEASED, _DONE, Node, _data_of
+    no_grad, done, node_type, data_of = _NO_GRAD, _DONE, Node, _data_of
     for node in reversed(order):
         # The children of a node come before it here, so no gradient reaches it later:
         # its `_pending` is final. Only its parents' `_pending` is read from now on.
@@ -433,7 +438,7 @@ def _run(order, root, seed, create_graph, inputs, stop_at, results):
                 else:
                     grads = op.backward(node._math, g, node.data, *data_of(parents))
             else:
-                if ctx is released or type(ctx) is ReleasedParams:
+                if is_released(ctx):
                     raise RuntimeError(
                         f"backward through the graph a second time: the buffers of op "
                         f"'{op.name}' were freed by the first backward(). "

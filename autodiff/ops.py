@@ -22,6 +22,7 @@ speed; `mean`, `min`, `stack` are) live on Value and Tensor as one-liners.
 from __future__ import annotations
 
 import math
+import numbers
 import operator
 
 import numpy as np
@@ -371,6 +372,15 @@ class LeakyRelu(Op):
     @staticmethod
     def backward(xp, g, out, x, slope=0.01):  # d/dx = 1 where x > 0, else slope
         return (xp.where(xp.constant(x) > 0, g, g * slope),)
+
+    @staticmethod
+    def slope(value) -> float:
+        """The `slope` parameter as a float, or TypeError naming it (Values and Tensors
+        alike)."""
+        if isinstance(value, bool) or not isinstance(value, numbers.Real):
+            raise TypeError(f"leaky_relu: slope must be a real number, got "
+                            f"{type(value).__name__}")
+        return float(value)
 
 
 class Sin(Op):

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import viz
-from .graph import RELEASED, Node, ReleasedParams, Tracer, set_tracer
+from .graph import Node, Tracer, is_released, set_tracer
 from .graph import backward as _backward
 from .tensor import Tensor
 from .value import Value
@@ -118,8 +118,7 @@ def _check_retained(root: Node, who: str) -> None:
     """Raise now, naming `who`, if an earlier backward freed the graph's buffers (the
     engine would raise only as the steps are asked for, naming backward)."""
     for node in viz._collect(root):
-        ctx = node._ctx
-        if node._op is not None and (ctx is RELEASED or type(ctx) is ReleasedParams):
+        if node._op is not None and is_released(node._ctx):
             raise RuntimeError(
                 f"{who}: an earlier backward() freed the buffers of this graph (op "
                 f"'{node.op}'); call backward(retain_graph=True) the first time, or "

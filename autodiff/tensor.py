@@ -399,10 +399,7 @@ class Tensor(Node):
         return ops.Relu.apply(self)
 
     def leaky_relu(self, slope: float = 0.01) -> Tensor:
-        if isinstance(slope, bool) or not isinstance(slope, numbers.Real):
-            raise TypeError(f"leaky_relu: slope must be a real number, got "
-                            f"{type(slope).__name__}")
-        return ops.LeakyRelu.apply(self, slope=float(slope))
+        return ops.LeakyRelu.apply(self, slope=ops.LeakyRelu.slope(slope))
 
     def sin(self) -> Tensor:
         return ops.Sin.apply(self)
@@ -524,18 +521,18 @@ class Tensor(Node):
                keepdim=None) -> Tensor:
         """The index of the largest element (over `axis`, or of the flattened tensor),
         as an int tensor: a constant, with no gradient."""
-        if dim is not None or keepdim is not None:
-            axis, keepdims = _numpy_names("argmax", axis, keepdims, dim, keepdim)
-        return Tensor(self.data.argmax(axis=_axis(axis, self.ndim, "argmax"),
-                                       keepdims=keepdims))
+        return self._arg("argmax", axis, keepdims, dim, keepdim)
 
     def argmin(self, axis=None, keepdims: bool = False, *, dim=None,
                keepdim=None) -> Tensor:
         """The index of the smallest element, as `argmax`."""
+        return self._arg("argmin", axis, keepdims, dim, keepdim)
+
+    def _arg(self, name: str, axis, keepdims, dim, keepdim) -> Tensor:
         if dim is not None or keepdim is not None:
-            axis, keepdims = _numpy_names("argmin", axis, keepdims, dim, keepdim)
-        return Tensor(self.data.argmin(axis=_axis(axis, self.ndim, "argmin"),
-                                       keepdims=keepdims))
+            axis, keepdims = _numpy_names(name, axis, keepdims, dim, keepdim)
+        index = getattr(self.data, name)  # ndarray.argmax or .argmin
+        return Tensor(index(axis=_axis(axis, self.ndim, name), keepdims=keepdims))
 
     def logsumexp(self, axis=_LAST_AXIS, keepdims: bool = False, *, dim=None,
                   keepdim=None) -> Tensor:

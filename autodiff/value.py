@@ -136,7 +136,7 @@ class Value(Node):
         return _unary(ops.Relu, self)
 
     def leaky_relu(self, slope: float = 0.01) -> Value:
-        return self._record(ops.LeakyRelu, (self,), {"slope": _slope(slope)})
+        return self._record(ops.LeakyRelu, (self,), {"slope": ops.LeakyRelu.slope(slope)})
 
     def sin(self) -> Value:
         return _unary(ops.Sin, self)
@@ -223,14 +223,6 @@ def _constant(op, x):
     if isinstance(x, Node):
         raise TypeError(f"{op.name}: cannot combine a Value with a {type(x).__name__}")
     return x
-
-
-def _slope(slope) -> float:
-    """leaky_relu's slope as a float, or TypeError naming it."""
-    if isinstance(slope, bool) or not isinstance(slope, numbers.Real):
-        raise TypeError(f"leaky_relu: slope must be a real number, got "
-                        f"{type(slope).__name__}")
-    return float(slope)
 
 
 def _result(op, parents: tuple, data: float, ctx) -> Value:

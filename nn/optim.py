@@ -256,7 +256,7 @@ class Optimizer:
             missing.insert(0, "steps")
         for i, p in enumerate(self.params):  # a parameter's state comes whole or not at all
             names = given_names.get(id(p), set())
-            if names and names != set(self._state_names) and "momentum_buffer" not in names:
+            if names and names != set(self._state_names):
                 missing.extend(f"state.{i}.{n}" for n in self._state_names if n not in names)
         if missing:
             problems.append(f"missing keys {missing}")

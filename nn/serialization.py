@@ -45,12 +45,7 @@ def save(module, path) -> None:
         if array.dtype.hasobject:
             raise TypeError(f"save: '{key}' is an object array, which cannot be stored "
                             "without pickle")
-    if not hasattr(path, "write") and not isinstance(path, (str, bytes, os.PathLike)):
-        raise TypeError(f"save: path must be a file name or a binary file, got "
-                        f"{type(path).__name__}")
-    if isinstance(path, io.TextIOBase):
-        raise TypeError("save: the file is open in text mode; open it with 'wb' (an .npz "
-                        "file is binary)")
+    _check_file(path, "save", "write", "wb")
     if hasattr(path, "write"):
         np.savez(path, **state)
     else:
@@ -72,12 +67,7 @@ def load_state(path) -> dict[str, np.ndarray]:
         ValueError: the file is not an `.npz` archive, or holds arrays that would need
             pickle to load (the file is refused, nothing of it is run).
     """
-    if not hasattr(path, "read") and not isinstance(path, (str, bytes, os.PathLike)):
-        raise TypeError(f"load_state: path must be a file name or a binary file, got "
-                        f"{type(path).__name__}")
-    if isinstance(path, io.TextIOBase):
-        raise TypeError("load_state: the file is open in text mode; open it with 'rb' "
-                        "(an .npz file is binary)")
+    _check_file(path, "load_state", "read", "rb")
     name = getattr(path, "name", path)
     if not _starts_like_numpy(path):
         # (np.load would take it for a pickle, and say to allow pickles to read it)
@@ -133,6 +123,17 @@ def load(module: Module, path) -> Module:
                         "nn.load_state(path))")
     module.load_state_dict(load_state(path))
     return module
+
+
+def _check_file(path, who: str, method: str, mode: str) -> None:
+    """Raise TypeError, naming `who`, unless `path` is a file name or a binary file
+    object with `method` (read or write)."""
+    if not hasattr(path, method) and not isinstance(path, (str, bytes, os.PathLike)):
+        raise TypeError(f"{who}: path must be a file name or a binary file, got "
+                        f"{type(path).__name__}")
+    if isinstance(path, io.TextIOBase):
+        raise TypeError(f"{who}: the file is open in text mode; open it with '{mode}' (an "
+                        ".npz file is binary)")
 
 
 def _starts_like_numpy(path) -> bool:
