@@ -1069,6 +1069,9 @@ def _checked_labels(who: str, what: str, scores, labels, reduction: str) -> np.n
     return labels
 
 
+_UNSIGNED = {np.dtype(t): np.dtype(t.replace("i", "u")) for t in ("=i1", "=i2", "=i4", "=i8")}
+
+
 def check_labels(labels: np.ndarray, n_classes: int, who: str) -> None:
     """Raise ValueError naming the first of the integer `labels` outside 0..n_classes-1."""
     # One reduction, as this runs on every training step: seen as unsigned (the same
@@ -1076,7 +1079,9 @@ def check_labels(labels: np.ndarray, n_classes: int, who: str) -> None:
     # for only when there is one.
     unsigned = labels
     if labels.dtype.kind == "i":
-        unsigned = labels.view(labels.dtype.str.replace("i", "u"))  # keeps byte order
+        # the same byte order (a dtype from a string costs more than the reduction)
+        unsigned = labels.view(_UNSIGNED.get(labels.dtype)
+                               or labels.dtype.str.replace("i", "u"))
     if labels.size and unsigned.max() >= n_classes:
         bad = labels[(labels < 0) | (labels >= n_classes)].flat[0]
         raise ValueError(f"{who}: label {bad} is out of range for {n_classes} classes "

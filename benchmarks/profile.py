@@ -13,6 +13,8 @@ CASE is one of:
                  update, hand-written NumPy against ours (Tensor ops), timed in place
   cold-tiny      the tiny MLP step with the caches emptied after every matrix product
                  (as the big MLP's products do), hand-written NumPy against ours
+  floor-big32, floor-big64, floor-tiny   section 4's step by hand, ours, and a minimal
+                 tape in Python (no checks), interleaved: the floor for any Python engine
 
 Time: cProfile over N steps (GC on), listing the functions with the most own time
 (tottime, NumPy's C functions included) and then our own functions (autodiff/, nn/) by
@@ -286,9 +288,140 @@ def cold_caches(mebibytes=(0, 1, 4, 8), steps: int = 2000) -> str:
     return "\n".join(lines)
 
 
+class _Node:
+    """A node of the minimal tape below: its value, its rule and its inputs."""
+
+    __slots__ = ("data", "grad", "rule", "inputs")
+
+    def __init__(self, data, rule=None, inputs=()) -> None:
+        self.data, self.grad, self.rule, self.inputs = data, None, rule, inputs
+
+
+class _MinimalTapeEngine:
+    """The least a graph engine in Python can do for this step: a node per op, a
+    topological sort, each rule called with its inputs' data. No checks of shapes,
+    dtypes or labels, no grad mode, no intermediate `.grad`, no parameter objects.
+
+    With `check_labels`, the one check ours makes on every step that the hand-written
+    code does not: the labels' range (autodiff's own function, one reduction).
+    """
+
+    def __init__(self, params, x, y, check_labels=False) -> None:
+        self.leaves = [(_Node(W.copy()), _Node(b.copy())) for W, b in params]
+        self.x, self.y, self.rows = x, y, np.arange(len(y))
+        self.lr, self.check = bench_tensor.LEARNING_RATE, check_labels
+
+    @staticmethod
+    def _linear(g, x, W, b):
+        return (g @ W, g.T @ x, g.sum(axis=0))
+
+    @staticmethod
+    def _first_linear(g, x, W, b):  # the batch needs no gradient
+        return (None, g.T @ x, g.sum(axis=0))
+
+    @staticmethod
+    def _relu(g, x):
+        return (g * (x > 0),)
+
+    def _loss_rule(self, g, logits):
+        p = np.exp(logits - logits.max(axis=1, keepdims=True))
+        p /= p.sum(axis=1, keepdims=True)
+        p[self.rows, self.y] -= 1
+        p *= g / len(self.y)
+        return (p,)
+
+    def step(self):
+        from autodiff.tensor import check_labels
+
+        h = _Node(self.x)
+        for i, (W, b) in enumerate(self.leaves):
+            z = h.data @ W.data.T
+            z += b.data
+            h = _Node(z, self._linear if i else self._first_linear, (h, W, b))
+            if i < len(self.leaves) - 1:
+                h = _Node(np.maximum(z, 0), self._relu, (h,))
+        if self.check:
+            check_labels(self.y, h.data.shape[1], "tape")
+        shifted = h.data - h.data.max(axis=1, keepdims=True)
+        lse = np.log(np.exp(shifted).sum(axis=1))
+        loss = _Node((lse - shifted[self.rows, self.y]).mean(), self._loss_rule, (h,))
+        order, seen, stack = [], set(), [(loss, False)]
+        while stack:  # depth-first, a node after its inputs
+            node, done = stack.pop()
+            if done:
+                order.append(node)
+            elif id(node) not in seen:
+                seen.add(id(node))
+                stack.append((node, True))
+                stack.extend((n, False) for n in node.inputs)
+        loss.grad = 1.0
+        for node in reversed(order):
+            if node.rule is None:
+                continue
+            grads = node.rule(node.grad, *(n.data for n in node.inputs))
+            for n, g in zip(node.inputs, grads, strict=True):
+                if g is not None:
+                    n.grad = g if n.grad is None else n.grad + g
+        del order, stack, loss, h, z
+        lr = self.lr
+        for W, b in self.leaves:
+            W.data -= lr * W.grad
+            b.data -= lr * b.grad
+            W.grad = b.grad = None
+
+
+def floor(case: str, rounds: int = 25) -> str:
+    """The hand-written step, ours (Tensor ops), and a minimal tape in Python with and
+    without the label check, interleaved: how far the goal is from what any engine
+    that records a graph in Python can do."""
+    config = FLOORS[case]
+    params, x, y = bench_tensor.problem(config)
+    engines = {
+        "NumPy by hand": bench_tensor.NumpyEngine(params, x, y),
+        "ours (Tensor ops)": bench_tensor.OursEngine(params, x, y),
+        "minimal tape": _MinimalTapeEngine(params, x, y),
+        "minimal tape + label check": _MinimalTapeEngine(params, x, y, check_labels=True),
+    }
+    _check_tape(params, x, y)
+    steps = 30 if config is not bench_tensor.TINY64 else 500
+    for engine in engines.values():
+        for _ in range(10):
+            engine.step()
+    blocks = {name: [] for name in engines}
+    for _ in range(rounds):
+        for name, engine in engines.items():
+            t = time.perf_counter()
+            for _ in range(steps):
+                engine.step()
+            blocks[name].append((time.perf_counter() - t) / steps)
+    times = {name: statistics.median(b) for name, b in blocks.items()}
+    ref = times["NumPy by hand"]
+    lines = [f"== {case}: {config.label}, median of {rounds} interleaved blocks of {steps} "
+             "steps",
+             f"{'engine':28s} {'us/step':>9s} {'vs NumPy':>9s}"]
+    lines += [f"{name:28s} {t * 1e6:9.1f} {t / ref:8.3f}x" for name, t in times.items()]
+    return "\n".join(lines)
+
+
+def _check_tape(params, x, y) -> None:
+    """The tape's first step must update the weights as the hand-written one does."""
+    reference, tape = bench_tensor.NumpyEngine(params, x, y), _MinimalTapeEngine(params, x, y)
+    reference.step()
+    tape.step()
+    for W, (tW, tb), b in zip(reference.W, tape.leaves, reference.b, strict=True):
+        tol = {"rtol": 1e-4, "atol": 1e-6} if W.dtype == np.float32 else {}
+        if not (np.allclose(tW.data, W, **tol) and np.allclose(tb.data, b, **tol)):
+            raise AssertionError("the minimal tape's step differs from the hand-written one")
+
+
+FLOORS = {"floor-big32": bench_tensor.BIG32, "floor-big64": bench_tensor.BIG64,
+          "floor-tiny": bench_tensor.TINY64}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.profile")
-    parser.add_argument("case", choices=[*CASES, "memory-big64", *SPLITS, "cold-tiny"])
+    parser.add_argument("case", choices=[*CASES, "memory-big64", *SPLITS, "cold-tiny",
+                                         *FLOORS])
     parser.add_argument("--steps", type=int, default=None)
     parser.add_argument("--top", type=int, default=25)
     args = parser.parse_args(argv)
@@ -298,6 +431,8 @@ def main(argv: list[str] | None = None) -> int:
         print(split_time(args.case))
     elif args.case == "cold-tiny":
         print(cold_caches())
+    elif args.case in FLOORS:
+        print(floor(args.case))
     else:
         print(profile_time(args.case, args.steps, args.top))
     return 0
