@@ -658,6 +658,15 @@ def test_bad_labels_or_reduction_name_the_loss_and_build_nothing(loss, labels, r
     np.testing.assert_array_equal(scores.grad, np.ones((2, 3)))
 
 
+@pytest.mark.parametrize("dtype", ["int8", "int16", "int32", "int64", ">i4", ">i8", "<i8"])
+def test_a_negative_label_of_any_integer_dtype_and_byte_order_is_out_of_range(dtype):
+    # the range check reads the labels as unsigned: a negative one is then too large
+    labels = np.array([1, -1], dtype=dtype)
+    with pytest.raises(ValueError, match="cross_entropy: label -1 is out of range"):
+        autodiff.cross_entropy(leaf(np.zeros((2, 3))), labels)
+    assert autodiff.cross_entropy(leaf(np.zeros((2, 3))), np.abs(labels)).item() > 0
+
+
 FAILING_OPS = {
     "matmul": lambda h: h @ Tensor(np.ones((5, 2))),
     "broadcast": lambda h: h + np.ones(4),
