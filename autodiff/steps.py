@@ -205,6 +205,11 @@ class _StepOverlay(viz._Overlay):
             for parent, g in self.current.sent:
                 self.receives.setdefault(id(parent), []).append(g)
 
+    def focus(self):  # the step shown: its node and the inputs it sends to
+        if self.current is None:
+            return []
+        return [self.current.node, *(parent for parent, _ in self.current.sent)]
+
     def grad(self, node):
         key = id(node)
         if key in self.total:

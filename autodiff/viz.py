@@ -637,11 +637,14 @@ def _kind(node: Node) -> tuple:
     return ()
 
 
-def _signatures(order: list[_Unit]) -> None:
-    """Number each unit by its structure (op, params, shape, scope label, inputs')."""
+def _signatures(order: list[_Unit], unique: set[int] = frozenset()) -> None:
+    """Number each unit by its structure (op, params, shape, scope label, inputs').
+    The units in `unique` get numbers of their own: nothing is folded with them."""
     table: dict[tuple, int] = {}
     for unit in order:
-        if unit.node is not None:
+        if id(unit) in unique:
+            head = ("unique", id(unit))
+        elif unit.node is not None:
             node = unit.node
             head = (node.op, _params_key(node), _kind(node),
                     node._scope.label if node._scope is not None else None)
@@ -714,10 +717,32 @@ def _const_key(const: _Const) -> tuple:
     return ("object", id(value))
 
 
-def _cut(order: list[_Unit], root: _Unit, budget: int) -> list[_Unit]:
-    """Keep the `budget` units nearest the root (breadth first); count the rest."""
+def _cut(order: list[_Unit], root: _Unit, budget: int,
+         focus: set[int] = frozenset()) -> list[_Unit]:
+    """Keep the `budget` units nearest the root (breadth first); count the rest.
+
+    The units in `focus` are kept whatever their distance, with one shortest path from
+    each to the root, so that the drawing stays connected; they come out of the budget
+    first.
+    """
     keep = {id(root)}
-    queue = [root]
+    if focus:
+        via: dict[int, _Unit | None] = {id(root): None}  # each unit's child towards root
+        queue, head = [root], 0
+        while head < len(queue):
+            unit = queue[head]
+            head += 1
+            for source in _edge_sources(unit):
+                if type(source) is _Unit and id(source) not in via:
+                    via[id(source)] = unit
+                    queue.append(source)
+        for unit in queue:
+            if id(unit) in focus:
+                while unit is not None and id(unit) not in keep:
+                    keep.add(id(unit))
+                    unit = via[id(unit)]
+    queue = [u for u in order if id(u) in keep and u is not root]
+    queue.insert(0, root)
     head = 0
     while head < len(queue) and len(keep) < budget:
         unit = queue[head]
@@ -729,8 +754,12 @@ def _cut(order: list[_Unit], root: _Unit, budget: int) -> list[_Unit]:
     return _keep_only(order, keep)
 
 
-def _plan(root: Node, opts: _Options):
-    """The units to draw, inputs first, and what was left out (for the caption)."""
+def _plan(root: Node, opts: _Options, focus_nodes: Iterable[Node] = ()):
+    """The units to draw, inputs first, and what was left out (for the caption).
+
+    `focus_nodes` (the step-through drawings' current node and its inputs) survive the
+    budget: they are neither merged into a chain, nor drawn as a look-alike, nor cut.
+    """
     nodes = _collect(root)
     stats = {"nodes": len(nodes)}
     if opts.collapse is not None:
@@ -751,18 +780,19 @@ def _plan(root: Node, opts: _Options):
         before = len(order)
         order = _keep_paths(order, starts)
         stats["off_path"] = before - len(order)
+    focus = {id(unit_of[id(n)]) for n in focus_nodes if id(n) in unit_of}
     budget = opts.max_nodes
     if budget is not None and len(order) > budget and opts.fold:
         before = len(order)
-        merged = _merge_chains(order, starts)
+        merged = _merge_chains(order, starts | focus)
         order = _units_topo(root_unit, _edge_sources)
-        _signatures(order)
+        _signatures(order, focus)
         order = _fold_alike(root_unit)
         stats["chained"] = merged
         stats["folded"] = before - merged - len(order)
     if budget is not None and len(order) > budget:
         before = len(order)
-        order = _cut(order, root_unit, budget)
+        order = _cut(order, root_unit, budget, focus)
         stats["cut"] = before - len(order)
     stats["drawn"] = len(order)
     stats["drawn_nodes"] = sum(1 for u in order if u.node is not None)
@@ -973,6 +1003,10 @@ class _Overlay:
     def caption(self) -> list[str]:
         return []
 
+    def focus(self) -> list[Node]:
+        """Nodes that must stay in a drawing cut to its node budget."""
+        return []
+
 
 def _node_label(unit: _Unit, overlay: _Overlay, scale, font) -> tuple[str, bool]:
     """The HTML label of a node's box, and whether it holds NaN or infinity."""
@@ -1077,8 +1111,11 @@ def _caption(stats: dict, opts: _Options, scale, bad: int, extra: list[str]) -> 
         left.append(f"{stats['folded']:,} nodes in repeated structure "
                     "(drawn once, marked xN)")
     if stats.get("cut"):
+        over = stats["drawn"] - opts.max_nodes
         left.append(f"{stats['cut']:,} nodes farthest from the root "
-                    f"(budget max_nodes={opts.max_nodes})")
+                    f"(budget max_nodes={opts.max_nodes}"
+                    + (f", exceeded by {over} to keep the highlighted nodes and their "
+                       "path to the root)" if over > 0 else ")"))
     if left or drawn != n:
         boxes = stats["drawn"] - drawn
         also = f" (and {boxes:,} module box{'es' * (boxes != 1)})" if boxes else ""
@@ -1098,7 +1135,7 @@ def _draw(root: Node, opts: _Options, overlay: _Overlay | None = None):
         raise TypeError(f"draw_graph: root must be a Value or a Tensor, got "
                         f"{type(root).__name__}")
     overlay = overlay or _Overlay()
-    order, root_unit, stats = _plan(root, opts)
+    order, root_unit, stats = _plan(root, opts, overlay.focus())
     font = 11
     dot = _new_digraph(format=opts.format)
     dot.attr(rankdir=opts.rankdir, fontname="Helvetica", nodesep="0.25", ranksep="0.35")

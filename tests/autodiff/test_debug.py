@@ -144,6 +144,29 @@ def test_draw_step_shows_the_state_after_k_steps():
         draw_step(L, n + 1)
 
 
+@pytest.mark.parametrize("shape", ["chain", "alike terms"])
+def test_draw_step_over_the_node_budget_still_shows_the_step(shape):
+    # A graph over max_nodes is folded and cut to the nodes nearest the root; the node
+    # of the step shown, and the inputs it sends to, must survive both.
+    xs = [Value(0.1 * i, label=f"x{i}") for i in range(30)]
+    if shape == "chain":  # the steps near the leaves are far from the root
+        y = xs[0]
+        for x in xs[1:]:
+            y = (y * x).tanh()
+    else:  # thirty look-alike terms, which folding draws once with a count
+        y = autodiff.add_n([(x * 2.0).tanh() for x in xs])
+    steps = list(backward_steps(y))
+    for k in range(1, len(steps) + 1):
+        source = draw_step(y, k, max_nodes=12).source
+        assert "#ffb347" in source, f"step {k}: its node was left out"
+        receivers = {id(p) for p, _ in steps[k - 1].sent}
+        assert source.count("receives +=") == len(receivers), f"step {k}"
+    if shape == "chain":  # x0 is at the far end of the chain: the caption says why
+        k = 1 + [s.node is xs[0] for s in steps].index(True)
+        source = draw_step(y, k, max_nodes=12).source
+        assert "exceeded by" in source and "to keep the highlighted nodes" in source
+
+
 def test_step_slider_needs_ipywidgets_only_when_called(monkeypatch):
     import IPython.display
 
