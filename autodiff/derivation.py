@@ -330,7 +330,9 @@ def _markdown(root, leaf, nodes, on_path, paths, products, total, w) -> str:
         route = " → ".join([x] + [w.name(c) for c, _, _ in reversed(steps)])
         factors = " · ".join(w.partial(c, p) for c, p, _ in steps) or "1"
         numbers = _factors(steps, w, " · ")
-        lines.append(f"{i}. {route}: {factors} = {numbers} = {w.number(product)}")
+        # a path of one factor (or none) is its own product: "= 3.0000" once, not twice
+        result = f" = {w.number(product)}" if len(steps) > 1 else ""
+        lines.append(f"{i}. {route}: {factors} = {numbers}{result}")
     sum_text = " + ".join(w.number(p, wrap=True) for p in products)
     lines += ["", f"**d{r}/d{x} = {sum_text} = {w.number(total)}**"
               if len(products) > 1 else f"**d{r}/d{x} = {w.number(total)}**", ""]
@@ -358,8 +360,10 @@ def _latex(root, leaf, nodes, on_path, paths, products, total, w) -> str:
     factors = " + ".join(r"\,".join(w.partial(c, p) for c, p, _ in steps) or "1"
                          for steps in paths)
     numbers = " + ".join(_factors(steps, w, r" \cdot ", wrap=len(paths) > 1) for steps in paths)
-    lines.append(rf"\frac{{\partial {r}}}{{\partial {x}}} &= {factors} \\")
-    lines.append(rf"&= {numbers} \\")
+    # the total derivative d, as in the Markdown, from the partials ∂ of each path
+    lines.append(rf"\frac{{d {r}}}{{d {x}}} &= {factors} \\")
+    if numbers != w.number(total):  # else "&= 3.0000 &= 3.0000"
+        lines.append(rf"&= {numbers} \\")
     lines.append(rf"&= {w.number(total)}")
     lines.append(r"\end{align*}")
     return "\n".join(lines)

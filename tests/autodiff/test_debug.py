@@ -401,8 +401,19 @@ def test_derivation_text_names_and_evaluates_each_factor():
     assert "**dL/da = (-3) + 1 = -2.0000**" in text
     latex = derivation(L, a, format="latex")
     assert r"\frac{\partial c}{\partial a} &= b = -3.0000" in latex
-    assert r"\frac{\partial L}{\partial a} &= " in latex and r"\begin{align*}" in latex
+    assert r"\frac{d L}{d a} &= " in latex and r"\begin{align*}" in latex
     assert latex._repr_latex_() == str(latex) and latex._repr_markdown_() is None
+
+
+def test_derivation_of_a_path_of_one_factor_states_its_number_once():
+    x = Value(2.0, label="x")
+    y = x * 3.0
+    y.label = "y"
+    text = derivation(y, x)
+    assert "1. x → y: ∂y/∂x = 3.0000\n" in text  # not "= 3.0000 = 3.0000"
+    latex = derivation(y, x, format="latex")
+    assert latex.count("&= 3.0000") == 1  # the chain-rule block: factors, then the total
+    assert r"\frac{d y}{d x} &= \frac{\partial y}{\partial x} \\" in latex
 
 
 def test_derivation_of_unlabelled_nodes_and_repeated_inputs():
