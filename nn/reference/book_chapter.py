@@ -91,8 +91,9 @@ class Activation_ReLU:
 class Activation_Softmax:
     def forward(self, inputs):
         self.inputs = inputs
-        shifted = np.exp(inputs - np.max(inputs, axis=1, keepdims=True))
-        self.output = shifted / np.sum(shifted, axis=1, keepdims=True)
+        # each row shifted by its max first, so that exp cannot overflow
+        exps = np.exp(inputs - inputs.max(axis=1, keepdims=True))
+        self.output = exps / exps.sum(axis=1, keepdims=True)
 
     def backward(self, dvalues):
         """Row by row: ``dinputs[i] = (diag(s_i) - s_i s_i^T) dvalues[i]``."""
@@ -122,9 +123,9 @@ class Loss_CategoricalCrossentropy(Loss):
     def forward(self, y_pred, y_true):
         """Per-sample ``-log`` of the predicted probability of the right class, with the
         predictions clipped to ``[1e-7, 1 - 1e-7]``; sparse or one-hot labels."""
-        y_pred_clipped = np.clip(y_pred, 1e-7, 1 - 1e-7)
-        correct = np.sum(y_pred_clipped * _as_one_hot_rows(y_true, y_pred.shape[1]), axis=1)
-        return -np.log(correct)
+        kept_from_0_and_1 = np.clip(y_pred, 1e-7, 1 - 1e-7)  # log(0) would be -inf
+        on_label = kept_from_0_and_1 * _as_one_hot_rows(y_true, y_pred.shape[1])
+        return -np.log(on_label.sum(axis=1))
 
     def backward(self, dvalues, y_true):
         """``dinputs = -y_true / dvalues / samples`` (the mean over samples)."""

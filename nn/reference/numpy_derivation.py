@@ -75,22 +75,22 @@ class NeuralNetwork(ReferenceNetwork):
         self._layers = list(layers)
         self._loss_function = loss_function
         self.lr = learning_rate
-        for from_, to_ in zip(self._layers[:-1], self._layers[1:], strict=False):
-            if from_.outs != to_.ins:
-                raise ValueError("Layers should have compatible shapes.")
+        widths = [(layer.ins, layer.outs) for layer in self._layers]
+        for i in range(1, len(widths)):
+            if widths[i][0] != widths[i - 1][1]:
+                raise ValueError(f"layer {i} takes {widths[i][0]} inputs but layer {i - 1} "
+                                 f"gives {widths[i - 1][1]} outputs")
 
     def forward_pass(self, x):
-        out = x
-        for layer in self._layers:
-            out = layer.forward_pass(out)
-        return out
+        return self.forward_pass_xs(x)[-1]
 
     def forward_pass_xs(self, x):
-        """The article's intermediate version: ``xs = [x, x1, ..., xn]``."""
-        xs = [x]
+        """The article's intermediate version: ``xs = [x, x1, ..., xn]``, each layer's
+        input and then the output."""
+        activations = [x]
         for layer in self._layers:
-            xs.append(layer.forward_pass(xs[-1]))
-        return xs
+            activations.append(layer.forward_pass(activations[-1]))
+        return activations
 
     def loss(self, values, target) -> float:
         return self._loss_function.loss(values, target)
@@ -128,17 +128,14 @@ class NeuralNetwork(ReferenceNetwork):
         ``dx`` for the next layer down is computed with ``_W`` *before* it is updated.
         """
         _check_column(x)
-        xs = [x]
-        for layer in self._layers:
-            xs.append(layer.forward_pass(xs[-1]))
-        dx = self._loss_function.dloss(xs.pop(), t)
-        for layer, x_in in zip(self._layers[::-1], xs[::-1], strict=True):
-            y = layer._W @ x_in + layer._b
-            db = layer.act_function.df(y) * dx
-            dx = layer._W.T @ db
-            dW = db @ x_in.T
-            layer._W = layer._W - self.lr * dW
-            layer._b = layer._b - self.lr * db
+        *inputs, output = self.forward_pass_xs(x)
+        upstream = self._loss_function.dloss(output, t)  # d loss / d output
+        for k in reversed(range(len(self._layers))):
+            layer, below = self._layers[k], inputs[k]
+            delta = layer.act_function.df(layer._W @ below + layer._b) * upstream
+            upstream = layer._W.T @ delta  # with W as it was before this step
+            layer._W = layer._W - self.lr * (delta @ below.T)
+            layer._b = layer._b - self.lr * delta
 
     # ---- the comparison interface ----------------------------------------------------
 
@@ -249,10 +246,8 @@ def quadrant_data(N: int, seed: int = 0):
     ``ts[0] = 1`` where ``x * y > 0`` (first and third quadrants), ``ts[1] = 1 - ts[0]``."""
     rng = np.random.default_rng(seed)
     data = rng.uniform(-2.0, 2.0, size=(2, N))
-    ts = np.zeros((2, N))
-    ts[0, data[0] * data[1] > 0] = 1.0
-    ts[1] = 1.0 - ts[0]
-    return data, ts
+    same_sign = (data[0] * data[1] > 0).astype(np.float64)  # quadrants I and III
+    return data, np.stack([same_sign, 1.0 - same_sign])
 
 
 def build_quadrant_net(learning_rate: float = 0.05, seed: int = 0) -> NeuralNetwork:
@@ -279,11 +274,11 @@ def quadrants_demo(
     assess again; returns ``(correct before, correct after, net)``."""
     data, ts = quadrant_data(N, seed)
     net = build_quadrant_net(learning_rate, seed)
-    before = assess(net, data[:, :test_to], ts[:, :test_to])
-    for i in range(test_to, N):
-        net.train(data[:, i : i + 1], ts[:, i : i + 1])
-    after = assess(net, data[:, :test_to], ts[:, :test_to])
-    return before, after, net
+    held_out = data[:, :test_to], ts[:, :test_to]
+    before = assess(net, *held_out)
+    for column in range(test_to, N):  # one SGD step per training point, in order
+        net.train(data[:, [column]], ts[:, [column]])
+    return before, assess(net, *held_out), net
 
 
 def build_zero_net(learning_rate: float = 0.001, seed: int = 0) -> NeuralNetwork:

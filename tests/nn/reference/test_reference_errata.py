@@ -220,11 +220,10 @@ def _square_net(seed, width=3, n=4):
 
 
 def _lists(net):
-    Ws = [layer._W for layer in net._layers]
-    bs = [layer._b for layer in net._layers]
-    fs = [layer.act_function.f for layer in net._layers]
-    dfs = [layer.act_function.df for layer in net._layers]
-    return Ws, bs, fs, dfs
+    """The per-layer lists the article's equations index: weights, biases, activations
+    and their derivatives."""
+    per_layer = [(L._W, L._b, L.act_function.f, L.act_function.df) for L in net._layers]
+    return tuple(map(list, zip(*per_layer, strict=True)))
 
 
 def _nd_autograd(net, x, t):
