@@ -320,6 +320,7 @@ class FaultReport:
 
     @property
     def ok(self) -> bool:
+        """True when every op's rule agrees with its forward."""
         return self.fault is None
 
     def rows(self) -> list[tuple[str, str, str, str, str, str]]:
@@ -335,6 +336,10 @@ class FaultReport:
         return out
 
     def table(self, max_rows: int = 30) -> str:
+        """The checks as a text table, one row per op (`rows()`); beyond `max_rows`,
+        the rows around the fault. The relative error is |analytic - numeric| divided
+        by the larger of the two: at most 1 for numbers of one sign, up to 2 when they
+        differ in sign."""
         header = ("node", "op", "input", "analytic", "numeric", "rel. error")
         rows = self.rows()
         if len(rows) > max_rows:  # keep the fault and its neighbours in view

@@ -292,7 +292,8 @@ def jacobian(f, argnums=0):
     """A function computing the Jacobian of `f` (arrays in, an array out).
 
     The result has shape `out.shape + x.shape`: entry [i..., j...] is d out[i] / d x[j].
-    Computed by one backward pass per output element.
+    Computed by one backward pass per output element. `argnums` chooses the argument
+    (an int) or arguments (a tuple of ints, giving a tuple of Jacobians), as for `grad`.
     """
     return _jacobian(f, argnums, "jacobian")
 
@@ -348,7 +349,8 @@ def _jacobian(f, argnums, name: str):
 
 
 def hessian(f, argnums: int = 0):
-    """A function computing the Hessian of scalar-valued `f` (shape `x.shape * 2`)."""
+    """A function computing the Hessian of scalar-valued `f` (shape `x.shape * 2`) with
+    respect to its argument number `argnums` (one int)."""
     if not isinstance(argnums, int) or isinstance(argnums, bool):
         raise TypeError(f"hessian: argnums must be one int (the Hessian with respect to "
                         f"one argument), got {argnums!r}; concatenate the arguments into "

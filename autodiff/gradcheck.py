@@ -86,7 +86,7 @@ def gradcheck(f, inputs, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1e
 
     Each entry of the Jacobian is checked on its own, as PyTorch's gradcheck does: one
     backward per output element gives autograd's row, central differences of f per
-    input element give the numeric column. (Past MAX_JACOBIAN_ENTRIES entries, or with
+    input element give the numeric column. (Past 10^7 Jacobian entries, or with
     more than 256 output elements and twice as many as the inputs have, the outputs
     are first reduced to one sum with fixed random weights, which costs one backward
     pass; an error in a small output may then hide within rtol of the sum's
@@ -312,7 +312,8 @@ def _locate(error: GradcheckError, locate: bool, f, inputs, eps, atol, rtol, see
 
 
 def numerical_grad(f, x, eps: float = 1e-6) -> np.ndarray | float:
-    """The gradient of scalar-valued `f` at `x` by central differences, in float64.
+    """The gradient of scalar-valued `f` at `x` by central differences, in float64:
+    (f(x + eps) - f(x - eps)) / (2 eps) for each element in turn.
 
     `f` takes a float array (or a float) and returns a number: plain NumPy code (a
     document's cost function, say) or autodiff code alike. `x` is not changed.

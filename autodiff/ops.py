@@ -111,6 +111,7 @@ def add_n(terms):
 
     `sum(terms)` gives the same number but makes len(terms) nodes; one node draws
     more readably and backpropagates faster. Numbers among the terms are constants.
+    ValueError for no terms (there is no node to make).
     """
     terms = tuple(terms)
     if not terms:
@@ -124,8 +125,8 @@ class WeightedSum(Op):
     """b + w1 x1 + ... + wn xn as one node (a neuron before its activation).
 
     Its inputs are (b, w1, ..., wn, x1, ..., xn). One node with 2n + 1 inputs instead of
-    n products and a sum: a scalar network has about five times fewer nodes to build,
-    sort and backpropagate through.
+    n products and a sum: a scalar network has several times fewer nodes to build, sort
+    and backpropagate through (8 times fewer on micrograd's demo, 8,114 against 65,614).
     """
 
     name = "weighted_sum"

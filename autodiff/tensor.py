@@ -214,10 +214,12 @@ class Tensor(Node):
 
     @property
     def shape(self) -> tuple[int, ...]:
+        """The shape of the data, a tuple of ints."""
         return self.data.shape
 
     @property
     def ndim(self) -> int:
+        """The number of axes."""
         return self.data.ndim
 
     @property
@@ -236,6 +238,7 @@ class Tensor(Node):
 
     @property
     def dtype(self) -> np.dtype:
+        """The NumPy dtype of the data (float64 unless made otherwise)."""
         return self.data.dtype
 
     def __len__(self) -> int:
@@ -378,33 +381,43 @@ class Tensor(Node):
     # -- elementwise functions ------------------------------------------------------------
 
     def exp(self) -> Tensor:
+        """Elementwise e ** x (inf where it overflows, as in NumPy)."""
         return ops.Exp.apply(self)
 
     def log(self) -> Tensor:
+        """Elementwise natural logarithm (-inf at 0, nan below 0, as in NumPy)."""
         return ops.Log.apply(self)
 
     def sqrt(self) -> Tensor:
+        """Elementwise square root (nan below 0, as in NumPy)."""
         return ops.Sqrt.apply(self)
 
     def abs(self) -> Tensor:
+        """Elementwise |x|; its derivative at 0 is taken as 0."""
         return ops.Abs.apply(self)
 
     def tanh(self) -> Tensor:
+        """Elementwise hyperbolic tangent; derivative 1 - tanh(x)**2."""
         return ops.Tanh.apply(self)
 
     def sigmoid(self) -> Tensor:
+        """Elementwise 1 / (1 + e ** -x), computed without overflow."""
         return ops.Sigmoid.apply(self)
 
     def relu(self) -> Tensor:
+        """Elementwise max(x, 0); its derivative at 0 is taken as 0."""
         return ops.Relu.apply(self)
 
     def leaky_relu(self, slope: float = 0.01) -> Tensor:
+        """Elementwise x where x > 0, else slope * x (slope a real number)."""
         return ops.LeakyRelu.apply(self, slope=ops.LeakyRelu.slope(slope))
 
     def sin(self) -> Tensor:
+        """Elementwise sine."""
         return ops.Sin.apply(self)
 
     def cos(self) -> Tensor:
+        """Elementwise cosine."""
         return ops.Cos.apply(self)
 
     def clip(self, lo=None, hi=None, *, min=None, max=None) -> Tensor:  # noqa: A002
@@ -483,6 +496,10 @@ class Tensor(Node):
 
     def sum(self, axis=None, keepdims: bool = False, *, dim=None, keepdim=None,
             **numpy_call) -> Tensor:
+        """The sum over `axis`: None (every element), an int (negatives count from the
+        end) or a tuple of ints; `keepdims` keeps the summed axes with length 1.
+        PyTorch's `dim=` and `keepdim=` are the same arguments. The gradient sends each
+        element the gradient of its sum."""
         if dim is not None or keepdim is not None:
             axis, keepdims = _numpy_names("sum", axis, keepdims, dim, keepdim)
         if numpy_call:
@@ -491,6 +508,8 @@ class Tensor(Node):
 
     def mean(self, axis=None, keepdims: bool = False, *, dim=None, keepdim=None,
              **numpy_call) -> Tensor:
+        """The mean over `axis` (as for `sum`: None, an int or a tuple; `keepdims`, or
+        PyTorch's `dim=`/`keepdim=`). The mean over no elements raises ValueError."""
         if dim is not None or keepdim is not None:
             axis, keepdims = _numpy_names("mean", axis, keepdims, dim, keepdim)
         if numpy_call:
@@ -862,7 +881,7 @@ def _pointer(name: str, hint: str) -> property:
     def missing(self):
         raise AttributeError(f"'Tensor' object has no attribute {name!r}; {hint}")
 
-    return property(missing)
+    return property(missing, doc=f"Not here (a PyTorch name): {hint}.")
 
 
 for _name, _hint in _ELSEWHERE.items():

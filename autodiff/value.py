@@ -31,6 +31,12 @@ class Value(Node):
     Raises:
         TypeError: `data` is not a real number (a string, None, a list, an array...).
 
+    Arithmetic stays in the real numbers, and an op outside its domain raises at once,
+    naming the op and its operands, where a Tensor (NumPy) would give inf or nan:
+    ValueError for log(x <= 0), sqrt(x < 0) and a negative number to a fractional power;
+    ZeroDivisionError for x / 0 and 0 ** negative; OverflowError when exp's result
+    exceeds the largest float.
+
     Example::
 
         >>> a, b = Value(2.0, label="a"), Value(-3.0, label="b")
@@ -115,33 +121,43 @@ class Value(Node):
     # -- functions ------------------------------------------------------------------------
 
     def exp(self) -> Value:
+        """e ** self. OverflowError when the result exceeds the largest float."""
         return _unary(ops.Exp, self)
 
     def log(self) -> Value:
+        """The natural logarithm. ValueError for self <= 0 (a Tensor gives -inf or nan)."""
         return _unary(ops.Log, self)
 
     def sqrt(self) -> Value:
+        """The square root. ValueError for self < 0 (a Tensor gives nan)."""
         return _unary(ops.Sqrt, self)
 
     def abs(self) -> Value:
+        """|self|; its derivative at 0 is taken as 0."""
         return _unary(ops.Abs, self)
 
     def tanh(self) -> Value:
+        """The hyperbolic tangent; derivative 1 - tanh(x)**2."""
         return _unary(ops.Tanh, self)
 
     def sigmoid(self) -> Value:
+        """1 / (1 + e ** -self), computed without overflow; derivative s (1 - s)."""
         return _unary(ops.Sigmoid, self)
 
     def relu(self) -> Value:
+        """max(self, 0); its derivative at 0 is taken as 0."""
         return _unary(ops.Relu, self)
 
     def leaky_relu(self, slope: float = 0.01) -> Value:
+        """self where self > 0, else slope * self (slope a real number)."""
         return self._record(ops.LeakyRelu, (self,), {"slope": ops.LeakyRelu.slope(slope)})
 
     def sin(self) -> Value:
+        """The sine; derivative cos."""
         return _unary(ops.Sin, self)
 
     def cos(self) -> Value:
+        """The cosine; derivative -sin."""
         return _unary(ops.Cos, self)
 
     # -- comparisons on .data; identity hashing -------------------------------------------

@@ -691,6 +691,8 @@ def one_hot(y, num_classes: int | None = None) -> np.ndarray:
         bad = (labels < 0) | (labels >= k)
         if bad.any():
             label = int(labels[bad].flat[0])
+            if num_classes is None:  # k came from max(y); only a negative label is bad
+                raise ValueError(f"label {label} is negative: labels must be 0 or more")
             raise ValueError(
                 f"label {label} is out of range for num_classes={k}: labels must be in 0..{k - 1}"
             )

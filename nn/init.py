@@ -57,7 +57,8 @@ def fan_in(tensor: Tensor) -> int:
 
 
 def uniform_(tensor: Tensor, low: float, high: float, seed=None) -> Tensor:
-    """Fill `tensor` in place with draws from U(low, high); returns it.
+    """Fill `tensor` in place with draws from U(low, high); returns it. `seed`: None,
+    an int or a `numpy.random.Generator`.
 
     Raises:
         TypeError: the tensor is not a float tensor (draws would be truncated).

@@ -252,9 +252,10 @@ class CrossEntropyLoss(_Loss):
 
     Raises:
         ValueError: logits that are not (n, k) (or (k,) for one sample), a target of
-            another shape, or a label out of range (naming the label and the number of
-            classes).
-        TypeError: labels that are not integers.
+            another shape, a label out of range (naming the label and the number of
+            classes), or float labels that are not whole numbers (whole ones, such as
+            labels a data file stored as floats, are taken as classes).
+        TypeError: labels that are neither integers nor floats.
     """
 
     def forward(self, input, target):

@@ -155,7 +155,8 @@ class Module:
             yield module
 
     def named_parameters(self, prefix: str = "") -> Iterator[tuple[str, object]]:
-        """Every parameter, once, with its dotted name (`layers.0.weight`).
+        """Every parameter, once, with its dotted name (`layers.0.weight`), each name
+        after `prefix` and a dot when a prefix is given.
 
         A parameter shared by two modules is listed once, under its first name. Each
         module's own parameters come before those of its sub-modules (as in PyTorch),

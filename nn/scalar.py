@@ -64,8 +64,9 @@ class Neuron(Module):
         nonlin: apply ReLU (True, micrograd's default) or stay linear.
         seed: None (Python's `random`, as micrograd), an int or a Generator.
         fused: compute b + sum_i w_i x_i as one `autodiff.weighted_sum` node (the
-            default: the same numbers, a five times smaller graph, several times
-            faster), or, with False, as micrograd's products and chain of `+` nodes.
+            default: the same numbers, about 8 times fewer nodes on micrograd's demo,
+            several times faster), or, with False, as micrograd's products and chain
+            of `+` nodes.
 
     Attributes:
         w: the weights, a list of Values (initially uniform in [-1, 1]).

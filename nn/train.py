@@ -120,8 +120,10 @@ def fit(model: Module, loss_fn, optimizer, X, y, epochs: int, batch_size: int | 
 
     Raises:
         TypeError: `model` is not a Module of Tensors (nn.scalar networks are not
-            supported), a class where an instance is needed, or a setting of the wrong
-            type; the metric fails (with a hint).
+            supported), a class where an instance is needed, an optimizer without
+            zero_grad() and step(), or a setting of the wrong type.
+        TypeError or ValueError: the metric fails on the model's outputs (its own
+            error type, its message prefixed with the shapes and a hint).
         ValueError: `epochs` or `batch_size` < 1, no samples, X and y (or X_val and
             y_val) of different lengths, only one of X_val and y_val, or an optimizer
             that holds none of the model's parameters.
@@ -137,6 +139,11 @@ def fit(model: Module, loss_fn, optimizer, X, y, epochs: int, batch_size: int | 
                             f"such as {given.__name__}(...)")
     if not callable(loss_fn):
         raise TypeError(f"fit: loss_fn must be callable, got {type(loss_fn).__name__}")
+    if not (callable(getattr(optimizer, "zero_grad", None))
+            and callable(getattr(optimizer, "step", None))):
+        raise TypeError(f"fit: optimizer must have zero_grad() and step() (an nn.optim "
+                        f"optimizer such as SGD(model, lr=0.1)), got "
+                        f"{type(optimizer).__name__}")
     if metric is not None and not callable(metric):
         raise TypeError(f"fit: metric must be a function (outputs, targets) -> float or "
                         f"None, got {type(metric).__name__}")

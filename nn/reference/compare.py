@@ -1,8 +1,8 @@
 """Hand-written gradients next to autograd's, as a per-parameter table.
 
-    >>> from nn.reference import rust_series, print_comparison
-    >>> net, X, Y = rust_series.example()
-    >>> table = print_comparison(net, X, Y)       # prints, and returns the comparison
+    from nn.reference import rust_series, print_comparison
+    net, X, Y = rust_series.example()
+    table = print_comparison(net, X, Y)       # prints, and returns the comparison
 
 Any network from the four reference modules works: the network hands over its
 hand-written gradients (in its document's layout) and a column-major description of

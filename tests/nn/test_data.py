@@ -406,6 +406,13 @@ def test_one_hot_rejects_bad_labels_naming_them(labels, num_classes, shown):
         data.one_hot(labels, num_classes=num_classes)
 
 
+def test_one_hot_without_num_classes_blames_a_negative_label_not_a_class_count():
+    # the count comes from max(y), which the user never gave: it is not in the message
+    with pytest.raises(ValueError, match="^one_hot: label -1 is negative") as caught:
+        data.one_hot([-1])
+    assert "num_classes" not in str(caught.value)
+
+
 def test_one_hot_rejects_bad_num_classes():
     with pytest.raises(ValueError, match="num_classes"):
         data.one_hot([0], num_classes=0)

@@ -119,6 +119,9 @@ def test_custom_metric_name():
         ({"epochs": 2, "optimizer": nn.optim.SGD(nn.MLP([2, 2]).parameters(), lr=0.1)},
          ValueError, "the optimizer holds none of the model's parameters"),
         ({"epochs": 2, "metric": "accuracy"}, TypeError, "metric must be a function"),
+        ({"epochs": 2, "optimizer": "sgd"}, TypeError,
+         "optimizer must have zero_grad\\(\\) and step\\(\\).*got str"),
+        ({"epochs": 2, "optimizer": None}, TypeError, "optimizer must have .*got NoneType"),
     ],
 )
 def test_bad_arguments_raise_before_any_step(kwargs, error, fragment):
