@@ -276,44 +276,54 @@ class Node:
 _NOWHERE: frozenset[int] = frozenset()  # no node to stop at
 
 
-def toposort(root: Node, stop_at: frozenset[int] = _NOWHERE) -> list[Node]:
-    """Nodes reachable from `root` that require grad, each after all of its parents.
+def toposort(root: Node, stop_at: frozenset[int] = _NOWHERE,
+             order: list[Node] | None = None) -> list[Node]:
+    """Nodes reachable from `root` that require grad, each after all of its parents
+    (appended to `order`, if given, and returned).
 
     Iterative depth-first search: a node is finished only after every parent it pushed
     is finished; a leaf, having no parents, is finished as soon as it is found, without
     going on the stack. A node may sit on the stack more than once (once per child that
     found it unvisited); the later copies are skipped. Nodes whose id is in `stop_at`
     are treated as leaves. Marks nodes' `_pending` as `_NO_GRAD`: the caller must reset
-    it.
+    it, for every node of `order`. If the sort itself is interrupted (Ctrl-C), it resets
+    the nodes it had not put in `order` yet, so that the caller's reset of `order`
+    leaves no mark behind: a marked node would be skipped by every later backward.
     """
-    order: list[Node] = []
+    if order is None:
+        order = []
     stack = [root]
     # locals for the names used once per node (a measurable share of backward's time)
     append, push, pop = order.append, stack.append, stack.pop
     visiting, sorted_, node_type = _VISITING, _NO_GRAD, Node
-    while stack:
-        node = stack[-1]
-        state = node._pending
-        if state is None:
-            node._pending = visiting
-            if not stop_at or id(node) not in stop_at:
-                # reversed, so that backward visits sibling leaves in argument order
-                for parent in reversed(node._parents):
-                    if (
-                        isinstance(parent, node_type)
-                        and parent._pending is None
-                        and parent._requires_grad
-                    ):
-                        if parent._op is None:  # a leaf (a parameter): finished at once
-                            parent._pending = sorted_
-                            append(parent)
-                        else:
-                            push(parent)
-        else:
-            pop()
-            if state is visiting:
-                node._pending = sorted_
-                append(node)
+    try:
+        while stack:
+            node = stack[-1]
+            state = node._pending
+            if state is None:
+                node._pending = visiting
+                if not stop_at or id(node) not in stop_at:
+                    # reversed, so that backward visits sibling leaves in argument order
+                    for parent in reversed(node._parents):
+                        if (
+                            isinstance(parent, node_type)
+                            and parent._pending is None
+                            and parent._requires_grad
+                        ):
+                            if parent._op is None:  # a leaf: finished at once
+                                append(parent)  # (in order before marked: see above)
+                                parent._pending = sorted_
+                            else:
+                                push(parent)
+            else:
+                if state is visiting:
+                    node._pending = sorted_
+                    append(node)
+                pop()  # (after: a marked node is always on the stack or in order)
+    except BaseException:
+        for node in stack:  # marked by this sort (a node is pushed only unmarked)
+            node._pending = None
+        raise
     return order
 
 
@@ -351,18 +361,28 @@ def backward(
     stop_at = frozenset(map(id, inputs)) if inputs is not None else _NOWHERE
     results: dict[int, object] = {}
     with _engine_lock:
-        order = toposort(root, stop_at)
-        if inputs:  # (backward_steps passes none: every node, no .grad written)
-            order = _on_paths_to(order, stop_at)
-            if not order or order[-1] is not root:  # root reaches none of the inputs
-                return [None] * len(inputs)
-        if create_graph:
-            with enable_grad():  # .grad's sums must be recorded too
-                _run_then_commit(order, root, seed, True, retain_graph, inputs, stop_at,
-                                 results)
-        else:
-            _run_then_commit(order, root, seed, False, retain_graph, inputs, stop_at,
-                             results)
+        order: list[Node] = []
+        try:
+            toposort(root, stop_at, order)
+            if inputs:  # (backward_steps passes none: every node, no .grad written)
+                order = _on_paths_to(order, stop_at)
+                if not order:  # root reaches none of the inputs
+                    return [None] * len(inputs)
+            if create_graph:
+                with enable_grad():  # .grad's sums must be recorded too
+                    _run(order, root, seed, True, inputs, stop_at, results)
+                    _commit(order, inputs is None, retain_graph)
+            else:
+                _run(order, root, seed, False, inputs, stop_at, results)
+                _commit(order, inputs is None, retain_graph)
+        except BaseException:
+            # From the sort or a rule, nothing was written yet, so clearing the marks
+            # undoes it all; from _commit (a `.grad` the user set to a wrong shape), the
+            # marks must go anyway. A node left marked would be skipped by every later
+            # backward, so this also runs for Ctrl-C.
+            for node in order:
+                node._pending = None
+            raise
     if inputs is None:
         return None
     return [results.get(id(node)) for node in inputs]
@@ -384,19 +404,6 @@ def _on_paths_to(order: list, stop_at: frozenset) -> list:
         else:
             node._pending = None
     return kept
-
-
-def _run_then_commit(order, root, seed, create_graph, retain_graph, inputs, stop_at,
-                     results):
-    try:
-        _run(order, root, seed, create_graph, inputs, stop_at, results)
-        _commit(order, inputs is None, retain_graph)
-    except BaseException:
-        # From _run, nothing was written yet, so clearing the marks undoes it all. From
-        # _commit (a `.grad` the user set to a wrong shape), the marks must go anyway.
-        for node in order:
-            node._pending = None
-        raise
 
 
 def _run(order, root, seed, create_graph, inputs, stop_at, results):
