@@ -226,7 +226,10 @@ class Pow(Op):
         if not needs[0]:
             gx = None
         elif isinstance(y, (int, float, np.number)):  # x ** 2 and the like: one exponent
-            gx = g * 0.0 if y == 0 else g * y * xp.pow(x, y - 1)
+            if y != 0:
+                gx = g * y * xp.pow(x, y - 1)
+            else:  # 0: for a Value even where g is infinite, as in PyTorch (arrays multiply)
+                gx = 0.0 if xp is SCALAR else g * 0.0
         else:  # an array of exponents (NumPy or a node)
             at_zero = (xp.constant(x) == 0) & (xp.constant(y) == 0)
             gx = g * y * xp.pow(x, xp.where(at_zero, 1, y - 1))
@@ -358,6 +361,10 @@ class Relu(Op):
     def backward(xp, g, out, x):
         # d/dx = 1 where x > 0, else 0 (0 at 0); read off the output, as PyTorch does, so
         # that a nan passes its gradient on (out is nan there, and nan != 0)
+        if xp is SCALAR:  # selected, as in PyTorch: an inf or nan g stops where x <= 0
+            return (g if out != 0 else 0.0,)
+        # Arrays multiply by the mask (np.where's selection costs ten times as much, on
+        # every training step), so there an inf or nan g where x <= 0 gives nan.
         return (g * (xp.constant(out) != 0),)
 
 

@@ -74,7 +74,12 @@ class Value(Node):
 
     def _record(self, op, inputs, params):
         # (a comprehension: weighted_sum nodes have dozens of inputs)
-        data = [x.data if type(x) is Value else _constant(op, x) for x in inputs]
+        try:
+            data = [x.data if type(x) is Value else _constant(op, x) for x in inputs]
+        except _NotPlain:  # a NumPy scalar, say: every constant becomes a float first,
+            # also in the inputs backward reads, or float32 would spread to the grads
+            inputs = tuple(x if type(x) is Value else _number(op, x) for x in inputs)
+            data = [x.data if type(x) is Value else x for x in inputs]
         return _result(op, inputs, op.forward(SCALAR, *data, **params), params or None)
 
     # -- arithmetic: a Value or a number on either side -----------------------------------
@@ -219,6 +224,11 @@ class Value(Node):
         )
         return f"Value(data={self.data!r}, grad={self.grad!r}{extra})"
 
+    def __bool__(self) -> bool:
+        # `if v:` tests the number, as for a Tensor, a PyTorch tensor or a float (an
+        # object's default would make Value(0.0) true)
+        return self.data != 0
+
     def __format__(self, spec: str) -> str:
         # f"{loss:.4f}" formats `.data`. There is no __float__ on purpose: math.exp(v)
         # would then quietly give a float outside the graph instead of an error.
@@ -234,11 +244,26 @@ def _data_of(x: object) -> float | None:
     return x.data if type(x) is Value else _as_float(x)
 
 
+class _NotPlain(Exception):
+    """A constant that is not a Python float or int (see Value._record)."""
+
+
 def _constant(op, x):
-    """A non-Value input of an op: a number as it is; another kind of node refused."""
+    """A non-Value input of an op, if it is a Python float or int (most constants)."""
+    if type(x) is float or type(x) is int:
+        return x
+    raise _NotPlain
+
+
+def _number(op, x) -> float:
+    """A non-Value input of an op as a float; anything but a real number refused."""
     if isinstance(x, Node):
         raise TypeError(f"{op.name}: cannot combine a Value with a {type(x).__name__}")
-    return x
+    value = _as_float(x)
+    if value is None:
+        raise TypeError(f"{op.name}: needs Values and real numbers, got "
+                        f"{type(x).__name__} {x!r:.40}")
+    return value
 
 
 def _result(op, parents: tuple, data: float, ctx) -> Value:

@@ -964,9 +964,16 @@ def _heat_scale(order: list[_Unit], grad_of) -> tuple[float, float] | None:
     return (min(logs), max(logs)) if logs else None
 
 
+def _escape(text: str) -> str:
+    """`text` for a Graphviz HTML label: &, <, >, quotes, and a leading ] (Graphviz's
+    parser, 2.43 at least, fails on a text that starts with it, as a label "]")."""
+    text = html.escape(text)
+    return "&#93;" + text[1:] if text.startswith("]") else text
+
+
 def _cell(text: str, *, bold=False, color=None, size=None) -> str:
     """One table cell; the font is the node's unless a colour or size is given."""
-    body = html.escape(str(text))  # str(): a label set by hand may be a number
+    body = _escape(str(text))  # str(): a label set by hand may be a number
     if bold:
         body = f"<B>{body}</B>"
     font = []
@@ -1049,7 +1056,7 @@ def _node_label(unit: _Unit, overlay: _Overlay, scale, font) -> tuple[str, bool]
         notes.append(extra)
     for text, color in notes:
         rows.append(f"<TR><TD{span}><FONT COLOR=\"{color}\" POINT-SIZE=\"{font - 2}\">"
-                    f"{html.escape(text)}</FONT></TD></TR>")
+                    f"{_escape(text)}</FONT></TD></TR>")
     bad = bool(bad_data or bad_grad)
     border = 3 if bad else (2 if overlay.bold(node) else 1)
     color = f' COLOR="{_BAD}"' if bad else ""
@@ -1243,7 +1250,7 @@ def _draw(root: Node, opts: _Options, overlay: _Overlay | None = None):
 
     lines = _caption(stats, opts, scale, bad_nodes, overlay.caption())
     if lines:
-        body = "".join(f'{html.escape(line)}<BR ALIGN="LEFT"/>' for line in lines)
+        body = "".join(f'{_escape(line)}<BR ALIGN="LEFT"/>' for line in lines)
         dot.attr(label=f'<<FONT POINT-SIZE="{font}">{body}</FONT>>', labelloc="b",
                  labeljust="l")
     stats["nonfinite"] = bad_nodes

@@ -46,9 +46,13 @@ def _inputs(x, n: int, module: Module) -> list:
     """The inputs as a list of Values or floats, checked to be `n` long."""
     if type(x) is not list:
         if isinstance(x, np.ndarray):
-            x = x.tolist()
+            x = x.tolist() if x.ndim else [x.item()]
         elif isinstance(x, (Value, numbers.Real)):
             x = [x]
+        elif isinstance(x, (dict, str, bytes)) or not hasattr(x, "__iter__"):
+            # (a dict or a str would iterate over keys or characters)
+            raise TypeError(f"{module._label()}: expects its inputs as a list, a tuple or "
+                            f"an array of numbers or Values, got {type(x).__name__}")
         else:
             x = list(x)
     if len(x) != n:

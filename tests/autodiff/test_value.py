@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import math
+import re
 import warnings
 
 import numpy as np
@@ -464,6 +465,28 @@ def test_numerical_grad_of_plain_numpy_and_of_numbers():
     assert autodiff.numerical_grad(lambda v: Value(v).exp(), 1.0) == pytest.approx(math.e, rel=1e-8)
 
 
+def test_many_input_ops_compute_in_float_with_numpy_constants_and_name_bad_ones():
+    # weighted_sum and add_n (nn.scalar's fused neuron) take NumPy scalars as the other
+    # operators do: as floats, so float32 constants make neither float32 data nor grads
+    w = Value(1.0)
+    out = autodiff.weighted_sum([w], [np.float32(0.1)], bias=np.float32(0.5))
+    assert type(out.data) is float and out.data == (w * np.float32(0.1) + 0.5).data
+    out.backward()
+    assert type(w.grad) is float and w.grad == float(np.float32(0.1))
+    total = autodiff.add_n([w, np.float32(0.1), np.int64(2), True])
+    assert type(total.data) is float and total.data == 1.0 + float(np.float32(0.1)) + 3.0
+    for bad, shown in (("a", "str 'a'"), (None, "NoneType"), ([1, 2], "list"),
+                       (np.ones(2), "ndarray")):
+        with pytest.raises(TypeError, match=f"^add_n: needs Values and real numbers, got "
+                                            f"{re.escape(shown)}"):
+            autodiff.add_n([w, bad])
+
+
+def test_bool_of_a_value_tests_its_number_as_for_a_tensor():
+    assert not Value(0.0) and Value(-2.0) and not autodiff.Tensor(0.0)
+    assert [bool(Value(x)) for x in (0.0, 1e-300, float("nan"))] == [False, True, True]
+
+
 def test_weighted_sum_is_one_node_equal_to_its_products_and_sums():
     w = [Value(0.5), Value(-1.5), Value(2.0)]
     x = [Value(1.0), 3.0, Value(-0.25)]
@@ -499,6 +522,17 @@ def test_abs_of_zero_has_zero_gradient_and_sqrt_of_zero_is_zero():
 def test_relu_of_nan_is_nan_as_for_tensors():
     assert math.isnan(Value(float("nan")).relu().data)
     assert np.isnan(autodiff.Tensor([np.nan]).relu().data[0])
+
+
+@pytest.mark.parametrize("make", [
+    lambda x: (x.relu() * 1e200) * 1e200,  # an infinite gradient reaches relu at x < 0
+    lambda x: Value(-2.0) ** x.relu(),  # d/dy of a negative base is nan; relu blocks it
+    lambda x: ((x + 3.0) ** 0) * 1e200 * 1e200,  # d/dx of x ** 0 is 0, whatever g is
+])
+def test_a_zero_derivative_stops_an_infinite_or_nan_gradient_as_in_pytorch(make):
+    x = Value(-1.0)
+    make(x).backward()
+    assert x.grad == 0.0
 
 
 def test_zero_to_a_negative_power_is_a_zero_division():

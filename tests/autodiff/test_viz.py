@@ -634,6 +634,13 @@ def test_a_number_label_set_by_hand_is_drawn():
     autodiff.draw_step(y, 1)
 
 
+@pytest.mark.parametrize("label", ["]", "]]", "]x", "a]]>b", "w[0]"])
+def test_labels_with_brackets_render(label):
+    # Graphviz's HTML parser fails on a text that starts with "]"
+    y = Value(1.0, label=label) * 2
+    assert b"<svg" in draw_graph(y).pipe(format="svg")
+
+
 def test_element_display_keeps_ints_bools_complex_and_numpy_constants():
     summary = autodiff.viz._summary
     assert summary(np.array(3)) == "3"

@@ -148,6 +148,24 @@ def test_wrong_number_of_inputs_and_bad_sizes():
         MLP(2, [3, 0])
 
 
+def test_inputs_of_any_sequence_or_numpy_kind_and_clear_errors_for_the_rest():
+    model = MLP(2, [3, 1], seed=0)
+    reference = model([0.1, 0.2]).data
+    for x in ((0.1, 0.2), np.array([0.1, 0.2]), [Value(0.1), 0.2]):
+        assert model(x).data == reference
+    # float32 samples are computed in float, as fused=False's operators do
+    as_float32 = [np.float32(0.1), np.float32(0.2)]
+    plain = MLP(2, [3, 1], seed=0, fused=False)
+    assert type(model(as_float32).data) is float
+    assert model(as_float32).data == plain(as_float32).data
+    one = MLP(1, [2, 1], seed=0)
+    assert one(np.array(0.5)).data == one([0.5]).data  # a 0-d array is one input
+    for bad in ({"a": 1.0, "b": 2.0}, None, "ab"):
+        with pytest.raises(TypeError, match=r"MLP\(2 -> 3 -> 1\): expects its inputs as a "
+                                            f"list.*got {type(bad).__name__}"):
+            model(bad)
+
+
 def test_zero_grad_and_optimizer():
     model = MLP(2, [3, 1], seed=0)
     model([1.0, -1.0]).backward()
