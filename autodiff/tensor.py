@@ -1102,6 +1102,9 @@ def check_labels(labels: np.ndarray, n_classes: int, who: str) -> None:
         unsigned = labels.view(_UNSIGNED.get(labels.dtype)
                                or labels.dtype.str.replace("i", "u"))
     if labels.size and unsigned.max() >= n_classes:
+        if n_classes == 0:
+            raise ValueError(f"{who}: the scores have 0 classes (0 columns), so no label "
+                             "can be in range")
         bad = labels[(labels < 0) | (labels >= n_classes)].flat[0]
         raise ValueError(f"{who}: label {bad} is out of range for {n_classes} classes "
                          f"(labels must be in 0..{n_classes - 1})")

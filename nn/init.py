@@ -65,6 +65,8 @@ def uniform_(tensor: Tensor, low: float, high: float, seed=None) -> Tensor:
     """
     if tensor.dtype.kind != "f":
         raise TypeError(f"uniform_: needs a float tensor, got dtype {tensor.dtype}")
+    if not low <= high:
+        raise ValueError(f"uniform_: needs low <= high, got low={low!r}, high={high!r}")
     tensor.data[...] = generator(seed).uniform(low, high, tensor.shape)
     return tensor
 
@@ -94,6 +96,8 @@ def kaiming_uniform_(tensor: Tensor, a: float = 0.0, fan: int | None = None,
                       stacklevel=2)
         return tensor
     fan = fan_in(tensor) if fan is None else fan
+    if isinstance(fan, bool) or not isinstance(fan, numbers.Real) or not fan > 0:
+        raise ValueError(f"kaiming_uniform_: fan must be a positive number, got {fan!r}")
     gain = math.sqrt(2.0 / (1.0 + a * a))
     bound = gain * math.sqrt(3.0 / fan)
     return uniform_(tensor, -bound, bound, seed)

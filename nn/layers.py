@@ -134,6 +134,9 @@ class Sequential(Module):
 
     def append(self, module) -> Sequential:
         """Add a module at the end; returns self."""
+        if isinstance(module, type):
+            raise TypeError(f"Sequential.append: got the class {module.__name__}; pass an "
+                            f"instance, such as {module.__name__}()")
         if not callable(module):
             raise TypeError(f"Sequential.append: expected a Module, got "
                             f"{type(module).__name__}")

@@ -102,15 +102,21 @@ class Module:
         # `model.weight = model.weight - lr * grad` (under no_grad) or `= w.detach()`
         # would silently drop the parameter from parameters(): training then stalls
         # with no error. PyTorch refuses it too.
-        if (isinstance(value, (Tensor, Value)) and not _is_parameter(value)
+        # An array or a number there would stay in forward as a constant: refused too.
+        # None is allowed, as in PyTorch (a Linear without its bias, say).
+        if (value is not None and not _is_parameter(value)
                 and _is_parameter(self.__dict__.get(name))):
-            why = ("is the result of an op" if value._op is not None
-                   else "does not require grad")
+            if isinstance(value, (Tensor, Value)):
+                why = ("that is the result of an op" if value._op is not None
+                       else "that does not require grad")
+            else:
+                why = "(a constant)"
             raise TypeError(
                 f"{type(self).__name__}: cannot replace the parameter '{name}' by a "
-                f"{type(value).__name__} that {why}, which would drop it from "
+                f"{type(value).__name__} {why}, which would drop it from "
                 f"parameters(); update it in place (self.{name}.data -= lr * "
-                f"self.{name}.grad) or assign a leaf with requires_grad=True")
+                f"self.{name}.grad, or self.{name}.data[...] = new values) or assign a "
+                f"leaf with requires_grad=True")
         object.__setattr__(self, name, value)
 
     def _named_members(self) -> Iterator[tuple[str, object]]:
@@ -249,7 +255,12 @@ class Module:
             if key not in state:
                 continue
             value = state[key]
-            array = np.asarray(value.data if isinstance(value, (Tensor, Value)) else value)
+            try:
+                array = np.asarray(value.data if isinstance(value, (Tensor, Value))
+                                   else value)
+            except ValueError:  # a ragged list, say
+                problems.append(f"'{key}' is not an array (ragged nested lists?)")
+                continue
             shape = np.shape(param.data)
             target = np.dtype(np.float64) if isinstance(param, Value) else param.dtype
             if array.shape != shape:

@@ -100,6 +100,18 @@ class Optimizer:
         self.state: dict[int, dict] = {id(p): {} for p in unique}
         self.steps = 0
 
+    # `state` is keyed by id(p), and a copy's parameters have new ids: a copy or a pickle
+    # (of a model with its optimizer, say) carries the state by position instead.
+    def __getstate__(self) -> dict:
+        fields = self.__dict__.copy()
+        fields["state"] = [self.state[id(p)] for p in self.params]
+        return fields
+
+    def __setstate__(self, fields: dict) -> None:
+        by_position = fields.pop("state")
+        self.__dict__.update(fields)
+        self.state = {id(p): state for p, state in zip(self.params, by_position, strict=True)}
+
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Clear every parameter's `.grad` (None for Tensors, or zeros with
         `set_to_none=False`; 0.0 for Values)."""
@@ -237,12 +249,13 @@ class Optimizer:
                 shape = () if name == "step" else np.shape(p.data)
                 if array.shape != shape or array.dtype.kind not in "iuf":
                     problems.append(f"'{key}' has shape {array.shape} and dtype "
-                                    f"{array.dtype}; parameter {parts[1]} needs shape "
-                                    f"{shape}")
+                                    f"{array.dtype}; parameter {parts[1]} needs numbers "
+                                    f"of shape {shape}")
                 elif not np.isfinite(array).all() or (
-                        name in ("step", "exp_avg_sq") and (array < 0).any()):
+                        name in ("step", "exp_avg_sq") and (array < 0).any()) or (
+                        name == "step" and array != np.round(array)):
                     problems.append(f"'{key}' holds values no optimizer could have made "
-                                    "(negative or not finite)")
+                                    "(negative, fractional steps, or not finite)")
                 elif name == "step":
                     new_state[id(p)][name] = int(array)
                 elif isinstance(p, Value):

@@ -47,10 +47,20 @@ def save(module, path) -> None:
                             "without pickle")
     _check_file(path, "save", "write", "wb")
     if hasattr(path, "write"):
-        np.savez(path, **state)
+        _write_npz(path, state)
     else:
         with open(os.fspath(path), "wb") as file:
-            np.savez(file, **state)
+            _write_npz(file, state)
+
+
+def _write_npz(file, state: dict[str, np.ndarray]) -> None:
+    """What np.savez(file, **state) writes, one `key.npy` entry per array, for any key:
+    savez would take a key "file" or "allow_pickle" for its own argument."""
+    with zipfile.ZipFile(file, mode="w", compression=zipfile.ZIP_STORED,
+                         allowZip64=True) as archive:
+        for key, array in state.items():
+            with archive.open(f"{key}.npy", mode="w", force_zip64=True) as entry:
+                np.lib.format.write_array(entry, array, allow_pickle=False)
 
 
 def load_state(path) -> dict[str, np.ndarray]:

@@ -341,3 +341,15 @@ def test_kaiming_uses_the_fan_it_is_given():
     bound = math.sqrt(2.0) * math.sqrt(3.0 / 400)
     assert np.abs(t.data).max() <= bound
     assert np.abs(t.data).max() > 0.9 * bound
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda t: nn.init.kaiming_uniform_(t, fan=0), "fan must be a positive number, got 0"),
+    (lambda t: nn.init.kaiming_uniform_(t, fan=-3), "fan must be a positive number, got -3"),
+    (lambda t: nn.init.uniform_(t, 1.0, 0.0), r"needs low <= high, got low=1.0, high=0.0"),
+])
+def test_init_names_a_bad_fan_or_range_and_leaves_the_tensor(call, message):
+    t = Tensor(np.full((2, 2), 7.0))
+    with pytest.raises(ValueError, match=message):
+        call(t)
+    np.testing.assert_array_equal(t.data, 7.0)

@@ -356,3 +356,8 @@ def test_l2_penalty_skips_the_biases_of_scalar_networks():
     weights = [w.data for layer in model.layers for n in layer.neurons for w in n.w]
     penalty = nn.losses.l2_penalty(model, lam=2.0)
     assert math.isclose(penalty.data, sum(w * w for w in weights))
+
+
+def test_cross_entropy_with_no_classes_says_so():
+    with pytest.raises(ValueError, match="the scores have 0 classes"):
+        nn.CrossEntropyLoss()(Tensor(np.empty((3, 0))), [0, 0, 0])

@@ -301,6 +301,16 @@ def test_replacing_a_parameter_by_a_non_parameter_raises():
     with pytest.raises(TypeError, match="that is the result of an op"):
         layer.weight = layer.weight * 2
     assert layer.weight is before and len(layer.parameters()) == 2
+    # an array or a number would stay in forward as a constant, dropped from training
+    for constant in (np.zeros((2, 2)), 0.5):
+        with pytest.raises(TypeError, match=rf"'weight' by a {type(constant).__name__} "
+                                            r"\(a constant\)"):
+            layer.weight = constant
+    neuron = nn.scalar.Neuron(2, seed=0)
+    with pytest.raises(TypeError, match=r"Neuron: cannot replace the parameter 'b' by a "
+                                        r"float \(a constant\)"):
+        neuron.b = 0.5
+    assert layer.weight is before and len(neuron.parameters()) == 3
     layer.weight = Tensor(np.zeros((2, 2)), requires_grad=True)  # a new parameter: fine
     layer.bias = None  # and no bias at all
     assert len(layer.parameters()) == 1
@@ -311,3 +321,19 @@ def test_train_takes_a_numpy_bool():
     model = nn.MLP([2, 2])
     assert model.train(np.bool_(False)).training is False
     assert model.train(np.True_).training is True
+
+
+def test_a_ragged_list_in_load_state_dict_is_named_and_loads_nothing():
+    layer = nn.Linear(2, 1, seed=0)
+    before = layer.weight.data.copy()
+    with pytest.raises(ValueError, match="nothing was loaded: 'weight' is not an array"):
+        layer.load_state_dict({"weight": [[1.0], [1.0, 2.0]], "bias": [0.0]})
+    np.testing.assert_array_equal(layer.weight.data, before)
+
+
+def test_sequential_append_refuses_a_class_as_its_constructor_does():
+    model = nn.Sequential(nn.Linear(2, 2, seed=0))
+    with pytest.raises(TypeError, match=r"got the class ReLU; pass an instance, such as "
+                                        r"ReLU\(\)"):
+        model.append(nn.ReLU)
+    assert len(model) == 1

@@ -539,3 +539,46 @@ def test_load_state_dict_of_a_subclass_and_of_impossible_state():
     partial = {k: v for k, v in good.items() if k != "state.0.step"}
     with pytest.raises(ValueError, match=r"missing keys \['state.0.step'\]"):
         optimizer.load_state_dict(partial)
+
+
+@pytest.mark.parametrize("how", ["deepcopy", "pickle"])
+@pytest.mark.parametrize("make", [lambda m: nn.optim.Adam(m, lr=0.01),
+                                  lambda m: nn.optim.SGD(m, lr=0.1, momentum=0.9)])
+def test_a_copied_model_and_optimizer_resume_as_the_original(how, make):
+    # (a snapshot of the best model with its optimizer, or a pickled checkpoint): the
+    # optimizer's state is kept per parameter, and the copy's parameters are new objects
+    import copy
+    import pickle
+
+    model = nn.MLP([3, 4, 2], seed=0)
+    opt = make(model)
+    x, y = np.random.default_rng(0).normal(size=(5, 3)), np.array([0, 1, 1, 0, 1])
+
+    def train(model, opt, steps):
+        for _ in range(steps):
+            opt.zero_grad()
+            nn.CrossEntropyLoss()(model(x), y).backward()
+            opt.step()
+
+    train(model, opt, 3)
+    model2, opt2 = (copy.deepcopy((model, opt)) if how == "deepcopy"
+                    else pickle.loads(pickle.dumps((model, opt))))
+    assert all(p is q for p, q in zip(opt2.params, model2.parameters(), strict=True))
+    train(model, opt, 3)
+    train(model2, opt2, 3)
+    for p, q in zip(model.parameters(), model2.parameters(), strict=True):
+        np.testing.assert_array_equal(p.data, q.data)
+        assert p is not q
+
+
+def test_a_fractional_step_count_is_refused_on_load():
+    p = Tensor(np.ones(3), requires_grad=True)
+    opt = Adam([p], lr=0.1)
+    p.grad = np.ones(3)
+    opt.step()
+    state = opt.state_dict()
+    state["state.0.step"] = np.array(2.7)
+    with pytest.raises(ValueError, match="'state.0.step' holds values no optimizer could "
+                                         "have made"):
+        opt.load_state_dict(state)
+    assert opt.state[id(p)]["step"] == 1

@@ -45,6 +45,20 @@ def test_file_objects_float32_and_state_dicts(tmp_path):
     np.testing.assert_array_equal(nn.load_state(path)["bias"], model.bias.data)
 
 
+@pytest.mark.parametrize("key", ["file", "allow_pickle", "a/b", "arr_0"])
+def test_any_key_round_trips_even_the_names_of_numpys_own_arguments(tmp_path, key):
+    # np.savez(file, **state) would take "file" and "allow_pickle" for its arguments
+    state = {key: np.arange(3.0), "w": np.ones((2, 2), dtype=np.float32)}
+    nn.save(state, tmp_path / "m.npz")
+    loaded = nn.load_state(tmp_path / "m.npz")
+    assert sorted(loaded) == sorted(state)
+    for name, array in state.items():
+        assert loaded[name].dtype == array.dtype
+        np.testing.assert_array_equal(loaded[name], array)
+    with np.load(tmp_path / "m.npz") as plain:  # still a plain .npz for NumPy
+        np.testing.assert_array_equal(plain[key], state[key])
+
+
 def test_scalar_networks_round_trip(tmp_path):
     path = tmp_path / "scalar.npz"
     a, b = nn.scalar.MLP(2, [4, 1], seed=0), nn.scalar.MLP(2, [4, 1], seed=1)
