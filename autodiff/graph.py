@@ -201,8 +201,22 @@ _VISITING = object()  # the sort has entered the node but not finished it
 _NO_GRAD = object()  # sorted; no gradient has reached it yet
 _DONE = object()  # backward without `.grad` writes has used and dropped its gradient
 
+class _Released:
+    """The one `RELEASED` marker, which stays itself through copy and pickle (a plain
+    object() would come back as another object, and a copied graph would no longer be
+    recognized as freed)."""
+
+    __slots__ = ()
+
+    def __reduce__(self) -> str:
+        return "RELEASED"  # by name: copy and pickle give back the module's own marker
+
+    def __repr__(self) -> str:
+        return "<released>"
+
+
 # `_ctx` of a node whose backward buffers were freed (backward without retain_graph).
-RELEASED = object()
+RELEASED = _Released()
 
 
 class ReleasedParams(dict):
@@ -356,7 +370,9 @@ def backward(
     second backward through it raises RuntimeError.
 
     All or nothing: `.grad` and the graph change only once every rule has run, so a rule
-    that raises (or a tracer that stops backward) leaves them as they were.
+    that raises (or a tracer that stops backward) leaves them as they were. An interrupt
+    (Ctrl-C) before the writes leaves them as they were too; one during the writes lets
+    them finish before it is raised.
     """
     stop_at = frozenset(map(id, inputs)) if inputs is not None else _NOWHERE
     results: dict[int, object] = {}
@@ -511,7 +527,7 @@ def _commit(order, write_grads, retain_graph):
     another shape) raises before anything is written: the first computes every new
     `.grad` into `_pending`, the second only assigns.
     """
-    no_grad, released = _NO_GRAD, RELEASED
+    no_grad = _NO_GRAD
     # (A node whose `_pending` is still no_grad was not reached: backward did not pass
     # through it.)
     if write_grads and order and order[0]._grad_is_number:  # Values: kinds never mix
@@ -530,22 +546,37 @@ def _commit(order, write_grads, retain_graph):
             g = node._pending
             if g is not no_grad:
                 node._pending = node._added_grad(g, owned)
+    try:
+        _write(order, write_grads, retain_graph)
+    except BaseException:
+        # Interrupted (Ctrl-C) halfway through the writes: finish them, so that the
+        # backward is done whole rather than half (a retry would count some twice).
+        _write(order, write_grads, retain_graph)
+        raise
+
+
+def _write(order, write_grads, retain_graph):
+    """The second pass of `_commit`: each node's `.grad`, then its buffers released,
+    then its mark cleared, in that order, so that running it again after an interrupt
+    finishes exactly the nodes that were not done."""
+    no_grad, released = _NO_GRAD, RELEASED
     for node in order:
         g = node._pending
-        node._pending = None
-        if g is no_grad:
+        if g is None:  # done by an interrupted first run
             continue
-        if write_grads:
-            node.grad = g
-        if not retain_graph and node._op is not None:
-            ctx = node._ctx
-            if ctx is None:
-                node._ctx = released
-            elif type(ctx) is dict:  # parameters, not buffers: kept for drawings
-                node._ctx = ReleasedParams(ctx)
-            elif type(ctx) is not ReleasedParams:  # a Function's Context
-                ctx._release()
-                node._ctx = released
+        if g is not no_grad:
+            if write_grads:
+                node.grad = g
+            if not retain_graph and node._op is not None:
+                ctx = node._ctx
+                if ctx is None:
+                    node._ctx = released
+                elif type(ctx) is dict:  # parameters, not buffers: kept for drawings
+                    node._ctx = ReleasedParams(ctx)
+                elif ctx is not released and type(ctx) is not ReleasedParams:
+                    ctx._release()  # a Function's Context
+                    node._ctx = released
+        node._pending = None
 
 
 def _rule(op, node, g, ctx, parents, create_graph):
