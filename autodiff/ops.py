@@ -582,9 +582,12 @@ class Linear(Op):
             raise ShapeError(f"linear: bias of shape {np.shape(b)} does not fit a weight of "
                              f"shape {w.shape} (needs a bias of shape ({w.shape[0]},))")
         out = x @ w.T
-        if b is not None:
+        if b is None:
+            return out
+        if type(b) is np.ndarray and b.dtype == out.dtype:
             out += b  # out is freshly made here, so adding in place is safe
-        return out
+            return out
+        return out + b  # NumPy's promotion: a float64 bias lifts a float32 product
 
     @staticmethod
     def backward(xp, g, out, x, w, b=None, needs=(True, True, True)):

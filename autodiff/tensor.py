@@ -265,9 +265,16 @@ class Tensor(Node):
         return super().__format__(spec)
 
     def __array__(self, dtype=None, copy=None):
+        # NumPy 2's protocol: copy=True always copies, copy=False never does (and must
+        # raise where a dtype change needs one), None copies only for a new dtype
         if copy:
             return np.array(self.data, dtype=dtype, copy=True)
-        return self.data if dtype is None else self.data.astype(dtype, copy=False)
+        if dtype is None or np.dtype(dtype) == self.data.dtype:
+            return self.data
+        if copy is False:
+            raise ValueError(f"a Tensor of dtype {self.data.dtype} cannot become an array "
+                             f"of dtype {np.dtype(dtype)} without a copy (copy=False)")
+        return self.data.astype(dtype)
 
     # -- arithmetic: NumPy broadcasting, a Tensor, array or number on either side ---------
 
@@ -433,6 +440,15 @@ class Tensor(Node):
             hi = max
         if lo is None and hi is None:
             raise ValueError("clip: give at least one of lo and hi")
+        if isinstance(lo, Tensor) or isinstance(hi, Tensor):
+            # bounds that are tensors are differentiable, as torch.clamp's: below lo the
+            # value and its gradient are lo's, above hi they are hi's
+            out = self
+            if lo is not None:
+                out = where(out.data < _data(lo), lo, out)
+            if hi is not None:
+                out = where(out.data > _data(hi), hi, out)
+            return out
         return ops.Clip.apply(self, lo=lo, hi=hi)
 
     clamp = clip  # PyTorch's name
@@ -604,23 +620,48 @@ class Tensor(Node):
         merged = math.prod(self.shape[start:end + 1])
         return self.reshape(self.shape[:start] + (merged,) + self.shape[end + 1:])
 
-    def unsqueeze(self, axis: int) -> Tensor:
-        """A new axis of length 1 at `axis` (NumPy's expand_dims)."""
+    def unsqueeze(self, axis: int = None, *, dim: int = None) -> Tensor:
+        """A new axis of length 1 at `axis` (NumPy's expand_dims; PyTorch's `dim=`)."""
+        axis = _one_of("unsqueeze", axis, dim)
         if not isinstance(axis, (int, np.integer)) or not -self.ndim - 1 <= axis <= self.ndim:
             raise ValueError(f"unsqueeze: axis {axis!r} is out of range for shape "
                              f"{self.shape}")
         axis = int(axis) + self.ndim + 1 if axis < 0 else int(axis)
         return self.reshape(self.shape[:axis] + (1,) + self.shape[axis:])
 
-    def squeeze(self, axis=None) -> Tensor:
-        """Without the axes of length 1 (or only `axis`, which stays if longer, as in
-        PyTorch)."""
+    def squeeze(self, axis=None, *, dim=None) -> Tensor:
+        """Without the axes of length 1, or only those of `axis` (an int or a tuple;
+        PyTorch's `dim=`), each of which stays if longer, as in PyTorch."""
+        if dim is not None:
+            axis = _one_of("squeeze", axis, dim)
         if axis is None:
             return self.reshape(tuple(n for n in self.shape if n != 1))
-        (axis,) = ops.normalize_axes(axis, self.ndim, "squeeze") or (None,)
-        if axis is None or self.shape[axis] != 1:
+        gone = {a for a in ops.normalize_axes(axis, self.ndim, "squeeze")
+                if self.shape[a] == 1}
+        if not gone:
             return self
-        return self.reshape(self.shape[:axis] + self.shape[axis + 1:])
+        return self.reshape(tuple(n for a, n in enumerate(self.shape) if a not in gone))
+
+    def broadcast_to(self, shape) -> Tensor:
+        """Stretched to `shape` by NumPy's broadcasting rules (its gradient sums back)."""
+        shape = tuple(shape) if isinstance(shape, (tuple, list)) else (shape,)
+        try:
+            fits = np.broadcast_shapes(self.shape, shape) == shape
+        except (ValueError, TypeError):
+            fits = False
+        if not fits:
+            raise ValueError(f"broadcast_to: shape {self.shape} cannot be broadcast to "
+                             f"{shape}")
+        return ops.BroadcastTo.apply(self, shape=shape)
+
+    def expand(self, *sizes) -> Tensor:
+        """PyTorch's `broadcast_to`: `x.expand(3, -1)`, where -1 keeps an axis's size."""
+        if len(sizes) == 1 and isinstance(sizes[0], (tuple, list)):
+            sizes = tuple(sizes[0])
+        lead = len(sizes) - self.ndim
+        shape = tuple(self.shape[i - lead] if n == -1 and i >= lead else n
+                      for i, n in enumerate(sizes))
+        return self.broadcast_to(shape)
 
     def transpose(self, *axes) -> Tensor:
         """Permute the axes (a NumPy permutation); with none, reverse them."""
@@ -638,8 +679,12 @@ class Tensor(Node):
         # Negative axes made non-negative: backward inverts the permutation by argsort.
         given, axes = axes, tuple(int(a) + self.ndim if a < 0 else int(a) for a in axes)
         if sorted(axes) != list(range(self.ndim)):
+            hint = ""
+            if len(axes) == 2 and self.ndim > 2:  # PyTorch's transpose(dim0, dim1)
+                hint = (f" (to swap two axes, as PyTorch's transpose does, use "
+                        f"swapaxes{tuple(given)})")
             raise ValueError(f"{who}: axes {tuple(given)} are not a permutation of the "
-                             f"{self.ndim} axes of shape {self.shape}")
+                             f"{self.ndim} axes of shape {self.shape}{hint}")
         if who == "transpose" and self.ndim == 2 and axes == (0, 1):
             # NumPy's identity permutation, which the contract keeps; but PyTorch's
             # transpose(0, 1) swaps, so k.transpose(-2, -1) would silently not transpose
@@ -670,6 +715,9 @@ class Tensor(Node):
     @property
     def mT(self) -> Tensor:
         """The last two axes swapped (a batch of transposed matrices)."""
+        if self.ndim < 2:
+            raise ValueError(f"mT: needs at least 2 axes (a matrix, or a batch of them), "
+                             f"got shape {self.shape}")
         axes = tuple(range(self.ndim - 2)) + (self.ndim - 1, self.ndim - 2)
         return ops.Transpose.apply(self, axes=axes)
 
@@ -862,8 +910,7 @@ _ELSEWHERE = {
     "norm": "(x ** 2).sum().sqrt()",
     "var": "((x - x.mean()) ** 2).mean() (divide by n - 1 for PyTorch's default)",
     "std": "((x - x.mean()) ** 2).mean().sqrt() (n - 1 for PyTorch's default)",
-    "expand": "broadcasting: x * ones(shape), or x + zeros(shape)",
-    "expand_as": "broadcasting: x * ones(shape), or x + zeros(shape)",
+    "expand_as": "x.broadcast_to(other.shape)",
     "repeat": "autodiff.concatenate([x] * n, axis=...)",
     "masked_fill": "autodiff.where(mask, value, x)",
     "gather": "x[np.arange(n), index] (integer-array indexing)",
@@ -933,11 +980,13 @@ def _numpy_call(op: str, extras: dict) -> None:
 
 
 def _refuse_values_and_indices(op: str, names: dict) -> None:
+    """Refuse PyTorch's dim= for max and min by explaining it; accept what np.max(t) and
+    np.min(t) pass on (out=None), as `_numpy_call` does for sum and mean."""
     if "dim" in names or "keepdim" in names:
         raise TypeError(f"{op}(dim=...) is PyTorch's, which returns (values, indices); here "
                         f"{op}(axis) returns the values, as NumPy's does, and "
                         f"arg{op}(axis) the indices")
-    raise TypeError(f"{op}() got an unexpected keyword argument {next(iter(names))!r}")
+    _numpy_call(op, names)
 
 
 def _axis(axis, ndim: int, op: str):
@@ -957,6 +1006,17 @@ def _index(index):
     return _index_part(index)
 
 
+def _one_of(op: str, axis, dim):
+    """The axis given as NumPy's `axis` or PyTorch's `dim`, refusing both or neither."""
+    if dim is None:
+        if axis is None:
+            raise TypeError(f"{op}: give the axis (axis= or PyTorch's dim=)")
+        return axis
+    if axis is not None:
+        raise TypeError(f"{op}: give the axis once (axis or dim)")
+    return dim
+
+
 def _index_part(part):
     if isinstance(part, Tensor):
         if part.dtype.kind == "f" and part.ndim:
@@ -967,7 +1027,8 @@ def _index_part(part):
                              "list, or Tensor(..., dtype=np.int64)")
         return part.data
     if isinstance(part, list):
-        return np.asarray(part)
+        # an empty list selects nothing (NumPy would make it a float array and refuse)
+        return np.asarray(part) if part else np.zeros(0, dtype=np.intp)
     return part
 
 

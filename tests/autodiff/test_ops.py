@@ -189,6 +189,17 @@ for name, (fn, make) in UNARY.items():
     for shape in UNARY_SHAPES:
         case(f"{name}-{shape_id(shape)}", fn, (make, shape))
 
+
+def bounds(rng, shape):  # a tensor bound of clip: -0.5 or 0.5 wobbled, rows broadcast
+    return rng.choice([-0.5, 0.5], shape) + rng.uniform(-0.05, 0.05, shape)
+
+
+# tensor bounds are differentiable too (torch.clamp's); x stays 0.1 away from +-0.5
+case("clip-tensor-bounds", lambda x, lo, hi: x.clip(lo, hi),
+     (away_from_half, (2, 3)), (bounds, (3,)), (bounds, (2, 1)))
+case("clamp-tensor-min", lambda x, lo: x.clamp(min=lo), (away_from_half, (2, 3)),
+     (bounds, (2, 3)))
+
 # -- reductions ----------------------------------------------------------------------
 
 REDUCTIONS = {
@@ -275,6 +286,10 @@ SHAPE_OPS = {
 for name, fn in SHAPE_OPS.items():
     case(f"{name}-2x3x4", fn, (anywhere, (2, 3, 4)))
 case("T-matrix", lambda x: x.T, (anywhere, (2, 3)))
+case("squeeze-axes-tuple", lambda x: x.squeeze((0, 2)), (anywhere, (1, 3, 1)))
+case("squeeze-dim", lambda x: x.squeeze(dim=2), (anywhere, (1, 3, 1)))
+case("broadcast_to", lambda x: x.broadcast_to((2, 4, 3)), (anywhere, (4, 1)))
+case("expand-minus-1", lambda x: x.expand(2, -1, 3), (anywhere, (4, 1)))
 case("reshape-scalar-to-1x1", lambda x: x.reshape(1, 1), (anywhere, ()))
 
 # -- indexing ------------------------------------------------------------------------
@@ -294,6 +309,8 @@ INDEXES = {
     "int-array-2-D": np.array([[0, 1], [1, 1]]),
     "repeated-pairs": (np.array([0, 2, 0]), np.array([1, 1, 1])),
     "array-and-slice": (np.array([3, 3]), slice(1, 4)),
+    "empty-list": [],
+    "empty-list-and-slice": ([], slice(None)),
 }
 for name, index in INDEXES.items():
     case(f"getitem-{name}", lambda x, index=index: x[index], (anywhere, (4, 5)))

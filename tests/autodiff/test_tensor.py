@@ -1186,6 +1186,55 @@ def test_numpy_reductions_of_a_tensor_are_its_own():
         np.sum(x, dtype=np.float32)
     with pytest.raises(TypeError, match="unexpected keyword argument 'initial'"):
         x.sum(initial=1.0)
+    for reduce, expected in ((np.max, 5.0), (np.min, 0.0), (np.amax, 5.0)):
+        out = reduce(x)
+        assert isinstance(out, Tensor) and out.item() == expected and out.requires_grad
+    assert np.max(x, axis=1).shape == (2,)
+
+
+def test_the_numpy_array_protocol_copies_as_numpy_2_says():
+    t = Tensor(np.arange(3.0))
+    assert np.asarray(t) is t.data and np.asarray(t, copy=False) is t.data
+    assert np.asarray(t, dtype=np.float64, copy=False) is t.data
+    assert not np.shares_memory(np.array(t, copy=True), t.data)
+    assert np.asarray(t, dtype=np.float32).dtype == np.float32  # copy=None: converts
+    with pytest.raises(ValueError, match="float64 cannot become an array of dtype float32 "
+                                         "without a copy"):
+        np.asarray(t, dtype=np.float32, copy=False)
+
+
+@pytest.mark.parametrize("bias, dtype", [(np.zeros(2), np.float64),
+                                         (np.zeros(2, dtype=np.int64), np.float64),
+                                         (np.zeros(2, dtype=np.float32), np.float32),
+                                         (0.5, np.float32)])
+def test_linear_promotes_as_its_formula_does(bias, dtype):
+    x = Tensor(np.ones((3, 4), dtype=np.float32), requires_grad=True)
+    w = Tensor(np.ones((2, 4), dtype=np.float32), requires_grad=True)
+    out = autodiff.linear(x, w, bias)
+    assert out.dtype == dtype == (x @ w.T + bias).dtype
+    out.sum().backward()
+    assert x.grad.dtype == w.grad.dtype == np.float32
+    ints = autodiff.linear(np.ones((3, 4), dtype=int), Tensor(np.ones((2, 4))),
+                           np.full(2, 0.5))  # int input, float bias: no casting error
+    np.testing.assert_array_equal(ints.data, 4.5)
+
+
+def test_pytorch_shape_spellings_and_their_errors():
+    x = Tensor(np.ones((1, 3, 1)), requires_grad=True)
+    assert x.squeeze((0, 2)).shape == (3,) and x.squeeze(dim=2).shape == (1, 3)
+    assert x.squeeze(1).shape == (1, 3, 1)  # not of length 1: stays, as in PyTorch
+    assert x.unsqueeze(dim=0).shape == (1, 1, 3, 1)
+    assert x.expand(2, -1, 4).shape == (2, 3, 4)
+    assert x.broadcast_to((2, 1, 3, 5)).shape == (2, 1, 3, 5)
+    with pytest.raises(TypeError, match="unsqueeze: give the axis once"):
+        x.unsqueeze(0, dim=0)
+    with pytest.raises(ValueError, match=r"broadcast_to: shape \(1, 3, 1\) cannot be "
+                                         r"broadcast to \(2, 2\)"):
+        x.broadcast_to((2, 2))
+    with pytest.raises(ValueError, match=r"mT: needs at least 2 axes.*\(3,\)"):
+        _ = Tensor(np.ones(3)).mT
+    with pytest.raises(ValueError, match=r"use swapaxes\(-2, -1\)"):
+        Tensor(np.ones((2, 3, 4))).transpose(-2, -1)
 
 
 def test_a_float_index_tensor_says_why_it_cannot_index():
