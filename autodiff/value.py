@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numbers
 
+import numpy as np
+
 from . import ops
 from .backends import GRAPH, SCALAR
 from .graph import Node, _grad_mode
@@ -13,11 +15,16 @@ __all__ = ["Value"]
 
 
 def _as_float(x: object) -> float | None:
-    """A real number as a float; None if `x` is not one."""
+    """A real number as a float; None if `x` is not one. OverflowError, naming the
+    number, for an int beyond the largest float."""
     if type(x) is float:
         return x
-    if isinstance(x, numbers.Real):  # int, bool, NumPy's integer and float scalars
-        return float(x)
+    if isinstance(x, (numbers.Real, np.bool_)):  # int, bool, NumPy's scalars
+        try:
+            return float(x)
+        except OverflowError:
+            raise OverflowError(f"an int of {len(str(abs(x)))} digits is larger than "
+                                "the largest float (about 1.8e308)") from None
     return None
 
 
@@ -195,12 +202,17 @@ class Value(Node):
 
     # -- differentiation ------------------------------------------------------------------
 
-    def backward(self) -> None:
+    def backward(self, **options) -> None:
         """Add d(self)/d(node) to `.grad` of every node self depends on, self included.
 
         Each call adds once, so calling it twice doubles every grad. Works on graphs
-        of any depth.
+        of any depth. It takes no options: the graph is always kept (micrograd's
+        rule), and derivatives of derivatives come from `autodiff.grad`.
         """
+        if options:
+            raise TypeError(f"Value.backward() takes no arguments, got "
+                            f"{', '.join(options)}: a Value's graph is always kept, and "
+                            "higher derivatives come from autodiff.grad (grad(grad(f)))")
         _backward(self, 1.0, retain_graph=True, create_graph=False)
 
     def _added_grad(self, g, owned):

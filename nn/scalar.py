@@ -187,6 +187,8 @@ class MLP(Module):
     def __init__(self, n_inputs: int, sizes, seed=None, fused: bool = True) -> None:
         super().__init__()
         n_inputs = positive_int(n_inputs, "n_inputs", "MLP")
+        if isinstance(sizes, np.ndarray):
+            sizes = sizes.tolist()  # (an array's truth value would be ambiguous below)
         if isinstance(sizes, numbers.Integral) or not hasattr(sizes, "__len__") or not sizes:
             raise TypeError(f"MLP: sizes must be a non-empty list of layer widths such as "
                             f"[16, 16, 1], got {sizes!r}")

@@ -621,3 +621,13 @@ def test_derivation_names_stay_distinct_whatever_the_labels():
     assert "a b" in text and "a\nb" not in text
     dollar = Value(1.0, label="$x")
     assert r"\$x" in autodiff.derivation(dollar * 2, dollar)
+
+
+def test_construction_and_backward_errors_say_what_to_do():
+    assert Value(np.True_).data == 1.0  # a NumPy bool, as a Python bool
+    with pytest.raises(OverflowError, match="an int of 401 digits is larger than the "
+                                            "largest float"):
+        Value(10**400)
+    with pytest.raises(TypeError, match=r"takes no arguments, got create_graph.*"
+                                        r"autodiff.grad"):
+        Value(1.0).backward(create_graph=True)

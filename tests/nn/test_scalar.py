@@ -144,6 +144,7 @@ def test_wrong_number_of_inputs_and_bad_sizes():
         Neuron(0)
     with pytest.raises(TypeError, match="sizes must be a non-empty list"):
         MLP(2, 3)
+    assert len(MLP(2, np.array([3, 1]), seed=0).parameters()) == 13  # an array of sizes
     with pytest.raises(ValueError, match=r"sizes\[1\] must be >= 1"):
         MLP(2, [3, 0])
 
