@@ -768,7 +768,10 @@ class Tensor(Node):
         What `retain_graph=False` frees is what the ops kept for backward (a Function's
         saved arrays). The graph itself stays reachable from self, so that it can be
         drawn with its gradients: in a training loop, drop the loss (`del loss`, or
-        reassign it before the next forward) to free the activations with it.
+        reassign it before the next forward) to free the activations with it. With
+        `create_graph=True`, each input's `.grad` is a node whose graph leads back to
+        the input: a cycle, which Python's garbage collector frees, not the moment the
+        loss is dropped (as in PyTorch; `x.grad = None` breaks it).
 
         Raises:
             RuntimeError: self does not require grad; `gradient` omitted for a tensor of
