@@ -289,12 +289,45 @@ def test_backward_with_create_graph_records_even_under_no_grad():
     np.testing.assert_allclose(x.grad, [12.0])
 
 
+def _engine_functions():
+    graph = sys.modules["autodiff.graph"]  # (autodiff.graph is not the module)
+    return {f.__code__ for f in (graph.toposort, graph.backward, graph._on_paths_to,
+                                 graph._run, graph._commit, graph._write)}
+
+
+def _interrupted(run, point: int) -> bool:
+    """Run `run()` with a KeyboardInterrupt raised at the `point`-th line the backward
+    engine executes (as Ctrl-C may land there); True if it landed before the end."""
+    watched, seen = _engine_functions(), [0]
+
+    def trace(frame, event, arg):
+        if frame.f_code not in watched:
+            return None
+
+        def line(frame, event, arg):
+            if event == "line":
+                seen[0] += 1
+                if seen[0] == point:
+                    raise KeyboardInterrupt
+            return line
+        return line
+
+    previous = sys.gettrace()
+    sys.settrace(trace)
+    try:
+        run()
+        return False
+    except KeyboardInterrupt:
+        return True
+    finally:
+        sys.settrace(previous)
+
+
 @pytest.mark.parametrize("kind", ["Value", "Tensor", "grad"])
 def test_ctrl_c_at_any_point_of_backward_leaves_no_node_marked(kind):
     # A KeyboardInterrupt can land between any two lines of the engine. Whatever it
     # interrupts (the sort, a rule, the commit), no node may keep backward's mark:
     # a marked parameter would be skipped by every later backward, silently.
-    graph = sys.modules["autodiff.graph"]  # (autodiff.graph is not the module)
     if kind == "Tensor":
         x = Tensor(np.array([1.0, 2.0]), requires_grad=True)
         w = Tensor(np.array([0.5, -1.0]), requires_grad=True)
@@ -310,36 +343,10 @@ def test_ctrl_c_at_any_point_of_backward_leaves_no_node_marked(kind):
             y.backward(retain_graph=True)
     else:
         run = y.backward  # a Value graph is always kept (micrograd's rule)
-    nodes = autodiff.viz._collect(y)
-    watched = {graph.toposort.__code__, graph.backward.__code__, graph._run.__code__,
-               graph._commit.__code__, graph._on_paths_to.__code__}
-    interrupted, point = True, 0
-    while interrupted:  # one more line each time, until backward runs to its end
-        point += 1
-        seen = [0]
-
-        def trace(frame, event, arg, seen=seen, point=point):
-            if frame.f_code not in watched:
-                return None
-
-            def line(frame, event, arg):
-                if event == "line":
-                    seen[0] += 1
-                    if seen[0] == point:
-                        raise KeyboardInterrupt
-                return line
-            return line
-
-        previous = sys.gettrace()
-        sys.settrace(trace)
-        try:
-            run()
-            interrupted = False
-        except KeyboardInterrupt:
-            pass
-        finally:
-            sys.settrace(previous)
-        marked = [n for n in nodes + [x, w] if n._pending is not None]
+    nodes = autodiff.viz._collect(y) + [x, w]
+    point = 0
+    while _interrupted(run, point := point + 1):  # one line later each time, to the end
+        marked = [n for n in nodes if n._pending is not None]
         assert not marked, f"interrupted at line {point}: {len(marked)} nodes still marked"
     assert point > 20  # the walk went through the engine
     x.grad = w.grad = None if kind == "Tensor" else 0.0
@@ -351,50 +358,24 @@ def test_ctrl_c_at_any_point_of_backward_leaves_no_node_marked(kind):
 def test_ctrl_c_at_any_point_of_backward_gives_all_or_nothing():
     # Interrupted before the writes, no .grad has changed; interrupted during them, the
     # writes are finished: never a half-written backward that a retry would count twice.
-    graph = sys.modules["autodiff.graph"]
-    watched = {graph.toposort.__code__, graph.backward.__code__, graph._run.__code__,
-               graph._commit.__code__, graph._write.__code__}
-    expected = None
-    point, interrupted = 0, True
-    while interrupted:
-        point += 1
+    def graph():
         w = Tensor(np.array([0.5, -1.0]), requires_grad=True)
         b = Tensor(np.array([0.1, 0.2]), requires_grad=True)
         hidden = (w * np.array([1.0, 2.0]) + b).tanh()
-        loss = (hidden * hidden).sum()
-        if expected is None:
-            loss.backward(retain_graph=True)
-            expected = [w.grad.copy(), b.grad.copy(), hidden.grad.copy()]
-            w.grad = b.grad = hidden.grad = loss.grad = None
-        seen = [0]
+        return w, b, hidden, (hidden * hidden).sum()
 
-        def trace(frame, event, arg, seen=seen, point=point):
-            if frame.f_code not in watched:
-                return None
-
-            def line(frame, event, arg):
-                if event == "line":
-                    seen[0] += 1
-                    if seen[0] == point:
-                        raise KeyboardInterrupt
-                return line
-            return line
-
-        previous = sys.gettrace()
-        sys.settrace(trace)
-        try:
+    *leaves, loss = graph()
+    loss.backward()
+    expected = [t.grad for t in leaves]
+    point, interrupted = 0, True
+    while interrupted:
+        point += 1
+        *leaves, loss = graph()
+        interrupted = _interrupted(loss.backward, point)
+        if all(t.grad is None for t in leaves):  # nothing: the graph is as it was
             loss.backward()
-            interrupted = False
-        except KeyboardInterrupt:
-            pass
-        finally:
-            sys.settrace(previous)
-        grads = [w.grad, b.grad, hidden.grad]
-        if all(g is None for g in grads):  # nothing: the graph is as it was
-            loss.backward()
-            grads = [w.grad, b.grad, hidden.grad]
-        for got, want in zip(grads, expected, strict=True):  # all, once
-            np.testing.assert_array_equal(got, want, err_msg=f"interrupt at line {point}")
+        for t, want in zip(leaves, expected, strict=True):  # all, once
+            np.testing.assert_array_equal(t.grad, want, err_msg=f"interrupt at {point}")
         with pytest.raises(RuntimeError, match="retain_graph=True"):
             loss.backward()  # and the buffers were released once
     assert point > 20
