@@ -426,7 +426,10 @@ def _check_op(position, node, rng, eps, atol, rtol) -> OpCheck:
     op = node._op
     is_value = isinstance(node, Value)
     params = node._ctx if isinstance(node._ctx, dict) else {}
-    data = [_f64(p.data if isinstance(p, Node) else p) for p in node._parents]
+    # (as recorded: a Function's forward got a list argument as an array)
+    data = [_f64(p.data if isinstance(p, Node)
+                 else np.asarray(p) if op.is_function and isinstance(p, list) else p)
+            for p in node._parents]
     needs = tuple(isinstance(p, Node) and p.requires_grad for p in node._parents)
     xp = backends.SCALAR if is_value else backends.ARRAY
 
@@ -483,7 +486,7 @@ def _check_op(position, node, rng, eps, atol, rtol) -> OpCheck:
 def _context(op, xs, needs) -> Context:
     ctx = Context()
     ctx.needs_input_grad = needs
-    ctx.input_shapes = tuple(np.shape(x) for x in xs)
+    ctx._input_shapes = tuple(np.shape(x) for x in xs)
     return ctx
 
 

@@ -17,13 +17,18 @@ class Context:
     `save_for_backward(*arrays)` stores arrays; `saved_tensors` returns them. Any other
     attribute may be set freely (`ctx.axis = axis`). `needs_input_grad` tells, per
     input, whether backward must compute its gradient.
+
+    The saved arrays are the forward's own, not copies: changing one in place before
+    backward (`x.data[...] = ...`, or `x -= 1` under no_grad) changes what backward
+    computes, silently (PyTorch detects it with version counters; this library does
+    not). The same holds for the inputs the built-in ops keep.
     """
 
     def __init__(self) -> None:
         self._saved: tuple = ()
         self._released = False
         self.needs_input_grad: tuple[bool, ...] = ()
-        self.input_shapes: tuple[tuple[int, ...], ...] = ()
+        self._input_shapes: tuple[tuple[int, ...], ...] = ()  # the engine's, not public
 
     def save_for_backward(self, *arrays) -> None:
         """Keep arrays for backward. Call it at most once, from inside forward."""
@@ -63,8 +68,8 @@ class Function(Op):
 
     `backward` returns one gradient per input of forward (a tuple when there are
     several), None for an input that needs none, each of its input's shape (an array;
-    a Tensor counts as its array). `forward` returns one array. Check it with
-    `autodiff.gradcheck`.
+    a Tensor counts as its array), or of a shape the input was broadcast to, which is
+    summed back. `forward` returns one array. Check it with `autodiff.gradcheck`.
 
     As backward works on arrays, it can be differentiated only once (a PyTorch Function
     marked `once_differentiable`): under `create_graph=True` its gradients are Tensors
@@ -107,15 +112,15 @@ class Function(Op):
         # A Tensor returned (PyTorch habit, or saved inputs wrapped) counts as its array:
         # `.grad` and the rules upstream work on arrays.
         grads = [gi.data if isinstance(gi, Tensor) else gi for gi in grads]
-        n_inputs = len(ctx.needs_input_grad)
+        n_inputs = len(ctx._input_shapes)
         if len(grads) > n_inputs and all(gi is None for gi in grads[n_inputs:]):
             grads = grads[:n_inputs]  # extra Nones are allowed, as in PyTorch
         if len(grads) != n_inputs:
             raise ValueError(
-                f"{cls.__name__}.backward returned {len(grads)} gradients for "
-                f"{n_inputs} inputs"
+                f"{cls.__name__}.backward returned {len(grads)} gradient"
+                f"{'s' * (len(grads) != 1)} for {n_inputs} input{'s' * (n_inputs != 1)}"
             )
-        for i, (gi, shape) in enumerate(zip(grads, ctx.input_shapes, strict=True)):
+        for i, (gi, shape) in enumerate(zip(grads, ctx._input_shapes, strict=True)):
             if gi is None:
                 continue
             if not isinstance(gi, (np.ndarray, np.generic, int, float)):
@@ -131,6 +136,9 @@ class Function(Op):
                     f"{type(parents[i]).__name__}, which has none; return None for it "
                     "(only Tensors, arrays and numbers take gradients)")
             _check_shape(cls.__name__, i, gi, shape)
+        # A `.grad` owns its memory, and backward may return an array it saved (or its
+        # input itself): copied, so that updating the gradient leaves that array alone.
+        grads = [gi.copy() if isinstance(gi, np.ndarray) else gi for gi in grads]
         if create_graph:
             # Each gradient depends on the inputs and on the incoming gradient; recorded
             # so, a second backward reaches the op below and says why it cannot go on.

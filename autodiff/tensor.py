@@ -149,7 +149,7 @@ class Tensor(Node):
                 ctx.needs_input_grad = tuple(
                     isinstance(x, Tensor) and x.requires_grad for x in inputs
                 )
-                ctx.input_shapes = tuple(np.shape(d) for d in data)
+                ctx._input_shapes = tuple(np.shape(d) for d in data)
                 result = op.forward(ctx, *data)
                 if result is None or isinstance(result, (tuple, str, bytes)):
                     what = "None" if result is None else f"a {type(result).__name__}"

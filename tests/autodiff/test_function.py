@@ -127,7 +127,7 @@ def test_backward_returning_the_wrong_number_of_gradients_raises_clearly():
         def backward(ctx, grad_output):
             return grad_output, grad_output
 
-    with pytest.raises(ValueError, match="TwoForOne.backward returned 2 gradients for 1 inputs"):
+    with pytest.raises(ValueError, match="TwoForOne.backward returned 2 gradients for 1 input$"):
         TwoForOne.apply(leaf([1.0, 2.0])).sum().backward()
 
 
@@ -513,3 +513,56 @@ def test_a_list_argument_reaches_forward_as_an_array():
     Scale.apply(x, [3.0, 4.0]).sum().backward()
     assert seen == [np.ndarray]
     np.testing.assert_array_equal(x.grad, [3.0, 4.0])
+
+
+def test_ctx_attributes_are_the_users_own_even_the_names_the_engine_could_use():
+    # the engine keeps its own record of the inputs; the user may set any attribute
+    class Sum0(Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.input_shapes = x.shape  # a name a user may well pick
+            ctx.needs_input_grad = True  # (overwritten: the engine reads its own)
+            return x.sum(axis=0)
+
+        @staticmethod
+        def backward(ctx, grad_output):
+            return np.broadcast_to(grad_output, ctx.input_shapes)
+
+    x = leaf(np.ones((3, 4)))
+    Sum0.apply(x).sum().backward()
+    np.testing.assert_array_equal(x.grad, np.ones((3, 4)))
+
+
+def test_a_gradient_returned_from_saved_data_is_copied_into_grad():
+    # .grad is the user's to update in place; it must not be the op's own constant
+    class TimesConstant(Function):
+        @staticmethod
+        def forward(ctx, x, c):
+            ctx.c = c
+            return x * c
+
+        @staticmethod
+        def backward(ctx, grad_output):
+            return ctx.c, None  # right for a grad_output of ones: returned as it is
+
+    c = np.array([1.0, 2.0, 3.0])
+    x = leaf(np.zeros(3))
+    TimesConstant.apply(x, c).sum().backward()
+    x.grad *= 0.5
+    np.testing.assert_array_equal(c, [1.0, 2.0, 3.0])
+
+
+def test_locate_fault_reruns_a_function_with_its_list_argument_as_an_array():
+    class WrongScale(Function):
+        @staticmethod
+        def forward(ctx, x, factors):
+            ctx.factors = factors
+            return x * factors.reshape(1, -1)
+
+        @staticmethod
+        def backward(ctx, grad_output):
+            return grad_output * ctx.factors * 2, None  # twice too large
+
+    x = leaf(np.ones((2, 3)))
+    report = autodiff.locate_fault(lambda x: WrongScale.apply(x, [1.0, 2.0, 3.0]).sum(), [x])
+    assert report.fault is not None and report.fault.op == "WrongScale"
