@@ -502,3 +502,30 @@ def test_locate_fault_on_large_outputs_of_large_values():
     assert report.ok and report.checks[0].unjudged == 1
     big = Tensor(1e8 * (1 + np.random.default_rng(0).random(10_000)), requires_grad=True)
     assert locate_fault(lambda t: BadExp.apply(t * 1e-8).sum(), [big]).fault.op == "BadExp"
+
+
+def test_draw_step_over_the_budget_keeps_a_step_inside_a_chain_of_sums():
+    # kills: _merge_chains not told about the focus (a `+` fed into another `+` is merged
+    # into it when folding, and the step's node vanishes from the drawing)
+    xs = [Value(0.1 * i, label=f"x{i}") for i in range(30)]
+    y = xs[0]
+    for x in xs[1:]:
+        y = y + x  # a chain of `+` nodes, which folding merges into one
+    y = y.tanh()
+    steps = list(backward_steps(y))
+    for k in range(1, len(steps) + 1):
+        source = draw_step(y, k, max_nodes=12).source
+        assert "#ffb347" in source, f"step {k}: its node was left out"
+
+
+def test_draw_step_over_the_budget_fills_it_with_the_nodes_nearest_the_root():
+    # kills: _cut's breadth-first walk starting from the root alone (the kept units are
+    # never expanded: the budget is left unused and x29, two edges from the root, is
+    # dropped at step 1)
+    xs = [Value(0.1 * i, label=f"x{i}") for i in range(30)]
+    y = xs[0]
+    for x in xs[1:]:
+        y = (y * x).tanh()
+    for k in range(1, 9):  # steps near the root: their path fits in the budget
+        assert draw_step(y, k, max_nodes=12).stats["drawn"] == 12, f"step {k}"
+    assert "x29" in draw_step(y, 1, max_nodes=12).source  # step 1: the root's tanh

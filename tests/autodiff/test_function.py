@@ -566,3 +566,23 @@ def test_locate_fault_reruns_a_function_with_its_list_argument_as_an_array():
     x = leaf(np.ones((2, 3)))
     report = autodiff.locate_fault(lambda x: WrongScale.apply(x, [1.0, 2.0, 3.0]).sum(), [x])
     assert report.fault is not None and report.fault.op == "WrongScale"
+
+
+def test_a_second_backward_through_a_function_that_saves_nothing_raises():
+    # kills: the commit releasing a Function's Context without marking the node RELEASED
+    # (a rule that reads no saved tensor would then run again and count twice)
+    class Double(Function):
+        @staticmethod
+        def forward(ctx, x):
+            return 2 * x
+
+        @staticmethod
+        def backward(ctx, g):
+            return 2 * g
+
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    y = Double.apply(x)
+    y.backward(np.ones(2))
+    with pytest.raises(RuntimeError, match="retain_graph=True"):
+        y.backward(np.ones(2))
+    np.testing.assert_array_equal(x.grad, [2.0, 2.0])

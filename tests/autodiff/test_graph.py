@@ -392,3 +392,17 @@ def test_a_copied_graph_that_backward_freed_still_says_retain_graph(how):
     copied = copy.deepcopy(loss) if how == "deepcopy" else pickle.loads(pickle.dumps(loss))
     with pytest.raises(RuntimeError, match="retain_graph=True"):
         copied.backward()
+
+
+def test_create_graph_records_the_sum_into_an_existing_grad_even_under_no_grad():
+    # kills: _commit moved out of enable_grad() in backward's create_graph branch
+    x = Tensor(np.array([2.0]), requires_grad=True)
+    y = (x ** 3).sum()
+    with no_grad():
+        y.backward(create_graph=True, retain_graph=True)
+        y.backward(create_graph=True)  # x.grad = 12 + 12, a sum that must be recorded
+    assert x.grad.requires_grad and x.grad.op == "+"
+    g = x.grad
+    x.grad = None
+    g.sum().backward()  # d/dx of 2 * 3x^2 = 12x
+    np.testing.assert_allclose(x.grad, [24.0])

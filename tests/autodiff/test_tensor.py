@@ -1311,3 +1311,53 @@ def test_softmax_and_kin_refuse_an_axis_and_a_dim_together():
             method(-1, dim=0)
         np.testing.assert_allclose(method(dim=0).data, method(0).data)
         np.testing.assert_allclose(method().data, method(-1).data)
+
+
+def test_unsqueeze_without_an_axis_and_squeeze_with_two_say_so():
+    # kills: _one_of returning None for neither; squeeze taking dim= over a given axis
+    with pytest.raises(TypeError, match="give the axis"):
+        Tensor([1.0]).unsqueeze()
+    with pytest.raises(TypeError, match="give the axis once"):
+        Tensor(np.ones((1, 1))).squeeze(0, dim=1)
+
+
+def test_broadcast_to_takes_an_int_and_refuses_a_float_size_with_valueerror():
+    # kills: an int shape not wrapped in a tuple; only ValueError caught from NumPy
+    assert Tensor([1.0]).broadcast_to(3).shape == (3,)
+    with pytest.raises(ValueError, match="cannot be broadcast to"):
+        Tensor([1.0]).broadcast_to((2.5,))
+
+
+def test_expand_takes_one_tuple_and_refuses_minus_one_in_a_new_leading_axis():
+    # kills: expand ignoring a single tuple; -1 in a new axis taking some other size
+    x = Tensor([1.0, 2.0, 3.0])
+    assert x.expand((2, 3)).shape == (2, 3)
+    with pytest.raises(ValueError):  # PyTorch: -1 "isn't allowed in a leading" axis
+        x.expand(-1, 3)
+
+
+def test_clamp_with_tensor_bounds_matches_torch_values_and_ties():
+    # kills: where(x < lo, x, lo); <= / >= at ties (torch gives a tie's gradient to x);
+    # hi applied before lo (torch: lo > hi gives hi)
+    x = Tensor([1.0, 2.0, 3.0], requires_grad=True)
+    lo = Tensor([1.0, 0.0, 5.0], requires_grad=True)
+    out = x.clamp(min=lo)
+    np.testing.assert_array_equal(out.data, [1.0, 2.0, 5.0])
+    out.sum().backward()
+    np.testing.assert_array_equal(x.grad, [1.0, 1.0, 0.0])
+    np.testing.assert_array_equal(lo.grad, [0.0, 0.0, 1.0])
+    x.grad = None
+    hi = Tensor([1.0, 2.0, 4.0], requires_grad=True)
+    out = x.clamp(max=hi)
+    np.testing.assert_array_equal(out.data, [1.0, 2.0, 3.0])
+    out.sum().backward()
+    np.testing.assert_array_equal(x.grad, [1.0, 1.0, 1.0])
+    np.testing.assert_array_equal(hi.grad, [0.0, 0.0, 0.0])
+    both = x.clamp(min=Tensor([5.0, 5.0, 5.0]), max=Tensor([0.0, 0.0, 0.0]))
+    np.testing.assert_array_equal(both.data, [0.0, 0.0, 0.0])  # as np.clip, torch.clamp
+
+
+def test_max_with_keepdim_alone_explains_pytorchs_values_and_indices():
+    # kills: dropping the keepdim test in _refuse_values_and_indices
+    with pytest.raises(TypeError, match="PyTorch's, which returns"):
+        Tensor([[1.0]]).max(keepdim=True)

@@ -631,3 +631,28 @@ def test_construction_and_backward_errors_say_what_to_do():
     with pytest.raises(TypeError, match=r"takes no arguments, got create_graph.*"
                                         r"autodiff.grad"):
         Value(1.0).backward(create_graph=True)
+
+
+def test_an_int_beyond_the_largest_float_counts_its_digits_without_the_sign():
+    # kills: len(str(abs(x))) -> len(str(x))
+    for n in (10**400, -10**400):
+        with pytest.raises(OverflowError, match="^an int of 401 digits"):
+            Value(n)
+
+
+def test_numpy_float64_constants_give_float_data_and_grads():
+    # kills: _constant accepting float/int subclasses (np.float64 is a float subclass)
+    w = Value(1.0)
+    total = autodiff.add_n([w, np.float64(0.5)])
+    assert type(total.data) is float and total.data == 1.5
+    out = autodiff.weighted_sum([w], [np.float64(0.25)], bias=np.float64(0.5))
+    assert type(out.data) is float
+    out.backward()
+    assert type(w.grad) is float and w.grad == 0.25
+
+
+def test_relu_of_nan_passes_its_gradient_on_as_in_pytorch():
+    # kills: Relu's scalar rule testing out > 0 instead of out != 0
+    x = Value(float("nan"))
+    x.relu().backward()
+    assert x.grad == 1.0  # torch.tensor(nan).relu() backward gives 1

@@ -704,3 +704,18 @@ def test_a_weighted_sums_edges_say_which_weight_goes_with_which_input():
     name_of = {label: name for name, label in re.findall(r'(n\d+) \[label=<.*?<B>(\w+)</B>',
                                                           source)}
     assert [edge_of[name_of[f"in{i}"]] for i in range(3)] == ["x₁", "x₂", "x₃"]
+
+
+def test_a_label_starting_with_a_bracket_is_drawn_as_written():
+    # kills: _escape keeping the "]" after its entity (drawn "]]x")
+    source = draw_graph(Value(1.0, label="]x") * 2).source
+    assert "&#93;x" in source and "&#93;]" not in source
+
+
+def test_a_plain_cut_does_not_say_the_budget_was_exceeded():
+    # kills: "exceeded by 0" when the drawing fits the budget exactly (over >= 0)
+    y = Value(1.0)
+    for _ in range(30):
+        y = y * 2 + 1
+    source = draw_graph(y, max_nodes=5).source
+    assert "(budget max_nodes=5)" in source and "exceeded" not in source

@@ -353,3 +353,20 @@ def test_init_names_a_bad_fan_or_range_and_leaves_the_tensor(call, message):
     with pytest.raises(ValueError, match=message):
         call(t)
     np.testing.assert_array_equal(t.data, 7.0)
+
+
+
+def test_uniform_accepts_an_empty_range_as_pytorch_does():
+    # kills: low < high required (torch.nn.init.uniform_(t, 1, 1) fills with 1)
+    t = nn.init.uniform_(Tensor(np.zeros(3)), 1.0, 1.0)
+    np.testing.assert_array_equal(t.data, 1.0)
+
+
+@pytest.mark.parametrize("fan", [True, "3"])
+def test_kaiming_refuses_a_fan_that_is_not_a_number(fan):
+    # kills: dropping the bool test (True taken as 1); dropping the Real test (str > 0
+    # raised a bare TypeError)
+    t = Tensor(np.full((2, 2), 7.0))
+    with pytest.raises(ValueError, match="fan must be a positive number"):
+        nn.init.kaiming_uniform_(t, fan=fan)
+    np.testing.assert_array_equal(t.data, 7.0)

@@ -156,3 +156,13 @@ def test_a_file_in_text_mode_is_refused_naming_the_mode(tmp_path):
         with pytest.raises(TypeError, match="save: the file is open in text mode; open it "
                                             "with 'wb'"):
             nn.save(model, file)
+
+
+
+@pytest.mark.parametrize("key", ["file", "allow_pickle"])
+def test_any_key_round_trips_through_a_file_object(key):
+    # kills: save() to a file object going back to np.savez(path, **state)
+    buffer = io.BytesIO()
+    nn.save({key: np.arange(3.0)}, buffer)
+    buffer.seek(0)
+    np.testing.assert_array_equal(nn.load_state(buffer)[key], np.arange(3.0))

@@ -215,3 +215,16 @@ def test_a_metric_named_like_the_loss_is_refused():
     with pytest.raises(ValueError, match="metric's name 'loss' is taken"):
         nn.fit(model, nn.CrossEntropyLoss(), nn.optim.SGD(model, lr=0.1), X, y, epochs=1,
                progress=False, metric=loss)
+
+
+
+def test_fit_refuses_an_optimizer_with_zero_grad_but_no_step():
+    # kills: `and` -> `or` in fit's optimizer check
+    class HalfOptimizer:
+        def zero_grad(self):
+            pass
+
+    model = nn.Linear(2, 1, seed=0)
+    with pytest.raises(TypeError, match=r"optimizer must have zero_grad\(\) and step\(\)"):
+        nn.fit(model, nn.MSELoss(), HalfOptimizer(), np.ones((4, 2)), np.ones((4, 1)),
+               epochs=1)
