@@ -26,6 +26,7 @@ from . import backends
 from .function import Context
 from .gradcheck import GradcheckError, _float64_leaves, gradcheck
 from .graph import Node, Tracer, enable_grad, no_grad, set_tracer
+from .tensor import _function_argument
 from .value import Value
 from .viz import _nonfinite
 
@@ -428,7 +429,7 @@ def _check_op(position, node, rng, eps, atol, rtol) -> OpCheck:
     params = node._ctx if isinstance(node._ctx, dict) else {}
     # (as recorded: a Function's forward got a list argument as an array)
     data = [_f64(p.data if isinstance(p, Node)
-                 else np.asarray(p) if op.is_function and isinstance(p, list) else p)
+                 else _function_argument(p, op) if op.is_function else p)
             for p in node._parents]
     needs = tuple(isinstance(p, Node) and p.requires_grad for p in node._parents)
     xp = backends.SCALAR if is_value else backends.ARRAY

@@ -362,8 +362,8 @@ def _latex(root, leaf, nodes, on_path, paths, products, total, w) -> str:
     numbers = " + ".join(_factors(steps, w, r" \cdot ", wrap=len(paths) > 1) for steps in paths)
     # the total derivative d, as in the Markdown, from the partials ∂ of each path
     lines.append(rf"\frac{{d {r}}}{{d {x}}} &= {factors} \\")
-    if numbers != w.number(total):  # else "&= 3.0000 &= 3.0000"
-        lines.append(rf"&= {numbers} \\")
+    if len(paths) > 1 or any(len(steps) > 1 for steps in paths):
+        lines.append(rf"&= {numbers} \\")  # (one factor, or none, is the total itself)
     lines.append(rf"&= {w.number(total)}")
     lines.append(r"\end{align*}")
     return "\n".join(lines)

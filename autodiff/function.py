@@ -136,8 +136,10 @@ class Function(Op):
                     f"{type(parents[i]).__name__}, which has none; return None for it "
                     "(only Tensors, arrays and numbers take gradients)")
             _check_shape(cls.__name__, i, gi, shape)
-        # A `.grad` owns its memory, and backward may return an array it saved (or its
-        # input itself): copied, so that updating the gradient leaves that array alone.
+        # A `.grad` owns its memory (Tensor._added_grad copies views and shared arrays),
+        # and backward may return an array it saved, or its input itself, which no such
+        # test can tell from a fresh one: copied, so that updating the gradient leaves
+        # that array alone.
         grads = [gi.copy() if isinstance(gi, np.ndarray) else gi for gi in grads]
         if create_graph:
             # Each gradient depends on the inputs and on the incoming gradient; recorded

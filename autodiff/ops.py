@@ -228,8 +228,8 @@ class Pow(Op):
         elif isinstance(y, (int, float, np.number)):  # x ** 2 and the like: one exponent
             if y != 0:
                 gx = g * y * xp.pow(x, y - 1)
-            else:  # 0: for a Value even where g is infinite, as in PyTorch (arrays multiply)
-                gx = 0.0 if xp is SCALAR else g * 0.0
+            else:  # 0, even where g is infinite, as in PyTorch: selected, not g * 0
+                gx = xp.where(np.zeros(np.shape(xp.constant(g)), dtype=bool), g, 0.0)
         else:  # an array of exponents (NumPy or a node)
             at_zero = (xp.constant(x) == 0) & (xp.constant(y) == 0)
             gx = g * y * xp.pow(x, xp.where(at_zero, 1, y - 1))
@@ -363,9 +363,12 @@ class Relu(Op):
         # that a nan passes its gradient on (out is nan there, and nan != 0)
         if xp is SCALAR:  # selected, as in PyTorch: an inf or nan g stops where x <= 0
             return (g if out != 0 else 0.0,)
-        # Arrays multiply by the mask (np.where's selection costs ten times as much, on
-        # every training step), so there an inf or nan g where x <= 0 gives nan.
-        return (g * (xp.constant(out) != 0),)
+        keep = xp.constant(out) != 0
+        if xp is ARRAY:
+            # Arrays multiply by the mask (np.where's selection costs ten times as much,
+            # on every training step), so there an inf or nan g where x <= 0 gives nan.
+            return (g * keep,)
+        return (xp.where(keep, g, 0.0),)  # recorded (create_graph): selected, as above
 
 
 class LeakyRelu(Op):
@@ -437,6 +440,28 @@ class Clip(Op):
         if hi is not None:
             inside &= x <= hi
         return (xp.where(inside, g, 0.0),)
+
+
+class ClampBetween(Op):
+    """x limited to [lo, hi], bounds that are inputs too (Tensors, arrays or numbers;
+    -inf and inf for none), as torch.clamp with tensor bounds"""
+
+    name = "clamp"
+
+    @staticmethod
+    def forward(xp, x, lo, hi):
+        return np.minimum(np.maximum(x, lo), hi)  # nan anywhere gives nan, as in torch
+
+    @staticmethod
+    def backward(xp, g, out, x, lo, hi):
+        # Each element's gradient goes to whichever input it came from, with PyTorch's
+        # masks: x inside the bounds (on them included), hi above it or wherever the
+        # bounds cross (hi < lo: out is hi), lo below x otherwise. A nan sends none.
+        x, lo, hi = xp.constant(x), xp.constant(lo), xp.constant(hi)
+        to_x = (x >= lo) & (x <= hi)
+        to_lo = (x < lo) & (lo < hi)
+        to_hi = (x > hi) | (hi < lo)
+        return (xp.where(to_x, g, 0.0), xp.where(to_lo, g, 0.0), xp.where(to_hi, g, 0.0))
 
 
 class Where(Op):

@@ -36,6 +36,18 @@ def _constant(x, op):
     return x
 
 
+def _function_argument(x, op):
+    """A non-Tensor argument of a Function as its forward gets it: a list as an array,
+    anything else (a number, None, a tuple of axes...) as it is."""
+    if not isinstance(x, list):
+        return x
+    try:
+        return np.asarray(x)
+    except ValueError as error:
+        raise ValueError(f"{op.name}: cannot make an array of a list argument: "
+                         f"{error}") from None
+
+
 def _compared(symbol: str, compare, a, b):
     """`compare(a, b)` (the arrays of an ordering comparison), its errors naming it."""
     try:
@@ -134,14 +146,8 @@ class Tensor(Node):
                 requires_grad = requires_grad or x._requires_grad
             elif ctx is None:
                 data.append(_constant(x, op))
-            elif isinstance(x, list):  # a Function's forward gets lists as arrays
-                try:
-                    data.append(np.asarray(x))
-                except ValueError as error:
-                    raise ValueError(f"{op.name}: cannot make an array of a list "
-                                     f"argument: {error}") from None
-            else:  # and other arguments as they are
-                data.append(x)
+            else:
+                data.append(_function_argument(x, op))
         try:
             if ctx is None:
                 result = op.forward(ARRAY, *data, **params)
@@ -429,7 +435,8 @@ class Tensor(Node):
 
     def clip(self, lo=None, hi=None, *, min=None, max=None) -> Tensor:  # noqa: A002
         """Limit to [lo, hi] (or `min=`, `max=`, NumPy 2's and PyTorch's names); the
-        gradient is 1 inside the bounds, on them included, and 0 outside."""
+        gradient is 1 inside the bounds, on them included, and 0 outside. Bounds that
+        are Tensors take the gradient of the elements clamped to them, as in PyTorch."""
         if min is not None:
             if lo is not None:
                 raise TypeError("clip: give the lower bound once (lo or min)")
@@ -441,14 +448,10 @@ class Tensor(Node):
         if lo is None and hi is None:
             raise ValueError("clip: give at least one of lo and hi")
         if isinstance(lo, Tensor) or isinstance(hi, Tensor):
-            # bounds that are tensors are differentiable, as torch.clamp's: below lo the
-            # value and its gradient are lo's, above hi they are hi's
-            out = self
-            if lo is not None:
-                out = where(out.data < _data(lo), lo, out)
-            if hi is not None:
-                out = where(out.data > _data(hi), hi, out)
-            return out
+            # bounds that are tensors are differentiable, as torch.clamp's: an element
+            # clamped to a bound passes its gradient to that bound
+            return ops.ClampBetween.apply(self, -np.inf if lo is None else lo,
+                                          np.inf if hi is None else hi)
         return ops.Clip.apply(self, lo=lo, hi=hi)
 
     clamp = clip  # PyTorch's name
@@ -622,7 +625,9 @@ class Tensor(Node):
 
     def unsqueeze(self, axis: int = None, *, dim: int = None) -> Tensor:
         """A new axis of length 1 at `axis` (NumPy's expand_dims; PyTorch's `dim=`)."""
-        axis = _one_of("unsqueeze", axis, dim)
+        axis, _ = _numpy_names("unsqueeze", axis, False, dim, None)
+        if axis is None:
+            raise TypeError("unsqueeze: give the axis (axis= or PyTorch's dim=)")
         if not isinstance(axis, (int, np.integer)) or not -self.ndim - 1 <= axis <= self.ndim:
             raise ValueError(f"unsqueeze: axis {axis!r} is out of range for shape "
                              f"{self.shape}")
@@ -632,8 +637,7 @@ class Tensor(Node):
     def squeeze(self, axis=None, *, dim=None) -> Tensor:
         """Without the axes of length 1, or only those of `axis` (an int or a tuple;
         PyTorch's `dim=`), each of which stays if longer, as in PyTorch."""
-        if dim is not None:
-            axis = _one_of("squeeze", axis, dim)
+        axis, _ = _numpy_names("squeeze", axis, False, dim, None)
         if axis is None:
             return self.reshape(tuple(n for n in self.shape if n != 1))
         gone = {a for a in ops.normalize_axes(axis, self.ndim, "squeeze")
@@ -644,7 +648,7 @@ class Tensor(Node):
 
     def broadcast_to(self, shape) -> Tensor:
         """Stretched to `shape` by NumPy's broadcasting rules (its gradient sums back)."""
-        shape = tuple(shape) if isinstance(shape, (tuple, list)) else (shape,)
+        shape = tuple(shape) if np.iterable(shape) else (shape,)  # (an array too)
         try:
             fits = np.broadcast_shapes(self.shape, shape) == shape
         except (ValueError, TypeError):
@@ -1007,17 +1011,6 @@ def _index(index):
     if isinstance(index, tuple):
         return tuple(_index_part(p) for p in index)
     return _index_part(index)
-
-
-def _one_of(op: str, axis, dim):
-    """The axis given as NumPy's `axis` or PyTorch's `dim`, refusing both or neither."""
-    if dim is None:
-        if axis is None:
-            raise TypeError(f"{op}: give the axis (axis= or PyTorch's dim=)")
-        return axis
-    if axis is not None:
-        raise TypeError(f"{op}: give the axis once (axis or dim)")
-    return dim
 
 
 def _index_part(part):

@@ -23,8 +23,11 @@ def _as_float(x: object) -> float | None:
         try:
             return float(x)
         except OverflowError:
-            raise OverflowError(f"an int of {len(str(abs(x)))} digits is larger than "
-                                "the largest float (about 1.8e308)") from None
+            if not isinstance(x, numbers.Integral):
+                raise
+            # (str() of an int past 4,300 digits raises: the size from its bits instead)
+            raise OverflowError(f"an int of about 10^{int(x.bit_length() * 0.30103)} is "
+                                "larger than the largest float (about 1.8e308)") from None
     return None
 
 

@@ -723,34 +723,27 @@ def _cut(order: list[_Unit], root: _Unit, budget: int,
 
     The units in `focus` are kept whatever their distance, with one shortest path from
     each to the root, so that the drawing stays connected; they come out of the budget
-    first.
+    first, and the nearest of the others fill what is left of it.
     """
-    keep = {id(root)}
-    if focus:
-        via: dict[int, _Unit | None] = {id(root): None}  # each unit's child towards root
-        queue, head = [root], 0
-        while head < len(queue):
-            unit = queue[head]
-            head += 1
-            for source in _edge_sources(unit):
-                if type(source) is _Unit and id(source) not in via:
-                    via[id(source)] = unit
-                    queue.append(source)
-        for unit in queue:
-            if id(unit) in focus:
-                while unit is not None and id(unit) not in keep:
-                    keep.add(id(unit))
-                    unit = via[id(unit)]
-    queue = [u for u in order if id(u) in keep and u is not root]
-    queue.insert(0, root)
-    head = 0
-    while head < len(queue) and len(keep) < budget:
-        unit = queue[head]
+    via: dict[int, _Unit | None] = {id(root): None}  # each unit's child towards the root
+    nearest_first, head = [root], 0
+    while head < len(nearest_first):
+        unit = nearest_first[head]
         head += 1
         for source in _edge_sources(unit):
-            if type(source) is _Unit and id(source) not in keep and len(keep) < budget:
-                keep.add(id(source))
-                queue.append(source)
+            if type(source) is _Unit and id(source) not in via:
+                via[id(source)] = unit
+                nearest_first.append(source)
+    keep = {id(root)}
+    for unit in nearest_first:
+        if id(unit) in focus:
+            while unit is not None and id(unit) not in keep:
+                keep.add(id(unit))
+                unit = via[id(unit)]
+    for unit in nearest_first:  # (a prefix of it is connected: each unit's child is in it)
+        if len(keep) >= budget:
+            break
+        keep.add(id(unit))
     return _keep_only(order, keep)
 
 

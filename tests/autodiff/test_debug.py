@@ -529,3 +529,20 @@ def test_draw_step_over_the_budget_fills_it_with_the_nodes_nearest_the_root():
     for k in range(1, 9):  # steps near the root: their path fits in the budget
         assert draw_step(y, k, max_nodes=12).stats["drawn"] == 12, f"step {k}"
     assert "x29" in draw_step(y, 1, max_nodes=12).source  # step 1: the root's tanh
+
+
+def test_draw_step_keeps_the_far_step_and_then_the_nodes_nearest_the_root():
+    # the path to a far step comes out of the budget first; what is left goes to the
+    # nodes nearest the root (here a short branch), not to those beside the far end
+    xs = [Value(0.1 * i, label=f"x{i}") for i in range(20)]
+    chain = xs[0]
+    for x in xs[1:]:
+        chain = (chain * x).tanh()  # x0's path to the root: 39 of the 50 nodes
+    b = [Value(1.0 + i, label=f"b{i}") for i in range(3)]
+    y = chain + b[0] * (b[1] + b[2].exp())  # a branch 1 to 4 edges from the root
+    steps = list(backward_steps(y))
+    far = 1 + [s.node is xs[0] for s in steps].index(True)
+    drawing = draw_step(y, far, max_nodes=50)
+    assert "#ffb347" in drawing.source and drawing.stats["drawn"] == 50
+    for leaf in ("b0", "b1", "b2"):
+        assert f"<B>{leaf}</B>" in drawing.source, leaf

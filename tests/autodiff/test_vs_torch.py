@@ -170,3 +170,19 @@ def test_hessian_vector_products_equal_pytorch():
     (hv,) = torch.autograd.grad((tg * torch.tensor(v)).sum(), t)
     np.testing.assert_allclose(g.data, tg.detach().numpy(), rtol=1e-12)
     np.testing.assert_allclose(x.grad, hv.numpy(), rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("x, lo, hi", [
+    ([0.0, 1.0, 2.0, 3.0], [np.nan, 1.0, 1.0, 1.0], [2.0, 2.0, np.nan, 2.0]),  # nan bounds
+    ([np.nan, -1.0, 5.0, 1.0], [0.0, 0.0, 0.0, 1.0], [2.0, 2.0, 2.0, 1.0]),  # nan x, lo == hi
+    ([1.0, 2.0, 3.0], [5.0, 5.0, 5.0], [0.0, 0.0, 0.0]),  # crossed bounds: hi wins
+    ([1.0, 2.0, 3.0], [1.0, 2.0, 3.0], [1.0, 2.0, 3.0]),  # ties: x's gradient
+])
+def test_clamp_with_tensor_bounds_equals_torch_at_nans_ties_and_crossed_bounds(x, lo, hi):
+    def clamp(lib, x, lo, hi):
+        return x.clamp(lo, hi)
+
+    out, ref, grads, ref_grads = run_both(clamp, [np.array(x), np.array(lo), np.array(hi)])
+    np.testing.assert_array_equal(out, ref)
+    for ours, theirs in zip(grads, ref_grads, strict=True):
+        np.testing.assert_array_equal(ours, theirs)
