@@ -662,6 +662,9 @@ class Tensor(Node):
         """PyTorch's `broadcast_to`: `x.expand(3, -1)`, where -1 keeps an axis's size."""
         if len(sizes) == 1 and isinstance(sizes[0], (tuple, list)):
             sizes = tuple(sizes[0])
+        if not sizes and self.ndim:  # (PyTorch's needs the sizes; () keeps a 0-d tensor)
+            raise TypeError(f"expand: give the sizes, one per axis of shape {self.shape} "
+                            "or more (-1 keeps an axis)")
         lead = len(sizes) - self.ndim
         shape = tuple(self.shape[i - lead] if n == -1 and i >= lead else n
                       for i, n in enumerate(sizes))

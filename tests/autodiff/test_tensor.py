@@ -1335,6 +1335,9 @@ def test_expand_takes_one_tuple_and_refuses_minus_one_in_a_new_leading_axis():
     assert x.expand((2, 3)).shape == (2, 3)
     with pytest.raises(ValueError):  # PyTorch: -1 "isn't allowed in a leading" axis
         x.expand(-1, 3)
+    with pytest.raises(TypeError, match=r"expand: give the sizes, one per axis of shape "
+                                        r"\(3,\)"):
+        x.expand()
 
 
 @pytest.mark.parametrize("which, bound, out, x_grad, bound_grad", [
