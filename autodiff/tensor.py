@@ -623,7 +623,7 @@ class Tensor(Node):
         merged = math.prod(self.shape[start:end + 1])
         return self.reshape(self.shape[:start] + (merged,) + self.shape[end + 1:])
 
-    def unsqueeze(self, axis: int = None, *, dim: int = None) -> Tensor:
+    def unsqueeze(self, axis: int | None = None, *, dim: int | None = None) -> Tensor:
         """A new axis of length 1 at `axis` (NumPy's expand_dims; PyTorch's `dim=`)."""
         axis, _ = _numpy_names("unsqueeze", axis, False, dim, None)
         if axis is None:
