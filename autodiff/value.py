@@ -264,10 +264,14 @@ class _NotPlain(Exception):
 
 
 def _constant(op, x):
-    """A non-Value input of an op, if it is a Python float or int (most constants)."""
-    if type(x) is float or type(x) is int:
+    """A non-Value input of an op, if it is a Python float or an int a float can hold
+    (most constants)."""
+    if type(x) is float or (type(x) is int and -_LARGEST < x < _LARGEST):
         return x
     raise _NotPlain
+
+
+_LARGEST = 2**1024  # ints from here on overflow a float: _number says so
 
 
 def _number(op, x) -> float:

@@ -641,6 +641,8 @@ def test_an_int_beyond_the_largest_float_gives_its_size_without_the_sign():
         # (10**5000 has more digits than str() of an int may make)
         with pytest.raises(OverflowError, match=rf"^an int of about 10\^{shown} is"):
             Value(n)
+        with pytest.raises(OverflowError, match=rf"^an int of about 10\^{shown} is"):
+            autodiff.add_n([Value(1.0), n])  # a constant among many terms, the same
 
 
 def test_numpy_float64_constants_give_float_data_and_grads():
