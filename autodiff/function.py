@@ -18,10 +18,11 @@ class Context:
     attribute may be set freely (`ctx.axis = axis`). `needs_input_grad` tells, per
     input, whether backward must compute its gradient.
 
-    The saved arrays are the forward's own, not copies: changing one in place before
-    backward (`x.data[...] = ...`, or `x -= 1` under no_grad) changes what backward
-    computes, silently (PyTorch detects it with version counters; this library does
-    not). The same holds for the inputs the built-in ops keep.
+    The saved arrays are the forward's own, not copies. An input changed in place after
+    the loss was computed (`x -= 1` under no_grad, an optimizer's step) makes the loss's
+    backward raise, as PyTorch's version counters do; a change through `x.data`, or
+    before the loss was computed, is not seen, and backward then uses the new values.
+    The same holds for the inputs the built-in ops keep.
     """
 
     def __init__(self) -> None:

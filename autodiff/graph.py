@@ -345,6 +345,19 @@ def toposort(root: Node, stop_at: frozenset[int] = _NOWHERE,
 # The backward engine
 # --------------------------------------------------------------------------------------
 
+# In-place changes to tensors (under no_grad(), an optimizer's step, a state load) are
+# stamped on one clock, and each tensor carries the clock's value when it was made or
+# last changed: backward can then tell that a tensor an op saved has changed since the
+# op ran, which would make its gradient silently wrong (PyTorch's version counters).
+_changes = [0]
+
+
+def mark_changed(tensor) -> None:
+    """Stamp `tensor` as changed in place just now."""
+    _changes[0] += 1
+    tensor._version = _changes[0]
+
+
 # One backward at a time: `_pending` lives on the nodes, and two threads may share them
 # (a model's parameters). Re-entrant, since a rule under create_graph may build graphs.
 _engine_lock = threading.RLock()

@@ -11,7 +11,7 @@ import numpy as np
 
 from . import ops
 from .backends import ARRAY, GRAPH, sum_to
-from .graph import Node, _grad_mode
+from .graph import Node, _changes, _grad_mode, mark_changed
 from .graph import backward as _backward
 
 __all__ = ["Tensor", "concatenate", "stack", "where", "linear", "nll_loss", "cross_entropy"]
@@ -34,6 +34,26 @@ def _constant(x, op):
             what += f" of dtype {given.dtype}"
         raise TypeError(f"{op.name}: cannot combine a Tensor with a {what}")
     return x
+
+
+def _check_unchanged(root: Tensor) -> None:
+    """RuntimeError if a tensor that an op of root's graph saved was changed in place
+    after the op ran: the op's backward would compute with the new data."""
+    stack, seen = [root], {id(root)}
+    while stack:
+        node = stack.pop()
+        for parent in node._parents:
+            if not isinstance(parent, Tensor):
+                continue
+            if parent._version > node._version:
+                raise RuntimeError(
+                    f"backward: a tensor of shape {parent.shape} that op '{node.op}' uses "
+                    "was changed in place after the op ran (under no_grad(), by an "
+                    "optimizer's step or by item assignment), so its gradient would be "
+                    "wrong. Change it after backward(), or compute the loss again")
+            if parent._op is not None and id(parent) not in seen:
+                seen.add(id(parent))
+                stack.append(parent)
 
 
 def _function_argument(x, op):
@@ -90,7 +110,7 @@ class Tensor(Node):
         TypeError: `requires_grad=True` on data that is not floating point.
     """
 
-    __slots__ = ("_requires_grad",)
+    __slots__ = ("_requires_grad", "_version")
     _math = ARRAY
     _graph_math = GRAPH
     # NumPy must hand `ndarray + Tensor` (and np.float64 * Tensor) to the Tensor's
@@ -132,6 +152,7 @@ class Tensor(Node):
         self._ctx = None
         self._pending = None
         self._scope = _grad_mode.scope
+        self._version = _changes[0]
 
     # -- recording ----------------------------------------------------------------------
 
@@ -179,6 +200,7 @@ class Tensor(Node):
         out.label = ""
         out._pending = None
         out._scope = _grad_mode.scope
+        out._version = _changes[0]
         if requires_grad and _grad_mode.enabled:
             out._requires_grad = True
             out._op = op
@@ -374,6 +396,7 @@ class Tensor(Node):
         try:
             operand = other.data if isinstance(other, Tensor) else _constant(other, op)
             ufunc(self.data, operand, out=self.data, casting="same_kind")
+            mark_changed(self)
         except TypeError as error:  # NumPy's casting error: float into an int tensor
             raise TypeError(f"{symbol}: {error}") from None
         except ValueError as error:  # a shape that does not broadcast to self's
@@ -390,6 +413,7 @@ class Tensor(Node):
                 "have saved x's data; compute the new tensor instead (autodiff.where(mask, "
                 "value, x)), or assign under autodiff.no_grad() to change the data")
         self.data[_index(index)] = _data(value)
+        mark_changed(self)
 
     # -- elementwise functions ------------------------------------------------------------
 
@@ -782,7 +806,10 @@ class Tensor(Node):
 
         Raises:
             RuntimeError: self does not require grad; `gradient` omitted for a tensor of
-                more than one element; the graph was freed by an earlier backward.
+                more than one element; the graph was freed by an earlier backward; a
+                tensor the graph needs was changed in place since self was computed
+                (under no_grad(), by an optimizer's step, item assignment or
+                load_state_dict; not through `.data`).
             ValueError: `gradient` has the wrong shape.
         """
         if not self.requires_grad:
@@ -811,6 +838,8 @@ class Tensor(Node):
                     f"{self.shape}"
                 )
             seed = seed.astype(self.dtype)  # a copy: self.grad must not alias the caller's
+        if _changes[0] != self._version:  # something changed in place since self was made
+            _check_unchanged(self)
         if retain_graph is None:
             retain_graph = create_graph
         if create_graph:

@@ -19,7 +19,7 @@ from collections.abc import Iterator, Mapping
 import numpy as np
 
 from autodiff import Tensor, Value
-from autodiff.graph import Scope, _grad_mode
+from autodiff.graph import Scope, _grad_mode, mark_changed
 
 __all__ = ["Module"]
 
@@ -282,6 +282,7 @@ class Module:
                 param.data = float(array)
             else:
                 param.data[...] = array
+                mark_changed(param)
 
     # -- repr -------------------------------------------------------------------------
 

@@ -24,6 +24,7 @@ from collections.abc import Mapping
 import numpy as np
 
 from autodiff import Tensor, Value, no_grad
+from autodiff.graph import mark_changed
 
 from .module import Module, clear_grads
 
@@ -136,6 +137,7 @@ class Optimizer:
                 p.data = float(p.data - self._step(p.data, g, states[id(p)]))
             else:
                 self._update(p.data, g, states[id(p)])
+                mark_changed(p)  # (a graph made before the step may no longer backward)
 
     def _gradients(self) -> list:
         """Each parameter's gradient as the update takes it (None: no update), every
@@ -396,10 +398,12 @@ class SGD(Optimizer):
             x = p.data
             if isinstance(p, Value):
                 p.data = float(x - lr * g)
-            elif x.nbytes > _BLOCK_BYTES:
+                continue
+            if x.nbytes > _BLOCK_BYTES:
                 subtract_scaled(x, lr, g)
             else:
                 x -= lr * g
+            mark_changed(p)
 
     step.__doc__ = Optimizer.step.__doc__
 

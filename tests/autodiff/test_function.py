@@ -586,3 +586,12 @@ def test_a_second_backward_through_a_function_that_saves_nothing_raises():
     with pytest.raises(RuntimeError, match="retain_graph=True"):
         y.backward(np.ones(2))
     np.testing.assert_array_equal(x.grad, [2.0, 2.0])
+
+
+def test_a_saved_array_changed_in_place_before_backward_is_detected():
+    x = leaf([1.0, 2.0, 3.0])
+    loss = Cube.apply(x).sum()  # Cube saves x's array for its backward
+    with autodiff.no_grad():
+        x -= 1.0
+    with pytest.raises(RuntimeError, match="op 'Cube' uses was changed in place"):
+        loss.backward()

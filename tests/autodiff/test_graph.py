@@ -406,3 +406,44 @@ def test_create_graph_records_the_sum_into_an_existing_grad_even_under_no_grad()
     x.grad = None
     g.sum().backward()  # d/dx of 2 * 3x^2 = 12x
     np.testing.assert_allclose(x.grad, [24.0])
+
+
+def _changes_between_forward_and_backward():
+    """(name, change) pairs: ways to change w in place after the loss was computed."""
+    def update(w):
+        with no_grad():
+            w -= 0.1
+
+    def assign(w):
+        with no_grad():
+            w[0] = 5.0
+
+    return [("in-place operator", update), ("item assignment", assign)]
+
+
+@pytest.mark.parametrize("name, change", _changes_between_forward_and_backward())
+def test_a_tensor_changed_in_place_after_the_loss_was_computed_is_detected(name, change):
+    # PyTorch's version counters: the op saved w, so backward would use the new values
+    w = Tensor(np.array([1.0, 2.0, 3.0]), requires_grad=True)
+    x = Tensor(np.array([0.5, 0.5, 0.5]), requires_grad=True)
+    loss = (w * x).sum()
+    change(w)
+    with pytest.raises(RuntimeError, match=r"a tensor of shape \(3,\) that op '\*' uses was "
+                                           r"changed in place after the op ran"):
+        loss.backward()
+    assert w.grad is None and x.grad is None  # nothing written
+    (w * x).sum().backward()  # computed again: fine
+    np.testing.assert_array_equal(x.grad, w.data)
+
+
+def test_changes_that_no_graph_needs_raise_nothing():
+    w = Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    other = Tensor(np.zeros(2))
+    loss = (w * w).sum()
+    with no_grad():
+        other += 1  # not in loss's graph
+    loss.backward()
+    with no_grad():
+        w -= 0.1 * w.grad  # after backward: the usual update
+    (w * w).sum().backward()  # a new graph of the new values
+    np.testing.assert_allclose(w.grad, 2 * np.array([1.0, 2.0]) + 2 * np.array([0.8, 1.6]))

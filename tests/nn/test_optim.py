@@ -582,3 +582,26 @@ def test_a_fractional_step_count_is_refused_on_load():
                                          "have made"):
         opt.load_state_dict(state)
     assert opt.state[id(p)]["step"] == 1
+
+
+@pytest.mark.parametrize("change", [
+    lambda model, opt: opt.step(),
+    lambda model, opt: model.load_state_dict(model.state_dict()),
+], ids=["optimizer step", "load_state_dict"])
+@pytest.mark.parametrize("make", [lambda m: SGD(m, lr=0.1),
+                                  lambda m: SGD(m, lr=0.1, momentum=0.9),
+                                  lambda m: Adam(m, lr=0.01)], ids=["SGD", "momentum", "Adam"])
+def test_a_backward_through_a_graph_made_before_a_step_raises(change, make):
+    # the GAN pitfall: a step (or a load) between a forward and its backward changes the
+    # weights the graph saved, and the gradient would silently mix old and new values
+    model = nn.MLP([2, 3, 1], seed=0)
+    opt = make(model)
+    x = np.ones((4, 2))
+    loss = (model(x) ** 2).mean()
+    loss.backward(retain_graph=True)
+    change(model, opt)
+    with pytest.raises(RuntimeError, match="changed in place after the op ran"):
+        loss.backward()
+    opt.zero_grad()
+    (model(x) ** 2).mean().backward()  # the usual loop: forward again, then backward
+    opt.step()
