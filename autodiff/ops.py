@@ -229,7 +229,7 @@ class Pow(Op):
             if y != 0:
                 gx = g * y * xp.pow(x, y - 1)
             else:  # 0, even where g is infinite, as in PyTorch: selected, not g * 0
-                gx = xp.where(np.zeros(np.shape(xp.constant(g)), dtype=bool), g, 0.0)
+                gx = xp.where(False, g, 0.0)  # (g's shape, without g's values)
         else:  # an array of exponents (NumPy or a node)
             at_zero = (xp.constant(x) == 0) & (xp.constant(y) == 0)
             gx = g * y * xp.pow(x, xp.where(at_zero, 1, y - 1))
@@ -423,45 +423,27 @@ class Cos(Op):
 
 
 class Clip(Op):
-    """x limited to [lo, hi] (either bound may be None)"""
+    """x limited to [lo, hi], as np.clip and torch.clamp. The bounds are inputs (numbers,
+    arrays or Tensors, which then take gradients too; -inf and inf for none)."""
 
     name = "clip"
-
-    @staticmethod
-    def forward(xp, x, lo=None, hi=None):
-        return np.clip(x, lo, hi)
-
-    @staticmethod
-    def backward(xp, g, out, x, lo=None, hi=None):  # 1 inside the bounds, 0 outside
-        x = xp.constant(x)
-        inside = np.ones(np.shape(x), dtype=bool)
-        if lo is not None:
-            inside &= x >= lo
-        if hi is not None:
-            inside &= x <= hi
-        return (xp.where(inside, g, 0.0),)
-
-
-class ClampBetween(Op):
-    """x limited to [lo, hi], bounds that are inputs too (Tensors, arrays or numbers;
-    -inf and inf for none), as torch.clamp with tensor bounds"""
-
-    name = "clamp"
+    needs_input_grad = True  # constant bounds, the usual case, need no masks of their own
 
     @staticmethod
     def forward(xp, x, lo, hi):
         return np.minimum(np.maximum(x, lo), hi)  # nan anywhere gives nan, as in torch
 
     @staticmethod
-    def backward(xp, g, out, x, lo, hi):
+    def backward(xp, g, out, x, lo, hi, needs=(True, True, True)):
         # Each element's gradient goes to whichever input it came from, with PyTorch's
         # masks: x inside the bounds (on them included), hi above it or wherever the
         # bounds cross (hi < lo: out is hi), lo below x otherwise. A nan sends none.
         x, lo, hi = xp.constant(x), xp.constant(lo), xp.constant(hi)
-        to_x = (x >= lo) & (x <= hi)
-        to_lo = (x < lo) & (lo < hi)
-        to_hi = (x > hi) | (hi < lo)
-        return (xp.where(to_x, g, 0.0), xp.where(to_lo, g, 0.0), xp.where(to_hi, g, 0.0))
+        to_x = (x >= lo) & (x <= hi) if needs[0] else None
+        to_lo = (x < lo) & (lo < hi) if needs[1] else None
+        to_hi = (x > hi) | (hi < lo) if needs[2] else None
+        return tuple(None if mask is None else xp.where(mask, g, 0.0)
+                     for mask in (to_x, to_lo, to_hi))
 
 
 class Where(Op):
@@ -494,18 +476,14 @@ class Identity(Op):
         return (g,)
 
 
-class Clone(Op):
-    """a copy of x (PyTorch's clone): the same values in memory of its own"""
+class Clone(Identity):
+    """a copy of x (PyTorch's clone): the identity, in memory of its own"""
 
     name = "clone"
 
     @staticmethod
     def forward(xp, x):
         return x.copy()
-
-    @staticmethod
-    def backward(xp, g, out, x):
-        return (g,)
 
 
 class AsType(Op):

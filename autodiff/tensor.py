@@ -357,9 +357,9 @@ class Tensor(Node):
     # `with no_grad(): for p in params: p -= lr * p.grad` would silently change nothing.
     # Under no_grad() the data changes in place, as NumPy's and PyTorch's do. Under grad
     # mode a leaf that requires grad refuses (its gradient would describe other data),
-    # as in PyTorch, and any other tensor gives a new one: a graph may have saved its
-    # data for backward, and without PyTorch's version counters a change in place
-    # would go unnoticed and make wrong gradients.
+    # as in PyTorch, and any other tensor gives a new one, since a graph may have saved
+    # its data for backward. Under no_grad() the change is stamped (mark_changed), so
+    # that a graph made before it refuses to backward through the new data.
 
     def __iadd__(self, other):
         return self._in_place(other, ops.Add, np.add, "+=")
@@ -471,12 +471,8 @@ class Tensor(Node):
             hi = max
         if lo is None and hi is None:
             raise ValueError("clip: give at least one of lo and hi")
-        if isinstance(lo, Tensor) or isinstance(hi, Tensor):
-            # bounds that are tensors are differentiable, as torch.clamp's: an element
-            # clamped to a bound passes its gradient to that bound
-            return ops.ClampBetween.apply(self, -np.inf if lo is None else lo,
-                                          np.inf if hi is None else hi)
-        return ops.Clip.apply(self, lo=lo, hi=hi)
+        return ops.Clip.apply(self, -np.inf if lo is None else lo,
+                              np.inf if hi is None else hi)
 
     clamp = clip  # PyTorch's name
 
@@ -984,10 +980,7 @@ class _Size(int):
         return size
 
     def __call__(self, axis=None, *, dim=None):
-        if dim is not None:
-            if axis is not None:
-                raise TypeError("size: give axis or dim, not both")
-            axis = dim
+        axis, _ = _numpy_names("size", axis, False, dim, None)
         return self.shape if axis is None else self.shape[axis]
 
     def __reduce__(self):  # copied and pickled as the plain int it stands for
