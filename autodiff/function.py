@@ -19,10 +19,10 @@ class Context:
     input, whether backward must compute its gradient.
 
     The saved arrays are the forward's own, not copies. An input changed in place after
-    the loss was computed (`x -= 1` under no_grad, an optimizer's step) makes the loss's
-    backward raise, as PyTorch's version counters do; a change through `x.data`, or
-    before the loss was computed, is not seen, and backward then uses the new values.
-    The same holds for the inputs the built-in ops keep.
+    the op ran (`x -= 1` under no_grad, an optimizer's step) makes a backward through
+    the op raise, as PyTorch's version counters do; a change through `x.data`, or to the
+    op's own output, is not seen, and backward then uses the new values. The same holds
+    for the inputs the built-in ops keep.
     """
 
     def __init__(self) -> None:

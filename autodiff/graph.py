@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import functools
 import threading
+from collections.abc import Callable
 from contextlib import ContextDecorator
 
 __all__ = [
@@ -370,6 +371,7 @@ def backward(
     retain_graph: bool,
     create_graph: bool,
     inputs: list[Node] | None = None,
+    check: Callable[[list[Node]], None] | None = None,
 ) -> list[object] | None:
     """Backpropagate `seed` (d root / d root) through the graph of `root`.
 
@@ -386,6 +388,9 @@ def backward(
     that raises (or a tracer that stops backward) leaves them as they were. An interrupt
     (Ctrl-C) before the writes leaves them as they were too; one during the writes lets
     them finish before it is raised.
+
+    `check`, if given, is called with the sorted nodes (parents first) before any rule
+    runs, and may raise to stop backward (a Tensor's test for in-place changes).
     """
     stop_at = frozenset(map(id, inputs)) if inputs is not None else _NOWHERE
     results: dict[int, object] = {}
@@ -397,6 +402,8 @@ def backward(
                 order = _on_paths_to(order, stop_at)
                 if not order:  # root reaches none of the inputs
                     return [None] * len(inputs)
+            if check is not None:
+                check(order)
             if create_graph:
                 with enable_grad():  # .grad's sums must be recorded too
                     _run(order, root, seed, True, inputs, stop_at, results)

@@ -36,24 +36,28 @@ def _constant(x, op):
     return x
 
 
-def _check_unchanged(root: Tensor) -> None:
-    """RuntimeError if a tensor that an op of root's graph saved was changed in place
-    after the op ran: the op's backward would compute with the new data."""
-    stack, seen = [root], {id(root)}
-    while stack:
-        node = stack.pop()
+def _check_unchanged(order: list) -> None:
+    """RuntimeError if a tensor that an op of `order` (a sorted graph) uses was changed in
+    place after the op ran: the op's backward would compute with the new data."""
+    # Every op carries the clock's value when it ran. If none is older than the last
+    # change, nothing can have changed under any of them: one pass over the ops, on every
+    # backward. Otherwise each op's inputs are compared with the op.
+    now = _changes[0]
+    for node in order:
+        if node._version != now and node._op is not None:
+            break
+    else:
+        return
+    for node in order:
+        if node._op is None:
+            continue
         for parent in node._parents:
-            if not isinstance(parent, Tensor):
-                continue
-            if parent._version > node._version:
+            if isinstance(parent, Tensor) and parent._version > node._version:
                 raise RuntimeError(
                     f"backward: a tensor of shape {parent.shape} that op '{node.op}' uses "
                     "was changed in place after the op ran (under no_grad(), by an "
                     "optimizer's step or by item assignment), so its gradient would be "
                     "wrong. Change it after backward(), or compute the loss again")
-            if parent._op is not None and id(parent) not in seen:
-                seen.add(id(parent))
-                stack.append(parent)
 
 
 def _function_argument(x, op):
@@ -803,8 +807,8 @@ class Tensor(Node):
         Raises:
             RuntimeError: self does not require grad; `gradient` omitted for a tensor of
                 more than one element; the graph was freed by an earlier backward; a
-                tensor the graph needs was changed in place since self was computed
-                (under no_grad(), by an optimizer's step, item assignment or
+                tensor that an op of the graph used was changed in place after the op
+                ran (under no_grad(), by an optimizer's step, item assignment or
                 load_state_dict; not through `.data`).
             ValueError: `gradient` has the wrong shape.
         """
@@ -834,13 +838,12 @@ class Tensor(Node):
                     f"{self.shape}"
                 )
             seed = seed.astype(self.dtype)  # a copy: self.grad must not alias the caller's
-        if _changes[0] != self._version:  # something changed in place since self was made
-            _check_unchanged(self)
         if retain_graph is None:
             retain_graph = create_graph
         if create_graph:
             seed = gradient if isinstance(gradient, Tensor) else Tensor(seed)
-        _backward(self, seed, retain_graph=retain_graph, create_graph=create_graph)
+        _backward(self, seed, retain_graph=retain_graph, create_graph=create_graph,
+                  check=_check_unchanged)
 
     def _added_grad(self, g, owned: set[int]):
         # A gradient array may be shared (a rule can pass its input on to two parents)

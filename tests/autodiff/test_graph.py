@@ -447,3 +447,62 @@ def test_changes_that_no_graph_needs_raise_nothing():
         w -= 0.1 * w.grad  # after backward: the usual update
     (w * w).sum().backward()  # a new graph of the new values
     np.testing.assert_allclose(w.grad, 2 * np.array([1.0, 2.0]) + 2 * np.array([0.8, 1.6]))
+
+
+@pytest.mark.parametrize("name, change", _changes_between_forward_and_backward())
+def test_a_change_between_an_op_and_the_loss_computed_from_it_is_detected(name, change):
+    # the loss is made after the change, but the op '*' before it saved the old w
+    w = Tensor(np.array([1.0, 2.0, 3.0]), requires_grad=True)
+    x = Tensor(np.array([0.5, 0.5, 0.5]), requires_grad=True)
+    y = w * x
+    change(w)
+    loss = y.sum()
+    with pytest.raises(RuntimeError, match=r"op '\*' uses was changed in place"):
+        loss.backward()
+    assert w.grad is None and x.grad is None and y.grad is None  # nothing written
+
+
+def test_an_output_reused_after_an_optimizer_step_is_detected():
+    # the GAN pitfall: D's output serves two losses, and D's step comes between them
+    nn = pytest.importorskip("nn")
+    critic = nn.Linear(3, 1, seed=0)
+    optimizer = nn.optim.SGD(critic.parameters(), lr=0.1)
+    fake = Tensor(np.ones((2, 3)), requires_grad=True)
+    out = critic(fake)
+    out.sum().backward(retain_graph=True)
+    optimizer.step()
+    first = fake.grad.copy()
+    with pytest.raises(RuntimeError, match=r"shape \(1, 3\) that op 'linear' uses"):
+        (2 * out).sum().backward()
+    np.testing.assert_array_equal(fake.grad, first)  # nothing added
+
+
+def test_a_constant_input_changed_before_the_loss_is_detected():
+    # a batch buffer refilled in place: the product saved it for w's gradient
+    batch = Tensor(np.array([[1.0, 2.0]]))
+    w = Tensor(np.array([[0.5], [0.5]]), requires_grad=True)
+    hidden = batch @ w
+    with no_grad():
+        batch[0, 0] = 10.0
+    with pytest.raises(RuntimeError, match=r"shape \(1, 2\) that op '@' uses"):
+        hidden.sum().backward()
+
+
+def test_a_change_outside_the_graph_after_its_ops_ran_raises_nothing():
+    w = Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    other = Tensor(np.zeros(2), requires_grad=True)
+    y = w * w
+    with no_grad():
+        other += 1  # after y's op, but y does not use it
+    (y * 3).sum().backward()
+    np.testing.assert_allclose(w.grad, 6 * w.data)
+
+
+def test_a_vjp_called_after_a_change_is_detected():
+    w = Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    out, vjp_fn = autodiff.vjp(lambda x: x * w, np.array([3.0, 4.0]))
+    np.testing.assert_allclose(vjp_fn(np.ones(2))[0], [1.0, 2.0])
+    with no_grad():
+        w[0] = 5.0
+    with pytest.raises(RuntimeError, match="changed in place after the op ran"):
+        vjp_fn(np.ones(2))
