@@ -20,9 +20,9 @@ class Context:
 
     The saved arrays are the forward's own, not copies. An input changed in place after
     the op ran (`x -= 1` under no_grad, an optimizer's step) makes a backward through
-    the op raise, as PyTorch's version counters do; a change through `x.data`, or to the
-    op's own output, is not seen, and backward then uses the new values. The same holds
-    for the inputs the built-in ops keep.
+    the op raise, as PyTorch's version counters do, and so does a change to the op's
+    result if backward saved it; a change through `x.data` is not seen, and backward
+    then uses the new values. The same holds for the built-in ops.
     """
 
     def __init__(self) -> None:

@@ -46,6 +46,9 @@ class Op:
     needs_input_grad = False
     # Neither of the two above: backward's short path can call the rule directly.
     plain = True
+    # True where backward reads `out`, the op's own result, so that changing the result
+    # in place would make the gradient wrong (backward's in-place check asks).
+    reads_output = False
 
     def __init_subclass__(cls, **kwargs) -> None:
         super().__init_subclass__(**kwargs)
@@ -195,6 +198,7 @@ class Div(Op):
     """x / y"""
 
     name = "/"
+    reads_output = True
 
     @staticmethod
     def forward(xp, x, y):
@@ -210,6 +214,7 @@ class Pow(Op):
     """x ** y"""
 
     name = "**"
+    reads_output = True
     needs_input_grad = True
 
     @staticmethod
@@ -268,6 +273,7 @@ class Exp(Op):
     """exp(x)"""
 
     name = "exp"
+    reads_output = True
 
     @staticmethod
     def forward(xp, x):
@@ -296,6 +302,7 @@ class Sqrt(Op):
     """sqrt(x)"""
 
     name = "sqrt"
+    reads_output = True
 
     @staticmethod
     def forward(xp, x):
@@ -324,6 +331,7 @@ class Tanh(Op):
     """tanh(x)"""
 
     name = "tanh"
+    reads_output = True
 
     @staticmethod
     def forward(xp, x):
@@ -338,6 +346,7 @@ class Sigmoid(Op):
     """sigmoid(x) = 1 / (1 + exp(-x))"""
 
     name = "sigmoid"
+    reads_output = True
 
     @staticmethod
     def forward(xp, x):
@@ -352,6 +361,7 @@ class Relu(Op):
     """max(x, 0)"""
 
     name = "relu"
+    reads_output = True
 
     @staticmethod
     def forward(xp, x):
@@ -679,6 +689,7 @@ class Max(Op):
     """max of x over axis"""
 
     name = "max"
+    reads_output = True
 
     @staticmethod
     def forward(xp, x, axis=None, keepdims=False):
@@ -698,6 +709,7 @@ class LogSumExp(Op):
     """log(sum(exp(x))) over axis, shifted by the max so large inputs stay finite"""
 
     name = "logsumexp"
+    reads_output = True
 
     @staticmethod
     def forward(xp, x, axis=-1, keepdims=False):
@@ -718,6 +730,7 @@ class LogSoftmax(Op):
     """x - logsumexp(x) over axis"""
 
     name = "log_softmax"
+    reads_output = True
 
     @staticmethod
     def forward(xp, x, axis=-1):
@@ -735,6 +748,7 @@ class Softmax(Op):
     """exp(x) / sum(exp(x)) over axis"""
 
     name = "softmax"
+    reads_output = True
 
     @staticmethod
     def forward(xp, x, axis=-1):

@@ -37,27 +37,62 @@ def _constant(x, op):
 
 
 def _check_unchanged(order: list) -> None:
-    """RuntimeError if a tensor that an op of `order` (a sorted graph) uses was changed in
-    place after the op ran: the op's backward would compute with the new data."""
-    # Every op carries the clock's value when it ran. If none is older than the last
-    # change, nothing can have changed under any of them: one pass over the ops, on every
-    # backward. Otherwise each op's inputs are compared with the op.
+    """RuntimeError if a tensor that an op of `order` (a sorted graph) uses, or the op's
+    own result where its backward reads it, was changed in place after the op ran: the
+    op's backward would compute with the new data."""
+    # A tensor carries the clock's value when it was made (`_made`) and when it was last
+    # changed (`_version`). If no op was made before the last change, nothing can have
+    # changed under any of them: one pass over the ops, on every backward. Otherwise
+    # each op is compared with its inputs and with its own result.
     now = _changes[0]
     for node in order:
-        if node._version != now and node._op is not None:
+        if node._made != now and node._op is not None:
             break
     else:
         return
     for node in order:
-        if node._op is None:
+        op = node._op
+        if op is None:
             continue
+        made = node._made
         for parent in node._parents:
-            if isinstance(parent, Tensor) and parent._version > node._version:
+            if isinstance(parent, Tensor) and parent._version > made:
                 raise RuntimeError(
-                    f"backward: a tensor of shape {parent.shape} that op '{node.op}' uses "
-                    "was changed in place after the op ran (under no_grad(), by an "
-                    "optimizer's step or by item assignment), so its gradient would be "
-                    "wrong. Change it after backward(), or compute the loss again")
+                    f"backward: a tensor of shape {parent.shape} that op '{op.name}' uses "
+                    f"was {_CHANGED}")
+        if node._version != made and _reads_output(node):
+            raise RuntimeError(f"backward: the result of op '{op.name}' (shape "
+                               f"{node.shape}), which its backward reads, was {_CHANGED}")
+
+
+def _mark_changed_in_place(tensor: Tensor) -> None:
+    """Stamp `tensor` as changed in place, and with it the tensors it is a view of (the
+    inputs of the slices and reshapes it came from), whose data changed too."""
+    mark_changed(tensor)
+    now, stack = tensor._version, [tensor]
+    while stack:  # (only a result of ops has parents: a parameter's step ends here)
+        node = stack.pop()
+        for parent in node._parents:
+            if (isinstance(parent, Tensor) and parent._version != now
+                    and np.may_share_memory(parent.data, node.data)):
+                parent._version = now
+                stack.append(parent)
+
+
+_CHANGED = ("changed in place after the op ran (under no_grad(), by an optimizer's step or "
+            "by item assignment), so its gradient would be wrong. Change it after "
+            "backward(), or compute the loss again")
+
+
+def _reads_output(node: Tensor) -> bool:
+    """Whether the backward of `node`'s op reads `node`'s data."""
+    op = node._op
+    if not op.is_function:
+        return op.reads_output
+    # a Function's backward reads what its forward saved: the output itself, or a view
+    saved = getattr(node._ctx, "_saved", ())
+    return any(isinstance(a, np.ndarray) and np.may_share_memory(a, node.data)
+               for a in saved)
 
 
 def _function_argument(x, op):
@@ -114,7 +149,7 @@ class Tensor(Node):
         TypeError: `requires_grad=True` on data that is not floating point.
     """
 
-    __slots__ = ("_requires_grad", "_version")
+    __slots__ = ("_requires_grad", "_version", "_made")
     _math = ARRAY
     _graph_math = GRAPH
     # NumPy must hand `ndarray + Tensor` (and np.float64 * Tensor) to the Tensor's
@@ -156,7 +191,7 @@ class Tensor(Node):
         self._ctx = None
         self._pending = None
         self._scope = _grad_mode.scope
-        self._version = _changes[0]
+        self._version = self._made = _changes[0]
 
     # -- recording ----------------------------------------------------------------------
 
@@ -204,7 +239,7 @@ class Tensor(Node):
         out.label = ""
         out._pending = None
         out._scope = _grad_mode.scope
-        out._version = _changes[0]
+        out._version = out._made = _changes[0]
         if requires_grad and _grad_mode.enabled:
             out._requires_grad = True
             out._op = op
@@ -400,7 +435,7 @@ class Tensor(Node):
         try:
             operand = other.data if isinstance(other, Tensor) else _constant(other, op)
             ufunc(self.data, operand, out=self.data, casting="same_kind")
-            mark_changed(self)
+            _mark_changed_in_place(self)
         except TypeError as error:  # NumPy's casting error: float into an int tensor
             raise TypeError(f"{symbol}: {error}") from None
         except ValueError as error:  # a shape that does not broadcast to self's
@@ -417,7 +452,7 @@ class Tensor(Node):
                 "have saved x's data; compute the new tensor instead (autodiff.where(mask, "
                 "value, x)), or assign under autodiff.no_grad() to change the data")
         self.data[_index(index)] = _data(value)
-        mark_changed(self)
+        _mark_changed_in_place(self)
 
     # -- elementwise functions ------------------------------------------------------------
 

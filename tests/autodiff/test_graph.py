@@ -498,6 +498,101 @@ def test_a_change_outside_the_graph_after_its_ops_ran_raises_nothing():
     np.testing.assert_allclose(w.grad, 6 * w.data)
 
 
+@pytest.mark.parametrize("op, reads_it", [
+    (lambda t: t.exp(), True), (lambda t: t.tanh(), True), (lambda t: t.relu(), True),
+    (lambda t: t * 3.0, False), (lambda t: t.sin(), False),
+], ids=["exp", "tanh", "relu", "mul", "sin"])
+def test_an_ops_own_result_changed_in_place_is_detected_where_its_backward_reads_it(
+        op, reads_it):
+    # exp's derivative is its result: changed, it would give the new numbers
+    x = Tensor(np.array([0.5, -1.0, 2.0]), requires_grad=True)
+    y = op(x)
+    expected = autodiff.grad(lambda t: (op(t) * 2).sum())(x.data)
+    with no_grad():
+        y[0] = 7.0
+    loss = (y * 2).sum()
+    if reads_it:
+        with pytest.raises(RuntimeError, match=r"the result of op '\w+' \(shape \(3,\)\), "
+                                               r"which its backward reads, was changed"):
+            loss.backward()
+        assert x.grad is None
+    else:  # the rule reads only x: the gradient is still right, as in PyTorch
+        loss.backward()
+        np.testing.assert_allclose(x.grad, expected)
+
+
+def test_a_function_that_saved_its_result_is_checked_for_changes_to_it():
+    class SavesResult(autodiff.Function):
+        @staticmethod
+        def forward(ctx, a):
+            out = np.exp(a)
+            ctx.save_for_backward(out)
+            return out
+
+        @staticmethod
+        def backward(ctx, g):
+            (out,) = ctx.saved_tensors
+            return out * g
+
+    class SavesInput(autodiff.Function):
+        @staticmethod
+        def forward(ctx, a):
+            ctx.save_for_backward(a)
+            return a * a
+
+        @staticmethod
+        def backward(ctx, g):
+            (a,) = ctx.saved_tensors
+            return 2 * a * g
+
+    x = Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    y = SavesResult.apply(x)
+    with no_grad():
+        y += 1
+    with pytest.raises(RuntimeError, match="the result of op 'SavesResult'"):
+        y.sum().backward()
+    y = SavesInput.apply(x)
+    with no_grad():
+        y += 1
+    y.sum().backward()
+    np.testing.assert_allclose(x.grad, [2.0, 4.0])
+
+
+def test_a_change_to_an_input_stays_seen_when_the_result_is_changed_after_it():
+    w = Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    x = Tensor(np.array([3.0, 4.0]), requires_grad=True)
+    y = w * x
+    with no_grad():
+        w -= 1.0  # after '*' ran: its gradient for x would use the new w
+        y += 0.0  # then the result itself, which '*' does not read
+    with pytest.raises(RuntimeError, match=r"shape \(2,\) that op '\*' uses"):
+        y.sum().backward()
+
+
+@pytest.mark.parametrize("view", [lambda w: w[:2], lambda w: w.reshape(3, 1)[1:]],
+                         ids=["slice", "slice of a reshape"])
+def test_a_change_through_a_view_is_a_change_to_the_tensor_it_views(view):
+    w = Tensor(np.array([1.0, 2.0, 3.0]), requires_grad=True)
+    x = Tensor(np.array([1.0, 1.0, 1.0]), requires_grad=True)
+    loss = (w * x).sum()
+    seen = view(w)
+    with no_grad():
+        seen[0] = 100.0  # writes into w's data
+    assert 100.0 in w.data
+    with pytest.raises(RuntimeError, match=r"shape \(3,\) that op '\*' uses"):
+        loss.backward()
+
+
+def test_a_change_to_a_result_that_is_not_a_view_leaves_its_inputs_unstamped():
+    w = Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    loss = (w * w).sum()
+    copy_of_w = w * 1.0  # new memory
+    with no_grad():
+        copy_of_w[0] = 5.0
+    loss.backward()  # w itself did not change
+    np.testing.assert_allclose(w.grad, [2.0, 4.0])
+
+
 def test_a_vjp_called_after_a_change_is_detected():
     w = Tensor(np.array([1.0, 2.0]), requires_grad=True)
     out, vjp_fn = autodiff.vjp(lambda x: x * w, np.array([3.0, 4.0]))

@@ -555,3 +555,25 @@ def test_logsumexp_of_infinite_rows():
     x = Tensor(np.array([[-np.inf, -np.inf], [0.0, 0.0]]))
     np.testing.assert_array_equal(x.logsumexp(axis=1).data, [-np.inf, math.log(2.0)])
     np.testing.assert_array_equal(Tensor([np.inf, 1.0]).logsumexp().data, np.inf)
+
+
+def _backward_reads_output(op: type) -> bool:
+    import ast
+    import inspect
+    import textwrap
+
+    function = ast.parse(textwrap.dedent(inspect.getsource(op.backward))).body[0]
+    return any(isinstance(node, ast.Name) and node.id == "out"
+               for statement in function.body for node in ast.walk(statement))
+
+
+def test_every_op_that_reads_its_result_in_backward_says_so():
+    # backward's in-place check trusts `reads_output`; a new op that reads `out` without
+    # setting it would let a change to its result go unseen
+    ops = [op for op in vars(autodiff.ops).values()
+           if isinstance(op, type) and issubclass(op, autodiff.ops.Op)
+           and "backward" in vars(op) and op is not autodiff.ops.Op]
+    assert len(ops) > 30
+    wrong = [op.__name__ for op in ops if op.reads_output != _backward_reads_output(op)]
+    assert not wrong
+    assert autodiff.ops.Exp.reads_output and not autodiff.ops.Mul.reads_output
