@@ -57,9 +57,10 @@ def _check_unchanged(order: list) -> None:
         made = node._made
         for parent in node._parents:
             if isinstance(parent, Tensor) and parent._version > made:
+                name = f" '{parent.label}'" if parent.label else ""
                 raise RuntimeError(
-                    f"backward: a tensor of shape {parent.shape} that op '{op.name}' uses "
-                    f"was {_CHANGED}")
+                    f"backward: a tensor{name} of shape {parent.shape} that op '{op.name}' "
+                    f"uses was {_CHANGED}")
         if node._version != made and _reads_output(node):
             raise RuntimeError(f"backward: the result of op '{op.name}' (shape "
                                f"{node.shape}), which its backward reads, was {_CHANGED}")

@@ -472,7 +472,8 @@ def test_an_output_reused_after_an_optimizer_step_is_detected():
     out.sum().backward(retain_graph=True)
     optimizer.step()
     first = fake.grad.copy()
-    with pytest.raises(RuntimeError, match=r"shape \(1, 3\) that op 'linear' uses"):
+    with pytest.raises(RuntimeError, match=r"a tensor 'weight' of shape \(1, 3\) that op "
+                                           r"'linear' uses"):
         (2 * out).sum().backward()
     np.testing.assert_array_equal(fake.grad, first)  # nothing added
 
