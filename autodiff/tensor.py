@@ -71,7 +71,7 @@ def _mark_changed_in_place(tensor: Tensor) -> None:
     inputs of the slices and reshapes it came from), whose data changed too."""
     mark_changed(tensor)
     now, stack = tensor._version, [tensor]
-    while stack:  # (only a result of ops has parents: a parameter's step ends here)
+    while stack:  # (a leaf has no parents: for a parameter, the walk ends at once)
         node = stack.pop()
         for parent in node._parents:
             if (isinstance(parent, Tensor) and parent._version != now
