@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from nn import data
+from nn.data import accuracy, batches, train_test_split
 
 GENERATORS = [data.make_moons, data.make_circles, data.make_spirals, data.make_quadrants]
 
@@ -543,3 +544,27 @@ def test_a_constant_column_maps_to_zero_even_when_its_std_is_rounding_error(valu
     # a real spread, however small against the values, is kept
     spread = data.Standardizer().fit(np.array([[1e6], [1e6 + 1e-3]]))
     assert spread.std[0] == pytest.approx(5e-4, rel=1e-6)
+
+
+def test_stratified_test_part_is_shuffled_too():
+    # DA16: the test part is not left grouped by class
+    X, y = np.arange(100), np.repeat([0, 1], 50)
+    _, X_test, _, y_test = train_test_split(X, y, test_size=0.25, seed=0)
+    assert len(y_test) == 25 and abs(int((y_test == 0).sum()) - int((y_test == 1).sum())) == 1
+    assert np.any(np.diff(y_test) < 0)  # a 1 before a 0 somewhere
+    assert np.array_equal(y_test, y[X_test])
+
+
+def test_batches_keep_a_last_batch_of_one_sample():
+    # DA25
+    X, y = np.arange(5), np.arange(5)
+    parts = list(batches(X, y, 2, shuffle=False))
+    assert [len(xb) for xb, _ in parts] == [2, 2, 1]
+    assert [yb.tolist() for _, yb in parts] == [[0, 1], [2, 3], [4]]
+    assert [len(xb) for xb, _ in batches(X, y, 1, shuffle=False)] == [1] * 5
+
+
+def test_float_scores_against_only_positive_labels_are_probabilities():
+    # DA29: labels that are all 1 are 0/1 labels (threshold 0.5), not -1/+1 ones
+    assert accuracy(np.array([0.3, 0.7]), np.array([1, 1])) == 0.5
+    assert accuracy(np.array([-0.3, 0.7]), np.array([1, -1])) == 0.0

@@ -370,3 +370,67 @@ def test_kaiming_refuses_a_fan_that_is_not_a_number(fan):
     with pytest.raises(ValueError, match="fan must be a positive number"):
         nn.init.kaiming_uniform_(t, fan=fan)
     np.testing.assert_array_equal(t.data, 7.0)
+
+
+def test_fan_in_of_a_0_d_tensor_is_a_value_error():
+    # IN07
+    with pytest.raises(ValueError, match="a 0-d tensor has no fan-in"):
+        nn.init.fan_in(Tensor(1.0))
+
+
+def test_a_negative_seed_is_refused_by_the_library_check():
+    # IN10
+    with pytest.raises(ValueError, match="seed must be a non-negative int, got -1"):
+        nn.init.generator(-1)
+
+
+def test_mlp_passes_bias_and_dtype_to_its_layers():
+    # IN14 (bias=False ignored), IN15 (dtype ignored)
+    model = nn.MLP([2, 3, 1], bias=False, dtype=np.float32, seed=0)
+    assert [name for name, _ in model.named_parameters()] == ["layers.0.weight",
+                                                              "layers.1.weight"]
+    assert all(layer.bias is None for layer in model.layers)
+    assert all(p.dtype == np.float32 for p in model.parameters())
+    assert model(np.ones((4, 2), dtype=np.float32)).dtype == np.float32
+
+
+def test_sequential_append_refuses_a_non_callable():
+    # LY08
+    seq = nn.Sequential(nn.Linear(2, 2, seed=0))
+    with pytest.raises(TypeError, match="Sequential.append: expected a Module, got int"):
+        seq.append(3)
+    assert len(seq) == 1
+
+
+def test_activations_take_lists():
+    # LY13: lists and tuples become constant Tensors, as arrays do
+    np.testing.assert_array_equal(nn.ReLU()([-1.0, 2.0]).data, [0.0, 2.0])
+    np.testing.assert_array_equal(nn.Tanh()((0.0,)).data, [0.0])
+
+
+def test_softmax_refuses_a_value_with_a_type_error():
+    # LY15
+    from autodiff import Value
+
+    with pytest.raises(TypeError, match="Softmax: needs a Tensor"):
+        nn.Softmax()(Value(1.0))
+
+
+def test_sequential_with_a_plain_function_names_only_the_modules():
+    # LY16: a function in a Sequential is applied but is not a member
+    seq = nn.Sequential(nn.Linear(2, 3, seed=0), lambda x: x.tanh(), nn.Linear(3, 1, seed=1))
+    assert [name for name, _ in seq.named_parameters()] == ["0.weight", "0.bias",
+                                                            "2.weight", "2.bias"]
+    assert [name for name, _ in seq.named_children()] == ["0", "2"]
+    assert seq.eval() is seq and not seq[0].training
+    assert seq(np.ones((4, 2))).shape == (4, 1)
+
+
+def test_integer_and_bool_inputs_become_float64():
+    # LY03: arrays of ints or bools are converted to float64 before the layer (the
+    # documented conversion of nn.layers._as_input), whatever the layer's dtype
+    layer = nn.Linear(2, 3, seed=0, dtype=np.float32)
+    for x in (np.array([[1, 0]], dtype=np.uint8), np.array([[True, False]])):
+        out = layer(x)
+        assert out.dtype == np.float64
+        np.testing.assert_allclose(out.data, layer(np.array([[1.0, 0.0]])).data, rtol=1e-6)

@@ -361,3 +361,37 @@ def test_l2_penalty_skips_the_biases_of_scalar_networks():
 def test_cross_entropy_with_no_classes_says_so():
     with pytest.raises(ValueError, match="the scores have 0 classes"):
         nn.CrossEntropyLoss()(Tensor(np.empty((3, 0))), [0, 0, 0])
+
+
+def test_bce_target_gradient_clamps_logs_of_tiny_probabilities():
+    # LO09: d/dy = max(log(1 - p), -100) - max(log p, -100), the derivative of the
+    # clamped forward: 100 for p = 1e-50 (log p = -115.1 is clamped), not 115.1
+    p = Tensor(np.array([1e-50, 0.3]), requires_grad=True)
+    y = Tensor(np.array([0.5, 0.5]), requires_grad=True)
+    nn.BCELoss(reduction="sum")(p, y).backward()
+    np.testing.assert_allclose(y.grad, [100.0, np.log(0.7) - np.log(0.3)], rtol=1e-12)
+
+
+def test_a_target_that_would_need_reshaping_to_k_columns_is_refused_with_the_hint():
+    # LO13: (n, k) against (n,) with k > 1 is not the (n, 1) case
+    with pytest.raises(ValueError, match="give the target the input's shape"):
+        nn.MSELoss()(Tensor(np.zeros((3, 2))), np.zeros(3))
+
+
+def test_mse_keeps_a_float32_input_float32():
+    # LO15: the target is cast to the input's dtype, not the input promoted to float64
+    x = Tensor(np.ones(3, dtype=np.float32), requires_grad=True)
+    loss = nn.MSELoss()(x, np.array([0.1, 0.2, 0.3]))
+    assert loss.dtype == np.float32
+    loss.backward()
+    assert x.grad.dtype == np.float32
+
+
+@pytest.mark.parametrize("target", [2, np.array([0.0, 0.0, 1.0])], ids=["label", "probs"])
+def test_cross_entropy_of_one_sample_without_reduction_is_0_d(target):
+    # LO17 (probabilities), LO18 (a class label)
+    logits = Tensor(np.array([1.0, 2.0, 3.0]), requires_grad=True)
+    loss = nn.CrossEntropyLoss(reduction="none")(logits, target)
+    assert loss.shape == ()
+    expected = -(3.0 - np.log(np.exp([1.0, 2.0, 3.0]).sum()))
+    assert loss.item() == pytest.approx(expected, rel=1e-12)

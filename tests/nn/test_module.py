@@ -337,3 +337,15 @@ def test_sequential_append_refuses_a_class_as_its_constructor_does():
                                         r"ReLU\(\)"):
         model.append(nn.ReLU)
     assert len(model) == 1
+
+
+def test_load_state_dict_refuses_floats_for_an_int_parameter():
+    # MO09: the same_kind cast check (a parameter whose .data was replaced by ints)
+    layer = nn.Linear(2, 1, seed=0)
+    weight = layer.weight.data.copy()
+    layer.bias.data = np.zeros(1, dtype=np.int64)
+    with pytest.raises(ValueError, match="'bias' has dtype float64, which cannot be cast "
+                                         "to the parameter's int64"):
+        layer.load_state_dict({"weight": np.ones((1, 2)), "bias": np.array([0.5])})
+    np.testing.assert_array_equal(layer.weight.data, weight)  # nothing was loaded
+    assert layer.bias.data[0] == 0

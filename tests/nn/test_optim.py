@@ -605,3 +605,114 @@ def test_a_backward_through_a_graph_made_before_a_step_raises(change, make):
     opt.zero_grad()
     (model(x) ** 2).mean().backward()  # the usual loop: forward again, then backward
     opt.step()
+
+
+def test_plain_sgd_leaves_a_value_float_whatever_the_number_type_of_its_data():
+    # OP07: the fast path's float(...) keeps Value.data a Python float
+    a = Value(1.0)
+    a.data = np.float64(1.0)  # set by hand to a NumPy float
+    a.grad = 1.0
+    SGD([a], lr=0.5).step()
+    assert a.data == 0.5 and type(a.data) is float
+
+
+def test_adam_updates_moments_loaded_in_another_memory_layout():
+    # OP13: moments loaded from Fortran-ordered arrays (astype keeps the layout) are not
+    # C-contiguous; they must still be updated (through the whole-array formula), not a
+    # flattened copy of them
+    start = np.arange(6.0).reshape(2, 3)
+    grads = [np.linspace(-1, 1, 6).reshape(2, 3), np.linspace(2, -3, 6).reshape(2, 3)]
+    runs = []
+    for order in ("C", "F"):
+        p = param(start)
+        opt = Adam([p], lr=0.1)
+        p.grad = grads[0]
+        opt.step()
+        state = opt.state_dict()
+        for key in ("state.0.exp_avg", "state.0.exp_avg_sq"):
+            state[key] = np.array(state[key], order=order)
+        opt.load_state_dict(state)
+        p.grad = grads[1]
+        opt.step()
+        p.grad = grads[0]
+        opt.step()
+        runs.append((p.data.copy(), opt.state[id(p)]["exp_avg"].copy()))
+    np.testing.assert_array_equal(runs[1][0], runs[0][0])
+    np.testing.assert_array_equal(runs[1][1], runs[0][1])
+
+
+def test_an_int_tensor_is_refused_as_a_parameter():
+    # OP35: a Tensor made int through .data after construction
+    p = param([0.0, 0.0])
+    p.data = np.arange(2)
+    with pytest.raises(TypeError, match="only float Tensors can be optimized"):
+        SGD([p], lr=0.1)
+
+
+@pytest.mark.parametrize("make, message", [
+    (lambda ps: SGD(ps, lr=True), "lr must be a real number, got bool"),
+    (lambda ps: Adam(ps, eps=np.True_), "eps must be a real number"),
+    (lambda ps: SGD(ps, lr=0.1, momentum=0.9, nesterov=1), "nesterov must be a bool"),
+])
+def test_bool_settings_and_a_non_bool_nesterov_are_refused(make, message):
+    # OP39 (bools taken as numbers), OP41 (nesterov=1 taken as True)
+    with pytest.raises(TypeError, match=message):
+        make([param([1.0])])
+
+
+@pytest.mark.parametrize("bad", [True, np.complex128(1 + 1j)])
+def test_a_value_with_a_bool_or_complex_grad_raises_before_anything_is_updated(bad):
+    # OP44
+    a, b = Value(1.0), Value(2.0)
+    a.grad, b.grad = 1.0, bad
+    with pytest.raises(TypeError, match="parameter 1 is a Value, so its .grad must be a "
+                                        "number"):
+        SGD([a, b], lr=0.5).step()
+    assert a.data == 1.0
+
+
+def _adam_state():
+    p = param([1.0, 2.0])
+    opt = Adam([p], lr=0.1)
+    p.grad = np.array([0.5, -0.5])
+    opt.step()
+    return p, opt, opt.state_dict()
+
+
+@pytest.mark.parametrize("key, value, message", [
+    ("steps", np.array(-1), "'steps' must be an int >= 0"),  # OP49
+    ("settings.lr", np.array([0.1, 0.2]), "'settings.lr' has shape \\(2,\\)"),  # OP51
+    ("settings.betas", np.array(0.9), "'settings.betas' has shape \\(\\)"),  # OP51
+    ("state.1.exp_avg", np.zeros(2), "unexpected key 'state.1.exp_avg'"),  # OP52
+    ("state.0.exp_avg", np.array([np.nan, 0.0]), "'state.0.exp_avg' holds values no"),  # OP55
+    ("state.0.exp_avg_sq", np.array([np.inf, 0.0]), "'state.0.exp_avg_sq' holds values"),
+])
+def test_load_state_dict_refuses_impossible_values_and_changes_nothing(key, value, message):
+    p, opt, good = _adam_state()
+    with pytest.raises(ValueError, match=message + ".*nothing was loaded"):
+        opt.load_state_dict(dict(good, **{key: value}))
+    assert opt.steps == 1 and opt.lr == 0.1 and opt.betas == (0.9, 0.999)
+    np.testing.assert_array_equal(opt.state[id(p)]["exp_avg"], good["state.0.exp_avg"])
+
+
+def test_loaded_state_is_a_copy_in_the_parameters_dtype():
+    # OP56: the loaded moments must neither alias the given arrays (the next step would
+    # write into the caller's dict) nor keep their dtype
+    p, opt, state = _adam_state()
+    saved = {k: np.array(v, copy=True) for k, v in state.items()}
+    q = Tensor(np.array([1.0, 2.0], dtype=np.float32), requires_grad=True)
+    other = Adam([q], lr=0.1)
+    other.load_state_dict(state)
+    assert other.state[id(q)]["exp_avg"].dtype == np.float32
+    opt.load_state_dict(state)
+    p.grad = np.array([1.0, 1.0])
+    opt.step()
+    for key, value in saved.items():
+        np.testing.assert_array_equal(state[key], value)
+
+
+def test_loaded_betas_are_floats():
+    # OP62: settings come back as the Python type of the current ones
+    p, opt, state = _adam_state()
+    opt.load_state_dict(dict(state, **{"settings.betas": np.array([0, 0])}))
+    assert opt.betas == (0.0, 0.0) and all(type(b) is float for b in opt.betas)

@@ -239,3 +239,18 @@ def test_each_neurons_nodes_remember_its_call_inside_its_layer():
     assert hidden and all(n.scope.parent.owner is model.layers[0] for n in hidden)
     from autodiff.graph import _grad_mode
     assert _grad_mode.scope is None  # restored
+
+
+def test_an_int_seed_draws_every_weight_from_one_stream():
+    # SC06 (each neuron of a Layer reseeded with the int), SC10 (each layer of an MLP)
+    layer = Layer(3, 4, seed=0)
+    rows = [[w.data for w in n.w] for n in layer.neurons]
+    assert len({tuple(r) for r in rows}) == 4  # no two neurons alike
+    np.testing.assert_array_equal(sum(rows, []),
+                                  np.random.default_rng(0).uniform(-1.0, 1.0, 12))
+    model = MLP(3, [3, 3, 1], seed=0)
+    drawn = [w.data for layer in model.layers for n in layer.neurons for w in n.w]
+    np.testing.assert_array_equal(drawn,
+                                  np.random.default_rng(0).uniform(-1.0, 1.0, len(drawn)))
+    assert [n.w[0].data for n in model.layers[0].neurons] != \
+           [n.w[0].data for n in model.layers[1].neurons]

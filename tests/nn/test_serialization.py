@@ -166,3 +166,15 @@ def test_any_key_round_trips_through_a_file_object(key):
     nn.save({key: np.arange(3.0)}, buffer)
     buffer.seek(0)
     np.testing.assert_array_equal(nn.load_state(buffer)[key], np.arange(3.0))
+
+
+def test_load_state_reads_from_the_current_position_of_a_file_object():
+    # SE06: the check of the first bytes must put the file back where it was, not at 0
+    model = nn.Linear(2, 3, seed=0)
+    buffer = io.BytesIO()
+    buffer.write(b"header")  # a container format with the archive after a header
+    nn.save(model, buffer)
+    buffer.seek(len(b"header"))
+    state = nn.load_state(buffer)
+    assert sorted(state) == ["bias", "weight"]
+    np.testing.assert_array_equal(state["weight"], model.weight.data)

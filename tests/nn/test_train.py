@@ -228,3 +228,103 @@ def test_fit_refuses_an_optimizer_with_zero_grad_but_no_step():
     with pytest.raises(TypeError, match=r"optimizer must have zero_grad\(\) and step\(\)"):
         nn.fit(model, nn.MSELoss(), HalfOptimizer(), np.ones((4, 2)), np.ones((4, 1)),
                epochs=1)
+
+
+def test_the_epoch_loss_weights_a_short_last_batch_by_its_size():
+    # TR01: with lr=0 the weights never change, so the size-weighted mean of the batch
+    # losses is exactly the loss on all the data
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(5, 2)), rng.normal(size=(5, 1))
+    model = nn.Linear(2, 1, seed=0)
+    history = nn.fit(model, nn.MSELoss(), nn.optim.SGD(model, lr=0.0), X, y, epochs=1,
+                     batch_size=2, seed=0, progress=False, metric=None)
+    full = nn.MSELoss()(model(X), y).item()
+    assert history["loss"][0] == pytest.approx(full, rel=1e-12)
+
+
+def test_each_epoch_is_shuffled_anew_and_reproducibly():
+    # TR03: an int seed gives a different order each epoch, the same ones every run
+    def orders(seed):
+        seen = []
+
+        def loss_fn(out, target):
+            seen.append(np.asarray(target).ravel().tolist())
+            return nn.MSELoss()(out, target)
+
+        model = nn.Linear(1, 1, seed=0)
+        X = np.arange(8.0).reshape(8, 1)
+        nn.fit(model, loss_fn, nn.optim.SGD(model, lr=0.0), X, X.copy(), epochs=3,
+               batch_size=8, seed=seed, progress=False, metric=None)
+        return seen
+
+    first = orders(0)
+    assert len(first) == 3 and len({tuple(o) for o in first}) == 3
+    assert orders(0) == first
+
+
+class _Recorder(nn.Module):
+    """A Linear that records its training flag at each call."""
+
+    def __init__(self):
+        super().__init__()
+        self.inner = nn.Linear(2, 2, seed=0)
+        self.modes = []
+
+    def forward(self, x):
+        self.modes.append(self.training)
+        return self.inner(x)
+
+
+def test_fit_trains_in_training_mode_and_evaluates_in_eval_mode():
+    # TR04 (no eval() for the figures without a graph), TR05 (a model left in eval mode
+    # would be trained in eval mode)
+    X, y = np.ones((4, 2)), np.array([0, 1, 0, 1])
+    model = _Recorder().eval()
+    nn.fit(model, nn.CrossEntropyLoss(), nn.optim.SGD(model, lr=0.1), X, y, epochs=1,
+           progress=False, X_val=X, y_val=y)
+    # the metric check and the validation check before the step, the step, validation
+    assert model.modes == [False, False, True, False]
+    assert model.training
+
+
+def test_the_training_metric_is_that_of_the_outputs_seen_during_the_epoch():
+    # TR07: as Keras reports it, not recomputed after the epoch's steps
+    model = nn.Linear(1, 2, seed=0)
+    model.weight.data[...] = [[1.0], [-1.0]]
+    model.bias.data[...] = 0.0
+
+    class Flip:  # an optimizer whose step flips the predictions
+        def zero_grad(self):
+            model.zero_grad()
+
+        def step(self):
+            model.weight.data *= -1.0
+
+    X, y = np.ones((4, 1)), np.zeros(4, dtype=np.int64)
+    history = nn.fit(model, nn.CrossEntropyLoss(), Flip(), X, y, epochs=1, progress=False)
+    assert history["accuracy"] == [1.0]  # class 0 before the step (class 1 after it)
+
+
+def test_a_metric_named_val_loss_is_refused():
+    # TR14
+    def val_loss(outputs, targets):
+        return 0.0
+
+    model = nn.Linear(2, 1, seed=0)
+    with pytest.raises(ValueError, match="'val_loss' is taken by the loss"):
+        nn.fit(model, nn.MSELoss(), nn.optim.SGD(model, lr=0.1), np.ones((3, 2)), np.ones(3),
+               epochs=1, progress=False, metric=val_loss)
+
+
+def test_val_loss_is_recorded_without_a_metric():
+    # TR17: regression (metric=None) still gets the real validation loss
+    rng = np.random.default_rng(1)
+    X, y = rng.normal(size=(6, 2)), rng.normal(size=(6, 1))
+    X_val, y_val = rng.normal(size=(3, 2)), rng.normal(size=(3, 1))
+    model = nn.Linear(2, 1, seed=0)
+    history = nn.fit(model, nn.MSELoss(), nn.optim.SGD(model, lr=0.0), X, y, epochs=1,
+                     progress=False, metric=None, X_val=X_val, y_val=y_val)
+    assert sorted(history) == ["loss", "val_loss"]
+    assert history["val_loss"][0] == pytest.approx(nn.MSELoss()(model(X_val), y_val).item(),
+                                                   rel=1e-12)
+    assert history["val_loss"][0] > 0
