@@ -698,9 +698,13 @@ class Max(Op):
     @staticmethod
     def backward(xp, g, out, x, axis=None, keepdims=False):
         # The gradient goes to the maxima; at ties it is split evenly between them
-        # (as NumPy-based peers do), so it still sums to g.
+        # (as NumPy-based peers do), so it still sums to g. A nan is the maximum of its
+        # slice, as in NumPy's forward and PyTorch's max (nan == nan is False).
         kept = _kept_shape(x.shape, axis)
-        is_max = xp.constant(x) == xp.constant(out).reshape(kept)
+        values, top = xp.constant(x), xp.constant(out).reshape(kept)
+        is_max = values == top
+        if np.isnan(top).any():
+            is_max |= np.isnan(values) & np.isnan(top)
         share = is_max / is_max.sum(axis=axis, keepdims=True)
         return (g.reshape(kept) * share.astype(x.dtype, copy=False),)
 

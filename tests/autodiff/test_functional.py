@@ -589,3 +589,42 @@ def test_grad_runs_only_the_paths_to_its_argument():
     side = Counted.apply(Tensor(np.ones(2), requires_grad=True))  # off the path to x
     assert float(grad(lambda x: (x * x).sum() + side.sum())(np.array(1.0))) == 2.0
     assert calls == []
+
+
+LABELS = np.array([2, 0])
+WEIGHTS_23 = np.array([[1.0, -2.0, 0.5], [0.3, 2.0, 1.0]])
+
+
+# Second derivatives through the ops the Hessian tests above do not reach: each gradient
+# rule must record its dependence on every input (and on the incoming gradient, which
+# depends on x when the loss is not the last op).
+@pytest.mark.parametrize("f", [
+    lambda v: autodiff.linear(v[:6].reshape(2, 3), v[6:12].reshape(2, 3), v[12:14]).tanh().sum(),
+    lambda v: (v[:6].reshape(2, 3).log_softmax(axis=1) * WEIGHTS_23).sum(),
+    lambda v: autodiff.nll_loss(v[:6].reshape(2, 3).log_softmax(axis=1), LABELS) ** 2,
+    lambda v: autodiff.cross_entropy(v[:6].reshape(2, 3), LABELS) ** 2,
+], ids=["linear-tanh", "log_softmax", "nll-squared", "cross_entropy-squared"])
+def test_hessians_through_linear_log_softmax_and_the_losses_match_finite_differences(f, rng):
+    # kills L06, L07 (linear's dx, dw with the other input as a constant), S15
+    # (log_softmax's rule with exp(out) as a constant), NL4 and CE5 (the losses' rules
+    # with the incoming gradient as a constant)
+    x0 = rng.uniform(-1, 1, 14)
+    H = hessian(f)(x0)
+    numeric = numeric_jacobian(grad(f), x0)
+    np.testing.assert_allclose(H, numeric, rtol=1e-6, atol=1e-7)
+    np.testing.assert_allclose(H, H.T, rtol=1e-12, atol=1e-12)
+
+
+def test_the_hessian_of_a_function_of_a_gradient_through_repeated_indices():
+    # kills I04 (ScatterAdd's rule, the derivative of getitem's rule, with g as a
+    # constant): f's gradient is a scatter-add, h squares it, so h's Hessian
+    # differentiates ScatterAdd's rule with a g that depends on x
+    def f(s):
+        return (s[np.array([0, 0, 2])] ** 3).sum()  # 2 s0^3 + s2^3
+
+    def h(s):
+        return (grad(f)(s) ** 2).sum()  # (6 s0^2)^2 + (3 s2^2)^2 = 36 s0^4 + 9 s2^4
+
+    x0 = np.array([1.5, -0.5, 2.0])
+    np.testing.assert_allclose(hessian(h)(x0), np.diag([432 * 1.5**2, 0.0, 108 * 2.0**2]),
+                               rtol=1e-12)

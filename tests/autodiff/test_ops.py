@@ -577,3 +577,11 @@ def test_every_op_that_reads_its_result_in_backward_says_so():
     wrong = [op.__name__ for op in ops if op.reads_output != _backward_reads_output(op)]
     assert not wrong
     assert autodiff.ops.Exp.reads_output and not autodiff.ops.Mul.reads_output
+
+
+def test_an_op_given_no_node_raises_type_error_naming_it():
+    # kills O02 (Op.apply returning None when no input is a Value or a Tensor)
+    with pytest.raises(TypeError, match="weighted_sum: needs a Value or a Tensor"):
+        autodiff.weighted_sum([1.0, 2.0], [3.0, 4.0], 0.5)
+    with pytest.raises(TypeError, match="linear: needs a Value or a Tensor"):
+        autodiff.linear(np.ones((2, 3)), np.ones((4, 3)))

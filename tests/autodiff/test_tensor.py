@@ -1361,3 +1361,118 @@ def test_max_with_keepdim_alone_explains_pytorchs_values_and_indices():
     # kills: dropping the keepdim test in _refuse_values_and_indices
     with pytest.raises(TypeError, match="PyTorch's, which returns"):
         Tensor([[1.0]]).max(keepdim=True)
+
+
+def test_a_size_1_axis_broadcast_against_an_empty_axis_gets_a_zero_gradient():
+    # kills B17 (sum_to: `!= 1` -> `> 1`): (1,) + (0,) is (0,), so x's gradient is a sum
+    # over nothing, 0, of x's own shape (as in PyTorch)
+    x, y = leaf([1.0]), leaf(np.zeros(0))
+    (x + y).sum().backward()
+    np.testing.assert_array_equal(x.grad, [0.0])
+    assert y.grad.shape == (0,)
+    x = leaf([[1.0], [2.0]])
+    (x * Tensor(np.zeros((2, 0)))).sum().backward()
+    np.testing.assert_array_equal(x.grad, [[0.0], [0.0]])
+
+
+def test_leaky_relu_with_a_negative_slope_takes_the_slope_left_of_zero():
+    # kills E19 (mask read off out instead of x): with slope < 0, x < 0 gives out > 0
+    x = leaf([-2.0, 3.0])
+    x.leaky_relu(-0.5).sum().backward()
+    np.testing.assert_array_equal(x.grad, [-0.5, 1.0])
+    v = Value(-2.0)
+    v.leaky_relu(-0.5).backward()
+    assert v.grad == -0.5
+
+
+def test_clip_with_equal_tensor_bounds_sends_the_gradient_as_torch_clamp_does():
+    # kills C04 (`lo < hi` -> `lo <= hi`) and C06 (`hi < lo` -> `hi <= lo`): with
+    # lo == hi, x on them keeps its gradient, x above sends it to hi, and x below sends
+    # it nowhere (torch.clamp's masks: lo needs lo < hi, hi needs x > hi or hi < lo)
+    x = leaf([0.0, 1.0, 2.0])
+    lo, hi = leaf([1.0, 1.0, 1.0]), leaf([1.0, 1.0, 1.0])
+    out = x.clip(lo, hi)
+    np.testing.assert_array_equal(out.data, [1.0, 1.0, 1.0])
+    out.sum().backward()
+    np.testing.assert_array_equal(x.grad, [0.0, 1.0, 0.0])
+    np.testing.assert_array_equal(lo.grad, [0.0, 0.0, 0.0])
+    np.testing.assert_array_equal(hi.grad, [0.0, 0.0, 1.0])
+
+
+def test_clip_of_nan_sends_no_gradient():
+    # kills C09 (to_x written as "not below lo and not above hi"): nan is neither, but
+    # is not inside the bounds either; torch.clamp's gradient there is 0
+    x = leaf([np.nan, 0.5])
+    x.clip(0.0, 1.0).sum().backward()
+    np.testing.assert_array_equal(x.grad, [0.0, 1.0])
+
+
+def test_clip_and_where_stop_an_infinite_gradient_where_they_chose_the_other_input():
+    # kills C08 (clip: `where(mask, g, 0)` -> `g * mask`) and W01 (where: b's gradient
+    # as `g - where(cond, g, 0)`): sqrt'(0) is inf, and where the output did not come
+    # from an input, that input's gradient is a selected 0, as in PyTorch (not inf * 0
+    # or inf - inf, which are nan)
+    with np.errstate(divide="ignore"):  # sqrt's own derivative at 0
+        x = leaf([-1.0, 0.25])
+        x.clip(0.0, 1.0).sqrt().sum().backward()
+        np.testing.assert_array_equal(x.grad, [0.0, 1.0])
+        a, b = leaf([0.0, 4.0]), leaf([1.0, 9.0])
+        autodiff.where(np.array([True, False]), a, b).sqrt().sum().backward()
+    np.testing.assert_array_equal(a.grad, [np.inf, 0.0])
+    np.testing.assert_allclose(b.grad, [0.0, 1 / 6], rtol=1e-15)
+
+
+def test_a_numpy_zero_exponent_stops_an_infinite_gradient_as_a_python_zero_does():
+    # kills P02 (np.number exponents sent to the array-exponent branch): x ** 0 has
+    # derivative 0, selected even where the incoming gradient is inf or nan
+    for zero in (0.0, np.float64(0.0), np.float32(0.0)):
+        x = leaf([0.0, 2.0])
+        (x ** zero).backward(gradient=np.array([np.inf, np.nan]))
+        np.testing.assert_array_equal(x.grad, [0.0, 0.0])
+
+
+def test_matmul_with_a_0d_operand_on_either_side_is_a_shape_error():
+    # kills M01 (only the left operand checked for 0-d): the right one raised an
+    # IndexError from the shape check itself
+    for a, b in [(Tensor(2.0), Tensor([1.0, 2.0])), (Tensor([1.0, 2.0]), Tensor(2.0))]:
+        with pytest.raises(autodiff.ShapeError, match="0-D"):
+            a @ b
+
+
+def test_linear_of_a_0d_input_is_a_shape_error():
+    # kills L02 (`x.ndim == 0` test dropped): the check itself raised an IndexError
+    with pytest.raises(autodiff.ShapeError, match=re.escape("input of shape ()")):
+        autodiff.linear(Tensor(1.0), Tensor(np.ones((2, 1))))
+
+
+def test_an_axis_tuple_refuses_bools_and_an_axis_list_works_as_pytorchs_dims():
+    # kills N02 (bools accepted inside a tuple) and N06 (lists refused)
+    x = leaf(np.arange(24.0).reshape(2, 3, 4))
+    with pytest.raises(TypeError, match="axis must be"):
+        x.sum(axis=(0, True))
+    with pytest.raises(TypeError, match="axis must be"):
+        x.max(axis=(False,))
+    np.testing.assert_array_equal(x.sum(axis=[0, 2]).data, x.data.sum(axis=(0, 2)))
+    x.max(axis=[2, 1]).sum().backward()
+    assert x.grad.sum() == 2.0
+
+
+def test_cross_entropy_of_no_samples_and_no_classes_sums_to_zero():
+    # kills CE1 (max_kept replaced by logits.max): NumPy's max has no identity, so a
+    # (0, 0) batch raised; PyTorch gives 0
+    logits = leaf(np.zeros((0, 0)))
+    loss = autodiff.cross_entropy(logits, np.zeros(0, dtype=np.int64), "sum")
+    assert loss.item() == 0.0
+    loss.backward()
+    assert logits.grad.shape == (0, 0)
+
+
+def test_max_and_min_send_the_gradient_to_a_nan_which_is_the_maximum_of_its_slice():
+    # nan == nan is False: the maxima mask was empty there, and 0 / 0 made every
+    # gradient of the slice nan; PyTorch's max gives it to the nan
+    x = leaf([[1.0, np.nan, 3.0], [4.0, 5.0, 6.0]])
+    x.max(axis=1).sum().backward()
+    np.testing.assert_array_equal(x.grad, [[0.0, 1.0, 0.0], [0.0, 0.0, 1.0]])
+    x = leaf([np.nan, 2.0, np.nan])
+    x.min().backward()
+    np.testing.assert_array_equal(x.grad, [0.5, 0.0, 0.5])  # two nans: a tie

@@ -661,3 +661,19 @@ def test_relu_of_nan_passes_its_gradient_on_as_in_pytorch():
     x = Value(float("nan"))
     x.relu().backward()
     assert x.grad == 1.0  # torch.tensor(nan).relu() backward gives 1
+
+
+def test_a_quotients_gradient_does_not_square_the_denominator():
+    # kills O10 (d/dy written -x / y**2): y**2 underflows to 0 here, while -out / y,
+    # the rule's form, is -1e100 (the true value)
+    x, y = Value(1e-300), Value(1e-200)
+    (x / y).backward()
+    assert x.grad == pytest.approx(1e200)
+    assert y.grad == pytest.approx(-1e100)
+
+
+def test_sqrt_of_zero_backward_raises_the_named_division_by_zero():
+    # kills E03 (the rule's xp.div replaced by Python's /): the error names the op and
+    # the values, as every SCALAR error does
+    with pytest.raises(ZeroDivisionError, match=r"sqrt.*1\.0 / 0\.0 divides by zero"):
+        Value(0.0).sqrt().backward()
