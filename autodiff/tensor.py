@@ -601,15 +601,17 @@ class Tensor(Node):
         return self.sum(axis, keepdims) * (1.0 / count)  # sum / count
 
     def max(self, axis=None, keepdims: bool = False, **torch_names) -> Tensor:
-        """Maximum over `axis`. At ties the gradient is split evenly between the maxima.
-        The values only, as NumPy's max: `argmax(axis)` gives the indices."""
+        """Maximum over `axis`. At ties the gradient is split evenly between the maxima;
+        a nan is the maximum of its slice, as in NumPy, and gets the gradient. The values
+        only, as NumPy's max: `argmax(axis)` gives the indices."""
         if torch_names:
             _refuse_values_and_indices("max", torch_names)
         return ops.Max.apply(self, axis=_axis(axis, self.ndim, "max"), keepdims=keepdims)
 
     def min(self, axis=None, keepdims: bool = False, **torch_names) -> Tensor:
-        """Minimum over `axis`. At ties the gradient is split evenly between the minima.
-        The values only, as NumPy's min: `argmin(axis)` gives the indices."""
+        """Minimum over `axis`. At ties the gradient is split evenly between the minima;
+        a nan is the minimum of its slice, as in NumPy, and gets the gradient. The values
+        only, as NumPy's min: `argmin(axis)` gives the indices."""
         if torch_names:
             _refuse_values_and_indices("min", torch_names)
         axis = _axis(axis, self.ndim, "min")  # (checked here, to be named min's)
