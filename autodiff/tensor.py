@@ -879,7 +879,10 @@ class Tensor(Node):
         if retain_graph is None:
             retain_graph = create_graph
         if create_graph:
-            seed = gradient if isinstance(gradient, Tensor) else Tensor(seed)
+            # a node of its own (the caller's stays theirs, as in PyTorch), in self's
+            # dtype, that still depends on `gradient`: .grad may be differentiated in it
+            seed = (gradient.astype(self.dtype) * 1.0 if isinstance(gradient, Tensor)
+                    else Tensor(seed))
         _backward(self, seed, retain_graph=retain_graph, create_graph=create_graph,
                   check=_check_unchanged)
 

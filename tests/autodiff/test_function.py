@@ -595,3 +595,178 @@ def test_a_saved_array_changed_in_place_before_backward_is_detected():
         x -= 1.0
     with pytest.raises(RuntimeError, match="op 'Cube' uses was changed in place"):
         loss.backward()
+
+
+def test_a_value_error_in_backward_names_the_op_it_came_from():
+    # kills G36 (the engine renames ArithmeticError only): a ValueError raised while an
+    # op's backward runs says which op's backward it was, as a ZeroDivisionError does
+    class TwoForOne(Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 2
+
+        @staticmethod
+        def backward(ctx, grad_output):
+            return grad_output, grad_output
+
+    with pytest.raises(ValueError, match="^backward of 'TwoForOne': TwoForOne.backward "
+                                         "returned 2 gradients"):
+        TwoForOne.apply(leaf([1.0, 2.0])).sum().backward()
+
+
+@pytest.mark.parametrize("which", [0, 1])
+def test_none_for_an_input_that_requires_grad_sends_it_nothing(which):
+    # kills G40/G41 (the two-input fast path of backward passes a None gradient on):
+    # None for an input that requires grad means no gradient from this op (as in
+    # PyTorch), in either position of a two-input op
+    class OneSided(Function):
+        @staticmethod
+        def forward(ctx, x, y):
+            return x + y
+
+        @staticmethod
+        def backward(ctx, grad_output):
+            return (None, grad_output) if which == 0 else (grad_output, None)
+
+    a, b = leaf([1.0, 2.0]), leaf([3.0, 4.0])
+    OneSided.apply(a, b).sum().backward()
+    fed, starved = (b, a) if which == 0 else (a, b)
+    assert starved.grad is None
+    np.testing.assert_array_equal(fed.grad, [1.0, 1.0])
+    # and when the input has a gradient from another path, that one is kept
+    a, b = leaf([1.0, 2.0]), leaf([3.0, 4.0])
+    (OneSided.apply(a, b) + a * 3 + b * 3).sum().backward()
+    np.testing.assert_array_equal((a, b)[which].grad, [3.0, 3.0])
+
+
+def test_a_function_giving_a_bool_array_gives_a_constant():
+    # kills T13 (only int outputs taken as not differentiable): a mask, like an index,
+    # is not differentiable, so the output does not require grad (as in PyTorch)
+    class Positive(Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x > 0
+
+        @staticmethod
+        def backward(ctx, grad_output):
+            raise AssertionError("never asked for")
+
+    out = Positive.apply(leaf([-1.0, 2.0]))
+    assert out.dtype == np.bool_
+    assert not out.requires_grad and out.op == ""
+
+
+def test_a_forward_error_already_named_is_not_named_twice():
+    # kills T15 (every TypeError prefixed again): the message starts with the
+    # Function's own name once
+    class Nothing(Function):
+        @staticmethod
+        def forward(ctx, x):
+            return None
+
+    with pytest.raises(TypeError, match=r"^Nothing\.forward returned None: a Function has "
+                                        "one output"):
+        Nothing.apply(leaf([1.0]))
+
+
+@pytest.mark.parametrize("number", [float, int])
+def test_backward_may_return_a_python_number_for_a_0d_input(number):
+    # kills T86 (Tensor._fit_grad no longer makes a Python number an array): a number is
+    # an allowed gradient for a 0-d input, and .grad is then a float64 array
+    class Triple(Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 3
+
+        @staticmethod
+        def backward(ctx, grad_output):
+            return number(grad_output) * 3
+
+    x = Tensor(np.array(2.0), requires_grad=True)
+    Triple.apply(x).backward()
+    assert type(x.grad) is np.ndarray and x.grad.dtype == np.float64
+    assert x.grad == 3.0
+
+
+def test_backward_gets_an_array_also_under_create_graph():
+    # kills F05 (the incoming gradient passed on as a node under create_graph): a
+    # Function's backward works on NumPy arrays, whichever way backward is run
+    seen = []
+
+    class Scale(Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 2
+
+        @staticmethod
+        def backward(ctx, grad_output):
+            seen.append(type(grad_output))
+            return grad_output.copy() * 2  # ndarray.copy: a Tensor has none
+
+    x = leaf([1.0, 2.0])
+    Scale.apply(x).sum().backward(create_graph=True)
+    np.testing.assert_array_equal(x.grad.data, [2.0, 2.0])
+    assert seen == [np.ndarray]
+
+
+def test_backward_may_return_its_gradients_as_a_list():
+    # kills F06 (only a tuple taken as one gradient per input): a list is accepted too
+    class AddList(Function):
+        @staticmethod
+        def forward(ctx, x, y):
+            return x + y
+
+        @staticmethod
+        def backward(ctx, grad_output):
+            return [grad_output, 2 * grad_output]
+
+    x, y = leaf([1.0, 2.0]), leaf([3.0, 4.0])
+    AddList.apply(x, y).sum().backward()
+    np.testing.assert_array_equal(x.grad, [1.0, 1.0])
+    np.testing.assert_array_equal(y.grad, [2.0, 2.0])
+
+
+def test_a_gradient_that_is_not_real_numbers_includes_bool():
+    # kills F11 (bool taken as a real dtype): a mask returned as a gradient is a mistake
+    class MaskGrad(Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 2
+
+        @staticmethod
+        def backward(ctx, grad_output):
+            return grad_output > 0
+
+    with pytest.raises(TypeError, match="MaskGrad.backward returned a gradient of dtype "
+                                        "bool for input 0; gradients are real"):
+        MaskGrad.apply(leaf([1.0, 2.0])).sum().backward()
+
+
+def test_a_derivative_through_a_functions_incoming_gradient_raises_too():
+    # kills F15 (the incoming gradient left out of what a recorded Function gradient
+    # depends on): x.grad = Cube.backward(v) depends on the cotangent v as well, and its
+    # derivative with respect to v is unknown: an error, never a silent zero
+    x = leaf([1.0, 2.0])
+
+    def x_grad_sum(v):
+        Cube.apply(x).backward(v, create_graph=True)  # v: the Tensor grad() made
+        return x.grad.sum()
+
+    with pytest.raises(RuntimeError, match=r"Cube\.backward.*once_differentiable"):
+        autodiff.grad(x_grad_sum)(np.array([1.0, 1.0]))
+
+
+def test_a_gradient_for_a_bool_argument_raises():
+    # kills F17 (a bool taken as a number that takes gradients): a flag has no gradient
+    class Scaled(Function):
+        @staticmethod
+        def forward(ctx, x, double):
+            return x * (2 if double else 1)
+
+        @staticmethod
+        def backward(ctx, grad_output):
+            return grad_output * 2, 0.0
+
+    with pytest.raises(ValueError, match="Scaled.backward returned a gradient for input 1, "
+                                         "a bool, which has none"):
+        Scaled.apply(leaf([1.0, 2.0]), True).sum().backward()

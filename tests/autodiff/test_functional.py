@@ -628,3 +628,18 @@ def test_the_hessian_of_a_function_of_a_gradient_through_repeated_indices():
     x0 = np.array([1.5, -0.5, 2.0])
     np.testing.assert_allclose(hessian(h)(x0), np.diag([432 * 1.5**2, 0.0, 108 * 2.0**2]),
                                rtol=1e-12)
+
+
+def test_a_function_returning_an_outside_graph_leaves_that_graph_usable():
+    # kills G17 (no early return when the root reaches none of the inputs): the root,
+    # a graph f closes over, must not stay marked, or its own backward later does nothing
+    w = Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    h = (w * 2).sum()
+    np.testing.assert_array_equal(grad(lambda x: h)(np.ones(3)), np.zeros(3))
+    h.backward()
+    np.testing.assert_array_equal(w.grad, [2.0, 2.0])
+    a = Value(2.0)
+    v = a * 3
+    assert grad(lambda x: v)(1.0) == 0.0
+    v.backward()
+    assert a.grad == 3.0

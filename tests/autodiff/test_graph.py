@@ -602,3 +602,50 @@ def test_a_vjp_called_after_a_change_is_detected():
         w[0] = 5.0
     with pytest.raises(RuntimeError, match="changed in place after the op ran"):
         vjp_fn(np.ones(2))
+
+
+def test_a_decorated_function_restores_the_mode_it_was_called_in():
+    # kills G06 (the decorator's `finally` sets grad mode on instead of restoring it):
+    # a no_grad function called inside no_grad() must leave grad mode off, and an
+    # enable_grad function called there too
+    @no_grad()
+    def evaluate():
+        return autodiff.is_grad_enabled()
+
+    @autodiff.enable_grad()
+    def record():
+        return autodiff.is_grad_enabled()
+
+    with no_grad():
+        assert evaluate() is False
+        assert not autodiff.is_grad_enabled()
+        assert record() is True
+        assert not autodiff.is_grad_enabled()
+        a = Value(2.0) * 3
+    assert a.op == "" and autodiff.is_grad_enabled()
+
+
+def test_a_decorated_function_keeps_its_name_and_docstring():
+    # kills G07 (functools.wraps dropped): no_grad()/enable_grad() as decorators must
+    # keep the function's name, docstring and __wrapped__ (tracebacks, docs, pickling)
+    def evaluate(model):
+        """Evaluate the model."""
+        return model
+
+    for mode in (no_grad(), autodiff.enable_grad()):
+        wrapped = mode(evaluate)
+        assert wrapped.__name__ == "evaluate"
+        assert wrapped.__doc__ == "Evaluate the model."
+        assert wrapped.__wrapped__ is evaluate
+
+
+def test_toposort_treats_nodes_in_stop_at_as_leaves():
+    # kills G10 (stop_at ignored by the sort): the nodes behind a stop node are not
+    # sorted (a functional call never walks the graph behind its inputs)
+    x = Value(1.0)
+    y = x * 2
+    z = y * 3
+    order = toposort(z, frozenset({id(y)}))
+    for node in order:
+        node._pending = None  # toposort leaves marks for backward to clear
+    assert [id(n) for n in order] == [id(y), id(z)]  # not x

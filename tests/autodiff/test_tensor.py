@@ -1476,3 +1476,215 @@ def test_max_and_min_send_the_gradient_to_a_nan_which_is_the_maximum_of_its_slic
     x = leaf([np.nan, 2.0, np.nan])
     x.min().backward()
     np.testing.assert_array_equal(x.grad, [0.5, 0.0, 0.5])  # two nans: a tie
+
+
+def test_a_second_backward_through_ops_with_parameters_only_raises_too():
+    # kills G09 (is_released: the ReleasedParams that an op with parameters keeps after
+    # backward no longer counts as freed): every op here has parameters (axis), and a
+    # second backward must raise as for any freed graph, not run silently
+    x = leaf([[1.0, 2.0], [3.0, 4.0]])
+    loss = x.sum(axis=0).sum()
+    loss.backward()
+    with pytest.raises(RuntimeError, match=re.escape("retain_graph=True")):
+        loss.backward()
+    np.testing.assert_array_equal(x.grad, np.ones((2, 2)))  # added once
+
+
+def test_create_graph_with_retain_graph_false_frees_the_graph():
+    # kills G20 (create_graph's backward always retains): retain_graph=False given
+    # explicitly frees the graph, as in PyTorch, also when the backward is recorded
+    x = leaf([1.0, 2.0])
+    loss = (x * x).sum()
+    loss.backward(create_graph=True, retain_graph=False)
+    np.testing.assert_array_equal(x.grad.data, [2.0, 4.0])
+    with pytest.raises(RuntimeError, match=re.escape("retain_graph=True")):
+        loss.backward()
+
+
+def test_a_label_that_is_not_a_str_raises_type_error():
+    # kills T08 (the label check dropped): a label is drawn and shown in reprs and in
+    # errors, so it must be a str
+    with pytest.raises(TypeError, match=r"Tensor\(label\) must be a str, got int"):
+        Tensor([1.0], label=3)
+
+
+@pytest.mark.parametrize("flag", [1, np.True_])
+def test_requires_grad_given_as_a_truthy_number_is_stored_as_a_bool(flag):
+    # kills T09 (the flag stored as given): requires_grad is True or False, as the
+    # setter makes it
+    t = Tensor([1.0], requires_grad=flag)
+    assert t.requires_grad is True
+    assert Tensor([1.0], requires_grad=0).requires_grad is False
+
+
+def test_item_assignment_with_a_float_index_tensor_says_why():
+    # kills T37 (item assignment indexes with the index as given): x[index] = v takes
+    # the same index conversion as x[index], so a float Tensor of positions gets the
+    # error that says it is float64 and how to make an int one
+    x = Tensor(np.zeros(3))
+    with no_grad(), pytest.raises(IndexError, match="an index Tensor holds float64"):
+        x[Tensor([0.0, 2.0])] = 1.0
+    with no_grad():
+        x[Tensor(np.array([0, 2]))] = 1.0
+        x[[]] = 5.0  # an empty list selects nothing
+    np.testing.assert_array_equal(x.data, [1.0, 0.0, 1.0])
+
+
+def test_clip_without_any_bound_raises():
+    # kills T46 (the check dropped): clip() with no bound is a mistake, not the identity
+    x = leaf([1.0, -2.0])
+    for call in (lambda: x.clip(), lambda: x.clamp(), lambda: x.clip(None, None)):
+        with pytest.raises(ValueError, match="clip: give at least one of lo and hi"):
+            call()
+
+
+def test_reshape_refuses_bools_as_sizes():
+    # kills T56 (the bool test dropped): True is not a size, as in the type check of
+    # every other shape argument (NumPy would take it as 1)
+    with pytest.raises(TypeError, match="reshape: the shape must be ints"):
+        Tensor(5.0).reshape(True)
+    with pytest.raises(TypeError, match="reshape: the shape must be ints"):
+        Tensor(np.ones((2, 1))).reshape(2, True)
+
+
+def test_unsqueeze_takes_every_axis_pytorch_takes():
+    # kills T60 (the lowest axis, -ndim - 1, refused): the new axis may go anywhere in
+    # -ndim-1..ndim, as in PyTorch and np.expand_dims
+    x = leaf([1.0, 2.0, 3.0])
+    assert x.unsqueeze(-2).shape == (1, 3)
+    assert x.unsqueeze(-1).shape == (3, 1)
+    assert x.unsqueeze(1).shape == (3, 1)
+    with pytest.raises(ValueError, match="out of range"):
+        x.unsqueeze(-3)
+    with pytest.raises(ValueError, match="out of range"):
+        x.unsqueeze(2)
+
+
+def test_broadcast_to_refuses_a_shape_that_would_shrink_the_tensor():
+    # kills T64 (any shape that broadcasts with x's accepted): (3,) and (1,) broadcast
+    # together, to (3,), but (3,) cannot be broadcast *to* (1,); and a 0-d tensor can be
+    # broadcast to () (itself)
+    x = leaf([1.0, 2.0, 3.0])
+    for shape in [(1,), (), (2, 1)]:
+        with pytest.raises(ValueError, match=re.escape(
+                f"broadcast_to: shape (3,) cannot be broadcast to {shape}")):
+            x.broadcast_to(shape)
+    s = leaf(2.0)
+    y = s.broadcast_to(())
+    assert y.shape == ()
+    y.backward()
+    assert s.grad == 1.0
+
+
+def test_permute_of_a_matrix_in_its_own_order_does_not_warn():
+    # kills T68 (the warning also for permute): permute(0, 1) is the identity in
+    # PyTorch too, so only transpose(0, 1) warns
+    import warnings
+
+    x = leaf(np.arange(6.0).reshape(2, 3))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert x.permute(0, 1).shape == (2, 3)
+    with pytest.warns(UserWarning, match="swapaxes"):
+        x.transpose(0, 1)
+
+
+def test_backward_refuses_a_boolean_gradient():
+    # kills T74 (bool taken as a number): a mask passed as gradient= is a mistake
+    y = leaf([1.0, 2.0]) * 2
+    with pytest.raises(TypeError, match="backward: gradient must be real numbers"):
+        y.backward(np.array([True, False]))
+
+
+def test_create_graph_differentiates_through_a_gradient_tensor_that_requires_grad():
+    # kills T78 (the gradient= Tensor replaced by a constant copy): with create_graph,
+    # x.grad = 2 x v depends on v too (the double-backward trick for a vjp's transpose),
+    # so its derivative reaches v
+    x, v = leaf([3.0, 4.0]), leaf([1.0, 2.0])
+    (x * x).backward(v, create_graph=True)
+    np.testing.assert_array_equal(x.grad.data, [6.0, 16.0])
+    x.grad.sum().backward()
+    np.testing.assert_array_equal(v.grad, [6.0, 8.0])  # d/dv of sum(2 x v) = 2 x
+
+
+def test_the_grad_of_a_0d_float32_tensor_is_an_array_of_its_own():
+    # kills T83 (a gradient that is a NumPy scalar kept as it is): rules on 0-d float32
+    # arrays give np.float32 scalars, and .grad must still be a writable 0-d array
+    x = leaf(2.0, dtype=np.float32)
+    (x * 3.0).backward()
+    assert type(x.grad) is np.ndarray and x.grad.dtype == np.float32
+    assert x.grad == 3.0
+    x.grad[...] = 0.0  # writable in place, as optimizers and zeroing expect
+    assert x.grad == 0.0
+
+
+def test_zero_grad_reaches_every_tensor_of_the_graph():
+    # kills T88 (only the direct parents cleared): "every tensor it was computed from"
+    x = leaf([1.0, 2.0])
+    h = x * 2
+    loss = (h.exp() * 3).sum()
+    loss.backward()
+    assert x.grad is not None and h.grad is not None
+    loss.zero_grad()
+    assert x.grad is None and h.grad is None and loss.grad is None
+
+
+def test_repr_gives_the_shape_only_when_numpy_shortens_the_data():
+    # kills T89 (`size > 20` -> `>= 20`): 20 elements are printed in full (NumPy's
+    # threshold), so the shape is not added; from 21 on the data is elided
+    assert "shape=" not in repr(Tensor(np.zeros(20)))
+    assert "shape=(21,)" in repr(Tensor(np.zeros(21)))
+
+
+def test_keepdims_and_keepdim_together_raise():
+    # kills T93 (the check dropped): NumPy's and PyTorch's names for one argument
+    x = leaf(np.ones((2, 3)))
+    with pytest.raises(TypeError, match="sum: give keepdims or keepdim, not both"):
+        x.sum(0, keepdims=True, keepdim=True)
+
+
+@pytest.mark.parametrize("loss", ["nll_loss", "cross_entropy"])
+def test_scores_that_are_not_a_matrix_are_refused_even_when_n_matches(loss):
+    # kills T103 (only the labels' length checked): scores of shape (3,) with 3 labels,
+    # or (2, 3, 4) with 2, are not (n, k)
+    for shape, labels in [((3,), [0, 1, 2]), ((2, 3, 4), [0, 1])]:
+        with pytest.raises(ValueError, match=f"^{loss}: needs .* of shape \\(n, k\\)"):
+            getattr(autodiff, loss)(leaf(np.zeros(shape)), np.array(labels))
+
+
+@pytest.mark.parametrize("loss", ["nll_loss", "cross_entropy"])
+def test_boolean_labels_are_refused(loss):
+    # kills T104 (bool taken as an integer dtype): a mask is not a class label
+    with pytest.raises(TypeError, match=f"^{loss}: labels must be integers, got dtype bool"):
+        getattr(autodiff, loss)(leaf(np.zeros((2, 3))), np.array([True, False]))
+
+
+@pytest.mark.parametrize("loss", ["nll_loss", "cross_entropy"])
+def test_loss_argument_checks_for_no_classes_no_samples_and_other_reductions(loss):
+    # kills T108 (no own message for 0 classes), T109 (a reduction name more let
+    # through: the ops take any name but "mean" and "none" as "sum", silently) and
+    # T110 (a mean over no samples not refused: nan)
+    f = getattr(autodiff, loss)
+    with pytest.raises(ValueError, match=re.escape(
+            f"{loss}: the scores have 0 classes (0 columns), so no label can be in range")):
+        f(leaf(np.zeros((2, 0))), np.array([0, 0]))
+    with pytest.raises(ValueError, match="reduction must be 'mean', 'sum' or 'none', got "
+                                         "'batchmean'"):
+        f(leaf(np.zeros((2, 3))), np.array([0, 1]), "batchmean")
+    with pytest.raises(ValueError, match=f"^{loss}: no samples, and a mean of no losses"):
+        f(leaf(np.zeros((0, 3))), np.zeros(0, dtype=np.int64))
+    assert f(leaf(np.zeros((0, 3))), np.zeros(0, dtype=np.int64), "sum").item() == 0.0
+
+
+def test_a_gradient_tensor_under_create_graph_becomes_a_grad_of_its_own_in_the_roots_dtype():
+    # the root's .grad was the caller's Tensor itself (editing one edited the other) and
+    # kept its dtype; PyTorch copies it
+    x = leaf([1.0, 2.0])
+    given = Tensor([1.0, 1.0])
+    x.backward(given, create_graph=True)
+    assert x.grad is not given
+    x.grad.data *= 5
+    np.testing.assert_array_equal(given.data, [1.0, 1.0])
+    y = leaf([1.0, 2.0], dtype=np.float32) * 3
+    y.backward(Tensor(np.array([1, 1])), create_graph=True)
+    assert y.grad.dtype == np.float32

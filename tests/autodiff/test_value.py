@@ -677,3 +677,18 @@ def test_sqrt_of_zero_backward_raises_the_named_division_by_zero():
     # the values, as every SCALAR error does
     with pytest.raises(ZeroDivisionError, match=r"sqrt.*1\.0 / 0\.0 divides by zero"):
         Value(0.0).sqrt().backward()
+
+
+def test_a_value_label_that_is_not_a_str_raises_type_error():
+    # kills V03 (the label check dropped), as for a Tensor's label
+    with pytest.raises(TypeError, match=r"Value\(label\) must be a str, got int"):
+        Value(1.0, label=3)
+    assert Value(1.0, label="w").label == "w"
+
+
+def test_ordering_comparisons_at_equality():
+    # kills V15 (`>=` computed as `>`): the boundary of each ordering comparison
+    a, b = Value(2.0), Value(2.0)
+    assert a >= b and a <= b and not a > b and not a < b
+    assert a >= 2 and 2 <= a and a <= 2.0 and not a > 2
+    assert not Value(1.0) >= 2 and Value(3.0) >= 2
