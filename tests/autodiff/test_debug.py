@@ -546,3 +546,300 @@ def test_draw_step_keeps_the_far_step_and_then_the_nodes_nearest_the_root():
     assert "#ffb347" in drawing.source and drawing.stats["drawn"] == 50
     for leaf in ("b0", "b1", "b2"):
         assert f"<B>{leaf}</B>" in drawing.source, leaf
+
+
+class DoubleWithAMeanRule(Function):
+    """2 x, whose rule spreads the mean of its incoming gradient (right only when every
+    output element gets the same gradient)"""
+
+    @staticmethod
+    def forward(ctx, x):
+        return 2 * x
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        return np.full(grad_output.shape, 2 * grad_output.mean())
+
+
+# -- anomaly detection -----------------------------------------------------------------
+
+
+def test_detect_anomaly_passes_node_creation_on_to_the_tracer_it_replaced():
+    # kills D07 (an enclosing tracer stopped seeing the nodes made inside the block)
+    # and D13 (leaving the block removed the enclosing tracer instead of restoring it)
+    class Made(Tracer):
+        def __init__(self):
+            self.nodes = []
+
+        def on_create(self, node):
+            self.nodes.append(node)
+
+    mine = Made()
+    previous = set_tracer(mine)
+    try:
+        x = Value(2.0)
+        with detect_anomaly():
+            y = x * 3.0
+        assert _grad_mode.tracer is mine
+        assert any(n is y for n in mine.nodes)
+    finally:
+        set_tracer(previous)
+
+
+def test_forward_names_only_the_first_bad_input():
+    # kills D08 (every bad input was listed)
+    a, b = Value(float("nan"), label="a"), Value(float("inf"), label="b")
+    with pytest.raises(AnomalyError) as info, detect_anomaly():
+        a + b
+    message = str(info.value)
+    assert "input 0 (a leaf 'a') already contained nan" in message
+    assert "input 1" not in message
+
+
+def test_a_bad_seed_gradient_is_caught():
+    # kills D10 (the total gradient reaching a node was not checked: a nan seed passed)
+    x = Tensor(np.array([1.0, 2.0]), requires_grad=True, label="x")
+    with pytest.raises(AnomalyError, match=r"total gradient reaching op '\*'.*contains "
+                                           r"nan: the seed") as info, detect_anomaly():
+        (x * 2.0).backward(np.array([1.0, np.nan]))
+    assert info.value.phase == "backward" and info.value.op == "*"
+
+
+def test_a_bad_backward_names_the_position_of_the_input_it_is_for():
+    # kills D11 (the input was always called input 0)
+    a = Tensor(np.array([np.inf]), requires_grad=True, label="a")
+    b = Tensor(np.array([2.0]), requires_grad=True, label="b")
+    with pytest.raises(AnomalyError, match=r"backward of op '\*' produced inf in the "
+                                           r"gradient for its input 1 \(node 'b'"), \
+            detect_anomaly(check_forward=False):
+        (a * b).sum().backward()  # d/db = a = inf; d/da = b = 2 is finite
+
+
+def test_anomaly_checks_the_backward_of_backward_steps():
+    # kills S04 (the step recorder did not pass backward on to detect_anomaly's tracer)
+    x = Tensor(np.array([0.0, 4.0]), requires_grad=True)
+    with pytest.raises(AnomalyError, match="backward of op 'sqrt' produced inf"), \
+            detect_anomaly():
+        list(backward_steps(x.sqrt().sum()))
+
+
+# -- locate_fault and its report -------------------------------------------------------
+
+
+def test_the_first_of_two_wrong_rules_is_the_fault_and_the_other_is_marked_wrong():
+    # kills D15 (the last wrong rule was reported), D16 (every wrong row marked "first")
+    # and D18 (the input column without the element's index)
+    x = Tensor(np.array([0.3, -0.2, 0.5]), requires_grad=True)
+    report = locate_fault(lambda x: BadExp.apply(BadSquare.apply(x)).sum(), [x])
+    assert [c.op for c in report.checks] == ["bad_square", "BadExp", "sum"]
+    assert report.fault is report.checks[0]
+    rows = report.rows()
+    assert rows[0][5].endswith("<-- first wrong rule")
+    assert rows[1][5].endswith("  wrong") and "first" not in rows[1][5]
+    assert rows[0][2] == f"x0{list(report.fault.index)}"
+    assert "[" in rows[0][2]
+
+
+def test_a_long_report_shows_the_rows_around_the_fault():
+    # kills D19 (the rows shown always started at the first op) and D20 (no line for
+    # the rows left out after them)
+    x = Tensor(np.array([0.1, 0.2]), requires_grad=True)
+
+    def f(x):
+        for _ in range(20):
+            x = x.sin()
+        x = BadSquare.apply(x)
+        for _ in range(20):
+            x = x.sin()
+        return x.sum()
+
+    report = locate_fault(f, [x])
+    assert len(report.checks) == 42 and report.checks.index(report.fault) == 20
+    table = report.table(max_rows=10)
+    assert "<-- first wrong rule" in table
+    assert "... 15 ops before" in table and "... 17 ops after" in table
+    assert table.count("\n") == 2 + 10 + 1  # header, rule, 10 rows, 2 skip lines
+
+
+def test_a_report_says_when_the_whole_function_passes():
+    # kills D21 (nothing said about the whole function when gradcheck passed)
+    x = Tensor(np.array([0.1, 0.2]), requires_grad=True)
+    report = locate_fault(lambda x: x.sin().sum(), [x])
+    assert "Whole function: gradcheck passes." in str(report)
+
+
+def test_the_relative_error_divides_by_the_larger_of_the_two_derivatives():
+    # kills D26 (divided by the numeric one alone): BadExp's rule at x = -1 gives 1
+    # against e^-1; divided by the larger, the error is 1 - e^-1, below 1 as documented
+    x = Tensor(np.array([-1.0]), requires_grad=True)
+    report = locate_fault(lambda x: BadExp.apply(x).sum(), [x])
+    fault = report.fault
+    assert abs(fault.analytic) > abs(fault.numeric)
+    assert fault.error == pytest.approx(1 - math.exp(-1), rel=1e-6)
+    assert fault.error < 1
+
+
+def test_a_rule_right_only_for_equal_output_weights_is_caught():
+    # kills D25 (the output weights were all ones, which such a rule gets right)
+    x = Tensor(np.array([0.5, -1.0, 2.0]), requires_grad=True)
+    report = locate_fault(lambda x: (DoubleWithAMeanRule.apply(x) * x).sum(), [x])
+    assert not report.ok and report.fault.op == "DoubleWithAMeanRule"
+
+
+def test_a_smooth_op_at_its_minimum_is_judged_not_taken_for_a_kink():
+    # kills D29 (one-sided slopes compared without the factor of 10: x**2 at 0, with
+    # slopes of +-eps, counted as a kink)
+    report = locate_fault(lambda v: v ** 2, [Value(0.0)], eps=3e-5)
+    assert report.ok and report.checks[0].unjudged == 0
+
+
+# -- backward_steps and draw_step ------------------------------------------------------
+
+
+def test_backward_steps_checks_requires_grad_and_takes_one_element_tensors():
+    # kills S06 (a tensor without a graph was stepped through) and S07 (a one-element
+    # tensor of shape (1,) needed a gradient)
+    with pytest.raises(RuntimeError, match="does not require grad"):
+        backward_steps(Tensor(np.ones(2)))
+    x = Tensor(np.array([3.0]), requires_grad=True)
+    steps = list(backward_steps(x * x))
+    np.testing.assert_array_equal(steps[-1].grad, [6.0])
+
+
+def test_accumulate_passes_the_gradient_on_to_backward():
+    # kills S11 (accumulate=True ran backward() without the gradient given)
+    x = Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    list(backward_steps(x * 3.0, np.array([1.0, -2.0]), accumulate=True))
+    np.testing.assert_array_equal(x.grad, [3.0, -6.0])
+
+
+def test_draw_step_shows_the_partial_sums_including_the_current_step():
+    # kills S14 (a partial sum kept only the last contribution) and S15 (the current
+    # step's contributions were left out of the sums)
+    L, (a, *_) = value_graph()
+    steps = list(backward_steps(L))
+    checked = 0
+    for k in range(1, len(steps) + 1):
+        finished = {id(s.node) for s in steps[:k]}
+        if id(a) in finished:
+            break
+        sent = [g for s in steps[:k] for p, g in s.sent if p is a]
+        if sent:
+            expected = autodiff.viz._num(math.fsum(sent))
+            assert f"grad so far {expected}" in draw_step(L, k).source, k
+            checked += len(sent) > 1
+    assert checked  # some step showed a sum of two contributions or more
+
+
+def test_draw_step_marks_only_the_edges_that_carry_a_gradient_and_notes_each_one():
+    # kills S19 (the edge from a constant tensor was red too), V54 (viz ignored the
+    # overlay's edge colour: no red edge) and S20 (a parent used
+    # twice noted one of its two contributions)
+    x = Tensor(np.array([1.0, 2.0]), requires_grad=True, label="x")
+    c = Tensor(np.array([3.0, 4.0]), label="c")  # no requires_grad: gets nothing
+    y = x * c
+    y.label = "y"
+    loss = y.sum()
+    k = 1 + [s.node is y for s in backward_steps(loss)].index(True)
+    source = draw_step(loss, k).source
+    assert source.count("#c0392b") == 2  # one red edge (x to the op), one note (x)
+    v = Value(3.0, label="v")
+    source = draw_step(v * v, 1).source
+    assert "receives += 3.0000, += 3.0000" in source
+
+
+def test_the_node_of_the_step_has_a_bold_border():
+    # kills S24 (no node drawn bold) and V43 (viz ignored the overlay's bold)
+    L, _ = value_graph()
+    assert 'BORDER="2"' in draw_step(L, 1).source
+    assert 'BORDER="2"' not in draw_step(L, 0).source
+
+
+# -- derivations -----------------------------------------------------------------------
+
+
+def test_derivation_writes_the_rule_of_each_input_of_a_binary_op():
+    # kills R01 (d(a/b)/db written without its minus sign) and R06 (every input given
+    # the rule of the first: d(a - b)/db written as 1)
+    a, b = Value(2.0, label="a"), Value(-3.0, label="b")
+    q = a / b
+    q.label = "q"
+    assert "- ∂q/∂b = -a/b² = -0.2222" in derivation(q, b)
+    s = a - b
+    s.label = "s"
+    assert "- ∂s/∂b = -1 = -1.0000" in derivation(s, b)
+    assert "- ∂s/∂a = 1 = 1.0000" in derivation(s, a)
+
+
+def test_latex_numbers_of_one_path_in_parentheses_and_blocks_closed_cleanly():
+    # kills R04 (a number in x 10^ notation not parenthesized inside a product), R22
+    # (a single path of two factors lost its line of numbers) and R20 (the forward
+    # block's last line kept its line break before \end{align*})
+    a, b = Value(2.0, label="a"), Value(-3.0, label="b")
+    c = a * b
+    c.label = "c"
+    L = c.tanh()
+    L.label = "L"
+    latex = derivation(L, a, format="latex")
+    assert r"&= (2.458 \times 10^{-5}) \cdot (-3) \\" in latex
+    assert "\\\\\n\\end{align*}" not in latex
+
+
+def test_latex_sum_of_paths_puts_a_negative_term_in_parentheses():
+    # kills R21 (a negative one-factor term written as "+ -1.0000")
+    a, b = Value(2.0, label="a"), Value(-3.0, label="b")
+    c = a * b
+    c.label = "c"
+    L = c - a
+    L.label = "L"
+    assert r"&= 1 \cdot (-3) + (-1) \\" in derivation(L, a, format="latex")
+
+
+def test_latex_names_an_op_outside_the_table_with_its_underscore_escaped():
+    # kills R23 (bad_square written raw, an underscore that LaTeX reads as a subscript)
+    x = Value(1.5, label="x")
+    y = BadSquare.apply(x)
+    y.label = "y"
+    assert r"y &= \operatorname{bad\_square}(\dots) = 2.2500" in derivation(
+        y, x, format="latex")
+
+
+def test_derivation_states_each_local_derivative_once():
+    # kills R24 (an edge on two paths got its line twice)
+    x = Value(0.5, label="x")
+    u = x * 2.0 + x * 3.0
+    u.label = "u"
+    L = u.tanh()
+    L.label = "L"
+    text = derivation(L, x)
+    assert len(text.paths) == 2
+    assert text.count("- ∂L/∂u = ") == 1
+
+
+def test_three_nodes_sharing_a_label_get_three_names():
+    # kills R11 (one prime at most: the third w was named w′ as the second was)
+    w1, w2, w3 = Value(1.0, label="w"), Value(2.0, label="w"), Value(3.0, label="w")
+    y = w1 * w2 * w3
+    y.label = "y"
+    assert "**dy/dw′′ = 2.0000**" in derivation(y, w3)  # w, w′, w′′ in forward order
+
+
+def test_locate_fault_judges_only_the_inputs_that_require_grad():
+    # kills D24 (a constant tensor's elements checked too: here they are the worst
+    # agreement, and the table named the constant as the op's input)
+    x = Tensor(np.array([1e-3, 2e-3]), requires_grad=True)
+    c = Tensor(np.array([100.0, 200.0]))  # a constant
+    report = locate_fault(lambda x: (x * c).sum(), [x])
+    assert report.ok
+    assert [check.input for check in report.checks] == [0, 0]
+
+
+def test_steps_keep_their_own_copies_of_the_gradients():
+    # kills S03 (a step's gradient was the array itself: the seed given, which its
+    # caller may reuse)
+    x = Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    gradient = np.array([1.0, -1.0])
+    steps = list(backward_steps(x * 3.0, gradient))
+    gradient[:] = 0.0
+    np.testing.assert_array_equal(steps[0].grad, [1.0, -1.0])
+    np.testing.assert_array_equal(steps[-1].grad, [3.0, -3.0])

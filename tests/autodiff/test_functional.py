@@ -643,3 +643,109 @@ def test_a_function_returning_an_outside_graph_leaves_that_graph_usable():
     assert grad(lambda x: v)(1.0) == 0.0
     v.backward()
     assert a.grad == 3.0
+
+
+def test_argnums_may_not_be_a_bool_or_empty():
+    # kills F01 (True, an int to Python, taken as argnums=1), F02 (() accepted: no
+    # gradient at all), F37 (hessian's own bool check: the message says "one int")
+    f = lambda x, y: x * y * y  # noqa: E731
+    with pytest.raises(TypeError, match="argnums must be an int or a tuple of ints, got "
+                                        "bool True"):
+        grad(f, argnums=True)(1.0, 2.0)
+    with pytest.raises(ValueError, match="grad: argnums is empty"):
+        grad(f, argnums=())(1.0, 2.0)
+    with pytest.raises(TypeError, match="hessian: argnums must be one int"):
+        hessian(lambda x: x * x, argnums=True)
+
+
+def test_argnums_as_a_one_element_tuple_gives_a_one_element_tuple():
+    # kills F28 (a tuple of one gave the gradient itself, as for an int)
+    f = lambda x, y: x * y * y  # noqa: E731
+    assert grad(f, argnums=(0,))(1.0, 2.0) == (4.0,)
+    g = grad(f, argnums=[1])(1.0, 2.0)
+    assert isinstance(g, tuple) and g == (4.0,)
+
+
+def test_has_aux_needs_exactly_a_pair():
+    # kills F23 (any tuple accepted: a triple failed with a bare unpacking ValueError)
+    with pytest.raises(TypeError, match=r"has_aux=True, f must return a pair \(scalar, "
+                                        r"aux\), got tuple"):
+        grad(lambda v: (v * v, "a", "b"), has_aux=True)(3.0)
+
+
+def test_value_and_grad_of_a_node_returns_the_value_as_a_node():
+    # kills F27 (the value was always plain, cut off the caller's graph)
+    x = Value(2.0, label="x")
+    value, g = value_and_grad(lambda a: a * a * a)(x)
+    assert isinstance(value, Value) and value.data == 8.0
+    assert isinstance(g, Value) and g.data == 12.0
+    value.backward()  # the value stays differentiable: d(x^3)/dx
+    assert x.grad == 12.0
+
+
+def test_jacobian_independent_of_a_node_argument_is_a_plain_array():
+    # kills F36 (a Jacobian that depends on no outside node came back as a Tensor), as
+    # grad's test_an_inner_grad_independent_of_the_outer_input_is_a_plain_number does
+    J = jacobian(lambda a: a * 2.0)(leaf([1.0, 2.0]))
+    assert type(J) is np.ndarray
+    np.testing.assert_array_equal(J, 2 * np.eye(2))
+    J = jacobian(lambda a: a * a)(leaf([1.0, 2.0]))  # depends on it: a node
+    assert isinstance(J, Tensor)
+
+
+def test_vjp_results_are_nodes_only_when_they_depend_on_a_node_argument():
+    # kills F43 (a vector-Jacobian product independent of the primal node came back as
+    # a Tensor) and F44 (f's value was always plain, cut off the caller's graph)
+    x = leaf([1.0, 2.0])
+    out, fn = autodiff.vjp(lambda a: a * a, x)
+    assert isinstance(out, Tensor) and out.requires_grad
+    (g,) = fn(np.ones(2))
+    assert isinstance(g, Tensor)
+    out.sum().backward()
+    np.testing.assert_array_equal(x.grad, [2.0, 4.0])
+    out, fn = autodiff.vjp(lambda a: a * 3.0, x)
+    (g,) = fn(np.ones(2))
+    assert type(g) is np.ndarray
+    np.testing.assert_array_equal(g, [3.0, 3.0])
+
+
+def test_under_no_grad_a_tensor_argument_is_differentiated_and_results_are_plain():
+    # kills F06 (a node argument joined to the caller's graph by an op under no_grad:
+    # the op records nothing, so f did not depend on the variable) and F20 (the backward
+    # pass recorded under no_grad: results that depend on a node argument not
+    # differentiated came back as nodes)
+    x = leaf([1.0, 2.0])
+    with autodiff.no_grad():
+        g = grad(lambda a: (a * a).sum())(x)
+        assert type(g) is np.ndarray
+        np.testing.assert_array_equal(g, [2.0, 4.0])
+        g = grad(lambda a, w: a * w * a)(2.0, Value(3.0))
+        assert type(g) is float and g == 12.0
+
+
+def test_the_zero_gradient_of_an_unused_value_argument_is_a_number():
+    # kills F13 (a 0-d array for a Value's zero gradient)
+    g = grad(lambda a, b: a * 3.0, argnums=1)(Value(1.0), Value(2.0))
+    assert type(g) is float and g == 0.0
+
+
+def test_jacobian_of_a_graph_value_beside_an_array():
+    # kills F31 (one graph Value among the arguments sent the call down the Value path,
+    # which needs a scalar output)
+    x = Value(2.0) * 1.0  # a Value of a graph
+    ja, jb = jacobian(lambda a, b: a * b, argnums=(0, 1))(x, np.array([1.0, 2.0]))
+    np.testing.assert_array_equal(np.asarray(getattr(ja, "data", ja)), [1.0, 2.0])
+    np.testing.assert_array_equal(np.asarray(getattr(jb, "data", jb)), 2.0 * np.eye(2))
+
+
+def test_vjp_fn_called_under_no_grad_with_a_node_cotangent_gives_plain_results():
+    # kills F41 (a node cotangent was kept as a node under no_grad too: the products
+    # came back as nodes of a graph recorded there)
+    out, fn = autodiff.vjp(lambda a: a * a, np.array([1.0, 2.0]))
+    with autodiff.no_grad():
+        (g,) = fn(Tensor(np.ones(2), requires_grad=True))
+    assert type(g) is np.ndarray
+    np.testing.assert_array_equal(g, [2.0, 4.0])
+    out, fn = autodiff.vjp(lambda a: a * a, 3.0)
+    with autodiff.no_grad():
+        assert fn(Value(1.0)) == (6.0,) and type(fn(Value(1.0))[0]) is float

@@ -370,3 +370,99 @@ def test_many_outputs_of_few_inputs_cost_one_backward_pass(monkeypatch):
     calls.clear()
     assert gradcheck(lambda s: s * np.ones(3), [scale])  # few outputs: one by one
     assert len(calls) == 3 + 1
+
+
+class DoubleWithNanGradient(Function):
+    """2 x, whose backward gives nan"""
+
+    @staticmethod
+    def forward(ctx, x):
+        return 2 * x
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        return grad_output * np.nan
+
+
+class BroadcastSumWrong(Function):
+    """x.sum() repeated in 3 outputs, whose backward is 1.5 times too large: every
+    output element is wrong for every input element"""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.shape = x.shape
+        return np.full(3, x.sum())
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        return np.full(ctx.shape, 1.5 * grad_output.sum())
+
+
+class DoubleNanForANegativeGradient(Function):
+    """2 x, whose backward is right for a positive incoming gradient and nan for a
+    negative one (2 sqrt(g) sqrt(g))"""
+
+    @staticmethod
+    def forward(ctx, x):
+        return 2 * x
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        with np.errstate(invalid="ignore"):
+            return 2 * np.sqrt(grad_output) * np.sqrt(grad_output)
+
+
+def test_a_nan_gradient_fails():
+    # kills G14 (the entry test written as `difference > tolerance`, which nan passes)
+    with pytest.raises(GradcheckError, match="analytic nan") as info:
+        gradcheck(DoubleWithNanGradient.apply, [leaf([1.0, 2.0])])
+    assert np.isnan(info.value.analytic) and info.value.numeric == pytest.approx(2.0)
+
+
+def test_a_nan_gradient_for_a_scaled_incoming_gradient_fails():
+    # kills G28 (the scaling test written as `difference > tolerance`, which nan
+    # passes): one-hot gradients of 1 give the right rows, the random output weights
+    # (some negative) give nan
+    with pytest.raises(GradcheckError, match="grad_output"):
+        gradcheck(DoubleNanForANegativeGradient.apply, [leaf([1.0, 2.0, 3.0, 4.0])])
+
+
+def test_the_first_wrong_output_element_is_reported():
+    # kills G15 (the last failing output element was reported)
+    with pytest.raises(GradcheckError, match=r"index \(0,\) \(output index \(0,\)\)") as info:
+        gradcheck(BroadcastSumWrong.apply, [leaf([1.0, 2.0])])
+    assert info.value.output_index == (0,) and info.value.index == (0,)
+
+
+def test_the_failing_input_is_named_by_its_position_among_all_inputs():
+    # kills G19 (the position among the checked inputs only: a constant before the
+    # failing input shifted it)
+    c, b = Tensor([1.0, 2.0]), leaf(np.arange(6.0))  # c: a constant (no requires_grad)
+    with pytest.raises(GradcheckError, match="input 1,") as info:
+        gradcheck(lambda c, b: (c.sum() * ScaleWrongAt.apply(b)).sum(), [c, b])
+    assert info.value.input == 1 and info.value.index == (5,)
+
+
+def test_a_float_beside_an_array_is_a_0d_tensor():
+    # kills G05 (only Tensors made a float a 0-d Tensor: beside a plain array it was a
+    # Value, which f cannot combine with the array's Tensor)
+    assert gradcheck(lambda x, s: (x * s).sum(), [np.array([1.0, 2.0]), 0.5]) is True
+
+
+def test_numerical_grad_of_a_number_is_a_float():
+    # kills G24 (a 0-d array came back)
+    g = autodiff.numerical_grad(lambda t: t ** 3, 2.0)
+    assert type(g) is float and g == pytest.approx(12.0)
+
+
+def test_locate_adds_the_fault_table_to_the_message_for_both_kinds_of_failure():
+    # kills G31 (the table was not added to the message) and G33 (no fault located when
+    # the scaling test fails)
+    with pytest.raises(GradcheckError, match="First wrong rule") as info:
+        gradcheck(lambda a: ScaleWrongAt.apply(a).sum(), [leaf(np.arange(6.0))], locate=True)
+    assert info.value.fault is not None and info.value.fault.fault.op == "ScaleWrongAt"
+    with pytest.raises(GradcheckError, match="grad_output") as info:
+        gradcheck(DoubleNanForANegativeGradient.apply, [leaf([1.0, 2.0, 3.0, 4.0])],
+                  locate=True)
+    assert info.value.fault is not None
+    assert "DoubleNanForANegativeGradient" in str(info.value)

@@ -719,3 +719,112 @@ def test_a_plain_cut_does_not_say_the_budget_was_exceeded():
         y = y * 2 + 1
     source = draw_graph(y, max_nodes=5).source
     assert "(budget max_nodes=5)" in source and "exceeded" not in source
+
+
+def test_a_link_used_twice_is_not_merged_into_a_chain():
+    # kills V13 (a link feeding two ops was merged into both)
+    a, b, c, d = (Value(float(i), label=n) for i, n in enumerate("abcd", 1))
+    s = a + b
+    y = (s + c) * (s + d)
+    drawing = draw_graph(y, max_nodes=5)
+    assert drawing.stats["chained"] == 0 and "(chain of" not in drawing.source
+
+
+def test_a_link_in_another_cluster_is_not_merged_into_a_chain():
+    # kills V14 (a `+` made inside a module call merged into one outside it)
+    a, b, c = Value(1.0, label="a"), Value(2.0, label="b"), Value(3.0, label="c")
+    with scope("Inner"):
+        s = a + b
+    y = (s + c).tanh()
+    drawing = draw_graph(y, max_nodes=4)
+    assert drawing.stats["chained"] == 0 and "(chain of" not in drawing.source
+
+
+def test_a_link_of_another_shape_is_not_merged_into_a_chain():
+    # kills V15 (a broadcasting `+` merged with a link of another shape)
+    x = Tensor(np.ones(3), requires_grad=True, label="x")
+    y = Tensor(np.ones(3), requires_grad=True, label="y")
+    w = Tensor(np.ones((2, 3)), requires_grad=True, label="w")
+    out = ((x + y) + w).sum()
+    drawing = draw_graph(out, max_nodes=4)
+    assert drawing.stats["chained"] == 0 and "(chain of" not in drawing.source
+
+
+def test_the_two_inputs_of_an_op_are_never_drawn_as_one_with_a_count():
+    # kills V18 (look-alikes grouped among two inputs too: a * b drawn as "x2")
+    a, b = Value(2.0, label="a"), Value(3.0, label="b")
+    p, q = a.tanh(), b.tanh()
+    drawing = draw_graph(p * q, max_nodes=4)
+    assert "label=x2" not in drawing.source and "alike" not in drawing.source
+
+
+def test_equal_number_constants_of_a_chain_are_drawn_once_with_a_count():
+    # kills V21 (constants grouped by identity: equal numbers made apart stayed apart)
+    x = Value(0.5, label="x")
+    v = x
+    for _ in range(5):
+        v = v + float("1.5")  # five equal floats, five objects
+    drawing = draw_graph(v.tanh(), max_nodes=3)
+    assert "label=x5" in drawing.source
+    assert drawing.source.count(">1.5<") + drawing.source.count("label=1.5") == 1
+
+
+def test_an_unlabelled_paths_from_node_is_not_merged_into_a_chain():
+    # kills V24 (only the step-through focus was kept out of chains, not paths_from)
+    xs = [Value(float(i)) for i in range(10)]
+    partial = xs[0] + xs[1]  # no label: only paths_from keeps it
+    total = partial
+    for x in xs[2:]:
+        total = total + x
+    drawing = draw_graph(total, max_nodes=3, paths_from=partial)
+    assert drawing.stats["chained"] == 7  # the 8 links above it but the last
+    assert drawing.stats["drawn"] == 2  # partial and the merged chain
+
+
+def test_merged_links_are_not_counted_again_as_repeated_structure():
+    # kills V25 (the links merged into chains counted among the folded nodes too)
+    x = Value(0.5, label="x")
+    v = x
+    for _ in range(5):
+        v = v + 1.5
+    drawing = draw_graph(v.tanh(), max_nodes=3)
+    assert drawing.stats["chained"] == 4 and drawing.stats["folded"] == 0
+    assert "repeated structure" not in drawing.source
+
+
+def test_fold_false_cuts_without_folding():
+    # kills V26 (fold=False ignored)
+    x = Value(0.5, label="x")
+    v = x
+    for _ in range(5):
+        v = v + 1.5
+    drawing = draw_graph(v.tanh(), max_nodes=3, fold=False)
+    assert "chained" not in drawing.stats and "(chain of" not in drawing.source
+    assert drawing.stats["cut"] == 4
+
+
+def test_small_constant_arrays_are_drawn_by_their_values_large_ones_by_their_shape():
+    # kills V46 (every constant array drawn by its shape)
+    x = Tensor(np.ones(3), requires_grad=True)
+    source = draw_graph((x * np.array([1.0, 2.0, 3.0])).sum() * np.arange(5.0)).source
+    assert 'label="[1.0000, 2.0000, 3.0000]"' in source
+    assert 'label="const (5,) float64"' in source
+
+
+def test_grouped_weighted_sum_inputs_get_no_role_labels():
+    # kills V53 (an edge of a folded weighted_sum, no longer one per argument, labelled
+    # with the role of position -1, the last input's)
+    import re
+
+    import nn
+
+    neuron = nn.scalar.Neuron(3, seed=0)
+    xs = [Value(0.5).tanh(), Value(1.0), Value(2.0)]  # the first is not alike the rest
+    source = draw_graph(neuron(xs), max_nodes=4).source
+    labels = re.findall(r'-> n\d+_op \[label="?([^\s"]+)', source)
+    assert labels == ["x6"]  # the six alike leaves (b, w1..w3, x2, x3); no "x₃" role
+
+
+def test_the_format_option_is_the_drawings_default_format():
+    # kills V59 (format= checked, then ignored: always svg)
+    assert draw_graph(Value(1.0) * 2, format="png").format == "png"
