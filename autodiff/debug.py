@@ -474,6 +474,8 @@ def _check_op(position, node, rng, eps, atol, rtol) -> OpCheck:
             a = float(analytic[index])
             # (noise: the rounding a difference quotient of these outputs may carry)
             excess = abs(a - numeric) - (atol + rtol * abs(numeric) + noise)
+            if math.isnan(excess):  # a nan (or inf - inf) analytic value: the worst
+                excess = math.inf
             if worst is None or excess > worst[0]:
                 worst = (excess, i, index, a, numeric)
     if worst is None:

@@ -843,3 +843,26 @@ def test_steps_keep_their_own_copies_of_the_gradients():
     gradient[:] = 0.0
     np.testing.assert_array_equal(steps[0].grad, [1.0, -1.0])
     np.testing.assert_array_equal(steps[-1].grad, [3.0, -3.0])
+
+
+class NanInTheLastElement(Function):
+    """x * 2 whose rule gives nan for the last element only."""
+
+    @staticmethod
+    def forward(ctx, x):
+        return x * 2.0
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        grad = grad_output * 2.0
+        grad[-1] = np.nan
+        return grad
+
+
+def test_locate_fault_finds_a_rule_that_gives_nan_after_its_first_element():
+    # nan compared as larger than nothing, so a nan after the first judged element was
+    # never the worst, and the rule was reported as right
+    x = Tensor(np.array([0.5, -1.0, 2.0]), requires_grad=True)
+    report = locate_fault(lambda t: (NanInTheLastElement.apply(t) * 3.0).sum(), [x])
+    assert report.fault is not None and report.fault.op == "NanInTheLastElement"
+    assert report.fault.index == (2,) and math.isnan(report.fault.analytic)
