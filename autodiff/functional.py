@@ -304,6 +304,13 @@ def jacobian(f, argnums=0):
     return _jacobian(f, argnums, "jacobian")
 
 
+def _in_a_graph(x) -> bool:
+    """Whether `x` is a Value of a graph: an op's result, or the variable of an enclosing
+    functional call."""
+    return isinstance(x, Value) and (x._op is not None
+                                     or any(x is leaf for leaf in _made.leaves))
+
+
 def _jacobian(f, argnums, name: str):
     """`jacobian`, its errors naming `name` (the public function called)."""
     _check_callable(f, name)
@@ -312,13 +319,13 @@ def _jacobian(f, argnums, name: str):
     @functools.wraps(f)
     def jacobian_f(*args, **kwargs):
         nums = _argnums_tuple(argnums, len(args), name)
-        if all(isinstance(args[i], Value) and (args[i]._op is not None or any(
-                args[i] is leaf for leaf in _made.leaves)) for i in nums):
+        if any(_in_a_graph(args[i]) for i in nums) and all(
+                isinstance(args[i], (Value, numbers.Real)) for i in nums):
             # a Value of a graph: an op's result, or the variable of an enclosing grad
-            # (hessian(f)(x) inside grad). f of it is a Value, whose Jacobian is its
-            # gradient, kept in that graph (a Tensor made of the Value would be cut off
-            # it). A leaf Value becomes a 0-d Tensor, so that f may combine it with
-            # Tensors.
+            # (hessian(f)(x) inside grad), alone or beside numbers. f of it is a Value,
+            # whose Jacobian is its gradient, kept in that graph (a Tensor made of the
+            # Value would be cut off it). Beside arrays, and as a leaf, a Value becomes
+            # a 0-d Tensor, so that f may combine it with Tensors.
             return _value_and_grad(f, argnums, name)(*args, **kwargs)[1]
         args, inputs, outside, _ = _prepare(args, kwargs, argnums, name, True)
         create = _records_backward(outside)

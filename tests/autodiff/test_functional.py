@@ -749,3 +749,16 @@ def test_vjp_fn_called_under_no_grad_with_a_node_cotangent_gives_plain_results()
     out, fn = autodiff.vjp(lambda a: a * a, 3.0)
     with autodiff.no_grad():
         assert fn(Value(1.0)) == (6.0,) and type(fn(Value(1.0))[0]) is float
+
+
+def test_jacobian_of_a_graph_value_beside_a_number_stays_in_the_graph():
+    # the number made the call take the Tensor path, which cut the Value off the
+    # enclosing grad's graph: "must return a scalar, got ndarray"
+    def d_da(s):
+        return jacobian(lambda a, b: a * a * b, argnums=(0, 1))(s, 3.0)[0]  # 2 a b
+
+    def d_db(s):
+        return jacobian(lambda a, b: a * a * b, argnums=(0, 1))(s, 3.0)[1]  # a^2
+
+    assert grad(d_da)(2.0) == pytest.approx(6.0)
+    assert grad(d_db)(2.0) == pytest.approx(4.0)
