@@ -763,6 +763,13 @@ class Softmax(Op):
         return (out * (g - (g * out).sum(axis=axis, keepdims=True)),)
 
 
+def _check_reduction(op: str, reduction: str) -> None:
+    # (the public functions check it too; the ops are reachable as autodiff.ops)
+    if reduction not in ("mean", "sum", "none"):
+        raise ValueError(f"{op}: reduction must be 'mean', 'sum' or 'none', got "
+                         f"{reduction!r}")
+
+
 class NLLLoss(Op):
     """-log_probs[i, labels[i]] for each sample i, averaged ("mean"), summed ("sum") or
     not ("none"): the loss of log-probabilities (from log_softmax) at integer labels"""
@@ -771,6 +778,7 @@ class NLLLoss(Op):
 
     @staticmethod
     def forward(xp, log_probs, labels, reduction="mean"):
+        _check_reduction("nll", reduction)
         picked = log_probs[np.arange(len(labels)), labels]
         if reduction == "none":
             return -picked
@@ -800,6 +808,7 @@ class CrossEntropy(Op):
         # -log_softmax(logits)[i, label i] = logsumexp(row i) - logits[i, label i], both
         # shifted by the row's max: the same numbers as NLLLoss of LogSoftmax, without
         # the (n, k) matrix of log-probabilities, since only n of them are read
+        _check_reduction("cross_entropy", reduction)
         shifted = logits - backends.max_kept(logits, 1)  # each row's max is now 0
         picked = shifted[np.arange(len(labels)), labels]
         losses = np.log(np.exp(shifted).sum(axis=1)) - picked  # a sum >= exp(0) = 1

@@ -585,3 +585,13 @@ def test_an_op_given_no_node_raises_type_error_naming_it():
         autodiff.weighted_sum([1.0, 2.0], [3.0, 4.0], 0.5)
     with pytest.raises(TypeError, match="linear: needs a Value or a Tensor"):
         autodiff.linear(np.ones((2, 3)), np.ones((4, 3)))
+
+
+@pytest.mark.parametrize("op", [autodiff.ops.CrossEntropy, autodiff.ops.NLLLoss])
+def test_the_loss_ops_refuse_an_unknown_reduction_themselves(op):
+    # the public functions check it, but the ops are reachable too, and took any unknown
+    # name as "sum"
+    scores = Tensor(np.zeros((2, 3)), requires_grad=True)
+    with pytest.raises(ValueError, match="reduction must be 'mean', 'sum' or 'none', got "
+                                         "'batchmean'"):
+        op.apply(scores, np.array([0, 2]), reduction="batchmean")
