@@ -764,7 +764,7 @@ class Softmax(Op):
 
 
 def _check_reduction(op: str, reduction: str) -> None:
-    # (the public functions check it too; the ops are reachable as autodiff.ops)
+    """ValueError naming `op` unless `reduction` is one the losses know."""
     if reduction not in ("mean", "sum", "none"):
         raise ValueError(f"{op}: reduction must be 'mean', 'sum' or 'none', got "
                          f"{reduction!r}")

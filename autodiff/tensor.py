@@ -1205,9 +1205,7 @@ def _checked_labels(who: str, what: str, scores, labels, reduction: str) -> np.n
     if labels.dtype.kind not in "iu":
         raise TypeError(f"{who}: labels must be integers, got dtype {labels.dtype}")
     check_labels(labels, shape[1], who)
-    if reduction not in ("mean", "sum", "none"):
-        raise ValueError(f"{who}: reduction must be 'mean', 'sum' or 'none', got "
-                         f"{reduction!r}")
+    ops._check_reduction(who, reduction)
     if reduction == "mean" and not len(labels):
         raise ValueError(f"{who}: no samples, and a mean of no losses is undefined (use "
                          "reduction='sum' for 0)")
