@@ -20,7 +20,7 @@ import numpy as np
 from . import ops
 from .graph import Node, enable_grad, is_grad_enabled
 from .graph import backward as _backward
-from .tensor import Tensor, _check_unchanged, stack
+from .tensor import Tensor, stack
 from .value import Value
 
 __all__ = ["grad", "value_and_grad", "jacobian", "hessian", "vjp"]
@@ -225,11 +225,6 @@ def value_and_grad(f, argnums=0, has_aux: bool = False):
     return _value_and_grad(f, argnums, "value_and_grad", has_aux)
 
 
-def _check_for(out):
-    """The test for in-place changes that backward from `out` runs (Tensors have one)."""
-    return _check_unchanged if isinstance(out, Tensor) else None
-
-
 def _value_and_grad(f, argnums, name: str, has_aux: bool = False):
     """`value_and_grad`, its errors naming `name` (the public function called)."""
     _check_callable(f, name)
@@ -254,8 +249,7 @@ def _value_and_grad(f, argnums, name: str, has_aux: bool = False):
         seed = 1.0 if isinstance(out, Value) else np.ones_like(out.data)
         # retained: f may close over a graph built outside it, which must stay usable.
         # (None for an input f does not depend on.)
-        grads = _backward(out, seed, retain_graph=True, create_graph=create, inputs=inputs,
-                          check=_check_for(out))
+        grads = _backward(out, seed, retain_graph=True, create_graph=create, inputs=inputs)
         grads = [_zeros_like(node) if g is None else g
                  for node, g in zip(inputs, grads, strict=True)]
         keep_nodes = create and _reaches([out, *grads], outside)
@@ -343,7 +337,7 @@ def _jacobian(f, argnums, name: str):
             seed[k] = 1
             seed = seed.reshape(out.shape)
             grads = _backward(out, Tensor(seed) if create else seed, retain_graph=True,
-                              create_graph=create, inputs=inputs, check=_check_unchanged)
+                              create_graph=create, inputs=inputs)
             for row, node, g in zip(rows, inputs, grads, strict=True):
                 row.append(Tensor(np.zeros(node.shape, dtype=node.dtype)) if g is None else g)
         keep_nodes = create and _reaches([g for row in rows for g in row], outside)
@@ -418,8 +412,7 @@ def _vjp(f, *primals):
         else:
             seed = given.astype(out.dtype)
             seed = Tensor(seed) if record else seed
-        grads = _backward(out, seed, retain_graph=True, create_graph=record, inputs=inputs,
-                          check=_check_for(out))
+        grads = _backward(out, seed, retain_graph=True, create_graph=record, inputs=inputs)
         grads = [_zeros_like(node) if g is None else g
                  for node, g in zip(inputs, grads, strict=True)]
         if record and _reaches(grads, outside | ({id(v)} if v_node else set())):

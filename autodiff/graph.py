@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import functools
 import threading
-from collections.abc import Callable
 from contextlib import ContextDecorator
 
 __all__ = [
@@ -275,6 +274,9 @@ class Node:
 
     # Kind-specific parts of backward; see Value and Tensor.
     _grad_is_number = False  # Value: `.grad + g` is all accumulation takes
+    # Called with the sorted graph before any rule runs, and may raise to stop backward
+    # (Tensor: the test for in-place changes since the ops ran); None: nothing to check.
+    _check_before_backward = None
 
     def _added_grad(self, g: object, owned: set[int]) -> object:
         """What `.grad` becomes when `g` is added to it (not written here)."""
@@ -347,9 +349,10 @@ def toposort(root: Node, stop_at: frozenset[int] = _NOWHERE,
 # --------------------------------------------------------------------------------------
 
 # In-place changes to tensors (under no_grad(), an optimizer's step, a state load) are
-# stamped on one clock, and each tensor carries the clock's value when it was made or
-# last changed: backward can then tell that a tensor an op saved has changed since the
-# op ran, which would make its gradient silently wrong (PyTorch's version counters).
+# stamped on one clock, and each tensor carries the clock's value when it was made and
+# when it last changed: backward can then tell that a tensor an op used has changed
+# since the op ran, which would make its gradient silently wrong (PyTorch's version
+# counters).
 _changes = [0]
 
 
@@ -371,7 +374,6 @@ def backward(
     retain_graph: bool,
     create_graph: bool,
     inputs: list[Node] | None = None,
-    check: Callable[[list[Node]], None] | None = None,
 ) -> list[object] | None:
     """Backpropagate `seed` (d root / d root) through the graph of `root`.
 
@@ -389,8 +391,8 @@ def backward(
     (Ctrl-C) before the writes leaves them as they were too; one during the writes lets
     them finish before it is raised.
 
-    `check`, if given, is called with the sorted nodes (parents first) before any rule
-    runs, and may raise to stop backward (a Tensor's test for in-place changes).
+    Before any rule runs, the root's kind may check the sorted graph and raise (a
+    Tensor's test for in-place changes).
     """
     stop_at = frozenset(map(id, inputs)) if inputs is not None else _NOWHERE
     results: dict[int, object] = {}
@@ -402,6 +404,7 @@ def backward(
                 order = _on_paths_to(order, stop_at)
                 if not order:  # root reaches none of the inputs
                     return [None] * len(inputs)
+            check = root._check_before_backward
             if check is not None:
                 check(order)
             if create_graph:

@@ -153,6 +153,7 @@ class Tensor(Node):
     __slots__ = ("_requires_grad", "_version", "_made")
     _math = ARRAY
     _graph_math = GRAPH
+    _check_before_backward = staticmethod(_check_unchanged)
     # NumPy must hand `ndarray + Tensor` (and np.float64 * Tensor) to the Tensor's
     # reflected operator instead of treating the Tensor as an array itself.
     __array_ufunc__ = None
@@ -229,6 +230,8 @@ class Tensor(Node):
         except ops.ShapeError:
             raise
         except (ValueError, IndexError) as error:
+            if str(error).startswith(f"{op.name}: "):  # already named (ours)
+                raise
             raise type(error)(f"{op.name}: on shapes {_shapes(data)}: {error}") from None
         except TypeError as error:  # NumPy's (a str parameter, say) or a Function's
             if str(error).startswith(op.name):  # already named (ours)
@@ -883,8 +886,7 @@ class Tensor(Node):
             # dtype, that still depends on `gradient`: .grad may be differentiated in it
             seed = (gradient.astype(self.dtype) * 1.0 if isinstance(gradient, Tensor)
                     else Tensor(seed))
-        _backward(self, seed, retain_graph=retain_graph, create_graph=create_graph,
-                  check=_check_unchanged)
+        _backward(self, seed, retain_graph=retain_graph, create_graph=create_graph)
 
     def _added_grad(self, g, owned: set[int]):
         # A gradient array may be shared (a rule can pass its input on to two parents)
