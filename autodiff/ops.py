@@ -370,15 +370,9 @@ class Relu(Op):
     @staticmethod
     def backward(xp, g, out, x):
         # d/dx = 1 where x > 0, else 0 (0 at 0); read off the output, as PyTorch does, so
-        # that a nan passes its gradient on (out is nan there, and nan != 0)
-        if xp is SCALAR:  # selected, as in PyTorch: an inf or nan g stops where x <= 0
-            return (g if out != 0 else 0.0,)
-        keep = xp.constant(out) != 0
-        if xp is ARRAY:
-            # Arrays multiply by the mask (np.where's selection costs ten times as much,
-            # on every training step), so there an inf or nan g where x <= 0 gives nan.
-            return (g * keep,)
-        return (xp.where(keep, g, 0.0),)  # recorded (create_graph): selected, as above
+        # that a nan passes its gradient on (out is nan there, and nan != 0). Selected,
+        # not multiplied: an inf or nan g stops where x <= 0, as in PyTorch.
+        return (xp.select(xp.constant(out) != 0, g),)
 
 
 class LeakyRelu(Op):
@@ -452,7 +446,7 @@ class Clip(Op):
         to_x = (x >= lo) & (x <= hi) if needs[0] else None
         to_lo = (x < lo) & (lo < hi) if needs[1] else None
         to_hi = (x > hi) | (hi < lo) if needs[2] else None
-        return tuple(None if mask is None else xp.where(mask, g, 0.0)
+        return tuple(None if mask is None else xp.select(mask, g)
                      for mask in (to_x, to_lo, to_hi))
 
 
@@ -467,7 +461,7 @@ class Where(Op):
 
     @staticmethod
     def backward(xp, g, out, cond, a, b):
-        return None, xp.where(cond, g, 0.0), xp.where(cond, 0.0, g)
+        return None, xp.select(cond, g), xp.select(np.logical_not(cond), g)
 
 
 class Identity(Op):
@@ -969,6 +963,12 @@ def _node_where(cond, a, b):
     return _plain_namespace((cond, a, b)).where(cond, a, b)
 
 
+def _node_select(mask, g):
+    if isinstance(g, Node):
+        return Where.apply(mask, g, 0.0)
+    return _plain_namespace((mask, g)).select(mask, g)
+
+
 # A first-order seed is a plain array beside nodes (see functional.grad), so the
 # gradient reaching these may be a constant too.
 def _node_broadcast_to(x, shape):
@@ -991,6 +991,7 @@ vars(GRAPH).update(
     sign=_node_sign,
     softmax=_node_softmax,
     where=_node_where,
+    select=_node_select,
     constant=_node_constant,
     broadcast_to=_node_broadcast_to,
     scatter_add=_node_scatter_add,

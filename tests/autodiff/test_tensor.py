@@ -1422,6 +1422,63 @@ def test_clip_and_where_stop_an_infinite_gradient_where_they_chose_the_other_inp
     np.testing.assert_allclose(b.grad, [0.0, 1 / 6], rtol=1e-15)
 
 
+SELECTING_OPS = {
+    "relu": lambda x: x.relu(),
+    "clip": lambda x: x.clip(0.0, 10.0),
+    "where": lambda x: autodiff.where(x.data > 0, x, 0.0),
+}
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("size", [6, 6000])  # below and above the size where the
+@pytest.mark.parametrize("name", list(SELECTING_OPS))  # selection changes method
+def test_relu_clip_and_where_stop_an_infinite_gradient_at_any_size_and_dtype(
+        name, size, dtype):
+    # sqrt'(0) is inf: where the op did not pass x on (x <= 0), x's gradient is a
+    # selected 0, as in PyTorch and on Values, not inf * 0 = nan; first-order backward
+    # and recorded backward (create_graph) agree
+    select = SELECTING_OPS[name]
+    data = np.resize(np.array([-1.0, 0.25, -2.0, 0.5, -3.0, 4.0], dtype=dtype), size)
+    x = leaf(data, dtype=dtype)
+    with np.errstate(divide="ignore"):
+        select(x).sqrt().sum().backward()
+        expected = np.where(data > 0, 0.5 / np.sqrt(np.abs(data)), 0.0)
+        assert x.grad.dtype == dtype
+        np.testing.assert_allclose(x.grad, expected.astype(dtype), rtol=1e-6)
+        recorded = leaf(data, dtype=dtype)
+        select(recorded).sqrt().sum().backward(create_graph=True)
+    np.testing.assert_array_equal(recorded.grad.data, x.grad)
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
+@pytest.mark.parametrize("size", [10, 4094, 4096, 20000])
+def test_the_array_selection_is_np_where_bit_for_bit(size, dtype):
+    # the gradients of relu, clip and where: g where the mask holds, else +0.0, chosen
+    # (bit by bit on large arrays), never multiplied: inf, nan and -0.0 come through
+    # unchanged where the mask holds, and give +0.0 where it does not
+    from autodiff.backends import ARRAY
+
+    rng = np.random.default_rng(size)
+    g = rng.standard_normal(size).astype(dtype)
+    g[rng.integers(0, size, size // 5)] = rng.choice([np.inf, -np.inf, np.nan, -0.0])
+    mask = rng.standard_normal(size) > 0
+    for g_view, mask_view in [
+        (g, mask),
+        (g[::-1], mask[::-1]),  # strided
+        (np.broadcast_to(g[:1], g.shape), mask),  # a sum's gradient: stride 0
+        (g.reshape(-1, 2)[:, 0], mask.reshape(-1, 2)[:, 1]),
+    ]:
+        selected = ARRAY.select(mask_view, g_view)
+        expected = np.where(mask_view, g_view, dtype(0))
+        assert selected.dtype == dtype and selected.shape == g_view.shape
+        assert selected.tobytes() == expected.tobytes()  # -0.0 and nan bits included
+        assert not np.shares_memory(selected, g)  # it becomes a .grad: its own memory
+    # a mask that broadcasts against g (where's condition) falls back to np.where
+    small_mask = np.array([True, False])
+    wide = np.resize(g, (size, 2))
+    np.testing.assert_array_equal(ARRAY.select(small_mask, wide), np.where(small_mask, wide, 0))
+
+
 def test_a_numpy_zero_exponent_stops_an_infinite_gradient_as_a_python_zero_does():
     # kills P02 (np.number exponents sent to the array-exponent branch): x ** 0 has
     # derivative 0, selected even where the incoming gradient is inf or nan
