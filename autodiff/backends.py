@@ -134,8 +134,18 @@ SCALAR = SimpleNamespace(
 # --------------------------------------------------------------------------------------
 
 
+def floats(x: np.ndarray) -> np.ndarray:
+    """`x` if it holds floats; integers and bools as the floats NumPy's exp turns them
+    into (uint8 as float16, int64 as float64). For the rules that subtract before they
+    exponentiate (sigmoid, the softmax family): unsigned ints would wrap around."""
+    if x.dtype.kind in "fc":
+        return x
+    return x.astype(np.result_type(x.dtype, np.float16))
+
+
 def _array_sigmoid(x: np.ndarray) -> np.ndarray:
     # exp(-|x|) never overflows; the two branches are the two stable forms of 1/(1+e^-x).
+    x = floats(x)
     e = np.exp(-np.abs(x))
     return np.where(x >= 0, 1 / (1 + e), e / (1 + e))
 
@@ -154,6 +164,7 @@ def max_kept(x: np.ndarray, axis) -> np.ndarray:
 
 def _array_softmax(x: np.ndarray, axis: int = -1) -> np.ndarray:
     # Shifted by the max, so exp never overflows; the division is in place on a fresh array.
+    x = floats(x)
     e = np.exp(x - max_kept(x, axis))
     e /= e.sum(axis=axis, keepdims=True)
     return e

@@ -703,6 +703,18 @@ class Max(Op):
         return (g.reshape(kept) * share.astype(x.dtype, copy=False),)
 
 
+class Min(Max):
+    """min of x over axis: the gradient goes to the minima, as Max's to the maxima (its
+    rule reads only which elements equal the result). Not -max(-x): negation wraps
+    around for unsigned ints and the smallest int64, and NumPy refuses it for bool."""
+
+    name = "min"
+
+    @staticmethod
+    def forward(xp, x, axis=None, keepdims=False):
+        return x.min(axis=axis, keepdims=keepdims)
+
+
 class LogSumExp(Op):
     """log(sum(exp(x))) over axis, shifted by the max so large inputs stay finite"""
 
@@ -711,6 +723,7 @@ class LogSumExp(Op):
 
     @staticmethod
     def forward(xp, x, axis=-1, keepdims=False):
+        x = backends.floats(x)
         shift = backends.max_kept(x, axis)
         shift = np.where(np.isfinite(shift), shift, 0)
         total = np.exp(x - shift).sum(axis=axis, keepdims=True)
@@ -732,6 +745,7 @@ class LogSoftmax(Op):
 
     @staticmethod
     def forward(xp, x, axis=-1):
+        x = backends.floats(x)
         shifted = x - backends.max_kept(x, axis)
         if shifted.size == 0:  # (log of an empty sum would warn)
             return shifted
@@ -803,6 +817,7 @@ class CrossEntropy(Op):
         # shifted by the row's max: the same numbers as NLLLoss of LogSoftmax, without
         # the (n, k) matrix of log-probabilities, since only n of them are read
         _check_reduction("cross_entropy", reduction)
+        logits = backends.floats(logits)
         shifted = logits - backends.max_kept(logits, 1)  # each row's max is now 0
         picked = shifted[np.arange(len(labels)), labels]
         losses = np.log(np.exp(shifted).sum(axis=1)) - picked  # a sum >= exp(0) = 1

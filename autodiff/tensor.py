@@ -455,7 +455,13 @@ class Tensor(Node):
                 "x[...] = ...: item assignment is not recorded in a graph, and a graph may "
                 "have saved x's data; compute the new tensor instead (autodiff.where(mask, "
                 "value, x)), or assign under autodiff.no_grad() to change the data")
-        self.data[_index(index)] = _data(value)
+        value = _data(value)
+        try:
+            self.data[_index(index)] = value
+        except (ValueError, TypeError, IndexError) as error:
+            raise type(error)(f"x[...] = ...: cannot assign {_described(value)} into a "
+                              f"tensor of shape {self.shape} and dtype {self.dtype} at "
+                              f"index {index!r}: {error}") from None
         _mark_changed_in_place(self)
 
     # -- elementwise functions ------------------------------------------------------------
@@ -617,8 +623,7 @@ class Tensor(Node):
         only, as NumPy's min: `argmin(axis)` gives the indices."""
         if torch_names:
             _refuse_values_and_indices("min", torch_names)
-        axis = _axis(axis, self.ndim, "min")  # (checked here, to be named min's)
-        return -((-self).max(axis, keepdims))  # min x = -max(-x)
+        return ops.Min.apply(self, axis=_axis(axis, self.ndim, "min"), keepdims=keepdims)
 
     def argmax(self, axis=None, keepdims: bool = False, *, dim=None,
                keepdim=None) -> Tensor:
@@ -952,8 +957,8 @@ class Tensor(Node):
         body = np.array2string(self.data, separator=", ", precision=4, threshold=20,
                                edgeitems=3, prefix="Tensor(")
         parts = [body]
-        if self.data.size > 20:
-            parts.append(f"shape={self.shape}")
+        if self.data.size > 20 or (self.data.size == 0 and self.ndim != 1):
+            parts.append(f"shape={self.shape}")  # (an empty array prints as [] whatever it is)
         if self.dtype != np.float64:
             parts.append(f"dtype={self.dtype}")
         if self.requires_grad:
@@ -1075,6 +1080,13 @@ def _axis(axis, ndim: int, op: str):
     if not ndim:  # 0 or -1 on a 0-d tensor: its one value
         return None
     return axes[0] if isinstance(axis, (int, np.integer)) else axes
+
+
+def _described(value) -> str:
+    """A value the user gave, by its shape (an array) or its type (anything else)."""
+    if isinstance(value, np.ndarray):
+        return f"an array of shape {value.shape}"
+    return f"a {type(value).__name__}"
 
 
 def _index(index):

@@ -1745,3 +1745,67 @@ def test_a_gradient_tensor_under_create_graph_becomes_a_grad_of_its_own_in_the_r
     y = leaf([1.0, 2.0], dtype=np.float32) * 3
     y.backward(Tensor(np.array([1, 1])), create_graph=True)
     assert y.grad.dtype == np.float32
+
+
+@pytest.mark.parametrize("data", [
+    np.array([[0, 5], [7, 1]], dtype=np.uint8),  # -x wraps around for unsigned ints
+    np.array([[np.iinfo(np.int64).min, 0], [3, -2]]),  # and for the smallest int64
+    np.array([[True, False], [True, True]]),  # and NumPy refuses -x for bool
+    np.array([[2.0, -1.0], [np.nan, 4.0]]),
+])
+def test_min_is_numpys_min_for_every_dtype(data):
+    t = Tensor(data)
+    for axis in (None, 0, 1):
+        result = t.min(axis)
+        expected = data.min(axis=axis)
+        assert result.dtype == expected.dtype
+        np.testing.assert_array_equal(result.data, expected)
+
+
+def test_min_of_an_empty_axis_is_named_min():
+    with pytest.raises(ValueError, match=r"^min: on shapes \(2, 0\)"):
+        Tensor(np.zeros((2, 0))).min(1)
+
+
+@pytest.mark.parametrize("dtype", [np.uint8, np.int16, np.int64, np.bool_])
+def test_sigmoid_and_the_softmax_family_of_integers_compute_in_floats(dtype):
+    # they subtract before they exponentiate: in unsigned ints that wrapped around
+    # (sigmoid of 5 gave 0, softmax nan); now in the floats NumPy's exp would give
+    data = np.array([[0, 5], [7, 1]]).astype(dtype)
+    t, exact = Tensor(data), data.astype(np.float64)
+    floats = np.exp(data).dtype  # float16 for uint8 and bool, float32 for int16, ...
+    shifted = exact - exact.max(axis=1, keepdims=True)
+    lse = np.log(np.exp(shifted).sum(axis=1)) + exact.max(axis=1)
+    for result, expected in [
+        (t.sigmoid(), 1 / (1 + np.exp(-exact))),
+        (t.softmax(), np.exp(exact - lse[:, None])),
+        (t.log_softmax(), exact - lse[:, None]),
+        (t.logsumexp(), lse),
+        (autodiff.cross_entropy(t, np.array([0, 1]), reduction="none"),
+         lse - exact[[0, 1], [0, 1]]),
+    ]:
+        assert result.dtype == floats
+        np.testing.assert_allclose(result.data, expected, rtol=2e-3,
+                                   atol=2e-3 if floats == np.float16 else 0)
+
+
+def test_item_assignment_errors_name_the_tensor_and_the_value_and_change_nothing():
+    w = Tensor(np.zeros((3, 4)), label="w")
+    version = w._version
+    cases = [
+        (0, np.ones(3), ValueError, r"an array of shape \(3,\) into a tensor of shape \(3, 4\)"),
+        (5, 1.0, IndexError, r"a float into a tensor of shape \(3, 4\).*index 5"),
+        (0, "abc", ValueError, "a str into a tensor of shape"),
+    ]
+    start = r"^x\[\.\.\.\] = \.\.\.: cannot assign "
+    for index, value, error, message in cases:
+        with no_grad(), pytest.raises(error, match=start + message):
+            w[index] = value
+    np.testing.assert_array_equal(w.data, np.zeros((3, 4)))
+    assert w._version == version
+
+
+@pytest.mark.parametrize("shape", [(0, 3), (2, 0, 3), (0, 0)])
+def test_the_repr_of_an_empty_tensor_shows_its_shape(shape):
+    assert repr(Tensor(np.zeros(shape))) == f"Tensor([], shape={shape})"
+    assert repr(Tensor(np.zeros(0))) == "Tensor([])"  # 1-D: [] says it all
