@@ -40,7 +40,11 @@ def _argnums_tuple(argnums, n_args: int, name: str) -> tuple[int, ...]:
                 f"{name}: argnums {argnums!r} does not fit a call with {n_args} "
                 "positional arguments"
             )
-    return tuple(i % n_args for i in nums)
+    nums = tuple(i % n_args for i in nums)
+    if len(set(nums)) < len(nums):  # (the second variable would cut off the first)
+        raise ValueError(f"{name}: argnums {argnums!r} names an argument twice; each "
+                         "may appear once")
+    return nums
 
 
 def _as_input(x, name: str, scalar: bool = True):

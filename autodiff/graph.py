@@ -146,6 +146,18 @@ class _SetGradMode:
     # so one instance may be entered in several threads, or nested.
     _enabled: bool
 
+    def __new__(cls, func=None):
+        # `@no_grad` without parentheses, as PyTorch allows: the class is called with
+        # the function, and gives the decorated function rather than a mode
+        mode = super().__new__(cls)
+        if func is None:
+            return mode
+        if not callable(func):
+            raise TypeError(f"{cls.__name__}() takes no arguments, got "
+                            f"{type(func).__name__} {func!r} (as a decorator: "
+                            f"@{cls.__name__} or @{cls.__name__}())")
+        return mode(func)
+
     def __enter__(self) -> None:
         _grad_mode.saved.append(_grad_mode.enabled)
         _grad_mode.enabled = self._enabled
@@ -179,7 +191,7 @@ class no_grad(_SetGradMode):
         with autodiff.no_grad():
             w.data -= lr * w.grad        # not part of any graph
 
-        @autodiff.no_grad()
+        @autodiff.no_grad          # or @autodiff.no_grad()
         def evaluate(model, x): ...
     """
 
@@ -492,7 +504,7 @@ def _run(order, root, seed, create_graph, inputs, stop_at, results):
                     )
                 grads = _rule(op, node, g, ctx, parents, create_graph)
         except (ArithmeticError, ValueError) as error:
-            raise _in_backward_of(op, error) from error
+            raise _in_backward_of(op, error, node) from error
         # Pass each input its share: add it to the input's `_pending`, after `fit` (a
         # Tensor's reduction of a broadcast gradient) where the kind has one.
         fit = node._fit_grad
@@ -618,10 +630,20 @@ def _rule(op, node, g, ctx, parents, create_graph):
     return op.backward(xp, g, out, *args, **ctx)
 
 
-def _in_backward_of(op, error: Exception) -> Exception:
-    """`error` again, its message saying which op's derivative raised it."""
+def _in_backward_of(op, error: Exception, node: Node) -> Exception:
+    """`error` again, its message saying which op's derivative raised it, and, for a
+    Value's arithmetic error, at which inputs and what it means there."""
+    message = f"backward of '{op.name}': {error}"
+    if node._grad_is_number and isinstance(error, (ZeroDivisionError, OverflowError)):
+        # (the forward ran, so the failed step is the derivative's own: sqrt's at 0, or
+        # x ** 0.5's, divides by zero)
+        at = ", ".join(repr(p.data if isinstance(p, Node) else p) for p in node._parents)
+        meaning = ("infinite" if isinstance(error, ZeroDivisionError)
+                   else "larger than the largest float")
+        message = (f"backward of '{op.name}' at {at}: the derivative is {meaning} there "
+                   f"(computing it: {error})")
     try:
-        return type(error)(f"backward of '{op.name}': {error}")
+        return type(error)(message)
     except Exception:  # an exception type whose constructor wants more than a message
         return error
 

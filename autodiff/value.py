@@ -45,7 +45,9 @@ class Value(Node):
     naming the op and its operands, where a Tensor (NumPy) would give inf or nan:
     ValueError for log(x <= 0), sqrt(x < 0) and a negative number to a fractional power;
     ZeroDivisionError for x / 0 and 0 ** negative; OverflowError when exp's result
-    exceeds the largest float.
+    exceeds the largest float. Backward likewise, where a derivative is infinite
+    (sqrt's and x ** 0.5's at 0: ZeroDivisionError) or too large for a float
+    (OverflowError), naming the op and its inputs.
 
     Example::
 

@@ -658,6 +658,19 @@ def test_argnums_may_not_be_a_bool_or_empty():
         hessian(lambda x: x * x, argnums=True)
 
 
+def test_an_argument_named_twice_in_argnums_is_refused():
+    # it gave (0.0, 9.0) for x * y ** 2 at (2, 3): the second variable for x cut the
+    # first off its graph (torch.func refuses repeats too); -2 and 0 are the same here
+    f = lambda x, y: x * y ** 2  # noqa: E731
+    for transform, argnums, args in [
+        (grad, (0, 0), (2.0, 3.0)),
+        (value_and_grad, (1, -1), (2.0, 3.0)),
+        (jacobian, (0, -2), (np.array([2.0]), np.array([3.0]))),
+    ]:
+        with pytest.raises(ValueError, match=r"argnums \(.*\) names an argument twice"):
+            transform(f, argnums=argnums)(*args)
+
+
 def test_argnums_as_a_one_element_tuple_gives_a_one_element_tuple():
     # kills F28 (a tuple of one gave the gradient itself, as for an int)
     f = lambda x, y: x * y * y  # noqa: E731

@@ -110,6 +110,26 @@ def test_no_grad_as_a_decorator_and_nested():
     assert result.op == "" and autodiff.is_grad_enabled()
 
 
+def test_no_grad_and_enable_grad_decorate_without_parentheses_too():
+    # as in PyTorch: `@no_grad` gave "no_grad() takes no arguments"
+    @no_grad
+    def evaluate(v):
+        """Evaluate."""
+        assert not autodiff.is_grad_enabled()
+
+        @autodiff.enable_grad
+        def inner():
+            return autodiff.is_grad_enabled()
+
+        return v * 2, inner()
+
+    result, inner_enabled = evaluate(Value(1.0))
+    assert result.op == "" and inner_enabled and autodiff.is_grad_enabled()
+    assert evaluate.__name__ == "evaluate" and evaluate.__doc__ == "Evaluate."
+    with pytest.raises(TypeError, match=r"no_grad\(\) takes no arguments, got int 3"):
+        no_grad(3)
+
+
 def test_no_grad_is_thread_local():
     inside = threading.Event()
     release = threading.Event()

@@ -679,6 +679,24 @@ def test_sqrt_of_zero_backward_raises_the_named_division_by_zero():
         Value(0.0).sqrt().backward()
 
 
+@pytest.mark.parametrize("make, error, message", [
+    (lambda: Value(0.0).sqrt() * Value(3.0), ZeroDivisionError,
+     r"^backward of 'sqrt' at 0\.0: the derivative is infinite there \(computing it: "
+     r"/: 3\.0 / 0\.0 divides by zero\)$"),
+    (lambda: Value(0.0) ** 0.5, ZeroDivisionError,
+     r"^backward of '\*\*' at 0\.0, 0\.5: the derivative is infinite there"),
+    (lambda: Value(1e-300) ** -1, OverflowError,
+     r"^backward of '\*\*' at 1e-300, -1\.0: the derivative is larger than the largest "
+     r"float there"),
+])
+def test_a_value_backward_error_says_the_derivative_is_infinite_at_the_inputs(
+        make, error, message):
+    # it quoted the rule's own arithmetic only ("backward of 'sqrt': /: 3.0 / 0.0 divides
+    # by zero"), in which 3.0 is the incoming gradient
+    with pytest.raises(error, match=message):
+        make().backward()
+
+
 def test_a_value_label_that_is_not_a_str_raises_type_error():
     # kills V03 (the label check dropped), as for a Tensor's label
     with pytest.raises(TypeError, match=r"Value\(label\) must be a str, got int"):
