@@ -169,7 +169,8 @@ def gradcheck(f, inputs, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1e
     for i, leaf, jacobian in zip(checked, targets, rows, strict=True):
         label = f" ({leaf.label})" if leaf.label else ""
         for index in np.ndindex(np.shape(leaf.data)):
-            numeric = _central_difference(leaf, index, eps, evaluate)
+            numeric = _central_difference(leaf, index, eps, evaluate,
+                                          f"input {i}{label}, index {index}")
             analytic = jacobian[(slice(None), *index)]
             bad = np.flatnonzero(~(np.abs(analytic - numeric)
                                    <= atol + rtol * np.abs(numeric)))
@@ -337,26 +338,43 @@ def numerical_grad(f, x, eps: float = 1e-6) -> np.ndarray | float:
     return float(grad) if scalar else grad
 
 
-def _central_difference(leaf, index: tuple, eps: float, evaluate):
-    if isinstance(leaf, Value):
-        original = leaf.data
+def _central_difference(leaf, index: tuple, eps: float, evaluate, name: str):
+    """(f(x + eps) - f(x - eps)) / (2 eps) at one element of `leaf`, which is left as
+    it was. `name` says which element, for the error where f fails at a moved point."""
+    is_value = isinstance(leaf, Value)
+    original = leaf.data if is_value else leaf.data[index]
+
+    def at(step: float) -> np.ndarray:
+        moved = original + step
+        if is_value:
+            leaf.data = moved
+        else:
+            leaf.data[index] = moved
         try:
-            leaf.data = original + eps
-            up = evaluate()
-            leaf.data = original - eps
-            down = evaluate()
-        finally:
+            return evaluate()
+        except (ArithmeticError, ValueError) as error:
+            # f is defined at the point but not at a step from it (log just above 0): the
+            # error would otherwise read as f's own, at the point checked
+            raise _at_moved_point(error, name, original, step) from error
+
+    try:
+        up, down = at(eps), at(-eps)
+    finally:
+        if is_value:
             leaf.data = original
-    else:
-        original = leaf.data[index]
-        try:
-            leaf.data[index] = original + eps
-            up = evaluate()
-            leaf.data[index] = original - eps
-            down = evaluate()
-        finally:
+        else:
             leaf.data[index] = original
     return (up - down) / (2 * eps)
+
+
+def _at_moved_point(error: Exception, name: str, original, step: float) -> Exception:
+    message = (f"gradcheck: f failed at {name} moved by {step:+g} from {original!r} (the "
+               f"finite difference's step): {error}. The point is within eps of where f "
+               "is undefined; pass a smaller eps, or check another point")
+    try:
+        return type(error)(message)
+    except Exception:  # an exception type whose constructor wants more than a message
+        return error
 
 
 def _data(x):

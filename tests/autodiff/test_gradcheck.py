@@ -466,3 +466,15 @@ def test_locate_adds_the_fault_table_to_the_message_for_both_kinds_of_failure():
                   locate=True)
     assert info.value.fault is not None
     assert "DoubleNanForANegativeGradient" in str(info.value)
+
+
+def test_f_failing_a_step_from_the_point_is_reported_as_the_steps_failure():
+    # log is defined at the point (1e-9) but not at the point - eps: the error was
+    # log's own, as if gradcheck's point were outside f's domain
+    x = Value(0.3, label="x")
+    with pytest.raises(ValueError, match=r"^gradcheck: f failed at input 0 \(x\), index \(\) "
+                                         r"moved by -1e-06 from 0\.3 .*log needs x > 0\. "
+                                         r"The point is within eps of where f is undefined"):
+        gradcheck(lambda v: (v - 0.3 + 1e-9).log(), [x])
+    assert x.data == 0.3  # left as it was
+    assert gradcheck(lambda v: (v - 0.3 + 1e-9).log(), [x], eps=1e-10, rtol=1e-2)
