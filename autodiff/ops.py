@@ -49,6 +49,10 @@ class Op:
     # True where backward reads `out`, the op's own result, so that changing the result
     # in place would make the gradient wrong (backward's in-place check asks).
     reads_output = False
+    # True where forward may return a view of its first input's memory (a reshape, a
+    # slice): a change in place through the one is a change to the other, even where
+    # the graph does not link them (a view made under no_grad).
+    makes_view = False
 
     def __init_subclass__(cls, **kwargs) -> None:
         super().__init_subclass__(**kwargs)
@@ -470,6 +474,7 @@ class Identity(Op):
     uses of that node (closed over) are not counted as uses of the variable"""
 
     name = "identity"
+    makes_view = True
 
     @staticmethod
     def forward(xp, x):
@@ -847,6 +852,7 @@ class Reshape(Op):
     """x with a new shape"""
 
     name = "reshape"
+    makes_view = True
 
     @staticmethod
     def forward(xp, x, shape):
@@ -861,6 +867,7 @@ class Transpose(Op):
     """x with its axes permuted (None: reversed)"""
 
     name = "transpose"
+    makes_view = True
 
     @staticmethod
     def forward(xp, x, axes=None):
@@ -875,6 +882,7 @@ class BroadcastTo(Op):
     """x stretched to a broadcast shape"""
 
     name = "broadcast_to"
+    makes_view = True
 
     @staticmethod
     def forward(xp, x, shape):
@@ -889,6 +897,7 @@ class GetItem(Op):
     """x[index]: basic and integer-array indexing; repeated indices accumulate"""
 
     name = "getitem"
+    makes_view = True
 
     @staticmethod
     def forward(xp, x, index):

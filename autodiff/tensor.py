@@ -56,7 +56,7 @@ def _check_unchanged(order: list) -> None:
             continue
         made = node._made
         for parent in node._parents:
-            if isinstance(parent, Tensor) and parent._version > made:
+            if isinstance(parent, Tensor) and _changed_since(parent, made):
                 name = f" '{parent.label}'" if parent.label else ""
                 raise RuntimeError(
                     f"backward: a tensor{name} of shape {parent.shape} that op '{op.name}' "
@@ -66,10 +66,26 @@ def _check_unchanged(order: list) -> None:
                                f"{node.shape}), which its backward reads, was {_CHANGED}")
 
 
+def _base_of(tensor: Tensor) -> Tensor:
+    """The tensor whose memory `tensor` views, or `tensor` itself: views of views link
+    to the first, as PyTorch's `_base` does, so one stamp there covers them all."""
+    return tensor if tensor._base is None else tensor._base
+
+
+def _changed_since(tensor: Tensor, made: int) -> bool:
+    """Whether `tensor`'s data changed in place after the clock read `made`: through
+    `tensor` itself, or through any view of the memory it views."""
+    return tensor._version > made or (tensor._base is not None
+                                      and tensor._base._version > made)
+
+
 def _mark_changed_in_place(tensor: Tensor) -> None:
     """Stamp `tensor` as changed in place, and with it the tensors it is a view of (the
-    inputs of the slices and reshapes it came from), whose data changed too."""
+    tensor whose memory it views, and the inputs of the slices and reshapes it came
+    from), whose data changed too."""
     mark_changed(tensor)
+    if tensor._base is not None:  # (backward then finds every other view of it changed)
+        tensor._base._version = tensor._version
     now, stack = tensor._version, [tensor]
     while stack:  # (a leaf has no parents: for a parameter, the walk ends at once)
         node = stack.pop()
@@ -150,7 +166,7 @@ class Tensor(Node):
         TypeError: `requires_grad=True` on data that is not floating point.
     """
 
-    __slots__ = ("_requires_grad", "_version", "_made")
+    __slots__ = ("_requires_grad", "_version", "_made", "_base")
     _math = ARRAY
     _graph_math = GRAPH
     _check_before_backward = staticmethod(_check_unchanged)
@@ -159,8 +175,9 @@ class Tensor(Node):
     __array_ufunc__ = None
 
     def __init__(self, data, requires_grad: bool = False, dtype=None, label: str = "") -> None:
+        source = None
         if isinstance(data, Tensor):
-            data = data.data
+            source, data = data, data.data
         elif isinstance(data, Node):
             raise TypeError(f"Tensor: cannot make a Tensor of a {type(data).__name__} "
                             f"(use its number: Tensor({type(data).__name__.lower()}.data))")
@@ -194,6 +211,8 @@ class Tensor(Node):
         self._pending = None
         self._scope = _grad_mode.scope
         self._version = self._made = _changes[0]
+        # Tensor(t) without a copy shares t's memory: a view of t, for the in-place check
+        self._base = _base_of(source) if source is not None and array is data else None
 
     # -- recording ----------------------------------------------------------------------
 
@@ -244,6 +263,11 @@ class Tensor(Node):
         out._pending = None
         out._scope = _grad_mode.scope
         out._version = out._made = _changes[0]
+        out._base = None
+        if op.makes_view:
+            first = inputs[0]
+            if isinstance(first, Tensor) and np.may_share_memory(out.data, first.data):
+                out._base = _base_of(first)
         if requires_grad and _grad_mode.enabled:
             out._requires_grad = True
             out._op = op
@@ -928,8 +952,8 @@ class Tensor(Node):
         return g
 
     def detach(self) -> Tensor:
-        """The same data as a new tensor outside any graph."""
-        return Tensor(self.data, label=self.label)
+        """The same data (not a copy) as a new tensor outside any graph."""
+        return Tensor(self, label=self.label)
 
     def item(self) -> float:
         """The value of a one-element tensor as a Python number."""
