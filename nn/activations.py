@@ -88,16 +88,25 @@ class Softmax(Module):
     Args:
         axis: the axis whose entries sum to 1 (the last one by default, the classes of a
             (batch, classes) input).
+        dim: PyTorch's name for `axis` (`Softmax(dim=1)`); give one of the two.
 
     Raises:
-        TypeError: `axis` is not an int.
+        TypeError: `axis` is not an int, or both `axis` and `dim` are given.
         ValueError: the input has no such axis (raised when called).
     """
 
-    def __init__(self, axis: int = -1) -> None:
+    def __init__(self, axis: int | None = None, *, dim: int | None = None) -> None:
         super().__init__()
+        name = "axis"
+        if dim is not None:
+            if axis is not None:
+                raise TypeError(f"Softmax: give axis or dim (PyTorch's name for it), not "
+                                f"both; got axis={axis!r} and dim={dim!r}")
+            axis, name = dim, "dim"
+        elif axis is None:  # (None, not -1, is the default: so that a -1 given is seen)
+            axis = -1
         if isinstance(axis, bool) or not isinstance(axis, numbers.Integral):
-            raise TypeError(f"Softmax(axis) must be an int, got {type(axis).__name__}")
+            raise TypeError(f"Softmax({name}) must be an int, got {type(axis).__name__}")
         self.axis = int(axis)
 
     def forward(self, x):

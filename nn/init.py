@@ -14,7 +14,7 @@ import warnings
 
 import numpy as np
 
-from autodiff import Tensor
+from autodiff import Tensor, no_grad
 
 __all__ = ["generator", "uniform_", "zeros_", "kaiming_uniform_", "fan_in"]
 
@@ -63,18 +63,34 @@ def uniform_(tensor: Tensor, low: float, high: float, seed=None) -> Tensor:
     Raises:
         TypeError: the tensor is not a float tensor (draws would be truncated).
     """
+    _check_tensor(tensor, "uniform_")
     if tensor.dtype.kind != "f":
         raise TypeError(f"uniform_: needs a float tensor, got dtype {tensor.dtype}")
     if not low <= high:
         raise ValueError(f"uniform_: needs low <= high, got low={low!r}, high={high!r}")
-    tensor.data[...] = generator(seed).uniform(low, high, tensor.shape)
+    _fill(tensor, generator(seed).uniform(low, high, tensor.shape))
     return tensor
 
 
 def zeros_(tensor: Tensor) -> Tensor:
     """Fill `tensor` with zeros in place; returns it."""
-    tensor.data[...] = 0
+    _check_tensor(tensor, "zeros_")
+    _fill(tensor, 0)
     return tensor
+
+
+def _check_tensor(tensor, who: str) -> None:
+    if not isinstance(tensor, Tensor):
+        raise TypeError(f"{who}: fills a Tensor in place, got {type(tensor).__name__}")
+
+
+def _fill(tensor: Tensor, values) -> None:
+    """Write `values` into `tensor` as item assignment does, which stamps the change (and
+    that of any tensor it is a view of), so that a graph made with the old values refuses
+    to backward instead of silently using the new ones, as PyTorch's version counters
+    do. Under no_grad, since a parameter is a leaf that requires grad."""
+    with no_grad():
+        tensor[...] = values
 
 
 def kaiming_uniform_(tensor: Tensor, a: float = 0.0, fan: int | None = None,

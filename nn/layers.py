@@ -16,12 +16,12 @@ from .module import Module, positive_int
 __all__ = ["Linear", "Sequential", "MLP"]
 
 
-
-
-def _as_input(x, layer: Module) -> Tensor:
-    """`x` as a Tensor: arrays and lists become constant Tensors."""
+def _as_input(x, layer: Module, dtype: np.dtype) -> Tensor:
+    """`x` as a Tensor of `dtype`: arrays and lists become constant Tensors of it, and a
+    Tensor of another dtype goes through `astype`, which keeps its gradient path (its
+    .grad comes back in its own dtype)."""
     if isinstance(x, Tensor):
-        return x
+        return x if x.data.dtype == dtype else x.astype(dtype)
     who = layer._label()  # built only here, off the path of Tensor inputs
     if isinstance(x, Value):
         raise TypeError(f"{who}: got a Value; Tensor layers take Tensors or arrays (the "
@@ -33,7 +33,7 @@ def _as_input(x, layer: Module) -> Tensor:
     if array.dtype.kind not in "biuf":
         raise TypeError(f"{who}: expected a Tensor or a numeric array, got "
                         f"{type(x).__name__} of dtype {array.dtype}")
-    return Tensor(array if array.dtype.kind == "f" else array.astype(np.float64))
+    return Tensor(array.astype(dtype, copy=False))
 
 
 class Linear(Module):
@@ -58,6 +58,12 @@ class Linear(Module):
 
     Input (batch, in_features) (or (in_features,), or (..., in_features)); output
     (batch, out_features) (matching).
+
+    The input is cast to the weight's dtype, as in Keras and Flax (PyTorch refuses a
+    mismatch): a float32 layer given float64, int or bool data computes in float32,
+    rather than in float64 by NumPy's promotion. A Tensor input is cast with
+    `astype`, so one that requires grad keeps its gradient path and gets its `.grad`
+    in its own dtype.
 
     Raises:
         TypeError: a size is not an int, or `dtype` is not a float dtype.
@@ -89,7 +95,10 @@ class Linear(Module):
             self.bias = None
 
     def forward(self, x) -> Tensor:
-        x = _as_input(x, self)
+        # Cast to the weight's dtype, as Keras and Flax do (PyTorch refuses the mismatch):
+        # NumPy would promote a float32 layer's product with float64 data (every nn.data
+        # set) to float64, silently, at twice the cost.
+        x = _as_input(x, self, self.weight.data.dtype)
         shape = x.data.shape
         if not shape or shape[-1] != self.in_features:
             raise ValueError(f"{self._label()}: expected input of shape (batch, "
@@ -107,7 +116,10 @@ class Linear(Module):
 class Sequential(Module):
     """Modules applied one after the other: `Sequential(a, b, c)(x) == c(b(a(x)))`.
 
-    Parameters are named by position, as in PyTorch: `0.weight`, `2.bias`.
+    Parameters are named by position, as in PyTorch: `0.weight`, `2.bias`. A slice
+    keeps the positions' names (`model[1:]` of three modules has members `1` and `2`),
+    so its state_dict's keys are those of the whole model, and `append` names the new
+    member one past the largest name.
 
     Args:
         *modules: the modules (or plain functions of one argument), in order.
@@ -126,6 +138,7 @@ class Sequential(Module):
                 raise TypeError(f"Sequential: argument {i} is not a Module or a function, "
                                 f"got {type(m).__name__}")
         self._modules = list(modules)
+        self._names = [str(i) for i in range(len(modules))]  # a slice keeps other ones
 
     def forward(self, x):
         for module in self._modules:
@@ -140,12 +153,17 @@ class Sequential(Module):
         if not callable(module):
             raise TypeError(f"Sequential.append: expected a Module, got "
                             f"{type(module).__name__}")
+        self._names.append(str(max(map(int, self._names), default=-1) + 1))
         self._modules.append(module)
         return self
 
     def __getitem__(self, index):
+        """The member at position `index`, or for a slice a Sequential of the members
+        that keeps their names."""
         if isinstance(index, slice):
-            return Sequential(*self._modules[index])
+            part = Sequential(*self._modules[index])
+            part._names = self._names[index]
+            return part
         return self._modules[index]
 
     def __len__(self) -> int:
@@ -155,17 +173,18 @@ class Sequential(Module):
         return iter(self._modules)
 
     def _named_members(self):
-        for i, module in enumerate(self._modules):
+        for name, module in zip(self._names, self._modules, strict=True):
             if isinstance(module, Module):
-                yield str(i), module
+                yield name, module
         # and what a subclass adds as attributes (a temperature, an extra head)
         for name, member in super()._named_members():
             if name != "_modules" and not name.startswith("_modules."):
                 yield name, member
 
     def _repr_members(self):
-        extra = [(name, m) for name, m in super()._repr_members() if name != "_modules"]
-        return [(str(i), m) for i, m in enumerate(self._modules)] + extra
+        extra = [(name, m) for name, m in super()._repr_members()
+                 if name not in ("_modules", "_names")]
+        return list(zip(self._names, self._modules, strict=True)) + extra
 
 
 class MLP(Module):
@@ -183,7 +202,7 @@ class MLP(Module):
             or a Module.
         seed: None, an int or a `numpy.random.Generator`; one generator initialises the
             layers in order, so an int gives the same network every time.
-        dtype: the parameters' float dtype.
+        dtype: the parameters' float dtype; inputs are cast to it (see `Linear`).
         bias: whether the layers have biases.
 
     Attributes:

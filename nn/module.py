@@ -15,13 +15,14 @@ from __future__ import annotations
 
 import numbers
 from collections.abc import Iterator, Mapping
+from typing import NamedTuple
 
 import numpy as np
 
 from autodiff import Tensor, Value
 from autodiff.graph import Scope, _grad_mode, mark_changed
 
-__all__ = ["Module"]
+__all__ = ["Module", "IncompatibleKeys"]
 
 
 def _is_parameter(x: object) -> bool:
@@ -41,6 +42,21 @@ def _unpack(name: str, value: object) -> Iterator[tuple[str, object]]:
     elif isinstance(value, dict):
         for key, item in value.items():
             yield from _unpack(f"{name}.{key}", item)
+
+
+class IncompatibleKeys(NamedTuple):
+    """What `Module.load_state_dict` returns, as PyTorch's does: the parameter names the
+    state lacked and the state's keys that name no parameter (both empty after a
+    strict load, which refuses either)."""
+
+    missing_keys: list[str]
+    unexpected_keys: list[str]
+
+    def __repr__(self) -> str:
+        if not self.missing_keys and not self.unexpected_keys:
+            return "<All keys matched successfully>"  # PyTorch's words
+        return (f"IncompatibleKeys(missing_keys={self.missing_keys}, "
+                f"unexpected_keys={self.unexpected_keys})")
 
 
 class Module:
@@ -219,7 +235,7 @@ class Module:
         """
         return {name: np.array(p.data, copy=True) for name, p in self.named_parameters()}
 
-    def load_state_dict(self, state: Mapping, strict: bool = True) -> None:
+    def load_state_dict(self, state: Mapping, strict: bool = True) -> IncompatibleKeys:
         """Copy the arrays of `state` into the parameters, after checking all of them.
 
         Every key, shape and dtype is checked before anything is written, so on any
@@ -229,7 +245,14 @@ class Module:
             state: a mapping from parameter names (as in `named_parameters()`) to arrays
                 (or Tensors, or numbers for 0-d parameters).
             strict: with False, missing and unexpected keys are ignored (shapes and
-                dtypes of the keys present are still checked).
+                dtypes of the keys present are still checked), and returned.
+
+        Returns:
+            A named tuple `(missing_keys, unexpected_keys)`, two lists, as PyTorch's:
+            the parameters `state` had no entry for (left as they were), and the keys
+            of `state` that name no parameter (not loaded). Both are empty after a
+            strict load. Its repr is `<All keys matched successfully>` when nothing
+            was missing or unexpected.
 
         Raises:
             TypeError: `state` is not a mapping.
@@ -243,9 +266,9 @@ class Module:
                             f"{type(state).__name__}")
         params = dict(self.named_parameters())
         problems = []
+        missing = [k for k in params if k not in state]
+        unexpected = [k for k in state if k not in params]
         if strict:
-            missing = [k for k in params if k not in state]
-            unexpected = [k for k in state if k not in params]
             if missing:
                 problems.append(f"missing keys {missing}")
             if unexpected:
@@ -283,6 +306,7 @@ class Module:
             else:
                 param.data[...] = array
                 mark_changed(param)
+        return IncompatibleKeys(missing, unexpected)
 
     # -- repr -------------------------------------------------------------------------
 

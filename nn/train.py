@@ -36,6 +36,33 @@ def _samples(what: str, data) -> np.ndarray:
     return array
 
 
+def _check_finite(what: str, array: np.ndarray) -> None:
+    """Raise naming `what` and the first sample where `array` holds nan or inf: training
+    on it would give nan everywhere, and the first check to fail (the metric's, say)
+    would blame something else."""
+    place = _first_non_finite(array)
+    if place is not None:
+        raise ValueError(f"fit: {what} has nan or inf (first at {place}); drop or fill "
+                         "those samples before training")
+
+
+def _first_non_finite(array: np.ndarray) -> str | None:
+    """Where `array` first holds nan or inf, and what ("row 5, column 0: nan"), or None."""
+    if array.dtype.kind not in "fc":  # ints and bools are always finite
+        return None
+    finite = np.isfinite(array)
+    if finite.all():
+        return None
+    where = tuple(int(i) for i in np.argwhere(~finite)[0])
+    if len(where) == 1:
+        place = f"row {where[0]}"
+    elif len(where) == 2:
+        place = f"row {where[0]}, column {where[1]}"
+    else:
+        place = f"index {where}"
+    return f"{place}: {array[where].item()!r}"
+
+
 def _signed_accuracy(predictions, labels) -> float:
     """`accuracy` of +-1 labels: a score above 0 predicts +1."""
     return accuracy(predictions, labels, threshold=0.0)
@@ -62,7 +89,15 @@ def _outputs(model, X) -> np.ndarray:
 def _evaluate(model, loss_fn, X, y, metric):
     """(loss, metric) of the model on (X, y), without a graph, in eval mode."""
     out = _outputs(model, X)
-    loss = float(loss_fn(Tensor(out), y).data)  # (a constant input: no graph either)
+    with no_grad():  # (for a loss that uses the model's parameters, too)
+        loss = loss_fn(Tensor(out), y)
+    if not isinstance(loss, Tensor):
+        raise TypeError(f"fit: loss_fn must return a Tensor, got {type(loss).__name__}")
+    if loss.size != 1:
+        raise ValueError(f"fit: loss_fn must return one number (a one-element Tensor) to "
+                         f"backward from, got shape {loss.shape} for outputs of shape "
+                         f"{out.shape} (a loss with reduction='none'?)")
+    loss = float(loss.data)
     return loss, (None if metric is None else _score(metric, _metric_name(metric), out, y))
 
 
@@ -70,6 +105,12 @@ def _score(metric, name: str, outputs: np.ndarray, targets: np.ndarray) -> float
     try:
         return float(metric(outputs, targets))
     except (TypeError, ValueError) as error:
+        place = _first_non_finite(outputs)
+        if place is not None:  # not the metric's fault: metric=None would hide it
+            raise ValueError(f"fit: the model's outputs hold nan or inf (first at "
+                             f"{place}), so the metric {name} cannot be computed; are "
+                             f"the weights finite, or did training diverge (a smaller "
+                             f"learning rate)?") from error
         raise type(error)(f"fit: the metric {name} failed on outputs of shape "
                           f"{outputs.shape} and targets of shape {targets.shape} (pass "
                           f"metric=None when there is none, e.g. for regression): {error}"
@@ -115,18 +156,22 @@ def fit(model: Module, loss_fn, optimizer, X, y, epochs: int, batch_size: int | 
         loss alone, without the penalty) and "val_<metric>".
 
     Everything is checked before the first step, so that a bad setting changes nothing:
-    the arguments, the metric on the model's outputs for X (one forward pass without a
-    graph, in eval mode), and the validation loss and metric if validation data is given.
+    the arguments, X and float targets for nan and inf, the loss and the metric on the
+    model's outputs for all of X (one forward pass without a graph, in eval mode), so
+    that a bad target in any batch is found, and the same for the validation data if
+    it is given.
 
     Raises:
         TypeError: `model` is not a Module of Tensors (nn.scalar networks are not
             supported), a class where an instance is needed, an optimizer without
             zero_grad() and step(), or a setting of the wrong type.
         TypeError or ValueError: the metric fails on the model's outputs (its own
-            error type, its message prefixed with the shapes and a hint).
-        ValueError: `epochs` or `batch_size` < 1, no samples, X and y (or X_val and
-            y_val) of different lengths, only one of X_val and y_val, or an optimizer
-            that holds none of the model's parameters.
+            error type, its message prefixed with the shapes and a hint), or the loss
+            refuses the targets (its own error, such as a label out of range).
+        ValueError: `epochs` or `batch_size` < 1, no samples, nan or inf in X, y, X_val
+            or y_val (naming the first place), X and y (or X_val and y_val) of
+            different lengths, only one of X_val and y_val, an optimizer that holds
+            none of the model's parameters, or a loss that is not one number.
     """
     if not isinstance(model, Module):
         raise TypeError(f"fit: model must be an nn.Module, got {type(model).__name__}")
@@ -168,16 +213,21 @@ def fit(model: Module, loss_fn, optimizer, X, y, epochs: int, batch_size: int | 
         if len(X_val) != len(y_val):
             raise ValueError(f"fit: X_val has {len(X_val)} samples but y_val has "
                              f"{len(y_val)}")
+    _check_finite("X", X)
+    _check_finite("y", y)
+    if validate:
+        _check_finite("X_val", X_val)
+        _check_finite("y_val", y_val)
     if metric is accuracy and y.dtype.kind in "iuf" and (y == -1).any():
         # +-1 labels (a hinge loss): threshold 0 for every figure, also for a validation
         # set that happens to hold only +1s, which accuracy alone would read as 0/1
         # labels with threshold 0.5
         metric = _signed_accuracy
-    # What runs only after the first epoch is tried first, on the same data, so that it
-    # fails before any step has changed the weights: the metric on the training outputs
-    # (the loss is called before the first step anyway), and the validation figures.
-    if metric is not None:
-        _score(metric, _metric_name(metric), _outputs(model, X), y)
+    # What could fail during training is tried first, on the same data, so that it
+    # fails before any step has changed the weights: the loss and the metric on the
+    # outputs for all of X (a target the loss refuses, such as a label out of range,
+    # may sit in any batch), and the validation figures.
+    _evaluate(model, loss_fn, X, y, metric)
     if validate:
         _evaluate(model, loss_fn, X_val, y_val, metric)
     rng = generator(seed)

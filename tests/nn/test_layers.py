@@ -207,6 +207,19 @@ def test_sequential_refuses_a_class_at_construction():
         nn.Sequential(nn.Linear(2, 3), nn.ReLU)
 
 
+def test_softmax_takes_pytorchs_dim_for_axis():
+    z = RNG.normal(size=(3, 4))
+    np.testing.assert_array_equal(nn.Softmax(dim=0)(z).data, nn.Softmax(axis=0)(z).data)
+    assert nn.Softmax(dim=0).axis == 0 and repr(nn.Softmax(dim=1)) == "Softmax(axis=1)"
+    assert nn.Softmax().axis == -1
+    for axis in (-1, 1):  # a -1 given is seen, not taken for the default
+        with pytest.raises(TypeError, match=f"give axis or dim .*not both; got axis={axis} "
+                                            "and dim=0"):
+            nn.Softmax(axis, dim=0)
+    with pytest.raises(TypeError, match=r"Softmax\(dim\) must be an int, got float"):
+        nn.Softmax(dim=1.0)
+
+
 def test_activation_errors():
     with pytest.raises(ValueError, match=r"Softmax\(axis=2\): input of shape \(2, 3\)"):
         nn.Softmax(axis=2)(np.zeros((2, 3)))
@@ -234,6 +247,35 @@ def test_sequential_composes_in_order():
     assert len(model) == 4 and model(x).data.min() > 0
     with pytest.raises(TypeError, match="argument 1 is not a Module"):
         nn.Sequential(first, 3)
+
+
+def test_a_slice_of_a_sequential_keeps_the_members_names():
+    # a slice was numbered from 0, so its keys were not the whole model's; PyTorch keeps
+    # the original names ('2.weight', '2.bias' for model[1:] here)
+    model = nn.Sequential(nn.Linear(2, 3, seed=0), nn.ReLU(), nn.Linear(3, 1, seed=1))
+    tail = model[1:]
+    assert list(tail.state_dict()) == ["2.weight", "2.bias"]
+    assert [name for name, _ in tail.named_parameters()] == ["2.weight", "2.bias"]
+    assert [name for name, _ in tail.named_children()] == ["1", "2"]
+    assert len(tail) == 2 and tail[0] is model[1] and tail[1] is model[2]
+    assert repr(tail) == ("Sequential(\n"
+                          "  (1): ReLU()\n"
+                          "  (2): Linear(in_features=3, out_features=1, bias=True)\n"
+                          ")")
+    # the whole model's state, filtered to the slice's keys, loads into the slice
+    state = {k: v + 1.0 for k, v in model.state_dict().items() if k.startswith("2.")}
+    tail.load_state_dict(state)
+    np.testing.assert_array_equal(model[2].bias.data, state["2.bias"])
+    assert list(model[2:][:1].state_dict()) == ["2.weight", "2.bias"]  # a slice's slice
+    assert list(model[::-2].state_dict()) == ["2.weight", "2.bias", "0.weight", "0.bias"]
+    # append names the new member one past the largest name, so names stay unique
+    tail.append(nn.Linear(1, 1, seed=2))
+    assert len(tail) == 3 and list(tail.state_dict())[-2:] == ["3.weight", "3.bias"]
+    assert len(model) == 3  # appending to a slice leaves the whole model as it was
+    assert list(nn.Sequential().append(nn.Linear(1, 1)).state_dict()) == ["0.weight",
+                                                                          "0.bias"]
+    np.testing.assert_allclose(tail[:2](np.ones((1, 3))).data,
+                               model[2](model[1](np.ones((1, 3)))).data)
 
 
 def test_sequential_gradcheck():
@@ -333,6 +375,34 @@ def test_mlp_wrong_input_width_names_the_first_layer():
 
 
 
+@pytest.mark.parametrize("fill", [
+    lambda w: nn.init.uniform_(w, -1.0, 1.0, seed=1),
+    lambda w: nn.init.zeros_(w),
+    lambda w: nn.init.kaiming_uniform_(w, seed=1),
+    lambda w: nn.init.zeros_(w.reshape(-1)),  # through a view: the weight changes too
+], ids=["uniform_", "zeros_", "kaiming_uniform_", "zeros_ of a view"])
+def test_init_after_a_forward_makes_its_backward_raise(fill):
+    # the backward used the new weights silently, so the first layer's gradient was
+    # wrong; PyTorch's initializers bump the version counter, and its backward raises
+    model = nn.MLP([3, 4, 2], seed=0)
+    out = model(RNG.normal(size=(4, 3))).sum()
+    fill(model.layers[1].weight)
+    with pytest.raises(RuntimeError, match=r"'weight' of shape \(2, 4\) that op 'linear' "
+                                           "uses was changed in place"):
+        out.backward()
+    model(RNG.normal(size=(4, 3))).sum().backward()  # a new graph is fine
+
+
+@pytest.mark.parametrize("fill", [nn.init.zeros_,
+                                  lambda t: nn.init.uniform_(t, 0.0, 1.0, seed=0)],
+                         ids=["zeros_", "uniform_"])
+def test_init_refuses_what_is_not_a_tensor(fill):
+    array = np.ones(3)
+    with pytest.raises(TypeError, match="fills a Tensor in place, got ndarray"):
+        fill(array)
+    np.testing.assert_array_equal(array, 1.0)
+
+
 def test_kaiming_uses_the_fan_it_is_given():
     from nn import init
 
@@ -426,11 +496,36 @@ def test_sequential_with_a_plain_function_names_only_the_modules():
     assert seq(np.ones((4, 2))).shape == (4, 1)
 
 
-def test_integer_and_bool_inputs_become_float64():
-    # LY03: arrays of ints or bools are converted to float64 before the layer (the
-    # documented conversion of nn.layers._as_input), whatever the layer's dtype
+def test_a_layer_casts_array_int_and_bool_inputs_to_its_weight_dtype():
+    # LY03 (ints and bools became float64) and QA5: NumPy's promotion made a float32
+    # layer compute in float64 on float64 data (every nn.data set), silently and at
+    # twice the cost
     layer = nn.Linear(2, 3, seed=0, dtype=np.float32)
-    for x in (np.array([[1, 0]], dtype=np.uint8), np.array([[True, False]])):
-        out = layer(x)
-        assert out.dtype == np.float64
-        np.testing.assert_allclose(out.data, layer(np.array([[1.0, 0.0]])).data, rtol=1e-6)
+    x = np.array([[1.0, 0.0]])
+    expected = x.astype(np.float32) @ layer.weight.data.T + layer.bias.data
+    for given in (x, x.tolist(), x.astype(np.uint8), x.astype(bool)):
+        out = layer(given)
+        assert out.dtype == np.float32
+        np.testing.assert_array_equal(out.data, expected)
+    model = nn.MLP([4, 8, 3], seed=0, dtype=np.float32)
+    assert model(nn.data.load_iris()[0]).dtype == np.float32
+
+
+@pytest.mark.parametrize("layer_dtype, input_dtype", [(np.float32, np.float64),
+                                                      (np.float64, np.float32)])
+def test_a_tensor_input_is_cast_on_its_gradient_path(layer_dtype, input_dtype):
+    layer = nn.Linear(3, 2, seed=0, dtype=layer_dtype)
+    data = RNG.normal(size=(4, 3)).astype(input_dtype)
+    x = Tensor(data, requires_grad=True)
+    out = layer(x)
+    assert out.dtype == layer_dtype
+    out.sum().backward()
+    assert layer.weight.grad.dtype == layer_dtype and layer.bias.grad.dtype == layer_dtype
+    assert x.grad.dtype == input_dtype  # its own dtype, back through the cast
+    # d sum(x W^T + b) / dx[n, i] = sum_j W[j, i]; / dW[j, i] = sum_n x[n, i]
+    np.testing.assert_allclose(x.grad, np.tile(layer.weight.data.sum(0), (4, 1)),
+                               rtol=1e-6)
+    np.testing.assert_allclose(layer.weight.grad,
+                               np.tile(data.astype(layer_dtype).sum(0), (2, 1)), rtol=1e-6)
+    constant = Tensor(np.ones((1, 3), dtype=np.int64))  # an int Tensor: a constant input
+    assert layer(constant).dtype == layer_dtype

@@ -186,6 +186,27 @@ def test_load_state_dict_accepts_ints_and_other_float_widths_and_strict_false():
         model.load_state_dict([("bias", np.zeros(1))])
 
 
+def test_load_state_dict_returns_the_missing_and_unexpected_keys():
+    # it returned None, so a strict=False load that matched nothing (a typo in every
+    # key) could not be told from a good one; PyTorch returns the two lists
+    model = nn.MLP([2, 3, 1], seed=0)
+    state = model.state_dict()
+    result = model.load_state_dict(state)
+    assert result == ([], []) and result.missing_keys == [] == result.unexpected_keys
+    assert repr(result) == "<All keys matched successfully>"  # as PyTorch prints it
+
+    partial = {"layers.0.bias": np.zeros(3), "layer.1.bias": np.zeros(1)}  # one typo
+    result = model.load_state_dict(partial, strict=False)
+    missing, unexpected = result  # a tuple, unpacked as PyTorch's is
+    assert missing == ["layers.0.weight", "layers.1.weight", "layers.1.bias"]
+    assert unexpected == ["layer.1.bias"]
+    assert repr(result) == ("IncompatibleKeys(missing_keys=['layers.0.weight', "
+                            "'layers.1.weight', 'layers.1.bias'], "
+                            "unexpected_keys=['layer.1.bias'])")
+    np.testing.assert_array_equal(model.layers[0].bias.data, 0.0)  # the key present loaded
+    np.testing.assert_array_equal(model.layers[1].bias.data, state["layers.1.bias"])
+
+
 def test_train_and_eval_reach_every_submodule():
     model = nn.Sequential(nn.MLP([2, 3, 1], seed=0), nn.Sigmoid())
     assert all(m.training for m in model.modules())

@@ -173,7 +173,7 @@ def test_a_batch_graph_is_freed_before_the_next_batch_runs():
 
     nn.fit(model, loss_fn, nn.optim.SGD(model.parameters(), lr=0.1), X, y.astype(float),
            epochs=2, batch_size=16, metric=None)
-    assert len(previous) == 8  # 4 batches an epoch
+    assert len(previous) == 1 + 8  # the check before training, then 4 batches an epoch
 
 
 def test_a_loss_over_the_whole_batch_is_not_tried_on_a_slice():
@@ -255,7 +255,8 @@ def test_each_epoch_is_shuffled_anew_and_reproducibly():
         X = np.arange(8.0).reshape(8, 1)
         nn.fit(model, loss_fn, nn.optim.SGD(model, lr=0.0), X, X.copy(), epochs=3,
                batch_size=8, seed=seed, progress=False, metric=None)
-        return seen
+        assert seen[0] == X.ravel().tolist()  # the check before training, on all of X
+        return seen[1:]
 
     first = orders(0)
     assert len(first) == 3 and len({tuple(o) for o in first}) == 3
@@ -328,3 +329,80 @@ def test_val_loss_is_recorded_without_a_metric():
     assert history["val_loss"][0] == pytest.approx(nn.MSELoss()(model(X_val), y_val).item(),
                                                    rel=1e-12)
     assert history["val_loss"][0] > 0
+
+
+@pytest.mark.parametrize("batch_size", [16, None])
+def test_a_bad_label_in_a_late_batch_is_found_before_any_step(batch_size):
+    # the batches before the one holding the label were trained on, although fit
+    # promises that a bad setting changes nothing
+    X, y = nn.data.load_iris()
+    y = y.copy()
+    y[-1] = 3  # 3 classes: 0, 1, 2
+    model = nn.MLP([4, 16, 3], seed=0)
+    before = model.state_dict()
+    opt = nn.optim.Adam(model.parameters(), lr=0.1)
+    opt_before = opt.state_dict()
+    with pytest.raises(ValueError, match="CrossEntropyLoss: label 3 is out of range for 3 "
+                                         "classes"):
+        nn.fit(model, nn.CrossEntropyLoss(), opt, X, y, epochs=1, batch_size=batch_size,
+               metric=None, seed=0, progress=False)
+    assert all(np.array_equal(before[k], v) for k, v in model.state_dict().items())
+    assert opt.steps == 0
+    assert opt.state_dict().keys() == opt_before.keys()
+    assert all(np.array_equal(opt_before[k], v) for k, v in opt.state_dict().items())
+    assert all(p.grad is None for p in model.parameters())
+
+
+def test_a_loss_that_is_not_one_number_is_refused_before_training():
+    model = nn.MLP([2, 2], seed=0)
+    args = (nn.optim.SGD(model.parameters(), lr=0.1), np.ones((4, 2)), np.zeros(4, int))
+    with pytest.raises(ValueError, match=r"loss_fn must return one number .*got shape "
+                                         r"\(4,\) for outputs of shape \(4, 2\)"):
+        nn.fit(model, nn.CrossEntropyLoss(reduction="none"), *args, epochs=1,
+               progress=False)
+    with pytest.raises(TypeError, match="loss_fn must return a Tensor, got float"):
+        nn.fit(model, lambda out, t: 0.5, *args, epochs=1, progress=False)
+
+
+@pytest.mark.parametrize("where, bad, message", [
+    ("X", (5, 0), "X has nan or inf (first at row 5, column 0: nan)"),
+    ("y", (7,), "y has nan or inf (first at row 7: inf)"),
+    ("X_val", (2, 1), "X_val has nan or inf (first at row 2, column 1: -inf)"),
+    ("y_val", (0,), "y_val has nan or inf (first at row 0: nan)"),
+])
+def test_nan_or_inf_in_the_data_is_named_before_training(where, bad, message):
+    # nan in X was reported as "the metric accuracy failed ... (pass metric=None ...)",
+    # a hint that, followed, trained on nan in silence
+    X, y = make_moons(20, noise=0.1, seed=1)
+    data = {"X": X, "y": y.astype(float), "X_val": X[:10].copy(),
+            "y_val": y[:10].astype(float)}
+    data[where][bad] = {"X": np.nan, "y": np.inf, "X_val": -np.inf, "y_val": np.nan}[where]
+    model = nn.MLP([2, 4, 1], seed=0)
+    before = model.state_dict()
+    with pytest.raises(ValueError) as info:
+        nn.fit(model, nn.MSELoss(), nn.optim.SGD(model.parameters(), lr=0.1), epochs=1,
+               metric=None, progress=False, **data)
+    assert str(info.value) == f"fit: {message}; drop or fill those samples before training"
+    assert all(np.array_equal(before[k], v) for k, v in model.state_dict().items())
+
+
+def test_nan_in_a_batch_of_images_is_named_by_its_index():
+    X = np.zeros((4, 2, 3))
+    X[2, 1, 0] = np.nan
+    model = nn.Sequential(lambda x: x.reshape(len(x.data), 6), nn.Linear(6, 2, seed=0))
+    with pytest.raises(ValueError, match=r"X has nan or inf \(first at index \(2, 1, 0\)"):
+        nn.fit(model, nn.CrossEntropyLoss(), nn.optim.SGD(model.parameters(), lr=0.1),
+               X, np.zeros(4, int), epochs=1, progress=False)
+
+
+def test_nan_outputs_are_not_blamed_on_the_metric():
+    # the metric's failure said "pass metric=None", which would train on nan in silence
+    X, y = make_moons(20, noise=0.1, seed=1)
+    model = nn.MLP([2, 4, 2], seed=0)
+    model.layers[1].bias.data[1] = np.nan
+    with pytest.raises(ValueError, match=r"^fit: the model's outputs hold nan or inf \(first "
+                                         r"at row 0, column 1: nan\), so the metric "
+                                         "accuracy cannot be computed; are the weights "
+                                         "finite"):
+        nn.fit(model, nn.CrossEntropyLoss(), nn.optim.SGD(model.parameters(), lr=0.1), X, y,
+               epochs=1, progress=False)
