@@ -360,19 +360,26 @@ class _Const:
 
 
 class _Unit:
-    """One box of the drawing: a graph node, or a module call drawn collapsed (`box`)."""
+    """One box of the drawing: a graph node, or a module call drawn collapsed (`box`).
 
-    __slots__ = ("node", "box", "scope", "inputs", "members", "outputs", "edges",
-                 "hidden", "chained", "alike", "sig", "name")
+    Its edges, (input, count) pairs, come in three stages, each worked out when first
+    needed (see `_Folding`): `raw`, the inputs; `merged`, once the +/* chains ending in
+    it are merged into it; `edges`, as drawn.
+    """
+
+    __slots__ = ("node", "box", "scope", "inputs", "members", "outputs", "raw", "merged",
+                 "edges", "hidden", "chained", "alike", "sig", "name")
 
     def __init__(self, node, box=None, scope=None):
         self.node = node  # the Node, or None for a collapsed module call
         self.box = box  # the Scope drawn collapsed
         self.scope = scope  # the Scope whose cluster this unit is drawn in
-        self.inputs: list = []  # units and _Consts, in the op's argument order
+        self.inputs: list | None = None  # units and _Consts, in the op's argument order
         self.members = 1  # nodes this unit stands for
         self.outputs: dict[int, Node] = {}  # a box's nodes used outside it, by id
-        self.edges: list = []  # (input, count) as drawn
+        self.raw: list | None = None  # None: not worked out yet (nor the next two)
+        self.merged: list | None = None
+        self.edges: list | None = None
         self.hidden = 0  # inputs left out of the drawing
         self.chained = 0  # chain links merged into this op
         self.alike = 1  # drawn once for this many look-alikes
@@ -380,29 +387,48 @@ class _Unit:
         self.name = ""
 
 
+_FINISH = object()  # on a depth-first stack: the entry below it has all its inputs done
+
+
 def _collect(root: Node) -> list[Node]:
-    """Every node `root` depends on (itself included), each after its parents.
+    """Every node `root` depends on (itself included), each after its parents."""
+    return _walk(root)[0]
+
+
+def _walk(root: Node) -> tuple[list[Node], set[int]]:
+    """Every node `root` depends on, each after its parents, and the ids of the nodes
+    used more than once (by two ops, or twice by one).
 
     Iterative depth-first search, so graphs of any depth work; unlike the engine's sort
-    it marks nothing on the nodes.
+    it marks nothing on the nodes. Every use of a node but the first finds it done.
+    The stack holds nodes and `_FINISH` marks rather than (node, state) pairs: a tuple
+    per node kept Python's garbage collector running, and its full collections go over
+    every node, so the walk took two to three times as long on two million nodes.
     """
     done: set[int] = set()
+    shared: set[int] = set()
     order: list[Node] = []
-    stack: list[tuple[Node, bool]] = [(root, False)]
+    stack: list = [root]
+    push, pop = stack.append, stack.pop
     while stack:
-        node, finished = stack.pop()
-        key = id(node)
-        if finished:
-            order.append(node)
+        node = pop()
+        if node is _FINISH:
+            order.append(pop())
             continue
+        key = id(node)
         if key in done:
+            shared.add(key)
             continue
         done.add(key)
-        stack.append((node, True))
+        push(node)
+        push(_FINISH)
         for parent in reversed(node._parents):
-            if isinstance(parent, Node) and id(parent) not in done:
-                stack.append((parent, False))
-    return order
+            if isinstance(parent, Node):
+                if id(parent) in done:
+                    shared.add(id(parent))
+                else:
+                    push(parent)
+    return order, shared
 
 
 def _all_scopes(nodes: list[Node]) -> dict[int, Scope]:
@@ -476,53 +502,77 @@ def _within(scope: Scope | None, outer: Scope) -> bool:
     return False
 
 
-def _build_units(root: Node, nodes: list[Node], opts: _Options):
-    """The units of the drawing and the unit of `root`."""
-    placed = _placements(nodes) if (opts.clusters or opts.collapse) else {}
-    box_cache: dict[int, Scope | None] = {}
+class _Units:
+    """The units of the drawing: one per node, but one for all the nodes of a module
+    call drawn collapsed (a box).
 
-    def box_of(scope):
-        if scope is None or opts.collapse is None:
-            return None
-        key = id(scope)
-        if key not in box_cache:
-            box_cache[key] = next((s for s in scope.path() if opts.collapse(s)), None)
-        return box_cache[key]
+    A node's unit, and its list of inputs, are made when first asked for, so that a
+    drawing of a huge graph cut to the nodes nearest the root makes only those. Boxes
+    are made at once, with every other unit: a box's inputs and outputs are those of
+    all its nodes.
+    """
 
-    unit_of: dict[int, _Unit] = {}
-    boxes: dict[int, _Unit] = {}
-    for node in nodes:
-        scope = placed.get(id(node), node._scope)
-        box = box_of(scope)
-        if box is None:
-            unit_of[id(node)] = _Unit(node, scope=scope)
-        else:
-            unit = boxes.get(id(box))
-            if unit is None:
-                unit = boxes[id(box)] = _Unit(None, box=box, scope=box.parent)
-                unit.members = 0
-            unit.members += 1
-            unit_of[id(node)] = unit
-    box_inputs: dict[int, set[int]] = {}
-    for node in nodes:
-        unit = unit_of[id(node)]
-        if unit.node is node:
-            unit.inputs = [unit_of[id(p)] if isinstance(p, Node) else _Const(p)
-                           for p in node._parents]
-            for p in node._parents:
-                if isinstance(p, Node):
-                    _note_output(unit_of[id(p)], p)
-        else:
-            seen = box_inputs.setdefault(id(unit), set())
-            for p in node._parents:
-                if isinstance(p, Node):
-                    source = unit_of[id(p)]
-                    if source is not unit and id(source) not in seen:
-                        seen.add(id(source))
-                        unit.inputs.append(source)
-                        _note_output(source, p)
-    _note_output(unit_of[id(root)], root)
-    return unit_of[id(root)], unit_of
+    def __init__(self, root: Node, nodes: list[Node], opts: _Options) -> None:
+        self.placed = _placements(nodes) if (opts.clusters or opts.collapse) else {}
+        self.unit_of: dict[int, _Unit] = {}
+        if opts.collapse is not None:
+            self._make_all(root, nodes, opts.collapse)
+
+    def of(self, node: Node) -> _Unit:
+        unit = self.unit_of.get(id(node))
+        if unit is None:
+            scope = self.placed.get(id(node), node._scope)
+            unit = self.unit_of[id(node)] = _Unit(node, scope=scope)
+        return unit
+
+    def inputs(self, unit: _Unit) -> list:
+        if unit.inputs is None:  # (a box's are made with it)
+            unit.inputs = [self.of(p) if isinstance(p, Node) else _Const(p)
+                           for p in unit.node._parents]
+        return unit.inputs
+
+    def _make_all(self, root: Node, nodes: list[Node], collapse) -> None:
+        box_cache: dict[int, Scope | None] = {}
+
+        def box_of(scope):
+            if scope is None:
+                return None
+            key = id(scope)
+            if key not in box_cache:
+                box_cache[key] = next((s for s in scope.path() if collapse(s)), None)
+            return box_cache[key]
+
+        boxes: dict[int, _Unit] = {}
+        for node in nodes:
+            box = box_of(self.placed.get(id(node), node._scope))
+            if box is None:
+                self.of(node)
+            else:
+                unit = boxes.get(id(box))
+                if unit is None:
+                    unit = boxes[id(box)] = _Unit(None, box=box, scope=box.parent)
+                    unit.members = 0
+                    unit.inputs = []
+                unit.members += 1
+                self.unit_of[id(node)] = unit
+        box_inputs: dict[int, set[int]] = {}
+        for node in nodes:
+            unit = self.unit_of[id(node)]
+            if unit.node is node:
+                self.inputs(unit)
+                for p in node._parents:
+                    if isinstance(p, Node):
+                        _note_output(self.unit_of[id(p)], p)
+            else:
+                seen = box_inputs.setdefault(id(unit), set())
+                for p in node._parents:
+                    if isinstance(p, Node):
+                        source = self.unit_of[id(p)]
+                        if source is not unit and id(source) not in seen:
+                            seen.add(id(source))
+                            unit.inputs.append(source)
+                            _note_output(source, p)
+        _note_output(self.unit_of[id(root)], root)
 
 
 def _note_output(unit: _Unit, node: Node) -> None:
@@ -534,19 +584,20 @@ def _units_topo(root: _Unit, inputs_of) -> list[_Unit]:
     """The units reachable from `root` through `inputs_of(unit)`, inputs first."""
     done: set[int] = set()
     order: list[_Unit] = []
-    stack: list[tuple[_Unit, bool]] = [(root, False)]
+    stack: list = [root]
     while stack:
-        unit, finished = stack.pop()
-        if finished:
-            order.append(unit)
+        unit = stack.pop()
+        if unit is _FINISH:
+            order.append(stack.pop())
             continue
         if id(unit) in done:
             continue
         done.add(id(unit))
-        stack.append((unit, True))
+        stack.append(unit)
+        stack.append(_FINISH)
         for source in reversed(inputs_of(unit)):
             if type(source) is _Unit and id(source) not in done:
-                stack.append((source, False))
+                stack.append(source)
     return order
 
 
@@ -560,74 +611,178 @@ def _edge_sources(unit: _Unit) -> list:
 
 
 def _keep_paths(order: list[_Unit], starts: set[int]) -> list[_Unit]:
-    """The units on paths from units in `starts` to the root (the last unit)."""
+    """The units on paths from units in `starts` to the root (the last unit). Their
+    inputs off those paths are dropped from their `raw` edges and counted."""
     keep: set[int] = set()
     for unit in order:  # inputs first, so a unit's inputs are decided before it
         if id(unit) in starts or any(
-            type(s) is _Unit and id(s) in keep for s in _edge_sources(unit)
+            type(s) is _Unit and id(s) in keep for s, _ in unit.raw
         ):
             keep.add(id(unit))
-    return _keep_only(order, keep)
+    order = [u for u in order if id(u) in keep]
+    for unit in order:
+        unit.raw = _edges_within(unit, unit.raw, keep)
+    return order
+
+
+def _edges_within(unit: _Unit, edges: list, keep: set[int]) -> list:
+    """`edges` of `unit` without those from units not in `keep`, which are counted in
+    its `hidden` (so that the drawing can say what it left out)."""
+    within = []
+    for source, count in edges:
+        if type(source) is _Const or id(source) in keep:
+            within.append((source, count))
+        else:
+            unit.hidden += count
+    return within
+
+
+def _shared_nodes(order: list[_Unit]) -> set[int]:
+    """The ids of the nodes whose units have more than one edge out (within `order`)."""
+    uses: dict[int, int] = {}
+    for unit in order:
+        for source, count in unit.raw:
+            if type(source) is _Unit:
+                uses[id(source)] = uses.get(id(source), 0) + count
+    return {id(u.node) for u in order if u.node is not None and uses.get(id(u), 0) > 1}
 
 
 def _op_name(unit: _Unit) -> str:
     return unit.node.op if unit.node is not None else ""
 
 
-def _merge_chains(order: list[_Unit], shown: set[int]) -> int:
-    """Fold x + y + z (built as (x + y) + z) into one `+` with three inputs.
+class _Folding:
+    """Each unit's edges as drawn, `edges(unit)`, worked out when first asked for.
 
-    A link is merged into the op that uses it when it is the same op (`+` or `*`),
-    feeds nothing else, sits in the same cluster and has the same kind and shape, and
-    is neither labelled nor in `shown` (the ids of units the user asked to see).
-    Returns the number of links merged away.
+    With `fold`, chains of `+` (or `*`) are merged into one op (`merged`), and inputs of
+    one op that have the same structure are drawn once with their count, which takes
+    the whole structure of those inputs (`signature`). Without it, a unit's edges are
+    its inputs. Asked from the root outwards, as far as the cut, the work is what is
+    drawn and what was compared to draw it, however large the graph.
+
+    `examined` holds the ids of the units whose merged edges were worked out, and
+    `merged_away` counts the links merged into them. `groups` says which unit an op's
+    edge stands for several look-alikes with (see `_mark_alike`).
     """
-    consumers: dict[int, int] = {}
-    for unit in order:
-        for source, count in unit.edges:
-            if type(source) is _Unit:
-                consumers[id(source)] = consumers.get(id(source), 0) + count
-    # A merged link's edges are spliced in where it was used. Copying them there at
-    # each link would cost the square of a chain's length (sum() of n Values is a chain
-    # of n), so each use is marked (count None) and the edges are spliced in at the end.
-    merged_away: set[int] = set()
-    for unit in order:
-        op = _op_name(unit)
-        if op not in _CHAIN_OPS:
-            continue
+
+    def __init__(self, units: _Units, shared: set[int], *, fold: bool,
+                 shown: set[int] = frozenset(), unique: set[int] = frozenset()) -> None:
+        self.units = units
+        self.shared = shared  # ids of the nodes used more than once: never merged away
+        self.fold = fold
+        self.shown = shown  # ids of units the user asked to see: never merged away
+        self.unique = unique  # ids of units never drawn as one of several look-alikes
+        self.structures: dict[tuple, int] = {}  # a structure -> its signature
+        self.groups: dict[int, list] = {}  # unit id -> [(unit drawn, look-alikes)]
+        self.examined: set[int] = set()
+        self.merged_away = 0
+
+    def raw(self, unit: _Unit) -> list:
+        if unit.raw is None:
+            unit.raw = [(source, 1) for source in self.units.inputs(unit)]
+        return unit.raw
+
+    def merged(self, unit: _Unit) -> list:
+        """Fold x + y + z (built as (x + y) + z) into one `+` with three inputs.
+
+        A link is merged into the op that uses it when it is the same op (`+` or `*`),
+        feeds nothing else, sits in the same cluster and has the same kind and shape, and
+        is neither labelled nor in `shown`. Its inputs take its place, in order.
+        """
+        if unit.merged is None:
+            self.examined.add(id(unit))
+            op = _op_name(unit)
+            unit.merged = (self._chain_inputs(unit, op) if self.fold and op in _CHAIN_OPS
+                           else self.raw(unit))
+        return unit.merged
+
+    def _chain_inputs(self, unit: _Unit, op: str) -> list:
+        # A stack of the links being read, not recursion: sum() of n Values is a chain
+        # of n links.
         edges = []
-        for source, count in unit.edges:
-            if (type(source) is _Unit and _op_name(source) == op
-                    and consumers.get(id(source)) == 1 and source.scope is unit.scope
-                    and _kind(source.node) == _kind(unit.node)
-                    and not source.node.label and id(source) not in shown):
-                edges.append((source, None))
-                unit.hidden += source.hidden
-                unit.chained += 1 + source.chained
-                merged_away.add(id(source))
-            else:
+        reading = [iter(self.raw(unit))]
+        while reading:
+            for source, count in reading[-1]:
+                if self._is_link(source, unit, op):
+                    unit.hidden += source.hidden
+                    unit.chained += 1
+                    self.merged_away += 1
+                    reading.append(iter(self.raw(source)))
+                    break
                 edges.append((source, count))
-        unit.edges = edges
-    for unit in order:
-        if id(unit) not in merged_away and any(count is None for _, count in unit.edges):
-            unit.edges = _spliced(unit.edges)
-    return len(merged_away)
+            else:
+                reading.pop()
+        return edges
 
+    def _is_link(self, source, unit: _Unit, op: str) -> bool:
+        # (Every link of a chain has the op, cluster and kind of its end, `unit`.)
+        return (type(source) is _Unit and _op_name(source) == op
+                and id(source.node) not in self.shared and source.scope is unit.scope
+                and _kind(source.node) == _kind(unit.node)
+                and not source.node.label and id(source) not in self.shown)
 
-def _spliced(edges: list) -> list:
-    """`edges` with each marked link (count None) replaced, where it stands, by that
-    link's own edges, themselves spliced (iteratively: a chain may be long)."""
-    out = []
-    pending = [iter(edges)]
-    while pending:
-        for source, count in pending[-1]:
-            if count is None:
-                pending.append(iter(source.edges))
-                break
-            out.append((source, count))
-        else:
-            pending.pop()
-    return out
+    def signature(self, unit: _Unit) -> int:
+        """A number for the unit's structure (op, params, shape, scope label, and its
+        merged inputs' structures): look-alikes have equal numbers. The units in
+        `unique` get numbers of their own."""
+        stack = [unit]
+        while stack:
+            top = stack[-1]
+            if top.sig >= 0:
+                stack.pop()
+                continue
+            edges = self.merged(top)
+            unsigned = [s for s, _ in edges if type(s) is _Unit and s.sig < 0]
+            if unsigned:  # theirs first; `top` is met again when they are done
+                stack.extend(unsigned)
+                continue
+            stack.pop()
+            inputs = tuple((s.sig if type(s) is _Unit else -1, count) for s, count in edges)
+            top.sig = self.structures.setdefault((self._head(top), inputs, top.hidden),
+                                                 len(self.structures))
+        return unit.sig
+
+    def _head(self, unit: _Unit) -> tuple:
+        if id(unit) in self.unique:
+            return ("unique", id(unit))
+        if unit.node is None:
+            return ("module", unit.box.label, unit.members)
+        node = unit.node
+        return (node.op, _params_key(node), _kind(node),
+                node._scope.label if node._scope is not None else None)
+
+    def edges(self, unit: _Unit) -> list:
+        """The unit's edges as drawn: its merged edges, with look-alike inputs drawn
+        once with their count.
+
+        Only for ops whose inputs' order does not matter (`+`, `*`, `add_n`,
+        `weighted_sum`, a module box); equal constants are grouped too.
+        """
+        if unit.edges is None:
+            edges = self.merged(unit)
+            # Two inputs stay as they are (w * x must not become "x2"); three or more, as
+            # a merged chain or a module box has, are grouped.
+            if self.fold and len(edges) > 2 and (
+                    unit.node is None or _op_name(unit) in _UNORDERED_OPS):
+                edges = self._grouped(unit, edges)
+            unit.edges = edges
+        return unit.edges
+
+    def _grouped(self, unit: _Unit, edges: list) -> list:
+        groups: dict[object, list] = {}  # key -> [drawn source, count, ids of units]
+        for source, count in edges:
+            key = (("unit", self.signature(source)) if type(source) is _Unit
+                   else _const_key(source))
+            if key in groups:
+                groups[key][1] += count
+                groups[key][2].add(id(source))
+            else:
+                groups[key] = [source, count, {id(source)}]
+        # one node used n times is drawn with its xn edge, but is not "alike"
+        self.groups[id(unit)] = [(source, len(members)) for source, _, members
+                                 in groups.values()
+                                 if type(source) is _Unit and len(members) > 1]
+        return [(source, count) for source, count, _ in groups.values()]
 
 
 def _kind(node: Node) -> tuple:
@@ -635,26 +790,6 @@ def _kind(node: Node) -> tuple:
     if isinstance(data, np.ndarray):
         return (data.shape, data.dtype.str)
     return ()
-
-
-def _signatures(order: list[_Unit], unique: set[int] = frozenset()) -> None:
-    """Number each unit by its structure (op, params, shape, scope label, inputs').
-    The units in `unique` get numbers of their own: nothing is folded with them."""
-    table: dict[tuple, int] = {}
-    for unit in order:
-        if id(unit) in unique:
-            head = ("unique", id(unit))
-        elif unit.node is not None:
-            node = unit.node
-            head = (node.op, _params_key(node), _kind(node),
-                    node._scope.label if node._scope is not None else None)
-        else:
-            head = ("module", unit.box.label, unit.members)
-        inputs = tuple(
-            (source.sig if type(source) is _Unit else -1, count)
-            for source, count in unit.edges
-        )
-        unit.sig = table.setdefault((head, inputs, unit.hidden), len(table))
 
 
 def _params_key(node: Node) -> tuple:
@@ -676,40 +811,6 @@ def _param_key(value) -> object:
     return (type(value).__name__, repr(value))
 
 
-def _fold_alike(root: _Unit) -> list[_Unit]:
-    """Draw inputs of one op that have the same structure once, with their count.
-
-    Only for ops whose inputs' order does not matter (`+`, `*`, `add_n`,
-    `weighted_sum`, a module box);
-    equal constants are grouped too. Returns the units still reachable from the root.
-    """
-    reached: set[int] = {id(root)}
-    stack = [root]
-    while stack:
-        unit = stack.pop()
-        # Two inputs stay as they are (w * x must not become "x2"); three or more, as
-        # a merged chain or a module box has, are grouped.
-        if len(unit.edges) > 2 and (unit.node is None or _op_name(unit) in _UNORDERED_OPS):
-            groups: dict[object, list] = {}  # key -> [drawn source, count, ids of units]
-            for source, count in unit.edges:
-                key = ("unit", source.sig) if type(source) is _Unit else _const_key(source)
-                if key in groups:
-                    groups[key][1] += count
-                    groups[key][2].add(id(source))
-                else:
-                    groups[key] = [source, count, {id(source)}]
-            unit.edges = [(source, count) for source, count, _ in groups.values()]
-            for source, _, members in groups.values():
-                # one node used n times is drawn with its xn edge, but is not "alike"
-                if type(source) is _Unit and len(members) > 1 and source.alike == 1:
-                    source.alike = len(members)
-        for source in _edge_sources(unit):
-            if type(source) is _Unit and id(source) not in reached:
-                reached.add(id(source))
-                stack.append(source)
-    return [u for u in _units_topo(root, _edge_sources) if id(u) in reached]
-
-
 def _const_key(const: _Const) -> tuple:
     value = const.value
     if isinstance(value, (int, float)):
@@ -717,34 +818,84 @@ def _const_key(const: _Const) -> tuple:
     return ("object", id(value))
 
 
-def _cut(order: list[_Unit], root: _Unit, budget: int,
-         focus: set[int] = frozenset()) -> list[_Unit]:
-    """Keep the `budget` units nearest the root (breadth first); count the rest.
+class _Nearest:
+    """The units reachable from the root through their drawn edges, nearest first
+    (breadth first): `found`, searched only as far as asked."""
+
+    def __init__(self, root: _Unit, edges_of) -> None:
+        self.edges_of = edges_of
+        self.found = [root]
+        self.via: dict[int, _Unit | None] = {id(root): None}  # child towards the root
+        self.searched = 0  # the units of `found` whose inputs were searched
+
+    def get(self, i: int) -> _Unit | None:
+        """The unit i-th nearest the root (the root is 0th); None if there are fewer."""
+        while i >= len(self.found) and self.searched < len(self.found):
+            self._search_next()
+        return self.found[i] if i < len(self.found) else None
+
+    def find(self, ids: set[int]) -> None:
+        """Search until the units of `ids` are found, or every unit is."""
+        while not ids <= self.via.keys() and self.searched < len(self.found):
+            self._search_next()
+
+    def search_only(self, ids: set[int]) -> None:
+        """Search the rest through the units of `ids`, passing the others by."""
+        while self.searched < len(self.found):
+            if id(self.found[self.searched]) in ids:
+                self._search_next()
+            else:
+                self.searched += 1
+
+    def _search_next(self) -> None:
+        unit = self.found[self.searched]
+        self.searched += 1
+        for source, _ in self.edges_of(unit):
+            if type(source) is _Unit and id(source) not in self.via:
+                self.via[id(source)] = unit
+                self.found.append(source)
+
+
+def _mark_alike(root: _Unit, groups: dict[int, list]) -> None:
+    """Mark the units drawn once for several look-alikes with their count (`alike`).
+
+    A unit that stands for look-alikes at two ops takes the count of the first op met
+    going depth first from the root, the last input first.
+    """
+    reached = {id(root)}
+    stack = [root]
+    while stack:
+        unit = stack.pop()
+        for source, count in groups.get(id(unit), ()):
+            if source.alike == 1:
+                source.alike = count
+        for source, _ in unit.edges:
+            if type(source) is _Unit and id(source) not in reached:
+                reached.add(id(source))
+                stack.append(source)
+
+
+def _cut(nearest: _Nearest, budget: int | None, focus: set[int]) -> set[int]:
+    """The ids of the `budget` units nearest the root (None: of all of them).
 
     The units in `focus` are kept whatever their distance, with one shortest path from
     each to the root, so that the drawing stays connected; they come out of the budget
     first, and the nearest of the others fill what is left of it.
     """
-    via: dict[int, _Unit | None] = {id(root): None}  # each unit's child towards the root
-    nearest_first, head = [root], 0
-    while head < len(nearest_first):
-        unit = nearest_first[head]
-        head += 1
-        for source in _edge_sources(unit):
-            if type(source) is _Unit and id(source) not in via:
-                via[id(source)] = unit
-                nearest_first.append(source)
-    keep = {id(root)}
-    for unit in nearest_first:
-        if id(unit) in focus:
-            while unit is not None and id(unit) not in keep:
-                keep.add(id(unit))
-                unit = via[id(unit)]
-    for unit in nearest_first:  # (a prefix of it is connected: each unit's child is in it)
-        if len(keep) >= budget:
+    keep = {id(nearest.get(0))}
+    nearest.find(focus)
+    for key in focus & nearest.via.keys():
+        while key not in keep:  # up to the root, which is kept
+            keep.add(key)
+            key = id(nearest.via[key])
+    i = 0
+    while budget is None or len(keep) < budget:  # (a prefix of `found` is connected)
+        unit = nearest.get(i)
+        if unit is None:
             break
         keep.add(id(unit))
-    return _keep_only(order, keep)
+        i += 1
+    return keep
 
 
 def _plan(root: Node, opts: _Options, focus_nodes: Iterable[Node] = ()):
@@ -752,41 +903,67 @@ def _plan(root: Node, opts: _Options, focus_nodes: Iterable[Node] = ()):
 
     `focus_nodes` (the step-through drawings' current node and its inputs) survive the
     budget: they are neither merged into a chain, nor drawn as a look-alike, nor cut.
+
+    Past one walk over the graph (which counts its nodes), the drawing is worked out
+    from the root outwards, as far as the cut: a node past it is looked at only when
+    it is compared with drawn ones to fold look-alikes. So the caption of a cut drawing
+    counts the merged chains and repeated structure among the nodes looked at, and the
+    other nodes left out as farthest from the root. (A graph drawn whole, folded or
+    not, has all its nodes looked at.)
     """
-    nodes = _collect(root)
+    nodes, shared = _walk(root)
     stats = {"nodes": len(nodes)}
     if opts.collapse is not None:
         opts.collapse.check_labels(_all_scopes(nodes).values())
-    root_unit, unit_of = _build_units(root, nodes, opts)
-    order = _units_topo(root_unit, lambda u: u.inputs)
-    for unit in order:
-        unit.edges = [(source, 1) for source in unit.inputs]
-    boxes = [u for u in order if u.node is None]
-    if boxes:
-        stats["collapsed"] = (len(boxes), sum(u.members for u in boxes))
+    units = _Units(root, nodes, opts)
+    root_unit = units.of(root)
+    focus_nodes = list(focus_nodes)
+    in_graph = {id(n) for n in nodes} if focus_nodes else set()
+    focus = {id(units.of(n)) for n in focus_nodes if id(n) in in_graph}
     starts: set[int] = set()
-    if opts.paths_from is not None:
-        starts = {id(unit_of[id(p)]) for p in opts.paths_from if id(p) in unit_of}
-        if not starts:
-            raise ValueError("draw_graph: root does not depend on any of the paths_from "
-                             "nodes")
-        before = len(order)
-        order = _keep_paths(order, starts)
-        stats["off_path"] = before - len(order)
-    focus = {id(unit_of[id(n)]) for n in focus_nodes if id(n) in unit_of}
-    budget = opts.max_nodes
-    if budget is not None and len(order) > budget and opts.fold:
-        before = len(order)
-        merged = _merge_chains(order, starts | focus)
-        order = _units_topo(root_unit, _edge_sources)
-        _signatures(order, focus)
-        order = _fold_alike(root_unit)
-        stats["chained"] = merged
-        stats["folded"] = before - merged - len(order)
-    if budget is not None and len(order) > budget:
-        before = len(order)
-        order = _cut(order, root_unit, budget, focus)
-        stats["cut"] = before - len(order)
+    n_units = len(nodes)
+    if opts.collapse is not None or opts.paths_from is not None:
+        # Options about the whole graph: every unit is made.
+        order = _units_topo(root_unit, units.inputs)
+        for unit in order:
+            unit.raw = [(source, 1) for source in unit.inputs]
+        boxes = [u for u in order if u.node is None]
+        if boxes:
+            stats["collapsed"] = (len(boxes), sum(u.members for u in boxes))
+        if opts.paths_from is not None:
+            starts = {id(units.unit_of[id(p)]) for p in opts.paths_from
+                      if id(p) in units.unit_of}
+            if not starts:
+                raise ValueError("draw_graph: root does not depend on any of the "
+                                 "paths_from nodes")
+            before = len(order)
+            order = _keep_paths(order, starts)
+            stats["off_path"] = before - len(order)
+        shared = _shared_nodes(order)  # (a use by an op off the paths does not count)
+        n_units = len(order)
+
+    over = opts.max_nodes is not None and n_units > opts.max_nodes
+    folding = _Folding(units, shared, fold=over and opts.fold, shown=starts | focus,
+                       unique=focus)
+    nearest = _Nearest(root_unit, folding.edges)
+    keep = _cut(nearest, opts.max_nodes if over else None, focus)
+    kept = [unit for unit in nearest.found if id(unit) in keep]
+    for unit in kept:
+        folding.edges(unit)
+    left = n_units - len(keep)
+    if folding.fold:
+        # Whatever was compared to fold is searched too (its edges cost nothing more):
+        # what the root cannot reach once look-alikes are grouped was folded.
+        nearest.search_only(folding.examined)
+        stats["chained"] = folding.merged_away
+        stats["folded"] = len(folding.examined.difference(nearest.via))
+        left -= stats["chained"] + stats["folded"]
+    if left:
+        stats["cut"] = left
+    for unit in kept:
+        unit.edges = _edges_within(unit, unit.edges, keep)
+    _mark_alike(root_unit, folding.groups)
+    order = _units_topo(root_unit, _edge_sources)
     stats["drawn"] = len(order)
     stats["drawn_nodes"] = sum(1 for u in order if u.node is not None)
     return order, root_unit, stats
@@ -1082,13 +1259,38 @@ def _op_label(unit: _Unit) -> str:
 def _const_label(value) -> str:
     if isinstance(value, np.ndarray):
         if value.size <= 4:
-            return _summary(value)
+            return _summary(value)  # (4 fixed decimals, as node boxes: "[1.0000, 2.0000]")
         return f"const {_shape(value.shape)} {value.dtype}"
-    if isinstance(value, np.generic) and value.dtype.kind in "biuf":
-        value = value.item()  # np.float32(2.5) is drawn as 2.5, as a Python 2.5 is
-    if isinstance(value, float):
-        return _num(value).rstrip("0").rstrip(".") if "e" not in _num(value) else _num(value)
+    if isinstance(value, np.generic) and value.dtype.kind in "biu":
+        value = value.item()  # np.int64(3) is drawn as 3, as a Python 3 is
+    if isinstance(value, (float, np.floating)):
+        return _constant(value)
     return _short(value, 20)
+
+
+def _constant(value: float | np.floating) -> str:
+    """A constant number in short (`_num`'s, trailing zeros dropped: 2, 0.5, 1.000e-04)
+    when that is the number exactly; else in the shortest form that is, when that is
+    short too (0.99999, 1.0000001); else the short form marked as rounded (0.3333…).
+
+    Dropping the zeros makes the short form read as exact: 0.99999 rounded to "1" would
+    draw `x * 0.99999` as an identity. A node box keeps micrograd's 4 fixed decimals
+    ("data 1.0000"), whose zeros say that the number was rounded.
+    """
+    short = _num(value)
+    if "e" not in short:
+        short = short.rstrip("0").rstrip(".")
+    exact = type(value)  # float, or a NumPy float: np.float32(0.1) is exactly "0.1"
+    if exact(short) == value:
+        return short
+    text = str(value)  # the shortest text that reads back as `value`, in its own type
+    text = text[:-2] if text.endswith(".0") else text
+    return text if len(text) <= _EXACT_CONSTANT_WIDTH else short + "…"
+
+
+# The longest exact constant drawn in full (1.0000001); longer ones (1/3's 18 digits)
+# are drawn rounded, with an ellipsis that says so.
+_EXACT_CONSTANT_WIDTH = 9
 
 
 def _caption(stats: dict, opts: _Options, scale, bad: int, extra: list[str]) -> list[str]:
@@ -1266,17 +1468,3 @@ def _input_positions(unit: _Unit) -> list[int]:
         return [-1] * len(unit.edges)
     return list(range(len(unit.edges)))
 
-
-def _keep_only(order: list, keep: set[int]) -> list:
-    """The units of `order` whose id is in `keep`, their edges to dropped units removed
-    (and counted in `hidden`, so the drawing can say what it left out)."""
-    for unit in order:
-        if id(unit) in keep:
-            edges = []
-            for source, count in unit.edges:
-                if type(source) is _Const or id(source) in keep:
-                    edges.append((source, count))
-                else:
-                    unit.hidden += count
-            unit.edges = edges
-    return [u for u in order if id(u) in keep]

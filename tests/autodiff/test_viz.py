@@ -87,6 +87,26 @@ def test_constants_rankdir_and_title():
     assert "label=2" not in draw_graph(y, constants=False).source
 
 
+def test_a_constant_is_drawn_short_only_when_the_short_form_is_that_number():
+    # Rounded to 4 decimals and stripped of zeros, x * 0.99999 + 1.00004 was drawn
+    # x * 1 + 1: an identity, to the eye.
+    x = Value(2.0, label="x")
+
+    def constants(y):
+        return re.findall(r'label="?([^\s"]+)"? fontcolor="#666666"', draw_graph(y).source)
+
+    assert constants(x * 0.99999 + 1.00004) == ["0.99999", "1.00004"]
+    assert constants(x * 1.0000001) == ["1.0000001"]
+    # too long to draw in full (18 digits): rounded, and marked as rounded
+    assert constants(x * (1 / 3)) == ["0.3333…"]
+    assert constants(x * 0.12345678) == ["0.1235…"]
+    assert constants(x * 2.0 + 0.5) == ["2", "0.5"]  # short forms that are exact stay
+    assert constants(x * 1e-4) == ["1.000e-04"]
+    assert constants(x * 123456.0) == ["123456"]
+    t = Tensor(np.ones(2), requires_grad=True)
+    assert constants(t * np.float32(0.1)) == ["0.1"]  # exact in float32, its precision
+
+
 def test_import_autodiff_does_not_import_graphviz():
     code = "import sys, autodiff; assert 'graphviz' not in sys.modules"
     subprocess.run([sys.executable, "-c", code], check=True)
@@ -354,6 +374,54 @@ def test_without_repetition_the_nodes_nearest_the_root_are_kept():
     assert "1 more input" in drawing.source
     assert "<B>start</B>" not in drawing.source
     assert draw_graph(v, max_nodes=None).stats["drawn"] == 301
+
+
+def test_a_huge_graph_is_worked_out_only_as_far_as_the_cut(monkeypatch):
+    # Every node was made a box of the drawing and folded before the cut kept 150: a
+    # chain of 2,000,001 nodes took 39 s to draw (its backward: 1.2 s). Counted, not
+    # timed: the boxes made are those drawn and the inputs they were found through.
+    made = 0
+    make = autodiff.viz._Unit.__init__
+
+    def counting(unit, *args, **kwargs):
+        nonlocal made
+        made += 1
+        make(unit, *args, **kwargs)
+
+    monkeypatch.setattr(autodiff.viz._Unit, "__init__", counting)
+    y = Value(1.0, label="x")
+    for _ in range(10_000):
+        y = y * 1.0000001 + 0.0
+    drawing = draw_graph(y)
+    assert drawing.stats["nodes"] == 20_001 and drawing.stats["drawn"] == 150
+    assert drawing.stats["cut"] == 20_001 - 150
+    assert made <= 2 * 150
+
+
+def test_chains_and_look_alikes_past_the_cut_are_counted_as_farthest_from_the_root():
+    # Past the cut nothing is looked at (so that the cost is what is drawn): a merged
+    # chain there is not in the drawing, and the caption no longer says it was merged.
+    start = sum(Value(float(i)) for i in range(1000))  # a chain of 1,000 `+`
+    v = start
+    for _ in range(300):
+        v = v.sin()
+    drawing = draw_graph(v, max_nodes=25)
+    assert drawing.stats["chained"] == 0 and drawing.stats["folded"] == 0
+    assert drawing.stats["cut"] == drawing.stats["nodes"] - 25 == 2300 - 25
+    assert "chains merged" not in drawing.source
+    assert "repeated structure" not in drawing.source
+
+
+def test_a_node_is_called_alike_only_for_a_count_the_drawing_shows():
+    # x, y and z look alike at the add_n, which is cut: x, drawn for the root's use of
+    # it, said "1 of 3 alike, drawn once" with no x3 edge in sight.
+    x, y, z = Value(1.0, label="x"), Value(2.0, label="y"), Value(3.0, label="z")
+    far = add_n([x, y, z])
+    for _ in range(20):
+        far = far.sin()
+    drawing = draw_graph(x.sin() * far, max_nodes=5)
+    assert "<B>x</B>" in drawing.source and "add_n" not in drawing.source
+    assert "alike" not in drawing.source
 
 
 # -- gradients as colour; NaN and infinity -----------------------------------------------
