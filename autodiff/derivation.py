@@ -14,7 +14,7 @@ import math
 from . import backends
 from .graph import Node
 from .value import Value
-from .viz import _collect, _num
+from .viz import _collect, _constant, _num
 
 __all__ = ["derivation", "Derivation"]
 
@@ -96,22 +96,31 @@ class _Writer:
     def name(self, node: Node) -> str:
         return self.names[id(node)]
 
-    def number(self, x: float, wrap: bool = False) -> str:
-        text = _num(x)
+    def number(self, x: float, wrap: bool = False, constant: bool = False) -> str:
+        """`x` in 4 decimals (or e-notation); with `wrap`, in parentheses where a sign or
+        a power of 10 would misread, and without trailing zeros where that is `x`
+        exactly (0.5, 1): zeros kept say the number was rounded (0.99999 is 1.0000, not
+        1). A `constant` of the graph is written as the drawings write it (0.99999)."""
         if self.latex and not math.isfinite(x):
             text = r"\text{nan}" if math.isnan(x) else (r"\infty" if x > 0 else r"-\infty")
             return f"({text})" if wrap and x < 0 else text
-        if "." in text and "e" not in text:
-            text = text.rstrip("0").rstrip(".") if wrap else text
+        text = _constant(x) if constant else _num(x)
+        rounded = text.endswith("…")
+        text = text.removesuffix("…")
+        if wrap and "." in text and "e" not in text:
+            short = text.rstrip("0").rstrip(".")
+            text = short if float(short) == x or rounded else text
         if self.latex and "e" in text:
             mantissa, exponent = text.split("e")
             text = rf"{mantissa} \times 10^{{{int(exponent)}}}"
+        if rounded:
+            text += r"\ldots" if self.latex else "…"
         return f"({text})" if wrap and (x < 0 or "times" in text) else text
 
     def operand(self, x) -> str:
         if isinstance(x, Node):
             return self.name(x)
-        return self.number(float(x), wrap=True)
+        return self.number(float(x), wrap=True, constant=True)
 
     def partial(self, top: Node, bottom: Node) -> str:
         if self.latex:

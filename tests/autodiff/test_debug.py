@@ -416,6 +416,22 @@ def test_derivation_of_a_path_of_one_factor_states_its_number_once():
     assert r"\frac{d y}{d x} &= \frac{\partial y}{\partial x} \\" in latex
 
 
+def test_derivation_never_rounds_a_number_to_one_that_reads_as_exact():
+    # x * 0.99999 was written "x · 1", and its factor in the path's product "1": the
+    # trailing zeros were dropped from the rounded 1.0000
+    x = Value(2.0, label="x")
+    y = x * 0.99999 + x * (1 / 3) + 0.5 * x
+    y.label = "y"
+    text = derivation(y, x)
+    assert "= x · 0.99999 = " in text  # a constant as the drawings write it
+    assert "= x · 0.3333… = " in text  # too long in full: rounded, and marked so
+    assert "= 0.5 · x = " in text  # exact short forms stay short
+    assert "∂u1/∂x = 1 · 1 · 1.0000 = 1.0000" in text  # rounded: zeros kept
+    assert "1 · 0.5 = 0.5000" in text and "**dy/dx = 1.0000 + 0.3333 + 0.5 = " in text
+    latex = derivation(y, x, format="latex")
+    assert r"0.3333\ldots" in latex and "0.99999" in latex
+
+
 def test_derivation_of_unlabelled_nodes_and_repeated_inputs():
     x = Value(0.5)
     y = (x * x).exp() / x
