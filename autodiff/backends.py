@@ -243,11 +243,13 @@ def _array_select(mask, g):
             or mask.dtype != bool):
         return np.where(mask, g, 0)
     # The mask as integers of g's width: -1 (all bits set) where it holds, 0 elsewhere;
-    # ANDed with g's bits, it keeps g or gives +0.0. One array made, as by a multiply.
-    bits = mask.view(np.int8).astype(ints)
-    np.negative(bits, out=bits)
+    # ANDed with g's bits, it keeps g or gives +0.0. One array made, as by a multiply,
+    # and made as floats: a view of ints would be copied again to become a `.grad`.
+    selected = np.empty(g.shape, g.dtype)
+    bits = selected.view(ints)
+    np.negative(mask.view(np.int8), out=bits)
     np.bitwise_and(bits, g.view(ints), out=bits)
-    return bits.view(g.dtype)
+    return selected
 
 
 ARRAY = SimpleNamespace(

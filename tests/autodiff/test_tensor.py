@@ -1472,7 +1472,8 @@ def test_the_array_selection_is_np_where_bit_for_bit(size, dtype):
         expected = np.where(mask_view, g_view, dtype(0))
         assert selected.dtype == dtype and selected.shape == g_view.shape
         assert selected.tobytes() == expected.tobytes()  # -0.0 and nan bits included
-        assert not np.shares_memory(selected, g)  # it becomes a .grad: its own memory
+        assert not np.shares_memory(selected, g)  # it becomes a .grad: its own memory,
+        assert selected.base is None  # not a view, which backward would copy again
     # a mask that broadcasts against g (where's condition) falls back to np.where
     small_mask = np.array([True, False])
     wide = np.resize(g, (size, 2))
