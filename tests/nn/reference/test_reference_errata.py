@@ -148,7 +148,10 @@ def test_C1_sigmoid_backward_returns_the_local_derivative_only(vjp, num_vjp, rel
 def test_C2_layer_passes_Z_where_the_derivative_needs_A(vjp, num_vjp, reldiff):
     Z, dA = _z_and_da(11)
     sig = cl.SigmoidActivation()
-    as_written = dA * sig.derivative_as_written(Z)  # Z (1 - Z)
+    # the layer's backward as written hands it Z, so it returns Z (1 - Z) (and drops dA,
+    # erratum C1, so dA is multiplied in here to isolate C2)
+    np.testing.assert_array_equal(sig.backward_as_written(dA, Z), Z * (1 - Z))
+    as_written = dA * sig.backward_as_written(dA, Z)
     corrected = dA * sig.derivative_as_written(sig.forward(Z))  # A (1 - A)
     check(
         as_written,
@@ -267,6 +270,11 @@ def test_N2_unrolled_steps_use_f_and_the_loss_derivative_of_an_inner_layer(fd, r
         dW_fixed = db_fixed @ xs[k].T
         check(db_written, db_fixed, auto[f"b{k + 1}"], fd(loss, net._layers[k]._b), reldiff)
         check(dW_written, dW_fixed, auto[f"W{k + 1}"], fd(loss, net._layers[k]._W), reldiff)
+        # wrong twice over: each half of the correction alone still gives wrong numbers
+        _, _, db_df_only = nd.unrolled_step_as_written(k, xs, t, Ws, bs, dfs, dL)
+        db_propagated_only = fs[k](y) * dxs[k + 1]
+        for half_fixed in (db_df_only, db_propagated_only):
+            assert reldiff(half_fixed, auto[f"b{k + 1}"]) > WRONG
 
 
 def test_N3_generic_loop_multiplies_by_f_instead_of_df(fd, reldiff):
