@@ -166,7 +166,9 @@ class Tensor(Node):
         TypeError: `requires_grad=True` on data that is not floating point.
     """
 
-    __slots__ = ("_requires_grad", "_version", "_made", "_base")
+    # (`_frozen`, set only once a leaf's requires_grad is turned off, is read with a
+    # default: a parameter frozen for fine-tuning, which nn still counts as one)
+    __slots__ = ("_requires_grad", "_version", "_made", "_base", "_frozen")
     _math = ARRAY
     _graph_math = GRAPH
     _check_before_backward = staticmethod(_check_unchanged)
@@ -288,7 +290,9 @@ class Tensor(Node):
     def requires_grad(self) -> bool:
         """Whether backward computes a gradient for this tensor. It may be set on a
         leaf of float data (as `requires_grad_()` does); a tensor an op made requires
-        grad when an input does."""
+        grad when an input does. A leaf that required grad and is set to False is a
+        frozen parameter: `nn` modules still count it as theirs (in `parameters()` and
+        `state_dict()`), and optimizers leave it as it is until it requires grad again."""
         return self._requires_grad
 
     @requires_grad.setter
@@ -301,10 +305,12 @@ class Tensor(Node):
         if not value and self._op is not None:
             raise RuntimeError("requires_grad = False: only a leaf's flag can change (use "
                                "detach() for a tensor out of the graph)")
-        if value and not self._requires_grad:
+        if value and not self._requires_grad and not getattr(self, "_frozen", False):
             # now a parameter, which optimizers update in place: memory of its own, as
             # Tensor(data, requires_grad=True) gets (the data may be the caller's array)
             self.data = self.data.copy()
+        if value != self._requires_grad and self._op is None:
+            self._frozen = not value  # (a parameter frozen, or thawed)
         self._requires_grad = value
 
     @property

@@ -1,7 +1,9 @@
 """`Module`: the base of every network part. It finds its parameters by itself.
 
-A module's parameters are the leaf Tensors with `requires_grad=True` (and, for the
-scalar networks of `nn.scalar`, the leaf `Value`s) held in its attributes, directly or
+A module's parameters are the leaf Tensors with `requires_grad=True`, and those frozen
+since (requires_grad turned off, as for fine-tuning: they stay in `parameters()` and
+`state_dict()`, as in PyTorch, and optimizers leave them be), and, for the scalar
+networks of `nn.scalar`, the leaf `Value`s, held in its attributes, directly or
 inside lists, tuples and dicts, and those of the sub-modules held the same way. Nothing
 has to be registered: assigning `self.weight = Tensor(..., requires_grad=True)` or
 `self.layers = [Linear(2, 3), Linear(3, 1)]` in `__init__` is enough. The names are
@@ -26,9 +28,9 @@ __all__ = ["Module", "IncompatibleKeys"]
 
 
 def _is_parameter(x: object) -> bool:
-    """A leaf node that takes part in differentiation."""
+    """A leaf node that takes part in differentiation, or did until it was frozen."""
     if isinstance(x, Tensor):
-        return x.requires_grad and x._op is None
+        return x._op is None and (x.requires_grad or getattr(x, "_frozen", False))
     return isinstance(x, Value) and x._op is None
 
 
@@ -193,8 +195,23 @@ class Module:
                 yield (f"{module_name}.{name}" if module_name else name), member
 
     def parameters(self) -> list:
-        """The parameters (Tensors with requires_grad, or Values), each once."""
+        """The parameters (Tensors with requires_grad, frozen ones included, or Values),
+        each once."""
         return [p for _, p in self.named_parameters()]
+
+    def requires_grad_(self, requires_grad: bool = True) -> Module:
+        """Freeze (False) or thaw (True) every parameter's Tensor; returns self (PyTorch's).
+
+        Frozen parameters get no gradient, and optimizers leave them as they are, but
+        they stay parameters: in `parameters()`, `state_dict()` and saved files.
+        """
+        if not isinstance(requires_grad, (bool, np.bool_)):
+            raise TypeError(f"{type(self).__name__}.requires_grad_: expected a bool, got "
+                            f"{type(requires_grad).__name__}")
+        for p in self.parameters():
+            if isinstance(p, Tensor):
+                p.requires_grad = bool(requires_grad)
+        return self
 
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Clear the gradient of every parameter before the next backward().

@@ -50,7 +50,9 @@ class Optimizer:
 
     Args:
         params: the parameters to update: an iterable of Tensors with requires_grad (or
-            of Values), e.g. `model.parameters()`, or a Module (its parameters).
+            of Values), e.g. `model.parameters()`, or a Module (its parameters). A
+            frozen parameter (requires_grad turned off) is taken, and left as it is
+            until it requires grad again, as in PyTorch.
 
     Raises:
         ValueError: no parameters, or a Tensor that is not a leaf (the result of an op)
@@ -77,7 +79,7 @@ class Optimizer:
                 if p.dtype.kind != "f":
                     raise TypeError(f"{who}: parameter {i} has dtype {p.dtype}; only float "
                                     "Tensors can be optimized")
-                if not p.requires_grad:
+                if not (p.requires_grad or getattr(p, "_frozen", False)):
                     raise ValueError(f"{who}: parameter {i} (shape {p.shape}) does not "
                                      "require grad, so it would never be updated")
                 if p._op is not None:
@@ -149,7 +151,7 @@ class Optimizer:
             g = p.grad
             if type(g) is array and type(p) is tensor:
                 data = p.data
-                if g.shape == data.shape and g.dtype is data.dtype:
+                if g.shape == data.shape and g.dtype is data.dtype and p._requires_grad:
                     grads.append(g)
                     continue
             grads.append(self._checked_grad(i, p))
@@ -160,6 +162,8 @@ class Optimizer:
         g = p.grad
         if type(g) is float or g is None:  # a Value's, checked fast: there may be many
             return g
+        if isinstance(p, Tensor) and not p.requires_grad:  # frozen: left as it is, even
+            return None  # with a .grad from before it was frozen
         if type(g) is Tensor:  # after backward(create_graph=True)
             g = g.data
         if isinstance(p, Value):

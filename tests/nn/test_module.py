@@ -370,3 +370,82 @@ def test_load_state_dict_refuses_floats_for_an_int_parameter():
         layer.load_state_dict({"weight": np.ones((1, 2)), "bias": np.array([0.5])})
     np.testing.assert_array_equal(layer.weight.data, weight)  # nothing was loaded
     assert layer.bias.data[0] == 0
+
+
+def _frozen_first_layer(seed=0) -> nn.MLP:
+    model = nn.MLP([3, 4, 2], seed=seed)
+    model.layers[0].weight.requires_grad_(False)
+    model.layers[0].bias.requires_grad = False
+    return model
+
+
+def test_frozen_parameters_stay_parameters_and_in_the_state_dict(tmp_path):
+    # freezing dropped them from named_parameters, state_dict and saved files, so a
+    # checkpoint of a partly frozen model silently lacked them (PyTorch keeps them)
+    model = _frozen_first_layer()
+    names = ["layers.0.weight", "layers.0.bias", "layers.1.weight", "layers.1.bias"]
+    assert [name for name, _ in model.named_parameters()] == names
+    assert len(model.parameters()) == 4 and list(model.state_dict()) == names
+    nn.save(model, tmp_path / "frozen.npz")
+    other = nn.MLP([3, 4, 2], seed=99)
+    nn.load(other, tmp_path / "frozen.npz")  # strict: every key is there
+    x = np.random.default_rng(0).normal(size=(5, 3))
+    np.testing.assert_array_equal(other(x).data, model(x).data)
+    # and a whole checkpoint loads into a model frozen first
+    _frozen_first_layer(seed=7).load_state_dict(nn.MLP([3, 4, 2], seed=1).state_dict())
+
+
+def test_a_tensor_that_never_required_grad_is_not_a_parameter():
+    class WithConstant(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.scale = Tensor(np.ones(3))  # a constant, never trained
+            self.weight = Tensor(np.ones(3), requires_grad=True)
+
+    assert [name for name, _ in WithConstant().named_parameters()] == ["weight"]
+    with pytest.raises(ValueError, match="does not require grad"):
+        nn.optim.SGD([WithConstant().scale], lr=0.1)
+
+
+@pytest.mark.parametrize("make", [
+    lambda params: nn.optim.SGD(params, lr=0.1),
+    lambda params: nn.optim.SGD(params, lr=0.1, momentum=0.9, weight_decay=0.01),
+    lambda params: nn.optim.Adam(params, lr=0.1),
+])
+def test_optimizers_leave_frozen_parameters_as_they_are_until_thawed(make):
+    model = nn.MLP([3, 4, 2], seed=0)
+    x = np.random.default_rng(1).normal(size=(5, 3))
+    model(x).sum().backward()  # every parameter has a .grad
+    model.layers[0].requires_grad_(False)  # frozen with a .grad from before
+    optimizer = make(model.parameters())  # frozen ones accepted, as in PyTorch
+    frozen = model.layers[0].weight.data.copy()
+    trained = model.layers[1].weight.data.copy()
+    optimizer.step()
+    np.testing.assert_array_equal(model.layers[0].weight.data, frozen)
+    assert not np.array_equal(model.layers[1].weight.data, trained)
+    model.layers[0].requires_grad_(True)  # thawed: updated again
+    optimizer.step()
+    assert not np.array_equal(model.layers[0].weight.data, frozen)
+
+
+def test_module_requires_grad_freezes_and_thaws_every_parameter():
+    model = nn.MLP([3, 4, 2], seed=0)
+    assert model.layers[0].requires_grad_(False) is model.layers[0]
+    assert [p.requires_grad for p in model.parameters()] == [False, False, True, True]
+    x = Tensor(np.ones((2, 3)), requires_grad=True)
+    model(x).sum().backward()
+    assert model.layers[0].weight.grad is None and x.grad is not None
+    model.requires_grad_()
+    assert all(p.requires_grad for p in model.parameters())
+    with pytest.raises(TypeError, match="requires_grad_: expected a bool, got str"):
+        model.requires_grad_("no")
+
+
+def test_a_copy_of_a_partly_frozen_model_keeps_its_frozen_parameters():
+    import copy
+    import pickle
+
+    model = _frozen_first_layer()
+    for other in (copy.deepcopy(model), pickle.loads(pickle.dumps(model))):
+        assert list(other.state_dict()) == list(model.state_dict())
+        assert not other.layers[0].weight.requires_grad
