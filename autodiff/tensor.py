@@ -96,9 +96,10 @@ def _mark_changed_in_place(tensor: Tensor) -> None:
                 stack.append(parent)
 
 
-_CHANGED = ("changed in place after the op ran (under no_grad(), by an optimizer's step or "
-            "by item assignment), so its gradient would be wrong. Change it after "
-            "backward(), or compute the loss again")
+_CHANGED = ("changed in place after the op ran (e.g. under no_grad() or through a view of "
+            "it, by an optimizer's step, load_state_dict, an nn.init function or item "
+            "assignment), so its gradient would be wrong. Change it after backward(), or "
+            "compute the loss again")
 
 
 def _reads_output(node: Tensor) -> bool:
@@ -603,6 +604,20 @@ class Tensor(Node):
         """The data as nested Python lists (a number for a 0-d tensor)."""
         return self.data.tolist()
 
+    def retain_grad(self) -> None:
+        """Nothing to do (PyTorch's, for an intermediate tensor): every tensor that
+        requires grad keeps its `.grad` after backward()."""
+
+    @property
+    def device(self) -> str:
+        """"cpu": every tensor's data is a NumPy array (PyTorch's attribute)."""
+        return "cpu"
+
+    @property
+    def is_cuda(self) -> bool:
+        """False: every tensor is on the CPU (PyTorch's attribute)."""
+        return False
+
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
         """Set `requires_grad` in place and return self (PyTorch's)."""
         self.requires_grad = requires_grad
@@ -884,8 +899,9 @@ class Tensor(Node):
             RuntimeError: self does not require grad; `gradient` omitted for a tensor of
                 more than one element; the graph was freed by an earlier backward; a
                 tensor that an op of the graph used was changed in place after the op
-                ran (under no_grad(), by an optimizer's step, item assignment or
-                load_state_dict; not through `.data`).
+                ran (under no_grad() or through a view of it, by an optimizer's step,
+                item assignment, load_state_dict or an nn.init function; not through
+                `.data`).
             ValueError: `gradient` has the wrong shape.
         """
         if not self.requires_grad:
@@ -1010,7 +1026,6 @@ def _data(x):
 # PyTorch names a Tensor lacks, and what to write here instead
 _ELSEWHERE = {
     "grad_fn": "x.op names the op that made x, and x.parents its inputs",
-    "retain_grad": "nothing to do: every tensor that requires grad keeps its .grad",
     "zero_": "set x.data[...] = 0 (or x.grad = None for a gradient)",
     "fill_": "set x.data[...] = value",
     "copy_": "set x.data[...] = other",
@@ -1023,7 +1038,7 @@ _ELSEWHERE = {
     "bool": "x.data != 0, or x.astype(bool) (a constant)",
     "mm": "x @ y", "mv": "x @ v", "dot": "x @ y", "bmm": "x @ y (batched)",
     "neg": "-x", "square": "x ** 2", "reciprocal": "1 / x", "sign": "np.sign(x.data)",
-    "norm": "(x ** 2).sum().sqrt()",
+    "norm": "(x ** 2).sum().sqrt(), or (x ** 2).sum(axis=1).sqrt() per row",
     "var": "((x - x.mean()) ** 2).mean() (divide by n - 1 for PyTorch's default)",
     "std": "((x - x.mean()) ** 2).mean().sqrt() (n - 1 for PyTorch's default)",
     "expand_as": "x.broadcast_to(other.shape)",
@@ -1031,8 +1046,6 @@ _ELSEWHERE = {
     "masked_fill": "autodiff.where(mask, value, x)",
     "gather": "x[np.arange(n), index] (integer-array indexing)",
     "cuda": "nothing: every tensor is on the CPU",
-    "is_cuda": "nothing: every tensor is on the CPU",
-    "device": "nothing: every tensor is on the CPU",
 }
 
 

@@ -246,6 +246,10 @@ class Value(Node):
         # object's default would make Value(0.0) true)
         return self.data != 0
 
+    def item(self) -> float:
+        """The number, as PyTorch's and a Tensor's `item()` give it (outside the graph)."""
+        return self.data
+
     def __format__(self, spec: str) -> str:
         # f"{loss:.4f}" formats `.data`. There is no __float__ on purpose: math.exp(v)
         # would then quietly give a float outside the graph instead of an error.

@@ -1810,3 +1810,15 @@ def test_item_assignment_errors_name_the_tensor_and_the_value_and_change_nothing
 def test_the_repr_of_an_empty_tensor_shows_its_shape(shape):
     assert repr(Tensor(np.zeros(shape))) == f"Tensor([], shape={shape})"
     assert repr(Tensor(np.zeros(0))) == "Tensor([])"  # 1-D: [] says it all
+
+
+def test_pytorch_names_with_nothing_to_do_do_nothing():
+    # retain_grad and device raised AttributeError though their message said that
+    # there was nothing to do
+    x = Tensor(np.ones(2), requires_grad=True)
+    h = x * 2.0
+    assert h.retain_grad() is None
+    h.sum().backward()
+    np.testing.assert_array_equal(h.grad, [1.0, 1.0])
+    assert x.device == "cpu" and x.is_cuda is False
+    assert Value(2.5).item() == 2.5 and type(Value(3).item()) is float
