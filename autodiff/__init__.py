@@ -6,15 +6,15 @@ Two kinds of node share one graph core and one backward engine:
 - `Tensor`: an n-dimensional NumPy array with broadcasting.
 
 Plus `no_grad`, user-defined ops (`Function`), functional differentiation (`grad`,
-`value_and_grad`, `jacobian`, `hessian`), gradient checking (`gradcheck`) and drawings
-of any graph (`draw_graph`).
+`value_and_grad`, `jacobian`, `hessian`, `vjp`, and `gradients` on a graph already
+built), gradient checking (`gradcheck`) and drawings of any graph (`draw_graph`).
 """
 
 from .backends import sum_to
 from .debug import AnomalyError, FaultReport, detect_anomaly, locate_fault
 from .derivation import Derivation, derivation
 from .function import Context, Function
-from .functional import grad, hessian, jacobian, value_and_grad, vjp
+from .functional import grad, gradients, hessian, jacobian, value_and_grad, vjp
 from .gradcheck import GradcheckError, gradcheck, numerical_grad
 from .graph import enable_grad, is_grad_enabled, no_grad
 from .ops import ShapeError, add_n, weighted_sum
@@ -47,6 +47,7 @@ __all__ = [
     "jacobian",
     "hessian",
     "vjp",
+    "gradients",
     "gradcheck",
     "GradcheckError",
     "numerical_grad",

@@ -1,4 +1,5 @@
-"""Functional differentiation: `grad`, `value_and_grad`, `jacobian`, `hessian`.
+"""Functional differentiation: `grad`, `value_and_grad`, `jacobian`, `hessian`, `vjp`;
+and `gradients`, PyTorch's `autograd.grad`, on a graph already built.
 
 They take a function and return a function, as in JAX. Arguments may be numbers,
 arrays, Values or Tensors. Given numbers or arrays, they return numbers or arrays.
@@ -23,7 +24,7 @@ from .graph import backward as _backward
 from .tensor import Tensor, stack
 from .value import Value
 
-__all__ = ["grad", "value_and_grad", "jacobian", "hessian", "vjp"]
+__all__ = ["grad", "value_and_grad", "jacobian", "hessian", "vjp", "gradients"]
 
 
 def _argnums_tuple(argnums, n_args: int, name: str) -> tuple[int, ...]:
@@ -194,6 +195,18 @@ def _records_backward(outside: set[int]) -> bool:
     enclosing functional call) that the results could depend on. Without one, the
     results are returned plain, and recording would only cost time and memory."""
     return bool(outside) and is_grad_enabled()
+
+
+def _graph_ids(root: Node) -> set[int]:
+    """The ids of the nodes that require grad in the graph of `root`, root included."""
+    stack = [root] if root.requires_grad else []
+    seen = {id(n) for n in stack}
+    while stack:
+        for parent in stack.pop()._parents:
+            if isinstance(parent, Node) and parent.requires_grad and id(parent) not in seen:
+                seen.add(id(parent))
+                stack.append(parent)
+    return seen
 
 
 def _reaches(roots, targets: set[int]) -> bool:
@@ -425,3 +438,70 @@ def _vjp(f, *primals):
 
     value = out if create and _reaches([out], outside) else _plain(out)
     return value, vjp_fn
+
+
+def gradients(output, inputs, gradient=None, *, retain_graph: bool | None = None,
+              create_graph: bool = False, allow_unused: bool = False) -> tuple:
+    """d(output)/d(input) for each of `inputs`, returned rather than added to any
+    `.grad` (every `.grad` stays as it was): PyTorch's `torch.autograd.grad`, for a graph
+    already built. With `create_graph=True` the gradients are nodes that can be
+    differentiated again, as for a gradient penalty::
+
+        >>> x = Tensor(np.array([1.0, 2.0]), requires_grad=True)
+        >>> (dx,) = gradients((x ** 3).sum(), x, create_graph=True)
+        >>> dx
+        Tensor([ 3., 12.], requires_grad=True, op='*')
+        >>> (dx ** 2).sum().backward()   # d/dx sum((3x^2)^2) = 36 x^3
+        >>> x.grad
+        array([ 36., 288.])
+
+    Args:
+        output: a Value or a Tensor that requires grad.
+        inputs: a node, or a sequence of nodes, that `output` was computed from.
+        gradient: d(loss)/d(output), as for `Tensor.backward`; may be omitted for a
+            one-element output.
+        retain_graph: keep the graph's buffers for another backward (defaults to
+            `create_graph`).
+        create_graph: record this backward pass, so that the gradients are nodes.
+        allow_unused: give None for an input that `output` does not depend on, rather
+            than raise.
+
+    Returns:
+        A tuple with one gradient per input (arrays or numbers; nodes with
+        `create_graph`), in the inputs' shapes.
+
+    Raises:
+        TypeError: `output` or an input is not a Value or a Tensor.
+        RuntimeError: `output` does not require grad, an input is not used to compute
+            it (without `allow_unused`), or as for `Tensor.backward`.
+    """
+    if not isinstance(output, (Tensor, Value)):
+        raise TypeError(f"gradients: output must be a Value or a Tensor, got "
+                        f"{type(output).__name__} (for a function, use autodiff.grad)")
+    given = inputs
+    inputs = [inputs] if isinstance(inputs, Node) else list(inputs)
+    if not inputs:
+        raise TypeError("gradients: inputs is empty")
+    for i, node in enumerate(inputs):
+        if not isinstance(node, (Tensor, Value)):
+            raise TypeError(f"gradients: input {i} is a {type(node).__name__}, not a Value "
+                            f"or a Tensor (inputs: {type(given).__name__})")
+    if isinstance(output, Tensor):
+        seed = output._seed(gradient, create_graph, "gradients")
+        if retain_graph is None:
+            retain_graph = create_graph
+    else:  # a Value's graph is always kept, as by Value.backward
+        seed = 1.0 if gradient is None else float(_plain(gradient))
+        if create_graph:
+            seed = Value(seed)
+        retain_graph = True
+    if not allow_unused:  # checked first: backward would free the graph's buffers
+        used = _graph_ids(output)
+        for i, node in enumerate(inputs):
+            if id(node) not in used:
+                raise RuntimeError(f"gradients: input {i} is not used to compute the output "
+                                   "(pass allow_unused=True to get None for it)")
+    grads = _backward(output, seed, retain_graph=retain_graph, create_graph=create_graph,
+                      inputs=inputs)
+    return tuple(grads)
+

@@ -904,15 +904,23 @@ class Tensor(Node):
                 `.data`).
             ValueError: `gradient` has the wrong shape.
         """
+        seed = self._seed(gradient, create_graph, "backward")
+        if retain_graph is None:
+            retain_graph = create_graph
+        _backward(self, seed, retain_graph=retain_graph, create_graph=create_graph)
+
+    def _seed(self, gradient, create_graph: bool, who: str):
+        """d(self)/d(self) for a backward pass from self: `gradient` checked, as an
+        array of self's dtype (a Tensor node with `create_graph`)."""
         if not self.requires_grad:
             raise RuntimeError(
-                "backward: this tensor does not require grad, so it has no graph "
+                f"{who}: this tensor does not require grad, so it has no graph "
                 "(create the inputs with requires_grad=True, outside no_grad())"
             )
         if gradient is None:
             if self.data.size != 1:
                 raise RuntimeError(
-                    f"backward: gradient can be omitted only for a one-element tensor, "
+                    f"{who}: gradient can be omitted only for a one-element tensor, "
                     f"but this one has shape {self.shape}; reduce it first (e.g. "
                     ".sum() or .mean()) or pass gradient= an array of that shape"
                 )
@@ -921,23 +929,21 @@ class Tensor(Node):
         else:
             seed = gradient.data if isinstance(gradient, Tensor) else np.asarray(gradient)
             if seed.dtype.kind not in "fiu":
-                raise TypeError(f"backward: gradient must be real numbers (an array or a "
+                raise TypeError(f"{who}: gradient must be real numbers (an array or a "
                                 f"Tensor), got {type(gradient).__name__} of dtype "
                                 f"{seed.dtype}")
             if seed.shape != self.shape:
                 raise ValueError(
-                    f"backward: gradient has shape {seed.shape} but the tensor has shape "
+                    f"{who}: gradient has shape {seed.shape} but the tensor has shape "
                     f"{self.shape}"
                 )
             seed = seed.astype(self.dtype)  # a copy: self.grad must not alias the caller's
-        if retain_graph is None:
-            retain_graph = create_graph
         if create_graph:
             # a node of its own (the caller's stays theirs, as in PyTorch), in self's
             # dtype, that still depends on `gradient`: .grad may be differentiated in it
             seed = (gradient.astype(self.dtype) * 1.0 if isinstance(gradient, Tensor)
                     else Tensor(seed))
-        _backward(self, seed, retain_graph=retain_graph, create_graph=create_graph)
+        return seed
 
     def _added_grad(self, g, owned: set[int]):
         # A gradient array may be shared (a rule can pass its input on to two parents)

@@ -775,3 +775,60 @@ def test_jacobian_of_a_graph_value_beside_a_number_stays_in_the_graph():
 
     assert grad(d_da)(2.0) == pytest.approx(6.0)
     assert grad(d_db)(2.0) == pytest.approx(4.0)
+
+
+def test_gradients_returns_the_gradients_and_leaves_every_grad_as_it_was():
+    # PyTorch's torch.autograd.grad: nothing is added to .grad (a gradient penalty
+    # taken with backward(create_graph=True) would add to every parameter's)
+    w = Tensor(np.array([1.0, -2.0]), requires_grad=True)
+    x = Tensor(np.array([3.0, 4.0]), requires_grad=True)
+    out = (w * x).sum() ** 2  # 2 (w . x) w, 2 (w . x) x
+    dw, dx = autodiff.gradients(out, [w, x], retain_graph=True)
+    np.testing.assert_allclose(dw, 2 * -5.0 * x.data)
+    np.testing.assert_allclose(dx, 2 * -5.0 * w.data)
+    assert w.grad is None and x.grad is None and out.grad is None
+    (only,) = autodiff.gradients(out, x)  # one node: a tuple of one, as in PyTorch
+    np.testing.assert_allclose(only, dx)
+    a, b = Value(2.0), Value(3.0)
+    assert autodiff.gradients(a * b + a, (a, b)) == (4.0, 2.0) and a.grad == 0.0
+
+
+def test_gradients_with_create_graph_is_a_gradient_penalty():
+    # the WGAN-GP pattern: the norm of d critic / d input, differentiated again with
+    # respect to the critic's weights, against the hand-derived value
+    rng = np.random.default_rng(0)
+    w = Tensor(rng.standard_normal(3), requires_grad=True)
+    x = Tensor(rng.standard_normal((4, 3)), requires_grad=True)
+    critic = (x @ w).tanh().sum()
+    (dx,) = autodiff.gradients(critic, x, create_graph=True)
+    assert isinstance(dx, Tensor) and dx.requires_grad and w.grad is None
+    penalty = ((dx ** 2).sum(axis=1) - 1.0) ** 2
+    penalty.sum().backward()
+    # dx[i] = (1 - t_i^2) w with t = tanh(x w): penalty_i = ((1 - t_i^2)^2 |w|^2 - 1)^2
+
+    def total(v):
+        t = np.tanh(x.data @ v)
+        return (((1 - t ** 2) ** 2 * (v @ v) - 1) ** 2).sum()
+
+    numeric = np.array([(total(w.data + e) - total(w.data - e)) / 2e-6
+                        for e in np.eye(3) * 1e-6])
+    np.testing.assert_allclose(w.grad, numeric, rtol=1e-6)
+
+
+def test_gradients_refuses_what_it_cannot_differentiate_before_freeing_anything():
+    x = Tensor(np.ones(3), requires_grad=True)
+    unused = Tensor(np.ones(3), requires_grad=True)
+    out = (x * 2.0).sum()
+    with pytest.raises(RuntimeError, match="input 1 is not used to compute the output"):
+        autodiff.gradients(out, [x, unused])
+    dx, none = autodiff.gradients(out, [x, unused], allow_unused=True)  # graph intact
+    np.testing.assert_array_equal(dx, [2.0, 2.0, 2.0])
+    assert none is None
+    with pytest.raises(RuntimeError, match="retain_graph=True"):
+        autodiff.gradients(out, x)  # the call before freed the buffers, as backward does
+    with pytest.raises(RuntimeError, match="gradients: gradient can be omitted only"):
+        autodiff.gradients(x * 2.0, x)
+    with pytest.raises(TypeError, match="output must be a Value or a Tensor, got function"):
+        autodiff.gradients(lambda t: t, x)
+    with pytest.raises(TypeError, match=r"input 0 is a ndarray, not a Value or a Tensor"):
+        autodiff.gradients(out, [np.ones(3)])
