@@ -720,6 +720,27 @@ class Min(Max):
         return x.min(axis=axis, keepdims=keepdims)
 
 
+class Norm(Op):
+    """the Euclidean norm sqrt(sum(x^2)) over axis (of all elements by default)"""
+
+    name = "norm"
+    reads_output = True
+
+    @staticmethod
+    def forward(xp, x, axis=None, keepdims=False):
+        x = backends.floats(x)
+        return np.sqrt((x * x).sum(axis=axis, keepdims=keepdims))
+
+    @staticmethod
+    def backward(xp, g, out, x, axis=None, keepdims=False):
+        # d/dx = x / norm. At a norm of 0 that is 0/0: there every x is 0, so dividing
+        # by 1 instead gives 0, the subgradient PyTorch takes (sqrt(sum(x^2)) written
+        # out would give nan)
+        norm = out.reshape(_kept_shape(x.shape, axis))
+        safe = xp.where(xp.constant(norm) != 0, norm, 1.0)
+        return (g.reshape(_kept_shape(x.shape, axis)) * xp.div(x, safe),)
+
+
 class LogSumExp(Op):
     """log(sum(exp(x))) over axis, shifted by the max so large inputs stay finite"""
 

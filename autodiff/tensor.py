@@ -654,6 +654,45 @@ class Tensor(Node):
                              f"{self.shape}")
         return self.sum(axis, keepdims) * (1.0 / count)  # sum / count
 
+    def var(self, axis=None, ddof: int = 0, keepdims: bool = False, *, dim=None,
+            keepdim=None) -> Tensor:
+        """The variance over `axis`: the mean of the squared deviations, divided by
+        n - ddof rather than n, as NumPy's var (ddof=0). PyTorch's default divides by
+        n - 1: pass ddof=1 for it."""
+        if dim is not None or keepdim is not None:
+            axis, keepdims = _numpy_names("var", axis, keepdims, dim, keepdim)
+        axes = ops.normalize_axes(axis, self.ndim, "var")
+        count = math.prod(self.shape[a] for a in axes)
+        if isinstance(ddof, bool) or not isinstance(ddof, (int, np.integer)) or ddof < 0:
+            raise ValueError(f"var: ddof must be an int >= 0, got {ddof!r}")
+        if count - ddof <= 0:
+            raise ValueError(f"var: {count} element(s) over axis {axis} of shape "
+                             f"{self.shape} leave no degree of freedom with ddof={ddof}")
+        deviation = self - self.mean(axis, keepdims=True)
+        return (deviation * deviation).sum(axis, keepdims) * (1.0 / (count - ddof))
+
+    def std(self, axis=None, ddof: int = 0, keepdims: bool = False, *, dim=None,
+            keepdim=None) -> Tensor:
+        """The standard deviation over `axis`, `var(...).sqrt()` (NumPy's ddof=0;
+        PyTorch's default is ddof=1). Its gradient is nan where the variance is 0, as
+        in PyTorch."""
+        return self.var(axis, ddof, keepdims, dim=dim, keepdim=keepdim).sqrt()
+
+    def norm(self, axis=None, keepdims: bool = False, *, dim=None, keepdim=None,
+             p=2) -> Tensor:
+        """The Euclidean norm sqrt(sum(x^2)) over `axis` (all elements by default: the
+        Frobenius norm of a matrix), as `np.linalg.norm` and PyTorch's `norm`. Its
+        gradient x / norm is taken as 0 where the norm is 0, as in PyTorch. Only the
+        2-norm (PyTorch's p=2 or "fro")."""
+        if p not in (2, "fro"):
+            raise ValueError(f"norm: only the 2-norm (p=2) is here, got p={p!r}; for "
+                             "p=1, write x.abs().sum(axis)")
+        if dim is not None or keepdim is not None:
+            axis, keepdims = _numpy_names("norm", axis, keepdims, dim, keepdim)
+        axes = ops.normalize_axes(axis, self.ndim, "norm")
+        return ops.Norm.apply(self, axis=axes if axis is not None else None,
+                              keepdims=keepdims)
+
     def max(self, axis=None, keepdims: bool = False, **torch_names) -> Tensor:
         """Maximum over `axis`. At ties the gradient is split evenly between the maxima;
         a nan is the maximum of its slice, as in NumPy, and gets the gradient. The values
@@ -1044,9 +1083,6 @@ _ELSEWHERE = {
     "bool": "x.data != 0, or x.astype(bool) (a constant)",
     "mm": "x @ y", "mv": "x @ v", "dot": "x @ y", "bmm": "x @ y (batched)",
     "neg": "-x", "square": "x ** 2", "reciprocal": "1 / x", "sign": "np.sign(x.data)",
-    "norm": "(x ** 2).sum().sqrt(), or (x ** 2).sum(axis=1).sqrt() per row",
-    "var": "((x - x.mean()) ** 2).mean() (divide by n - 1 for PyTorch's default)",
-    "std": "((x - x.mean()) ** 2).mean().sqrt() (n - 1 for PyTorch's default)",
     "expand_as": "x.broadcast_to(other.shape)",
     "repeat": "autodiff.concatenate([x] * n, axis=...)",
     "masked_fill": "autodiff.where(mask, value, x)",

@@ -28,6 +28,7 @@ from hypothesis.extra import numpy as hnp
 
 import autodiff
 from autodiff import Tensor, Value, gradcheck
+from autodiff.ops import normalize_axes
 
 # Central differences in float64 with eps=1e-6 are good to ~1e-9 on these inputs.
 TOLERANCE = {"eps": 1e-6, "atol": 1e-7, "rtol": 1e-6}
@@ -207,6 +208,8 @@ REDUCTIONS = {
     "mean": lambda x, axis, keepdims: x.mean(axis=axis, keepdims=keepdims),
     "max": lambda x, axis, keepdims: x.max(axis=axis, keepdims=keepdims),
     "min": lambda x, axis, keepdims: x.min(axis=axis, keepdims=keepdims),
+    "norm": lambda x, axis, keepdims: x.norm(axis=axis, keepdims=keepdims),
+    "var": lambda x, axis, keepdims: x.var(axis=axis, keepdims=keepdims),
 }
 REDUCTION_AXES = [
     ((2, 3, 4), None),
@@ -230,6 +233,19 @@ for name, fn in REDUCTIONS.items():
                 lambda x, fn=fn, axis=axis, keepdims=keepdims: fn(x, axis, keepdims),
                 (distinct, shape),
             )
+
+# the standard deviation (and ddof=1) over slices of two or more: over one element the
+# variance is 0, where std's gradient is nan (as in PyTorch) and ddof=1 has no freedom
+for shape, axis in REDUCTION_AXES:
+    if shape and math.prod(shape[a] for a in normalize_axes(axis, len(shape), "")) > 1:
+        for keepdims in (False, True):
+            suffix = f"{shape_id(shape)}-axis={axis}-keepdims={keepdims}"
+            case(f"std-{suffix}",
+                 lambda x, axis=axis, keepdims=keepdims: x.std(axis, keepdims=keepdims),
+                 (distinct, shape))
+            case(f"var-ddof=1-{suffix}",
+                 lambda x, axis=axis, keepdims=keepdims: x.var(axis, 1, keepdims),
+                 (distinct, shape))
 
 # -- matmul: numpy.matmul's 1-D, 2-D and batched cases ------------------------------
 
@@ -464,7 +480,7 @@ def test_the_table_covers_every_tensor_op():
                "clip", "sum", "mean", "max", "min", "reshape", "transpose", "T", "flatten",
                "getitem", "concatenate", "stack", "where", "softmax", "log_softmax",
                "logsumexp", "astype", "add_n", "weighted_sum", "linear", "nll",
-               "cross_entropy"]:
+               "cross_entropy", "norm", "var", "std"]:
         assert f"{op}-" in covered, op
     for shape in ["()", "3", "2x3", "1x4", "2x3x4"]:
         assert any(c.id.endswith(f"-{shape}") for c in CASES), shape

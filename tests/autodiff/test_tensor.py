@@ -1822,3 +1822,27 @@ def test_pytorch_names_with_nothing_to_do_do_nothing():
     np.testing.assert_array_equal(h.grad, [1.0, 1.0])
     assert x.device == "cpu" and x.is_cuda is False
     assert Value(2.5).item() == 2.5 and type(Value(3).item()) is float
+
+
+def test_norm_has_a_zero_gradient_where_it_is_zero_as_in_pytorch():
+    # sqrt(sum(x^2)) written out gives nan there (0/0); the norm's own rule gives 0
+    x = leaf([[0.0, 0.0], [3.0, 4.0]])
+    x.norm(axis=1).sum().backward()
+    np.testing.assert_array_equal(x.grad, [[0.0, 0.0], [0.6, 0.8]])
+    y = leaf([[0.0, 0.0], [3.0, 4.0]])
+    with np.errstate(invalid="ignore", divide="ignore"):
+        (y ** 2).sum(axis=1).sqrt().sum().backward()
+    assert np.isnan(y.grad[0]).all()
+    assert x.norm(dim=1, keepdim=True).shape == (2, 1)  # PyTorch's names
+    assert x.norm(p="fro").item() == 5.0
+    with pytest.raises(ValueError, match=r"norm: only the 2-norm \(p=2\) is here, got p=1"):
+        x.norm(p=1)
+
+
+def test_var_refuses_a_ddof_that_leaves_no_degree_of_freedom():
+    x = leaf([1.0, 2.0, 4.0])
+    assert x.var().item() == pytest.approx(14 / 9) and x.var(ddof=1).item() == pytest.approx(7 / 3)
+    with pytest.raises(ValueError, match=r"var: 3 element\(s\) .* with ddof=3"):
+        x.var(ddof=3)
+    with pytest.raises(ValueError, match="ddof must be an int >= 0, got -1"):
+        x.std(ddof=-1)

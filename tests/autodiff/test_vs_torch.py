@@ -55,6 +55,14 @@ class OURS:
     def clip(x, lo, hi):
         return x.clip(lo, hi)
 
+    @staticmethod
+    def norm(x, axis):
+        return x.norm(axis)
+
+    @staticmethod
+    def std(x, axis, ddof):
+        return x.std(axis, ddof)
+
 
 class TORCH:
     @staticmethod
@@ -89,6 +97,14 @@ class TORCH:
     def clip(x, lo, hi):
         return x.clamp(lo, hi)
 
+    @staticmethod
+    def norm(x, axis):
+        return x.norm(dim=axis)
+
+    @staticmethod
+    def std(x, axis, ddof):
+        return x.std(dim=axis, correction=ddof)
+
 
 COND = np.array([[True, False, True, True], [False, False, True, False],
                  [True, True, False, True]])
@@ -121,6 +137,11 @@ EXPRESSIONS = {
         lambda lib, x, y: lib.concatenate([x[np.array([0, 0, 2])], lib.stack([y, y * 2])],
                                           axis=0)[:, 1:] * x[None, 1, :2],
         [(3, 3), (3,)],
+    ),
+    "norm-and-std": (
+        lambda lib, x, y: lib.norm(x * y, 1) * lib.std(x, 0, 1).sum()
+        + lib.norm(y, None) / lib.std(y - x, (0, 1), 0),
+        [(3, 4), (3, 4)],
     ),
     "where-logsumexp-pow": (
         lambda lib, x, y: lib.logsumexp(lib.where(COND, x, y * 3), 0)
