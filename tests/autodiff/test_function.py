@@ -614,6 +614,22 @@ def test_a_value_error_in_backward_names_the_op_it_came_from():
         TwoForOne.apply(leaf([1.0, 2.0])).sum().backward()
 
 
+def test_a_zero_division_in_a_tensor_backward_is_not_read_as_an_infinite_derivative():
+    # kills mut6-G04 (every ZeroDivisionError read as "the derivative is infinite there",
+    # a Value's reading): on Tensors it is the rule's own error, named by its op only
+    class Divides(Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 2
+
+        @staticmethod
+        def backward(ctx, grad_output):
+            raise ZeroDivisionError("a bug in the rule")
+
+    with pytest.raises(ZeroDivisionError, match="^backward of 'Divides': a bug in the rule$"):
+        Divides.apply(leaf([1.0, 2.0])).sum().backward()
+
+
 @pytest.mark.parametrize("which", [0, 1])
 def test_none_for_an_input_that_requires_grad_sends_it_nothing(which):
     # kills G40/G41 (the two-input fast path of backward passes a None gradient on):

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import math
+import threading
 
 import numpy as np
 import pytest
@@ -832,3 +833,64 @@ def test_gradients_refuses_what_it_cannot_differentiate_before_freeing_anything(
         autodiff.gradients(lambda t: t, x)
     with pytest.raises(TypeError, match=r"input 0 is a ndarray, not a Value or a Tensor"):
         autodiff.gradients(out, [np.ones(3)])
+
+
+def test_gradients_of_a_value_takes_one_value_a_gradient_and_create_graph():
+    # kills mut6-F13 (only a Tensor taken as a single input: a Value was iterated),
+    # mut6-F08 (a Value output's gradient= ignored) and mut6-F10 (a Value output's graph
+    # freed by the first call, though a Value's graph is always kept, as by
+    # Value.backward)
+    a, b = Value(2.0), Value(3.0)
+    out = a * a * b  # d/da = 2ab = 12, d/db = a^2 = 4
+    assert autodiff.gradients(out, a) == (12.0,)
+    assert autodiff.gradients(out, [a, b], gradient=0.5) == (6.0, 2.0)
+    (da,) = autodiff.gradients(out, a, create_graph=True)
+    assert isinstance(da, Value) and da.data == 12.0
+    assert autodiff.gradients(da, [a, b]) == (6.0, 4.0)  # d(2ab)/da = 2b, /db = 2a
+    assert a.grad == 0.0 and b.grad == 0.0
+
+
+def test_gradients_refuses_no_inputs_and_an_input_without_a_gradient():
+    # kills mut6-F06 (an empty list of inputs accepted) and mut6-F03 (a constant taken
+    # as part of the graph: it requires no grad, so it has no gradient to give)
+    x = Tensor(np.ones(3), requires_grad=True)
+    c = Tensor(np.full(3, 2.0))
+    out = (x * c).sum()
+    with pytest.raises(TypeError, match="gradients: inputs is empty"):
+        autodiff.gradients(out, [])
+    with pytest.raises(RuntimeError, match="input 1 is not used to compute the output"):
+        autodiff.gradients(out, [x, c])
+    dx, dc = autodiff.gradients(out, [x, c], allow_unused=True)
+    np.testing.assert_array_equal(dx, [2.0, 2.0, 2.0])
+    assert dc is None
+
+
+def test_gradients_errors_about_the_output_are_named_gradients():
+    # kills mut6-T38, mut6-T39 (the output's checks, shared with Tensor.backward, named
+    # backward in gradients' errors)
+    x = Tensor(np.ones(3), requires_grad=True)
+    with pytest.raises(RuntimeError, match="^gradients: this tensor does not require grad"):
+        autodiff.gradients(Tensor(np.ones(3)).sum(), x)
+    with pytest.raises(ValueError, match=r"^gradients: gradient has shape \(3,\) but the "
+                                         r"tensor has shape \(\)"):
+        autodiff.gradients((x * 2.0).sum(), x, gradient=np.ones(3))
+    with pytest.raises(ValueError, match=r"^backward: gradient has shape \(3,\)"):
+        (x * 2.0).sum().backward(gradient=np.ones(3))
+
+
+def test_gradients_walks_a_node_used_many_times_once():
+    # kills mut6-F04 (the check of which inputs are used visited a node once per path:
+    # 2^60 paths here, as in 60 residual blocks, y = f(y) + y). In a thread, so that
+    # such a walk fails the test instead of hanging it
+    x = Tensor(np.array([1.0]), requires_grad=True)
+    y = x
+    for _ in range(60):
+        y = y * 0.5 + y * 0.5  # y again, through two paths
+    results = []
+    worker = threading.Thread(target=lambda: results.append(
+        autodiff.gradients(y.sum(), x)), daemon=True)
+    worker.start()
+    worker.join(timeout=20)
+    assert results, "gradients() did not return within 20 s"
+    np.testing.assert_allclose(results[0][0], [1.0])
+

@@ -612,6 +612,8 @@ UNLINKED_VIEWS = {  # views the graph does not link to the tensor they view
     "detach": lambda w: w.detach(),
     "slice of detach": lambda w: w.detach()[1:3],
     "Tensor(w)": lambda w: Tensor(w),
+    # kills mut6-O22 (Transpose not marked as making a view)
+    "transpose under no_grad": lambda w: _under_no_grad(lambda: w.reshape(2, 2).T),
 }
 
 
@@ -652,6 +654,33 @@ def test_a_change_to_a_tensor_is_seen_through_its_views_and_their_siblings():
             loss.backward()
 
 
+def test_a_change_to_a_tensor_is_seen_through_a_broadcast_of_it():
+    # kills mut6-O23 (BroadcastTo not marked as making a view): the op used a broadcast
+    # of a constant (never recorded), and the constant changed after it ran
+    w = Tensor(np.arange(4.0).reshape(2, 2) + 1, requires_grad=True)
+    x = Tensor(np.array([1.0, 2.0]))
+    loss = (w * x.broadcast_to((2, 2))).sum()
+    with no_grad():
+        x += 10.0
+    with pytest.raises(RuntimeError, match=r"shape \(2, 2\) that op '\*' uses"):
+        loss.backward()
+
+
+def test_a_view_whose_tensor_is_unchanged_passes_after_another_change():
+    # kills mut6-T04 (a view's tensor taken as changed at the very clock the op was
+    # made): a change elsewhere makes backward compare every op with its inputs, and
+    # the view's tensor, unchanged since before the op, must not count as changed
+    w = Tensor(np.arange(4.0) + 1, requires_grad=True)
+    x = Tensor(np.arange(4.0) + 1)
+    seen = x.reshape(2, 2)  # a view of a constant: linked to x by its _base alone
+    loss = (w.reshape(2, 2) * seen).sum()
+    other = Tensor(np.zeros(2))
+    with no_grad():
+        other[0] = 1.0  # moves the clock
+    loss.backward()
+    np.testing.assert_allclose(w.grad, x.data)
+
+
 def test_views_that_no_longer_share_memory_are_not_linked():
     # a fancy index copies; an astype of another dtype copies; a change to either
     # leaves the graph's tensors as they were, so backward raises nothing
@@ -663,6 +692,20 @@ def test_views_that_no_longer_share_memory_are_not_linked():
         assert copied._base is None
     loss.backward()
     np.testing.assert_allclose(w.grad, 2 * (np.arange(4.0) + 1))
+
+
+def test_a_tensor_made_of_another_in_a_new_dtype_is_not_linked_to_it():
+    # kills mut6-T07 (Tensor(t, dtype=...) linked to t though the dtype made it a copy):
+    # a change to t then leaves the copy, which the graph used, as it was
+    t = Tensor(np.arange(4.0) + 1)
+    w = Tensor(np.ones(4, dtype=np.float32), requires_grad=True)
+    copy = Tensor(t, dtype=np.float32)
+    assert not np.shares_memory(copy.data, t.data)
+    loss = (w * copy).sum()
+    with no_grad():
+        t += 1.0
+    loss.backward()
+    np.testing.assert_array_equal(w.grad, [1.0, 2.0, 3.0, 4.0])
 
 
 def test_a_change_to_a_result_that_is_not_a_view_leaves_its_inputs_unstamped():

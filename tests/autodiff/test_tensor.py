@@ -1270,6 +1270,16 @@ def test_switching_requires_grad_on_gives_the_tensor_its_own_memory():
     assert not np.shares_memory(v.data, w0)
 
 
+def test_thawing_a_frozen_parameter_keeps_its_memory():
+    # kills mut6-T11 (a thaw copied the data as a first switch on does): a parameter
+    # frozen and thawed is the same parameter, whose views still see it
+    w = Tensor(np.ones(3), requires_grad=True)
+    data = w.data
+    w.requires_grad = False
+    w.requires_grad = True
+    assert w.data is data
+
+
 def test_small_spellings_edge_cases():
     x = Tensor(np.ones((2, 3)))
     with pytest.raises(TypeError, match="size: give axis or dim, not both"):
@@ -1846,3 +1856,23 @@ def test_var_refuses_a_ddof_that_leaves_no_degree_of_freedom():
         x.var(ddof=3)
     with pytest.raises(ValueError, match="ddof must be an int >= 0, got -1"):
         x.std(ddof=-1)
+
+
+def test_var_and_std_check_ddof_and_keep_dims_as_asked():
+    # kills mut6-T21 (True taken as ddof=1), mut6-T23 (the deviations taken from the
+    # mean of all elements, whatever the axis), mut6-T24 (keepdim ignored with
+    # PyTorch's dim) and mut6-T26 (std dropped keepdims)
+    x = leaf([[1.0, 2.0, 4.0], [0.0, 0.0, 3.0]])
+    with pytest.raises(ValueError, match="ddof must be an int >= 0, got True"):
+        x.var(ddof=True)
+    with pytest.raises(ValueError, match=r"var: 2 element\(s\) over axis 0 .* ddof=2"):
+        x.var(axis=0, ddof=2)
+    assert x.var(dim=1, keepdim=True).shape == (2, 1)
+    assert x.std(axis=1, keepdims=True).shape == (2, 1)
+    np.testing.assert_allclose(x.std(dim=0, keepdim=True).data, [[0.5, 1.0, 0.5]])
+
+
+def test_the_norm_of_small_unsigned_ints_does_not_wrap_around():
+    # kills mut6-O10 (the norm squared in the input's dtype: 200 ** 2 wraps in uint8)
+    t = Tensor(np.array([200, 100], dtype=np.uint8))
+    assert t.norm().item() == pytest.approx(np.sqrt(50_000), rel=1e-3)

@@ -105,6 +105,10 @@ def test_a_constant_is_drawn_short_only_when_the_short_form_is_that_number():
     assert constants(x * 123456.0) == ["123456"]
     t = Tensor(np.ones(2), requires_grad=True)
     assert constants(t * np.float32(0.1)) == ["0.1"]  # exact in float32, its precision
+    # kills mut6-V37 (the zeros of an e-notation's exponent stripped: 1.000e+1) and
+    # mut6-V43 (an unsigned NumPy int drawn as NumPy writes it, not as the number)
+    assert constants(x * 1e10) == ["1.000e+10"]
+    assert constants(t * np.uint8(3)) == ["3"]
 
 
 def test_import_autodiff_does_not_import_graphviz():
@@ -538,6 +542,15 @@ def op_labels(source):
     return re.findall(r'n\d+_op \[label="([^"]*)"', source)
 
 
+def test_the_norm_of_every_element_is_drawn_without_an_axis():
+    # kills mut6-T28 (x.norm() recorded with the tuple of every axis, drawn
+    # "axis=(0, 1)", where it was asked for none)
+    x = Tensor(np.ones((2, 2)), requires_grad=True)
+    source = draw_graph(x.norm()).source
+    assert "n1_op [label=norm " in source and "axis" not in source
+    assert op_labels(draw_graph(x.norm(axis=0)).source) == ["norm\naxis=(0,)"]
+
+
 def test_op_parameters_are_still_drawn_after_backward():
     x = Tensor(np.arange(6.0).reshape(2, 3), requires_grad=True)
     z = x.sum(axis=0).leaky_relu(0.2).clip(-1, 1).reshape(3, 1).sum()
@@ -896,3 +909,138 @@ def test_grouped_weighted_sum_inputs_get_no_role_labels():
 def test_the_format_option_is_the_drawings_default_format():
     # kills V59 (format= checked, then ignored: always svg)
     assert draw_graph(Value(1.0) * 2, format="png").format == "png"
+
+
+def test_a_link_used_twice_by_one_op_is_not_merged_into_a_chain():
+    # kills mut6-V01 (a node pushed twice on the walk's stack, as the two inputs of
+    # s + s, not counted as used twice: s was merged into the `+` that uses it twice)
+    a, b, c = Value(1.0, label="a"), Value(2.0, label="b"), Value(3.0, label="c")
+    s = a + b + c
+    drawing = draw_graph((s + s).tanh(), max_nodes=2)
+    assert drawing.stats["chained"] == 0 and "(chain of" not in drawing.source
+    assert drawing.stats["cut"] == drawing.stats["nodes"] - 2
+
+
+def test_a_chain_that_fits_the_budget_exactly_is_drawn_whole():
+    # kills mut6-V26 (a graph of exactly max_nodes nodes taken as over the budget, and
+    # its chain merged)
+    a, b, c = Value(1.0, label="a"), Value(2.0, label="b"), Value(3.0, label="c")
+    drawing = draw_graph(a + b + c, max_nodes=5)
+    assert drawing.stats["drawn"] == drawing.stats["nodes"] == 5
+    assert "chained" not in drawing.stats and "(chain of" not in drawing.source
+
+
+def test_what_is_merged_folded_and_cut_adds_up_to_the_nodes_left_out():
+    # kills mut6-V29 (the folded nodes counted as cut too) and mut6-V30 (a cut of 0
+    # nodes put in the stats): every node is drawn, merged, folded or cut, once
+    xs = [Value(float(i)) for i in range(8)]
+    t = xs[0]
+    for v in xs[1:]:
+        t = t + v.tanh()  # a chain of 7 `+`, with 7 look-alike tanh inputs
+    stats = draw_graph(t, max_nodes=4).stats
+    assert "cut" not in stats
+    assert stats["chained"] == 6 and stats["folded"] == 12 and stats["drawn"] == 4
+    assert stats["chained"] + stats["folded"] + stats["drawn"] == stats["nodes"]
+    a = Value(1.0)
+    assert "cut" not in draw_graph(a.tanh() * 2.0).stats
+
+
+def test_nodes_compared_but_not_alike_are_counted_as_cut_not_folded():
+    # kills mut6-V48 (the nodes looked at to compare the add_n's inputs, past the cut,
+    # counted as folded, though none of them is alike any other)
+    p = Value(1.0, label="p")
+    terms = []
+    for i in range(5):
+        v = p * float(i)
+        for _ in range(i):  # a different depth each: no two terms alike
+            v = v.sin()
+        terms.append(v.tanh())
+    stats = draw_graph(add_n(terms), max_nodes=5).stats
+    assert stats["folded"] == 0 and stats["chained"] == 0
+    assert stats["cut"] == stats["nodes"] - 5 == 17
+
+
+def test_the_inputs_a_merged_link_left_out_are_counted_on_the_chain():
+    # kills mut6-V08 (the off-path inputs of the links merged into a chain were not
+    # added to the chain's count of inputs left out)
+    xs = [Value(float(i)) for i in range(8)]
+    t = xs[0]
+    for v in xs[1:]:
+        t = t + v.tanh()
+    source = draw_graph(t, max_nodes=4, paths_from=[xs[1], xs[2]]).source
+    assert 'label="6 more inputs"' in source
+
+
+def test_an_input_cut_with_a_count_is_counted_that_many_times():
+    # kills mut6-V32 (an edge left out counted once, whatever its count): the chain of
+    # sum()'s six Values, folded into one edge x6 and cut, is six inputs left out
+    vals = [Value(float(i)) for i in range(6)]
+    total = sum(vals)
+    source = draw_graph(total * total + total.tanh(), max_nodes=4).source
+    assert 'label="6 more inputs"' in source
+
+
+def test_a_module_box_groups_look_alike_inputs():
+    # kills mut6-V13 (only unordered ops grouped their inputs, not module boxes)
+    ins = [Value(float(i)).tanh() for i in range(3)]
+    with scope("blk"):
+        z = ins[0] * ins[1] * ins[2]
+    drawing = draw_graph(z.sin(), collapse=True, max_nodes=3)
+    assert drawing.stats["folded"] == 4  # two of the tanh, and their leaves
+    assert "label=x3 " in drawing.source
+
+
+def test_boxes_of_one_label_but_of_other_sizes_are_not_alike():
+    # kills mut6-V17 (a box's structure was its label alone, not its number of nodes)
+    x = Value(1.0, label="x")
+    outs = []
+    for depth in (1, 2, 2):
+        with scope("blk"):
+            v = x
+            for _ in range(depth):
+                v = v.tanh()
+        outs.append(v)
+    stats = draw_graph(add_n(outs), collapse=True, max_nodes=3).stats
+    assert stats["folded"] == 1  # the second box of two nodes, alike the first of them
+    assert stats["drawn_nodes"] == 1  # add_n; x is cut
+
+
+def test_ops_that_left_out_other_numbers_of_inputs_are_not_alike():
+    # kills mut6-V18 (the inputs left out off the paths not part of an op's structure)
+    p = Value(1.0, label="p")
+    cs = [Value(float(i)).exp() for i in range(5)]
+    u1 = p + cs[0]  # one input off the paths from p
+    u2 = (p + cs[1]) + cs[2]  # two, once the chain is merged
+    u3 = (p + cs[3]) + cs[4]
+    stats = draw_graph(add_n([u1.sin(), u2.sin(), u3.sin()]), paths_from=p,
+                       max_nodes=4).stats
+    assert stats["folded"] == 2  # u3 and its sin, alike u2's; u1's stay apart
+    assert stats["cut"] == 2
+
+
+def test_a_box_that_is_the_root_shows_its_output():
+    # kills mut6-V44 (the root, made inside a module call drawn as a box, not noted as
+    # one of the box's outputs)
+    x = Value(1.0, label="x")
+    with scope("blk"):
+        y = x.tanh() + x.exp()
+    assert "out 3.4799" in draw_graph(y, collapse=True).source
+
+
+def test_an_input_used_twice_inside_a_box_is_one_edge_into_it():
+    # kills mut6-V50 (a box's input listed once per use inside the box)
+    x = Value(1.0, label="x")
+    with scope("blk"):
+        y = x.tanh() + x.exp()
+    source = draw_graph(y * 2.0, collapse=True).source
+    assert source.count("n0 -> n1") == 1
+
+
+def test_a_node_alike_others_at_two_ops_takes_the_count_of_the_first_met():
+    # kills mut6-V22 (the count of the last op met overwrote the first's): e0 stands
+    # for 2 at B (the root's last input, met first) and for 3 at A
+    e = [Value(float(i), label=f"e{i}").exp() for i in range(4)]
+    a = add_n([e[0], e[1], e[2]])
+    b = add_n([e[0], e[3], Value(9.0).tanh()])
+    source = draw_graph(a * b, max_nodes=8).source
+    assert "1 of 2 alike, drawn once" in source and "1 of 3 alike" not in source

@@ -207,6 +207,16 @@ def test_load_state_dict_returns_the_missing_and_unexpected_keys():
     np.testing.assert_array_equal(model.layers[1].bias.data, state["layers.1.bias"])
 
 
+def test_load_state_dict_with_only_unexpected_keys_does_not_say_all_matched():
+    # kills mut6-N19 (the repr read "<All keys matched successfully>" whenever no key
+    # was missing, though a key of the state named no parameter)
+    model = nn.MLP([2, 3, 1], seed=0)
+    state = {**model.state_dict(), "extra.weight": np.zeros(2)}
+    result = model.load_state_dict(state, strict=False)
+    assert result == ([], ["extra.weight"])
+    assert repr(result) == "IncompatibleKeys(missing_keys=[], unexpected_keys=['extra.weight'])"
+
+
 def test_train_and_eval_reach_every_submodule():
     model = nn.Sequential(nn.MLP([2, 3, 1], seed=0), nn.Sigmoid())
     assert all(m.training for m in model.modules())
@@ -439,6 +449,14 @@ def test_module_requires_grad_freezes_and_thaws_every_parameter():
     assert all(p.requires_grad for p in model.parameters())
     with pytest.raises(TypeError, match="requires_grad_: expected a bool, got str"):
         model.requires_grad_("no")
+
+
+def test_module_requires_grad_leaves_the_values_of_a_scalar_network_as_they_are():
+    # kills mut6-N24 (every parameter's flag set, a Value's too, whose requires_grad
+    # is read-only: freezing an nn.scalar network raised AttributeError)
+    net = nn.scalar.MLP(2, [2, 1], seed=0)
+    assert net.requires_grad_(False) is net
+    assert all(isinstance(p, Value) and p.requires_grad for p in net.parameters())
 
 
 def test_a_copy_of_a_partly_frozen_model_keeps_its_frozen_parameters():
