@@ -197,6 +197,15 @@ def _records_backward(outside: set[int]) -> bool:
     return bool(outside) and is_grad_enabled()
 
 
+def _number_seed(gradient) -> float:
+    """A Value output's `gradient=`: a real number (or a one-element array of one)."""
+    given = np.asarray(_plain(gradient))
+    if given.size != 1 or given.dtype.kind not in "fiu":
+        raise TypeError(f"gradients: the output is a Value, so gradient must be one real "
+                        f"number, got {type(gradient).__name__} {gradient!r}")
+    return float(given.reshape(()))
+
+
 def _graph_ids(root: Node) -> set[int]:
     """The ids of the nodes that require grad in the graph of `root`, root included."""
     stack = [root] if root.requires_grad else []
@@ -470,10 +479,15 @@ def gradients(output, inputs, gradient=None, *, retain_graph: bool | None = None
         A tuple with one gradient per input (arrays or numbers; nodes with
         `create_graph`), in the inputs' shapes.
 
+    Unlike `grad`, which differentiates with respect to fresh copies of its arguments,
+    each input's gradient here is whole: through another input too, where one was
+    computed from the other.
+
     Raises:
-        TypeError: `output` or an input is not a Value or a Tensor.
-        RuntimeError: `output` does not require grad, an input is not used to compute
-            it (without `allow_unused`), or as for `Tensor.backward`.
+        TypeError: `output` or an input is not a Value or a Tensor, or a `gradient` of
+            the wrong kind.
+        RuntimeError: `output` or an input does not require grad, an input is not used
+            to compute it (without `allow_unused`), or as for `Tensor.backward`.
     """
     if not isinstance(output, (Tensor, Value)):
         raise TypeError(f"gradients: output must be a Value or a Tensor, got "
@@ -486,12 +500,15 @@ def gradients(output, inputs, gradient=None, *, retain_graph: bool | None = None
         if not isinstance(node, (Tensor, Value)):
             raise TypeError(f"gradients: input {i} is a {type(node).__name__}, not a Value "
                             f"or a Tensor (inputs: {type(given).__name__})")
+        if not node.requires_grad:
+            raise RuntimeError(f"gradients: input {i} does not require grad, so it has no "
+                               "gradient (a constant, or a frozen parameter)")
     if isinstance(output, Tensor):
         seed = output._seed(gradient, create_graph, "gradients")
         if retain_graph is None:
             retain_graph = create_graph
     else:  # a Value's graph is always kept, as by Value.backward
-        seed = 1.0 if gradient is None else float(_plain(gradient))
+        seed = 1.0 if gradient is None else _number_seed(gradient)
         if create_graph:
             seed = Value(seed)
         retain_graph = True
@@ -502,6 +519,6 @@ def gradients(output, inputs, gradient=None, *, retain_graph: bool | None = None
                 raise RuntimeError(f"gradients: input {i} is not used to compute the output "
                                    "(pass allow_unused=True to get None for it)")
     grads = _backward(output, seed, retain_graph=retain_graph, create_graph=create_graph,
-                      inputs=inputs)
+                      inputs=inputs, through_inputs=True)
     return tuple(grads)
 

@@ -386,12 +386,15 @@ def backward(
     retain_graph: bool,
     create_graph: bool,
     inputs: list[Node] | None = None,
+    through_inputs: bool = False,
 ) -> list[object] | None:
     """Backpropagate `seed` (d root / d root) through the graph of `root`.
 
     Without `inputs`, adds each node's gradient to its `.grad` (intermediate nodes
     included) and returns None. With `inputs`, touches no `.grad`, stops at those nodes
-    and returns their gradients (None where no path leads to them).
+    and returns their gradients (None where no path leads to them); with
+    `through_inputs`, it goes on through an input to the inputs it was computed from,
+    so that each one's gradient is whole (PyTorch's autograd.grad).
 
     With `create_graph`, the rules run on nodes under grad mode, so the gradients are
     nodes that can be differentiated again; otherwise they run on plain data.
@@ -411,7 +414,7 @@ def backward(
     with _engine_lock:
         order: list[Node] = []
         try:
-            toposort(root, stop_at, order)
+            toposort(root, _NOWHERE if through_inputs else stop_at, order)
             if inputs:  # (backward_steps passes none: every node, no .grad written)
                 order = _on_paths_to(order, stop_at)
                 if not order:  # root reaches none of the inputs
@@ -421,10 +424,10 @@ def backward(
                 check(order)
             if create_graph:
                 with enable_grad():  # .grad's sums must be recorded too
-                    _run(order, root, seed, True, inputs, stop_at, results)
+                    _run(order, root, seed, True, inputs, stop_at, results, through_inputs)
                     _commit(order, inputs is None, retain_graph)
             else:
-                _run(order, root, seed, False, inputs, stop_at, results)
+                _run(order, root, seed, False, inputs, stop_at, results, through_inputs)
                 _commit(order, inputs is None, retain_graph)
         except BaseException:
             # From the sort or a rule, nothing was written yet, so clearing the marks
@@ -457,7 +460,7 @@ def _on_paths_to(order: list, stop_at: frozenset) -> list:
     return kept
 
 
-def _run(order, root, seed, create_graph, inputs, stop_at, results):
+def _run(order, root, seed, create_graph, inputs, stop_at, results, through_inputs=False):
     """Apply the chain rule over `order`, children first. Each node's total gradient
     stays in its `_pending` for `_commit` (or, with `inputs`, goes to `results`)."""
     # The loop below runs once per node of every backward, so it keeps globals in
@@ -474,10 +477,11 @@ def _run(order, root, seed, create_graph, inputs, stop_at, results):
         if g is no_grad:
             continue
         if not write_grads:
-            if id(node) in stop_at:  # treated as a leaf: backward does not pass through
+            if id(node) in stop_at:
                 results[id(node)] = g
-                node._pending = no_grad
-                continue
+                if not through_inputs:  # treated as a leaf: backward does not pass through
+                    node._pending = no_grad
+                    continue
             node._pending = done  # nothing keeps g: free it now rather than at the end
         op = node._op
         if op is None:
