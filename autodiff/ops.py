@@ -49,6 +49,11 @@ class Op:
     # True where backward reads `out`, the op's own result, so that changing the result
     # in place would make the gradient wrong (backward's in-place check asks).
     reads_output = False
+    # The positions of the inputs whose values backward reads (None: all of them, as
+    # for a user's Function). A change in place to any other input cannot make the
+    # gradient wrong, so backward's in-place check lets it pass, as PyTorch's checks
+    # only what an op saved (x - running_mean, with the mean updated under no_grad).
+    reads_inputs: tuple[int, ...] | None = None
     # True where forward may return a view of its first input's memory (a reshape, a
     # slice): a change in place through the one is a change to the other, even where
     # the graph does not link them (a view made under no_grad).
@@ -86,6 +91,7 @@ class Add(Op):
     """x + y"""
 
     name = "+"
+    reads_inputs = ()
 
     @staticmethod
     def forward(xp, x, y):
@@ -100,6 +106,7 @@ class AddN(Op):
     """x1 + x2 + ... + xn as one node (a neuron's weighted sum, a sum of losses)"""
 
     name = "add_n"
+    reads_inputs = ()
 
     @staticmethod
     def forward(xp, *xs):
@@ -174,6 +181,7 @@ class Sub(Op):
     """x - y"""
 
     name = "-"
+    reads_inputs = ()
 
     @staticmethod
     def forward(xp, x, y):
@@ -188,6 +196,7 @@ class Mul(Op):
     """x * y"""
 
     name = "*"
+    reads_inputs = (0, 1)
 
     @staticmethod
     def forward(xp, x, y):
@@ -202,6 +211,7 @@ class Div(Op):
     """x / y"""
 
     name = "/"
+    reads_inputs = (1,)
     reads_output = True
 
     @staticmethod
@@ -218,6 +228,7 @@ class Pow(Op):
     """x ** y"""
 
     name = "**"
+    reads_inputs = (0, 1)
     reads_output = True
     needs_input_grad = True
 
@@ -258,6 +269,7 @@ class Neg(Op):
     """-x"""
 
     name = "neg"
+    reads_inputs = ()
 
     @staticmethod
     def forward(xp, x):
@@ -277,6 +289,7 @@ class Exp(Op):
     """exp(x)"""
 
     name = "exp"
+    reads_inputs = ()
     reads_output = True
 
     @staticmethod
@@ -292,6 +305,7 @@ class Log(Op):
     """log(x), natural"""
 
     name = "log"
+    reads_inputs = (0,)
 
     @staticmethod
     def forward(xp, x):
@@ -306,6 +320,7 @@ class Sqrt(Op):
     """sqrt(x)"""
 
     name = "sqrt"
+    reads_inputs = ()
     reads_output = True
 
     @staticmethod
@@ -321,6 +336,7 @@ class Abs(Op):
     """|x|"""
 
     name = "abs"
+    reads_inputs = (0,)
 
     @staticmethod
     def forward(xp, x):
@@ -335,6 +351,7 @@ class Tanh(Op):
     """tanh(x)"""
 
     name = "tanh"
+    reads_inputs = ()
     reads_output = True
 
     @staticmethod
@@ -350,6 +367,7 @@ class Sigmoid(Op):
     """sigmoid(x) = 1 / (1 + exp(-x))"""
 
     name = "sigmoid"
+    reads_inputs = ()
     reads_output = True
 
     @staticmethod
@@ -365,6 +383,7 @@ class Relu(Op):
     """max(x, 0)"""
 
     name = "relu"
+    reads_inputs = ()
     reads_output = True
 
     @staticmethod
@@ -383,6 +402,7 @@ class LeakyRelu(Op):
     """x where x > 0, else slope * x"""
 
     name = "leaky_relu"
+    reads_inputs = (0,)
 
     @staticmethod
     def forward(xp, x, slope=0.01):
@@ -406,6 +426,7 @@ class Sin(Op):
     """sin(x)"""
 
     name = "sin"
+    reads_inputs = (0,)
 
     @staticmethod
     def forward(xp, x):
@@ -420,6 +441,7 @@ class Cos(Op):
     """cos(x)"""
 
     name = "cos"
+    reads_inputs = (0,)
 
     @staticmethod
     def forward(xp, x):
@@ -435,6 +457,7 @@ class Clip(Op):
     arrays or Tensors, which then take gradients too; -inf and inf for none)."""
 
     name = "clip"
+    reads_inputs = (0, 1, 2)
     needs_input_grad = True  # constant bounds, the usual case, need no masks of their own
 
     @staticmethod
@@ -458,6 +481,7 @@ class Where(Op):
     """a where cond else b (cond is a constant boolean array)"""
 
     name = "where"
+    reads_inputs = (0,)
 
     @staticmethod
     def forward(xp, cond, a, b):
@@ -474,6 +498,7 @@ class Identity(Op):
     uses of that node (closed over) are not counted as uses of the variable"""
 
     name = "identity"
+    reads_inputs = ()
     makes_view = True
 
     @staticmethod
@@ -499,6 +524,7 @@ class AsType(Op):
     """x converted to another float dtype"""
 
     name = "astype"
+    reads_inputs = ()
 
     @staticmethod
     def forward(xp, x, dtype):
@@ -533,6 +559,7 @@ class MatMul(Op):
     """x @ y, as numpy.matmul: 1-D, 2-D and batched (broadcast batch dimensions)"""
 
     name = "@"
+    reads_inputs = (0, 1)
     needs_input_grad = True
 
     @staticmethod
@@ -579,6 +606,7 @@ class Linear(Op):
     """
 
     name = "linear"
+    reads_inputs = (0, 1)
     needs_input_grad = True
 
     @staticmethod
@@ -672,6 +700,7 @@ class Sum(Op):
     """sum of x over axis"""
 
     name = "sum"
+    reads_inputs = ()
 
     @staticmethod
     def forward(xp, x, axis=None, keepdims=False):
@@ -688,6 +717,7 @@ class Max(Op):
     """max of x over axis"""
 
     name = "max"
+    reads_inputs = (0,)
     reads_output = True
 
     @staticmethod
@@ -724,6 +754,7 @@ class Norm(Op):
     """the Euclidean norm sqrt(sum(x^2)) over axis (of all elements by default)"""
 
     name = "norm"
+    reads_inputs = (0,)
     reads_output = True
 
     @staticmethod
@@ -745,6 +776,7 @@ class LogSumExp(Op):
     """log(sum(exp(x))) over axis, shifted by the max so large inputs stay finite"""
 
     name = "logsumexp"
+    reads_inputs = (0,)
     reads_output = True
 
     @staticmethod
@@ -767,6 +799,7 @@ class LogSoftmax(Op):
     """x - logsumexp(x) over axis"""
 
     name = "log_softmax"
+    reads_inputs = ()
     reads_output = True
 
     @staticmethod
@@ -786,6 +819,7 @@ class Softmax(Op):
     """exp(x) / sum(exp(x)) over axis"""
 
     name = "softmax"
+    reads_inputs = ()
     reads_output = True
 
     @staticmethod
@@ -809,6 +843,7 @@ class NLLLoss(Op):
     not ("none"): the loss of log-probabilities (from log_softmax) at integer labels"""
 
     name = "nll"
+    reads_inputs = (1,)
 
     @staticmethod
     def forward(xp, log_probs, labels, reduction="mean"):
@@ -836,6 +871,7 @@ class CrossEntropy(Op):
     (n, k) at integer labels, reduced as NLLLoss is"""
 
     name = "cross_entropy"
+    reads_inputs = (0, 1)
 
     @staticmethod
     def forward(xp, logits, labels, reduction="mean"):
@@ -873,6 +909,7 @@ class Reshape(Op):
     """x with a new shape"""
 
     name = "reshape"
+    reads_inputs = ()
     makes_view = True
 
     @staticmethod
@@ -888,6 +925,7 @@ class Transpose(Op):
     """x with its axes permuted (None: reversed)"""
 
     name = "transpose"
+    reads_inputs = ()
     makes_view = True
 
     @staticmethod
@@ -903,6 +941,7 @@ class BroadcastTo(Op):
     """x stretched to a broadcast shape"""
 
     name = "broadcast_to"
+    reads_inputs = ()
     makes_view = True
 
     @staticmethod
@@ -918,6 +957,7 @@ class GetItem(Op):
     """x[index]: basic and integer-array indexing; repeated indices accumulate"""
 
     name = "getitem"
+    reads_inputs = ()
     makes_view = True
 
     @staticmethod
@@ -934,6 +974,7 @@ class ScatterAdd(Op):
     promises that no index repeats, so plain assignment does"""
 
     name = "scatter_add"
+    reads_inputs = ()
 
     @staticmethod
     def forward(xp, g, index, shape, unique=False):
@@ -948,6 +989,7 @@ class Concatenate(Op):
     """inputs joined along axis"""
 
     name = "concatenate"
+    reads_inputs = ()
 
     @staticmethod
     def forward(xp, *xs, axis=0):

@@ -37,9 +37,10 @@ def _constant(x, op):
 
 
 def _check_unchanged(order: list) -> None:
-    """RuntimeError if a tensor that an op of `order` (a sorted graph) uses, or the op's
-    own result where its backward reads it, was changed in place after the op ran: the
-    op's backward would compute with the new data."""
+    """RuntimeError if a tensor whose values an op of `order` (a sorted graph) reads in
+    its backward (an input, `Op.reads_inputs`, or the op's own result, `reads_output`)
+    was changed in place after the op ran: the op's backward would compute with the
+    new data."""
     # A tensor carries the clock's value when it was made (`_made`) and when it was last
     # changed (`_version`). If no op was made before the last change, nothing can have
     # changed under any of them: one pass over the ops, on every backward. Otherwise
@@ -54,9 +55,10 @@ def _check_unchanged(order: list) -> None:
         op = node._op
         if op is None:
             continue
-        made = node._made
-        for parent in node._parents:
-            if isinstance(parent, Tensor) and _changed_since(parent, made):
+        made, reads = node._made, op.reads_inputs
+        for i, parent in enumerate(node._parents):
+            if (isinstance(parent, Tensor) and _changed_since(parent, made)
+                    and (reads is None or i in reads)):  # (an input backward reads)
                 name = f" '{parent.label}'" if parent.label else ""
                 raise RuntimeError(
                     f"backward: a tensor{name} of shape {parent.shape} that op '{op.name}' "

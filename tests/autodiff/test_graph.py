@@ -681,6 +681,45 @@ def test_a_view_whose_tensor_is_unchanged_passes_after_another_change():
     np.testing.assert_allclose(w.grad, x.data)
 
 
+def test_a_change_to_an_input_whose_values_backward_never_reads_raises_nothing():
+    # as PyTorch, which checks only what an op saved: x - c needs no value of c, x * c
+    # needs c's (for x's gradient); the first raised too
+    x = Tensor(np.ones(3), requires_grad=True)
+    c = Tensor(np.zeros(3))
+    shifted = (x - c).sum() + (x + c).sum() + c.reshape(3, 1)[1:].sum() * 0.0
+    scaled = (x * c).sum()
+    with no_grad():
+        c += 1.0
+    shifted.backward()
+    np.testing.assert_array_equal(x.grad, [2.0, 2.0, 2.0])
+    with pytest.raises(RuntimeError, match=r"op '\*' uses"):
+        scaled.backward()
+
+
+def test_a_module_that_updates_a_running_mean_in_forward_trains():
+    # a centring layer (BatchNorm's running mean, in small): fit raised at its first step
+    import nn
+
+    class Centre(nn.Module):
+        def __init__(self, n):
+            super().__init__()
+            self.mean = Tensor(np.zeros(n))  # a buffer, not a parameter
+
+        def forward(self, x):
+            out = x - self.mean
+            with no_grad():
+                self.mean *= 0.9
+                self.mean += 0.1 * x.data.mean(axis=0)
+            return out
+
+    X = np.random.default_rng(0).normal(size=(32, 3))
+    y = (X.sum(axis=1) > 0).astype(np.int64)
+    model = nn.Sequential(nn.Linear(3, 4, seed=0), Centre(4), nn.Linear(4, 2, seed=1))
+    history = nn.fit(model, nn.CrossEntropyLoss(), nn.optim.SGD(model.parameters(), lr=0.1),
+                     X, y, epochs=2, batch_size=8, progress=False)
+    assert len(history["loss"]) == 2 and not np.allclose(model[1].mean.data, 0.0)
+
+
 def test_views_that_no_longer_share_memory_are_not_linked():
     # a fancy index copies; an astype of another dtype copies; a change to either
     # leaves the graph's tensors as they were, so backward raises nothing

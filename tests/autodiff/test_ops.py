@@ -595,6 +595,75 @@ def test_every_op_that_reads_its_result_in_backward_says_so():
     assert autodiff.ops.Exp.reads_output and not autodiff.ops.Mul.reads_output
 
 
+# Positional parameters of backward that are an op's parameters, not its inputs.
+_PARAMETERS = {"dtype", "shape", "index", "unique", "axis", "axes", "keepdims", "slope",
+               "reduction", "needs"}
+_SHAPE_ONLY = {"shape", "ndim", "dtype", "size"}
+
+
+def _backward_reads_inputs(op: type) -> tuple[list[str], set[str]]:
+    """(backward's input names in order, the names whose values it reads): a name read
+    only as `x.shape` (or ndim, dtype, size), `len(x)` or `x is None` is not read."""
+    import ast
+    import inspect
+    import textwrap
+
+    params = list(inspect.signature(op.backward).parameters.values())[3:]
+    names = [p.name for p in params if p.name not in _PARAMETERS]
+    tree = ast.parse(textwrap.dedent(inspect.getsource(op.backward)))
+    up = {child: node for node in ast.walk(tree) for child in ast.iter_child_nodes(node)}
+    read = set()
+    for node in ast.walk(tree.body[0]):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
+            parent = up.get(node)
+            if isinstance(parent, ast.Attribute) and parent.attr in _SHAPE_ONLY:
+                continue
+            if isinstance(parent, ast.Call) and getattr(parent.func, "id", "") == "len":
+                continue
+            if isinstance(parent, ast.Compare) and all(
+                    isinstance(o, (ast.Is, ast.IsNot)) for o in parent.ops):
+                continue  # (`b is None`: whether there is one, not its values)
+            read.add(node.id)
+    return names, read & set(names)
+
+
+# inputs iterated for their shapes only (`for x in xs: x.shape`), which the reading of
+# the source above cannot tell from a read of their values
+_READ_FOR_SHAPES = {"Concatenate": {"xs"}}
+
+
+def test_every_op_says_which_inputs_its_backward_reads():
+    # backward's in-place check trusts `reads_inputs`: an input read but not listed
+    # would let a change to it go unseen (a silently wrong gradient); one listed but
+    # not read would raise for a harmless change (x - running_mean, the mean updated)
+    ops = [op for op in vars(autodiff.ops).values()
+           if isinstance(op, type) and issubclass(op, autodiff.ops.Op)
+           and op is not autodiff.ops.Op and not op.is_function]
+    wrong = []
+    for op in ops:
+        names, read = _backward_reads_inputs(op)
+        read -= _READ_FOR_SHAPES.get(op.__name__, set())
+        if op.reads_inputs is None:  # every input, as for a Function: always safe
+            continue
+        varargs = inspect_varargs(op)
+        declared = {varargs if varargs and i >= names.index(varargs) else names[i]
+                    for i in op.reads_inputs}
+        if declared != read:
+            wrong.append((op.__name__, sorted(declared), sorted(read)))
+    assert not wrong
+    assert autodiff.ops.Linear.reads_inputs == (0, 1)  # the bias's value is never read
+    assert autodiff.Function.reads_inputs is None  # a user's: all inputs
+
+
+def inspect_varargs(op: type) -> str | None:
+    import inspect
+
+    for p in inspect.signature(op.backward).parameters.values():
+        if p.kind == p.VAR_POSITIONAL:
+            return p.name
+    return None
+
+
 def test_an_op_given_no_node_raises_type_error_naming_it():
     # kills O02 (Op.apply returning None when no input is a Value or a Tensor)
     with pytest.raises(TypeError, match="weighted_sum: needs a Value or a Tensor"):
