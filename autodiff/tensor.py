@@ -77,8 +77,15 @@ def _base_of(tensor: Tensor) -> Tensor:
 def _changed_since(tensor: Tensor, made: int) -> bool:
     """Whether `tensor`'s data changed in place after the clock read `made`: through
     `tensor` itself, or through any view of the memory it views."""
-    return tensor._version > made or (tensor._base is not None
-                                      and tensor._base._version > made)
+    base = tensor._base
+    return tensor._version > made or (base is not None and base._version > made
+                                      and _still_views(tensor, base))
+
+
+def _still_views(tensor: Tensor, base: Tensor) -> bool:
+    """Whether `tensor`'s data still lies in `base`'s memory: either may have been given
+    new data since the view was made (`.data = ...`, a copy on requires_grad_())."""
+    return np.may_share_memory(tensor.data, base.data)
 
 
 def _mark_changed_in_place(tensor: Tensor) -> None:
@@ -86,8 +93,9 @@ def _mark_changed_in_place(tensor: Tensor) -> None:
     tensor whose memory it views, and the inputs of the slices and reshapes it came
     from), whose data changed too."""
     mark_changed(tensor)
-    if tensor._base is not None:  # (backward then finds every other view of it changed)
-        tensor._base._version = tensor._version
+    base = tensor._base
+    if base is not None and _still_views(tensor, base):  # (backward then finds every
+        base._version = tensor._version  # other view of it changed)
     now, stack = tensor._version, [tensor]
     while stack:  # (a leaf has no parents: for a parameter, the walk ends at once)
         node = stack.pop()
@@ -312,6 +320,7 @@ class Tensor(Node):
             # now a parameter, which optimizers update in place: memory of its own, as
             # Tensor(data, requires_grad=True) gets (the data may be the caller's array)
             self.data = self.data.copy()
+            self._base = None  # (memory of its own: no longer a view)
         if value != self._requires_grad and self._op is None:
             self._frozen = not value  # (a parameter frozen, or thawed)
         self._requires_grad = value

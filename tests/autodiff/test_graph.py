@@ -720,6 +720,30 @@ def test_a_module_that_updates_a_running_mean_in_forward_trains():
     assert len(history["loss"]) == 2 and not np.allclose(model[1].mean.data, 0.0)
 
 
+def test_a_view_given_memory_of_its_own_is_no_longer_linked():
+    # w.detach().requires_grad_() copies the data (a parameter owns its memory), and
+    # `.data = ...` replaces it: a change to w then raised for w2's graph
+    for make in (lambda w: w.detach().requires_grad_(True),
+                 lambda w: Tensor(w).requires_grad_(True)):
+        w = Tensor(np.ones(3), requires_grad=True)
+        w2 = make(w)
+        loss = (w2 * w2).sum()
+        with no_grad():
+            w -= 1.0
+        np.testing.assert_array_equal(w2.data, np.ones(3))
+        loss.backward()
+        np.testing.assert_array_equal(w2.grad, [2.0, 2.0, 2.0])
+    # a constant view whose .data was replaced: x's gradient reads it, and it is intact
+    w, x = Tensor(np.ones(3), requires_grad=True), Tensor(np.ones(3), requires_grad=True)
+    scale = w.detach()
+    scale.data = scale.data * 2.0
+    loss = (x * scale).sum()
+    with no_grad():
+        w -= 1.0
+    loss.backward()
+    np.testing.assert_array_equal(x.grad, [2.0, 2.0, 2.0])
+
+
 def test_views_that_no_longer_share_memory_are_not_linked():
     # a fancy index copies; an astype of another dtype copies; a change to either
     # leaves the graph's tensors as they were, so backward raises nothing
