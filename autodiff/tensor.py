@@ -667,35 +667,46 @@ class Tensor(Node):
 
     def var(self, axis=None, ddof: int = 0, keepdims: bool = False, *, dim=None,
             keepdim=None) -> Tensor:
-        """The variance over `axis`: the mean of the squared deviations, divided by
-        n - ddof rather than n, as NumPy's var (ddof=0). PyTorch's default divides by
-        n - 1: pass ddof=1 for it."""
+        """The variance over `axis`: the sum of the squared deviations divided by
+        n - ddof, as NumPy's var (ddof=0). PyTorch's default divides by n - 1: pass
+        ddof=1 for it. Where n - ddof <= 0 it raises ValueError (NumPy and PyTorch give
+        nan, with a warning)."""
         if dim is not None or keepdim is not None:
             axis, keepdims = _numpy_names("var", axis, keepdims, dim, keepdim)
-        axes = ops.normalize_axes(axis, self.ndim, "var")
+        deviation = self._deviation(axis, ddof, "var")
+        return (deviation * deviation).sum(axis, keepdims)
+
+    def _deviation(self, axis, ddof, who: str):
+        """(self - its mean over `axis`) / sqrt(n - ddof): var is its sum of squares,
+        std its norm."""
+        axes = ops.normalize_axes(axis, self.ndim, who)
         count = math.prod(self.shape[a] for a in axes)
         if isinstance(ddof, bool) or not isinstance(ddof, (int, np.integer)) or ddof < 0:
-            raise ValueError(f"var: ddof must be an int >= 0, got {ddof!r}")
+            raise ValueError(f"{who}: ddof must be an int >= 0, got {ddof!r}")
         if count - ddof <= 0:
-            raise ValueError(f"var: {count} element(s) over axis {axis} of shape "
-                             f"{self.shape} leave no degree of freedom with ddof={ddof}")
-        deviation = self - self.mean(axis, keepdims=True)
-        return (deviation * deviation).sum(axis, keepdims) * (1.0 / (count - ddof))
+            raise ValueError(f"{who}: {count} element(s) over axis {axis} of shape "
+                             f"{self.shape} leave no degree of freedom with ddof={ddof} "
+                             "(NumPy and PyTorch give nan)")
+        return (self - self.mean(axis, keepdims=True)) * (1.0 / math.sqrt(count - ddof))
 
     def std(self, axis=None, ddof: int = 0, keepdims: bool = False, *, dim=None,
             keepdim=None) -> Tensor:
-        """The standard deviation over `axis`, `var(...).sqrt()` (NumPy's ddof=0;
-        PyTorch's default is ddof=1). Its gradient is nan where the variance is 0, as
-        in PyTorch."""
-        return self.var(axis, ddof, keepdims, dim=dim, keepdim=keepdim).sqrt()
+        """The standard deviation over `axis` (NumPy's ddof=0; PyTorch's default is
+        ddof=1), as the norm of the scaled deviations: where the variance is 0, its
+        gradient is 0, as in PyTorch (sqrt of the variance would give nan)."""
+        if dim is not None or keepdim is not None:
+            axis, keepdims = _numpy_names("std", axis, keepdims, dim, keepdim)
+        deviation = self._deviation(axis, ddof, "std")
+        return deviation.norm(2, axis, keepdims)
 
-    def norm(self, axis=None, keepdims: bool = False, *, dim=None, keepdim=None,
-             p=2) -> Tensor:
+    def norm(self, p=2, axis=None, keepdims: bool = False, *, dim=None,
+             keepdim=None) -> Tensor:
         """The Euclidean norm sqrt(sum(x^2)) over `axis` (all elements by default: the
-        Frobenius norm of a matrix), as `np.linalg.norm` and PyTorch's `norm`. Its
+        Frobenius norm of a matrix), as PyTorch's `norm(p, dim, keepdim)` and NumPy's
+        `linalg.norm(x, ord, axis, keepdims)`, whose order of arguments it takes. Its
         gradient x / norm is taken as 0 where the norm is 0, as in PyTorch. Only the
-        2-norm (PyTorch's p=2 or "fro")."""
-        if p not in (2, "fro"):
+        2-norm: p is 2, "fro" or None."""
+        if p is not None and p != "fro" and not (isinstance(p, (int, float)) and p == 2):
             raise ValueError(f"norm: only the 2-norm (p=2) is here, got p={p!r}; for "
                              "p=1, write x.abs().sum(axis)")
         if dim is not None or keepdim is not None:
@@ -709,7 +720,7 @@ class Tensor(Node):
         a nan is the maximum of its slice, as in NumPy, and gets the gradient. The values
         only, as NumPy's max: `argmax(axis)` gives the indices."""
         if torch_names:
-            _refuse_values_and_indices("max", torch_names)
+            keepdims = _refuse_values_and_indices("max", keepdims, torch_names)
         return ops.Max.apply(self, axis=_axis(axis, self.ndim, "max"), keepdims=keepdims)
 
     def min(self, axis=None, keepdims: bool = False, **torch_names) -> Tensor:
@@ -717,7 +728,7 @@ class Tensor(Node):
         a nan is the minimum of its slice, as in NumPy, and gets the gradient. The values
         only, as NumPy's min: `argmin(axis)` gives the indices."""
         if torch_names:
-            _refuse_values_and_indices("min", torch_names)
+            keepdims = _refuse_values_and_indices("min", keepdims, torch_names)
         return ops.Min.apply(self, axis=_axis(axis, self.ndim, "min"), keepdims=keepdims)
 
     def argmax(self, axis=None, keepdims: bool = False, *, dim=None,
@@ -1158,14 +1169,18 @@ def _numpy_call(op: str, extras: dict) -> None:
                             f"its .{op}(); convert the result with .astype)")
 
 
-def _refuse_values_and_indices(op: str, names: dict) -> None:
-    """Refuse PyTorch's dim= for max and min by explaining it; accept what np.max(t) and
-    np.min(t) pass on (out=None), as `_numpy_call` does for sum and mean."""
-    if "dim" in names or "keepdim" in names:
+def _refuse_values_and_indices(op: str, keepdims: bool, names: dict) -> bool:
+    """`keepdims`, or PyTorch's keepdim= given for it, for max and min; refuse PyTorch's
+    dim= by explaining it, and accept what np.max(t) and np.min(t) pass on (out=None),
+    as `_numpy_call` does for sum and mean."""
+    if "dim" in names:
         raise TypeError(f"{op}(dim=...) is PyTorch's, which returns (values, indices); here "
                         f"{op}(axis) returns the values, as NumPy's does, and "
                         f"arg{op}(axis) the indices")
+    if "keepdim" in names:
+        keepdims = bool(names.pop("keepdim"))
     _numpy_call(op, names)
+    return keepdims
 
 
 def _axis(axis, ndim: int, op: str):

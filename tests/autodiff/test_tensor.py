@@ -1367,10 +1367,15 @@ def test_clamp_with_a_tensor_bound_gives_ties_to_x(which, bound, out, x_grad, bo
     np.testing.assert_array_equal(crossed.data, 0.0)  # hi wins, as np.clip, torch.clamp
 
 
-def test_max_with_keepdim_alone_explains_pytorchs_values_and_indices():
-    # kills: dropping the keepdim test in _refuse_values_and_indices
-    with pytest.raises(TypeError, match="PyTorch's, which returns"):
-        Tensor([[1.0]]).max(keepdim=True)
+def test_max_and_min_take_pytorchs_keepdim_for_keepdims_but_refuse_its_dim():
+    # keepdim alone was refused with a message about dim, which was not given; sum and
+    # mean take it
+    x = Tensor([[1.0, 5.0], [3.0, 2.0]])
+    np.testing.assert_array_equal(x.max(axis=1, keepdim=True).data, [[5.0], [3.0]])
+    np.testing.assert_array_equal(x.min(0, keepdim=True).data, [[1.0, 2.0]])
+    assert x.max(keepdim=False).shape == ()
+    with pytest.raises(TypeError, match=r"min\(dim=...\) is PyTorch's, which returns"):
+        x.min(dim=1, keepdim=True)
 
 
 def test_a_size_1_axis_broadcast_against_an_empty_axis_gets_a_zero_gradient():
@@ -1844,9 +1849,21 @@ def test_norm_has_a_zero_gradient_where_it_is_zero_as_in_pytorch():
         (y ** 2).sum(axis=1).sqrt().sum().backward()
     assert np.isnan(y.grad[0]).all()
     assert x.norm(dim=1, keepdim=True).shape == (2, 1)  # PyTorch's names
-    assert x.norm(p="fro").item() == 5.0
+    assert x.norm("fro").item() == 5.0 and x.norm(None).item() == 5.0
+    # p first, as PyTorch's norm(p, dim) and NumPy's linalg.norm(x, ord, axis): x.norm(1)
+    # took 1 for the axis, and gave the rows' 2-norms where PyTorch gives the L1 norm
+    np.testing.assert_array_equal(x.norm(2, 1).data, [0.0, 5.0])
     with pytest.raises(ValueError, match=r"norm: only the 2-norm \(p=2\) is here, got p=1"):
-        x.norm(p=1)
+        x.norm(1)
+
+
+def test_std_has_a_zero_gradient_where_the_variance_is_zero_as_in_pytorch():
+    # var(...).sqrt() gave nan there (sqrt'(0) times 0)
+    for ddof in (0, 1):
+        x = leaf([[2.0, 2.0, 2.0], [1.0, 2.0, 6.0]])
+        x.std(axis=1, ddof=ddof).sum().backward()
+        np.testing.assert_array_equal(x.grad[0], [0.0, 0.0, 0.0])
+        assert np.isfinite(x.grad).all()
 
 
 def test_var_refuses_a_ddof_that_leaves_no_degree_of_freedom():
