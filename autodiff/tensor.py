@@ -303,7 +303,10 @@ class Tensor(Node):
         leaf of float data (as `requires_grad_()` does); a tensor an op made requires
         grad when an input does. A leaf that required grad and is set to False is a
         frozen parameter: `nn` modules still count it as theirs (in `parameters()` and
-        `state_dict()`), and optimizers leave it as it is until it requires grad again."""
+        `state_dict()`), and optimizers leave it as it is until it requires grad again.
+        Backward reads the flag when it runs: a parameter thawed between the forward
+        pass and backward() gets a gradient from that pass (PyTorch's decides at the
+        forward pass), so thaw before the forward pass."""
         return self._requires_grad
 
     @requires_grad.setter
@@ -631,6 +634,9 @@ class Tensor(Node):
 
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
         """Set `requires_grad` in place and return self (PyTorch's)."""
+        if not isinstance(requires_grad, (bool, np.bool_)):
+            raise TypeError(f"requires_grad_: expected a bool, got "
+                            f"{type(requires_grad).__name__} {requires_grad!r}")
         self.requires_grad = requires_grad
         return self
 

@@ -208,9 +208,13 @@ class Module:
         if not isinstance(requires_grad, (bool, np.bool_)):
             raise TypeError(f"{type(self).__name__}.requires_grad_: expected a bool, got "
                             f"{type(requires_grad).__name__}")
-        for p in self.parameters():
-            if isinstance(p, Tensor):
-                p.requires_grad = bool(requires_grad)
+        params = self.parameters()
+        if any(isinstance(p, Value) for p in params):
+            raise TypeError(f"{type(self).__name__}.requires_grad_: its parameters are "
+                            "Values, which always take part in differentiation and cannot "
+                            "be frozen (leave them out of the optimizer instead)")
+        for p in params:
+            p.requires_grad = bool(requires_grad)
         return self
 
     def zero_grad(self, set_to_none: bool = True) -> None:

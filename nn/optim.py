@@ -51,8 +51,9 @@ class Optimizer:
     Args:
         params: the parameters to update: an iterable of Tensors with requires_grad (or
             of Values), e.g. `model.parameters()`, or a Module (its parameters). A
-            frozen parameter (requires_grad turned off) is taken, and left as it is
-            until it requires grad again, as in PyTorch.
+            frozen parameter (requires_grad turned off) is taken, as in PyTorch, and
+            left as it is until it requires grad again, even if it still has a
+            `.grad` from before it was frozen (which PyTorch's optimizers would apply).
 
     Raises:
         ValueError: no parameters, or a Tensor that is not a leaf (the result of an op)

@@ -168,7 +168,8 @@ def fit(model: Module, loss_fn, optimizer, X, y, epochs: int, batch_size: int | 
         TypeError or ValueError: the metric fails on the model's outputs (its own
             error type, its message prefixed with the shapes and a hint), or the loss
             refuses the targets (its own error, such as a label out of range).
-        ValueError: `epochs` or `batch_size` < 1, no samples, nan or inf in X, y, X_val
+        ValueError: `epochs` or `batch_size` < 1, every parameter frozen, no samples,
+            nan or inf in X, y, X_val
             or y_val (naming the first place), X and y (or X_val and y_val) of
             different lengths, only one of X_val and y_val, an optimizer that holds
             none of the model's parameters, or a loss that is not one number.
@@ -195,8 +196,13 @@ def fit(model: Module, loss_fn, optimizer, X, y, epochs: int, batch_size: int | 
     if metric is not None and _metric_name(metric) in ("loss", "val_loss"):
         raise ValueError(f"fit: the metric's name {_metric_name(metric)!r} is taken by the "
                          "loss in the history; rename the function")
+    params = model.parameters()
+    if params and not any(getattr(p, "requires_grad", True) for p in params):
+        raise ValueError("fit: every parameter of the model is frozen (requires_grad "
+                         "False), so there is nothing to train; thaw some with "
+                         "requires_grad_(True)")
     held = getattr(optimizer, "params", None)
-    if held is not None and not {id(p) for p in held} & {id(p) for p in model.parameters()}:
+    if held is not None and not {id(p) for p in held} & {id(p) for p in params}:
         raise ValueError("fit: the optimizer holds none of the model's parameters (was it "
                          "made for another model?)")
     _check_count("epochs", epochs, allow_none=False)

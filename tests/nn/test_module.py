@@ -467,3 +467,24 @@ def test_a_copy_of_a_partly_frozen_model_keeps_its_frozen_parameters():
     for other in (copy.deepcopy(model), pickle.loads(pickle.dumps(model))):
         assert list(other.state_dict()) == list(model.state_dict())
         assert not other.layers[0].weight.requires_grad
+
+
+def test_freezing_refuses_what_cannot_be_frozen_and_fit_a_model_with_nothing_to_train():
+    with pytest.raises(TypeError, match="requires_grad_: expected a bool, got str 'no'"):
+        Tensor(np.ones(2), requires_grad=True).requires_grad_("no")
+    with pytest.raises(TypeError, match="Values, which always take part"):
+        _scalar_module().requires_grad_(False)  # (it did nothing, silently)
+    model = nn.MLP([2, 3, 2], seed=0).requires_grad_(False)
+    X, y = np.ones((4, 2)), np.array([0, 1, 0, 1])
+    with pytest.raises(ValueError, match="every parameter of the model is frozen"):
+        nn.fit(model, nn.CrossEntropyLoss(), nn.optim.SGD(model.parameters(), lr=0.1), X, y,
+               epochs=1, progress=False)
+
+
+def _scalar_module():
+    class Scalar(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.w = Value(1.0)
+
+    return Scalar()
