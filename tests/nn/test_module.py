@@ -451,11 +451,12 @@ def test_module_requires_grad_freezes_and_thaws_every_parameter():
         model.requires_grad_("no")
 
 
-def test_module_requires_grad_leaves_the_values_of_a_scalar_network_as_they_are():
+def test_module_requires_grad_refuses_the_values_of_a_scalar_network():
     # kills mut6-N24 (every parameter's flag set, a Value's too, whose requires_grad
-    # is read-only: freezing an nn.scalar network raised AttributeError)
+    # is read-only: AttributeError); it did nothing, silently, and now says why
     net = nn.scalar.MLP(2, [2, 1], seed=0)
-    assert net.requires_grad_(False) is net
+    with pytest.raises(TypeError, match="MLP.requires_grad_: its parameters are Values"):
+        net.requires_grad_(False)
     assert all(isinstance(p, Value) and p.requires_grad for p in net.parameters())
 
 
