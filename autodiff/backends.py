@@ -237,11 +237,15 @@ def _array_select(mask, g):
     Chosen, never multiplied by the mask: an inf or nan in `g` where the mask fails gives
     0 (inf * 0 would be nan), as in PyTorch, and as on Values and recorded backward.
     """
-    g = np.asarray(g)
+    try:
+        small = g.size < _SELECT_BY_BITS  # (checked first: relu's, on every step)
+    except AttributeError:  # a Python number
+        small = True
+    if small:
+        return np.where(mask, g, 0.0)
     ints = _SAME_WIDTH_INTS.get(g.dtype.itemsize) if g.dtype.kind == "f" else None
-    if (g.size < _SELECT_BY_BITS or ints is None or getattr(mask, "shape", None) != g.shape
-            or mask.dtype != bool):
-        return np.where(mask, g, 0)
+    if ints is None or getattr(mask, "shape", None) != g.shape or mask.dtype != bool:
+        return np.where(mask, g, 0.0)
     # The mask as integers of g's width: -1 (all bits set) where it holds, 0 elsewhere;
     # ANDed with g's bits, it keeps g or gives +0.0. One array made, as by a multiply,
     # and made as floats: a view of ints would be copied again to become a `.grad`.

@@ -149,9 +149,9 @@ class _SetGradMode:
     def __new__(cls, func=None):
         # `@no_grad` without parentheses, as PyTorch allows: the class is called with
         # the function, and gives the decorated function rather than a mode
-        mode = super().__new__(cls)
-        if func is None:
-            return mode
+        if func is None:  # (the usual call, `with no_grad():`, kept cheap)
+            return object.__new__(cls)
+        mode = object.__new__(cls)
         if not callable(func):
             raise TypeError(f"{cls.__name__}() takes no arguments, got "
                             f"{type(func).__name__} {func!r} (as a decorator: "
