@@ -281,6 +281,11 @@ class Tensor(Node):
             first = inputs[0]
             if isinstance(first, Tensor) and np.may_share_memory(out.data, first.data):
                 out._base = _base_of(first)
+        elif ctx is not None:  # a user's Function may return a view of any input
+            for x in inputs:
+                if isinstance(x, Tensor) and np.may_share_memory(out.data, x.data):
+                    out._base = _base_of(x)
+                    break
         if requires_grad and _grad_mode.enabled:
             out._requires_grad = True
             out._op = op

@@ -836,3 +836,24 @@ def test_toposort_treats_nodes_in_stop_at_as_leaves():
     for node in order:
         node._pending = None  # toposort leaves marks for backward to clear
     assert [id(n) for n in order] == [id(y), id(z)]  # not x
+
+
+def test_a_change_through_a_view_a_function_returned_is_seen():
+    # built-in ops that return views say so (makes_view); a user's Function may too,
+    # and a change through its view, made under no_grad, went unseen
+    class Head(autodiff.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x[:2]  # a view of x
+
+        @staticmethod
+        def backward(ctx, grad_output):
+            return np.concatenate([grad_output, np.zeros(1)])
+
+    w = Tensor(np.array([1.0, 2.0, 3.0]), requires_grad=True)
+    loss = (w * w).sum()
+    with no_grad():
+        head = Head.apply(w)
+        head += 10.0  # writes into w
+    with pytest.raises(RuntimeError, match=r"shape \(3,\) that op '\*' uses"):
+        loss.backward()
