@@ -369,9 +369,13 @@ _changes = [0]
 
 
 def mark_changed(tensor) -> None:
-    """Stamp `tensor` as changed in place just now."""
+    """Stamp `tensor` as changed in place just now, and the memory it shares with its
+    views (a Tensor's `_memory`), whose data changed too."""
     _changes[0] += 1
     tensor._version = _changes[0]
+    memory = getattr(tensor, "_memory", None)
+    if memory is not None:
+        memory.stamp(tensor.data, _changes[0])
 
 
 # One backward at a time: `_pending` lives on the nodes, and two threads may share them

@@ -759,7 +759,8 @@ class Norm(Op):
 
     @staticmethod
     def forward(xp, x, axis=None, keepdims=False):
-        x = backends.floats(x)
+        if x.dtype.kind not in "fc":  # in float64, as np.linalg.norm: a sum of squares
+            x = x.astype(np.float64)  # of int8s would overflow float16 (floats' choice)
         return np.sqrt((x * x).sum(axis=axis, keepdims=keepdims))
 
     @staticmethod

@@ -68,34 +68,58 @@ def _check_unchanged(order: list) -> None:
                                f"{node.shape}), which its backward reads, was {_CHANGED}")
 
 
-def _base_of(tensor: Tensor) -> Tensor:
-    """The tensor whose memory `tensor` views, or `tensor` itself: views of views link
-    to the first, as PyTorch's `_base` does, so one stamp there covers them all."""
-    return tensor if tensor._base is None else tensor._base
+class _Memory:
+    """The memory a tensor shares with its views, and the clock's value when any of them
+    last changed it in place: PyTorch's version counter, which views share. It keeps
+    the array, not the tensors, so that a view (`loss.detach()`, kept in a history of
+    losses) does not keep the graph of the tensor it views alive."""
+
+    __slots__ = ("array", "changed")
+
+    def __init__(self, array: np.ndarray) -> None:
+        self.array = array
+        self.changed = -1  # never, yet
+
+    def stamp(self, data: np.ndarray, now: int) -> None:
+        """Record a change made `now` through a tensor whose data is `data`, if that
+        still lies in this memory (not after `.data = ...` gave it its own)."""
+        if np.may_share_memory(data, self.array):
+            self.changed = now
+
+
+def _memory_of(tensor: Tensor) -> _Memory:
+    """The memory `tensor` shares with its views (made now if it had none): a view of a
+    view shares the first one's, so one stamp there covers them all."""
+    if tensor._memory is None:
+        tensor._memory = _Memory(tensor.data)
+    return tensor._memory
+
+
+def _views(array: np.ndarray, other: np.ndarray) -> bool:
+    """Whether `array` is `other` or a view into its memory (a fancy index's result,
+    new memory, is told apart without NumPy's overlap test)."""
+    return array is other or (array.base is not None and np.may_share_memory(array, other))
 
 
 def _changed_since(tensor: Tensor, made: int) -> bool:
     """Whether `tensor`'s data changed in place after the clock read `made`: through
-    `tensor` itself, or through any view of the memory it views."""
-    base = tensor._base
-    return tensor._version > made or (base is not None and base._version > made
-                                      and _still_views(tensor, base))
+    `tensor` itself, or through any tensor that shares its memory."""
+    memory = tensor._memory
+    return tensor._version > made or (memory is not None and memory.changed > made
+                                      and _still_shares(tensor, memory))
 
 
-def _still_views(tensor: Tensor, base: Tensor) -> bool:
-    """Whether `tensor`'s data still lies in `base`'s memory: either may have been given
-    new data since the view was made (`.data = ...`, a copy on requires_grad_())."""
-    return np.may_share_memory(tensor.data, base.data)
+def _still_shares(tensor: Tensor, memory: _Memory) -> bool:
+    """Whether `tensor`'s data still lies in `memory`: it may have been given new data
+    since the view was made (`.data = ...`, a copy on requires_grad_())."""
+    return np.may_share_memory(tensor.data, memory.array)
 
 
 def _mark_changed_in_place(tensor: Tensor) -> None:
-    """Stamp `tensor` as changed in place, and with it the tensors it is a view of (the
-    tensor whose memory it views, and the inputs of the slices and reshapes it came
-    from), whose data changed too."""
+    """Stamp `tensor` as changed in place (and with it the memory it shares with its
+    views), and the inputs of the slices and reshapes it came from, whose data changed
+    too."""
     mark_changed(tensor)
-    base = tensor._base
-    if base is not None and _still_views(tensor, base):  # (backward then finds every
-        base._version = tensor._version  # other view of it changed)
     now, stack = tensor._version, [tensor]
     while stack:  # (a leaf has no parents: for a parameter, the walk ends at once)
         node = stack.pop()
@@ -179,7 +203,7 @@ class Tensor(Node):
 
     # (`_frozen`, set only once a leaf's requires_grad is turned off, is read with a
     # default: a parameter frozen for fine-tuning, which nn still counts as one)
-    __slots__ = ("_requires_grad", "_version", "_made", "_base", "_frozen")
+    __slots__ = ("_requires_grad", "_version", "_made", "_memory", "_frozen")
     _math = ARRAY
     _graph_math = GRAPH
     _check_before_backward = staticmethod(_check_unchanged)
@@ -225,7 +249,7 @@ class Tensor(Node):
         self._scope = _grad_mode.scope
         self._version = self._made = _changes[0]
         # Tensor(t) without a copy shares t's memory: a view of t, for the in-place check
-        self._base = _base_of(source) if source is not None and array is data else None
+        self._memory = _memory_of(source) if source is not None and array is data else None
 
     # -- recording ----------------------------------------------------------------------
 
@@ -276,15 +300,15 @@ class Tensor(Node):
         out._pending = None
         out._scope = _grad_mode.scope
         out._version = out._made = _changes[0]
-        out._base = None
+        out._memory = None
         if op.makes_view:
             first = inputs[0]
-            if isinstance(first, Tensor) and np.may_share_memory(out.data, first.data):
-                out._base = _base_of(first)
+            if isinstance(first, Tensor) and _views(out.data, first.data):
+                out._memory = _memory_of(first)
         elif ctx is not None:  # a user's Function may return a view of any input
             for x in inputs:
-                if isinstance(x, Tensor) and np.may_share_memory(out.data, x.data):
-                    out._base = _base_of(x)
+                if isinstance(x, Tensor) and _views(out.data, x.data):
+                    out._memory = _memory_of(x)
                     break
         if requires_grad and _grad_mode.enabled:
             out._requires_grad = True
@@ -316,6 +340,9 @@ class Tensor(Node):
 
     @requires_grad.setter
     def requires_grad(self, value: bool) -> None:
+        if not isinstance(value, (bool, np.bool_)):  # ("no" would be true)
+            raise TypeError(f"requires_grad: expected a bool, got {type(value).__name__} "
+                            f"{value!r}")
         value = bool(value)
         if value and self.data.dtype.kind != "f":
             raise TypeError(f"requires_grad: needs floating-point data, got dtype "
@@ -328,7 +355,7 @@ class Tensor(Node):
             # now a parameter, which optimizers update in place: memory of its own, as
             # Tensor(data, requires_grad=True) gets (the data may be the caller's array)
             self.data = self.data.copy()
-            self._base = None  # (memory of its own: no longer a view)
+            self._memory = None  # (memory of its own: no longer a view)
         if value != self._requires_grad and self._op is None:
             self._frozen = not value  # (a parameter frozen, or thawed)
         self._requires_grad = value
@@ -623,6 +650,15 @@ class Tensor(Node):
         """The data as nested Python lists (a number for a 0-d tensor)."""
         return self.data.tolist()
 
+    def __getstate__(self):
+        # (pickle and deepcopy) a copy's data is memory of its own, so it takes no link
+        # to the memory it shared with other tensors (nor keeps that array alive)
+        slots = {name: getattr(self, name) for cls in type(self).__mro__
+                 for name in getattr(cls, "__slots__", ())
+                 if name != "__weakref__" and hasattr(self, name)}
+        slots["_memory"] = None
+        return None, slots
+
     def retain_grad(self) -> None:
         """Nothing to do (PyTorch's, for an intermediate tensor): every tensor that
         requires grad keeps its `.grad` after backward()."""
@@ -639,10 +675,7 @@ class Tensor(Node):
 
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
         """Set `requires_grad` in place and return self (PyTorch's)."""
-        if not isinstance(requires_grad, (bool, np.bool_)):
-            raise TypeError(f"requires_grad_: expected a bool, got "
-                            f"{type(requires_grad).__name__} {requires_grad!r}")
-        self.requires_grad = requires_grad
+        self.requires_grad = requires_grad  # (which refuses what is not a bool)
         return self
 
     # -- reductions -----------------------------------------------------------------------

@@ -672,7 +672,7 @@ def test_a_view_whose_tensor_is_unchanged_passes_after_another_change():
     # the view's tensor, unchanged since before the op, must not count as changed
     w = Tensor(np.arange(4.0) + 1, requires_grad=True)
     x = Tensor(np.arange(4.0) + 1)
-    seen = x.reshape(2, 2)  # a view of a constant: linked to x by its _base alone
+    seen = x.reshape(2, 2)  # a view of a constant: linked to x by its memory alone
     loss = (w.reshape(2, 2) * seen).sum()
     other = Tensor(np.zeros(2))
     with no_grad():
@@ -752,7 +752,7 @@ def test_views_that_no_longer_share_memory_are_not_linked():
     with no_grad():
         copied = w[[0, 1]]
         copied += 1.0
-        assert copied._base is None
+        assert copied._memory is None
     loss.backward()
     np.testing.assert_allclose(w.grad, 2 * (np.arange(4.0) + 1))
 
@@ -857,3 +857,25 @@ def test_a_change_through_a_view_a_function_returned_is_seen():
         head += 10.0  # writes into w
     with pytest.raises(RuntimeError, match=r"shape \(3,\) that op '\*' uses"):
         loss.backward()
+
+
+def test_a_view_keeps_neither_the_graph_nor_the_tensor_it_views_alive():
+    # `history.append(loss.detach())`: the detached loss linked to the loss itself, so
+    # each step's activations and gradients stayed alive, and pickled with it
+    import gc
+    import pickle
+    import weakref
+
+    x = Tensor(np.ones((300, 300)), requires_grad=True)
+    hidden = x * 2.0
+    loss = (hidden * hidden).sum()
+    loss.backward()
+    kept, watch = loss.detach(), weakref.ref(hidden)
+    with no_grad():
+        corner = hidden[:1, :1]  # a view of one element of an intermediate tensor
+    del hidden, loss
+    gc.collect()
+    assert watch() is None  # neither view keeps the intermediate tensor (nor its graph)
+    assert len(pickle.dumps(kept)) < 1000 and len(pickle.dumps(corner)) < 1000
+    copied = pickle.loads(pickle.dumps(Tensor(np.ones(3)).reshape(3, 1)))
+    assert copied._memory is None and copied.shape == (3, 1)

@@ -1893,3 +1893,12 @@ def test_the_norm_of_small_unsigned_ints_does_not_wrap_around():
     # kills mut6-O10 (the norm squared in the input's dtype: 200 ** 2 wraps in uint8)
     t = Tensor(np.array([200, 100], dtype=np.uint8))
     assert t.norm().item() == pytest.approx(np.sqrt(50_000), rel=1e-3)
+
+
+def test_the_norm_of_small_ints_is_taken_in_float64_as_numpys():
+    # int8 went to float16 (exp's choice of floats), whose sum of squares overflowed:
+    # ten 100s gave inf
+    for data in (np.full(10, 100, dtype=np.int8), np.full(100, 255, dtype=np.uint8)):
+        result = Tensor(data).norm()
+        assert result.dtype == np.float64
+        assert result.item() == pytest.approx(np.linalg.norm(data), rel=1e-12)
