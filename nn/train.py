@@ -75,15 +75,23 @@ def _metric_name(metric) -> str:
     return getattr(metric, "__name__", type(metric).__name__)
 
 
+# Rows of X per forward pass when fit evaluates the model on a whole data set: the
+# activations of all of MNIST's 60,000 rows at once would take hundreds of MB.
+_EVALUATION_ROWS = 4096
+
+
 def _outputs(model, X) -> np.ndarray:
-    """The model's outputs on X, without a graph, in eval mode."""
+    """The model's outputs on X, without a graph, in eval mode, a block of rows at a
+    time."""
     was_training = model.training
     model.eval()
     try:
         with no_grad():
-            return model(Tensor(X)).data
+            blocks = [model(Tensor(X[start:start + _EVALUATION_ROWS])).data
+                      for start in range(0, max(len(X), 1), _EVALUATION_ROWS)]
     finally:
         model.train(was_training)
+    return blocks[0] if len(blocks) == 1 else np.concatenate(blocks)
 
 
 def _evaluate(model, loss_fn, X, y, metric):

@@ -406,3 +406,32 @@ def test_nan_outputs_are_not_blamed_on_the_metric():
                                          "finite"):
         nn.fit(model, nn.CrossEntropyLoss(), nn.optim.SGD(model.parameters(), lr=0.1), X, y,
                epochs=1, progress=False)
+
+
+def test_fit_evaluates_a_large_data_set_a_block_of_rows_at_a_time():
+    # the checks before training, and each epoch's figures, ran the model on all of X
+    # at once: every layer's activations for the whole data set in memory
+    import nn.train as train
+
+    seen = []
+
+    class Recording(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.inner = nn.Linear(3, 2, seed=0)
+
+        def forward(self, x):
+            seen.append(len(x.data))
+            return self.inner(x)
+
+    X = np.random.default_rng(0).normal(size=(train._EVALUATION_ROWS * 2 + 5, 3))
+    y = (X[:, 0] > 0).astype(np.int64)
+    model = Recording()
+    whole = model.inner(X).data
+    np.testing.assert_array_equal(train._outputs(model, X), whole)
+    assert max(seen) == train._EVALUATION_ROWS and sum(seen) == len(X)
+    seen.clear()
+    nn.fit(model, nn.CrossEntropyLoss(), nn.optim.SGD(model.parameters(), lr=0.1), X, y,
+           epochs=1, batch_size=len(X), progress=False)
+    assert max(seen) == len(X)  # training batches are as asked; evaluation is in blocks
+    assert sorted(set(seen)) == [5, train._EVALUATION_ROWS, len(X)]
