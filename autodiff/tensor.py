@@ -63,7 +63,7 @@ def _check_unchanged(order: list) -> None:
                 raise RuntimeError(
                     f"backward: a tensor{name} of shape {parent.shape} that op '{op.name}' "
                     f"uses was {_CHANGED}")
-        if node._version != made and _reads_output(node):
+        if _changed_since(node, made) and _reads_output(node):
             raise RuntimeError(f"backward: the result of op '{op.name}' (shape "
                                f"{node.shape}), which its backward reads, was {_CHANGED}")
 
@@ -90,9 +90,10 @@ class _Memory:
 def _memory_of(tensor: Tensor) -> _Memory:
     """The memory `tensor` shares with its views (made now if it had none): a view of a
     view shares the first one's, so one stamp there covers them all."""
-    if tensor._memory is None:
-        tensor._memory = _Memory(tensor.data)
-    return tensor._memory
+    memory = tensor._memory
+    if memory is None or not _still_shares(tensor, memory):  # (a new record after
+        memory = tensor._memory = _Memory(tensor.data)  # `.data = ...` gave new memory)
+    return memory
 
 
 def _views(array: np.ndarray, other: np.ndarray) -> bool:
@@ -658,6 +659,13 @@ class Tensor(Node):
                  if name != "__weakref__" and hasattr(self, name)}
         slots["_memory"] = None
         return None, slots
+
+    def __setstate__(self, state) -> None:
+        # The clock's readings are this process's: a tensor loaded elsewhere (or copied)
+        # is made now, or it would look changed after every op made before its load.
+        for name, value in state[1].items():
+            setattr(self, name, value)
+        self._version = self._made = _changes[0]
 
     def retain_grad(self) -> None:
         """Nothing to do (PyTorch's, for an intermediate tensor): every tensor that

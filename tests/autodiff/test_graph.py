@@ -879,3 +879,64 @@ def test_a_view_keeps_neither_the_graph_nor_the_tensor_it_views_alive():
     assert len(pickle.dumps(kept)) < 1000 and len(pickle.dumps(corner)) < 1000
     copied = pickle.loads(pickle.dumps(Tensor(np.ones(3)).reshape(3, 1)))
     assert copied._memory is None and copied.shape == (3, 1)
+
+
+@pytest.mark.parametrize("reach", [
+    lambda y: y.detach(),
+    lambda y: Tensor(y),
+    lambda y: _under_no_grad(lambda: y[0:2]),
+])
+@pytest.mark.parametrize("op", ["exp", "relu", "softmax", "tanh"])
+def test_an_ops_own_result_changed_through_an_unrecorded_view_is_seen(op, reach):
+    # exp's backward reads its result: a change to it through detach() (masking
+    # probabilities, say) went unseen, and backward used the new values
+    w = Tensor(np.array([0.1, 0.2, 0.3]), requires_grad=True)
+    y = getattr(w, op)()
+    view = reach(y)
+    with no_grad():
+        view[0] = 100.0
+    with pytest.raises(RuntimeError, match=f"the result of op '{op}'"):
+        y.sum().backward()
+
+
+def test_a_view_made_after_data_was_replaced_shares_the_new_memory():
+    # w.T before `w.data = ...` gave w a record of its old memory; views made after
+    # joined that stale record, and a step's change to w went unseen
+    w = Tensor(np.ones((2, 2)), requires_grad=True)
+    _ = w.T
+    w.data = np.full((2, 2), 3.0)
+    x = Tensor(np.ones((2, 2)), requires_grad=True)
+    loss = (x @ w.T).sum()
+    with no_grad():
+        w *= 2.0
+    with pytest.raises(RuntimeError, match="changed in place after the op ran"):
+        loss.backward()
+
+
+def test_a_tensor_pickled_in_another_process_is_made_at_its_load(tmp_path):
+    # the clock's readings were pickled with it: loaded in a fresh process, whose clock
+    # starts again, it looked changed after every op, and any unrelated change in place
+    # made backward raise
+    import pickle
+    import subprocess
+    import sys
+
+    w = Tensor(np.ones(3), requires_grad=True)
+    with no_grad():
+        for _ in range(50):
+            w += 1.0
+    path = tmp_path / "w.pkl"
+    path.write_bytes(pickle.dumps(w))
+    code = (
+        "import pickle, sys, numpy as np, autodiff\n"
+        f"w = pickle.loads(open({str(path)!r}, 'rb').read())\n"
+        "y = (w * w).sum()\n"
+        "other = autodiff.Tensor(np.zeros(2))\n"
+        "with autodiff.no_grad():\n"
+        "    other += 1.0\n"
+        "y.backward()\n"
+        "print(w.grad.tolist())\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            check=True)
+    assert result.stdout.strip() == str([102.0, 102.0, 102.0])
