@@ -51,8 +51,10 @@ class Op:
     reads_output = False
     # The positions of the inputs whose values backward reads (None: all of them, as
     # for a user's Function). A change in place to any other input cannot make the
-    # gradient wrong, so backward's in-place check lets it pass, as PyTorch's checks
-    # only what an op saved (x - running_mean, with the mean updated under no_grad).
+    # gradient wrong, so backward's in-place check lets it pass (x - running_mean, with
+    # the mean updated under no_grad). PyTorch checks only what an op saved, which is
+    # a little less: it does not save one factor of x * w when the other needs no
+    # gradient; here both factors always count, a stricter check that is never wrong.
     reads_inputs: tuple[int, ...] | None = None
     # True where forward may return a view of its first input's memory (a reshape, a
     # slice): a change in place through the one is a change to the other, even where
