@@ -51,20 +51,21 @@ def _check_unchanged(order: list) -> None:
             break
     else:
         return
-    for node in order:
+    for node in reversed(order):  # nearest the root first, where backward would fail
         op = node._op
         if op is None:
             continue
         made, reads = node._made, op.reads_inputs
+        where = f" (in {node._scope!r})" if node._scope is not None else ""
         for i, parent in enumerate(node._parents):
             if (isinstance(parent, Tensor) and _changed_since(parent, made)
                     and (reads is None or i in reads)):  # (an input backward reads)
                 name = f" '{parent.label}'" if parent.label else ""
                 raise RuntimeError(
-                    f"backward: a tensor{name} of shape {parent.shape} that op '{op.name}' "
-                    f"uses was {_CHANGED}")
+                    f"backward: a tensor{name} of shape {parent.shape} that op '{op.name}'"
+                    f"{where} uses was {_CHANGED}")
         if _changed_since(node, made) and _reads_output(node):
-            raise RuntimeError(f"backward: the result of op '{op.name}' (shape "
+            raise RuntimeError(f"backward: the result of op '{op.name}'{where} (shape "
                                f"{node.shape}), which its backward reads, was {_CHANGED}")
 
 

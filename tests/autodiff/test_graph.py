@@ -493,7 +493,7 @@ def test_an_output_reused_after_an_optimizer_step_is_detected():
     optimizer.step()
     first = fake.grad.copy()
     with pytest.raises(RuntimeError, match=r"a tensor 'weight' of shape \(1, 3\) that op "
-                                           r"'linear' uses"):
+                                           r"'linear' \(in Linear\(3 -> 1\)\) uses"):
         (2 * out).sum().backward()
     np.testing.assert_array_equal(fake.grad, first)  # nothing added
 

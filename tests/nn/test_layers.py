@@ -388,6 +388,7 @@ def test_init_after_a_forward_makes_its_backward_raise(fill):
     out = model(RNG.normal(size=(4, 3))).sum()
     fill(model.layers[1].weight)
     with pytest.raises(RuntimeError, match=r"'weight' of shape \(2, 4\) that op 'linear' "
+                                           r"\(in MLP\(3 -> 4 -> 2\) / Linear\(4 -> 2\)\) "
                                            "uses was changed in place"):
         out.backward()
     model(RNG.normal(size=(4, 3))).sum().backward()  # a new graph is fine
@@ -529,3 +530,18 @@ def test_a_tensor_input_is_cast_on_its_gradient_path(layer_dtype, input_dtype):
                                np.tile(data.astype(layer_dtype).sum(0), (2, 1)), rtol=1e-6)
     constant = Tensor(np.ones((1, 3), dtype=np.int64))  # an int Tensor: a constant input
     assert layer(constant).dtype == layer_dtype
+
+
+def test_the_in_place_error_names_the_layer_nearest_the_loss_and_where_its_op_ran():
+    # it named the first layer's weight (the first op checked, as the graph is sorted
+    # from the leaves); backward would have failed first at the last layer, as PyTorch
+    # reports, and the op's module says which of many tensors labelled 'weight' it is
+    model = nn.MLP([4, 8, 3], seed=0)
+    optimizer = nn.optim.SGD(model.parameters(), lr=0.1)
+    loss = nn.CrossEntropyLoss()(model(np.ones((5, 4))), np.array([0, 1, 2, 0, 1]))
+    loss.backward(retain_graph=True)
+    optimizer.step()  # changes both layers' weights
+    with pytest.raises(RuntimeError, match=r"a tensor 'weight' of shape \(3, 8\) that op "
+                                           r"'linear' \(in MLP\(4 -> 8 -> 3\) / "
+                                           r"Linear\(8 -> 3\)\) uses was changed"):
+        loss.backward()
