@@ -52,10 +52,13 @@ class Op:
     # The positions of the inputs whose values backward reads (None: all of them, as
     # for a user's Function). A change in place to any other input cannot make the
     # gradient wrong, so backward's in-place check lets it pass (x - running_mean, with
-    # the mean updated under no_grad). PyTorch checks only what an op saved, which is
-    # a little less: it does not save one factor of x * w when the other needs no
-    # gradient; here both factors always count, a stricter check that is never wrong.
+    # the mean updated under no_grad), as PyTorch checks only what an op saved.
     reads_inputs: tuple[int, ...] | None = None
+    # For products: an input whose value backward reads only for the gradients of the
+    # inputs listed (x of x * w, only for w's). Where none of those needs a gradient
+    # (x * w with x a constant, a first layer's weight), a change to it is harmless,
+    # and PyTorch, which then saves no copy of it, lets it pass too.
+    reads_only_for: dict[int, tuple[int, ...]] | None = None
     # True where forward may return a view of its first input's memory (a reshape, a
     # slice): a change in place through the one is a change to the other, even where
     # the graph does not link them (a view made under no_grad).
@@ -199,6 +202,7 @@ class Mul(Op):
 
     name = "*"
     reads_inputs = (0, 1)
+    reads_only_for = {0: (1,), 1: (0,)}
 
     @staticmethod
     def forward(xp, x, y):
@@ -562,6 +566,7 @@ class MatMul(Op):
 
     name = "@"
     reads_inputs = (0, 1)
+    reads_only_for = {0: (1,), 1: (0,)}
     needs_input_grad = True
 
     @staticmethod
@@ -609,6 +614,7 @@ class Linear(Op):
 
     name = "linear"
     reads_inputs = (0, 1)
+    reads_only_for = {0: (1,), 1: (0,)}
     needs_input_grad = True
 
     @staticmethod

@@ -55,11 +55,12 @@ def _check_unchanged(order: list) -> None:
         op = node._op
         if op is None:
             continue
-        made, reads = node._made, op.reads_inputs
+        made, reads, parents = node._made, op.reads_inputs, node._parents
         where = f" (in {node._scope!r})" if node._scope is not None else ""
-        for i, parent in enumerate(node._parents):
+        for i, parent in enumerate(parents):
             if (isinstance(parent, Tensor) and _changed_since(parent, made)
-                    and (reads is None or i in reads)):  # (an input backward reads)
+                    and (reads is None or i in reads)  # (an input backward reads)
+                    and _read_for_a_gradient(op, i, parents)):
                 name = f" '{parent.label}'" if parent.label else ""
                 raise RuntimeError(
                     f"backward: a tensor{name} of shape {parent.shape} that op '{op.name}'"
@@ -67,6 +68,16 @@ def _check_unchanged(order: list) -> None:
         if _changed_since(node, made) and _reads_output(node):
             raise RuntimeError(f"backward: the result of op '{op.name}'{where} (shape "
                                f"{node.shape}), which its backward reads, was {_CHANGED}")
+
+
+def _read_for_a_gradient(op, i: int, parents: tuple) -> bool:
+    """Whether backward reads input `i`'s value for a gradient it computes: not where
+    `Op.reads_only_for` lists the inputs it is read for and none of them needs one."""
+    only_for = op.reads_only_for
+    if only_for is None or i not in only_for:
+        return True
+    return any(j < len(parents) and isinstance(parents[j], Node) and parents[j].requires_grad
+               for j in only_for[i])
 
 
 class _Memory:

@@ -940,3 +940,27 @@ def test_a_tensor_pickled_in_another_process_is_made_at_its_load(tmp_path):
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             check=True)
     assert result.stdout.strip() == str([102.0, 102.0, 102.0])
+
+
+def test_a_factor_changed_where_only_a_constant_factors_gradient_reads_it_is_harmless():
+    # w of w * c is read only for c's gradient: with c a constant (a first layer's input
+    # data), a change to w cannot make w's own gradient wrong, and PyTorch, which then
+    # saves no copy of w, lets it pass; it raised here
+    w = Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    c = Tensor(np.array([3.0, 4.0]))
+    loss = (w * c).sum() + (c @ w)
+    layer = autodiff.linear(Tensor(np.ones((2, 2))), w.reshape(1, 2)).sum()  # x @ w.T
+    with no_grad():
+        w += 10.0
+    loss.backward()
+    layer.backward()
+    np.testing.assert_array_equal(w.grad, 2 * c.data + 2.0)  # c twice, and two rows of 1
+    # where the other factor needs a gradient, w's value is read for it: refused
+    v = Tensor(np.array([3.0, 4.0]), requires_grad=True)
+    for make in (lambda w: (w * v).sum(), lambda w: v @ w,
+                 lambda w: autodiff.linear(v.reshape(1, 2), w.reshape(1, 2)).sum()):
+        loss = make(w)
+        with no_grad():
+            w += 1.0
+        with pytest.raises(RuntimeError, match="changed in place after the op ran"):
+            loss.backward()
