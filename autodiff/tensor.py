@@ -663,21 +663,34 @@ class Tensor(Node):
         """The data as nested Python lists (a number for a 0-d tensor)."""
         return self.data.tolist()
 
+    def _slots(self) -> dict:
+        return {name: getattr(self, name) for cls in type(self).__mro__
+                for name in getattr(cls, "__slots__", ())
+                if name != "__weakref__" and hasattr(self, name)}
+
     def __getstate__(self):
         # (pickle and deepcopy) a copy's data is memory of its own, so it takes no link
         # to the memory it shared with other tensors (nor keeps that array alive)
-        slots = {name: getattr(self, name) for cls in type(self).__mro__
-                 for name in getattr(cls, "__slots__", ())
-                 if name != "__weakref__" and hasattr(self, name)}
+        slots = self._slots()
         slots["_memory"] = None
         return None, slots
 
     def __setstate__(self, state) -> None:
-        # The clock's readings are this process's: a tensor loaded elsewhere (or copied)
-        # is made now, or it would look changed after every op made before its load.
         for name, value in state[1].items():
             setattr(self, name, value)
-        self._version = self._made = _changes[0]
+        # The clock's readings may come from another process, whose clock ran further:
+        # this one catches up, so that ops made from now on count as after them (else
+        # the tensor would look changed after every one), while the readings keep a
+        # change made before the copy, in a copied graph, seen.
+        _changes[0] = max(_changes[0], self._version, self._made)
+
+    def __copy__(self) -> Tensor:
+        # a shallow copy shares the data: a view of it, for the in-place check
+        copy = Tensor.__new__(Tensor)
+        for name, value in self._slots().items():
+            setattr(copy, name, value)
+        copy._memory = _memory_of(self)
+        return copy
 
     def retain_grad(self) -> None:
         """Nothing to do (PyTorch's, for an intermediate tensor): every tensor that

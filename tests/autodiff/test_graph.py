@@ -964,3 +964,25 @@ def test_a_factor_changed_where_only_a_constant_factors_gradient_reads_it_is_har
             w += 1.0
         with pytest.raises(RuntimeError, match="changed in place after the op ran"):
             loss.backward()
+
+
+def test_copies_of_a_graph_keep_a_change_made_before_them_seen():
+    # copy.copy shares the data (a view of it); deepcopy and pickle copy a graph whose
+    # input changed after its op ran: each gave a silently wrong gradient
+    import copy
+    import pickle
+
+    x = Tensor(np.ones(3), requires_grad=True)
+    e = x.exp()
+    shallow = copy.copy(e)
+    with no_grad():
+        e[...] = 0.0  # exp's backward reads its result, which the copy shares
+    with pytest.raises(RuntimeError, match="the result of op 'exp'"):
+        shallow.sum().backward()
+    for duplicate in (copy.deepcopy, lambda t: pickle.loads(pickle.dumps(t))):
+        c, w = Tensor(np.ones(3)), Tensor(np.full(3, 2.0), requires_grad=True)
+        y = c * w
+        with no_grad():
+            c[...] = 5.0  # read for w's gradient, after '*' ran
+        with pytest.raises(RuntimeError, match=r"op '\*' uses was changed"):
+            duplicate(y).sum().backward()
