@@ -206,33 +206,23 @@ def _number_seed(gradient) -> float:
     return float(given.reshape(()))
 
 
-def _graph_ids(root: Node) -> set[int]:
-    """The ids of the nodes that require grad in the graph of `root`, root included."""
-    stack = [root] if root.requires_grad else []
-    seen = {id(n) for n in stack}
-    while stack:
-        for parent in stack.pop()._parents:
-            if isinstance(parent, Node) and parent.requires_grad and id(parent) not in seen:
-                seen.add(id(parent))
-                stack.append(parent)
-    return seen
-
-
-def _reaches(roots, targets: set[int]) -> bool:
-    """Whether the graph of any of `roots` contains a node whose id is in `targets`."""
-    if not targets:
-        return False
+def _graph_nodes(roots):
+    """The nodes that require grad in the graphs of `roots` (roots included), each once,
+    as they are found."""
     stack = [r for r in roots if isinstance(r, Node) and r.requires_grad]
     seen = {id(r) for r in stack}
     while stack:
         node = stack.pop()
-        if id(node) in targets:
-            return True
+        yield node
         for parent in node._parents:
             if isinstance(parent, Node) and parent.requires_grad and id(parent) not in seen:
                 seen.add(id(parent))
                 stack.append(parent)
-    return False
+
+
+def _reaches(roots, targets: set[int]) -> bool:
+    """Whether the graph of any of `roots` contains a node whose id is in `targets`."""
+    return bool(targets) and any(id(node) in targets for node in _graph_nodes(roots))
 
 
 def value_and_grad(f, argnums=0, has_aux: bool = False):
@@ -513,7 +503,7 @@ def gradients(output, inputs, gradient=None, *, retain_graph: bool | None = None
             seed = Value(seed)
         retain_graph = True
     if not allow_unused:  # checked first: backward would free the graph's buffers
-        used = _graph_ids(output)
+        used = {id(node) for node in _graph_nodes([output])}
         for i, node in enumerate(inputs):
             if id(node) not in used:
                 raise RuntimeError(f"gradients: input {i} is not used to compute the output "

@@ -531,6 +531,12 @@ class _Units:
                            for p in unit.node._parents]
         return unit.inputs
 
+    def raw(self, unit: _Unit) -> list:
+        """The unit's first stage of edges: each input once, as (input, 1)."""
+        if unit.raw is None:
+            unit.raw = [(source, 1) for source in self.inputs(unit)]
+        return unit.raw
+
     def _make_all(self, root: Node, nodes: list[Node], collapse) -> None:
         box_cache: dict[int, Scope | None] = {}
 
@@ -677,11 +683,6 @@ class _Folding:
         self.examined: set[int] = set()
         self.merged_away = 0
 
-    def raw(self, unit: _Unit) -> list:
-        if unit.raw is None:
-            unit.raw = [(source, 1) for source in self.units.inputs(unit)]
-        return unit.raw
-
     def merged(self, unit: _Unit) -> list:
         """Fold x + y + z (built as (x + y) + z) into one `+` with three inputs.
 
@@ -693,21 +694,21 @@ class _Folding:
             self.examined.add(id(unit))
             op = _op_name(unit)
             unit.merged = (self._chain_inputs(unit, op) if self.fold and op in _CHAIN_OPS
-                           else self.raw(unit))
+                           else self.units.raw(unit))
         return unit.merged
 
     def _chain_inputs(self, unit: _Unit, op: str) -> list:
         # A stack of the links being read, not recursion: sum() of n Values is a chain
         # of n links.
         edges = []
-        reading = [iter(self.raw(unit))]
+        reading = [iter(self.units.raw(unit))]
         while reading:
             for source, count in reading[-1]:
                 if self._is_link(source, unit, op):
                     unit.hidden += source.hidden
                     unit.chained += 1
                     self.merged_away += 1
-                    reading.append(iter(self.raw(source)))
+                    reading.append(iter(self.units.raw(source)))
                     break
                 edges.append((source, count))
             else:
@@ -926,7 +927,7 @@ def _plan(root: Node, opts: _Options, focus_nodes: Iterable[Node] = ()):
         # Options about the whole graph: every unit is made.
         order = _units_topo(root_unit, units.inputs)
         for unit in order:
-            unit.raw = [(source, 1) for source in unit.inputs]
+            units.raw(unit)
         boxes = [u for u in order if u.node is None]
         if boxes:
             stats["collapsed"] = (len(boxes), sum(u.members for u in boxes))

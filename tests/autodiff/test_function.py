@@ -117,16 +117,19 @@ def test_needs_input_grad_tells_which_inputs_want_a_gradient():
     assert seen == [(True, False, False), (True, False, False)]
 
 
+class TwoForOne(Function):
+    """2 x, whose backward returns two gradients for its one input"""
+
+    @staticmethod
+    def forward(ctx, x):
+        return x * 2
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        return grad_output, grad_output
+
+
 def test_backward_returning_the_wrong_number_of_gradients_raises_clearly():
-    class TwoForOne(Function):
-        @staticmethod
-        def forward(ctx, x):
-            return x * 2
-
-        @staticmethod
-        def backward(ctx, grad_output):
-            return grad_output, grad_output
-
     with pytest.raises(ValueError, match="TwoForOne.backward returned 2 gradients for 1 input$"):
         TwoForOne.apply(leaf([1.0, 2.0])).sum().backward()
 
@@ -600,15 +603,6 @@ def test_a_saved_array_changed_in_place_before_backward_is_detected():
 def test_a_value_error_in_backward_names_the_op_it_came_from():
     # kills G36 (the engine renames ArithmeticError only): a ValueError raised while an
     # op's backward runs says which op's backward it was, as a ZeroDivisionError does
-    class TwoForOne(Function):
-        @staticmethod
-        def forward(ctx, x):
-            return x * 2
-
-        @staticmethod
-        def backward(ctx, grad_output):
-            return grad_output, grad_output
-
     with pytest.raises(ValueError, match="^backward of 'TwoForOne': TwoForOne.backward "
                                          "returned 2 gradients"):
         TwoForOne.apply(leaf([1.0, 2.0])).sum().backward()

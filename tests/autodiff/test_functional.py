@@ -178,6 +178,13 @@ def test_hessian_of_cross_entropy_is_the_logsumexp_hessian_of_each_sample(reduct
     np.testing.assert_allclose(H, expected, rtol=1e-10, atol=1e-300)
 
 
+def _assert_hessian_is_finite_differences_of_the_gradient(f, x0) -> None:
+    H = hessian(f)(x0)
+    numeric = numeric_jacobian(grad(f), x0)
+    np.testing.assert_allclose(H, numeric, rtol=1e-6, atol=1e-7)
+    np.testing.assert_allclose(H, H.T, rtol=1e-12, atol=1e-12)
+
+
 @pytest.mark.parametrize("f", [
     lambda x: (x.reshape(2, 3) @ np.ones((3, 2))).tanh().sum(),
     lambda x: x.softmax().log().mean() + (x * x).max(),
@@ -185,10 +192,7 @@ def test_hessian_of_cross_entropy_is_the_logsumexp_hessian_of_each_sample(reduct
 ], ids=["tanh-matmul", "log-softmax-max", "getitem-sigmoid"])
 def test_hessian_matches_finite_differences_of_the_gradient(f, rng):
     x0 = rng.uniform(-1, 1, 6)
-    H = hessian(f)(x0)
-    numeric = numeric_jacobian(grad(f), x0)
-    np.testing.assert_allclose(H, numeric, rtol=1e-6, atol=1e-7)
-    np.testing.assert_allclose(H, H.T, rtol=1e-12, atol=1e-12)
+    _assert_hessian_is_finite_differences_of_the_gradient(f, x0)
 
 
 # --------------------------------------------------------------------------------------
@@ -610,10 +614,7 @@ def test_hessians_through_linear_log_softmax_and_the_losses_match_finite_differe
     # (log_softmax's rule with exp(out) as a constant), NL4 and CE5 (the losses' rules
     # with the incoming gradient as a constant)
     x0 = rng.uniform(-1, 1, 14)
-    H = hessian(f)(x0)
-    numeric = numeric_jacobian(grad(f), x0)
-    np.testing.assert_allclose(H, numeric, rtol=1e-6, atol=1e-7)
-    np.testing.assert_allclose(H, H.T, rtol=1e-12, atol=1e-12)
+    _assert_hessian_is_finite_differences_of_the_gradient(f, x0)
 
 
 def test_the_hessian_of_a_function_of_a_gradient_through_repeated_indices():
