@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import gc
 import statistics
+import sys
 import time
 import tracemalloc
 from collections.abc import Callable
@@ -54,12 +55,29 @@ def time_call(fn: Callable[[], object], calls: int, gc_on: bool = True) -> float
         gc.enable()
 
 
+def page_faults() -> int | None:
+    """Minor page faults of this process so far (None where the OS does not say).
+
+    A fault is memory the allocator took fresh from the operating system and touched
+    for the first time: glibc gives freed heap memory back once enough of it lies free,
+    so a step that allocates large arrays may pay for pages anew on every call, or never,
+    depending on what ran before in the process.
+    """
+    if sys.platform == "win32":
+        return None
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+
+
 def compare(cases: dict[str, Callable[[], object]], budget: Budget,
-            gc_on: bool = True) -> dict[str, float]:
+            gc_on: bool = True, faults: dict[str, float] | None = None) -> dict[str, float]:
     """Median seconds per call of each case, measured interleaved round-robin.
 
     Each case gets `budget.warmup` untimed calls, then a block length chosen so that one
-    block lasts about `budget.block_seconds`, then `budget.repeats` timed blocks.
+    block lasts about `budget.block_seconds`, then `budget.repeats` timed blocks. Given a
+    `faults` dict, fills it with each case's minor page faults per call (median block),
+    where the OS counts them.
     """
     calls: dict[str, int] = {}
     for name, fn in cases.items():
@@ -69,11 +87,17 @@ def compare(cases: dict[str, Callable[[], object]], budget: Budget,
         once = time_call(fn, 1)
         calls[name] = max(1, min(budget.max_calls, int(budget.block_seconds / max(once, 1e-9))))
     samples: dict[str, list[float]] = {name: [] for name in cases}
+    faulted: dict[str, list[float]] = {name: [] for name in cases}
     for _ in range(budget.repeats):
         for name, fn in cases.items():
             gc.collect()
+            before = page_faults()
             samples[name].append(time_call(fn, calls[name], gc_on))
+            if before is not None:
+                faulted[name].append((page_faults() - before) / calls[name])
     gc.collect()
+    if faults is not None:
+        faults.update({name: statistics.median(n) for name, n in faulted.items() if n})
     return {name: statistics.median(times) for name, times in samples.items()}
 
 
