@@ -5,7 +5,7 @@ An op's forward and backward are written once, against a small namespace `xp`
 
 - `SCALAR`: Python floats, for `Value`. Errors are raised, never hidden: an input
   outside an op's domain raises ValueError (ZeroDivisionError for a division by zero),
-  a result of exp or ** out of float range OverflowError, each naming the op and the
+  a result of exp, ** or / out of float range OverflowError, each naming the op and the
   value. `+ - *` follow float arithmetic (inf past the largest float), as micrograd's.
 - `ARRAY`: NumPy arrays, for `Tensor`. NumPy's semantics (inf and nan propagate).
 - `GRAPH`: nodes, for backward with `create_graph=True`: each function records an op,
@@ -86,7 +86,15 @@ def _scalar_pow(x: float, y: float) -> float:
 def _scalar_div(x: float, y: float) -> float:
     if y == 0:
         raise ZeroDivisionError(f"/: {x!r} / {y!r} divides by zero")
-    return x / y
+    quotient = x / y
+    # Python's float division gives inf past the largest float where x * y ** -1 would
+    # raise in the power: said, as for **, unless an input was infinite already
+    if (quotient == _INF or quotient == -_INF) and math.isfinite(x) and math.isfinite(y):
+        raise OverflowError(f"/: {x!r} / {y!r} is larger than the largest float")
+    return quotient
+
+
+_INF = math.inf
 
 
 def _scalar_sign(x: float) -> float:

@@ -44,10 +44,17 @@ class Value(Node):
     Arithmetic stays in the real numbers, and an op outside its domain raises at once,
     naming the op and its operands, where a Tensor (NumPy) would give inf or nan:
     ValueError for log(x <= 0), sqrt(x < 0) and a negative number to a fractional power;
-    ZeroDivisionError for x / 0 and 0 ** negative; OverflowError when exp's result
-    exceeds the largest float. Backward likewise, where a derivative is infinite
-    (sqrt's and x ** 0.5's at 0: ZeroDivisionError) or too large for a float
-    (OverflowError), naming the op and its inputs.
+    ZeroDivisionError for x / 0 and 0 ** negative; OverflowError when the result of
+    exp, ** or / exceeds the largest float. `+ - *` follow float arithmetic instead, as
+    micrograd's do: inf past the largest float.
+
+    Backward computes each derivative with the same arithmetic, so it raises where that
+    does, naming the op and its inputs: where a derivative is infinite (sqrt's and
+    x ** 0.5's at 0: ZeroDivisionError) or too large for a float (log's at 1e-320:
+    OverflowError). A derivative that overflows in a product is inf, as the product is
+    (d/dy of x / y is -x/y**2: -inf at x = 1, y = 1e-200). The derivative in y of
+    x ** y at a negative x does not exist over the reals: it is nan, as in PyTorch,
+    rather than an error that would lose d/dx too.
 
     Example::
 

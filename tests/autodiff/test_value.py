@@ -672,6 +672,22 @@ def test_a_quotients_gradient_does_not_square_the_denominator():
     assert y.grad == pytest.approx(-1e100)
 
 
+def test_a_quotient_past_the_largest_float_raises_as_a_power_does():
+    # Python's float division gives inf there, where x * y ** -1 (micrograd's division)
+    # raises in the power
+    for make in (lambda: Value(1e300) / Value(1e-300), lambda: Value(1e300) / 1e-300,
+                 lambda: 1e300 / Value(1e-300), lambda: Value(-1e300) / 1e-300):
+        with pytest.raises(OverflowError, match=r"^/: -?1e\+300 / 1e-300 is larger than "
+                                                r"the largest float$"):
+            make()
+    assert (Value(math.inf) / 2).data == math.inf  # infinite already: float arithmetic
+    assert (Value(1.0) / math.inf).data == 0.0
+    # a derivative that overflows in a product is inf, as the product is (documented)
+    x, y = Value(1.0), Value(1e-200)
+    (x / y).backward()
+    assert x.grad == pytest.approx(1e200) and y.grad == -math.inf
+
+
 def test_sqrt_of_zero_backward_raises_the_named_division_by_zero():
     # kills E03 (the rule's xp.div replaced by Python's /): the error names the op and
     # the values, as every SCALAR error does
@@ -687,6 +703,13 @@ def test_sqrt_of_zero_backward_raises_the_named_division_by_zero():
      r"^backward of '\*\*' at 0\.0, 0\.5: the derivative is infinite there"),
     (lambda: Value(1e-300) ** -1, OverflowError,
      r"^backward of '\*\*' at 1e-300, -1\.0: the derivative is larger than the largest "
+     r"float there"),
+    # log's derivative 1/x went to inf in Python's division, where ** raised
+    (lambda: Value(1e-320).log(), OverflowError,
+     r"^backward of 'log' at 1e-320: the derivative is larger than the largest float "
+     r"there \(computing it: /: 1\.0 / 1e-320 is larger than the largest float\)$"),
+    (lambda: Value(1e-200).tanh() / Value(1e-200) * 1e150, OverflowError,
+     r"^backward of '/' at 1e-200, 1e-200: the derivative is larger than the largest "
      r"float there"),
 ])
 def test_a_value_backward_error_says_the_derivative_is_infinite_at_the_inputs(
