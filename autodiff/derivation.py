@@ -2,7 +2,8 @@
 
 For a small graph of Values, d(root)/d(leaf) is the sum, over every path from the leaf
 up to the root, of the product of the local derivatives along the path. `derivation`
-writes that sum for a handout, as Markdown or LaTeX: the forward values, each local
+writes that sum for a handout, as Markdown or LaTeX: the forward values (and those of
+the inputs held fixed that the formulas name), each local
 derivative named (dc/da = b = -3.0000) and evaluated, each path's product, and the
 total, which equals `leaf.grad` after `root.backward()` (from zero grads).
 """
@@ -265,14 +266,20 @@ def derivation(root: Value, leaf: Value, format: str = "markdown",
         raise ValueError(f"derivation: {count[id(root)]} paths lead from leaf to root, more "
                          f"than max_paths={max_paths}; choose a smaller graph")
 
-    # Every path, root first, as (child, parent, local derivative) steps.
+    # Every path, root first, as (child, parent, local derivative) steps. The walk keeps
+    # each path so far as a linked list (step, rest): copying it at every node would
+    # cost the square of a long chain's length.
     local: dict[tuple[int, int], float] = {}
     paths: list[list] = []
-    stack: list[tuple[Node, list]] = [(root, [])]
+    stack: list[tuple[Node, tuple | None]] = [(root, None)]
     while stack:
         node, steps = stack.pop()
         if node is leaf:
-            paths.append(steps)
+            path = []
+            while steps is not None:
+                step, steps = steps
+                path.append(step)
+            paths.append(path[::-1])
             continue
         distinct = []
         for p in node._parents:
@@ -282,7 +289,7 @@ def derivation(root: Value, leaf: Value, format: str = "markdown",
             key = (id(node), id(parent))
             if key not in local:
                 local[key] = _local_value(node, parent)
-            stack.append((parent, steps + [(node, parent, local[key])]))
+            stack.append((parent, ((node, parent, local[key]), steps)))
     products = [math.prod(value for _, _, value in steps) for steps in paths]
     total = math.fsum(products)
 
@@ -318,10 +325,23 @@ def _factors(steps: list, w: _Writer, times: str, wrap: bool = False) -> str:
     return times.join(w.number(v, wrap=True) for _, _, v in steps)
 
 
+def _held_fixed(nodes, on_path, leaf) -> list[Node]:
+    """The nodes that the formulas name without depending on leaf (a weight beside it,
+    b ** 2 of another input): their values, in forward order, make each line
+    evaluable."""
+    named = {id(p): p for node in nodes if id(node) in on_path and node is not leaf
+             for p in node._parents if isinstance(p, Node) and id(p) not in on_path}
+    return [node for node in nodes if id(node) in named]
+
+
 def _markdown(root, leaf, nodes, on_path, paths, products, total, w) -> str:
     r, x = w.name(root), w.name(leaf)
-    lines = [f"### d{r}/d{x} by the chain rule", "",
-             f"Forward pass (the nodes between {x} and {r}):", ""]
+    lines = [f"### d{r}/d{x} by the chain rule", ""]
+    fixed = _held_fixed(nodes, on_path, leaf)
+    if fixed:
+        lines += [f"Held fixed (they do not depend on {x}): "
+                  + ", ".join(f"{w.name(n)} = {w.number(n.data)}" for n in fixed) + ".", ""]
+    lines += [f"Forward pass (the nodes between {x} and {r}):", ""]
     lines.append(f"- {x} = {w.number(leaf.data)}")
     for node in nodes:
         if id(node) in on_path and node is not leaf:
@@ -350,7 +370,12 @@ def _markdown(root, leaf, nodes, on_path, paths, products, total, w) -> str:
 
 def _latex(root, leaf, nodes, on_path, paths, products, total, w) -> str:
     r, x = w.name(root), w.name(leaf)
-    lines = [r"\begin{align*}", r"% Forward pass", rf"{x} &= {w.number(leaf.data)} \\"]
+    lines = [r"\begin{align*}"]
+    fixed = _held_fixed(nodes, on_path, leaf)
+    if fixed:
+        lines.append(r"% Held fixed (not depending on the leaf)")
+        lines += [rf"{w.name(n)} &= {w.number(n.data)} \\" for n in fixed]
+    lines += [r"% Forward pass", rf"{x} &= {w.number(leaf.data)} \\"]
     for node in nodes:
         if id(node) in on_path and node is not leaf:
             definition = w.definition(node)

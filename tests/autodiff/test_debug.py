@@ -2,6 +2,7 @@
 
 import inspect
 import math
+import re
 import os
 import sys
 import types
@@ -439,6 +440,30 @@ def test_derivation_of_unlabelled_nodes_and_repeated_inputs():
     result = derivation(y, x)
     assert result.total == pytest.approx(x.grad)
     assert "u1 + u1" in result  # d(x*x)/dx: both positions
+
+
+def test_derivation_gives_the_value_of_every_symbol_its_formulas_name():
+    # an operand that does not depend on the leaf (an unlabelled input, b ** 2) was named
+    # u1, u5 in the formulas, and its value was never given
+    a, b, c = Value(2.0, label="a"), Value(-3.0), Value(0.5, label="c")
+    loss = (a * b + a.exp()) / (b ** 2) + a * c
+    loss.label = "L"
+    loss.backward()
+    text = derivation(loss, a)
+    assert text.total == pytest.approx(a.grad)
+    assert "Held fixed (they do not depend on a): u1 = -3.0000, u5 = 9.0000, c = 0.5000." \
+        in text
+    defined = set(re.findall(r"^- (\S+) = ", text, re.M))
+    defined |= set(re.findall(r"(\S+) = -?[\d.]+[,.]", text.split("Forward pass")[0]))
+    assert set(re.findall(r"\bu\d+\b", text)) <= defined
+    latex = derivation(loss, a, format="latex")
+    assert ("% Held fixed (not depending on the leaf)\nu_{1} &= -3.0000 \\\\\n"
+            "u_{5} &= 9.0000 \\\\\nc &= 0.5000 \\\\\n% Forward pass") in latex
+    assert {f"u_{{{n}}}" for n in re.findall(r"u_\{(\d+)\}", latex)} <= set(
+        re.findall(r"^(\S+) &= ", latex, re.M))
+    # a leaf whose formulas name only itself and its descendants: no such line
+    assert "Held fixed" not in derivation((a * a).exp(), a)
+    assert "Held fixed" not in derivation((a * a).exp(), a, format="latex")
 
 
 def test_derivation_errors():
