@@ -249,6 +249,10 @@ class Pow(Op):
         # that elsewhere the rule's own derivative in y, x^(y-1) (1 + y log x), holds.
         # d/dy = x^y log x, asked for only when y is a node, since log x is undefined
         # for the negative bases that integer exponents allow.
+        # Both in the result's dtype first: an unsigned exponent's 0 - 1 would wrap round
+        # to 255, and a float32 exponent (or base) would round the derivative of a
+        # float64 result to float32.
+        x, y = _as_dtype_of(out, x), _as_dtype_of(out, y)
         if not needs[0]:
             gx = None
         elif isinstance(y, (int, float, np.number)):  # x ** 2 and the like: one exponent
@@ -269,6 +273,14 @@ class Pow(Op):
             log_x = xp.log(xp.where(base > 0, x, 1.0))
             gy = g * out * xp.where(base < 0, math.nan, log_x)
         return gx, gy
+
+
+def _as_dtype_of(out, a):
+    """Array or Tensor `a` in `out`'s dtype; numbers and Values as they are."""
+    dtype = getattr(out, "dtype", None)
+    if dtype is None or getattr(a, "dtype", dtype) == dtype or not hasattr(a, "astype"):
+        return a
+    return a.astype(dtype)
 
 
 class Neg(Op):

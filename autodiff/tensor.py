@@ -26,7 +26,11 @@ def _constant(x, op):
     if isinstance(x, Node):
         raise TypeError(f"{op.name}: cannot combine a Tensor with a {type(x).__name__}")
     if not isinstance(x, (np.ndarray, np.generic, numbers.Number)):  # the ABC last: slowest
-        x = np.asarray(x)
+        try:
+            x = np.asarray(x)
+        except ValueError as error:  # a ragged list: NumPy's message names no op
+            raise ValueError(f"{op.name}: cannot make an array of the "
+                             f"{type(given).__name__} operand: {error}") from None
     if isinstance(x, (np.ndarray, np.generic)) and x.dtype.kind in "OUSV":
         # None, a str, an object: NumPy would fail later, or make an object tensor
         what = type(given).__name__
@@ -298,7 +302,8 @@ class Tensor(Node):
                     requires_grad = False
         except ops.ShapeError:
             raise
-        except (ValueError, IndexError) as error:
+        except (ValueError, IndexError, OverflowError) as error:
+            # (OverflowError: a Python int out of an int tensor's range, int8 + 1000)
             if str(error).startswith(f"{op.name}: "):  # already named (ours)
                 raise
             raise type(error)(f"{op.name}: on shapes {_shapes(data)}: {error}") from None
@@ -610,8 +615,14 @@ class Tensor(Node):
             hi = max
         if lo is None and hi is None:
             raise ValueError("clip: give at least one of lo and hi")
-        return ops.Clip.apply(self, -np.inf if lo is None else lo,
-                              np.inf if hi is None else hi)
+        # A missing bound is the widest of the dtype: an int tensor's own limits, since
+        # -inf or inf would lift it to float64 where np.clip and torch.clamp keep int
+        if self.dtype.kind in "iu":
+            widest = np.iinfo(self.dtype)
+            low, high = int(widest.min), int(widest.max)
+        else:
+            low, high = -np.inf, np.inf
+        return ops.Clip.apply(self, low if lo is None else lo, high if hi is None else hi)
 
     clamp = clip  # PyTorch's name
 
@@ -630,7 +641,10 @@ class Tensor(Node):
     def astype(self, dtype) -> Tensor:
         """A copy converted to `dtype` (differentiable between float dtypes); self
         itself when it already has that dtype, as PyTorch's `.to(dtype)` does."""
-        dtype = np.dtype(dtype)
+        try:
+            dtype = np.dtype(dtype)
+        except TypeError as error:
+            raise TypeError(f"astype: {error}") from None
         if dtype == self.dtype:
             return self
         if dtype.kind != "f":  # no gradient through a cast to int or bool: a constant

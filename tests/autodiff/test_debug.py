@@ -2,8 +2,8 @@
 
 import inspect
 import math
-import re
 import os
+import re
 import sys
 import types
 import weakref

@@ -544,12 +544,60 @@ def test_the_mixed_second_derivative_of_pow_at_zero_base_and_exponent_is_symmetr
     np.testing.assert_allclose(y.grad, [0.0, 4 * (1 + 3 * math.log(2))])
 
 
+@pytest.mark.parametrize("dtype", [np.uint8, np.uint16, np.int8])
+@pytest.mark.parametrize("base_dtype", [np.float64, np.float32])
+def test_pow_with_a_small_int_exponent_array_computes_its_derivative_in_floats(
+        dtype, base_dtype):
+    # y - 1 was computed in the exponent's dtype: 0 - 1 wrapped round to 255 (uint8)
+    # and -128 - 1 to 127 (int8), and d/dx came out nan or wrong
+    low = np.iinfo(dtype).min
+    y = np.array([0, 0, 2, low], dtype)
+    x = Tensor(np.array([20.0, 1.5, 3.0, 1.25], base_dtype), requires_grad=True)
+    (x ** y).sum().backward()
+    exact = y.astype(np.float64) * np.float64(1.25) ** (float(low) - 1)
+    assert x.grad.dtype == base_dtype
+    np.testing.assert_allclose(x.grad, [0.0, 0.0, 6.0, exact[3]], rtol=1e-6)
+
+
+def test_pow_of_mixed_float_dtypes_differentiates_in_the_results_dtype():
+    # a float32 exponent of a float64 base: the result is float64, and its derivative
+    # was rounded to float32 through y - 1 (3e-7 relative); log of a float32 base, the
+    # same for d/dy
+    x = Tensor(np.array([123.0, 1e6]), requires_grad=True)
+    y32 = np.float32(0.1)
+    (x ** y32).sum().backward()
+    y64 = np.float64(y32)
+    np.testing.assert_allclose(x.grad, y64 * x.data ** (y64 - 1), rtol=1e-15)
+    (x ** Tensor(np.full(2, y32))).sum().backward()  # the array branch, the same
+    np.testing.assert_allclose(x.grad, 2 * y64 * x.data ** (y64 - 1), rtol=1e-15)
+    base32 = np.array([3.7, 250.3], np.float32)
+    y = Tensor(np.array([1.5, 2.5]), requires_grad=True)
+    (Tensor(base32) ** y).sum().backward()
+    b64 = base32.astype(np.float64)
+    np.testing.assert_allclose(y.grad, b64 ** y.data * np.log(b64), rtol=1e-15)
+
+
 @pytest.mark.parametrize("lo, hi", [(1.0, None), (None, 2.0), (1.0, 2.0)])
 def test_clips_gradient_is_one_on_its_bounds(lo, hi):
     # as torch.clamp: the bounds themselves are inside (x >= lo, x <= hi)
     x = Tensor([1.0, 2.0], requires_grad=True)
     x.clip(lo, hi).sum().backward()
     np.testing.assert_array_equal(x.grad, [1.0, 1.0])
+
+
+@pytest.mark.parametrize("dtype", [np.int64, np.int32, np.uint8])
+def test_a_one_sided_clip_keeps_an_int_tensors_dtype(dtype):
+    # the missing bound was -inf or inf, which lifted ints to float64 where np.clip and
+    # torch.clamp keep them: clamped labels then failed in cross_entropy
+    data = np.array([0, 3, 7], dtype)
+    for clipped, expected in ((Tensor(data).clip(1), np.clip(data, 1, None)),
+                              (Tensor(data).clamp(max=5), np.clip(data, None, 5)),
+                              (Tensor(data).clip(None, 2), np.clip(data, None, 2))):
+        assert clipped.dtype == dtype
+        np.testing.assert_array_equal(clipped.data, expected)
+    labels = Tensor(np.array([-1, 1, 2])).clamp(min=0)
+    logits = Tensor(np.zeros((3, 3)), requires_grad=True)
+    assert autodiff.cross_entropy(logits, labels).item() == pytest.approx(math.log(3))
 
 
 def test_leaky_relus_gradient_at_zero_is_the_slope():

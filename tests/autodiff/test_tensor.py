@@ -228,6 +228,21 @@ def test_bad_arguments_are_named_in_the_users_terms(call, error, message):
     assert a.grad is None
 
 
+def test_numpys_own_errors_on_operands_name_the_op():
+    # these reached the user as NumPy's bare message
+    small = Tensor(np.array([1, 2], np.int8))
+    with pytest.raises(OverflowError, match=r"^\+: on shapes \(2,\) and \(\): Python "
+                                            r"integer 1000 out of bounds for int8"):
+        small + 1000
+    with pytest.raises(OverflowError, match=r"^\*: on shapes"):
+        Tensor(np.array([1, 2], np.uint8)) * -2
+    with pytest.raises(ValueError, match=r"^\*: cannot make an array of the list operand: "
+                                         r".*inhomogeneous"):
+        leaf(np.ones(2)) * [[1, 2], [3]]
+    with pytest.raises(TypeError, match=r"^astype: data type 'foo' not understood"):
+        leaf(np.ones(2)).astype("foo")
+
+
 def test_a_tensor_of_a_value_is_refused():
     with pytest.raises(TypeError, match=re.escape("cannot make a Tensor of a Value (use its "
                                                   "number: Tensor(value.data))")):
