@@ -1136,10 +1136,19 @@ def _heat_scale(order: list[_Unit], grad_of) -> tuple[float, float] | None:
 
 
 def _escape(text: str) -> str:
-    """`text` for a Graphviz HTML label: &, <, >, quotes, and a leading ] (Graphviz's
+    """`text` for a Graphviz HTML label: &, <, >, quotes, a backslash (Graphviz reads
+    \\N in any label as the node's name, \\G as the graph's, even written as an entity:
+    an invisible word joiner after it keeps it a backslash), and a leading ] (Graphviz's
     parser, 2.43 at least, fails on a text that starts with it, as a label "]")."""
-    text = html.escape(text)
+    text = html.escape(text).replace("\\", "\\&#8288;")
     return "&#93;" + text[1:] if text.startswith("]") else text
+
+
+def _text_label(text: str) -> str:
+    """`text` (lines) as a Graphviz HTML label that shows it as it is: a plain label
+    would read `<x>` as HTML, fail on `<a&b>` and replace `\\N` with the node's name.
+    For the labels a user writes (a module's), which node boxes escape too."""
+    return "<" + "<BR/>".join(_escape(line) for line in str(text).split("\n")) + ">"
 
 
 def _cell(text: str, *, bold=False, color=None, size=None) -> str:
@@ -1372,7 +1381,8 @@ def _draw(root: Node, opts: _Options, overlay: _Overlay | None = None):
             label = "\n".join([unit.box.label] + [f"out {_brief(out)}" for out in shown]
                                + [inside])
             put(unit.scope, ("node", name, dict(
-                label=label, shape="box", style="rounded,filled", fillcolor="#dbe8f7",
+                label=_text_label(label), shape="box", style="rounded,filled",
+                fillcolor="#dbe8f7",
                 color="#4a6fa5", penwidth="1.5")))
             target = name
         else:
@@ -1428,7 +1438,7 @@ def _draw(root: Node, opts: _Options, overlay: _Overlay | None = None):
         for child in children.get(key, []):
             depth = len(child.path())
             with graph.subgraph(name=f"cluster_{cluster_ids[id(child)]}") as sub:
-                sub.attr(label=child.label, style="rounded,filled",
+                sub.attr(label=_text_label(child.label), style="rounded,filled",
                          fillcolor=_CLUSTER_FILLS[(depth - 1) % len(_CLUSTER_FILLS)],
                          color="#7a96c2", fontname="Helvetica", fontsize=str(font),
                          labeljust="l")

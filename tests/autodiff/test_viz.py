@@ -1,5 +1,6 @@
 """draw_graph / save_graph: what the DOT source says, folding, clusters, rendering."""
 
+import html
 import math
 import random
 import re
@@ -205,6 +206,18 @@ def scoped_loss():
     return loss, net
 
 
+def label_text(label: str) -> str:
+    """The text a Graphviz HTML label `<...>` of text only shows (lines joined by \\n)."""
+    assert label.startswith("<") and label.endswith(">"), label
+    return html.unescape(label[1:-1].replace("<BR/>", "\n")).replace("\u2060", "")
+
+
+def collapsed_boxes(source: str) -> list[str]:
+    """The texts of the collapsed module boxes of DOT source."""
+    return [label_text(label) for label in
+            re.findall(r'\[label=(<[^\n]*?>) color="#4a6fa5"', source)]
+
+
 def clusters(source):
     """{cluster label: (depth, text of the cluster)} from DOT source."""
     found = {}
@@ -212,7 +225,7 @@ def clusters(source):
     for i, line in enumerate(lines):
         if line.strip().startswith("subgraph cluster_"):
             depth = len(line) - len(line.lstrip("\t"))
-            label = re.search(r"label=(\"[^\"]*\"|\S+)", lines[i + 1]).group(1).strip('"')
+            label = label_text(re.search(r"label=(<.*?>) \w+=", lines[i + 1]).group(1))
             body = []
             for later in lines[i + 1:]:
                 if later.startswith("\t" * depth + "}"):
@@ -227,7 +240,7 @@ def test_scoped_nodes_form_nested_labelled_clusters():
     found = clusters(draw_graph(loss).source)
     assert set(found) == {"Net", "Linear(4 -> 8)", "Linear(8 -> 3)"}
     assert found["Net"][0] == 1 and found["Linear(4 -> 8)"][0] == 2
-    assert "Linear(4 -> 8)" in found["Net"][1]  # nested inside Net
+    assert "label=<Linear(4 -&gt; 8)>" in found["Net"][1]  # nested inside Net
     inner = found["Linear(4 -> 8)"][1]
     assert "<B>weight</B>" in inner and "<B>bias</B>" in inner  # its parameters
     assert 'label="@"' in inner and "transpose" in inner
@@ -240,7 +253,8 @@ def test_scoped_nodes_form_nested_labelled_clusters():
 def test_collapsed_module_calls_are_one_box(collapse):
     loss, net = scoped_loss()
     source = draw_graph(loss, collapse=collapse).source
-    box = re.findall(r'label="(Linear\(8 -> 3\)|Net)\n([^"]*)"', source)
+    box = [text.split("\n", 1) for text in collapsed_boxes(source)
+           if text.split("\n")[0] in ("Linear(8 -> 3)", "Net")]
     assert box, source
     assert "nodes inside" in box[0][1]
     if collapse is True:  # the outermost call: Net
@@ -254,10 +268,37 @@ def test_collapsed_module_calls_are_one_box(collapse):
     assert "drawn as" in source  # the caption says so
 
 
+@pytest.mark.parametrize("name", ["<x>", "<1 < 2>", "<a&b>", "x\\N y", "back\\slash \\G"])
+def test_a_module_label_is_drawn_as_written(name):
+    # module (cluster) and collapsed box labels went to Graphviz raw: <x> was read as
+    # HTML (drawn x), <1 < 2> and <a&b> failed to render, \N became the node's name
+    x = Tensor(np.ones(2), requires_grad=True)
+    with scope(name, object()):
+        y = (x * 2).sum()
+    for collapse, texts in ((None, lambda s: list(clusters(s))),
+                            (True, lambda s: [t.split("\n")[0] for t in collapsed_boxes(s)])):
+        drawing = draw_graph(y, collapse=collapse)
+        assert texts(drawing.source) == [name]
+        if shutil.which("dot"):
+            svg = drawing.pipe(format="svg").decode()
+            shown = [html.unescape(t).replace("\u2060", "")
+                     for t in re.findall(r">([^<]*)</text>", svg)]
+            assert name in shown
+
+
+def test_a_backslash_in_a_node_label_is_drawn_as_written():
+    # Graphviz reads \N in a label as the node's name, even in an HTML label
+    source = draw_graph(Value(2.0, label="a\\Nb") * 2).source
+    assert "a\\\u2060N" not in source and "a\\&#8288;Nb" in source
+    if shutil.which("dot"):
+        svg = draw_graph(Value(2.0, label="a\\Nb") * 2).pipe(format="svg").decode()
+        assert "a\\\u2060Nb" in svg
+
+
 def test_collapse_by_module_object():
     loss, net = scoped_loss()
     source = draw_graph(loss, collapse=[net.l1]).source
-    assert 'label="Linear(4 -> 8)\n' in source
+    assert [text.split("\n")[0] for text in collapsed_boxes(source)] == ["Linear(4 -> 8)"]
     assert "Linear(8 -> 3)" in clusters(source)
 
 
@@ -275,7 +316,8 @@ def test_nn_linear_end_to_end():
     (label,) = clusters(source)
     assert label.startswith("Linear")
     assert "<B>weight</B>" in clusters(source)[label][1]
-    assert label in draw_graph(out, collapse="Linear").source
+    assert collapsed_boxes(draw_graph(out, collapse="Linear").source)[0].startswith(
+        label + "\n")
 
 
 # -- large graphs ----------------------------------------------------------------------
