@@ -168,7 +168,15 @@ def _new_digraph(**kwargs):
         import graphviz
 
         class Drawing(graphviz.Digraph):
-            """A `graphviz.Digraph` whose rendering errors say how to install Graphviz."""
+            """A `graphviz.Digraph` whose rendering errors say how to install Graphviz.
+
+            `stats` counts what the caption says: `nodes` in the graph, `drawn` boxes
+            (`drawn_nodes` of them nodes, the rest module boxes), and where they apply
+            the nodes left out: `collapsed` (module calls, nodes inside them),
+            `chained`, `folded` (look-alikes), `off_path`, `cut`; the module boxes not
+            drawn, `folded_boxes` and `cut_boxes`; and `nonfinite` nodes. The nodes
+            drawn, inside boxes and left out add up to `nodes`.
+            """
 
             stats: dict = {}
 
@@ -923,6 +931,7 @@ def _plan(root: Node, opts: _Options, focus_nodes: Iterable[Node] = ()):
     focus = {id(units.of(n)) for n in focus_nodes if id(n) in in_graph}
     starts: set[int] = set()
     n_units = len(nodes)
+    box_ids: set[int] = set()
     if opts.collapse is not None or opts.paths_from is not None:
         # Options about the whole graph: every unit is made.
         order = _units_topo(root_unit, units.inputs)
@@ -931,6 +940,7 @@ def _plan(root: Node, opts: _Options, focus_nodes: Iterable[Node] = ()):
         boxes = [u for u in order if u.node is None]
         if boxes:
             stats["collapsed"] = (len(boxes), sum(u.members for u in boxes))
+            box_ids = {id(u) for u in boxes}
         if opts.paths_from is not None:
             starts = {id(units.unit_of[id(p)]) for p in opts.paths_from
                       if id(p) in units.unit_of}
@@ -957,16 +967,25 @@ def _plan(root: Node, opts: _Options, focus_nodes: Iterable[Node] = ()):
         # what the root cannot reach once look-alikes are grouped was folded.
         nearest.search_only(folding.examined)
         stats["chained"] = folding.merged_away
-        stats["folded"] = len(folding.examined.difference(nearest.via))
-        left -= stats["chained"] + stats["folded"]
-    if left:
-        stats["cut"] = left
+        folded = folding.examined.difference(nearest.via)
+        left -= stats["chained"] + len(folded)
+        # Module boxes are units, not nodes: their members count as inside the boxes
+        # (stats["collapsed"]), so the look-alike and cut counts are of nodes only.
+        stats["folded"] = len(folded) - len(folded & box_ids)
+        if box_ids:
+            stats["folded_boxes"] = len(folded & box_ids)
     for unit in kept:
         unit.edges = _edges_within(unit, unit.edges, keep)
     _mark_alike(root_unit, folding.groups)
     order = _units_topo(root_unit, _edge_sources)
     stats["drawn"] = len(order)
     stats["drawn_nodes"] = sum(1 for u in order if u.node is not None)
+    if box_ids:
+        stats["cut_boxes"] = (len(box_ids) - (stats["drawn"] - stats["drawn_nodes"])
+                              - stats.get("folded_boxes", 0))
+        left -= stats["cut_boxes"]
+    if left:
+        stats["cut"] = left
     return order, root_unit, stats
 
 
@@ -1312,9 +1331,17 @@ def _caption(stats: dict, opts: _Options, scale, bad: int, extra: list[str]) -> 
     left = []
     if "collapsed" in stats:
         calls, members = stats["collapsed"]
-        left.append(f"{calls} module call{'s' * (calls != 1)} drawn as "
-                    f"{'boxes' if calls != 1 else 'a box'} "
-                    f"({members:,} nodes inside)")
+        folded, cut = stats.get("folded_boxes", 0), stats.get("cut_boxes", 0)
+        if folded or cut:  # not every box is drawn: say which are not
+            hidden = [f"{calls - folded - cut:,} drawn"]
+            hidden += [f"{folded:,} alike folded into them"] if folded else []
+            hidden += [f"{cut:,} cut"] if cut else []
+            left.append(f"{calls:,} module calls collapsed into boxes ({members:,} nodes "
+                        f"inside; of the boxes {', '.join(hidden)})")
+        else:
+            left.append(f"{calls:,} module call{'s' * (calls != 1)} drawn as "
+                        f"{'boxes' if calls != 1 else 'a box'} "
+                        f"({members:,} nodes inside)")
     if stats.get("off_path"):
         left.append(f"{stats['off_path']:,} nodes off the paths from the chosen nodes")
     if stats.get("chained"):

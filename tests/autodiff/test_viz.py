@@ -295,6 +295,33 @@ def test_a_backslash_in_a_node_label_is_drawn_as_written():
         assert "a\\\u2060Nb" in svg
 
 
+@pytest.mark.parametrize("max_nodes, fold", [(150, True), (4, True), (4, False),
+                                             (2000, True)])
+def test_a_captions_counts_add_up_to_the_graph_with_module_boxes(max_nodes, fold):
+    # folded look-alike module boxes were counted as nodes in repeated structure (the
+    # parts came to 547 of a 541-node graph) and as boxes drawn
+    import nn
+
+    rnd = random.Random(1337)
+    model = nn.scalar.MLP(2, [16, 16, 1], seed=rnd.randrange(2**32))
+    loss = sum((model(x) - 1.0) ** 2 for x in ([0.5, -0.3], [0.1, 0.9], [-0.7, 0.2]))
+    drawing = draw_graph(loss, collapse="Layer", max_nodes=max_nodes, fold=fold)
+    stats = drawing.stats
+    calls, inside = stats["collapsed"]
+    assert calls == 9
+    parts = (stats["drawn_nodes"] + inside + stats.get("chained", 0)
+             + stats.get("folded", 0) + stats.get("cut", 0))
+    assert parts == stats["nodes"], stats
+    boxes_drawn = stats["drawn"] - stats["drawn_nodes"]
+    assert boxes_drawn + stats.get("folded_boxes", 0) + stats.get("cut_boxes", 0) == calls
+    caption = html.unescape(drawing.source)
+    if boxes_drawn < calls:
+        assert f"of the boxes {boxes_drawn} drawn" in caption
+        assert "9 module calls drawn as boxes" not in caption
+    else:
+        assert "9 module calls drawn as boxes (" in caption
+
+
 def test_collapse_by_module_object():
     loss, net = scoped_loss()
     source = draw_graph(loss, collapse=[net.l1]).source
@@ -1043,7 +1070,8 @@ def test_boxes_of_one_label_but_of_other_sizes_are_not_alike():
                 v = v.tanh()
         outs.append(v)
     stats = draw_graph(add_n(outs), collapse=True, max_nodes=3).stats
-    assert stats["folded"] == 1  # the second box of two nodes, alike the first of them
+    # the second box of two nodes, alike the first of them (a box, not a node)
+    assert stats["folded_boxes"] == 1 and stats["folded"] == 0
     assert stats["drawn_nodes"] == 1  # add_n; x is cut
 
 
