@@ -779,9 +779,15 @@ class _Folding:
 
     def _grouped(self, unit: _Unit, edges: list) -> list:
         groups: dict[object, list] = {}  # key -> [drawn source, count, ids of units]
-        for source, count in edges:
-            key = (("unit", self.signature(source)) if type(source) is _Unit
-                   else _const_key(source))
+        # A weighted sum's bias (its first input) is added, not a factor: never alike
+        # its weights or inputs, so it keeps an edge, and the role label b, of its own.
+        bias = _op_name(unit) == "weighted_sum"
+        for i, (source, count) in enumerate(edges):
+            if bias and i == 0:
+                key = ("bias",)
+            else:
+                key = (("unit", self.signature(source)) if type(source) is _Unit
+                       else _const_key(source))
             if key in groups:
                 groups[key][1] += count
                 groups[key][2].add(id(source))
@@ -1501,8 +1507,15 @@ def _weighted_sum_roles(n_inputs: int) -> list[str]:
 
 
 def _input_positions(unit: _Unit) -> list[int]:
-    """The argument position of each drawn edge of a node unit (-1 if not one-to-one)."""
-    if unit.node is None or len(unit.edges) != len(unit.inputs) or unit.chained:
-        return [-1] * len(unit.edges)
-    return list(range(len(unit.edges)))
+    """The argument position of each drawn edge of a node unit (-1 if not one-to-one;
+    a grouped weighted sum's bias, kept apart by `_Folding._grouped`, still 0)."""
+    edges = unit.edges
+    if unit.node is None or unit.chained:
+        return [-1] * len(edges)
+    if len(edges) == len(unit.inputs):
+        return list(range(len(edges)))
+    if (_op_name(unit) == "weighted_sum" and edges and unit.inputs
+            and edges[0][0] is unit.inputs[0]):
+        return [0] + [-1] * (len(edges) - 1)
+    return [-1] * len(edges)
 

@@ -972,7 +972,28 @@ def test_grouped_weighted_sum_inputs_get_no_role_labels():
     xs = [Value(0.5).tanh(), Value(1.0), Value(2.0)]  # the first is not alike the rest
     source = draw_graph(neuron(xs), max_nodes=4).source
     labels = re.findall(r'-> n\d+_op \[label="?([^\s"]+)', source)
-    assert labels == ["x6"]  # the six alike leaves (b, w1..w3, x2, x3); no "x₃" role
+    # the five alike leaves (w1..w3, x2, x3) with no role (not "x₃"), and the bias, never
+    # alike them (it is added, not a factor), with its own
+    assert labels == ["b", "x5"]
+
+
+def test_a_folded_weighted_sum_keeps_its_bias_apart_with_its_role():
+    # the bias was grouped with the weights as one "x3" edge, drawn by the bias's box
+    # (data 0), so it read as standing for the weights
+    import nn
+
+    neuron = nn.scalar.Neuron(2, seed=0)
+    outs = [neuron([0.5, -0.3]), neuron([0.1, 0.9]), neuron([-0.7, 0.2])]
+    loss = add_n([o * o for o in outs])
+    loss.backward()
+    source = draw_graph(loss, max_nodes=6).source
+    edges = re.findall(r'(n\d+) -> (n\d+)_op(?: \[label="?([^\s"]+))?', source)
+    into_sum = {tail: label for tail, head, label in edges
+                if re.search(rf"{head}_op \[label=weighted_sum", source)}
+    assert sorted(into_sum.values()) == ["b", "x2"]
+    bias_box = next(tail for tail, label in into_sum.items() if label == "b")
+    assert re.search(rf"{bias_box} \[label=<.*data 0\.0000", source)
+    assert "1 of 2 alike" in source
 
 
 def test_the_format_option_is_the_drawings_default_format():
