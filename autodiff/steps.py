@@ -269,6 +269,11 @@ def draw_step(root: Node, k: int, *, gradient=None, **options):
     parent's box notes what it receives (`receives += ...`). `.grad` is left unchanged
     (see `backward_steps`). `options` are those of `draw_graph`.
 
+    The node of step k, its inputs and its path to the root are always drawn, past
+    `max_nodes` if need be (the caption says by how much): on a chain thousands of
+    nodes deep, a step far from the root draws thousands of nodes, which Graphviz takes
+    long to lay out: step through a smaller graph to show a chain's steps.
+
     Raises:
         TypeError: k is not an int.
         IndexError: k is outside 0..number of steps.
