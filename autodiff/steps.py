@@ -12,6 +12,7 @@ gives every frame; `step_slider` shows them under an ipywidgets slider.
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -95,7 +96,13 @@ class _Recorder(Tracer):
 
 def _seed(root: Node, gradient):
     if isinstance(root, Value):
-        return 1.0 if gradient is None else float(gradient)
+        if gradient is None:
+            return 1.0
+        number = gradient.data if isinstance(gradient, Value) else gradient
+        if not isinstance(number, numbers.Real):
+            raise TypeError(f"backward_steps: gradient of a Value must be a number, got "
+                            f"{type(gradient).__name__}")
+        return float(number)
     if not isinstance(root, Tensor):
         raise TypeError(f"backward_steps: root must be a Value or a Tensor, got "
                         f"{type(root).__name__}")

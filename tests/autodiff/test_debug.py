@@ -481,6 +481,18 @@ def test_derivation_errors():
         derivation(a * 2, a, format="html")
 
 
+def test_backward_steps_of_a_value_takes_a_number_or_a_value_as_gradient():
+    # a Value as gradient failed in float() with a message naming neither
+    y = Value(2.0) * Value(3.0)
+    assert [step.grad for step in backward_steps(y, gradient=Value(2.0))][0] == 2.0
+    assert [step.grad for step in backward_steps(y, gradient=np.float32(0.5))][0] == 0.5
+    with pytest.raises(TypeError, match=r"^backward_steps: gradient of a Value must be a "
+                                        r"number, got str$"):
+        backward_steps(y, gradient="1")
+    with pytest.raises(TypeError, match="got list"):
+        draw_step(y, 1, gradient=[1.0])
+
+
 def test_backward_steps_checks_its_arguments_at_the_call():
     # a generator would only raise at the first step asked for
     with pytest.raises(TypeError, match="root must be a Value or a Tensor, got ndarray"):
