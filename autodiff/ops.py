@@ -247,6 +247,9 @@ class Pow(Op):
         # d/dx = y x^(y-1), which is 0 where y = 0 (as in PyTorch). At x = 0 and y = 0,
         # x^(y-1) is taken as x^1, since x^-1 would make 0 * inf = nan; only there, so
         # that elsewhere the rule's own derivative in y, x^(y-1) (1 + y log x), holds.
+        # (So with an array of exponents, y = 0 still gives nan where x^-1 or g is not
+        # finite, at a nan or subnormal x: selecting 0 there would make that derivative
+        # 0 at every y = 0, as PyTorch's masked rule does, where it is 1/x.)
         # d/dy = x^y log x, asked for only when y is a node, since log x is undefined
         # for the negative bases that integer exponents allow.
         # Both in the result's dtype first: an unsigned exponent's 0 - 1 would wrap round
