@@ -72,6 +72,10 @@ class Function(Op):
     a Tensor counts as its array), or of a shape the input was broadcast to, which is
     summed back. `forward` returns one array. Check it with `autodiff.gradcheck`.
 
+    `forward` gets the inputs' own arrays: it must not change them in place (`x += 1`),
+    which would change the user's tensor and the point gradcheck differences at. Compute
+    a new array (`x + 1`) instead; PyTorch's `mark_dirty` has no counterpart here.
+
     As backward works on arrays, it can be differentiated only once (a PyTorch Function
     marked `once_differentiable`): under `create_graph=True` its gradients are Tensors
     with the right values, and a second derivative that would have to pass through them

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import math
 import numbers
 
 import numpy as np
 
+from .functional import _call, _graph_nodes
 from .graph import Node, enable_grad, no_grad
 from .graph import backward as _backward
 from .tensor import Tensor
@@ -43,10 +45,11 @@ class GradcheckError(AssertionError):
 # The most entries of an output-by-input Jacobian checked one by one (80 MB in float64);
 # past it, or when the outputs outnumber the inputs' elements by far (one backward pass
 # per output element would then cost more than the finite differences, and each pass
-# costs about as much as the outputs are large), the outputs are first reduced to one
-# weighted sum.
+# costs about as much as the outputs are large: 1,024 outputs of a small function take
+# a tenth of a second, 4,096 a few seconds), the outputs are first reduced to one
+# weighted sum, unless gradcheck is asked for every entry (`full=True`).
 MAX_JACOBIAN_ENTRIES = 10_000_000
-MIN_OUTPUTS_CHECKED_ONE_BY_ONE = 256
+MIN_OUTPUTS_CHECKED_ONE_BY_ONE = 1024
 
 
 def _float64_leaf(x, scalar: bool):
@@ -74,7 +77,7 @@ def _float64_leaves(inputs) -> list:
 
 
 def gradcheck(f, inputs, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1e-3,
-              seed: int = 0, locate: bool = False) -> bool:
+              seed: int = 0, locate: bool = False, full: bool = False) -> bool:
     """Check the gradient autograd computes for `f` at `inputs` by central differences.
 
     Every Value, Tensor with requires_grad, float and float array among `inputs` is
@@ -87,10 +90,10 @@ def gradcheck(f, inputs, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1e
     Each entry of the Jacobian is checked on its own, as PyTorch's gradcheck does: one
     backward per output element gives autograd's row, central differences of f per
     input element give the numeric column. (Past 10^7 Jacobian entries, or with
-    more than 256 output elements and twice as many as the inputs have, the outputs
+    more than 1,024 output elements and twice as many as the inputs have, the outputs
     are first reduced to one sum with fixed random weights, which costs one backward
     pass; an error in a small output may then hide within rtol of the sum's
-    derivative.) Then one backward
+    derivative. `full=True` checks every entry whatever it costs.) Then one backward
     with random output weights must give the same weighted sum of the rows: a backward
     that does not multiply by its incoming gradient fails there, even for a scalar
     output.
@@ -104,6 +107,15 @@ def gradcheck(f, inputs, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1e
         locate: on failure, also check each op of f's graph on its own
             (`autodiff.locate_fault`) and add the table naming the first wrong rule to
             the error (as its `.fault`).
+        full: check every entry of the Jacobian on its own, never a weighted sum of
+            the outputs: one backward per output element, however many.
+
+    The finite differences are only as good as f's arithmetic: if f computes in
+    float32 (an `nn` layer casts its input to its weights' dtype), they are wrong by a
+    few percent at the default eps, and the error says so. Check a float64 copy of
+    the model, or pass eps=1e-3 and looser tolerances. The cost is two evaluations of f
+    per input element plus one backward per output element: about 30 s for 10^5
+    input elements of a small network.
 
     Returns:
         True when every entry passes.
@@ -115,6 +127,7 @@ def gradcheck(f, inputs, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1e
         TypeError: nothing to differentiate, or f returns something else than nodes.
         ValueError: f reads a checked input from elsewhere than its arguments.
     """
+    __tracebackhide__ = True  # pytest: a failure points at the test's line, not in here
     for name, value, smallest in (("eps", eps, "> 0"), ("atol", atol, ">= 0"),
                                   ("rtol", rtol, ">= 0")):
         if isinstance(value, bool) or not isinstance(value, numbers.Real):
@@ -133,14 +146,19 @@ def gradcheck(f, inputs, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1e
     targets = [leaves[i] for i in checked]
     rng = np.random.default_rng(seed)
 
+    # the Values made of numbers: f combining one with a Tensor is explained, as by grad
+    from_numbers = [leaves[i] for i in checked if isinstance(leaves[i], Value)
+                    and not isinstance(inputs[i], Value)]
     with enable_grad():  # the analytic gradient needs f's graph, even under no_grad()
-        outs = _outputs(f(*args))
+        outs = _outputs(_call(f, args, {}, from_numbers, "gradcheck"))
     _refuse_closures(outs, inputs, checked)
     size = sum(int(np.size(_data(o))) for o in outs)
     n_inputs = sum(int(np.size(t.data)) for t in targets)
+    if not isinstance(full, bool):
+        raise TypeError(f"gradcheck: full must be a bool, got {type(full).__name__}")
     projection = None
-    if (size * n_inputs > MAX_JACOBIAN_ENTRIES
-            or size > max(2 * n_inputs, MIN_OUTPUTS_CHECKED_ONE_BY_ONE)):
+    if not full and (size * n_inputs > MAX_JACOBIAN_ENTRIES
+                     or size > max(2 * n_inputs, MIN_OUTPUTS_CHECKED_ONE_BY_ONE)):
         projection = [rng.standard_normal(np.shape(_data(o))) for o in outs]
         with enable_grad():
             outs = [_projected(outs, projection)]
@@ -161,7 +179,8 @@ def gradcheck(f, inputs, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1e
     def where(row: int) -> tuple[str, int, tuple]:
         k, index = places[row]
         if projection is not None:
-            return " (of the outputs' weighted sum)", 0, ()
+            return (" (of the outputs' weighted sum: gradcheck(..., full=True) checks "
+                    "each output element and names the wrong one)"), 0, ()
         if len(outs) == 1:
             return (f" (output index {index})" if index else ""), 0, index
         return f" (output {k}, index {index})", k, index
@@ -181,7 +200,8 @@ def gradcheck(f, inputs, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1e
                 error = GradcheckError(
                     f"gradcheck: input {i}{label}, index {index}{where_text}: analytic "
                     f"{a:.10g}, numeric {n:.10g}, difference {a - n:.3g} (atol={atol}, "
-                    f"rtol={rtol}, eps={eps})",
+                    f"rtol={rtol}, eps={eps})"
+                    f"{_why_numeric_may_be_off(a, n, eps, outs, evaluate)}",
                     input=i, index=index, analytic=a, numeric=n, output=k,
                     output_index=out_index,
                 )
@@ -190,6 +210,39 @@ def gradcheck(f, inputs, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1e
     _check_linear(outs, targets, checked, rows, rng, atol, rtol, locate,
                   (f, inputs, eps, atol, rtol, seed))
     return True
+
+
+def _why_numeric_may_be_off(analytic: float, numeric: float, eps: float, outs,
+                            evaluate) -> str:
+    """A note for the error when the finite difference itself is suspect: f stepped out
+    of its domain, gives other values at the same point, or computes in less than
+    float64."""
+    if math.isfinite(analytic) and not math.isfinite(numeric):
+        return (". f is nan or inf a step of eps from the point: the point is within eps "
+                "of where f is undefined; pass a smaller eps, or check another point")
+    first = evaluate()
+    if any(not np.array_equal(first, evaluate(), equal_nan=True) for _ in range(3)):
+        return (". Note: f gave other values at the same point on other calls (random, as "
+                "a dropout mask, or keeping state?): finite differences need f to give "
+                "the same values each time it is called")
+    low = _lowest_float(outs)
+    if low is not None:
+        return (f". Note: f computes in {low} (an nn layer casts its input to its weights' "
+                f"dtype, for one), where central differences at eps={eps} are off by "
+                "about 1e-2: check a float64 copy of it, or pass eps=1e-3 and looser "
+                "atol and rtol")
+    return ""
+
+
+def _lowest_float(outs) -> str | None:
+    """The name of the narrowest float dtype below float64 in f's graph, or None."""
+    narrowest = None
+    for node in _graph_nodes(outs):
+        dtype = getattr(node.data, "dtype", None)
+        if dtype is not None and dtype.kind == "f" and dtype.itemsize < 8 and (
+                narrowest is None or dtype.itemsize < narrowest.itemsize):
+            narrowest = dtype
+    return None if narrowest is None else narrowest.name
 
 
 def _outputs(result) -> list:
@@ -272,6 +325,7 @@ def _check_linear(outs, targets, checked, rows, rng, atol, rtol, locate, locate_
     """One backward with random output weights must give the same weighted sum of the
     Jacobian's rows: a backward that ignores its incoming gradient fails here (with one
     scalar output, the rows alone are computed with a gradient of exactly 1)."""
+    __tracebackhide__ = True
     # magnitudes in [1.5, 2.5], either sign: never near 1, the scale the rows were got at
     weights = [rng.uniform(1.5, 2.5, np.shape(_data(o))) * rng.choice([-1, 1], np.shape(_data(o)))
                for o in outs]
@@ -309,7 +363,10 @@ def _locate(error: GradcheckError, locate: bool, f, inputs, eps, atol, rtol, see
         from .debug import locate_fault
 
         error.fault = locate_fault(f, inputs, eps=eps, atol=atol, rtol=rtol, seed=seed)
-        error.args = (f"{error.args[0]}\n{error.fault}",)
+        # the report's own "Whole function:" line would say the first line again
+        report = "\n".join(line for line in str(error.fault).splitlines()
+                           if not line.startswith("Whole function: "))
+        error.args = (f"{error.args[0]}\n{report}",)
 
 
 def numerical_grad(f, x, eps: float = 1e-6) -> np.ndarray | float:
@@ -326,13 +383,22 @@ def numerical_grad(f, x, eps: float = 1e-6) -> np.ndarray | float:
     """
     scalar = isinstance(x, numbers.Real)
     point = np.array(x, dtype=np.float64)  # a copy: x itself is never perturbed
+
+    def at_point() -> float:
+        value = _data(f(float(point) if scalar else point))
+        if np.size(value) != 1:  # summing it would silently give the sum's gradient
+            raise TypeError(f"numerical_grad: f must return a number, got an output of "
+                            f"shape {np.shape(value)} (sum it for the sum's gradient; "
+                            "autodiff.jacobian gives each element's)")
+        return float(np.asarray(value).reshape(()))
+
     grad = np.zeros_like(point)
     for index in np.ndindex(point.shape):
         original = point[index]
         point[index] = original + eps
-        up = float(np.sum(_data(f(float(point) if scalar else point))))
+        up = at_point()
         point[index] = original - eps
-        down = float(np.sum(_data(f(float(point) if scalar else point))))
+        down = at_point()
         point[index] = original
         grad[index] = (up - down) / (2 * eps)
     return float(grad) if scalar else grad

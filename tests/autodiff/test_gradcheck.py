@@ -322,8 +322,113 @@ def test_past_the_entry_limit_outputs_are_reduced_to_one_weighted_sum(monkeypatc
     x = leaf(np.arange(6.0).reshape(2, 3) + 1)
     assert gradcheck(lambda a: (a * a, a.sin()), [x])
     with pytest.raises(GradcheckError, match=r"index \(1, 2\) \(of the outputs' weighted "
-                                             r"sum\)"):
+                                             r"sum: gradcheck\(\.\.\., full=True\) checks "
+                                             r"each output element and names the wrong one\)"):
         gradcheck(lambda a: ScaleWrongAt.apply(a), [x])
+    # full=True: every entry on its own, whatever the limit, so the output is named
+    with pytest.raises(GradcheckError, match=r"index \(1, 2\) \(output index \(1, 2\)\)"):
+        gradcheck(lambda a: ScaleWrongAt.apply(a), [x], full=True)
+    with pytest.raises(TypeError, match="gradcheck: full must be a bool, got int"):
+        gradcheck(lambda a: a * 2, [x], full=1)
+
+
+class FlipsRowZero(Function):
+    """A @ x, with a backward whose sign is wrong for output 0 (a small row of A)"""
+
+    A = None
+
+    @staticmethod
+    def forward(ctx, x):
+        return FlipsRowZero.A @ x
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        grad = grad_output.copy()
+        grad[0] = -grad[0]
+        return FlipsRowZero.A.T @ grad
+
+
+@pytest.mark.parametrize("outputs", [256, 257, 1024])
+def test_a_wrong_small_output_is_caught_up_to_1024_outputs(outputs):
+    # past 256 outputs (and twice the inputs), the outputs were reduced to one weighted
+    # sum, in which a wrong sign on a small output hid within rtol: torch catches it
+    A = np.random.default_rng(0).normal(size=(outputs, 10))
+    A[0] *= 0.02
+    FlipsRowZero.A = A
+    x = leaf(np.random.default_rng(1).normal(size=10))
+    with pytest.raises(GradcheckError, match=r"\(output index \(0,\)\)"):
+        gradcheck(FlipsRowZero.apply, [x])
+
+
+class Float32Square(Function):
+    """x ** 2 computed in float32, with the right rule"""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x.astype(np.float32) ** 2
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        (x,) = ctx.saved_tensors
+        return 2 * x * grad_output
+
+
+def test_a_function_computing_in_float32_fails_with_a_note_saying_so():
+    # the central differences of a float32 computation are off by a few percent at the
+    # default eps: a correct rule failed with two numbers and nothing to say why
+    x = leaf([0.7, -1.2, 1.9])
+    with pytest.raises(GradcheckError, match=r"\. Note: f computes in float32 \(an nn layer "
+                                             r"casts its input to its weights' dtype, for "
+                                             r"one\), where central differences at "
+                                             r"eps=1e-06 are off by about 1e-2"):
+        gradcheck(Float32Square.apply, [x])
+    assert gradcheck(Float32Square.apply, [x], eps=1e-3, atol=1e-3, rtol=1e-2)
+    nn = pytest.importorskip("nn")
+    model = nn.Sequential(nn.Linear(3, 4, dtype=np.float32, seed=0), nn.Tanh())
+    with pytest.raises(GradcheckError, match="Note: f computes in float32"):
+        gradcheck(lambda a: model(a).sum(), [leaf(np.ones((2, 3)))])
+    with pytest.raises(GradcheckError) as wrong64:  # a float64 failure has no such note
+        gradcheck(lambda a: ScaleWrongAt.apply(a), [leaf(np.ones((2, 3)))])
+    assert "Note" not in str(wrong64.value)
+
+
+def test_a_step_out_of_fs_domain_or_a_random_f_is_explained():
+    with pytest.raises(GradcheckError, match=r"numeric nan.*\. f is nan or inf a step of "
+                                             r"eps from the point: the point is within eps "
+                                             r"of where f is undefined"):
+        with np.errstate(invalid="ignore"):
+            gradcheck(lambda a: a.log(), [leaf([5e-7])])
+    rng = np.random.default_rng(0)
+    with pytest.raises(GradcheckError, match=r"Note: f gave other values at the same point "
+                                             r"on other calls \(random"):
+        gradcheck(lambda a: (a * (rng.random(a.shape) > 0.5)).sum(), [leaf(np.ones(50))])
+
+
+def test_a_number_input_that_f_combines_with_a_tensor_is_explained():
+    c = Tensor(np.array([1.0, 2.0]))
+    with pytest.raises(TypeError, match=r"^gradcheck: a number argument is differentiated "
+                                        r"as a Value .*pass it as np\.array\(x\)"):
+        gradcheck(lambda a: (a * c).sum(), [0.5])
+    assert gradcheck(lambda a: (a * c).sum(), [np.array(0.5)])
+    with pytest.raises(TypeError, match=r"^\*: cannot combine a Value with a Tensor"):
+        gradcheck(lambda a: (a * c).sum(), [Value(0.5)])  # a Value given: not explained
+
+
+def test_gradcheck_is_hidden_from_pytest_tracebacks():
+    # a failing check printed gradcheck's whole source under the test's line
+    source = importlib.import_module("autodiff.gradcheck")
+    for function in (source.gradcheck, source._check_linear):
+        assert "__tracebackhide__" in function.__code__.co_varnames
+
+
+def test_numerical_grad_refuses_an_f_of_many_values():
+    # it returned the gradient of their sum without a word
+    with pytest.raises(TypeError, match=r"^numerical_grad: f must return a number, got an "
+                                        r"output of shape \(2,\)"):
+        autodiff.numerical_grad(lambda w: w ** 2, np.array([1.0, 2.0]))
+    assert autodiff.numerical_grad(lambda w: Tensor(w).sum() * 1.0, np.ones(2)) == \
+        pytest.approx([1.0, 1.0])
 
 
 
@@ -461,6 +566,9 @@ def test_locate_adds_the_fault_table_to_the_message_for_both_kinds_of_failure():
     with pytest.raises(GradcheckError, match="First wrong rule") as info:
         gradcheck(lambda a: ScaleWrongAt.apply(a).sum(), [leaf(np.arange(6.0))], locate=True)
     assert info.value.fault is not None and info.value.fault.fault.op == "ScaleWrongAt"
+    # the report's "Whole function:" line said the message's first line again
+    assert "Whole function" not in str(info.value)
+    assert str(info.value).count("analytic 3, numeric 2.0") == 1
     with pytest.raises(GradcheckError, match="grad_output") as info:
         gradcheck(DoubleNanForANegativeGradient.apply, [leaf([1.0, 2.0, 3.0, 4.0])],
                   locate=True)
