@@ -240,6 +240,13 @@ _SELECT_BY_BITS = 4096
 _SAME_WIDTH_INTS = {2: np.int16, 4: np.int32, 8: np.int64}
 
 
+def _array_sign(x):
+    """-1, 0 or 1 by the sign of each element, and 0 at nan (as `(x > 0) - (x < 0)` is on
+    Values, and PyTorch's sgn): abs passes no gradient from a nan, on either kind."""
+    sign = np.sign(x)
+    return np.where(sign == sign, sign, 0) if sign.dtype.kind == "f" else sign
+
+
 def _array_select(mask, g):
     """`g` where `mask` holds, else 0: the gradient of a relu, a clip or a where.
 
@@ -277,7 +284,7 @@ ARRAY = SimpleNamespace(
     sin=np.sin,
     cos=np.cos,
     abs=np.abs,
-    sign=np.sign,
+    sign=_array_sign,
     pow=np.power,
     div=np.divide,
     where=np.where,

@@ -364,7 +364,7 @@ class Abs(Op):
         return xp.abs(x)
 
     @staticmethod
-    def backward(xp, g, out, x):  # d/dx = sign(x), taken as 0 at 0
+    def backward(xp, g, out, x):  # d/dx = sign(x), taken as 0 at 0 and at nan (PyTorch's)
         return (g * xp.sign(x),)
 
 

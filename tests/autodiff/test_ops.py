@@ -600,6 +600,21 @@ def test_a_one_sided_clip_keeps_an_int_tensors_dtype(dtype):
     assert autodiff.cross_entropy(logits, labels).item() == pytest.approx(math.log(3))
 
 
+def test_abs_passes_no_gradient_from_a_nan_on_either_kind():
+    # np.sign(nan) is nan: a Tensor's abs gave nan where a Value's gives 0, as PyTorch's
+    for dtype in (np.float64, np.float32):
+        x = Tensor(np.array([np.nan, -2.0, 0.0, 3.0], dtype), requires_grad=True)
+        x.abs().sum().backward()
+        np.testing.assert_array_equal(x.grad, [0.0, -1.0, 0.0, 1.0])
+        assert x.grad.dtype == dtype
+    x = Tensor(np.array(np.nan), requires_grad=True)
+    x.abs().backward()
+    assert x.grad == 0.0
+    v = Value(math.nan)
+    abs(v).backward()
+    assert v.grad == 0.0
+
+
 def test_leaky_relus_gradient_at_zero_is_the_slope():
     # as torch: x > 0 is false at 0
     x = Tensor([0.0], requires_grad=True)
