@@ -200,13 +200,14 @@ class Optimizer:
 
     def state_dict(self) -> dict[str, np.ndarray]:
         """The optimizer's state as a flat dict of arrays (copies), which `nn.save`
-        writes: `steps`, each setting (`settings.lr`...) and each parameter's state by
-        its position in `params` (`state.0.momentum_buffer`, `state.3.exp_avg`...).
+        writes: its `kind` (the class name), `steps`, each setting (`settings.lr`...)
+        and each parameter's state by its position in `params`
+        (`state.0.momentum_buffer`, `state.3.exp_avg`...).
 
         Save it beside the model's to resume training where it stopped: Adam's moments
         and step counts, or SGD's momentum, would otherwise start again from zero.
         """
-        out = {"steps": np.array(self.steps)}
+        out = {"kind": np.array(type(self).__name__), "steps": np.array(self.steps)}
         for key, value in self._settings().items():
             out[f"settings.{key}"] = np.array(value)
         for i, p in enumerate(self.params):
@@ -218,7 +219,9 @@ class Optimizer:
         """Restore what `state_dict` gave (of an optimizer of the same kind over
         parameters of the same shapes), after checking all of it: on any mismatch the
         optimizer is left as it was. `steps` and every setting must be there; the
-        per-parameter state is replaced by what is given (none: starting afresh).
+        per-parameter state is replaced by what is given (none: starting afresh). A
+        state of another kind (`kind`: an AdamW's given to an Adam) is refused; one
+        without `kind` (saved before it was recorded) is taken as this kind's.
 
         Raises:
             TypeError: `state` is not a mapping.
@@ -236,7 +239,13 @@ class Optimizer:
         for key, value in state.items():
             array = np.asarray(value)
             parts = str(key).split(".")
-            if parts == ["steps"]:
+            if parts == ["kind"]:
+                # Adam and AdamW share every key, but not what weight_decay does
+                if array.shape != () or str(array) != type(self).__name__:
+                    problems.append(f"the state is of {array} (its 'kind'), not of "
+                                    f"{type(self).__name__}: its settings would mean "
+                                    "other updates here")
+            elif parts == ["steps"]:
                 if array.shape != () or array.dtype.kind not in "iu" or int(array) < 0:
                     problems.append(f"'steps' must be an int >= 0, got {value!r}")
                 else:

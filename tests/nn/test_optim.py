@@ -454,6 +454,25 @@ def test_a_resumed_run_matches_an_uninterrupted_one(make, tmp_path):
                                    atol=1e-15)
 
 
+def test_a_state_of_another_kind_of_optimizer_is_refused():
+    # an AdamW's state has an Adam's keys, and was taken: its weight_decay then meant an
+    # L2 term in the gradient, not decoupled decay
+    p = Tensor(np.ones(3), requires_grad=True)
+    source = nn.optim.AdamW([p], lr=0.1, weight_decay=0.5)
+    p.grad = np.ones(3)
+    source.step()
+    target = Adam([p], lr=0.2)
+    with pytest.raises(ValueError, match=r"^Adam\.load_state_dict: the state is of AdamW "
+                                         r"\(its 'kind'\), not of Adam.*nothing was loaded"):
+        target.load_state_dict(source.state_dict())
+    assert target.lr == 0.2 and target.weight_decay == 0.0 and target.steps == 0
+    # a state saved before 'kind' was recorded is taken as the optimizer's own kind
+    old = {k: v for k, v in Adam([p], lr=0.3).state_dict().items() if k != "kind"}
+    target.load_state_dict(old)
+    assert target.lr == 0.3
+    assert str(source.state_dict()["kind"]) == "AdamW"
+
+
 def test_state_dict_copies_and_a_bad_one_changes_nothing():
     p = Tensor(np.ones(3), requires_grad=True)
     q = Value(2.0)
@@ -462,7 +481,7 @@ def test_state_dict_copies_and_a_bad_one_changes_nothing():
     optimizer.step()
     state = optimizer.state_dict()
     assert sorted(state) == sorted([
-        "steps", "settings.lr", "settings.betas", "settings.eps", "settings.weight_decay",
+        "kind", "steps", "settings.lr", "settings.betas", "settings.eps", "settings.weight_decay",
         "state.0.step", "state.0.exp_avg", "state.0.exp_avg_sq",
         "state.1.step", "state.1.exp_avg", "state.1.exp_avg_sq"])
     state["state.0.exp_avg"][...] = 99.0  # a copy: the optimizer is not changed
