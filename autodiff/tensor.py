@@ -1432,7 +1432,8 @@ _UNSIGNED = {np.dtype(t): np.dtype(t.replace("i", "u")) for t in ("=i1", "=i2", 
 
 
 def check_labels(labels: np.ndarray, n_classes: int, who: str) -> None:
-    """Raise ValueError naming the first of the integer `labels` outside 0..n_classes-1."""
+    """Raise ValueError naming the first of the integer `labels` (or whole floats) outside
+    0..n_classes-1."""
     # One reduction, as this runs on every training step: seen as unsigned (the same
     # bytes), a negative label is larger than any class count. The culprit is looked
     # for only when there is one.
@@ -1441,6 +1442,8 @@ def check_labels(labels: np.ndarray, n_classes: int, who: str) -> None:
         # the same byte order (a dtype from a string costs more than the reduction)
         unsigned = labels.view(_UNSIGNED.get(labels.dtype)
                                or labels.dtype.str.replace("i", "u"))
+    elif labels.dtype.kind == "f":  # whole floats (nn's losses take them), before a cast
+        unsigned = np.where(labels < 0, np.inf, labels)
     if labels.size and unsigned.max() >= n_classes:
         if n_classes == 0:
             raise ValueError(f"{who}: the scores have 0 classes (0 columns), so no label "

@@ -9,6 +9,11 @@ element (per sample for `CrossEntropyLoss`).
 Shapes must match, except that (n, 1) and (n,) are taken to mean the same n numbers
 (a one-output network against a vector of labels); anything else that would broadcast
 silently, such as (n, 1) against (1, n), raises instead.
+
+The loss has the input's float dtype when the target is an array or a list (cast to it,
+so a float32 network's loss stays float32). A Tensor target takes part in NumPy's
+promotion as any operand does (it may require grad): a float64 one lifts a float32
+input's loss to float64. Labels never do: class labels, and HingeLoss's -1 and +1.
 """
 
 from __future__ import annotations
@@ -228,11 +233,14 @@ def _class_labels(target, n_classes: int, who: str) -> np.ndarray:
         if not whole.all():
             raise ValueError(f"{who}: class labels must be integers, got "
                              f"{labels[~whole].flat[0].item()!r}")
-    elif labels.dtype.kind not in "biu":
+    elif labels.dtype.kind == "b":
+        labels = labels.astype(np.int64)
+    elif labels.dtype.kind not in "iu":
         raise TypeError(f"{who}: class labels must be integers, got dtype {labels.dtype}")
-    labels = labels.astype(np.int64, copy=False)
+    # checked in their own dtype: a label past int64's range (1e20, a uint64's 2**63)
+    # would be named as the cast made it
     check_labels(labels, n_classes, who)
-    return labels
+    return labels.astype(np.int64, copy=False)
 
 
 class CrossEntropyLoss(_Loss):

@@ -1,6 +1,8 @@
 """Losses and l2_penalty: hand-computed values and gradients, gradcheck, shape checks."""
 
 import math
+import re
+import warnings
 
 import numpy as np
 import pytest
@@ -218,6 +220,31 @@ def test_hinge_gradcheck():
     margins = 1 - labels * scores[:, 0]
     scores[np.abs(margins) < 0.1] += 0.5  # keep away from the kink
     assert gradcheck(nn.HingeLoss(), [leaf(scores), labels])
+
+
+@pytest.mark.parametrize("labels, shown", [
+    (np.array([0.0, 1e20]), "1e+20"), (np.array([0, 2**63], np.uint64), str(2**63)),
+    (np.array([0.0, -1.0]), "-1.0"), (np.array([0, -5]), "-5")])
+def test_an_out_of_range_label_is_named_as_given(labels, shown):
+    # a float or uint64 label past int64's range was named as the cast made it
+    # (-9223372036854775808), with a NumPy warning about the cast
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(ValueError, match=rf"^CrossEntropyLoss: label {re.escape(shown)} "
+                                             r"is out of range for 3 classes"):
+            nn.CrossEntropyLoss()(Tensor(np.zeros((2, 3))), labels)
+
+
+def test_a_losss_dtype_follows_the_documented_rule():
+    # arrays are cast to the input's dtype, Tensor targets promote, labels never do
+    x = Tensor(np.full((3, 2), 0.5, dtype=np.float32), requires_grad=True)
+    probabilities = np.eye(2)[[0, 1, 1]]
+    for loss in (nn.MSELoss(), nn.BCELoss(), nn.CrossEntropyLoss()):
+        assert loss(x, probabilities).dtype == np.float32
+        assert loss(x, Tensor(probabilities)).dtype == np.float64
+    assert nn.CrossEntropyLoss()(x, Tensor(np.array([0, 1, 1]))).dtype == np.float32
+    for labels in (2 * probabilities - 1, Tensor(2 * probabilities - 1)):
+        assert nn.HingeLoss()(x, labels).dtype == np.float32
 
 
 def test_hinge_rejects_zero_one_labels():
