@@ -138,7 +138,8 @@ def fit(model: Module, loss_fn, optimizer, X, y, epochs: int, batch_size: int | 
     The training loss of an epoch is the average of its batch losses, weighted by batch
     size, and the training metric is computed from the outputs seen during the epoch
     (as Keras reports them: the weights change between batches). Validation figures are
-    computed after the epoch, in eval mode and without a graph.
+    computed after the epoch, in eval mode and without a graph. The model trains in
+    train mode and is left in the mode it had before the call.
 
     Args:
         model: a Module mapping a (batch, ...) Tensor to outputs.
@@ -263,6 +264,7 @@ def fit(model: Module, loss_fn, optimizer, X, y, epochs: int, batch_size: int | 
         if tqdm is not None:
             bar = tqdm(total=epochs, desc="fit", unit="epoch")
 
+    was_training = model.training
     model.train()
     try:
         for _ in range(epochs):
@@ -300,6 +302,7 @@ def fit(model: Module, loss_fn, optimizer, X, y, epochs: int, batch_size: int | 
                                 refresh=False)
                 bar.update(1)
     finally:
+        model.train(was_training)  # the mode the caller left it in
         if bar is not None:
             bar.close()
     return history

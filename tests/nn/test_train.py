@@ -285,6 +285,11 @@ def test_fit_trains_in_training_mode_and_evaluates_in_eval_mode():
            progress=False, X_val=X, y_val=y)
     # the metric check and the validation check before the step, the step, validation
     assert model.modes == [False, False, True, False]
+    # left in the mode it had (it was left in train mode, which its caller had not asked)
+    assert not model.training
+    model.train()
+    nn.fit(model, nn.CrossEntropyLoss(), nn.optim.SGD(model, lr=0.1), X, y, epochs=1,
+           progress=False)
     assert model.training
 
 
