@@ -130,6 +130,15 @@ def _check_int(value: object, name: str, minimum: int) -> int:
     return int(value)
 
 
+def _check_flag(value: object, name: str) -> bool:
+    """Return ``value`` as a bool, checking it is one: a truthy str such as "no" would
+    otherwise do the opposite of what it says."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be True or False, got {name}={value!r} of type "
+                        f"{type(value).__name__}")
+    return bool(value)
+
+
 def _check_real(value: object, name: str) -> float:
     """Return ``value`` as a finite float, checking it is a real number."""
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
@@ -235,8 +244,10 @@ def load_iris(return_names: bool = False):
         names are tuples of str. The arrays are fresh copies, safe to modify.
 
     Raises:
+        TypeError: a flag that is not True or False.
         RuntimeError: if the shipped data file is damaged.
     """
+    return_names = _check_flag(return_names, "return_names")
     X, y = _read_iris()
     if return_names:
         return X.copy(), y.copy(), IRIS_FEATURES, IRIS_CLASSES
@@ -265,8 +276,11 @@ def load_digits(return_names: bool = False, flatten: bool = True):
         The arrays are fresh copies, safe to modify.
 
     Raises:
+        TypeError: a flag that is not True or False.
         RuntimeError: if the shipped data file is damaged.
     """
+    return_names = _check_flag(return_names, "return_names")
+    flatten = _check_flag(flatten, "flatten")
     X, y = _read_digits()
     X = X.copy() if flatten else X.reshape(-1, 8, 8).copy()
     if return_names:
@@ -453,7 +467,10 @@ def train_test_split(X, y, test_size: float = 0.25, stratify: bool = True, seed=
     row when ``y`` is 2-D such as one-hot labels) is split in the same
     proportion: class ``c`` with ``n_c`` samples gets ``n_c * n_test / n``
     test samples, rounded so the total is exact (largest remainders first,
-    ties broken at random). Both parts are shuffled.
+    ties broken at random). Both parts are shuffled. So a class of a few
+    samples may land in one part only, and a class of one sample always does
+    (scikit-learn refuses those; here they split by the rule, so continuous
+    targets, each value its own class, split too).
 
     Args:
         X: array-like of samples, first axis indexing samples.
@@ -466,13 +483,14 @@ def train_test_split(X, y, test_size: float = 0.25, stratify: bool = True, seed=
         ``(X_train, X_test, y_train, y_test)``: new arrays, dtypes kept.
 
     Raises:
-        TypeError: if ``test_size`` is not a real number or ``seed`` has an
-            unsupported type.
+        TypeError: if ``test_size`` is not a real number, ``stratify`` not a
+            bool, or ``seed`` has an unsupported type.
         ValueError: if ``X`` and ``y`` differ in length, ``test_size`` is
             outside (0, 1), or the split would leave either part empty.
     """
     X, y = _check_xy(X, y)
     test_size = _check_real(test_size, "test_size")
+    stratify = _check_flag(stratify, "stratify")
     if not 0.0 < test_size < 1.0:
         raise ValueError(f"test_size must be in (0, 1), got test_size={test_size}")
     rng = _rng(seed)
@@ -728,12 +746,13 @@ def batches(
         An iterator of ``(X_batch, y_batch)`` array pairs.
 
     Raises:
-        TypeError: if ``batch_size`` is not an int or ``seed`` has an
-            unsupported type.
+        TypeError: if ``batch_size`` is not an int, ``shuffle`` or ``drop_last``
+            not a bool, or ``seed`` has an unsupported type.
         ValueError: if ``batch_size < 1`` or ``X`` and ``y`` differ in length.
     """
     X, y = _check_xy(X, y)
     batch_size = _check_int(batch_size, "batch_size", 1)
+    shuffle, drop_last = _check_flag(shuffle, "shuffle"), _check_flag(drop_last, "drop_last")
     n = len(y)
     order = _rng(seed).permutation(n) if shuffle else np.arange(n)
     stop = n - n % batch_size if drop_last else n

@@ -19,11 +19,12 @@ from autodiff import Tensor, no_grad
 __all__ = ["generator", "uniform_", "zeros_", "kaiming_uniform_", "fan_in"]
 
 
-def generator(seed=None) -> np.random.Generator:
+def generator(seed=None, who: str = "") -> np.random.Generator:
     """The `numpy.random.Generator` that `seed` stands for.
 
     Args:
         seed: None, a non-negative int, or a Generator (returned as it is).
+        who: the caller's name, which the errors begin with ("fit: seed must...").
 
     Raises:
         TypeError: `seed` is of another type (a float, a str, a bool...).
@@ -33,13 +34,14 @@ def generator(seed=None) -> np.random.Generator:
         return seed
     if seed is None:
         return np.random.default_rng()
+    prefix = f"{who}: " if who else ""
     if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, numbers.Integral):
         raise TypeError(
-            f"seed must be None, a non-negative int or a numpy.random.Generator, got "
-            f"{type(seed).__name__}: {seed!r}"
+            f"{prefix}seed must be None, a non-negative int or a numpy.random.Generator, "
+            f"got {type(seed).__name__}: {seed!r}"
         )
     if seed < 0:
-        raise ValueError(f"seed must be a non-negative int, got {seed}")
+        raise ValueError(f"{prefix}seed must be a non-negative int, got {seed}")
     return np.random.default_rng(int(seed))
 
 

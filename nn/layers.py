@@ -82,7 +82,7 @@ class Linear(Module):
             raise TypeError(f"{who}: dtype must be a float dtype, got {dtype}")
         if seed is not None and rng is not None:
             raise TypeError(f"{who}: give seed or rng, not both")
-        generator = init.generator(seed if rng is None else rng)
+        generator = init.generator(seed if rng is None else rng, who)
         self.weight = Tensor(np.empty((self.out_features, self.in_features), dtype=dtype),
                              requires_grad=True, label="weight")
         init.kaiming_uniform_(self.weight, a=math.sqrt(5), seed=generator)
@@ -232,7 +232,7 @@ class MLP(Module):
             raise ValueError("MLP: activation cannot be None (hidden layers need one; use "
                              "a single Linear for a linear model)")
         output = get_activation(output_activation, output=True, who="MLP")
-        generator = init.generator(seed)
+        generator = init.generator(seed, "MLP")
         self.sizes = sizes
         self.layers = [
             Linear(n_in, n_out, bias=bias, dtype=dtype, seed=generator)

@@ -39,13 +39,17 @@ def _uniform(n: int, seed) -> list[float]:
     """n draws from U(-1, 1): Python's `random` for seed None (as micrograd), else NumPy."""
     if seed is None:
         return [random.uniform(-1, 1) for _ in range(n)]
-    return generator(seed).uniform(-1.0, 1.0, n).tolist()
+    return generator(seed, "Neuron").uniform(-1.0, 1.0, n).tolist()
 
 
 def _inputs(x, n: int, module: Module) -> list:
     """The inputs as a list of Values or floats, checked to be `n` long."""
     if type(x) is not list:
         if isinstance(x, np.ndarray):
+            if x.ndim > 1:  # rows of a batch would be counted as its inputs
+                raise ValueError(f"{module._label()}: expected one sample, {n} numbers, "
+                                 f"got an array of shape {x.shape} (a network over "
+                                 "Values takes one sample per call)")
             x = x.tolist() if x.ndim else [x.item()]
         elif isinstance(x, (Value, numbers.Real)):
             x = [x]
@@ -137,7 +141,7 @@ class Layer(Module):
         super().__init__()
         n_inputs = positive_int(n_inputs, "n_inputs", "Layer")
         n_outputs = positive_int(n_outputs, "n_outputs", "Layer")
-        rng = None if seed is None else generator(seed)
+        rng = None if seed is None else generator(seed, "Layer")
         self.neurons = [Neuron(n_inputs, seed=rng, **kwargs) for _ in range(n_outputs)]
 
     def forward(self, x):
@@ -194,7 +198,7 @@ class MLP(Module):
                             f"[16, 16, 1], got {sizes!r}")
         sizes = [positive_int(n, f"sizes[{i}]", "MLP") for i, n in enumerate(sizes)]
         widths = [n_inputs] + sizes
-        rng = None if seed is None else generator(seed)
+        rng = None if seed is None else generator(seed, "MLP")
         last = len(sizes) - 1
         self.layers = [
             Layer(widths[i], widths[i + 1], seed=rng, nonlin=i != last, fused=fused)

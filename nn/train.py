@@ -216,6 +216,7 @@ def fit(model: Module, loss_fn, optimizer, X, y, epochs: int, batch_size: int | 
                          "made for another model?)")
     _check_count("epochs", epochs, allow_none=False)
     _check_count("batch_size", batch_size, allow_none=True)
+    rng = generator(seed, "fit")  # (before the forward passes of the checks below)
     X, y = _samples("X", X), _samples("y", y)
     if len(X) != len(y):
         raise ValueError(f"fit: X has {len(X)} samples (shape {X.shape}) but y has {len(y)} "
@@ -245,7 +246,6 @@ def fit(model: Module, loss_fn, optimizer, X, y, epochs: int, batch_size: int | 
     _evaluate(model, loss_fn, X, y, metric)
     if validate:
         _evaluate(model, loss_fn, X_val, y_val, metric)
-    rng = generator(seed)
     name = None if metric is None else _metric_name(metric)
     history: dict[str, list[float]] = {"loss": []}
     if name is not None:

@@ -568,3 +568,18 @@ def test_float_scores_against_only_positive_labels_are_probabilities():
     # DA29: labels that are all 1 are 0/1 labels (threshold 0.5), not -1/+1 ones
     assert accuracy(np.array([0.3, 0.7]), np.array([1, 1])) == 0.5
     assert accuracy(np.array([-0.3, 0.7]), np.array([1, -1])) == 0.0
+
+
+@pytest.mark.parametrize("call, name", [
+    (lambda: list(batches(np.arange(6), np.arange(6), 3, shuffle="no", seed=0)), "shuffle"),
+    (lambda: list(batches(np.arange(6), np.arange(6), 4, drop_last=1)), "drop_last"),
+    (lambda: data.load_iris(return_names="no"), "return_names"),
+    (lambda: data.load_digits(flatten=0), "flatten"),
+    (lambda: train_test_split(np.arange(8), np.arange(8) % 2, stratify="yes"), "stratify"),
+])
+def test_a_flag_that_is_not_a_bool_is_refused(call, name):
+    # shuffle="no" shuffled and return_names="no" returned the names: any truthy object
+    # was taken for True, while counts refused bools
+    with pytest.raises(TypeError, match=rf"{name} must be True or False, got {name}="):
+        call()
+    assert len(data.load_iris(return_names=np.True_)) == 4

@@ -254,3 +254,18 @@ def test_an_int_seed_draws_every_weight_from_one_stream():
                                   np.random.default_rng(0).uniform(-1.0, 1.0, len(drawn)))
     assert [n.w[0].data for n in model.layers[0].neurons] != \
            [n.w[0].data for n in model.layers[1].neurons]
+
+
+def test_seed_errors_name_the_network_and_a_batch_is_not_taken_for_inputs():
+    # the seed's errors named no network, and a (5, 2) batch read as "got 5 inputs"
+    for make, who in ((lambda: nn.scalar.MLP(2, [1], seed=-1), "MLP"),
+                      (lambda: nn.scalar.Layer(2, 1, seed=-1), "Layer"),
+                      (lambda: nn.scalar.Neuron(2, seed=-1), "Neuron")):
+        with pytest.raises(ValueError, match=rf"^{who}: seed must be a non-negative int"):
+            make()
+    model = nn.scalar.MLP(2, [4, 1], seed=0)
+    with pytest.raises(ValueError, match=r"^MLP\(2 -> 4 -> 1\): expected one sample, 2 "
+                                         r"numbers, got an array of shape \(5, 2\) \(a "
+                                         r"network over Values takes one sample per call\)"):
+        model(np.zeros((5, 2)))
+    assert model(np.zeros(2)).data == model([0.0, 0.0]).data

@@ -440,3 +440,14 @@ def test_fit_evaluates_a_large_data_set_a_block_of_rows_at_a_time():
            epochs=1, batch_size=len(X), progress=False)
     assert max(seen) == len(X)  # training batches are as asked; evaluation is in blocks
     assert sorted(set(seen)) == [5, train._EVALUATION_ROWS, len(X)]
+
+
+def test_a_bad_seed_is_named_by_fit_before_any_forward_pass():
+    # it lacked the "fit:" of every other argument error, and came after forward passes
+    # over all of X
+    model = _Recorder()
+    X, y = np.ones((4, 2)), np.array([0, 1, 0, 1])
+    with pytest.raises(ValueError, match=r"^fit: seed must be a non-negative int, got -3"):
+        nn.fit(model, nn.CrossEntropyLoss(), nn.optim.SGD(model, lr=0.1), X, y, epochs=1,
+               seed=-3, progress=False)
+    assert model.modes == []  # never called
