@@ -498,9 +498,14 @@ def gradients(output, inputs, gradient=None, *, retain_graph: bool | None = None
         if retain_graph is None:
             retain_graph = create_graph
     else:  # a Value's graph is always kept, as by Value.backward
-        seed = 1.0 if gradient is None else _number_seed(gradient)
-        if create_graph:
-            seed = Value(seed)
+        if create_graph and isinstance(gradient, Value):
+            # a node of its own that still depends on the given Value, as a Tensor's
+            # seed does: the gradients are then differentiable in it too
+            seed = gradient * 1.0
+        else:
+            seed = 1.0 if gradient is None else _number_seed(gradient)
+            if create_graph:
+                seed = Value(seed)
         retain_graph = True
     if not allow_unused:  # checked first: backward would free the graph's buffers
         used = {id(node) for node in _graph_nodes([output])}

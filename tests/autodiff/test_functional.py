@@ -851,6 +851,17 @@ def test_gradients_of_a_value_takes_one_value_a_gradient_and_create_graph():
     assert a.grad == 0.0 and b.grad == 0.0
 
 
+def test_gradients_of_a_value_keeps_a_value_gradient_in_its_graph():
+    # with create_graph, a Value given as gradient= was taken as its number, so the
+    # gradients did not depend on it: d/dv came out None (or "input 0 is not used")
+    a, v = Value(2.0), Value(3.0)
+    (g,) = autodiff.gradients(a * a, a, gradient=v, create_graph=True)  # 2 a v
+    assert isinstance(g, Value) and g.data == 12.0 and g is not v
+    assert autodiff.gradients(g, [v, a]) == (4.0, 6.0)  # as torch.autograd.grad
+    (plain,) = autodiff.gradients(a * a, a, gradient=v)  # without: a number
+    assert plain == 12.0 and isinstance(plain, float)
+
+
 def test_gradients_refuses_no_inputs_and_an_input_without_a_gradient():
     # kills mut6-F06 (an empty list of inputs accepted) and mut6-F03 (a constant taken
     # as part of the graph: it requires no grad, so it has no gradient to give)
