@@ -362,6 +362,11 @@ class FaultReport:
         return "\n".join(lines)
 
     def __str__(self) -> str:
+        return self._text(whole_function=True)
+
+    def _text(self, whole_function: bool) -> str:
+        """The report; without the whole function's verdict where gradcheck, whose
+        error leads with that verdict, attaches it."""
         if self.fault is None:
             head = f"All {len(self.checks)} op rules agree with their forward."
         else:
@@ -369,10 +374,10 @@ class FaultReport:
             head = (f"First wrong rule: op '{f.op}' at node {f.name} (op {f.position + 1} of "
                     f"{len(self.checks)} in forward order): input {f.input}, index "
                     f"{f.index}: analytic {f.analytic:.6g}, numeric {f.numeric:.6g}.")
-        if self.gradcheck_error is not None:
-            head += f"\nWhole function: {self.gradcheck_error}"
-        else:
-            head += "\nWhole function: gradcheck passes."
+        if whole_function:
+            verdict = ("gradcheck passes." if self.gradcheck_error is None
+                       else self.gradcheck_error)
+            head += f"\nWhole function: {verdict}"
         return head + "\n" + self.table()
 
     def __repr__(self) -> str:

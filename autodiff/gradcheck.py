@@ -363,10 +363,7 @@ def _locate(error: GradcheckError, locate: bool, f, inputs, eps, atol, rtol, see
         from .debug import locate_fault
 
         error.fault = locate_fault(f, inputs, eps=eps, atol=atol, rtol=rtol, seed=seed)
-        # the report's own "Whole function:" line would say the first line again
-        report = "\n".join(line for line in str(error.fault).splitlines()
-                           if not line.startswith("Whole function: "))
-        error.args = (f"{error.args[0]}\n{report}",)
+        error.args = (f"{error.args[0]}\n{error.fault._text(whole_function=False)}",)
 
 
 def numerical_grad(f, x, eps: float = 1e-6) -> np.ndarray | float:
