@@ -515,5 +515,8 @@ def gradients(output, inputs, gradient=None, *, retain_graph: bool | None = None
                                    "(pass allow_unused=True to get None for it)")
     grads = _backward(output, seed, retain_graph=retain_graph, create_graph=create_graph,
                       inputs=inputs, through_inputs=True)
-    return tuple(grads)
+    # A rule on 0-d arrays gives NumPy scalars (np.float64); a Tensor's gradient is an
+    # array, as its .grad is.
+    return tuple(np.asarray(g) if isinstance(g, np.generic) and isinstance(node, Tensor)
+                 else g for g, node in zip(grads, inputs, strict=True))
 

@@ -795,6 +795,16 @@ def test_gradients_returns_the_gradients_and_leaves_every_grad_as_it_was():
     assert autodiff.gradients(a * b + a, (a, b)) == (4.0, 2.0) and a.grad == 0.0
 
 
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_gradients_of_a_0d_tensor_is_an_array_of_its_dtype_as_its_grad_is(dtype):
+    # x * x on 0-d arrays gives a NumPy scalar, which was returned as it was
+    x = Tensor(np.array(3.0, dtype=dtype), requires_grad=True)
+    (g,) = autodiff.gradients(x * x, x)
+    assert type(g) is np.ndarray and g.shape == () and g.dtype == dtype and g == 6.0
+    (x * x).backward()
+    assert type(x.grad) is np.ndarray and x.grad.dtype == dtype
+
+
 def test_gradients_with_create_graph_is_a_gradient_penalty():
     # the WGAN-GP pattern: the norm of d critic / d input, differentiated again with
     # respect to the critic's weights, against the hand-derived value
