@@ -310,6 +310,14 @@ def jacobian(f, argnums=0):
     The result has shape `out.shape + x.shape`: entry [i..., j...] is d out[i] / d x[j].
     Computed by one backward pass per output element. `argnums` chooses the argument
     (an int) or arguments (a tuple of ints, giving a tuple of Jacobians), as for `grad`.
+
+    The result is an array, 0-d for a number in and a number out (`jacobian(f)(2.0)` is
+    `array(4.)` where `grad(f)(2.0)` is `4.0`), or a Tensor node when the arguments
+    require grad under grad mode, so that it can be differentiated again. A Value
+    that is a leaf (`Value(2.0)`) is taken as a 0-d Tensor of its number, so that f may
+    combine it with Tensors (f of a scalar may be a vector); the result is then plain,
+    not part of the Value's graph. For a Value node of the result, pass a Value that
+    is an op's result, or use `grad` (a Jacobian of a scalar function is its gradient).
     """
     return _jacobian(f, argnums, "jacobian")
 
@@ -373,7 +381,12 @@ def _jacobian(f, argnums, name: str):
 
 def hessian(f, argnums: int = 0):
     """A function computing the Hessian of scalar-valued `f` (shape `x.shape * 2`) with
-    respect to its argument number `argnums` (one int)."""
+    respect to its argument number `argnums` (one int).
+
+    The Jacobian of f's gradient, returned as `jacobian` returns it: an array (0-d for a
+    number), a node when the argument requires grad, and plain for a leaf Value (use
+    `grad(grad(f))` for a Value node of a scalar's second derivative).
+    """
     if not isinstance(argnums, int) or isinstance(argnums, bool):
         raise TypeError(f"hessian: argnums must be one int (the Hessian with respect to "
                         f"one argument), got {argnums!r}; concatenate the arguments into "
