@@ -17,8 +17,11 @@ fails part-way changes nothing.
 from __future__ import annotations
 
 import functools
+import inspect
 import threading
 from contextlib import ContextDecorator
+
+import numpy as np
 
 __all__ = [
     "Node",
@@ -141,6 +144,62 @@ def is_grad_enabled() -> bool:
     return _grad_mode.enabled
 
 
+def check_flag(value: object, who: str, name: str) -> bool:
+    """`value` as a bool, checked to be one: a truthy str such as "no" would otherwise
+    do the opposite of what it says. Errors name the function `who` and argument `name`."""
+    if value is True or value is False:  # most calls
+        return value
+    if not isinstance(value, np.bool_):
+        raise TypeError(f"{who}: {name} must be True or False, got {name}={value!r} of "
+                        f"type {type(value).__name__}")
+    return bool(value)
+
+
+def mode_wrapper(func, enter, leave):
+    """`func` wrapped so that `enter()` runs before its body and `leave(enter's result)`
+    after it, also around each resumption of a generator function's body (which runs
+    only when the generator is iterated, long after the call that made it returned)."""
+    if inspect.isgeneratorfunction(func):
+        @functools.wraps(func)
+        def generator_in_mode(*args, **kwargs):
+            gen = func(*args, **kwargs)  # (runs none of the body yet)
+            # Drive the generator by hand: each resumption runs in the mode, and the
+            # caller's code between two items runs in its own.
+            resume, value = gen.send, None
+            while True:
+                token = enter()
+                try:
+                    item = resume(value)
+                except StopIteration as stop:
+                    return stop.value
+                finally:
+                    leave(token)
+                try:
+                    value = yield item
+                    resume = gen.send
+                except GeneratorExit:
+                    token = enter()
+                    try:
+                        gen.close()
+                    finally:
+                        leave(token)
+                    raise
+                except BaseException as error:  # thrown in: the body gets it, in the mode
+                    resume, value = gen.throw, error
+
+        return generator_in_mode
+
+    @functools.wraps(func)
+    def in_mode(*args, **kwargs):
+        token = enter()
+        try:
+            return func(*args, **kwargs)
+        finally:
+            leave(token)
+
+    return in_mode
+
+
 class _SetGradMode:
     # In a `with`, the previous state goes on a per-thread stack rather than on `self`,
     # so one instance may be entered in several threads, or nested.
@@ -169,6 +228,16 @@ class _SetGradMode:
         # As a decorator, the previous state lives in the wrapper's frame: cheaper than a
         # `with`, and an optimizer's step() pays it on every call.
         enabled = self._enabled
+        if inspect.isgeneratorfunction(func):  # the mode holds while its body runs
+            def enter():
+                previous = _grad_mode.enabled
+                _grad_mode.enabled = enabled
+                return previous
+
+            def leave(previous):
+                _grad_mode.enabled = previous
+
+            return mode_wrapper(func, enter, leave)
 
         @functools.wraps(func)
         def in_grad_mode(*args, **kwargs):

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import autodiff
-from autodiff import Tensor, Value, no_grad
+from autodiff import Tensor, Value, enable_grad, is_grad_enabled, no_grad
 from autodiff.graph import Tracer, scope, set_tracer, toposort
 
 
@@ -128,6 +128,45 @@ def test_no_grad_and_enable_grad_decorate_without_parentheses_too():
     assert evaluate.__name__ == "evaluate" and evaluate.__doc__ == "Evaluate."
     with pytest.raises(TypeError, match=r"no_grad\(\) takes no arguments, got int 3"):
         no_grad(3)
+
+
+def test_no_grad_and_enable_grad_hold_while_a_decorated_generator_runs():
+    # The wrapper returned the generator object before its body ran, so the body ran
+    # in the caller's mode: a no_grad generator recorded a graph (PyTorch wraps them)
+    seen = []
+
+    @no_grad()
+    def predictions(n):
+        for i in range(n):
+            seen.append(is_grad_enabled())
+            reply = yield Value(2.0) * i
+            seen.append(reply)
+        return "done"
+
+    gen = predictions(2)
+    first = next(gen)
+    assert first.op == "" and is_grad_enabled()  # a constant; the caller's mode back
+    assert gen.send("r").op == ""
+    with pytest.raises(StopIteration) as stop:
+        gen.send(None)
+    assert stop.value.value == "done" and seen == [False, "r", False, None]
+
+    @enable_grad
+    def recorded():
+        yield Value(2.0) * 3
+    with no_grad():
+        assert [v.op for v in recorded()] == ["*"] and not is_grad_enabled()
+
+    def handles():
+        try:
+            yield 1
+        except KeyError:
+            yield is_grad_enabled()  # the thrown error reaches the body, in the mode
+    gen = no_grad()(handles)()
+    next(gen)
+    assert gen.throw(KeyError("k")) is False and is_grad_enabled()
+    gen.close()
+    assert is_grad_enabled() and predictions.__name__ == "predictions"
 
 
 def test_no_grad_is_thread_local():
