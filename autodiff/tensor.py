@@ -543,16 +543,24 @@ class Tensor(Node):
         return self
 
     def __setitem__(self, index, value) -> None:
-        """`x[index] = value` writes into the data under no_grad() (see the in-place
-        operators); in a graph, compute `where(mask, value, x)` instead."""
-        if _grad_mode.enabled:
+        """`x[index] = value` writes into the data: always into a tensor that does not
+        require grad (building a mask or a target), and under no_grad() into one that
+        does (see the in-place operators); to change a tensor that requires grad within
+        a graph, compute `where(mask, value, x)` instead. A graph that saved x's data
+        before the write refuses to backpropagate through it."""
+        if self._requires_grad and _grad_mode.enabled:
             raise RuntimeError(
-                "x[...] = ...: item assignment is not recorded in a graph, and a graph may "
-                "have saved x's data; compute the new tensor instead (autodiff.where(mask, "
-                "value, x)), or assign under autodiff.no_grad() to change the data")
+                "x[...] = ...: x requires grad, and item assignment is not recorded in a "
+                "graph; compute the new tensor instead (autodiff.where(mask, value, x)), "
+                "or assign under autodiff.no_grad() to change the data")
         value = _data(value)
+        given = np.asarray(value) if not isinstance(value, np.ndarray) else value
+        if given.dtype.kind not in "biuf":  # checked before NumPy writes any of it
+            raise TypeError(f"x[...] = ...: cannot assign {_described(value)} of dtype "
+                            f"{given.dtype} into a tensor of dtype {self.dtype}: the values "
+                            "must be real numbers")
         try:
-            self.data[_index(index)] = value
+            self.data[_index(index)] = given
         except (ValueError, TypeError, IndexError) as error:
             raise type(error)(f"x[...] = ...: cannot assign {_described(value)} into a "
                               f"tensor of shape {self.shape} and dtype {self.dtype} at "
@@ -1288,7 +1296,8 @@ def _described(value) -> str:
     """A value the user gave, by its shape (an array) or its type (anything else)."""
     if isinstance(value, np.ndarray):
         return f"an array of shape {value.shape}"
-    return f"a {type(value).__name__}"
+    name = type(value).__name__
+    return f"{'an' if name[0] in 'aeiou' else 'a'} {name}"
 
 
 def _index(index):
