@@ -329,6 +329,13 @@ class Tensor(Node):
                     out._memory = _memory_of(x)
                     break
         if requires_grad and _grad_mode.enabled:
+            if out.data.dtype.kind == "c":
+                # backward would cast complex gradients to real, dropping their imaginary
+                # parts: wrong numbers, with only a warning
+                raise TypeError(f"{op.name}: a complex result on shapes {_shapes(data)} "
+                                "from an input that requires grad: autodiff "
+                                "differentiates real numbers only (a complex operand: "
+                                f"{_complex_operand(inputs, data)})")
             out._requires_grad = True
             out._op = op
             out._parents = inputs
@@ -1290,6 +1297,16 @@ def _axis(axis, ndim: int, op: str):
     if not ndim:  # 0 or -1 on a 0-d tensor: its one value
         return None
     return axes[0] if isinstance(axis, (int, np.integer)) else axes
+
+
+def _complex_operand(inputs, data) -> str:
+    """The first complex operand of an op, as the user gave it."""
+    for given, array in zip(inputs, data, strict=True):
+        if np.asarray(array).dtype.kind == "c":
+            if isinstance(given, (complex, np.generic)):
+                return repr(given)
+            return f"{_described(given)} of dtype {np.asarray(array).dtype}"
+    return "none given; the op made it"
 
 
 def _described(value) -> str:

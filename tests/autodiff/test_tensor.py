@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import autodiff
-from autodiff import Tensor, Value, gradcheck, no_grad
+from autodiff import Tensor, Value, gradcheck, linear, no_grad
 
 
 def leaf(data, dtype=np.float64, **kwargs) -> Tensor:
@@ -1069,6 +1069,24 @@ def test_item_assignment_writes_a_constant_and_a_tensor_that_requires_grad_under
     with no_grad():
         w[0] = 5.0
     np.testing.assert_array_equal(w.data, [5, 1, 1])
+
+
+@pytest.mark.parametrize("make, operand", [
+    (lambda x: x * (1 + 2j), r"\(1\+2j\)"),
+    (lambda x: x + np.ones(3, complex), r"an array of shape \(3,\) of dtype complex128"),
+    (lambda x: Tensor(np.ones(3, complex)) * x, "a Tensor of dtype complex128"),
+    (lambda x: linear(x.reshape(1, 3), Tensor(np.ones((2, 3))), np.ones(2, complex)),
+     r"an array of shape \(2,\) of dtype complex128"),
+])
+def test_a_complex_operand_of_a_tensor_that_requires_grad_is_refused(make, operand):
+    # backward cast the complex gradients to real with only a ComplexWarning: for
+    # d/dx |(1+2j) x| it gave [-1.34, 1.34, -1.34] where PyTorch gives [2.24, -2.24, 2.24]
+    x = Tensor(np.array([1.0, -2.0, 3.0]), requires_grad=True)
+    with pytest.raises(TypeError, match="a complex result .* from an input that requires "
+                                        "grad: autodiff differentiates real numbers only "
+                                        rf"\(a complex operand: {operand}"):
+        make(x)
+    assert (Tensor(np.ones(3)) * (1 + 2j)).dtype == np.complex128  # constants: NumPy's
 
 
 def test_item_assignment_to_a_constant_a_graph_saved_makes_that_graph_refuse_backward():
