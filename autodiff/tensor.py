@@ -449,6 +449,27 @@ class Tensor(Node):
                              f"of dtype {np.dtype(dtype)} without a copy (copy=False)")
         return self.data.astype(dtype)
 
+    def __array_function__(self, func, types, args, kwargs):
+        # NumPy functions given a Tensor. Those with a Tensor op run it, so they stay in
+        # the graph (np.concatenate([a, b]) is autodiff.concatenate); the rest run on
+        # the arrays, and their result is plain. A plain result of floats made from a
+        # tensor that requires grad is refused: no gradient could pass through it, and
+        # the tensor would silently get none (PyTorch refuses such calls too).
+        as_op = _NUMPY_AS_OPS.get(func)
+        if as_op is not None and (as_op[1] or isinstance(args[0], Tensor)):
+            return as_op[0](*args, **kwargs)
+        result = getattr(func, "_implementation", func)(*args, **kwargs)
+        if (_grad_mode.enabled and _holds_plain_floats(result)
+                and _requires_grad_in((args, kwargs))):
+            name = f"{func.__module__}.{func.__name__}".replace("numpy.", "np.", 1)
+            raise TypeError(
+                f"{name} of a Tensor that requires grad gives a plain array, which no "
+                "gradient can pass through (the tensor would get none): use Tensor ops "
+                "(np.concatenate, np.stack, np.where, np.clip, np.reshape, np.sum and a "
+                "few more run them), or take the values on purpose with np.asarray(t) "
+                "or t.detach()")
+        return result
+
     # -- arithmetic: NumPy broadcasting, a Tensor, array or number on either side ---------
 
     def __add__(self, other):  # self + other
@@ -744,26 +765,20 @@ class Tensor(Node):
 
     # NumPy's axis and keepdims name them; PyTorch's dim and keepdim are taken too.
 
-    def sum(self, axis=None, keepdims: bool = False, *, dim=None, keepdim=None,
-            **numpy_call) -> Tensor:
+    def sum(self, axis=None, keepdims: bool = False, *, dim=None, keepdim=None) -> Tensor:
         """The sum over `axis`: None (every element), an int (negatives count from the
         end) or a tuple of ints; `keepdims` keeps the summed axes with length 1.
         PyTorch's `dim=` and `keepdim=` are the same arguments. The gradient sends each
         element the gradient of its sum."""
         if dim is not None or keepdim is not None:
             axis, keepdims = _numpy_names("sum", axis, keepdims, dim, keepdim)
-        if numpy_call:
-            _numpy_call("sum", numpy_call)
         return ops.Sum.apply(self, axis=_axis(axis, self.ndim, "sum"), keepdims=keepdims)
 
-    def mean(self, axis=None, keepdims: bool = False, *, dim=None, keepdim=None,
-             **numpy_call) -> Tensor:
+    def mean(self, axis=None, keepdims: bool = False, *, dim=None, keepdim=None) -> Tensor:
         """The mean over `axis` (as for `sum`: None, an int or a tuple; `keepdims`, or
         PyTorch's `dim=`/`keepdim=`). The mean over no elements raises ValueError."""
         if dim is not None or keepdim is not None:
             axis, keepdims = _numpy_names("mean", axis, keepdims, dim, keepdim)
-        if numpy_call:
-            _numpy_call("mean", numpy_call)
         axes = ops.normalize_axes(axis, self.ndim, "mean")
         count = math.prod(self.shape[a] for a in axes)
         if count == 0:
@@ -1251,6 +1266,110 @@ class _Size(int):
         return int, (int(self),)
 
 
+def _no_numpy_extras(name: str, **extras) -> None:
+    """Refuse NumPy's out=, dtype= and the like, given to np.<name> of a Tensor."""
+    for key, value in extras.items():
+        if value is not None:
+            instead = ".astype the result" if key == "dtype" else "use the result it returns"
+            raise TypeError(f"np.{name} of a Tensor: {key}= is not supported (it runs the "
+                            f"Tensor op, which makes a new Tensor; {instead})")
+
+
+def _np_reduction(method: str):
+    def reduce(a, axis=None, dtype=None, out=None, keepdims=False):
+        _no_numpy_extras(method, dtype=dtype, out=out)
+        return getattr(a, method)(axis, keepdims)
+    return reduce
+
+
+def _np_extremum(method: str):
+    def extremum(a, axis=None, out=None, keepdims=False):
+        _no_numpy_extras(method, out=out)
+        return getattr(a, method)(axis, keepdims)
+    return extremum
+
+
+def _np_spread(method: str):
+    def spread(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
+        _no_numpy_extras(method, dtype=dtype, out=out)
+        return getattr(a, method)(axis, ddof, keepdims)
+    return spread
+
+
+def _np_clip(a, a_min=None, a_max=None, out=None, *, min=None, max=None):  # noqa: A002
+    _no_numpy_extras("clip", out=out)
+    return a.clip(a_min, a_max, min=min, max=max)
+
+
+def _np_where(cond, *a_b):
+    if len(a_b) != 2:  # np.where(cond): the indices where it holds, as NumPy gives them
+        return np.where(np.asarray(_data(cond)))
+    return where(cond, *a_b)
+
+
+def _np_dot(a, b, out=None):
+    _no_numpy_extras("dot", out=out)
+    if np.ndim(_data(a)) > 2 or np.ndim(_data(b)) > 2:
+        raise TypeError("np.dot of a Tensor: only for vectors and matrices, where it is "
+                        "a @ b; for more axes write a @ b (NumPy's matmul rules)")
+    if np.ndim(_data(a)) == 0 or np.ndim(_data(b)) == 0:
+        return a * b
+    return ops.MatMul.apply(a, b)
+
+
+# np.<function> of a Tensor: (the Tensor op, whether it takes Tensors in any argument
+# rather than as the first); ops that keep the result in the graph.
+_NUMPY_AS_OPS = {
+    np.sum: (_np_reduction("sum"), False),
+    np.mean: (_np_reduction("mean"), False),
+    np.max: (_np_extremum("max"), False),
+    np.amax: (_np_extremum("max"), False),
+    np.min: (_np_extremum("min"), False),
+    np.amin: (_np_extremum("min"), False),
+    np.var: (_np_spread("var"), False),
+    np.std: (_np_spread("std"), False),
+    np.clip: (_np_clip, False),
+    np.reshape: (lambda a, shape: a.reshape(shape), False),
+    np.transpose: (lambda a, axes=None: a.transpose(axes), False),
+    np.swapaxes: (lambda a, axis1, axis2: a.swapaxes(axis1, axis2), False),
+    np.squeeze: (lambda a, axis=None: a.squeeze(axis), False),
+    np.expand_dims: (lambda a, axis: a.unsqueeze(axis), False),
+    np.ravel: (lambda a: a.flatten(), False),
+    np.broadcast_to: (lambda a, shape: a.broadcast_to(shape), False),
+    np.linalg.norm: (lambda x, ord=None, axis=None, keepdims=False:  # noqa: A006
+                     x.norm(ord, axis, keepdims), False),
+    np.concatenate: (lambda arrays, axis=0: concatenate(arrays, axis), True),
+    np.stack: (lambda arrays, axis=0: stack(arrays, axis), True),
+    np.where: (_np_where, True),
+    np.dot: (_np_dot, True),
+}
+
+
+def _holds_plain_floats(result) -> bool:
+    """Whether a NumPy function's result holds floats outside any graph."""
+    if isinstance(result, (np.ndarray, np.generic)):
+        return result.dtype.kind in "fc"
+    if isinstance(result, (list, tuple)):
+        return any(_holds_plain_floats(r) for r in result)
+    return isinstance(result, (float, complex))
+
+
+def _requires_grad_in(args) -> bool:
+    """Whether NumPy's arguments (lists, tuples, dicts of them) hold a Tensor that
+    requires grad."""
+    stack = [args]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, Tensor):
+            if item._requires_grad:
+                return True
+        elif isinstance(item, (list, tuple)):
+            stack.extend(item)
+        elif isinstance(item, dict):
+            stack.extend(item.values())
+    return False
+
+
 def _numpy_names(op: str, axis, keepdims, dim, keepdim, default_axis=None):
     """(axis, keepdims) from PyTorch's `dim` and `keepdim`, given instead of them."""
     if dim is not None:
@@ -1264,28 +1383,17 @@ def _numpy_names(op: str, axis, keepdims, dim, keepdim, default_axis=None):
     return axis, keepdims
 
 
-def _numpy_call(op: str, extras: dict) -> None:
-    """Accept what np.sum(t) and np.mean(t) pass on to the method (dtype=None,
-    out=None), so that they give a differentiable Tensor; refuse the rest by name."""
-    for name, value in extras.items():
-        if name not in ("dtype", "out"):
-            raise TypeError(f"{op}() got an unexpected keyword argument {name!r}")
-        if value is not None:
-            raise TypeError(f"{op}: {name}= is not supported (np.{op} of a Tensor is "
-                            f"its .{op}(); convert the result with .astype)")
-
-
 def _refuse_values_and_indices(op: str, keepdims: bool, names: dict) -> bool:
     """`keepdims`, or PyTorch's keepdim= given for it, for max and min; refuse PyTorch's
-    dim= by explaining it, and accept what np.max(t) and np.min(t) pass on (out=None),
-    as `_numpy_call` does for sum and mean."""
+    dim= by explaining it."""
     if "dim" in names:
         raise TypeError(f"{op}(dim=...) is PyTorch's, which returns (values, indices); here "
                         f"{op}(axis) returns the values, as NumPy's does, and "
                         f"arg{op}(axis) the indices")
     if "keepdim" in names:
         keepdims = bool(names.pop("keepdim"))
-    _numpy_call(op, names)
+    for name in names:
+        raise TypeError(f"{op}() got an unexpected keyword argument {name!r}")
     return keepdims
 
 

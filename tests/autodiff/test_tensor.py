@@ -1241,7 +1241,7 @@ def test_numpy_reductions_of_a_tensor_are_its_own():
     total = np.sum(x)
     assert isinstance(total, Tensor) and total.item() == 15.0 and total.requires_grad
     assert np.mean(x, axis=0).shape == (3,)
-    with pytest.raises(TypeError, match=r"sum: dtype= is not supported"):
+    with pytest.raises(TypeError, match=r"np.sum of a Tensor: dtype= is not supported"):
         np.sum(x, dtype=np.float32)
     with pytest.raises(TypeError, match="unexpected keyword argument 'initial'"):
         x.sum(initial=1.0)
@@ -1249,6 +1249,54 @@ def test_numpy_reductions_of_a_tensor_are_its_own():
         out = reduce(x)
         assert isinstance(out, Tensor) and out.item() == expected and out.requires_grad
     assert np.max(x, axis=1).shape == (2,)
+
+
+def test_numpy_functions_with_a_tensor_op_run_it_and_stay_in_the_graph():
+    # np.concatenate, np.reshape, np.clip, np.where, np.dot, np.linalg.norm gave plain
+    # arrays through __array__, so (np.concatenate([a, b]) * w).sum() gave a and b no
+    # gradient, silently; np.std and np.var raised about a dtype= never given
+    a = Tensor(np.array([1.0, -2.0]), requires_grad=True)
+    b = Tensor(np.array([3.0, 4.0]), requires_grad=True)
+    w = np.array([1.0, 2.0, 3.0, 4.0])
+    (np.concatenate([a, b]) * w).sum().backward()
+    np.testing.assert_array_equal(a.grad, [1.0, 2.0])
+    np.testing.assert_array_equal(b.grad, [3.0, 4.0])
+    cases = [
+        (lambda: np.stack([a, b], axis=1), lambda: np.stack([a.data, b.data], axis=1)),
+        (lambda: np.reshape(a, (2, 1)), lambda: a.data.reshape(2, 1)),
+        (lambda: np.clip(a, -1, 0.5), lambda: np.clip(a.data, -1, 0.5)),
+        (lambda: np.where(a.data > 0, a, b), lambda: np.where(a.data > 0, a.data, b.data)),
+        (lambda: np.dot(a, b), lambda: a.data @ b.data),
+        (lambda: np.linalg.norm(a), lambda: np.linalg.norm(a.data)),
+        (lambda: np.std(a), lambda: np.std(a.data)),
+        (lambda: np.var(b, ddof=1), lambda: np.var(b.data, ddof=1)),
+        (lambda: np.transpose(np.expand_dims(a, 0)), lambda: a.data[None].T),
+        (lambda: np.ravel(np.squeeze(np.broadcast_to(a, (1, 2)))), lambda: a.data),
+    ]
+    for numpy_call, expected in cases:
+        out = numpy_call()
+        assert isinstance(out, Tensor) and out.requires_grad
+        np.testing.assert_allclose(out.data, expected())
+    assert gradcheck(lambda x, y: np.linalg.norm(np.concatenate([x, y])), [a, b])
+    c = Tensor(np.ones(2))
+    assert isinstance(np.concatenate([c, c]), Tensor)  # a constant: the same op
+
+
+def test_numpy_functions_without_a_tensor_op_refuse_a_tensor_that_requires_grad():
+    a = Tensor(np.array([2.0, 1.0]), requires_grad=True)
+    for numpy_call, name in [(np.sort, "np.sort"), (np.cumsum, "np.cumsum"),
+                             (np.round, "np.round")]:
+        with pytest.raises(TypeError, match=f"^{name} of a Tensor that requires grad gives "
+                                            "a plain array, which no gradient can pass"):
+            numpy_call(a)
+    with no_grad():  # no graph is asked for: the values, as for a constant
+        np.testing.assert_array_equal(np.sort(a), [1.0, 2.0])
+    np.testing.assert_array_equal(np.sort(Tensor(np.array([2.0, 1.0]))), [1.0, 2.0])
+    # what gives no floats cannot be mistaken for a differentiable result: kept
+    assert np.allclose(a, [2.0, 1.0]) and np.argmax(a) == 0 and np.shape(a) == (2,)
+    np.testing.assert_array_equal(np.isclose(a, 2.0), [True, False])
+    with pytest.raises(TypeError, match="np.sum of a Tensor: out= is not supported"):
+        np.sum(a, out=np.zeros(()))
 
 
 def test_the_numpy_array_protocol_copies_as_numpy_2_says():
