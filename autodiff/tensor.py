@@ -517,7 +517,7 @@ class Tensor(Node):
     def __pos__(self):
         return self
 
-    # -- in place: x += y, x -= y, x *= y, x /= y ----------------------------------------
+    # -- in place: x += y, x -= y, x *= y, x /= y, x **= y -------------------------------
     #
     # Without them Python would rebind the name to a new tensor, and the manual update
     # `with no_grad(): for p in params: p -= lr * p.grad` would silently change nothing.
@@ -539,6 +539,9 @@ class Tensor(Node):
     def __itruediv__(self, other):
         return self._in_place(other, ops.Div, np.true_divide, "/=")
 
+    def __ipow__(self, other):
+        return self._in_place(other, ops.Pow, np.power, "**=")
+
     def _in_place(self, other, op, ufunc, symbol: str) -> Tensor:
         if _grad_mode.enabled:
             if self._requires_grad and self._op is None:
@@ -559,6 +562,10 @@ class Tensor(Node):
                                     f"cannot be stored in this {self.dtype} tensor")
                 result = result.astype(self.dtype)
             return result
+        if not self.data.flags.writeable:
+            raise ValueError(f"{symbol}: this tensor's data is read-only (a broadcast view, "
+                             "or an array marked so), so it cannot change in place; make "
+                             "a copy first (Tensor(np.array(t.data)))")
         try:
             operand = other.data if isinstance(other, Tensor) else _constant(other, op)
             ufunc(self.data, operand, out=self.data, casting="same_kind")

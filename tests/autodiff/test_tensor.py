@@ -1010,6 +1010,32 @@ def test_in_place_on_a_leaf_that_requires_grad_raises_under_grad_mode():
     np.testing.assert_array_equal(w.data, [1.0, 2.0])
 
 
+def test_power_in_place_is_in_place_as_the_other_operators_are():
+    # **= had no in-place method: Python rebound the name, so `p **= 2` under no_grad
+    # left the parameter as it was, and on a leaf that requires grad it did not raise
+    w = Tensor([1.0, 2.0, 3.0], requires_grad=True)
+    alias = w
+    with pytest.raises(RuntimeError, match=r"^\*\*= on a leaf tensor that requires grad"):
+        w **= 2
+    with no_grad():
+        alias **= 2
+    assert alias is w
+    np.testing.assert_array_equal(w.data, [1.0, 4.0, 9.0])
+    h = w * 1.0
+    h **= 3  # a graph node: a new node, as for the others
+    h.sum().backward()
+    np.testing.assert_allclose(w.grad, 3 * w.data ** 2)
+
+
+def test_in_place_on_read_only_data_says_so():
+    # the message blamed the shapes: "cannot update shape (3,) in place with shape ()"
+    t = Tensor(np.broadcast_to(np.ones(3), (2, 3)))
+    with no_grad(), pytest.raises(ValueError, match=r"^\+=: this tensor's data is "
+                                                    "read-only .* make a copy first"):
+        t += 1
+    np.testing.assert_array_equal(t.data, np.ones((2, 3)))
+
+
 def test_in_place_on_a_graph_node_makes_a_new_node_with_right_gradients():
     x = Tensor([1.0, 2.0], requires_grad=True)
     h = x.exp()
