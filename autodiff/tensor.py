@@ -742,11 +742,14 @@ class Tensor(Node):
         _changes[0] = max(_changes[0], self._version, self._made)
 
     def __copy__(self) -> Tensor:
-        # a shallow copy shares the data: a view of it, for the in-place check
-        copy = Tensor.__new__(Tensor)
+        # A shallow copy shares the data: a view of it, for the in-place check. Not its
+        # .grad, which users edit in place (clipping a copy's would clip the original's).
+        copy = type(self).__new__(type(self))
         for name, value in self._slots().items():
             setattr(copy, name, value)
         copy._memory = _memory_of(self)
+        if type(self.grad) is np.ndarray:
+            copy.grad = self.grad.copy()
         return copy
 
     def retain_grad(self) -> None:

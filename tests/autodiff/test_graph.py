@@ -1005,6 +1005,23 @@ def test_a_factor_changed_where_only_a_constant_factors_gradient_reads_it_is_har
             loss.backward()
 
 
+def test_a_shallow_copy_shares_the_data_but_not_the_grad_and_keeps_the_class():
+    # copy.copy shared the .grad array (clipping the copy's gradient clipped the
+    # original's) and made a subclass a plain Tensor
+    import copy
+
+    class Parameter(Tensor):
+        pass
+
+    p = Parameter(np.ones(2), requires_grad=True)
+    (p * 3.0).sum().backward()
+    c = copy.copy(p)
+    assert type(c) is Parameter and c.data is p.data
+    c.grad *= 0.5
+    np.testing.assert_array_equal(p.grad, [3.0, 3.0])
+    np.testing.assert_array_equal(c.grad, [1.5, 1.5])
+
+
 def test_copies_of_a_graph_keep_a_change_made_before_them_seen():
     # copy.copy shares the data (a view of it); deepcopy and pickle copy a graph whose
     # input changed after its op ran: each gave a silently wrong gradient
