@@ -1598,8 +1598,14 @@ def check_labels(labels: np.ndarray, n_classes: int, who: str) -> None:
 
 
 def where(cond, a, b) -> Tensor:
-    """Elementwise `a if cond else b`; a or b may be numbers. No gradient flows to cond."""
-    cond = np.asarray(_data(cond), dtype=bool)
+    """Elementwise `a if cond else b`; a or b may be numbers. No gradient flows to cond,
+    which must hold booleans (a mask such as `x > 0`), as in PyTorch: NumPy's reading of
+    any number as true where it is not 0 would take probabilities p for `p > 0`."""
+    given, cond = cond, np.asarray(_data(cond))
+    if cond.dtype != bool:
+        raise TypeError(f"where: cond must be booleans (a mask such as x > 0), got "
+                        f"{_described(_data(given))} of dtype {cond.dtype}; for NumPy's "
+                        "reading of numbers, write cond != 0")
     if not (isinstance(a, Tensor) or isinstance(b, Tensor)):
         return Tensor(np.where(cond, a, b))
     return ops.Where.apply(cond, a, b)

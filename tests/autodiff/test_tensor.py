@@ -1325,6 +1325,21 @@ def test_numpy_functions_without_a_tensor_op_refuse_a_tensor_that_requires_grad(
         np.sum(a, out=np.zeros(()))
 
 
+@pytest.mark.parametrize("cond, described", [
+    (np.array([0.2, 0.9]), r"an array of shape \(2,\) of dtype float64"),
+    ("abc", "a str of dtype <U3"), (None, "a NoneType of dtype object"),
+    (Tensor(np.array([1, 0])), r"an array of shape \(2,\) of dtype int64"),
+])
+def test_where_takes_a_boolean_condition_only(cond, described):
+    # NumPy's truthiness picked a wherever a probability was not 0, a for any str, b
+    # for None, silently; PyTorch refuses them
+    a, b = Tensor(np.ones(2), requires_grad=True), Tensor(np.zeros(2))
+    with pytest.raises(TypeError, match=f"^where: cond must be booleans .*got {described}"):
+        autodiff.where(cond, a, b)
+    np.testing.assert_array_equal(autodiff.where(np.array([True, False]), a, b).data, [1, 0])
+    np.testing.assert_array_equal(autodiff.where(True, a, 0.0).data, [1, 1])
+
+
 def test_the_numpy_array_protocol_copies_as_numpy_2_says():
     t = Tensor(np.arange(3.0))
     assert np.asarray(t) is t.data and np.asarray(t, copy=False) is t.data
