@@ -10,7 +10,6 @@ Plus `no_grad`, user-defined ops (`Function`), functional differentiation (`grad
 built), gradient checking (`gradcheck`) and drawings of any graph (`draw_graph`).
 """
 
-from .backends import sum_to
 from .debug import AnomalyError, FaultReport, detect_anomaly, locate_fault
 from .derivation import Derivation, derivation
 from .function import Context, Function
@@ -19,7 +18,8 @@ from .gradcheck import GradcheckError, gradcheck, numerical_grad
 from .graph import enable_grad, is_grad_enabled, no_grad
 from .ops import ShapeError, add_n, weighted_sum
 from .steps import BackwardStep, backward_frames, backward_steps, draw_step, step_slider
-from .tensor import Tensor, concatenate, cross_entropy, linear, nll_loss, stack, where
+from .tensor import (Tensor, concatenate, cross_entropy, linear, nll_loss, stack, sum_to,
+                     where)
 from .value import Value
 from .viz import GraphvizNotFoundError, draw_graph, save_graph
 

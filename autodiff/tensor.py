@@ -10,11 +10,13 @@ import warnings
 import numpy as np
 
 from . import ops
-from .backends import ARRAY, GRAPH, sum_to
+from . import backends
+from .backends import ARRAY, GRAPH
 from .graph import Node, _changes, _grad_mode, mark_changed
 from .graph import backward as _backward
 
-__all__ = ["Tensor", "concatenate", "stack", "where", "linear", "nll_loss", "cross_entropy"]
+__all__ = ["Tensor", "concatenate", "stack", "where", "linear", "nll_loss", "cross_entropy",
+           "sum_to"]
 
 
 def _constant(x, op):
@@ -1166,7 +1168,7 @@ class Tensor(Node):
         if isinstance(g, (int, float)):  # a rule on 0-d plain values may give a Python one
             g = np.asarray(g)
         if g.shape != data.shape:
-            g = sum_to(g, data.shape)
+            g = backends.sum_to(g, data.shape)
         if g.dtype != data.dtype:
             g = g.astype(data.dtype)
         return g
@@ -1595,6 +1597,39 @@ def check_labels(labels: np.ndarray, n_classes: int, who: str) -> None:
         bad = labels[(labels < 0) | (labels >= n_classes)].flat[0]
         raise ValueError(f"{who}: label {bad} is out of range for {n_classes} classes "
                          f"(labels must be in 0..{n_classes - 1})")
+
+
+def sum_to(g, shape) -> np.ndarray | Tensor:
+    """Sum a broadcast gradient `g` (an array or a Tensor) back to `shape`, the shape it
+    was broadcast from: the rule by which every op's gradient reaches its input's shape.
+
+    Broadcasting prepends axes and stretches axes of size 1; the gradient of a
+    broadcast is the sum over exactly those axes.
+
+    Raises:
+        ValueError: `shape` does not broadcast to g's shape, so g cannot come from it.
+        TypeError: `shape` is not a tuple of ints.
+    """
+    given = shape
+    if isinstance(shape, (int, np.integer)) and not isinstance(shape, bool):
+        shape = (shape,)
+    if not isinstance(shape, (tuple, list)) or not all(
+            isinstance(n, (int, np.integer)) and not isinstance(n, bool) and n >= 0
+            for n in shape):
+        raise TypeError(f"sum_to: shape must be a tuple of sizes >= 0, got {given!r}")
+    shape = tuple(int(n) for n in shape)
+    if not isinstance(g, Tensor):
+        g = np.asarray(g)
+    if not _broadcasts_to(shape, g.shape):
+        raise ValueError(f"sum_to: a gradient of shape {g.shape} cannot be summed to shape "
+                         f"{shape}, which does not broadcast to {g.shape}")
+    return backends.sum_to(g, shape)
+
+
+def _broadcasts_to(shape: tuple, target: tuple) -> bool:
+    if len(shape) > len(target):
+        return False
+    return all(n == m or n == 1 for n, m in zip(shape[::-1], target[::-1]))
 
 
 def where(cond, a, b) -> Tensor:

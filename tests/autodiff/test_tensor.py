@@ -1340,6 +1340,19 @@ def test_where_takes_a_boolean_condition_only(cond, described):
     np.testing.assert_array_equal(autodiff.where(True, a, 0.0).data, [1, 1])
 
 
+def test_sum_to_refuses_a_shape_the_gradient_cannot_come_from():
+    # it returned shape (2, 1) for (3, 1), and g itself for (4, 3) and "ab"
+    g = np.ones((2, 3))
+    np.testing.assert_array_equal(autodiff.sum_to(g, (1, 3)), [[2.0, 2.0, 2.0]])
+    assert autodiff.sum_to(g, ()) == 6.0 and autodiff.sum_to(g, 3).shape == (3,)
+    for shape in [(3, 1), (4, 3), (2, 3, 1)]:
+        with pytest.raises(ValueError, match=rf"^sum_to: a gradient of shape \(2, 3\) "
+                                             rf"cannot be summed to shape {re.escape(str(shape))}"):
+            autodiff.sum_to(g, shape)
+    with pytest.raises(TypeError, match="^sum_to: shape must be a tuple of sizes"):
+        autodiff.sum_to(g, "ab")
+
+
 def test_the_numpy_array_protocol_copies_as_numpy_2_says():
     t = Tensor(np.arange(3.0))
     assert np.asarray(t) is t.data and np.asarray(t, copy=False) is t.data
