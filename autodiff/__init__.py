@@ -18,8 +18,7 @@ from .gradcheck import GradcheckError, gradcheck, numerical_grad
 from .graph import enable_grad, is_grad_enabled, no_grad
 from .ops import ShapeError, add_n, weighted_sum
 from .steps import BackwardStep, backward_frames, backward_steps, draw_step, step_slider
-from .tensor import (Tensor, concatenate, cross_entropy, linear, nll_loss, stack, sum_to,
-                     where)
+from .tensor import Tensor, concatenate, cross_entropy, linear, nll_loss, stack, sum_to, where
 from .value import Value
 from .viz import GraphvizNotFoundError, draw_graph, save_graph
 

@@ -9,8 +9,7 @@ import warnings
 
 import numpy as np
 
-from . import ops
-from . import backends
+from . import backends, ops
 from .backends import ARRAY, GRAPH
 from .graph import Node, _changes, _grad_mode, mark_changed
 from .graph import backward as _backward
@@ -1629,7 +1628,7 @@ def sum_to(g, shape) -> np.ndarray | Tensor:
 def _broadcasts_to(shape: tuple, target: tuple) -> bool:
     if len(shape) > len(target):
         return False
-    return all(n == m or n == 1 for n, m in zip(shape[::-1], target[::-1]))
+    return all(n == m or n == 1 for n, m in zip(shape[::-1], target[::-1], strict=False))
 
 
 def where(cond, a, b) -> Tensor:
