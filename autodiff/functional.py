@@ -19,7 +19,7 @@ import threading
 import numpy as np
 
 from . import ops
-from .graph import Node, enable_grad, is_grad_enabled
+from .graph import Node, check_flag, enable_grad, is_grad_enabled
 from .graph import backward as _backward
 from .tensor import Tensor, stack
 from .value import Value
@@ -492,6 +492,10 @@ def gradients(output, inputs, gradient=None, *, retain_graph: bool | None = None
         RuntimeError: `output` or an input does not require grad, an input is not used
             to compute it (without `allow_unused`), or as for `Tensor.backward`.
     """
+    create_graph = check_flag(create_graph, "gradients", "create_graph")
+    allow_unused = check_flag(allow_unused, "gradients", "allow_unused")
+    if retain_graph is not None:
+        retain_graph = check_flag(retain_graph, "gradients", "retain_graph")
     if not isinstance(output, (Tensor, Value)):
         raise TypeError(f"gradients: output must be a Value or a Tensor, got "
                         f"{type(output).__name__} (for a function, use autodiff.grad)")

@@ -11,7 +11,7 @@ import numpy as np
 
 from . import backends, ops
 from .backends import ARRAY, GRAPH
-from .graph import Node, _changes, _grad_mode, mark_changed
+from .graph import Node, _changes, _grad_mode, check_flag, mark_changed
 from .graph import backward as _backward
 
 __all__ = ["Tensor", "concatenate", "stack", "where", "linear", "nll_loss", "cross_entropy",
@@ -230,6 +230,7 @@ class Tensor(Node):
     __array_ufunc__ = None
 
     def __init__(self, data, requires_grad: bool = False, dtype=None, label: str = "") -> None:
+        requires_grad = check_flag(requires_grad, "Tensor", "requires_grad")
         source = None
         if isinstance(data, Tensor):
             source, data = data, data.data
@@ -259,7 +260,7 @@ class Tensor(Node):
         self.data = array
         self.grad = None
         self.label = label
-        self._requires_grad = bool(requires_grad)
+        self._requires_grad = requires_grad
         self._op = None
         self._parents = ()
         self._ctx = None
@@ -1097,9 +1098,11 @@ class Tensor(Node):
                 `.data`).
             ValueError: `gradient` has the wrong shape.
         """
+        create_graph = check_flag(create_graph, "backward", "create_graph")
         seed = self._seed(gradient, create_graph, "backward")
         if retain_graph is None:
             retain_graph = create_graph
+        retain_graph = check_flag(retain_graph, "backward", "retain_graph")
         _backward(self, seed, retain_graph=retain_graph, create_graph=create_graph)
 
     def _seed(self, gradient, create_graph: bool, who: str):

@@ -1742,13 +1742,30 @@ def test_a_label_that_is_not_a_str_raises_type_error():
         Tensor([1.0], label=3)
 
 
-@pytest.mark.parametrize("flag", [1, np.True_])
-def test_requires_grad_given_as_a_truthy_number_is_stored_as_a_bool(flag):
+def test_requires_grad_is_stored_as_a_bool_and_must_be_one():
     # kills T09 (the flag stored as given): requires_grad is True or False, as the
-    # setter makes it
-    t = Tensor([1.0], requires_grad=flag)
-    assert t.requires_grad is True
-    assert Tensor([1.0], requires_grad=0).requires_grad is False
+    # setter makes it; a truthy str such as "False" made a tensor that requires grad
+    assert Tensor([1.0], requires_grad=np.True_).requires_grad is True
+    for flag in ("False", 1, 0, None):
+        with pytest.raises(TypeError, match=f"^Tensor: requires_grad must be True or False, "
+                                            f"got requires_grad={flag!r}"):
+            Tensor([1.0], requires_grad=flag)
+
+
+@pytest.mark.parametrize("call, name", [
+    (lambda y: y.backward(retain_graph="no"), "backward: retain_graph"),
+    (lambda y: y.backward(create_graph="no"), "backward: create_graph"),
+    (lambda y: autodiff.gradients(y, y._parents[0], retain_graph="no"), "gradients: retain_graph"),
+    (lambda y: autodiff.gradients(y, y._parents[0], allow_unused=1), "gradients: allow_unused"),
+])
+def test_backward_flags_must_be_bools(call, name):
+    # "no" is truthy: retain_graph="no" kept the graph, create_graph="no" recorded it
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    y = (x * x).sum()
+    with pytest.raises(TypeError, match=f"^{name} must be True or False"):
+        call(y)
+    y.backward()  # nothing was freed or written
+    np.testing.assert_array_equal(x.grad, [2.0, 4.0])
 
 
 def test_item_assignment_with_a_float_index_tensor_says_why():
