@@ -24,7 +24,7 @@ import numpy as np
 
 from . import backends
 from .function import Context
-from .gradcheck import GradcheckError, _float64_leaves, gradcheck
+from .gradcheck import GradcheckError, _check_settings, _check_steps, _float64_leaves, gradcheck
 from .graph import Node, Tracer, enable_grad, no_grad, set_tracer
 from .tensor import _function_argument
 from .value import Value
@@ -402,9 +402,13 @@ def locate_fault(f, inputs, eps: float = 1e-6, atol: float = 1e-5, rtol: float =
         a `FaultReport`; `report.fault` is the first op whose rule disagrees (None if
         every rule agrees), `print(report)` shows the table.
     """
+    # checked here, so that a bad argument is named as locate_fault's, not as the
+    # gradcheck's it runs below
+    _check_settings("locate_fault", f, eps, atol, rtol, seed)
     if not isinstance(inputs, (tuple, list)):
         inputs = (inputs,)
     leaves = _float64_leaves(inputs)
+    _check_steps(leaves, eps, "locate_fault")
     args = [leaf if leaf is not None else x for leaf, x in zip(leaves, inputs, strict=True)]
     with enable_grad():  # the graph to check is needed even under no_grad()
         out = f(*args)
