@@ -264,7 +264,7 @@ class detect_anomaly(ContextDecorator):
 # ======================================================================================
 
 
-@dataclass
+@dataclass(eq=False)  # identity, as BackwardStep: its node may be a Tensor
 class OpCheck:
     """One op's rule checked at one node: the worst element of its inputs.
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import viz
-from .graph import Node, Tracer, is_released, set_tracer
+from .graph import Node, Tracer, check_flag, is_released, set_tracer
 from .graph import backward as _backward
 from .tensor import Tensor
 from .value import Value
@@ -27,7 +27,10 @@ from .value import Value
 __all__ = ["BackwardStep", "backward_steps", "draw_step", "backward_frames", "step_slider"]
 
 
-@dataclass
+# eq=False: equal when the same step (identity), as nodes are; the generated __eq__
+# compared the fields, which for a Tensor's arrays raises NumPy's ambiguous-truth error
+# (so `==`, `in` and list.index did)
+@dataclass(eq=False)
 class BackwardStep:
     """One node finished by backward.
 
@@ -175,7 +178,9 @@ def backward_steps(root: Node, gradient=None, *, accumulate: bool = False
         `.grad`; a step's `sent` gradients, summed per parent over all steps (plus the
         seed at the root), give each parent's `grad`.
     """
-    seed = _seed(root, gradient)  # here, so that bad arguments raise at the call
+    # here, so that bad arguments raise at the call
+    accumulate = check_flag(accumulate, "backward_steps", "accumulate")
+    seed = _seed(root, gradient)
     _check_retained(root, "backward_steps")
     return _steps(root, gradient, accumulate, seed)
 

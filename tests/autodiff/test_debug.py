@@ -112,6 +112,38 @@ def test_accumulate_runs_backward_itself():
     assert a.grad == expected
 
 
+@pytest.mark.parametrize("flag", ["no", "False", 0, None])
+def test_accumulate_must_be_a_bool(flag):
+    # "no" ran the real backward: it wrote .grad and freed the graph
+    x = Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    y = (x * x).sum()
+    with pytest.raises(TypeError, match=f"^backward_steps: accumulate must be True or "
+                                        f"False, got accumulate={re.escape(repr(flag))}"):
+        backward_steps(y, accumulate=flag)
+    assert x.grad is None
+    assert len(list(backward_steps(y, accumulate=np.False_))) == 3 and x.grad is None
+    y.backward()  # the graph was kept
+    np.testing.assert_allclose(x.grad, [2.0, 4.0])
+
+
+def test_steps_compare_by_identity():
+    # the dataclasses' generated __eq__ compared the fields: for Tensor graphs, arrays,
+    # so ==, `in` and list.index raised NumPy's "truth value ... is ambiguous"
+    x = Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    steps = list(backward_steps((x * x).sum()))
+    again = list(backward_steps((x * x).sum()))
+    assert steps[0] == steps[0] and steps[0] != steps[1] and steps[0] != again[0]
+    assert steps[1] in steps and steps.index(steps[1]) == 1
+    assert len({*steps, *steps}) == 3  # hashable, by identity
+
+
+def test_op_checks_compare_by_identity():
+    x = Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    checks = locate_fault(lambda t: (t * t).sum(), [x]).checks
+    assert checks[1] in checks and checks.index(checks[1]) == 1
+    assert checks[0] != locate_fault(lambda t: (t * t).sum(), [x]).checks[0]
+
+
 def test_steps_leave_the_graph_usable_and_restore_the_tracer():
     x = Tensor(np.array([1.0, 2.0]), requires_grad=True)
     loss = (x * x).sum()
