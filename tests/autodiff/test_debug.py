@@ -283,6 +283,55 @@ def test_backward_only_mode_and_clean_runs():
     assert math.isnan(y.item())
 
 
+def test_as_a_decorator_it_holds_while_a_generator_body_runs():
+    # ContextDecorator left the mode when the call returned the generator, before its
+    # body ran: the nan went unreported
+    x = Tensor(np.array([1.0, 4.0]), requires_grad=True)
+
+    @detect_anomaly()
+    def roots(shifts):
+        for shift in shifts:
+            yield (x + shift).sqrt()
+
+    line = here() - 2
+    gen = roots([0.0, -2.0])
+    assert _grad_mode.tracer is None  # (nothing of the body has run)
+    np.testing.assert_allclose(next(gen).data, [1.0, 2.0])
+    assert _grad_mode.tracer is None
+    with np.errstate(invalid="ignore"):
+        outside = (x - 2.0).sqrt()  # the caller's code between items is not checked
+    assert math.isnan(outside.data[0])
+    with pytest.raises(AnomalyError) as info:
+        next(gen)  # sqrt(-1)
+    assert info.value.op == "sqrt" and info.value.site.lineno == line
+    assert _grad_mode.tracer is None
+
+
+def test_as_a_decorator_it_holds_while_a_function_runs():
+    @detect_anomaly()
+    def log(v):
+        return v.log()
+
+    assert log(Tensor([1.0])).item() == 0.0 and _grad_mode.tracer is None
+    with pytest.raises(AnomalyError, match="op 'log'"):
+        log(Tensor([-1.0], requires_grad=True))
+    assert _grad_mode.tracer is None
+
+
+@pytest.mark.parametrize("flag", ["no", 0, None])
+def test_check_forward_must_be_a_bool(flag):
+    # "no" checked forward, as True does
+    with pytest.raises(TypeError, match=f"^detect_anomaly: check_forward must be True or "
+                                        f"False, got check_forward={re.escape(repr(flag))}"):
+        detect_anomaly(check_forward=flag)
+    with pytest.raises(TypeError, match=r"write @detect_anomaly\(\) \(with parentheses\)"):
+        @detect_anomaly
+        def f(x):
+            return x
+    with detect_anomaly(check_forward=np.False_):
+        assert math.isnan(Tensor([-1.0]).log().item())  # unchecked
+
+
 def test_a_graph_dropped_inside_detect_anomaly_is_freed_at_once():
     # The tracer's notes must not keep graphs alive: a training loop under
     # detect_anomaly() used to hold every step's graph (and arrays) until the block
