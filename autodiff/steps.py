@@ -291,11 +291,12 @@ def draw_step(root: Node, k: int, *, gradient=None, **options):
         IndexError: k is outside 0..number of steps.
     """
     k = viz._whole(k, "draw_step: k", "an int (a step number)")
+    opts = viz._Options("draw_step", **options)
     steps, seed = _frames_setup(root, gradient, "draw_step")
     if not 0 <= k <= len(steps):
         raise IndexError(f"draw_step: k must be in 0..{len(steps)} (the number of "
                          f"backward steps), got {k}")
-    return viz._draw(root, viz._Options(**options), _StepOverlay(steps, k, seed))
+    return viz._draw(root, opts, _StepOverlay(steps, k, seed))
 
 
 def backward_frames(root: Node, *, gradient=None, **options) -> list:
@@ -305,8 +306,8 @@ def backward_frames(root: Node, *, gradient=None, **options) -> list:
     squared (seconds at a few hundred nodes): for a larger graph draw the frames wanted
     with `draw_step`, or browse them with `step_slider`, which draws each on demand.
     """
+    opts = viz._Options("backward_frames", **options)
     steps, seed = _frames_setup(root, gradient, "backward_frames")
-    opts = viz._Options(**options)
     return [viz._draw(root, opts, _StepOverlay(steps, k, seed))
             for k in range(len(steps) + 1)]
 
@@ -328,8 +329,8 @@ def step_slider(root: Node, *, gradient=None, **options):
         ) from None
     from IPython.display import display
 
+    opts = viz._Options("step_slider", **options)
     steps, seed = _frames_setup(root, gradient, "step_slider")
-    opts = viz._Options(**options)
 
     def show(step: int) -> None:
         # displayed, not returned: interactive shows a return value only when asked to
