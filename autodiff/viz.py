@@ -186,7 +186,15 @@ def _new_digraph(**kwargs):
             drawn, inside boxes and left out add up to `nodes`.
             """
 
-            stats: dict = {}
+            def __init__(self, *args, **kwargs) -> None:
+                super().__init__(*args, **kwargs)
+                self.stats: dict = {}  # (a class attribute would be one dict for all)
+
+            def copy(self):
+                # graphviz's copy makes a new Drawing from the DOT statements only
+                result = super().copy()
+                result.stats = dict(self.stats)
+                return result
 
             def __repr__(self) -> str:  # stable: no memory address
                 drawn = self.stats.get("drawn_nodes")

@@ -865,6 +865,22 @@ def test_drawing_repr_counts_nodes_and_boxes_apart():
                                            collapse=True).source
 
 
+def test_each_drawing_and_each_copy_has_stats_of_its_own():
+    # .copy() lost the stats (repr "<Drawing>"), and they fell back to one class-level
+    # dict that every copy shared: writing to one copy's stats changed the next's
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    drawing = draw_graph((x * x).sum())
+    copy = drawing.copy()
+    assert copy.stats == drawing.stats and repr(copy) == repr(drawing) != "<Drawing>"
+    assert copy.source == drawing.source
+    copy.stats["nodes"] = 99
+    assert drawing.stats["nodes"] == 3 and drawing.copy().stats["nodes"] == 3
+    blank = type(drawing)()  # a Drawing made without draw_graph
+    assert blank.stats == {} and repr(blank) == "<Drawing>"
+    blank.stats["nodes"] = 1
+    assert type(drawing)().stats == {}
+
+
 @needs_dot
 def test_operands_are_laid_out_in_argument_order():
     # ordering=in on each op: a above b for a - b (dot reversed about a quarter of them)
