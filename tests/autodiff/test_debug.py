@@ -560,6 +560,10 @@ def test_derivation_errors():
         derivation(v, a)
     with pytest.raises(ValueError, match="format"):
         derivation(a * 2, a, format="html")
+    # it was "'>' not supported between instances of 'int' and 'str'", after the walk
+    with pytest.raises(TypeError, match="^derivation: max_paths must be an int, got str$"):
+        derivation(a * 2, a, max_paths="64")
+    assert derivation(a * 2, a, max_paths=np.int64(1)).total == 2.0
 
 
 def test_backward_steps_of_a_value_takes_a_number_or_a_value_as_gradient():
