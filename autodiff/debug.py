@@ -17,15 +17,14 @@ import re
 import sys
 import threading
 import weakref
-from contextlib import ContextDecorator
 from dataclasses import dataclass
 
 import numpy as np
 
 from . import backends
 from .function import Context
-from .gradcheck import GradcheckError, _float64_leaves, gradcheck
-from .graph import Node, Tracer, enable_grad, no_grad, set_tracer
+from .gradcheck import GradcheckError, _check_settings, _check_steps, _float64_leaves, gradcheck
+from .graph import Node, Tracer, check_flag, enable_grad, mode_wrapper, no_grad, set_tracer
 from .tensor import _function_argument
 from .value import Value
 from .viz import _nonfinite
@@ -210,7 +209,7 @@ def _made_at(site: Site | None) -> str:
     return f"\n  made at {site}" if site is not None else "\n  made at an unknown line"
 
 
-class detect_anomaly(ContextDecorator):
+class detect_anomaly:
     """Context manager (and decorator) that catches NaN and infinity where they appear.
 
     Inside it, in this thread, every node remembers the line of your code that made it
@@ -225,6 +224,9 @@ class detect_anomaly(ContextDecorator):
     to hunt a bug, not for training. `check_forward=False` checks backward only, as
     PyTorch's anomaly mode does.
 
+    As a decorator (`@detect_anomaly()`), it holds while the function runs; for a
+    generator function, while its body runs, each time the generator is resumed.
+
     Example::
 
         with autodiff.detect_anomaly():
@@ -233,7 +235,10 @@ class detect_anomaly(ContextDecorator):
     """
 
     def __init__(self, check_forward: bool = True) -> None:
-        self.check_forward = check_forward
+        if callable(check_forward):  # the function decorated by `@detect_anomaly`
+            raise TypeError(f"detect_anomaly: got {check_forward!r} as check_forward; as a "
+                            "decorator, write @detect_anomaly() (with parentheses)")
+        self.check_forward = check_flag(check_forward, "detect_anomaly", "check_forward")
         self._local = threading.local()
 
     def __enter__(self) -> detect_anomaly:
@@ -253,6 +258,11 @@ class detect_anomaly(ContextDecorator):
         errstate.__exit__(*exc)
         tracer.sites.clear()
 
+    def __call__(self, func):
+        # (contextlib's ContextDecorator would leave the mode as soon as a generator
+        # function returned its generator, before any of the body ran)
+        return mode_wrapper(func, self.__enter__, lambda _: self.__exit__(None, None, None))
+
     def site(self, node: Node) -> Site | None:
         """Where `node` was made, if it was made inside this block (still open)."""
         stack = getattr(self._local, "stack", [])
@@ -264,7 +274,7 @@ class detect_anomaly(ContextDecorator):
 # ======================================================================================
 
 
-@dataclass
+@dataclass(eq=False)  # identity, as BackwardStep: its node may be a Tensor
 class OpCheck:
     """One op's rule checked at one node: the worst element of its inputs.
 
@@ -402,9 +412,13 @@ def locate_fault(f, inputs, eps: float = 1e-6, atol: float = 1e-5, rtol: float =
         a `FaultReport`; `report.fault` is the first op whose rule disagrees (None if
         every rule agrees), `print(report)` shows the table.
     """
+    # checked here, so that a bad argument is named as locate_fault's, not as the
+    # gradcheck's it runs below
+    _check_settings("locate_fault", f, eps, atol, rtol, seed)
     if not isinstance(inputs, (tuple, list)):
         inputs = (inputs,)
     leaves = _float64_leaves(inputs)
+    _check_steps(leaves, eps, "locate_fault")
     args = [leaf if leaf is not None else x for leaf, x in zip(leaves, inputs, strict=True)]
     with enable_grad():  # the graph to check is needed even under no_grad()
         out = f(*args)

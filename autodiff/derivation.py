@@ -15,7 +15,7 @@ import math
 from . import backends
 from .graph import Node
 from .value import Value
-from .viz import _collect, _constant, _num
+from .viz import _collect, _constant, _num, _whole
 
 __all__ = ["derivation", "Derivation"]
 
@@ -247,6 +247,7 @@ def derivation(root: Value, leaf: Value, format: str = "markdown",
                         f"{type(root).__name__} and {type(leaf).__name__}")
     if format not in ("markdown", "latex"):
         raise ValueError(f"derivation: format must be 'markdown' or 'latex', got {format!r}")
+    max_paths = _whole(max_paths, "derivation: max_paths", "an int")
     nodes = _collect(root)
     # Nodes that depend on leaf (leaf included): the only ones on its paths to root.
     on_path: set[int] = {id(leaf)}

@@ -7,11 +7,12 @@ import numbers
 
 import numpy as np
 
-from .functional import _call, _graph_nodes
-from .graph import Node, enable_grad, no_grad
+from .functional import _call, _check_callable, _graph_nodes
+from .graph import Node, check_flag, enable_grad, no_grad
 from .graph import backward as _backward
 from .tensor import Tensor
 from .value import Value
+from .viz import _whole
 
 __all__ = ["gradcheck", "GradcheckError", "numerical_grad"]
 
@@ -124,17 +125,16 @@ def gradcheck(f, inputs, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1e
         GradcheckError: at the first entry that fails, naming the input, the index, the
             output element (when f has more than one), both derivatives and their
             difference.
-        TypeError: nothing to differentiate, or f returns something else than nodes.
-        ValueError: f reads a checked input from elsewhere than its arguments.
+        TypeError: nothing to differentiate, f returns something else than nodes, or
+            an argument of the wrong type.
+        ValueError: f reads a checked input from elsewhere than its arguments; eps,
+            atol or rtol is negative, nan or infinite (or eps 0), seed negative; or eps
+            so small against an input element x that x + eps == x.
     """
     __tracebackhide__ = True  # pytest: a failure points at the test's line, not in here
-    for name, value, smallest in (("eps", eps, "> 0"), ("atol", atol, ">= 0"),
-                                  ("rtol", rtol, ">= 0")):
-        if isinstance(value, bool) or not isinstance(value, numbers.Real):
-            raise TypeError(f"gradcheck: {name} must be a number, got "
-                            f"{type(value).__name__}")
-        if not (value > 0 if smallest == "> 0" else value >= 0):
-            raise ValueError(f"gradcheck: {name} must be {smallest}, got {value}")
+    _check_settings("gradcheck", f, eps, atol, rtol, seed)
+    locate = check_flag(locate, "gradcheck", "locate")
+    full = check_flag(full, "gradcheck", "full")
     if not isinstance(inputs, (tuple, list)):
         inputs = (inputs,)
     leaves = _float64_leaves(inputs)
@@ -144,6 +144,7 @@ def gradcheck(f, inputs, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1e
         raise TypeError("gradcheck: none of the inputs is differentiable (a Value, a Tensor "
                         "with requires_grad=True, a float or a float array)")
     targets = [leaves[i] for i in checked]
+    _check_steps(leaves, eps, "gradcheck")
     rng = np.random.default_rng(seed)
 
     # the Values made of numbers: f combining one with a Tensor is explained, as by grad
@@ -154,8 +155,6 @@ def gradcheck(f, inputs, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1e
     _refuse_closures(outs, inputs, checked)
     size = sum(int(np.size(_data(o))) for o in outs)
     n_inputs = sum(int(np.size(t.data)) for t in targets)
-    if not isinstance(full, bool):
-        raise TypeError(f"gradcheck: full must be a bool, got {type(full).__name__}")
     projection = None
     if not full and (size * n_inputs > MAX_JACOBIAN_ENTRIES
                      or size > max(2 * n_inputs, MIN_OUTPUTS_CHECKED_ONE_BY_ONE)):
@@ -210,6 +209,50 @@ def gradcheck(f, inputs, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1e
     _check_linear(outs, targets, checked, rows, rng, atol, rtol, locate,
                   (f, inputs, eps, atol, rtol, seed))
     return True
+
+
+def _check_settings(who: str, f, eps, atol, rtol, seed) -> None:
+    """Refuse, naming `who`, the arguments of gradcheck and locate_fault that would
+    fail later with a message of NumPy's, or make the check say nothing (a nan or
+    infinite tolerance passes everything)."""
+    _check_callable(f, who)
+    _check_number(eps, who, "eps", positive=True)
+    _check_number(atol, who, "atol")
+    _check_number(rtol, who, "rtol")
+    if _whole(seed, f"{who}: seed", "a non-negative int") < 0:
+        raise ValueError(f"{who}: seed must be a non-negative int, got seed={seed}")
+
+
+def _check_number(value, who: str, name: str, positive: bool = False) -> None:
+    """Raise unless `value` is a finite real number, > 0 if `positive`, else >= 0."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{who}: {name} must be a number, got {name}={value!r} of type "
+                        f"{type(value).__name__}")
+    if not (math.isfinite(value) and (value > 0 if positive else value >= 0)):
+        raise ValueError(f"{who}: {name} must be a finite number "
+                         f"{'> 0' if positive else '>= 0'}, got {name}={value!r}")
+
+
+def _check_step(point: np.ndarray, eps: float, who: str, name: str) -> None:
+    """Raise if a step of eps is lost in rounding at an element of `point` (float64):
+    x + eps == x there, so its central difference would be a silent 0 whatever f."""
+    with np.errstate(over="ignore"):
+        lost = np.isfinite(point) & ((point + eps == point) | (point - eps == point))
+    if lost.any():
+        index = tuple(int(j) for j in np.argwhere(lost)[0])
+        at = f"{name}, index {index}" if index else name
+        x = float(point[index])
+        raise ValueError(
+            f"{who}: eps={eps!r} is too small for {at}, which is {x:g}: x + eps == x in "
+            f"float64, so the finite difference there would be 0; pass an eps of about "
+            f"1e-6 * |x| (eps={1e-6 * abs(x):.1g})")
+
+
+def _check_steps(leaves: list, eps: float, who: str) -> None:
+    """`_check_step` at each input to differentiate (`leaves`: None for a constant)."""
+    for i, leaf in enumerate(leaves):
+        if leaf is not None:
+            _check_step(np.asarray(leaf.data), eps, who, f"input {i}")
 
 
 def _why_numeric_may_be_off(analytic: float, numeric: float, eps: float, outs,
@@ -377,9 +420,21 @@ def numerical_grad(f, x, eps: float = 1e-6) -> np.ndarray | float:
 
         >>> numerical_grad(lambda w: (w ** 2).sum(), np.array([1.0, -2.0]))
         array([ 2., -4.])
+
+    Raises:
+        TypeError: f is not a function, x is not numbers, or f returns more than one.
+        ValueError: eps is not a finite number > 0, or so small against an element x
+            that x + eps == x (the difference would be a silent 0).
     """
+    _check_callable(f, "numerical_grad")
+    _check_number(eps, "numerical_grad", "eps", positive=True)
     scalar = isinstance(x, numbers.Real)
-    point = np.array(x, dtype=np.float64)  # a copy: x itself is never perturbed
+    given = np.asarray(x)
+    if given.dtype.kind not in "fiu":  # (None and "1.5" would convert, to nan and 1.5)
+        raise TypeError(f"numerical_grad: x must be a float or an array of numbers, got "
+                        f"{type(x).__name__} of dtype {given.dtype}: {x!r}")
+    point = np.array(given, dtype=np.float64)  # a copy: x itself is never perturbed
+    _check_step(point, eps, "numerical_grad", "x")
 
     def at_point() -> float:
         value = _data(f(float(point) if scalar else point))

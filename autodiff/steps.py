@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import viz
-from .graph import Node, Tracer, is_released, set_tracer
+from .graph import Node, Tracer, check_flag, is_released, set_tracer
 from .graph import backward as _backward
 from .tensor import Tensor
 from .value import Value
@@ -27,7 +27,10 @@ from .value import Value
 __all__ = ["BackwardStep", "backward_steps", "draw_step", "backward_frames", "step_slider"]
 
 
-@dataclass
+# eq=False: equal when the same step (identity), as nodes are; the generated __eq__
+# compared the fields, which for a Tensor's arrays raises NumPy's ambiguous-truth error
+# (so `==`, `in` and list.index did)
+@dataclass(eq=False)
 class BackwardStep:
     """One node finished by backward.
 
@@ -175,7 +178,9 @@ def backward_steps(root: Node, gradient=None, *, accumulate: bool = False
         `.grad`; a step's `sent` gradients, summed per parent over all steps (plus the
         seed at the root), give each parent's `grad`.
     """
-    seed = _seed(root, gradient)  # here, so that bad arguments raise at the call
+    # here, so that bad arguments raise at the call
+    accumulate = check_flag(accumulate, "backward_steps", "accumulate")
+    seed = _seed(root, gradient)
     _check_retained(root, "backward_steps")
     return _steps(root, gradient, accumulate, seed)
 
@@ -286,11 +291,12 @@ def draw_step(root: Node, k: int, *, gradient=None, **options):
         IndexError: k is outside 0..number of steps.
     """
     k = viz._whole(k, "draw_step: k", "an int (a step number)")
+    opts = viz._Options("draw_step", **options)
     steps, seed = _frames_setup(root, gradient, "draw_step")
     if not 0 <= k <= len(steps):
         raise IndexError(f"draw_step: k must be in 0..{len(steps)} (the number of "
                          f"backward steps), got {k}")
-    return viz._draw(root, viz._Options(**options), _StepOverlay(steps, k, seed))
+    return viz._draw(root, opts, _StepOverlay(steps, k, seed))
 
 
 def backward_frames(root: Node, *, gradient=None, **options) -> list:
@@ -300,8 +306,8 @@ def backward_frames(root: Node, *, gradient=None, **options) -> list:
     squared (seconds at a few hundred nodes): for a larger graph draw the frames wanted
     with `draw_step`, or browse them with `step_slider`, which draws each on demand.
     """
+    opts = viz._Options("backward_frames", **options)
     steps, seed = _frames_setup(root, gradient, "backward_frames")
-    opts = viz._Options(**options)
     return [viz._draw(root, opts, _StepOverlay(steps, k, seed))
             for k in range(len(steps) + 1)]
 
@@ -323,8 +329,8 @@ def step_slider(root: Node, *, gradient=None, **options):
         ) from None
     from IPython.display import display
 
+    opts = viz._Options("step_slider", **options)
     steps, seed = _frames_setup(root, gradient, "step_slider")
-    opts = viz._Options(**options)
 
     def show(step: int) -> None:
         # displayed, not returned: interactive shows a return value only when asked to

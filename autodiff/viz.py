@@ -21,6 +21,7 @@ needs the Graphviz `dot` program (see `GraphvizNotFoundError`).
 from __future__ import annotations
 
 import html
+import inspect
 import math
 import operator
 import os
@@ -28,7 +29,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from .graph import Node, Scope
+from .graph import Node, Scope, check_flag
 
 __all__ = ["draw_graph", "save_graph", "GraphvizNotFoundError"]
 
@@ -132,10 +133,17 @@ def save_graph(root: Node, path: str | os.PathLike, **options) -> str:
     `options` are those of `draw_graph`.
 
     Raises:
+        TypeError: path is not a str or os.PathLike; an option of the wrong type.
         ValueError: the path has no extension, or one that is not a Graphviz format.
         GraphvizNotFoundError: an image format was asked for and `dot` is missing.
     """
-    path = os.fspath(path)
+    try:
+        path = os.fspath(path)
+    except TypeError:
+        raise TypeError(f"save_graph: path must be a file name (a str or os.PathLike) such "
+                        f"as 'graph.svg', got {type(path).__name__} {path!r}") from None
+    if not isinstance(path, str):  # bytes: the name is decoded as the file system does
+        path = os.fsdecode(path)
     extension = os.path.splitext(path)[1].lower().lstrip(".")
     if not extension:
         raise ValueError(f"save_graph: {path!r} has no extension to tell the format "
@@ -144,7 +152,7 @@ def save_graph(root: Node, path: str | os.PathLike, **options) -> str:
         raise ValueError(f"save_graph: {path!r} ends in .{extension}, which is not a "
                          "Graphviz output format (try .svg, .png or .pdf, or .dot for the "
                          "DOT source)")
-    drawing = draw_graph(root, **options)
+    drawing = _draw(root, _Options("save_graph", **options))
     if extension in ("dot", "gv"):
         with open(path, "w", encoding="utf-8") as file:
             file.write(drawing.source)
@@ -178,7 +186,15 @@ def _new_digraph(**kwargs):
             drawn, inside boxes and left out add up to `nodes`.
             """
 
-            stats: dict = {}
+            def __init__(self, *args, **kwargs) -> None:
+                super().__init__(*args, **kwargs)
+                self.stats: dict = {}  # (a class attribute would be one dict for all)
+
+            def copy(self):
+                # graphviz's copy makes a new Drawing from the DOT statements only
+                result = super().copy()
+                result.stats = dict(self.stats)
+                return result
 
             def __repr__(self) -> str:  # stable: no memory address
                 drawn = self.stats.get("drawn_nodes")
@@ -236,16 +252,24 @@ def _whole(value, who: str, wanted: str) -> int:
 
 
 class _Options:
-    def __init__(self, *, rankdir="LR", max_nodes=DEFAULT_MAX_NODES, fold=True,
-                 paths_from=None, clusters=True, collapse=None, color_grads=False,
-                 constants=True, title=None, format="svg"):
+    """The options of draw_graph, checked. `who` is the function the user called with
+    them (draw_step and the others take draw_graph's options), for the errors."""
+
+    def __init__(self, who="draw_graph", /, *, rankdir="LR", max_nodes=DEFAULT_MAX_NODES,
+                 fold=True, paths_from=None, clusters=True, collapse=None,
+                 color_grads=False, constants=True, title=None, format="svg", **unknown):
+        if unknown:  # (Python's message would name _Options.__init__)
+            known = [p.name for p in inspect.signature(_Options).parameters.values()
+                     if p.kind is p.KEYWORD_ONLY]
+            raise TypeError(f"{who}: unknown option {next(iter(unknown))!r} (the options "
+                            f"are draw_graph's: {', '.join(known)})")
         if rankdir not in ("LR", "TB", "RL", "BT"):
-            raise ValueError(f"draw_graph: rankdir must be 'LR' or 'TB' (or 'RL', 'BT'), "
+            raise ValueError(f"{who}: rankdir must be 'LR' or 'TB' (or 'RL', 'BT'), "
                              f"got {rankdir!r}")
         if max_nodes is not None:
-            max_nodes = _whole(max_nodes, "draw_graph: max_nodes", "a positive int or None")
+            max_nodes = _whole(max_nodes, f"{who}: max_nodes", "a positive int or None")
             if max_nodes < 1:
-                raise ValueError(f"draw_graph: max_nodes must be a positive int or None, "
+                raise ValueError(f"{who}: max_nodes must be a positive int or None, "
                                  f"got {max_nodes!r}")
         if hasattr(paths_from, "parameters") and callable(paths_from.parameters):
             paths_from = paths_from.parameters()  # an nn module: paths from its parameters
@@ -255,44 +279,46 @@ class _Options:
             try:
                 paths_from = list(paths_from)
             except TypeError:
-                raise TypeError(f"draw_graph: paths_from must be a Value or Tensor, a list "
+                raise TypeError(f"{who}: paths_from must be a Value or Tensor, a list "
                                 f"of them or an nn module, got {type(paths_from).__name__}"
                                 ) from None
             if not paths_from:
-                raise ValueError("draw_graph: paths_from is empty (None draws the whole "
+                raise ValueError(f"{who}: paths_from is empty (None draws the whole "
                                  "graph)")
             for p in paths_from:
                 if not isinstance(p, Node):
-                    raise TypeError(f"draw_graph: paths_from must hold Values or Tensors, "
+                    raise TypeError(f"{who}: paths_from must hold Values or Tensors, "
                                     f"got {type(p).__name__}")
         if title is not None and not isinstance(title, str):
-            raise TypeError(f"draw_graph: title must be a str, got {type(title).__name__}")
+            raise TypeError(f"{who}: title must be a str, got {type(title).__name__}")
         if not isinstance(format, str):
-            raise TypeError(f"draw_graph: format must be a str such as 'svg', got "
+            raise TypeError(f"{who}: format must be a str such as 'svg', got "
                             f"{type(format).__name__}")
         if not _known_format(format):
-            raise ValueError(f"draw_graph: format {format!r} is not a Graphviz output "
+            raise ValueError(f"{who}: format {format!r} is not a Graphviz output "
                              "format (try 'svg', 'png' or 'pdf')")
+        self.who = who
         self.rankdir = rankdir
         self.max_nodes = max_nodes
-        self.fold = fold
+        self.fold = check_flag(fold, who, "fold")
         self.paths_from = paths_from
-        self.clusters = clusters
-        self.collapse = _collapse_predicate(collapse)
-        self.color_grads = color_grads
-        self.constants = constants
+        self.clusters = check_flag(clusters, who, "clusters")
+        self.collapse = _collapse_predicate(collapse, who)
+        self.color_grads = check_flag(color_grads, who, "color_grads")
+        self.constants = check_flag(constants, who, "constants")
         self.title = title
         self.format = format
 
 
-def _collapse_predicate(collapse):
+
+def _collapse_predicate(collapse, who: str):
     """`collapse=` as a function Scope -> bool, or None for no collapsing."""
     if isinstance(collapse, np.bool_):
         collapse = bool(collapse)
     if collapse is None or collapse is False:
         return None
     if collapse is True:
-        return _Collapse([lambda s: True])
+        return _Collapse([lambda s: True], who)
     items = [collapse] if isinstance(collapse, (str, type)) or not isinstance(
         collapse, (list, tuple, set, frozenset)) else list(collapse)
     tests = []
@@ -310,18 +336,19 @@ def _collapse_predicate(collapse):
         elif callable(item):  # a function, a functools.partial, a callable object
             tests.append(item)
         else:
-            raise TypeError(f"draw_graph: collapse takes True, a label, a class (or its "
+            raise TypeError(f"{who}: collapse takes True, a label, a class (or its "
                             f"name), a module, a function or a list of these, got "
                             f"{item!r}")
-    return _Collapse(tests)
+    return _Collapse(tests, who)
 
 
 class _Collapse:
     """`collapse=` as a test Scope -> bool. `check_labels` raises for a label given that
     no module call of the drawn graph answers to (a typo, most likely)."""
 
-    def __init__(self, tests: list) -> None:
+    def __init__(self, tests: list, who: str) -> None:
         self.tests = tests
+        self.who = who  # the function called, for the error
 
     def __call__(self, scope: Scope) -> bool:
         return any(test(scope) for test in self.tests)
@@ -336,7 +363,7 @@ class _Collapse:
                 calls = sorted({s.label for s in scopes})
                 known = (f"its module calls: {', '.join(calls)}" if calls
                          else "it has no module calls")
-                raise ValueError(f"draw_graph: collapse={test.name!r} names no module call "
+                raise ValueError(f"{self.who}: collapse={test.name!r} names no module call "
                                  f"of this graph ({known})")
 
 
@@ -951,7 +978,7 @@ def _plan(root: Node, opts: _Options, focus_nodes: Iterable[Node] = ()):
             starts = {id(units.unit_of[id(p)]) for p in opts.paths_from
                       if id(p) in units.unit_of}
             if not starts:
-                raise ValueError("draw_graph: root does not depend on any of the "
+                raise ValueError(f"{opts.who}: root does not depend on any of the "
                                  "paths_from nodes")
             before = len(order)
             order = _keep_paths(order, starts)
@@ -1377,7 +1404,7 @@ def _caption(stats: dict, opts: _Options, scale, bad: int, extra: list[str]) -> 
 
 def _draw(root: Node, opts: _Options, overlay: _Overlay | None = None):
     if not isinstance(root, Node):
-        raise TypeError(f"draw_graph: root must be a Value or a Tensor, got "
+        raise TypeError(f"{opts.who}: root must be a Value or a Tensor, got "
                         f"{type(root).__name__}")
     overlay = overlay or _Overlay()
     order, root_unit, stats = _plan(root, opts, overlay.focus())

@@ -112,6 +112,38 @@ def test_accumulate_runs_backward_itself():
     assert a.grad == expected
 
 
+@pytest.mark.parametrize("flag", ["no", "False", 0, None])
+def test_accumulate_must_be_a_bool(flag):
+    # "no" ran the real backward: it wrote .grad and freed the graph
+    x = Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    y = (x * x).sum()
+    with pytest.raises(TypeError, match=f"^backward_steps: accumulate must be True or "
+                                        f"False, got accumulate={re.escape(repr(flag))}"):
+        backward_steps(y, accumulate=flag)
+    assert x.grad is None
+    assert len(list(backward_steps(y, accumulate=np.False_))) == 3 and x.grad is None
+    y.backward()  # the graph was kept
+    np.testing.assert_allclose(x.grad, [2.0, 4.0])
+
+
+def test_steps_compare_by_identity():
+    # the dataclasses' generated __eq__ compared the fields: for Tensor graphs, arrays,
+    # so ==, `in` and list.index raised NumPy's "truth value ... is ambiguous"
+    x = Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    steps = list(backward_steps((x * x).sum()))
+    again = list(backward_steps((x * x).sum()))
+    assert steps[0] == steps[0] and steps[0] != steps[1] and steps[0] != again[0]
+    assert steps[1] in steps and steps.index(steps[1]) == 1
+    assert len({*steps, *steps}) == 3  # hashable, by identity
+
+
+def test_op_checks_compare_by_identity():
+    x = Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    checks = locate_fault(lambda t: (t * t).sum(), [x]).checks
+    assert checks[1] in checks and checks.index(checks[1]) == 1
+    assert checks[0] != locate_fault(lambda t: (t * t).sum(), [x]).checks[0]
+
+
 def test_steps_leave_the_graph_usable_and_restore_the_tracer():
     x = Tensor(np.array([1.0, 2.0]), requires_grad=True)
     loss = (x * x).sum()
@@ -249,6 +281,55 @@ def test_backward_only_mode_and_clean_runs():
     with detect_anomaly(check_forward=False):
         y = (x * np.array([np.nan, 1.0])).sum()  # forward nan passes unreported
     assert math.isnan(y.item())
+
+
+def test_as_a_decorator_it_holds_while_a_generator_body_runs():
+    # ContextDecorator left the mode when the call returned the generator, before its
+    # body ran: the nan went unreported
+    x = Tensor(np.array([1.0, 4.0]), requires_grad=True)
+
+    @detect_anomaly()
+    def roots(shifts):
+        for shift in shifts:
+            yield (x + shift).sqrt()
+
+    line = here() - 2
+    gen = roots([0.0, -2.0])
+    assert _grad_mode.tracer is None  # (nothing of the body has run)
+    np.testing.assert_allclose(next(gen).data, [1.0, 2.0])
+    assert _grad_mode.tracer is None
+    with np.errstate(invalid="ignore"):
+        outside = (x - 2.0).sqrt()  # the caller's code between items is not checked
+    assert math.isnan(outside.data[0])
+    with pytest.raises(AnomalyError) as info:
+        next(gen)  # sqrt(-1)
+    assert info.value.op == "sqrt" and info.value.site.lineno == line
+    assert _grad_mode.tracer is None
+
+
+def test_as_a_decorator_it_holds_while_a_function_runs():
+    @detect_anomaly()
+    def log(v):
+        return v.log()
+
+    assert log(Tensor([1.0])).item() == 0.0 and _grad_mode.tracer is None
+    with pytest.raises(AnomalyError, match="op 'log'"):
+        log(Tensor([-1.0], requires_grad=True))
+    assert _grad_mode.tracer is None
+
+
+@pytest.mark.parametrize("flag", ["no", 0, None])
+def test_check_forward_must_be_a_bool(flag):
+    # "no" checked forward, as True does
+    with pytest.raises(TypeError, match=f"^detect_anomaly: check_forward must be True or "
+                                        f"False, got check_forward={re.escape(repr(flag))}"):
+        detect_anomaly(check_forward=flag)
+    with pytest.raises(TypeError, match=r"write @detect_anomaly\(\) \(with parentheses\)"):
+        @detect_anomaly
+        def f(x):
+            return x
+    with detect_anomaly(check_forward=np.False_):
+        assert math.isnan(Tensor([-1.0]).log().item())  # unchecked
 
 
 def test_a_graph_dropped_inside_detect_anomaly_is_freed_at_once():
@@ -479,6 +560,10 @@ def test_derivation_errors():
         derivation(v, a)
     with pytest.raises(ValueError, match="format"):
         derivation(a * 2, a, format="html")
+    # it was "'>' not supported between instances of 'int' and 'str'", after the walk
+    with pytest.raises(TypeError, match="^derivation: max_paths must be an int, got str$"):
+        derivation(a * 2, a, max_paths="64")
+    assert derivation(a * 2, a, max_paths=np.int64(1)).total == 2.0
 
 
 def test_backward_steps_of_a_value_takes_a_number_or_a_value_as_gradient():

@@ -4,6 +4,7 @@ and leaves its inputs alone."""
 from __future__ import annotations
 
 import importlib
+import re
 
 import numpy as np
 import pytest
@@ -199,15 +200,55 @@ def test_a_function_returning_its_input_itself_passes(x):
         assert gradcheck(lambda t: t if t.data > 0 else 0.1 * t, [x])
 
 
-@pytest.mark.parametrize(("setting", "error", "message"), [
-    ({"eps": 0}, ValueError, "eps must be > 0, got 0"),
-    ({"eps": "1e-6"}, TypeError, "eps must be a number, got str"),
-    ({"atol": -1}, ValueError, "atol must be >= 0"),
-    ({"rtol": -0.1}, ValueError, "rtol must be >= 0"),
-])
-def test_bad_tolerances_raise_naming_them(setting, error, message):
-    with pytest.raises(error, match=message):
+BAD_SETTINGS = [
+    ({"eps": 0}, ValueError, "eps must be a finite number > 0, got eps=0"),
+    ({"eps": float("nan")}, ValueError, "eps must be a finite number > 0, got eps=nan"),
+    ({"eps": float("inf")}, ValueError, "eps must be a finite number > 0, got eps=inf"),
+    ({"eps": "1e-6"}, TypeError, "eps must be a number, got eps='1e-6' of type str"),
+    ({"atol": -1}, ValueError, "atol must be a finite number >= 0, got atol=-1"),
+    ({"rtol": -0.1}, ValueError, "rtol must be a finite number >= 0, got rtol=-0.1"),
+    # an infinite tolerance would pass any gradient
+    ({"rtol": float("inf")}, ValueError, "rtol must be a finite number >= 0, got rtol=inf"),
+    ({"seed": -1}, ValueError, "seed must be a non-negative int, got seed=-1"),
+    ({"seed": 1.5}, TypeError, "seed must be a non-negative int, got float"),
+]
+
+
+@pytest.mark.parametrize(("setting", "error", "message"), BAD_SETTINGS)
+@pytest.mark.parametrize("who", ["gradcheck", "locate_fault"])
+def test_bad_settings_raise_naming_the_function_the_argument_and_its_value(
+        who, setting, error, message):
+    # (locate_fault used to let gradcheck refuse them, as "gradcheck: ...", and seed=-1
+    # reached NumPy: "expected non-negative integer")
+    check = getattr(autodiff, who)
+    calls = []
+
+    def f(t):
+        calls.append(t)
+        return (t * t).sum()
+
+    with pytest.raises(error, match=f"^{who}: {re.escape(message)}"):
+        check(f, [leaf([1.0, 2.0])], **setting)
+    assert not calls  # refused before f ran
+
+
+@pytest.mark.parametrize("who", ["gradcheck", "locate_fault", "numerical_grad"])
+def test_an_f_that_is_not_a_function_is_named(who):
+    # it was "'int' object is not callable", naming no function
+    with pytest.raises(TypeError, match=f"^{who}: f must be a function, got int"):
+        getattr(autodiff, who)(5, np.ones(2))
+
+
+@pytest.mark.parametrize("setting", [{"locate": "yes"}, {"locate": 1}, {"full": "no"},
+                                     {"full": None}])
+def test_flags_must_be_bools(setting):
+    # full="no" checked every entry, as full=True does; locate="no" located the fault
+    ((name, value),) = setting.items()
+    with pytest.raises(TypeError, match=f"^gradcheck: {name} must be True or False, got "
+                                        f"{name}={re.escape(repr(value))}"):
         gradcheck(lambda t: (t * t).sum(), [leaf([1.0, 2.0])], **setting)
+    assert gradcheck(lambda t: (t * t).sum(), [leaf([1.0, 2.0])], full=np.True_,
+                     locate=np.False_)
 
 
 # -- Each Jacobian entry on its own, and backward's use of its incoming gradient --------
@@ -328,7 +369,7 @@ def test_past_the_entry_limit_outputs_are_reduced_to_one_weighted_sum(monkeypatc
     # full=True: every entry on its own, whatever the limit, so the output is named
     with pytest.raises(GradcheckError, match=r"index \(1, 2\) \(output index \(1, 2\)\)"):
         gradcheck(lambda a: ScaleWrongAt.apply(a), [x], full=True)
-    with pytest.raises(TypeError, match="gradcheck: full must be a bool, got int"):
+    with pytest.raises(TypeError, match="gradcheck: full must be True or False, got full=1"):
         gradcheck(lambda a: a * 2, [x], full=1)
 
 
@@ -420,6 +461,48 @@ def test_gradcheck_is_hidden_from_pytest_tracebacks():
     source = importlib.import_module("autodiff.gradcheck")
     for function in (source.gradcheck, source._check_linear):
         assert "__tracebackhide__" in function.__code__.co_varnames
+
+
+@pytest.mark.parametrize(("eps", "error", "message"), [
+    (0, ValueError, "eps must be a finite number > 0, got eps=0"),  # ZeroDivisionError
+    (-1e-6, ValueError, "eps must be a finite number > 0, got eps=-1e-06"),
+    (float("nan"), ValueError, "eps must be a finite number > 0, got eps=nan"),  # nan
+    (float("inf"), ValueError, "eps must be a finite number > 0, got eps=inf"),
+    ("a", TypeError, "eps must be a number, got eps='a' of type str"),  # NumPy's error
+    (True, TypeError, "eps must be a number, got eps=True of type bool"),
+])
+def test_numerical_grad_refuses_a_bad_eps_as_gradcheck_does(eps, error, message):
+    with pytest.raises(error, match=f"^numerical_grad: {re.escape(message)}"):
+        autodiff.numerical_grad(lambda w: (w ** 2).sum(), np.array([1.0, 2.0]), eps=eps)
+
+
+def test_a_step_lost_in_rounding_is_refused():
+    # x + eps == x: the difference quotient was a silent 0 ([0, 0] at eps=1e-30)
+    f = lambda w: (w ** 2).sum()  # noqa: E731
+    with pytest.raises(ValueError, match=r"^numerical_grad: eps=1e-30 is too small for x, "
+                                         r"index \(0,\), which is 1: x \+ eps == x in "
+                                         r"float64.*\(eps=1e-06\)"):
+        autodiff.numerical_grad(f, np.array([1.0, 2.0]), eps=1e-30)
+    with pytest.raises(ValueError, match=r"^numerical_grad: eps=1e-06 is too small for x, "
+                                         r"which is 1e\+13"):
+        autodiff.numerical_grad(lambda w: w * w, 1e13)
+    big = leaf([1.0, 1e13])
+    for who in ("gradcheck", "locate_fault"):
+        with pytest.raises(ValueError, match=rf"^{who}: eps=1e-06 is too small for input "
+                                             r"1, index \(1,\), which is 1e\+13"):
+            getattr(autodiff, who)(lambda c, a: (a * a).sum(), [2, big])
+    # nan and inf steps stay where they are (f says what it makes of them)
+    assert np.isnan(autodiff.numerical_grad(f, np.array([1.0, np.inf]))[1])
+    # the eps suggested works
+    assert autodiff.numerical_grad(f, np.array([1e13]), eps=1e7) == pytest.approx(2e13)
+
+
+@pytest.mark.parametrize("x", [None, "1.5", [1.0, None], Value(2.0), 1 + 2j])
+def test_numerical_grad_refuses_an_x_that_is_not_numbers(x):
+    # None and "1.5" were converted (to nan and 1.5), Value gave NumPy's error
+    with pytest.raises(TypeError, match=r"^numerical_grad: x must be a float or an array "
+                                        r"of numbers, got "):
+        autodiff.numerical_grad(lambda w: w, x)
 
 
 def test_numerical_grad_refuses_an_f_of_many_values():

@@ -765,6 +765,54 @@ def test_option_errors_name_the_option():
         autodiff.draw_step(out, 1.5)
 
 
+@pytest.mark.parametrize("name", ["fold", "clusters", "color_grads", "constants"])
+@pytest.mark.parametrize("value", ["no", "False", 1, None])
+def test_flag_options_must_be_bools(name, value):
+    # any truthy object was taken as True: fold="no" folded, color_grads="no" coloured
+    out = Value(1.0) * 2
+    message = (f"{name} must be True or False, got {name}={re.escape(repr(value))} of type "
+               f"{type(value).__name__}")
+    with pytest.raises(TypeError, match=f"^draw_graph: {message}"):
+        draw_graph(out, **{name: value})
+    assert draw_graph(out, **{name: np.False_}).source == draw_graph(out, **{name: False}).source
+
+
+def test_option_errors_name_the_function_called():
+    # draw_step and the others take draw_graph's options, and named draw_graph (or, for
+    # an unknown option, _Options.__init__)
+    out = Value(1.0) * 2
+    for who, draw in [("draw_step", lambda **o: autodiff.draw_step(out, 1, **o)),
+                      ("backward_frames", lambda **o: autodiff.backward_frames(out, **o)),
+                      ("save_graph", lambda **o: save_graph(out, "never.dot", **o))]:
+        with pytest.raises(TypeError, match=f"^{who}: fold must be True or False, got "
+                                            "fold='no'"):
+            draw(fold="no")
+        with pytest.raises(ValueError, match=f"^{who}: rankdir must be"):
+            draw(rankdir="XY")
+        with pytest.raises(TypeError, match=f"^{who}: unknown option 'colour_grads' \\(the "
+                                            "options are draw_graph's: rankdir, max_nodes, "):
+            draw(colour_grads=True)
+    with pytest.raises(ValueError, match="^draw_step: root does not depend on any of the "
+                                         "paths_from nodes"):
+        autodiff.draw_step(out, 1, paths_from=Value(3.0))
+
+
+@pytest.mark.parametrize("path", [None, 5, ["g.svg"]])
+def test_save_graph_names_a_path_that_is_not_a_file_name(path, tmp_path):
+    # it was the bare TypeError of os.fspath: "expected str, bytes or os.PathLike
+    # object, not NoneType"
+    with pytest.raises(TypeError, match=f"^save_graph: path must be a file name \\(a str "
+                                        f"or os.PathLike\\) such as 'graph.svg', got "
+                                        f"{type(path).__name__} {re.escape(repr(path))}$"):
+        save_graph(Value(1.0) * 2, path)
+
+
+def test_save_graph_takes_a_bytes_path(tmp_path):
+    # (os.fspath keeps bytes, and the str extension test failed on them)
+    path = save_graph(Value(1.0) * 2, bytes(tmp_path / "g.dot"))
+    assert path == str(tmp_path / "g.dot") and "digraph" in open(path).read()
+
+
 def test_save_graph_checks_the_extension_before_drawing(tmp_path, monkeypatch):
     def fail(*args, **kwargs):
         raise AssertionError("drew before checking the format")
@@ -815,6 +863,22 @@ def test_drawing_repr_counts_nodes_and_boxes_apart():
                              "drawn and 1 module box>")
     assert "(1 node inside)" in draw_graph(nn.ReLU()(Tensor(np.ones(2))),
                                            collapse=True).source
+
+
+def test_each_drawing_and_each_copy_has_stats_of_its_own():
+    # .copy() lost the stats (repr "<Drawing>"), and they fell back to one class-level
+    # dict that every copy shared: writing to one copy's stats changed the next's
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    drawing = draw_graph((x * x).sum())
+    copy = drawing.copy()
+    assert copy.stats == drawing.stats and repr(copy) == repr(drawing) != "<Drawing>"
+    assert copy.source == drawing.source
+    copy.stats["nodes"] = 99
+    assert drawing.stats["nodes"] == 3 and drawing.copy().stats["nodes"] == 3
+    blank = type(drawing)()  # a Drawing made without draw_graph
+    assert blank.stats == {} and repr(blank) == "<Drawing>"
+    blank.stats["nodes"] = 1
+    assert type(drawing)().stats == {}
 
 
 @needs_dot
