@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import numbers
+import reprlib
 import threading
 
 import numpy as np
@@ -186,7 +187,8 @@ def _call(f, args, kwargs, inputs, name: str):
 
 def _check_callable(f, name: str) -> None:
     if not callable(f):
-        raise TypeError(f"{name}: f must be a function, got {type(f).__name__}")
+        raise TypeError(f"{name}: f must be a function, got {type(f).__name__} "
+                        f"{reprlib.repr(f)}")
 
 
 def _records_backward(outside: set[int]) -> bool:
