@@ -28,6 +28,8 @@ def _as_float(x: object) -> float | None:
             # (str() of an int past 4,300 digits raises: the size from its bits instead)
             raise OverflowError(f"an int of about 10^{int(x.bit_length() * 0.30103)} is "
                                 "larger than the largest float (about 1.8e308)") from None
+    if isinstance(x, np.ndarray) and x.ndim == 0 and x.dtype.kind in "biuf":
+        return float(x)  # a 0-d array: a number, as a NumPy scalar is
     return None
 
 
@@ -66,6 +68,9 @@ class Value(Node):
     """
 
     __slots__ = ()
+    # NumPy must hand `ndarray * Value` to the Value's reflected operator, which refuses
+    # it, instead of making an object array of Values.
+    __array_ufunc__ = None
     _math = SCALAR
     _graph_math = GRAPH
     requires_grad = _requires_grad = True  # every Value takes part in differentiation
@@ -328,13 +333,25 @@ def _binary(op, x, y):
     if type(x) is Value:
         xd = x.data
     else:
-        xd = x = _as_float(x)
-        if x is None:
-            return NotImplemented
+        given, xd = x, _as_float(x)
+        if xd is None:
+            return _not_a_number(op, given)
+        x = xd
     if type(y) is Value:
         yd = y.data
     else:
-        yd = y = _as_float(y)
-        if y is None:
-            return NotImplemented
+        given, yd = y, _as_float(y)
+        if yd is None:
+            return _not_a_number(op, given)
+        y = yd
     return _result(op, (x, y), op.forward(SCALAR, xd, yd), None)
+
+
+def _not_a_number(op, other):
+    """NotImplemented for an operand that is not a number, so that Python tries the
+    other side (a Tensor's, which explains); an array is refused here by name, as NumPy
+    would otherwise make an array of Values of it."""
+    if isinstance(other, np.ndarray):
+        raise TypeError(f"{op.name}: a Value combines with numbers, not with an array of "
+                        f"shape {other.shape}; for arrays use autodiff.Tensor")
+    return NotImplemented
