@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import math
 import numbers
 import operator
@@ -242,8 +243,8 @@ class Tensor(Node):
             array = np.asarray(data, dtype=dtype)
         except ValueError as error:  # a ragged list, or text for a number dtype
             raise ValueError(f"Tensor: cannot make an array of the data: {error}") from None
-        if from_python and dtype is None and array.dtype.kind in "biu":
-            array = array.astype(np.float64)
+        if from_python and dtype is None and array.dtype.kind in "biuOUSV":
+            array = _python_numbers(data, array)
         if requires_grad and array.dtype.kind != "f":
             raise TypeError(
                 f"Tensor(requires_grad=True) needs floating-point data, got dtype "
@@ -1419,6 +1420,31 @@ def _axis(axis, ndim: int, op: str):
     if not ndim:  # 0 or -1 on a 0-d tensor: its one value
         return None
     return axes[0] if isinstance(axis, (int, np.integer)) else axes
+
+
+def _python_numbers(data, array: np.ndarray) -> np.ndarray:
+    """Python data (numbers and lists of them) as a float64 array, the contract's rule;
+    what is not numbers (None, a str, a generator, a set) is refused here, rather than
+    kept as an object array that fails in some later op."""
+    if array.dtype.kind in "biu":
+        return array.astype(np.float64)
+    if array.dtype.kind == "O":
+        odd = [x for x in array.flat if not isinstance(x, numbers.Real)][:1]
+        if not odd:  # ints past int64's range: floats, as other ints are
+            try:
+                return array.astype(np.float64)
+            except OverflowError:
+                raise OverflowError("Tensor: an int in the data is larger than the largest "
+                                    "float (about 1.8e308)") from None
+        odd = type(odd[0]).__name__
+    else:
+        odd = "str" if array.dtype.kind == "U" else "bytes"
+    what = type(data).__name__
+    if what != odd:
+        what += f" holding a {odd}"
+    raise TypeError(f"Tensor: the data must be numbers (or lists of them), got {what}"
+                    + (" (a generator: make a list of it first)"
+                       if inspect.isgenerator(data) else ""))
 
 
 def _complex_operand(inputs, data) -> str:

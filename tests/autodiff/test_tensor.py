@@ -1353,6 +1353,26 @@ def test_sum_to_refuses_a_shape_the_gradient_cannot_come_from():
         autodiff.sum_to(g, "ab")
 
 
+@pytest.mark.parametrize("data, what", [
+    (None, "NoneType"), ("1.5", "str"), ((x for x in [1.0]), "generator"),
+    ({1.0, 2.0}, "set"), ({"a": 1}, "dict"), ([1.0, None], "list holding a NoneType"),
+    ([1.0, "a"], "list holding a str"), (b"ab", "bytes"),
+])
+def test_python_data_that_is_not_numbers_is_refused(data, what):
+    # it became an object or str tensor that failed in some later op
+    with pytest.raises(TypeError, match=f"^Tensor: the data must be numbers .*got {what}"):
+        Tensor(data)
+
+
+def test_python_ints_past_int64_become_float64_as_other_python_ints_do():
+    # 2**70 gave an object tensor, against the contract's float64 for Python numbers
+    assert Tensor(2**70).dtype == np.float64 and Tensor(2**70).item() == 2.0**70
+    np.testing.assert_array_equal(Tensor([1, 2**70]).data, [1.0, 2.0**70])
+    with pytest.raises(OverflowError, match="larger than the largest float"):
+        Tensor(10**400)
+    assert Tensor(np.array(["a"])).dtype.kind == "U"  # an array keeps its dtype
+
+
 def test_the_numpy_array_protocol_copies_as_numpy_2_says():
     t = Tensor(np.arange(3.0))
     assert np.asarray(t) is t.data and np.asarray(t, copy=False) is t.data
