@@ -430,6 +430,9 @@ def _vjp(f, *primals):
 
     def vjp_fn(v):
         given = np.asarray(_plain(v))
+        if given.dtype.kind not in "biuf":  # object (None: nan) or complex (cut to real)
+            raise TypeError(f"vjp: v must be real numbers, got {type(v).__name__} of "
+                            f"dtype {given.dtype}")
         if given.shape != np.shape(out.data):
             raise ValueError(f"vjp: v has shape {given.shape} but f's output has shape "
                              f"{np.shape(out.data)}")

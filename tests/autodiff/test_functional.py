@@ -556,6 +556,16 @@ def test_vjp_is_v_transposed_times_the_jacobian():
     assert grad(lambda s: autodiff.vjp(lambda y: s * y, 2.0)[1](1.0)[0])(3.0) == 1.0
 
 
+@pytest.mark.parametrize("v, dtype", [(np.array([1, None], object), "object"),
+                                      (np.array([1j, 1.0]), "complex128"), ("ab", "<U2")])
+def test_vjp_refuses_a_cotangent_that_is_not_real_numbers(v, dtype):
+    # None became a nan gradient and a complex v lost its imaginary part, silently
+    _, vjp_fn = autodiff.vjp(lambda x: x * 2.0, np.ones(2))
+    with pytest.raises(TypeError, match=f"^vjp: v must be real numbers, got .* of dtype {dtype}"):
+        vjp_fn(v)
+    np.testing.assert_array_equal(vjp_fn(np.array([1, 2]))[0], [2.0, 4.0])
+
+
 def test_vjp_keeps_a_node_cotangent_and_jacobian_takes_a_leaf_value_as_a_tensor():
     # d/dv of v * d(y^2)/dy at y = 2 is 4; d/dx of x * 2x at x = 2 is 4x = 8
     assert grad(lambda v: autodiff.vjp(lambda y: y * y, 2.0)[1](v)[0])(1.0) == 4.0
