@@ -6,6 +6,7 @@ import inspect
 import math
 import numbers
 import operator
+import reprlib
 import warnings
 
 import numpy as np
@@ -239,6 +240,12 @@ class Tensor(Node):
             raise TypeError(f"Tensor: cannot make a Tensor of a {type(data).__name__} "
                             f"(use its number: Tensor({type(data).__name__.lower()}.data))")
         from_python = not isinstance(data, (np.ndarray, np.generic))
+        if dtype is not None:
+            try:
+                dtype = np.dtype(dtype)
+            except TypeError:
+                raise TypeError(f"Tensor: dtype {dtype!r} is not a NumPy dtype (np.float64, "
+                                "np.float32, 'float32', ...)") from None
         try:
             array = np.asarray(data, dtype=dtype)
         except ValueError as error:  # a ragged list, or text for a number dtype
@@ -914,6 +921,9 @@ class Tensor(Node):
                    for n in shape):
             raise TypeError(f"reshape: the shape must be ints (or one tuple of them), got "
                             f"{shape!r}")
+        if any(n < -1 for n in shape) or sum(n == -1 for n in shape) > 1:
+            raise ValueError(f"reshape: sizes must be >= 0, with at most one -1 (the size "
+                             f"that fits), got {tuple(shape)}")
         if tuple(shape) == self.shape:
             return self
         return ops.Reshape.apply(self, shape=tuple(shape))
@@ -938,7 +948,9 @@ class Tensor(Node):
         axis, _ = _numpy_names("unsqueeze", axis, False, dim, None)
         if axis is None:
             raise TypeError("unsqueeze: give the axis (axis= or PyTorch's dim=)")
-        if not isinstance(axis, (int, np.integer)) or not -self.ndim - 1 <= axis <= self.ndim:
+        if not isinstance(axis, (int, np.integer)) or isinstance(axis, bool):
+            raise TypeError(f"unsqueeze: the axis must be an int, got {axis!r}")
+        if not -self.ndim - 1 <= axis <= self.ndim:
             raise ValueError(f"unsqueeze: axis {axis!r} is out of range for shape "
                              f"{self.shape}")
         axis = int(axis) + self.ndim + 1 if axis < 0 else int(axis)
@@ -993,6 +1005,9 @@ class Tensor(Node):
             axes = axes[0]
         if not axes:
             return ops.Transpose.apply(self, axes=None)
+        if not all(isinstance(a, (int, np.integer)) and not isinstance(a, bool)
+                   for a in axes):  # (int() would take 1.5 for 1)
+            raise TypeError(f"{who}: axes must be ints, got {tuple(axes)!r}")
         # Negative axes made non-negative: backward inverts the permutation by argsort.
         given, axes = axes, tuple(int(a) + self.ndim if a < 0 else int(a) for a in axes)
         if sorted(axes) != list(range(self.ndim)):
@@ -1016,7 +1031,9 @@ class Tensor(Node):
         """The two axes exchanged (PyTorch's `transpose(dim0, dim1)`)."""
         axes = list(range(self.ndim))
         for a in (axis1, axis2):
-            if not isinstance(a, (int, np.integer)) or not -self.ndim <= a < self.ndim:
+            if not isinstance(a, (int, np.integer)) or isinstance(a, bool):
+                raise TypeError(f"swapaxes: an axis must be an int, got {a!r}")
+            if not -self.ndim <= a < self.ndim:
                 raise ValueError(f"swapaxes: axis {a!r} is out of range for shape "
                                  f"{self.shape}")
         axes[axis1], axes[axis2] = axes[axis2], axes[axis1]
@@ -1057,10 +1074,10 @@ class Tensor(Node):
         return _compared(">=", operator.ge, self.data, _data(other))
 
     def __eq__(self, other):
-        return self.data == _data(other)
+        return _compared("==", operator.eq, self.data, _data(other))
 
     def __ne__(self, other):
-        return self.data != _data(other)
+        return _compared("!=", operator.ne, self.data, _data(other))
 
     __hash__ = Node.__hash__
 
@@ -1275,7 +1292,13 @@ class _Size(int):
 
     def __call__(self, axis=None, *, dim=None):
         axis, _ = _numpy_names("size", axis, False, dim, None)
-        return self.shape if axis is None else self.shape[axis]
+        if axis is None:
+            return self.shape
+        if not isinstance(axis, (int, np.integer)) or isinstance(axis, bool):
+            raise TypeError(f"size: the axis must be an int, got {axis!r}")
+        if not -len(self.shape) <= axis < len(self.shape):
+            raise IndexError(f"size: axis {axis} is out of range for shape {self.shape}")
+        return self.shape[axis]
 
     def __reduce__(self):  # copied and pickled as the plain int it stands for
         return int, (int(self),)
@@ -1490,14 +1513,27 @@ def _index_part(part):
 # -- functions of several tensors ------------------------------------------------------
 
 
+def _tensor_list(tensors, who: str) -> list:
+    """The tensors (or arrays) given to concatenate or stack, as a list, checked."""
+    if isinstance(tensors, Tensor):
+        raise TypeError(f"{who}: pass the tensors as one list: {who}([a, b])")
+    if isinstance(tensors, (str, bytes)) or not hasattr(tensors, "__iter__"):
+        raise TypeError(f"{who}: expected a list of tensors, got {type(tensors).__name__} "
+                        f"{reprlib.repr(tensors)}")
+    tensors = list(tensors)
+    for i, t in enumerate(tensors):
+        if not isinstance(t, Tensor) and np.asarray(t).dtype.kind not in "biuf":
+            raise TypeError(f"{who}: item {i} is {_described(t)}, not a Tensor or an "
+                            "array of numbers")
+    return tensors
+
+
 def concatenate(tensors, axis: int = 0, *, dim=None) -> Tensor:
     """Join tensors (or arrays) along an existing axis (PyTorch's `cat`; `dim` is
     another name for `axis`)."""
     if dim is not None:
         axis, _ = _numpy_names("concatenate", axis, False, dim, None, 0)
-    if isinstance(tensors, Tensor):
-        raise TypeError("concatenate: pass the tensors as one list: concatenate([a, b])")
-    tensors = list(tensors)
+    tensors = _tensor_list(tensors, "concatenate")
     if not tensors:
         raise ValueError("concatenate: needs at least one tensor")
     if not any(isinstance(t, Tensor) for t in tensors):
@@ -1514,9 +1550,7 @@ def stack(tensors, axis: int = 0, *, dim=None) -> Tensor:
     for `axis`)."""
     if dim is not None:
         axis, _ = _numpy_names("stack", axis, False, dim, None, 0)
-    if isinstance(tensors, Tensor):
-        raise TypeError("stack: pass the tensors as one list: stack([a, b])")
-    tensors = list(tensors)
+    tensors = _tensor_list(tensors, "stack")
     if not tensors:
         raise ValueError("stack: needs at least one tensor")
     shapes = {np.shape(_data(t)) for t in tensors}

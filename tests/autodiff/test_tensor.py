@@ -1373,6 +1373,32 @@ def test_python_ints_past_int64_become_float64_as_other_python_ints_do():
     assert Tensor(np.array(["a"])).dtype.kind == "U"  # an array keeps its dtype
 
 
+@pytest.mark.parametrize("call, error, message", [
+    # int() truncated float axes; -2 was taken as a size
+    (lambda t: t.permute(1.5, 0), TypeError, r"^permute: axes must be ints, got \(1.5, 0\)"),
+    (lambda t: t.transpose("a", "b"), TypeError, "^transpose: axes must be ints"),
+    (lambda t: t.reshape(-2, 3), ValueError, r"^reshape: sizes must be >= 0, with at most "
+                                             r"one -1 .*got \(-2, 3\)"),
+    (lambda t: t.reshape(-1, -1), ValueError, "^reshape: sizes must be >= 0, with at most"),
+    # bare Python and NumPy messages, or another problem named
+    (lambda t: t.size(5), IndexError, r"^size: axis 5 is out of range for shape \(2, 3\)"),
+    (lambda t: t.size("a"), TypeError, "^size: the axis must be an int, got 'a'"),
+    (lambda t: t.unsqueeze(1.0), TypeError, "^unsqueeze: the axis must be an int, got 1.0"),
+    (lambda t: t.swapaxes(0.0, 1), TypeError, "^swapaxes: an axis must be an int, got 0.0"),
+    (lambda t: t == np.ones(4), ValueError, r"^==: cannot compare shapes \(2, 3\) and \(4,\)"),
+    (lambda t: t != np.ones(4), ValueError, r"^!=: cannot compare shapes"),
+    (lambda t: Tensor(1.0, dtype="banana"), TypeError, "^Tensor: dtype 'banana' is not a "
+                                                      "NumPy dtype"),
+    (lambda t: autodiff.concatenate(5), TypeError, "^concatenate: expected a list of "
+                                                   "tensors, got int 5"),
+    (lambda t: autodiff.stack([t, "x"]), TypeError, "^stack: item 1 is a str, not a Tensor"),
+])
+def test_shape_and_argument_errors_name_the_call_and_the_argument(call, error, message):
+    t = Tensor(np.ones((2, 3)), requires_grad=True)
+    with pytest.raises(error, match=message):
+        call(t)
+
+
 def test_the_numpy_array_protocol_copies_as_numpy_2_says():
     t = Tensor(np.arange(3.0))
     assert np.asarray(t) is t.data and np.asarray(t, copy=False) is t.data
