@@ -1594,6 +1594,7 @@ def nll_loss(log_probs, labels, reduction: str = "mean") -> Tensor:
         ValueError: a label out of range, a wrong shape, or an unknown reduction.
         TypeError: labels that are not integers.
     """
+    log_probs = _as_tensor(log_probs, "nll_loss", "log_probs")
     labels = _checked_labels("nll_loss", "log_probs", log_probs, labels, reduction)
     return ops.NLLLoss.apply(log_probs, labels, reduction=reduction)
 
@@ -1614,8 +1615,19 @@ def cross_entropy(logits, labels, reduction: str = "mean") -> Tensor:
         ValueError: a label out of range, a wrong shape, or an unknown reduction.
         TypeError: labels that are not integers.
     """
+    logits = _as_tensor(logits, "cross_entropy", "logits")
     labels = _checked_labels("cross_entropy", "logits", logits, labels, reduction)
     return ops.CrossEntropy.apply(logits, labels, reduction=reduction)
+
+
+def _as_tensor(x, who: str, what: str) -> Tensor:
+    """`x` as a Tensor: arrays and lists become constants, as the other ops take them."""
+    if isinstance(x, Tensor):
+        return x
+    if isinstance(x, Node):
+        raise TypeError(f"{who}: {what} must be a Tensor (or an array), got a "
+                        f"{type(x).__name__}")
+    return Tensor(x)
 
 
 def _checked_labels(who: str, what: str, scores, labels, reduction: str) -> np.ndarray:

@@ -1737,6 +1737,15 @@ def test_an_axis_tuple_refuses_bools_and_an_axis_list_works_as_pytorchs_dims():
     assert x.grad.sum() == 2.0
 
 
+def test_cross_entropy_and_nll_loss_take_arrays_as_constants_as_other_ops_do():
+    # an array gave "nll: needs a Value or a Tensor among its inputs", naming an op
+    # the user never called
+    assert autodiff.cross_entropy(np.zeros((2, 3)), [0, 1]).item() == pytest.approx(np.log(3))
+    assert autodiff.nll_loss([[-1.0, -2.0]], [1]).item() == 2.0
+    with pytest.raises(TypeError, match="^cross_entropy: logits must be a Tensor .*got a Value"):
+        autodiff.cross_entropy(Value(1.0), [0])
+
+
 def test_cross_entropy_of_no_samples_and_no_classes_sums_to_zero():
     # kills CE1 (max_kept replaced by logits.max): NumPy's max has no identity, so a
     # (0, 0) batch raised; PyTorch gives 0
