@@ -8,6 +8,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from autodiff import Tensor, Value, linear
+from autodiff.graph import check_flag
 
 from . import init
 from .activations import get_activation
@@ -66,7 +67,8 @@ class Linear(Module):
     in its own dtype.
 
     Raises:
-        TypeError: a size is not an int, or `dtype` is not a float dtype.
+        TypeError: a size is not an int, `bias` is not True or False, or `dtype` is not
+            a float dtype.
         ValueError: a size is < 1. When called: the input's last axis is not
             `in_features` wide (the message names the layer and both shapes).
     """
@@ -77,6 +79,7 @@ class Linear(Module):
         who = "Linear"
         self.in_features = positive_int(in_features, "in_features", who)
         self.out_features = positive_int(out_features, "out_features", who)
+        bias = check_flag(bias, who, "bias")
         dtype = np.dtype(dtype)
         if dtype.kind != "f":
             raise TypeError(f"{who}: dtype must be a float dtype, got {dtype}")
@@ -227,6 +230,7 @@ class MLP(Module):
             raise ValueError(f"MLP: sizes needs at least an input and an output width, got "
                              f"{list(sizes)}")
         sizes = [positive_int(n, f"sizes[{i}]", "MLP") for i, n in enumerate(sizes)]
+        bias = check_flag(bias, "MLP", "bias")
         hidden = get_activation(activation, output=False, who="MLP")
         if hidden is None:
             raise ValueError("MLP: activation cannot be None (hidden layers need one; use "

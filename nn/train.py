@@ -7,6 +7,7 @@ import numbers
 import numpy as np
 
 from autodiff import Tensor, Value, no_grad
+from autodiff.graph import check_flag
 
 from .data import accuracy, batches
 from .init import generator
@@ -216,6 +217,7 @@ def fit(model: Module, loss_fn, optimizer, X, y, epochs: int, batch_size: int | 
                          "made for another model?)")
     _check_count("epochs", epochs, allow_none=False)
     _check_count("batch_size", batch_size, allow_none=True)
+    progress = check_flag(progress, "fit", "progress")
     rng = generator(seed, "fit")  # (before the forward passes of the checks below)
     X, y = _samples("X", X), _samples("y", y)
     if len(X) != len(y):

@@ -122,6 +122,9 @@ def test_custom_metric_name():
         ({"epochs": 2, "optimizer": "sgd"}, TypeError,
          "optimizer must have zero_grad\\(\\) and step\\(\\).*got str"),
         ({"epochs": 2, "optimizer": None}, TypeError, "optimizer must have .*got NoneType"),
+        # a truthy str showed a progress bar
+        ({"epochs": 2, "progress": "no"}, TypeError,
+         "fit: progress must be True or False, got progress='no'"),
     ],
 )
 def test_bad_arguments_raise_before_any_step(kwargs, error, fragment):
