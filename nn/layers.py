@@ -37,6 +37,18 @@ def _as_input(x, layer: Module, dtype: np.dtype) -> Tensor:
     return Tensor(array.astype(dtype, copy=False))
 
 
+def _float_dtype(dtype, who: str) -> np.dtype:
+    """`dtype` as a NumPy float dtype, or a TypeError naming `who`."""
+    try:
+        dtype = np.dtype(dtype)
+    except TypeError:  # NumPy's "data type 'banana' not understood" names nothing
+        raise TypeError(f"{who}: dtype must be a float dtype such as np.float32, got "
+                        f"{dtype!r}") from None
+    if dtype.kind != "f":
+        raise TypeError(f"{who}: dtype must be a float dtype, got {dtype}")
+    return dtype
+
+
 class Linear(Module):
     """A fully connected layer: y = x @ weight.T + bias.
 
@@ -80,9 +92,7 @@ class Linear(Module):
         self.in_features = positive_int(in_features, "in_features", who)
         self.out_features = positive_int(out_features, "out_features", who)
         bias = check_flag(bias, who, "bias")
-        dtype = np.dtype(dtype)
-        if dtype.kind != "f":
-            raise TypeError(f"{who}: dtype must be a float dtype, got {dtype}")
+        dtype = _float_dtype(dtype, who)
         if seed is not None and rng is not None:
             raise TypeError(f"{who}: give seed or rng, not both")
         generator = init.generator(seed if rng is None else rng, who)
@@ -231,6 +241,7 @@ class MLP(Module):
                              f"{list(sizes)}")
         sizes = [positive_int(n, f"sizes[{i}]", "MLP") for i, n in enumerate(sizes)]
         bias = check_flag(bias, "MLP", "bias")
+        dtype = _float_dtype(dtype, "MLP")
         hidden = get_activation(activation, output=False, who="MLP")
         if hidden is None:
             raise ValueError("MLP: activation cannot be None (hidden layers need one; use "

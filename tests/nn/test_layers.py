@@ -120,6 +120,15 @@ def test_linear_bad_sizes(args, error, fragment):
 def test_linear_bad_dtype_seed_and_input():
     with pytest.raises(TypeError, match="float dtype"):
         nn.Linear(2, 2, dtype=np.int64)
+    # NumPy's "data type 'banana' not understood" named neither the layer nor dtype
+    with pytest.raises(TypeError, match="Linear: dtype must be a float dtype such as "
+                                        "np.float32, got 'banana'"):
+        nn.Linear(2, 2, dtype="banana")
+    with pytest.raises(TypeError, match="MLP: dtype must be a float dtype such as "
+                                        "np.float32, got 'banana'"):
+        nn.MLP([2, 2], dtype="banana")
+    with pytest.raises(TypeError, match="MLP: dtype must be a float dtype, got int64"):
+        nn.MLP([2, 2], dtype=np.int64)
     with pytest.raises(TypeError, match="seed"):
         nn.Linear(2, 2, seed="abc")
     with pytest.raises(TypeError, match="not both"):
