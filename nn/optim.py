@@ -226,7 +226,9 @@ class Optimizer:
         Raises:
             TypeError: `state` is not a mapping.
             ValueError: keys that this optimizer does not have, or values of the wrong
-                shape or kind; the message names every offending key.
+                shape or type (a setting of another type than the optimizer's own: a
+                bool for nesterov, numbers for the rest); the message names every
+                offending key.
         """
         who = f"{type(self).__name__}.load_state_dict"
         if not isinstance(state, Mapping):
@@ -252,9 +254,16 @@ class Optimizer:
                     steps = int(array)
             elif len(parts) == 2 and parts[0] == "settings" and parts[1] in settings:
                 current = settings[parts[1]]
-                if np.shape(current) != array.shape or array.dtype.kind not in "biuf":
-                    problems.append(f"'{key}' has shape {array.shape} and dtype "
-                                    f"{array.dtype}, not those of {current!r}")
+                # of the setting's own type: cast, nesterov=0.5 would become True and
+                # weight_decay=True 1.0
+                flag = isinstance(current, bool)
+                if np.shape(current) != array.shape:
+                    problems.append(f"'{key}' has shape {array.shape}, not that of "
+                                    f"{current!r}")
+                elif array.dtype.kind not in ("b" if flag else "iuf"):
+                    problems.append(f"'{key}' must be "
+                                    f"{'True or False' if flag else 'a real number'}, got "
+                                    f"{array.tolist()!r} of dtype {array.dtype}")
                 else:
                     new_settings[parts[1]] = _like(current, array)
             elif (len(parts) == 3 and parts[0] == "state" and parts[1].isdigit()

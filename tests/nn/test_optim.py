@@ -735,3 +735,28 @@ def test_loaded_betas_are_floats():
     p, opt, state = _adam_state()
     opt.load_state_dict(dict(state, **{"settings.betas": np.array([0, 0])}))
     assert opt.betas == (0.0, 0.0) and all(type(b) is float for b in opt.betas)
+
+
+@pytest.mark.parametrize("make, key, value, message", [
+    # nesterov=0.5 became True, weight_decay=True became 1.0
+    (lambda p: SGD([p], lr=0.1, momentum=0.9), "settings.nesterov", np.array(0.5),
+     "'settings.nesterov' must be True or False, got 0.5 of dtype float64"),
+    (lambda p: SGD([p], lr=0.1, momentum=0.9), "settings.nesterov", np.array(1),
+     "'settings.nesterov' must be True or False, got 1 of dtype int64"),
+    (lambda p: SGD([p], lr=0.1), "settings.weight_decay", np.array(True),
+     "'settings.weight_decay' must be a real number, got True of dtype bool"),
+    (lambda p: Adam([p]), "settings.betas", np.array([True, False]),
+     r"'settings.betas' must be a real number, got \[True, False\] of dtype bool"),
+    (lambda p: Adam([p]), "settings.lr", np.array("0.1"),
+     "'settings.lr' must be a real number, got '0.1' of dtype <U3"),
+], ids=["nesterov float", "nesterov int", "weight_decay bool", "betas bool", "lr str"])
+def test_load_state_dict_refuses_a_setting_of_another_type(make, key, value, message):
+    p = param([1.0, 2.0])
+    opt = make(p)
+    good = opt.state_dict()
+    before = dict(vars(opt))
+    with pytest.raises(ValueError, match=message + ".*nothing was loaded"):
+        opt.load_state_dict(dict(good, **{key: value}))
+    assert vars(opt) == before
+    opt.load_state_dict(dict(good, **{key: np.asarray(good[key]).tolist()}))  # its own
+    assert vars(opt).keys() == before.keys()
