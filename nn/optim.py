@@ -127,19 +127,22 @@ class Optimizer:
 
         Raises:
             ValueError, TypeError: a `.grad` of another shape than its parameter, or not
-                a real float (array), or not a number for a Value. Every gradient is
-                checked first, so nothing (parameters, optimizer state) is changed then.
+                a real float (array), or not a number for a Value; a parameter whose
+                state (momentum buffer, Adam's moments) no longer has its shape (its
+                .data was replaced since: make a new optimizer). Every gradient and
+                state is checked first, so nothing (parameters, optimizer state, step
+                counts) is changed then.
         """
         grads = self._gradients()
+        states = self._states(grads)
         self.steps += 1
-        states = self.state
-        for p, g in zip(self.params, grads, strict=True):
+        for p, g, state in zip(self.params, grads, states, strict=True):
             if g is None:
                 continue
             if isinstance(p, Value):
-                p.data = float(p.data - self._step(p.data, g, states[id(p)]))
+                p.data = float(p.data - self._step(p.data, g, state))
             else:
-                self._update(p.data, g, states[id(p)])
+                self._update(p.data, g, state)
                 mark_changed(p)  # (a graph made before the step may no longer backward)
 
     def _gradients(self) -> list:
@@ -157,6 +160,29 @@ class Optimizer:
                     continue
             grads.append(self._checked_grad(i, p))
         return grads
+
+    def _states(self, grads: list) -> list[dict]:
+        """Each parameter's state, checked to fit the parameter before anything is
+        updated: a parameter whose .data was replaced by an array of another shape after
+        its state (a momentum buffer, Adam's moments) was made would fail in its update,
+        after the parameters before it were updated and the step counted."""
+        states, array = self.state, np.ndarray
+        states = [states[id(p)] for p in self.params]
+        name = self._shaped_state
+        if name is None:  # no state of the parameters' shape
+            return states
+        for state, g in zip(states, grads, strict=True):
+            if type(g) is array:  # (None: no update; a number: a Value's)
+                value = state.get(name)
+                if value is not None and value.shape != g.shape:
+                    i = next(i for i, s in enumerate(states) if s is state)
+                    raise ValueError(
+                        f"{type(self).__name__}.step: parameter {i} has shape {g.shape} "
+                        f"but its state '{name}' has shape {value.shape}: was the "
+                        "parameter resized (its .data replaced) after the optimizer made "
+                        "its state? Make a new optimizer for the resized model; nothing "
+                        "was updated")
+        return states
 
     def _checked_grad(self, i: int, p):
         """Parameter `i`'s gradient as the update takes it (None: no update), or raise."""
@@ -197,6 +223,9 @@ class Optimizer:
 
     #: the names of the per-parameter state a subclass keeps (SGD: its momentum buffer)
     _state_names: tuple[str, ...] = ()
+    #: the name of a state array of the parameter's shape (all such arrays are made and
+    #: loaded together, so one tells whether they fit), or None
+    _shaped_state: str | None = None
 
     def state_dict(self) -> dict[str, np.ndarray]:
         """The optimizer's state as a flat dict of arrays (copies), which `nn.save`
@@ -479,6 +508,7 @@ class SGD(Optimizer):
         return self.lr * g
 
     _state_names = ("momentum_buffer",)
+    _shaped_state = "momentum_buffer"
 
     def _settings(self):
         return {"lr": self.lr, "momentum": self.momentum, "weight_decay": self.weight_decay,
@@ -581,6 +611,7 @@ class Adam(Optimizer):
         return decay + step_size * (m / denom)
 
     _state_names = ("step", "exp_avg", "exp_avg_sq")
+    _shaped_state = "exp_avg"
 
     def _settings(self):
         return {"lr": self.lr, "betas": self.betas, "eps": self.eps,

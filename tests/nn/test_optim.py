@@ -1,5 +1,6 @@
 """nn.optim: SGD, Adam, AdamW step by step against hand-computed values (and PyTorch)."""
 
+import copy
 import math
 
 import numpy as np
@@ -760,3 +761,36 @@ def test_load_state_dict_refuses_a_setting_of_another_type(make, key, value, mes
     assert vars(opt) == before
     opt.load_state_dict(dict(good, **{key: np.asarray(good[key]).tolist()}))  # its own
     assert vars(opt).keys() == before.keys()
+
+
+@pytest.mark.parametrize("make", [lambda m: Adam(m, lr=0.1),
+                                  lambda m: SGD(m, lr=0.1, momentum=0.9)],
+                         ids=["Adam", "SGD momentum"])
+def test_a_resized_parameter_whose_state_no_longer_fits_changes_nothing(make):
+    # step updated the parameters before the resized one, counted the step (and Adam
+    # the parameter's own), then raised NumPy's bare broadcasting error
+    model = nn.MLP([3, 4, 2], seed=0)
+    opt = make(model)
+    model(np.ones((5, 3))).sum().backward()
+    opt.step()
+    bias = model.layers[1].bias  # net surgery: one more output, its .data replaced
+    bias.data, bias.grad = np.zeros(3), np.ones(3)
+    for p in model.parameters()[:-1]:
+        p.grad = np.ones_like(p.data)
+    data = [p.data.copy() for p in model.parameters()]
+    state = copy.deepcopy([opt.state[id(p)] for p in opt.params])
+    name = "exp_avg" if isinstance(opt, Adam) else "momentum_buffer"
+    with pytest.raises(ValueError, match=rf"{type(opt).__name__}.step: parameter 3 has shape "
+                                         rf"\(3,\) but its state '{name}' has shape \(2,\).*"
+                                         "Make a new optimizer.*nothing was updated"):
+        opt.step()
+    assert opt.steps == 1
+    for p, before in zip(model.parameters(), data, strict=True):
+        np.testing.assert_array_equal(p.data, before)
+    for p, before in zip(opt.params, state, strict=True):
+        assert opt.state[id(p)].keys() == before.keys()
+        for key, value in before.items():
+            np.testing.assert_array_equal(opt.state[id(p)][key], value)
+    fresh = make(model)  # what the message says to do
+    fresh.step()
+    assert fresh.steps == 1 and not np.array_equal(bias.data, 0.0)
