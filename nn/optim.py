@@ -11,7 +11,8 @@ update is not part of any graph); `zero_grad()` clears the grads for the next st
         opt.step()
 
 Parameters may be Tensors (their arrays are updated in place) or the `Value`s of the
-scalar networks (their floats are replaced). A Tensor whose `.grad` is None is skipped.
+scalar networks (their floats are replaced; a graph over Values made before a step is
+not refused afterwards, see `nn.scalar`). A Tensor whose `.grad` is None is skipped.
 The learning rate is the attribute `lr`, which may be changed between steps (a schedule).
 """
 

@@ -13,7 +13,13 @@ int or a `numpy.random.Generator` gives a reproducible network of its own.
 
 They are `nn.Module`s, so `parameters()`, `named_parameters()` (`layers.0.neurons.3.w.1`),
 `zero_grad()` (grads back to 0.0), `state_dict()` and the optimizers of `nn.optim` work
-on them as on Tensor networks.
+on them as on Tensor networks, with one difference. A Value carries no version stamp
+(one on every Value would slow this engine down), so a weight changed between a
+forward pass and its `backward()`, by `opt.step()`, `load_state_dict()` or
+`w.data = ...`, is not detected: backward then mixes the new weights with the old
+forward values and gives wrong gradients without an error, where a Tensor network
+raises. Keep the order forward, backward, step, and make a new forward pass after a
+step.
 """
 
 from __future__ import annotations
