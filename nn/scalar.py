@@ -95,10 +95,10 @@ class Neuron(Module):
                  fused: bool = True) -> None:
         super().__init__()
         n_inputs = positive_int(n_inputs, "n_inputs", "Neuron")
+        self.nonlin = check_flag(nonlin, "Neuron", "nonlin")  # (before any draw)
+        self.fused = check_flag(fused, "Neuron", "fused")
         self.w = [Value(v) for v in _uniform(n_inputs, seed)]
         self.b = Value(0.0)
-        self.nonlin = check_flag(nonlin, "Neuron", "nonlin")
-        self.fused = check_flag(fused, "Neuron", "fused")
 
     def forward(self, x) -> Value:
         """The neuron's output for one sample `x` (a list of n_inputs Values or numbers)."""

@@ -1,5 +1,7 @@
 """nn.Module: finding and naming parameters, zero_grad, state_dict, train/eval, repr."""
 
+import random
+
 import numpy as np
 import pytest
 
@@ -506,8 +508,10 @@ def _scalar_module():
 def test_flags_refuse_truthy_values_that_are_not_bools(call, message):
     # a str such as "no" or "False" is truthy: it did the opposite of what it says
     # (Neuron(nonlin="False") made a ReLU neuron, Linear(bias="no") had a bias)
+    state = random.getstate()  # (the scalar networks draw from it, as micrograd)
     with pytest.raises(TypeError, match=message):
         call()
+    assert random.getstate() == state  # checked before any draw
 
 
 def test_zero_grad_and_load_state_dict_refuse_a_flag_that_is_not_a_bool():
