@@ -319,7 +319,8 @@ class Optimizer:
                     new_state[id(p)][name] = array.astype(p.dtype, copy=True)
             else:
                 problems.append(f"unexpected key '{key}'")
-        missing = [f"settings.{name}" for name in settings if name not in new_settings]
+        given = {str(key) for key in state}  # (a refused setting is not also missing)
+        missing = [f"settings.{name}" for name in settings if f"settings.{name}" not in given]
         if "steps" not in state:
             missing.insert(0, "steps")
         for i, p in enumerate(self.params):  # a parameter's state comes whole or not at all

@@ -756,8 +756,9 @@ def test_load_state_dict_refuses_a_setting_of_another_type(make, key, value, mes
     opt = make(p)
     good = opt.state_dict()
     before = dict(vars(opt))
-    with pytest.raises(ValueError, match=message + ".*nothing was loaded"):
+    with pytest.raises(ValueError, match=message + ".*nothing was loaded") as caught:
         opt.load_state_dict(dict(good, **{key: value}))
+    assert "missing" not in str(caught.value)  # (it is there, of the wrong type)
     assert vars(opt) == before
     opt.load_state_dict(dict(good, **{key: np.asarray(good[key]).tolist()}))  # its own
     assert vars(opt).keys() == before.keys()
