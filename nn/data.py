@@ -785,26 +785,32 @@ def accuracy(predictions, labels, threshold: float | None = None) -> float:
 
     ``labels`` are class indices of shape ``(n,)`` or ``(n, 1)``, or one-hot
     rows of shape ``(n, k)`` (argmax taken). Anything ``numpy.asarray``
-    accepts works, including Tensors.
+    accepts works, including Tensors. Against ``(n, k)`` predictions, each
+    label must be one of the ``k`` classes (one-hot rows ``k`` wide).
 
     Args:
         predictions: class indices, or scores as described above.
         labels: true class labels.
         threshold: decision threshold for 1-D float scores; None for the
-            default described above.
+            default described above. Only for such scores.
 
     Returns:
         The accuracy as a Python float in [0, 1].
 
     Raises:
         ValueError: if the numbers of samples differ or are 0, a score is NaN
-            or infinite, a label is not a whole number, or float 1-D scores
-            are given with labels that are not 0/1 or -1/+1.
+            or infinite, a label is not a whole number, float 1-D scores
+            are given with labels that are not 0/1 or -1/+1, a label is out of
+            range for ``(n, k)`` predictions (or one-hot labels are of another
+            width), or ``threshold`` is given for predictions it does not apply
+            to (``(n, k)`` scores, class indices).
         TypeError: if ``threshold`` is not a real number or None.
     """
     pred = np.asarray(predictions)
     true = np.asarray(labels)
+    one_hot_width = None
     if true.ndim == 2 and true.shape[1] >= 2:
+        one_hot_width = true.shape[1]
         true = true.argmax(axis=1)
     elif true.ndim == 2 and true.shape[1] == 1:
         true = true[:, 0]
@@ -830,6 +836,21 @@ def accuracy(predictions, labels, threshold: float | None = None) -> float:
         threshold = _check_real(threshold, "threshold")
 
     if pred.ndim == 2 and pred.shape[1] >= 2:
+        # k columns are k classes: a label they cannot predict (7 of 2 classes, or
+        # one-hot rows of another width) means mismatched data, not a wrong guess
+        k = pred.shape[1]
+        if one_hot_width is not None and one_hot_width != k:
+            raise ValueError(f"labels are one-hot rows of {one_hot_width} classes but "
+                             f"predictions have {k} columns (classes)")
+        outside = (true < 0) | (true >= k)
+        if outside.any():
+            raise ValueError(f"label {int(true[outside][0])} is out of range for "
+                             f"predictions of {k} columns (classes): labels must be in "
+                             f"0..{k - 1}")
+        if threshold is not None:
+            raise ValueError(f"threshold={threshold} applies to binary scores of shape "
+                             f"(n,) or (n, 1); predictions of shape {pred.shape} are read "
+                             "by the argmax of each row")
         guess = pred.argmax(axis=1)
     else:
         scores = pred.reshape(len(pred), -1)
@@ -839,6 +860,10 @@ def accuracy(predictions, labels, threshold: float | None = None) -> float:
             )
         scores = scores[:, 0]
         if scores.dtype.kind in "biu":
+            if threshold is not None:
+                raise ValueError(f"threshold={threshold} applies to float scores, but the "
+                                 f"predictions are class indices (dtype {pred.dtype}); "
+                                 "cast scores held as integers to float")
             guess = scores.astype(np.int64)
         else:
             values = set(np.unique(true).tolist())

@@ -63,14 +63,23 @@ def uniform_(tensor: Tensor, low: float, high: float, seed=None) -> Tensor:
     an int or a `numpy.random.Generator`.
 
     Raises:
-        TypeError: the tensor is not a float tensor (draws would be truncated).
+        TypeError: the tensor is not a float Tensor (draws would be truncated), or
+            `low` or `high` is not a real number.
+        ValueError: `low` or `high` is not finite, or `low > high`.
     """
-    _check_tensor(tensor, "uniform_")
-    if tensor.dtype.kind != "f":
-        raise TypeError(f"uniform_: needs a float tensor, got dtype {tensor.dtype}")
+    return _uniform(tensor, low, high, seed, "uniform_")
+
+
+def _uniform(tensor: Tensor, low, high, seed, who: str) -> Tensor:
+    """`uniform_`, its errors naming `who` (the function the user called)."""
+    _check_float_tensor(tensor, who)
+    low, high = _finite(low, "low", who), _finite(high, "high", who)
     if not low <= high:
-        raise ValueError(f"uniform_: needs low <= high, got low={low!r}, high={high!r}")
-    _fill(tensor, generator(seed).uniform(low, high, tensor.shape))
+        raise ValueError(f"{who}: needs low <= high, got low={low!r}, high={high!r}")
+    if not math.isfinite(high - low):  # NumPy cannot draw from a wider range
+        raise ValueError(f"{who}: the range from low={low!r} to high={high!r} is too wide "
+                         "to draw from (high - low overflows)")
+    _fill(tensor, generator(seed, who).uniform(low, high, tensor.shape))
     return tensor
 
 
@@ -84,6 +93,23 @@ def zeros_(tensor: Tensor) -> Tensor:
 def _check_tensor(tensor, who: str) -> None:
     if not isinstance(tensor, Tensor):
         raise TypeError(f"{who}: fills a Tensor in place, got {type(tensor).__name__}")
+
+
+def _check_float_tensor(tensor, who: str) -> None:
+    _check_tensor(tensor, who)
+    if tensor.dtype.kind != "f":
+        raise TypeError(f"{who}: needs a float tensor, got dtype {tensor.dtype}")
+
+
+def _finite(value, name: str, who: str) -> float:
+    """`value` as a finite float; TypeError or ValueError naming `who` and `name`."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{who}: {name} must be a real number, got "
+                        f"{type(value).__name__}: {value!r}")
+    value = float(value)
+    if not math.isfinite(value):
+        raise ValueError(f"{who}: {name} must be finite, got {name}={value}")
+    return value
 
 
 def _fill(tensor: Tensor, values) -> None:
@@ -105,17 +131,29 @@ def kaiming_uniform_(tensor: Tensor, a: float = 0.0, fan: int | None = None,
 
     Args:
         tensor: the weight, of shape (out, in).
-        a: the negative slope the gain is computed for.
-        fan: the fan to scale by; defaults to `fan_in(tensor)`.
+        a: the negative slope the gain is computed for (finite).
+        fan: the fan to scale by (finite, > 0); defaults to `fan_in(tensor)`.
         seed: see the module docstring.
+
+    Raises:
+        TypeError: `tensor` is not a float Tensor, or `a` is not a real number.
+        ValueError: `a` is not finite, or `fan` is not a finite number > 0. The
+            errors name kaiming_uniform_.
     """
+    who = "kaiming_uniform_"
+    _check_float_tensor(tensor, who)
+    a = _finite(a, "a", who)
+    if fan is not None and (isinstance(fan, (bool, np.bool_))
+                            or not isinstance(fan, numbers.Real) or not 0 < fan < math.inf):
+        raise ValueError(f"{who}: fan must be a finite number > 0, got {fan!r}")
+    rng = generator(seed, who)
     if tensor.size == 0:  # nothing to draw (and no fan to scale by), as in PyTorch
-        warnings.warn("kaiming_uniform_: initializing a zero-element tensor is a no-op",
-                      stacklevel=2)
+        warnings.warn(f"{who}: initializing a zero-element tensor is a no-op", stacklevel=2)
         return tensor
     fan = fan_in(tensor) if fan is None else fan
-    if isinstance(fan, bool) or not isinstance(fan, numbers.Real) or not fan > 0:
-        raise ValueError(f"kaiming_uniform_: fan must be a positive number, got {fan!r}")
     gain = math.sqrt(2.0 / (1.0 + a * a))
     bound = gain * math.sqrt(3.0 / fan)
-    return uniform_(tensor, -bound, bound, seed)
+    if not 0 < bound < math.inf:  # over- or underflowed: U(-0, 0) would fill zeros
+        raise ValueError(f"{who}: a={a!r} and fan={fan!r} give the bound {bound}, which "
+                         "cannot be drawn from")
+    return _uniform(tensor, -bound, bound, rng, who)

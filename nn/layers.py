@@ -8,6 +8,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from autodiff import Tensor, Value, linear
+from autodiff.graph import check_flag
 
 from . import init
 from .activations import get_activation
@@ -34,6 +35,18 @@ def _as_input(x, layer: Module, dtype: np.dtype) -> Tensor:
         raise TypeError(f"{who}: expected a Tensor or a numeric array, got "
                         f"{type(x).__name__} of dtype {array.dtype}")
     return Tensor(array.astype(dtype, copy=False))
+
+
+def _float_dtype(dtype, who: str) -> np.dtype:
+    """`dtype` as a NumPy float dtype, or a TypeError naming `who`."""
+    try:
+        dtype = np.dtype(dtype)
+    except TypeError:  # NumPy's "data type 'banana' not understood" names nothing
+        raise TypeError(f"{who}: dtype must be a float dtype such as np.float32, got "
+                        f"{dtype!r}") from None
+    if dtype.kind != "f":
+        raise TypeError(f"{who}: dtype must be a float dtype, got {dtype}")
+    return dtype
 
 
 class Linear(Module):
@@ -66,7 +79,8 @@ class Linear(Module):
     in its own dtype.
 
     Raises:
-        TypeError: a size is not an int, or `dtype` is not a float dtype.
+        TypeError: a size is not an int, `bias` is not True or False, or `dtype` is not
+            a float dtype.
         ValueError: a size is < 1. When called: the input's last axis is not
             `in_features` wide (the message names the layer and both shapes).
     """
@@ -77,9 +91,8 @@ class Linear(Module):
         who = "Linear"
         self.in_features = positive_int(in_features, "in_features", who)
         self.out_features = positive_int(out_features, "out_features", who)
-        dtype = np.dtype(dtype)
-        if dtype.kind != "f":
-            raise TypeError(f"{who}: dtype must be a float dtype, got {dtype}")
+        bias = check_flag(bias, who, "bias")
+        dtype = _float_dtype(dtype, who)
         if seed is not None and rng is not None:
             raise TypeError(f"{who}: give seed or rng, not both")
         generator = init.generator(seed if rng is None else rng, who)
@@ -227,6 +240,8 @@ class MLP(Module):
             raise ValueError(f"MLP: sizes needs at least an input and an output width, got "
                              f"{list(sizes)}")
         sizes = [positive_int(n, f"sizes[{i}]", "MLP") for i, n in enumerate(sizes)]
+        bias = check_flag(bias, "MLP", "bias")
+        dtype = _float_dtype(dtype, "MLP")
         hidden = get_activation(activation, output=False, who="MLP")
         if hidden is None:
             raise ValueError("MLP: activation cannot be None (hidden layers need one; use "

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import math
 import numbers
+from collections.abc import Mapping
 
 import numpy as np
 
@@ -352,23 +353,24 @@ def l2_penalty(params, lam: float, m: int = 1):
     Args:
         params: a Module, whose weights are penalised and whose biases are not (names
             ending in "bias" or "b"), or an iterable of parameters (Tensors or Values),
-            all of which are penalised.
-        lam: lambda, >= 0.
+            all of which are penalised, or a single parameter.
+        lam: lambda, a finite number >= 0.
         m: the number of training samples, >= 1.
 
     Returns:
         A Tensor of shape () for Tensor parameters, a Value for Values.
 
     Raises:
-        TypeError: `lam` or `m` of the wrong type, or parameters that are neither
-            Tensors nor Values.
-        ValueError: `lam < 0` or `m < 1`.
+        TypeError: `lam` or `m` of the wrong type, `params` neither a Module nor an
+            iterable of parameters, or parameters that are neither Tensors nor Values.
+        ValueError: `lam` negative, nan or infinite, or `m < 1`.
     """
     who = "l2_penalty"
-    if isinstance(lam, bool) or not isinstance(lam, numbers.Real):
-        raise TypeError(f"{who}: lam must be a real number, got {type(lam).__name__}")
-    if lam < 0:
-        raise ValueError(f"{who}: lam must be >= 0, got {lam}")
+    if isinstance(lam, (bool, np.bool_)) or not isinstance(lam, numbers.Real):
+        raise TypeError(f"{who}: lam must be a real number, got {type(lam).__name__}: "
+                        f"{lam!r}")
+    if not 0 <= lam < math.inf:  # (nan fails both; it would turn every weight to nan)
+        raise ValueError(f"{who}: lam must be a finite number >= 0, got {lam}")
     if isinstance(m, bool) or not isinstance(m, numbers.Integral):
         raise TypeError(f"{who}: m must be an int (the number of samples), got "
                         f"{type(m).__name__}")
@@ -376,6 +378,11 @@ def l2_penalty(params, lam: float, m: int = 1):
         raise ValueError(f"{who}: m must be >= 1, got {m}")
     if isinstance(params, Module):
         weights = [p for name, p in params.named_parameters() if not _is_bias(name)]
+    elif isinstance(params, (Tensor, Value)):
+        weights = [params]  # (a Tensor iterated would give its rows, a 0-d one nothing)
+    elif isinstance(params, (str, bytes, Mapping)) or not hasattr(params, "__iter__"):
+        raise TypeError(f"{who}: params must be a Module, a parameter or a list of them "
+                        f"such as model.parameters(), got {type(params).__name__}")
     else:
         weights = list(params)
     scale = float(lam) / (2.0 * int(m))

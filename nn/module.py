@@ -22,7 +22,7 @@ from typing import NamedTuple
 import numpy as np
 
 from autodiff import Tensor, Value
-from autodiff.graph import Scope, _grad_mode, mark_changed
+from autodiff.graph import Scope, _grad_mode, check_flag, mark_changed
 
 __all__ = ["Module", "IncompatibleKeys"]
 
@@ -276,7 +276,7 @@ class Module:
             was missing or unexpected.
 
         Raises:
-            TypeError: `state` is not a mapping.
+            TypeError: `state` is not a mapping, or `strict` is not True or False.
             ValueError: keys are missing or unexpected, or a value has the wrong shape
                 or a dtype that cannot be cast to the parameter's (complex, str,
                 object...). The message names every offending key.
@@ -285,6 +285,7 @@ class Module:
         if not isinstance(state, Mapping):
             raise TypeError(f"{who}.load_state_dict: expected a dict of arrays, got "
                             f"{type(state).__name__}")
+        strict = check_flag(strict, f"{who}.load_state_dict", "strict")
         params = dict(self.named_parameters())
         problems = []
         missing = [k for k in params if k not in state]
@@ -354,6 +355,7 @@ class Module:
 def clear_grads(params, set_to_none: bool = True) -> None:
     """Reset each parameter's `.grad`: None for Tensors (zeros with `set_to_none=False`),
     0.0 for Values."""
+    set_to_none = check_flag(set_to_none, "zero_grad", "set_to_none")
     for p in params:
         if isinstance(p, Value):
             p.grad = 0.0

@@ -11,7 +11,8 @@ update is not part of any graph); `zero_grad()` clears the grads for the next st
         opt.step()
 
 Parameters may be Tensors (their arrays are updated in place) or the `Value`s of the
-scalar networks (their floats are replaced). A Tensor whose `.grad` is None is skipped.
+scalar networks (their floats are replaced; a graph over Values made before a step is
+not refused afterwards, see `nn.scalar`). A Tensor whose `.grad` is None is skipped.
 The learning rate is the attribute `lr`, which may be changed between steps (a schedule).
 """
 
@@ -127,19 +128,22 @@ class Optimizer:
 
         Raises:
             ValueError, TypeError: a `.grad` of another shape than its parameter, or not
-                a real float (array), or not a number for a Value. Every gradient is
-                checked first, so nothing (parameters, optimizer state) is changed then.
+                a real float (array), or not a number for a Value; a parameter whose
+                state (momentum buffer, Adam's moments) no longer has its shape (its
+                .data was replaced since: make a new optimizer). Every gradient and
+                state is checked first, so nothing (parameters, optimizer state, step
+                counts) is changed then.
         """
         grads = self._gradients()
+        states = self._states(grads)
         self.steps += 1
-        states = self.state
-        for p, g in zip(self.params, grads, strict=True):
+        for p, g, state in zip(self.params, grads, states, strict=True):
             if g is None:
                 continue
             if isinstance(p, Value):
-                p.data = float(p.data - self._step(p.data, g, states[id(p)]))
+                p.data = float(p.data - self._step(p.data, g, state))
             else:
-                self._update(p.data, g, states[id(p)])
+                self._update(p.data, g, state)
                 mark_changed(p)  # (a graph made before the step may no longer backward)
 
     def _gradients(self) -> list:
@@ -157,6 +161,29 @@ class Optimizer:
                     continue
             grads.append(self._checked_grad(i, p))
         return grads
+
+    def _states(self, grads: list) -> list[dict]:
+        """Each parameter's state, checked to fit the parameter before anything is
+        updated: a parameter whose .data was replaced by an array of another shape after
+        its state (a momentum buffer, Adam's moments) was made would fail in its update,
+        after the parameters before it were updated and the step counted."""
+        states, array = self.state, np.ndarray
+        states = [states[id(p)] for p in self.params]
+        name = self._shaped_state
+        if name is None:  # no state of the parameters' shape
+            return states
+        for state, g in zip(states, grads, strict=True):
+            if type(g) is array:  # (None: no update; a number: a Value's)
+                value = state.get(name)
+                if value is not None and value.shape != g.shape:
+                    i = next(i for i, s in enumerate(states) if s is state)
+                    raise ValueError(
+                        f"{type(self).__name__}.step: parameter {i} has shape {g.shape} "
+                        f"but its state '{name}' has shape {value.shape}: was the "
+                        "parameter resized (its .data replaced) after the optimizer made "
+                        "its state? Make a new optimizer for the resized model; nothing "
+                        "was updated")
+        return states
 
     def _checked_grad(self, i: int, p):
         """Parameter `i`'s gradient as the update takes it (None: no update), or raise."""
@@ -197,6 +224,9 @@ class Optimizer:
 
     #: the names of the per-parameter state a subclass keeps (SGD: its momentum buffer)
     _state_names: tuple[str, ...] = ()
+    #: the name of a state array of the parameter's shape (all such arrays are made and
+    #: loaded together, so one tells whether they fit), or None
+    _shaped_state: str | None = None
 
     def state_dict(self) -> dict[str, np.ndarray]:
         """The optimizer's state as a flat dict of arrays (copies), which `nn.save`
@@ -226,7 +256,9 @@ class Optimizer:
         Raises:
             TypeError: `state` is not a mapping.
             ValueError: keys that this optimizer does not have, or values of the wrong
-                shape or kind; the message names every offending key.
+                shape or type (a setting of another type than the optimizer's own: a
+                bool for nesterov, numbers for the rest); the message names every
+                offending key.
         """
         who = f"{type(self).__name__}.load_state_dict"
         if not isinstance(state, Mapping):
@@ -252,9 +284,16 @@ class Optimizer:
                     steps = int(array)
             elif len(parts) == 2 and parts[0] == "settings" and parts[1] in settings:
                 current = settings[parts[1]]
-                if np.shape(current) != array.shape or array.dtype.kind not in "biuf":
-                    problems.append(f"'{key}' has shape {array.shape} and dtype "
-                                    f"{array.dtype}, not those of {current!r}")
+                # of the setting's own type: cast, nesterov=0.5 would become True and
+                # weight_decay=True 1.0
+                flag = isinstance(current, bool)
+                if np.shape(current) != array.shape:
+                    problems.append(f"'{key}' has shape {array.shape}, not that of "
+                                    f"{current!r}")
+                elif array.dtype.kind not in ("b" if flag else "iuf"):
+                    problems.append(f"'{key}' must be "
+                                    f"{'True or False' if flag else 'a real number'}, got "
+                                    f"{array.tolist()!r} of dtype {array.dtype}")
                 else:
                     new_settings[parts[1]] = _like(current, array)
             elif (len(parts) == 3 and parts[0] == "state" and parts[1].isdigit()
@@ -280,7 +319,8 @@ class Optimizer:
                     new_state[id(p)][name] = array.astype(p.dtype, copy=True)
             else:
                 problems.append(f"unexpected key '{key}'")
-        missing = [f"settings.{name}" for name in settings if name not in new_settings]
+        given = {str(key) for key in state}  # (a refused setting is not also missing)
+        missing = [f"settings.{name}" for name in settings if f"settings.{name}" not in given]
         if "steps" not in state:
             missing.insert(0, "steps")
         for i, p in enumerate(self.params):  # a parameter's state comes whole or not at all
@@ -470,6 +510,7 @@ class SGD(Optimizer):
         return self.lr * g
 
     _state_names = ("momentum_buffer",)
+    _shaped_state = "momentum_buffer"
 
     def _settings(self):
         return {"lr": self.lr, "momentum": self.momentum, "weight_decay": self.weight_decay,
@@ -572,6 +613,7 @@ class Adam(Optimizer):
         return decay + step_size * (m / denom)
 
     _state_names = ("step", "exp_avg", "exp_avg_sq")
+    _shaped_state = "exp_avg"
 
     def _settings(self):
         return {"lr": self.lr, "betas": self.betas, "eps": self.eps,

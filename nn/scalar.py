@@ -13,7 +13,13 @@ int or a `numpy.random.Generator` gives a reproducible network of its own.
 
 They are `nn.Module`s, so `parameters()`, `named_parameters()` (`layers.0.neurons.3.w.1`),
 `zero_grad()` (grads back to 0.0), `state_dict()` and the optimizers of `nn.optim` work
-on them as on Tensor networks.
+on them as on Tensor networks, with one difference. A Value carries no version stamp
+(one on every Value would slow this engine down), so a weight changed between a
+forward pass and its `backward()`, by `opt.step()`, `load_state_dict()` or
+`w.data = ...`, is not detected: backward then mixes the new weights with the old
+forward values and gives wrong gradients without an error, where a Tensor network
+raises. Keep the order forward, backward, step, and make a new forward pass after a
+step.
 """
 
 from __future__ import annotations
@@ -25,7 +31,7 @@ from operator import mul
 import numpy as np
 
 from autodiff import Value, weighted_sum
-from autodiff.graph import Scope, _grad_mode
+from autodiff.graph import Scope, _grad_mode, check_flag
 
 from .init import generator
 from .module import Module, positive_int
@@ -81,17 +87,18 @@ class Neuron(Module):
         b: the bias, a Value (initially 0).
 
     Raises:
-        TypeError, ValueError: a bad `n_inputs`; when called, the wrong number of inputs.
+        TypeError, ValueError: a bad `n_inputs`, a flag that is not True or False; when
+            called, the wrong number of inputs.
     """
 
     def __init__(self, n_inputs: int, nonlin: bool = True, seed=None,
                  fused: bool = True) -> None:
         super().__init__()
         n_inputs = positive_int(n_inputs, "n_inputs", "Neuron")
+        self.nonlin = check_flag(nonlin, "Neuron", "nonlin")  # (before any draw)
+        self.fused = check_flag(fused, "Neuron", "fused")
         self.w = [Value(v) for v in _uniform(n_inputs, seed)]
         self.b = Value(0.0)
-        self.nonlin = bool(nonlin)
-        self.fused = bool(fused)
 
     def forward(self, x) -> Value:
         """The neuron's output for one sample `x` (a list of n_inputs Values or numbers)."""
@@ -131,18 +138,22 @@ class Layer(Module):
         n_inputs: the number of inputs, >= 1.
         n_outputs: the number of neurons, >= 1.
         seed: None (Python's `random`), an int or a Generator.
-        **kwargs: passed to each `Neuron` (`nonlin`, `fused`).
+        nonlin, fused: passed to each `Neuron`.
 
     Attributes:
         neurons: the list of Neurons.
     """
 
-    def __init__(self, n_inputs: int, n_outputs: int, seed=None, **kwargs) -> None:
+    def __init__(self, n_inputs: int, n_outputs: int, seed=None, *, nonlin: bool = True,
+                 fused: bool = True) -> None:
         super().__init__()
         n_inputs = positive_int(n_inputs, "n_inputs", "Layer")
         n_outputs = positive_int(n_outputs, "n_outputs", "Layer")
+        nonlin = check_flag(nonlin, "Layer", "nonlin")
+        fused = check_flag(fused, "Layer", "fused")
         rng = None if seed is None else generator(seed, "Layer")
-        self.neurons = [Neuron(n_inputs, seed=rng, **kwargs) for _ in range(n_outputs)]
+        self.neurons = [Neuron(n_inputs, nonlin=nonlin, seed=rng, fused=fused)
+                        for _ in range(n_outputs)]
 
     def forward(self, x):
         """The layer's outputs for one sample `x`."""
@@ -191,6 +202,7 @@ class MLP(Module):
     def __init__(self, n_inputs: int, sizes, seed=None, fused: bool = True) -> None:
         super().__init__()
         n_inputs = positive_int(n_inputs, "n_inputs", "MLP")
+        fused = check_flag(fused, "MLP", "fused")
         if isinstance(sizes, np.ndarray):
             sizes = sizes.tolist()  # (an array's truth value would be ambiguous below)
         if isinstance(sizes, numbers.Integral) or not hasattr(sizes, "__len__") or not sizes:

@@ -67,19 +67,28 @@ def load_state(path) -> dict[str, np.ndarray]:
     """Read the arrays of an `.npz` file written by `save` into a dict.
 
     Args:
-        path: a file name or a binary file object open for reading.
+        path: a file name or a binary file object open for reading. A file object is
+            read from its current position, as np.load reads it (not from its start:
+            seek to the archive first).
 
     Returns:
         A dict from parameter names to arrays.
 
     Raises:
         FileNotFoundError: there is no such file.
-        ValueError: the file is not an `.npz` archive, or holds arrays that would need
-            pickle to load (the file is refused, nothing of it is run).
+        ValueError: the file is not an `.npz` archive (or a file object is not at the
+            start of one: the message gives its position), or holds arrays that would
+            need pickle to load (the file is refused, nothing of it is run).
     """
     _check_file(path, "load_state", "read", "rb")
     name = getattr(path, "name", path)
     if not _starts_like_numpy(path):
+        where = path.tell() if hasattr(path, "read") else 0
+        if where:  # (the bytes at the start were never looked at)
+            raise ValueError(f"load_state: {name!s} is at position {where}, where no .npz "
+                             "archive starts (an open file is read from where it stands, "
+                             "as np.load reads it); was it read from before? Call .seek(0) "
+                             "on it first to read an archive at its start")
         # (np.load would take it for a pickle, and say to allow pickles to read it)
         raise ValueError(f"load_state: {name!s} is not an .npz archive: it does not start "
                          "like a zip file, as the files nn.save writes do")
@@ -161,4 +170,7 @@ def _starts_like_numpy(path) -> bool:
             raise
         except OSError:  # a directory, say
             return False
-    return head.startswith((b"PK", b"\x93NUMPY"))
+    # np.load's own tests: a zip archive's first entry (or an empty archive's end record),
+    # or an array; any other "PK" (the central directory, where a file object is left
+    # after a load) would be read as a pickle
+    return head.startswith((b"PK\x03\x04", b"PK\x05\x06", b"\x93NUMPY"))

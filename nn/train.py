@@ -7,6 +7,7 @@ import numbers
 import numpy as np
 
 from autodiff import Tensor, Value, no_grad
+from autodiff.graph import check_flag
 
 from .data import accuracy, batches
 from .init import generator
@@ -27,13 +28,42 @@ def _check_count(what: str, value, allow_none: bool) -> None:
 
 def _samples(what: str, data) -> np.ndarray:
     """`data` as an array with one entry per sample, or raise naming it."""
-    array = np.asarray(data.data if isinstance(data, Tensor) else data)
+    try:
+        array = np.asarray(data.data if isinstance(data, Tensor) else data)
+    except ValueError as error:  # a ragged list
+        raise ValueError(f"fit: cannot make an array of {what}: {error}") from None
     if array.ndim == 0:
         raise ValueError(f"fit: {what} must be an array with one entry per sample, got "
                          f"{type(data).__name__} {data!r}")
     if len(array) == 0:
         raise ValueError(f"fit: {what} has no samples")
     return array
+
+
+def _inputs(what: str, array: np.ndarray) -> np.ndarray:
+    """The inputs `array` (X or X_val) checked to hold real numbers; an object array
+    (a table's column of numbers) as float64. Its None would become nan in the model,
+    and be blamed on the weights."""
+    kind = array.dtype.kind
+    if kind in "biuf":
+        return array
+    if kind == "O":
+        try:
+            numbers = array.astype(np.float64)
+        except (TypeError, ValueError) as error:
+            raise TypeError(f"fit: {what} holds values that are not numbers: {error}"
+                            ) from None
+        missing = np.equal(array, None)
+        if missing.any():
+            place = _place(tuple(int(i) for i in np.argwhere(missing)[0]))
+            raise ValueError(f"fit: {what} has a missing value, None (first at {place}); "
+                             "drop or fill those samples before training")
+        return numbers
+    if kind in "US":
+        raise TypeError(f"fit: {what} holds strings (dtype {array.dtype}), not numbers; "
+                        f"convert it with {what}.astype(float) if they are numbers written "
+                        "out")
+    raise TypeError(f"fit: {what} must hold real numbers, got dtype {array.dtype}")
 
 
 def _check_finite(what: str, array: np.ndarray) -> None:
@@ -54,13 +84,16 @@ def _first_non_finite(array: np.ndarray) -> str | None:
     if finite.all():
         return None
     where = tuple(int(i) for i in np.argwhere(~finite)[0])
+    return f"{_place(where)}: {array[where].item()!r}"
+
+
+def _place(where: tuple[int, ...]) -> str:
+    """An index in words: "row 5", "row 5, column 0" or "index (5, 0, 3)"."""
     if len(where) == 1:
-        place = f"row {where[0]}"
-    elif len(where) == 2:
-        place = f"row {where[0]}, column {where[1]}"
-    else:
-        place = f"index {where}"
-    return f"{place}: {array[where].item()!r}"
+        return f"row {where[0]}"
+    if len(where) == 2:
+        return f"row {where[0]}, column {where[1]}"
+    return f"index {where}"
 
 
 def _signed_accuracy(predictions, labels) -> float:
@@ -107,6 +140,19 @@ def _evaluate(model, loss_fn, X, y, metric):
                          f"{out.shape} (a loss with reduction='none'?)")
     loss = float(loss.data)
     return loss, (None if metric is None else _score(metric, _metric_name(metric), out, y))
+
+
+def _check_penalty(penalty, model) -> None:
+    """Try `penalty(model)` once, without a graph: what it returns is added to each
+    batch's loss, and must be one number to backward from."""
+    with no_grad():
+        value = penalty(model)
+    if not isinstance(value, Tensor):
+        raise TypeError(f"fit: penalty(model) must return a one-element Tensor to add to "
+                        f"the loss, got {type(value).__name__}")
+    if value.size != 1:
+        raise ValueError(f"fit: penalty(model) must return a one-element Tensor to add to "
+                         f"the loss, got shape {value.shape} (sum it?)")
 
 
 def _score(metric, name: str, outputs: np.ndarray, targets: np.ndarray) -> float:
@@ -156,8 +202,8 @@ def fit(model: Module, loss_fn, optimizer, X, y, epochs: int, batch_size: int | 
         metric: `metric(outputs, targets) -> float`, recorded under its `__name__`
             (`accuracy` by default, for classifiers, at threshold 0 when y holds -1/+1
             labels); None for none (e.g. regression). Not named "loss" or "val_loss".
-        penalty: optional `penalty(model) -> Tensor` added to each batch's loss, such
-            as `lambda m: nn.l2_penalty(m, lam, len(X))`.
+        penalty: optional `penalty(model) -> one-element Tensor` added to each batch's
+            loss, such as `lambda m: nn.l2_penalty(m, lam, len(X))`.
 
     Returns:
         A dict of lists with one entry per epoch: "loss" (the penalty included), the
@@ -165,30 +211,37 @@ def fit(model: Module, loss_fn, optimizer, X, y, epochs: int, batch_size: int | 
         loss alone, without the penalty) and "val_<metric>".
 
     Everything is checked before the first step, so that a bad setting changes nothing:
-    the arguments, X and float targets for nan and inf, the loss and the metric on the
-    model's outputs for all of X (one forward pass without a graph, in eval mode), so
-    that a bad target in any batch is found, and the same for the validation data if
-    it is given.
+    the arguments, X (numbers, no None) and float targets for nan and inf, the loss
+    and the metric on the model's outputs for all of X (one forward pass without a
+    graph, in eval mode), so that a bad target in any batch is found, the model and the
+    loss on a batch of the size of the last, smaller batch (the same way), the penalty
+    (once, without a graph), and the validation figures if that data is given. What
+    fails only in train mode, or only on some batch of samples, fails during training,
+    and leaves the model and optimizer as they were after the steps taken until then.
 
     Raises:
         TypeError: `model` is not a Module of Tensors (nn.scalar networks are not
             supported), a class where an instance is needed, an optimizer without
-            zero_grad() and step(), or a setting of the wrong type.
+            zero_grad() and step(), a penalty that is not callable or does not return
+            a Tensor, X or X_val not of numbers (strings, objects), or a setting of the
+            wrong type.
         TypeError or ValueError: the metric fails on the model's outputs (its own
             error type, its message prefixed with the shapes and a hint), or the loss
             refuses the targets (its own error, such as a label out of range).
         ValueError: `epochs` or `batch_size` < 1, every parameter frozen, no samples,
-            nan or inf in X, y, X_val
-            or y_val (naming the first place), X and y (or X_val and y_val) of
-            different lengths, only one of X_val and y_val, an optimizer that holds
-            none of the model's parameters, or a loss that is not one number.
+            nan or inf in X, y, X_val or y_val, or None in X or X_val (naming the first
+            place), X and y (or X_val and y_val) of different lengths, only one of X_val
+            and y_val, an optimizer that holds none of the model's parameters, or a loss
+            or penalty that is not one number.
+        Whatever the model or the loss raises on all of X or on a batch of the last
+            batch's size, before the first step.
     """
     if not isinstance(model, Module):
         raise TypeError(f"fit: model must be an nn.Module, got {type(model).__name__}")
     if any(isinstance(p, Value) for p in model.parameters()):
         raise TypeError("fit: trains Tensor networks; for an nn.scalar network write the "
                         "loop out (call the model on each sample)")
-    for what, given in (("loss_fn", loss_fn), ("optimizer", optimizer)):
+    for what, given in (("loss_fn", loss_fn), ("optimizer", optimizer), ("penalty", penalty)):
         if isinstance(given, type):
             raise TypeError(f"fit: {what} is the class {given.__name__}; pass an instance, "
                             f"such as {given.__name__}(...)")
@@ -199,6 +252,9 @@ def fit(model: Module, loss_fn, optimizer, X, y, epochs: int, batch_size: int | 
         raise TypeError(f"fit: optimizer must have zero_grad() and step() (an nn.optim "
                         f"optimizer such as SGD(model, lr=0.1)), got "
                         f"{type(optimizer).__name__}")
+    if penalty is not None and not callable(penalty):
+        raise TypeError(f"fit: penalty must be a function model -> Tensor, such as lambda m: "
+                        f"nn.l2_penalty(m, 1e-3), or None, got {type(penalty).__name__}")
     if metric is not None and not callable(metric):
         raise TypeError(f"fit: metric must be a function (outputs, targets) -> float or "
                         f"None, got {type(metric).__name__}")
@@ -216,8 +272,9 @@ def fit(model: Module, loss_fn, optimizer, X, y, epochs: int, batch_size: int | 
                          "made for another model?)")
     _check_count("epochs", epochs, allow_none=False)
     _check_count("batch_size", batch_size, allow_none=True)
+    progress = check_flag(progress, "fit", "progress")
     rng = generator(seed, "fit")  # (before the forward passes of the checks below)
-    X, y = _samples("X", X), _samples("y", y)
+    X, y = _inputs("X", _samples("X", X)), _samples("y", y)
     if len(X) != len(y):
         raise ValueError(f"fit: X has {len(X)} samples (shape {X.shape}) but y has {len(y)} "
                          f"(shape {y.shape})")
@@ -225,7 +282,7 @@ def fit(model: Module, loss_fn, optimizer, X, y, epochs: int, batch_size: int | 
         raise ValueError("fit: give both X_val and y_val, or neither")
     validate = X_val is not None
     if validate:
-        X_val, y_val = _samples("X_val", X_val), _samples("y_val", y_val)
+        X_val, y_val = _inputs("X_val", _samples("X_val", X_val)), _samples("y_val", y_val)
         if len(X_val) != len(y_val):
             raise ValueError(f"fit: X_val has {len(X_val)} samples but y_val has "
                              f"{len(y_val)}")
@@ -242,8 +299,25 @@ def fit(model: Module, loss_fn, optimizer, X, y, epochs: int, batch_size: int | 
     # What could fail during training is tried first, on the same data, so that it
     # fails before any step has changed the weights: the loss and the metric on the
     # outputs for all of X (a target the loss refuses, such as a label out of range,
-    # may sit in any batch), and the validation figures.
+    # may sit in any batch), the model and the loss on a batch of the last batch's
+    # size, the penalty, and the validation figures.
     _evaluate(model, loss_fn, X, y, metric)
+    last = len(X) % batch_size if batch_size is not None and batch_size < len(X) else 0
+    if last:
+        # The last batch of each epoch is smaller: a model or loss that fails on that
+        # size (a statistic over the batch that needs two samples) would fail after the
+        # steps of the batches before it. Any `last` samples will do: one forward pass
+        # of fewer than batch_size rows, without a graph.
+        try:
+            _evaluate(model, loss_fn, X[:last], y[:last], None)
+        except Exception as error:
+            if hasattr(error, "add_note"):  # (Python 3.11+)
+                error.add_note(f"(fit tried the model and the loss on {last} samples, the "
+                               f"size of the last batch of each epoch: {len(X)} samples in "
+                               f"batches of {batch_size})")
+            raise
+    if penalty is not None:
+        _check_penalty(penalty, model)
     if validate:
         _evaluate(model, loss_fn, X_val, y_val, metric)
     name = None if metric is None else _metric_name(metric)

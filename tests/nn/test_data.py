@@ -519,6 +519,30 @@ def test_accuracy_errors():
         data.accuracy([0, 1], [0, 0.5])
 
 
+@pytest.mark.parametrize("predictions, labels, threshold, message", [
+    # each was accepted: a label no column can predict counted as a wrong guess, and
+    # the threshold was ignored
+    (np.array([[0.9, 0.1], [0.2, 0.8]]), [0, 7], None,
+     r"accuracy: label 7 is out of range for predictions of 2 columns \(classes\): "
+     r"labels must be in 0..1"),
+    (np.array([[0.9, 0.1], [0.2, 0.8]]), [-1, 1], None,
+     "accuracy: label -1 is out of range for predictions of 2 columns"),
+    (np.array([[0.9, 0.1], [0.2, 0.8]]), np.eye(3)[[0, 2]], None,
+     r"accuracy: labels are one-hot rows of 3 classes but predictions have 2 columns"),
+    (np.array([[0.9, 0.1], [0.2, 0.8]]), [0, 1], 0.95,
+     r"accuracy: threshold=0.95 applies to binary scores of shape \(n,\) or \(n, 1\); "
+     r"predictions of shape \(2, 2\) are read by the argmax"),
+    (np.array([0, 1]), [0, 1], 0.5,
+     r"accuracy: threshold=0.5 applies to float scores, but the predictions are class "
+     r"indices \(dtype int64\)"),
+], ids=["label 7", "label -1", "one-hot width", "threshold of (n, k)",
+        "threshold of indices"])
+def test_accuracy_refuses_labels_and_thresholds_that_do_not_fit_the_predictions(
+        predictions, labels, threshold, message):
+    with pytest.raises(ValueError, match=message):
+        data.accuracy(predictions, labels, threshold=threshold)
+
+
 @pytest.mark.parametrize(("call", "message"), [
     (lambda X, y: data.batches(X, y, 0), "^batches: batch_size must be >= 1"),
     (lambda X, y: data.train_test_split(X, y, test_size=3), "^train_test_split: test_size"),

@@ -120,6 +120,15 @@ def test_linear_bad_sizes(args, error, fragment):
 def test_linear_bad_dtype_seed_and_input():
     with pytest.raises(TypeError, match="float dtype"):
         nn.Linear(2, 2, dtype=np.int64)
+    # NumPy's "data type 'banana' not understood" named neither the layer nor dtype
+    with pytest.raises(TypeError, match="Linear: dtype must be a float dtype such as "
+                                        "np.float32, got 'banana'"):
+        nn.Linear(2, 2, dtype="banana")
+    with pytest.raises(TypeError, match="MLP: dtype must be a float dtype such as "
+                                        "np.float32, got 'banana'"):
+        nn.MLP([2, 2], dtype="banana")
+    with pytest.raises(TypeError, match="MLP: dtype must be a float dtype, got int64"):
+        nn.MLP([2, 2], dtype=np.int64)
     with pytest.raises(TypeError, match="seed"):
         nn.Linear(2, 2, seed="abc")
     with pytest.raises(TypeError, match="not both"):
@@ -415,8 +424,8 @@ def test_kaiming_uses_the_fan_it_is_given():
 
 
 @pytest.mark.parametrize("call, message", [
-    (lambda t: nn.init.kaiming_uniform_(t, fan=0), "fan must be a positive number, got 0"),
-    (lambda t: nn.init.kaiming_uniform_(t, fan=-3), "fan must be a positive number, got -3"),
+    (lambda t: nn.init.kaiming_uniform_(t, fan=0), "fan must be a finite number > 0, got 0"),
+    (lambda t: nn.init.kaiming_uniform_(t, fan=-3), "fan must be a finite number > 0, got -3"),
     (lambda t: nn.init.uniform_(t, 1.0, 0.0), r"needs low <= high, got low=1.0, high=0.0"),
 ])
 def test_init_names_a_bad_fan_or_range_and_leaves_the_tensor(call, message):
@@ -438,9 +447,71 @@ def test_kaiming_refuses_a_fan_that_is_not_a_number(fan):
     # kills: dropping the bool test (True taken as 1); dropping the Real test (str > 0
     # raised a bare TypeError)
     t = Tensor(np.full((2, 2), 7.0))
-    with pytest.raises(ValueError, match="fan must be a positive number"):
+    with pytest.raises(ValueError, match="fan must be a finite number > 0"):
         nn.init.kaiming_uniform_(t, fan=fan)
     np.testing.assert_array_equal(t.data, 7.0)
+
+
+W = Tensor(np.full((2, 3), 7.0), requires_grad=True)
+
+
+@pytest.mark.parametrize("call, error, message", [
+    # fan=inf passed the fan > 0 check, and the bound sqrt(3 / inf) = 0 filled zeros
+    (lambda: nn.init.kaiming_uniform_(W, fan=float("inf")), ValueError,
+     "kaiming_uniform_: fan must be a finite number > 0, got inf"),
+    (lambda: nn.init.kaiming_uniform_(W, fan=float("nan")), ValueError,
+     "kaiming_uniform_: fan must be a finite number > 0, got nan"),
+    # a=nan was blamed on uniform_'s low and high, a='x' on str multiplication
+    (lambda: nn.init.kaiming_uniform_(W, a=float("nan")), ValueError,
+     "kaiming_uniform_: a must be finite, got a=nan"),
+    (lambda: nn.init.kaiming_uniform_(W, a="x"), TypeError,
+     "kaiming_uniform_: a must be a real number, got str: 'x'"),
+    (lambda: nn.init.kaiming_uniform_(W, a=1e200), ValueError,
+     r"kaiming_uniform_: a=1e\+200 and fan=3 give the bound 0.0"),
+    (lambda: nn.init.kaiming_uniform_(W, fan=1e-320), ValueError,
+     "kaiming_uniform_: a=0.0 and fan=1e-320 give the bound inf"),
+    (lambda: nn.init.kaiming_uniform_(W, seed=-1), ValueError,
+     "kaiming_uniform_: seed must be a non-negative int, got -1"),
+    # a list or an array: an AttributeError, or "uniform_: fills a Tensor"
+    (lambda: nn.init.kaiming_uniform_([1.0, 2.0]), TypeError,
+     "kaiming_uniform_: fills a Tensor in place, got list"),
+    (lambda: nn.init.kaiming_uniform_(np.zeros((2, 2))), TypeError,
+     "kaiming_uniform_: fills a Tensor in place, got ndarray"),
+    (lambda: nn.init.kaiming_uniform_(Tensor(np.zeros((2, 2), dtype=int))), TypeError,
+     "kaiming_uniform_: needs a float tensor, got dtype int64"),
+    # NumPy's "high - low range exceeds valid bounds", a bare comparison error, and a
+    # seed error without the function's name
+    (lambda: nn.init.uniform_(W, -np.inf, np.inf), ValueError,
+     "uniform_: low must be finite, got low=-inf"),
+    (lambda: nn.init.uniform_(W, 0, np.inf), ValueError,
+     "uniform_: high must be finite, got high=inf"),
+    (lambda: nn.init.uniform_(W, -1e308, 1e308), ValueError,
+     r"uniform_: the range from low=-1e\+308 to high=1e\+308 is too wide"),
+    (lambda: nn.init.uniform_(W, "a", 1), TypeError,
+     "uniform_: low must be a real number, got str: 'a'"),
+    (lambda: nn.init.uniform_(W, 0, 1j), TypeError,
+     r"uniform_: high must be a real number, got complex: 1j"),
+    (lambda: nn.init.uniform_(W, 0, 1, seed=-1), ValueError,
+     "uniform_: seed must be a non-negative int, got -1"),
+], ids=["fan inf", "fan nan", "a nan", "a str", "a huge", "fan tiny", "kaiming seed",
+        "kaiming list", "kaiming ndarray", "kaiming int tensor", "uniform infinite",
+        "uniform high inf", "uniform too wide", "uniform str", "uniform complex",
+        "uniform seed"])
+def test_init_errors_name_the_function_called_and_the_argument(call, error, message):
+    with pytest.raises(error, match=message):
+        call()
+    np.testing.assert_array_equal(W.data, 7.0)
+
+
+def test_init_checks_come_before_a_generator_is_advanced():
+    rng = np.random.default_rng(0)
+    state = rng.bit_generator.state
+    for call in (lambda: nn.init.kaiming_uniform_(W, a=float("nan"), seed=rng),
+                 lambda: nn.init.uniform_(W, 0.0, np.inf, seed=rng)):
+        with pytest.raises(ValueError):
+            call()
+    assert rng.bit_generator.state == state
+    np.testing.assert_array_equal(W.data, 7.0)
 
 
 def test_fan_in_of_a_0_d_tensor_is_a_value_error():

@@ -289,7 +289,7 @@ def test_l2_penalty_of_a_list_and_of_values():
 
 
 def test_l2_penalty_errors():
-    with pytest.raises(ValueError, match="lam must be >= 0"):
+    with pytest.raises(ValueError, match="lam must be a finite number >= 0"):
         nn.l2_penalty([leaf([1.0])], lam=-1)
     with pytest.raises(ValueError, match="m must be >= 1"):
         nn.l2_penalty([leaf([1.0])], lam=1, m=0)
@@ -297,6 +297,29 @@ def test_l2_penalty_errors():
         nn.l2_penalty([leaf([1.0])], lam=1, m=2.5)
     with pytest.raises(TypeError, match="all be Tensors or all be Values"):
         nn.l2_penalty([leaf([1.0]), np.ones(2)], lam=1)
+
+
+@pytest.mark.parametrize("lam", [float("nan"), float("inf"), np.float64("nan"), -0.5])
+def test_l2_penalty_needs_a_finite_lam(lam):
+    # nan passed the `lam < 0` check, and fit with it turned every weight to nan
+    with pytest.raises(ValueError, match=r"l2_penalty: lam must be a finite number >= 0, "
+                                         f"got {lam}"):
+        nn.l2_penalty(nn.Linear(2, 2, seed=0), lam)
+
+
+@pytest.mark.parametrize("params, kind", [(5, "int"), ("weights", "str"), (None, "NoneType")])
+def test_l2_penalty_names_params_that_are_not_parameters(params, kind):
+    # l2_penalty(5, ...) said only "'int' object is not iterable"
+    with pytest.raises(TypeError, match=r"l2_penalty: params must be a Module, a parameter "
+                                        rf"or a list of them .*got {kind}"):
+        nn.l2_penalty(params, 0.1)
+
+
+def test_l2_penalty_of_one_parameter():
+    # a Tensor was iterated row by row (a 0-d one raised), a Value was not iterable
+    assert nn.l2_penalty(leaf(3.0), lam=1.0).item() == 4.5
+    assert nn.l2_penalty(leaf([[1.0, 2.0], [3.0, 4.0]]), lam=2.0).item() == 30.0
+    assert nn.l2_penalty(Value(2.0), lam=1.0).data == 2.0
 
 
 # -- against PyTorch, when it is installed ---------------------------------------------

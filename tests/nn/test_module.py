@@ -1,5 +1,7 @@
 """nn.Module: finding and naming parameters, zero_grad, state_dict, train/eval, repr."""
 
+import random
+
 import numpy as np
 import pytest
 
@@ -491,3 +493,41 @@ def _scalar_module():
             self.w = Value(1.0)
 
     return Scalar()
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda: nn.Linear(2, 3, bias="no"), "Linear: bias must be True or False"),
+    (lambda: nn.MLP([2, 3, 1], bias="no"), "MLP: bias must be True or False"),
+    (lambda: nn.scalar.Neuron(2, nonlin="False"), "Neuron: nonlin must be True or False"),
+    (lambda: nn.scalar.Neuron(2, fused=0), "Neuron: fused must be True or False"),
+    (lambda: nn.scalar.Layer(2, 3, nonlin="False"), "Layer: nonlin must be True or False"),
+    (lambda: nn.scalar.Layer(2, 3, fused=None), "Layer: fused must be True or False"),
+    (lambda: nn.scalar.MLP(2, [3, 1], fused="no"), "MLP: fused must be True or False"),
+], ids=["Linear bias", "MLP bias", "Neuron nonlin", "Neuron fused", "Layer nonlin",
+        "Layer fused", "scalar MLP fused"])
+def test_flags_refuse_truthy_values_that_are_not_bools(call, message):
+    # a str such as "no" or "False" is truthy: it did the opposite of what it says
+    # (Neuron(nonlin="False") made a ReLU neuron, Linear(bias="no") had a bias)
+    state = random.getstate()  # (the scalar networks draw from it, as micrograd)
+    with pytest.raises(TypeError, match=message):
+        call()
+    assert random.getstate() == state  # checked before any draw
+
+
+def test_zero_grad_and_load_state_dict_refuse_a_flag_that_is_not_a_bool():
+    model = nn.Linear(2, 1, seed=0)
+    model(np.ones((1, 2))).sum().backward()
+    grad = model.weight.grad.copy()
+    # set_to_none="no" set the grads to None, the opposite of what it says
+    for clear in (model.zero_grad, nn.optim.SGD(model, lr=0.1).zero_grad):
+        with pytest.raises(TypeError, match="zero_grad: set_to_none must be True or False, "
+                                            "got set_to_none='no'"):
+            clear(set_to_none="no")
+        np.testing.assert_array_equal(model.weight.grad, grad)
+    before = model.weight.data.copy()
+    with pytest.raises(TypeError, match="Linear.load_state_dict: strict must be True or "
+                                        "False, got strict='no'"):
+        model.load_state_dict({"weight": np.zeros((1, 2))}, strict="no")
+    np.testing.assert_array_equal(model.weight.data, before)
+    model.zero_grad(set_to_none=np.bool_(False))  # NumPy's bools are bools
+    np.testing.assert_array_equal(model.weight.grad, 0.0)

@@ -1,5 +1,6 @@
 """nn.optim: SGD, Adam, AdamW step by step against hand-computed values (and PyTorch)."""
 
+import copy
 import math
 
 import numpy as np
@@ -735,3 +736,62 @@ def test_loaded_betas_are_floats():
     p, opt, state = _adam_state()
     opt.load_state_dict(dict(state, **{"settings.betas": np.array([0, 0])}))
     assert opt.betas == (0.0, 0.0) and all(type(b) is float for b in opt.betas)
+
+
+@pytest.mark.parametrize("make, key, value, message", [
+    # nesterov=0.5 became True, weight_decay=True became 1.0
+    (lambda p: SGD([p], lr=0.1, momentum=0.9), "settings.nesterov", np.array(0.5),
+     "'settings.nesterov' must be True or False, got 0.5 of dtype float64"),
+    (lambda p: SGD([p], lr=0.1, momentum=0.9), "settings.nesterov", np.array(1),
+     "'settings.nesterov' must be True or False, got 1 of dtype int64"),
+    (lambda p: SGD([p], lr=0.1), "settings.weight_decay", np.array(True),
+     "'settings.weight_decay' must be a real number, got True of dtype bool"),
+    (lambda p: Adam([p]), "settings.betas", np.array([True, False]),
+     r"'settings.betas' must be a real number, got \[True, False\] of dtype bool"),
+    (lambda p: Adam([p]), "settings.lr", np.array("0.1"),
+     "'settings.lr' must be a real number, got '0.1' of dtype <U3"),
+], ids=["nesterov float", "nesterov int", "weight_decay bool", "betas bool", "lr str"])
+def test_load_state_dict_refuses_a_setting_of_another_type(make, key, value, message):
+    p = param([1.0, 2.0])
+    opt = make(p)
+    good = opt.state_dict()
+    before = dict(vars(opt))
+    with pytest.raises(ValueError, match=message + ".*nothing was loaded") as caught:
+        opt.load_state_dict(dict(good, **{key: value}))
+    assert "missing" not in str(caught.value)  # (it is there, of the wrong type)
+    assert vars(opt) == before
+    opt.load_state_dict(dict(good, **{key: np.asarray(good[key]).tolist()}))  # its own
+    assert vars(opt).keys() == before.keys()
+
+
+@pytest.mark.parametrize("make", [lambda m: Adam(m, lr=0.1),
+                                  lambda m: SGD(m, lr=0.1, momentum=0.9)],
+                         ids=["Adam", "SGD momentum"])
+def test_a_resized_parameter_whose_state_no_longer_fits_changes_nothing(make):
+    # step updated the parameters before the resized one, counted the step (and Adam
+    # the parameter's own), then raised NumPy's bare broadcasting error
+    model = nn.MLP([3, 4, 2], seed=0)
+    opt = make(model)
+    model(np.ones((5, 3))).sum().backward()
+    opt.step()
+    bias = model.layers[1].bias  # net surgery: one more output, its .data replaced
+    bias.data, bias.grad = np.zeros(3), np.ones(3)
+    for p in model.parameters()[:-1]:
+        p.grad = np.ones_like(p.data)
+    data = [p.data.copy() for p in model.parameters()]
+    state = copy.deepcopy([opt.state[id(p)] for p in opt.params])
+    name = "exp_avg" if isinstance(opt, Adam) else "momentum_buffer"
+    with pytest.raises(ValueError, match=rf"{type(opt).__name__}.step: parameter 3 has shape "
+                                         rf"\(3,\) but its state '{name}' has shape \(2,\).*"
+                                         "Make a new optimizer.*nothing was updated"):
+        opt.step()
+    assert opt.steps == 1
+    for p, before in zip(model.parameters(), data, strict=True):
+        np.testing.assert_array_equal(p.data, before)
+    for p, before in zip(opt.params, state, strict=True):
+        assert opt.state[id(p)].keys() == before.keys()
+        for key, value in before.items():
+            np.testing.assert_array_equal(opt.state[id(p)][key], value)
+    fresh = make(model)  # what the message says to do
+    fresh.step()
+    assert fresh.steps == 1 and not np.array_equal(bias.data, 0.0)

@@ -269,3 +269,24 @@ def test_seed_errors_name_the_network_and_a_batch_is_not_taken_for_inputs():
                                          r"network over Values takes one sample per call\)"):
         model(np.zeros((5, 2)))
     assert model(np.zeros(2)).data == model([0.0, 0.0]).data
+
+
+def test_a_step_between_forward_and_backward_goes_undetected_as_documented():
+    # Values carry no version stamp (Tensors do, and raise): backward after a step
+    # silently uses the new weights, so the docstring must say so, not promise that the
+    # optimizers work "as on Tensor networks"
+    model = MLP(2, [3, 1], seed=0)
+    x = [1.0, -2.0]
+    model(x).backward()
+    true_grads = [p.grad for p in model.parameters()]
+    model.zero_grad()
+    out = model(x)
+    for p in model.parameters():
+        p.grad = 1.0
+    nn.optim.SGD(model, lr=0.5).step()
+    model.zero_grad()
+    out.backward()  # no error
+    assert [p.grad for p in model.parameters()] != true_grads
+    doc = " ".join(nn.scalar.__doc__.split())
+    assert "a weight changed between a forward pass and its `backward()`" in doc
+    assert "is not detected" in doc and "wrong gradients without an error" in doc

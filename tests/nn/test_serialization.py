@@ -178,3 +178,26 @@ def test_load_state_reads_from_the_current_position_of_a_file_object():
     state = nn.load_state(buffer)
     assert sorted(state) == ["bias", "weight"]
     np.testing.assert_array_equal(state["weight"], model.weight.data)
+
+
+def test_a_file_object_not_at_an_archive_is_named_with_its_position(tmp_path):
+    # it said the file "is not an .npz archive", though it is one, read from elsewhere
+    model = nn.Linear(2, 3, seed=0)
+    nn.save(model, tmp_path / "m.npz")
+    other = nn.Linear(2, 3, seed=1)
+    before = other.weight.data.copy()
+    with open(tmp_path / "m.npz", "rb") as file:
+        for where in (4, None):  # read from already; read to the end by a first load
+            if where is None:
+                file.seek(0)
+                nn.load_state(file)
+                where = file.tell()
+            else:
+                file.read(where)
+            with pytest.raises(ValueError, match=rf"m.npz is at position {where}, where no "
+                                                 r".npz archive starts.*Call .seek\(0\)"):
+                nn.load(other, file)
+            np.testing.assert_array_equal(other.weight.data, before)
+        file.seek(0)
+        nn.load(other, file)
+    np.testing.assert_array_equal(other.weight.data, model.weight.data)

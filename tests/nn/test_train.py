@@ -122,6 +122,35 @@ def test_custom_metric_name():
         ({"epochs": 2, "optimizer": "sgd"}, TypeError,
          "optimizer must have zero_grad\\(\\) and step\\(\\).*got str"),
         ({"epochs": 2, "optimizer": None}, TypeError, "optimizer must have .*got NoneType"),
+        # a truthy str showed a progress bar
+        ({"epochs": 2, "progress": "no"}, TypeError,
+         "fit: progress must be True or False, got progress='no'"),
+        # the penalty was first called at the first step, after zero_grad and a forward
+        # pass: "'str' object is not callable", or backward's "gradient can be omitted
+        # only for a one-element tensor"
+        ({"epochs": 2, "penalty": "l2"}, TypeError,
+         "fit: penalty must be a function model -> Tensor.*got str"),
+        ({"epochs": 2, "penalty": nn.MSELoss}, TypeError, "fit: penalty is the class MSELoss"),
+        ({"epochs": 2, "penalty": lambda m: m.layers[0].weight * 0.01}, ValueError,
+         r"fit: penalty\(model\) must return a one-element Tensor .*got shape \(2, 2\)"),
+        ({"epochs": 2, "penalty": lambda m: "l2"}, TypeError,
+         r"fit: penalty\(model\) must return a one-element Tensor .*got str"),
+        # None in an object array became nan in the model, blamed on diverged weights
+        ({"epochs": 2, "X": np.array([[1.0, 2.0]] * 3 + [[1.0, None]] + [[0.0, 1.0]] * 6,
+                                     dtype=object)},
+         ValueError, r"fit: X has a missing value, None \(first at row 3, column 1\)"),
+        ({"epochs": 2, "X_val": np.array([[None, 1.0], [1.0, 1.0]], dtype=object),
+          "y_val": np.zeros(2, dtype=int)},
+         ValueError, r"fit: X_val has a missing value, None \(first at row 0, column 0\)"),
+        ({"epochs": 2, "X": np.array([[1.0, "a"]] * 10, dtype=object)}, TypeError,
+         "fit: X holds values that are not numbers: could not convert string to float"),
+        # strings: "astype: on shapes (10, 2): could not convert string to float"
+        ({"epochs": 2, "X": np.full((10, 2), "1.5x")}, TypeError,
+         r"fit: X holds strings \(dtype <U4\), not numbers"),
+        ({"epochs": 2, "X": np.ones((10, 2)) * 1j}, TypeError,
+         "fit: X must hold real numbers, got dtype complex128"),
+        ({"epochs": 2, "X": [[1.0, 2.0], [3.0]] * 5}, ValueError,
+         "fit: cannot make an array of X"),
     ],
 )
 def test_bad_arguments_raise_before_any_step(kwargs, error, fragment):
@@ -451,3 +480,42 @@ def test_a_bad_seed_is_named_by_fit_before_any_forward_pass():
         nn.fit(model, nn.CrossEntropyLoss(), nn.optim.SGD(model, lr=0.1), X, y, epochs=1,
                seed=-3, progress=False)
     assert model.modes == []  # never called
+
+
+def test_an_object_array_of_numbers_trains_as_floats():
+    X, y = make_moons(40, noise=0.1, seed=0)
+    histories = []
+    for data in (X, X.astype(object)):
+        model = nn.MLP([2, 4, 2], seed=0)
+        histories.append(nn.fit(model, nn.CrossEntropyLoss(), nn.optim.SGD(model, lr=0.1),
+                                data, y, epochs=3, batch_size=8, seed=0, progress=False))
+    assert histories[0] == histories[1]
+
+
+class _BatchStandardize(nn.Module):
+    """Standardizes each batch with the sample deviation, which needs two samples."""
+
+    def forward(self, x):
+        return (x - x.mean(axis=0)) / (x.std(axis=0, ddof=1) + 1e-5)
+
+
+def test_a_model_that_fails_on_the_last_smaller_batch_fails_before_any_step():
+    # 21 samples in batches of 10: the last batch has one sample, on which the model
+    # raises; fit raised there after two steps, and the history was lost
+    model = nn.Sequential(_BatchStandardize(), nn.Linear(3, 2, seed=0))
+    opt = nn.optim.SGD(model, lr=0.1, momentum=0.9)
+    X = np.random.default_rng(0).standard_normal((21, 3))
+    y = (X[:, 0] > 0).astype(int)
+    before = model[1].weight.data.copy()
+    with pytest.raises(ValueError) as caught:
+        nn.fit(model, nn.CrossEntropyLoss(), opt, X, y, epochs=3, batch_size=10,
+               progress=False)
+    np.testing.assert_array_equal(model[1].weight.data, before)
+    assert opt.steps == 0
+    if hasattr(caught.value, "add_note"):
+        assert "the size of the last batch of each epoch: 21 samples in batches of 10" in (
+            "".join(caught.value.__notes__))
+    # 20 samples in batches of 10 have no smaller batch: training runs
+    nn.fit(model, nn.CrossEntropyLoss(), opt, X[:20], y[:20], epochs=1, batch_size=10,
+           progress=False)
+    assert opt.steps == 2
