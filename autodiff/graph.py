@@ -16,9 +16,11 @@ fails part-way changes nothing.
 
 from __future__ import annotations
 
+import copy
 import functools
 import inspect
 import threading
+import weakref
 from contextlib import ContextDecorator
 
 import numpy as np
@@ -364,6 +366,105 @@ class Node:
         raise NotImplementedError
 
     _fit_grad = None  # Tensor: reduce a broadcast gradient to the parent's shape/dtype
+
+    def __deepcopy__(self, memo: dict) -> Node:
+        # Parents before children, each copied once into `memo`, so that copying a node
+        # finds its parents' copies there instead of recursing into them: the default
+        # deepcopy recursed once per op and exceeded Python's recursion limit on graphs
+        # about 100 ops deep (a micrograd-style sum of losses; a model keeping its output).
+        for node in _ancestors_first(self, memo):
+            func, args, state, *_ = node.__reduce_ex__(4)
+            twin = func(*args)
+            memo[id(node)] = twin
+            state = copy.deepcopy(state, memo)
+            if hasattr(twin, "__setstate__"):
+                twin.__setstate__(state)
+            else:  # object's own rule: (instance dict or None, slot values or None)
+                dict_state, slot_state = state if isinstance(state, tuple) else (state, None)
+                for table in (dict_state, slot_state):
+                    for name, value in (table or {}).items():
+                        setattr(twin, name, value)
+        return memo[id(self)]
+
+    def __reduce_ex__(self, protocol):
+        # Pickle likewise, parents before children: the pickler recursed once per op into
+        # each node's parents and exceeded the recursion limit about 200 ops deep. A node
+        # first met is pickled after a list of its ancestors in order, each of which then
+        # finds its own parents already pickled.
+        plain = object.__reduce_ex__(self, protocol)
+        if self._op is None:
+            return plain  # a leaf has no parents to recurse into
+        flattening = _flattening()
+        if id(self) in flattening.pending and all(
+                not isinstance(p, Node) or p._op is None or id(p) in flattening.out
+                for p in self._parents):
+            flattening.out.add(id(self))
+            return plain
+        # First met (or met out of order, through a module that keeps an output): its
+        # ancestors not yet pickled come first.
+        ancestors = [n for n in _ancestors_first(self, flattening.out)[:-1]
+                     if n._op is not None]
+        ids = [id(n) for n in ancestors] + [id(self)]
+        flattening.pending.update(ids)
+        flattening.out.add(id(self))
+        func, args, *rest = plain
+        return (_made_after, (func, args, ancestors, _Flattened(ids)), *rest)
+
+
+class _Flattening(threading.local):
+    def __init__(self) -> None:
+        self.pending: set[int] = set()  # ids of nodes listed for pickling in order
+        self.out: set[int] = set()  # ids of those pickled (their children may follow)
+
+
+_flattening_state = _Flattening()
+
+
+def _flattening() -> _Flattening:
+    return _flattening_state
+
+
+class _Flattened:
+    """The end of a pickled list of ancestors: met by the pickler after them, it forgets
+    their ids (as does its collection, should pickling fail before it)."""
+
+    __slots__ = ("ids", "__weakref__")
+
+    def __init__(self, ids: list[int]) -> None:
+        self.ids = ids
+        weakref.finalize(self, _forget, ids)
+
+    def __reduce__(self):
+        _forget(self.ids)
+        return int, ()  # unpickled as 0, which _made_after ignores
+
+
+def _forget(ids: list[int]) -> None:
+    state = _flattening()
+    state.pending.difference_update(ids)
+    state.out.difference_update(ids)
+
+
+def _made_after(func, args, ancestors, end):
+    """Unpickling: the node, made once its ancestors (unpickled first) exist."""
+    return func(*args)
+
+
+def _ancestors_first(root: Node, memo) -> list[Node]:
+    """The nodes of root's graph (root included) that are not in `memo`, each after its
+    parents: without marks on the nodes, so that it may run at any time."""
+    order, entered, stack = [], set(), [(root, False)]
+    while stack:
+        node, parents_done = stack.pop()
+        if parents_done:
+            order.append(node)
+        elif id(node) not in entered:  # (a node may be on the stack more than once)
+            entered.add(id(node))
+            stack.append((node, True))
+            stack.extend((parent, False) for parent in node._parents
+                         if isinstance(parent, Node) and id(parent) not in entered
+                         and id(parent) not in memo)
+    return order
 
 
 # --------------------------------------------------------------------------------------

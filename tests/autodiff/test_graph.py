@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+import pickle
 import sys
 import threading
 
@@ -1020,6 +1022,74 @@ def test_a_shallow_copy_shares_the_data_but_not_the_grad_and_keeps_the_class():
     c.grad *= 0.5
     np.testing.assert_array_equal(p.grad, [3.0, 3.0])
     np.testing.assert_array_equal(c.grad, [1.5, 1.5])
+
+
+@pytest.mark.parametrize("duplicate", [
+    copy.deepcopy,
+    *[lambda g, p=p: pickle.loads(pickle.dumps(g, protocol=p)) for p in (2, 5)],
+], ids=["deepcopy", "pickle-2", "pickle-5"])
+def test_copies_of_graphs_thousands_of_ops_deep_work_at_the_default_recursion_limit(duplicate):
+    # copy and pickle recursed once per op into the parents: a micrograd-style sum of
+    # 150 losses, or a model keeping its output, raised RecursionError
+    assert sys.getrecursionlimit() <= 10_000
+    xs = [Value(float(i)) for i in range(3_000)]
+    total = sum((x * x for x in xs), Value(0.0))
+    twin = duplicate(total)
+    twin.backward()
+    assert twin.data == total.data and twin.parents[1].parents[0].grad == 2 * 2_999.0
+    assert xs[-1].grad == 0.0  # the copy's graph is its own
+    w = Tensor(np.full(2, 0.5), requires_grad=True)
+    y = w
+    for _ in range(3_000):
+        y = (y * 1.0001).tanh()
+    twin = duplicate(y)
+    twin.sum().backward()
+    y.sum().backward()
+    leaf = twin
+    while leaf.parents:
+        leaf = leaf.parents[0]
+    np.testing.assert_allclose(leaf.grad, w.grad)
+
+
+def test_pickling_a_model_with_a_deep_output_keeps_one_graph_with_its_parameters():
+    import nn
+
+    model = nn.MLP([2, 3, 1])
+    h = Tensor(np.ones((4, 2)))
+    for _ in range(500):
+        h = h * 1.0001
+    model.last = model(h)  # reached first through the scope of every node: out of order
+    loss = model.last.sum()
+    for _ in range(500):
+        loss = loss * 1.0
+    model2, loss2 = pickle.loads(pickle.dumps((model, loss)))
+    loss2.backward()
+    loss.backward()
+    for p, q in zip(model.parameters(), model2.parameters(), strict=True):
+        np.testing.assert_allclose(q.grad, p.grad)  # the copy's loss reaches its params
+    state = autodiff.graph._flattening()
+    assert not state.pending and not state.out
+
+
+def test_a_pickle_that_fails_midway_forgets_its_ancestor_lists():
+    class Keeps(autodiff.Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.unpicklable = lambda: 0
+            return x * 1.0
+
+        @staticmethod
+        def backward(ctx, g):
+            return g
+
+    y = Keeps.apply(Tensor(np.ones(2), requires_grad=True) * 2.0) * 3.0
+    with pytest.raises((pickle.PicklingError, AttributeError, TypeError)):
+        pickle.dumps(y)
+    import gc
+
+    gc.collect()
+    state = autodiff.graph._flattening()
+    assert not state.pending and not state.out
 
 
 def test_copies_of_a_graph_keep_a_change_made_before_them_seen():
