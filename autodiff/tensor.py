@@ -1081,6 +1081,11 @@ class Tensor(Node):
 
     __hash__ = Node.__hash__
 
+    def __contains__(self, item) -> bool:
+        # `x in t`: whether any element equals x, as in PyTorch (without it, Python
+        # iterated over the rows: an error for a matrix, a getitem node per element)
+        return bool(_compared("in", operator.eq, self.data, _data(item)).any())
+
     def __bool__(self) -> bool:
         return bool(self.data)
 

@@ -1399,6 +1399,14 @@ def test_shape_and_argument_errors_name_the_call_and_the_argument(call, error, m
         call(t)
 
 
+def test_in_asks_whether_any_element_equals_as_in_pytorch():
+    # it iterated over the rows: NumPy's "truth value is ambiguous" for a matrix
+    t = Tensor(np.array([[1.0, 2.0], [3.0, 4.0]]), requires_grad=True)
+    assert 2.0 in t and 5.0 not in t and Tensor([3.0]) in t
+    with pytest.raises(ValueError, match=r"^in: cannot compare shapes \(2, 2\) and \(3,\)"):
+        _ = np.ones(3) in t
+
+
 def test_the_numpy_array_protocol_copies_as_numpy_2_says():
     t = Tensor(np.arange(3.0))
     assert np.asarray(t) is t.data and np.asarray(t, copy=False) is t.data
