@@ -1178,6 +1178,11 @@ class Tensor(Node):
                 g = np.array(g)  # a number or an array-like, as an array of its own
             owned.add(id(g))
             return g
+        if (type(self.grad) is not np.ndarray and not isinstance(self.grad, Tensor)
+                and np.asarray(self.grad).dtype.kind not in "biuf"):
+            raise TypeError(f"backward: the .grad of a tensor of shape {self.shape} is a "
+                            f"{type(self.grad).__name__}, not numbers, so the gradient "
+                            "cannot be added to it (was .grad set by hand? set it to None)")
         if np.shape(self.grad) != np.shape(g):
             raise ValueError(f"backward: cannot add a gradient of shape {np.shape(g)} to "
                              f"the .grad of shape {np.shape(self.grad)} of a tensor of "

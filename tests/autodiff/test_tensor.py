@@ -1407,6 +1407,28 @@ def test_in_asks_whether_any_element_equals_as_in_pytorch():
         _ = np.ones(3) in t
 
 
+@pytest.mark.parametrize("bad", ["abc", {"a": 1}, None])
+def test_backward_names_a_grad_set_by_hand_to_what_is_not_numbers(bad):
+    # a str .grad was reported as "the .grad of shape ()", a problem of shapes
+    x = Tensor(np.ones(3), requires_grad=True)
+    y = (x * 2).sum()
+    if bad is None:  # None is the empty .grad: the gradient is taken
+        y.backward()
+        np.testing.assert_array_equal(x.grad, [2.0, 2.0, 2.0])
+        return
+    x.grad = bad
+    with pytest.raises(TypeError, match=rf"^backward: the \.grad of a tensor of shape \(3,\) "
+                                        rf"is a {type(bad).__name__}, not numbers"):
+        y.backward()
+    assert x.grad is bad
+    x.grad = None
+    y.backward()  # nothing was freed
+    s = Tensor(2.0, requires_grad=True)
+    s.grad = 1.5  # a number of the tensor's shape () is taken, as before
+    (s * 3).backward()
+    assert s.grad == 4.5
+
+
 def test_the_numpy_array_protocol_copies_as_numpy_2_says():
     t = Tensor(np.arange(3.0))
     assert np.asarray(t) is t.data and np.asarray(t, copy=False) is t.data
