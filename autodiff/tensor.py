@@ -790,6 +790,7 @@ class Tensor(Node):
         end) or a tuple of ints; `keepdims` keeps the summed axes with length 1.
         PyTorch's `dim=` and `keepdim=` are the same arguments. The gradient sends each
         element the gradient of its sum."""
+        keepdims = check_flag(keepdims, "sum", "keepdims")
         if dim is not None or keepdim is not None:
             axis, keepdims = _numpy_names("sum", axis, keepdims, dim, keepdim)
         return ops.Sum.apply(self, axis=_axis(axis, self.ndim, "sum"), keepdims=keepdims)
@@ -797,6 +798,7 @@ class Tensor(Node):
     def mean(self, axis=None, keepdims: bool = False, *, dim=None, keepdim=None) -> Tensor:
         """The mean over `axis` (as for `sum`: None, an int or a tuple; `keepdims`, or
         PyTorch's `dim=`/`keepdim=`). The mean over no elements raises ValueError."""
+        keepdims = check_flag(keepdims, "mean", "keepdims")
         if dim is not None or keepdim is not None:
             axis, keepdims = _numpy_names("mean", axis, keepdims, dim, keepdim)
         axes = ops.normalize_axes(axis, self.ndim, "mean")
@@ -812,6 +814,7 @@ class Tensor(Node):
         n - ddof, as NumPy's var (ddof=0). PyTorch's default divides by n - 1: pass
         ddof=1 for it. Where n - ddof <= 0 it raises ValueError (NumPy and PyTorch give
         nan, with a warning)."""
+        keepdims = check_flag(keepdims, "var", "keepdims")
         if dim is not None or keepdim is not None:
             axis, keepdims = _numpy_names("var", axis, keepdims, dim, keepdim)
         deviation = self._deviation(axis, ddof, "var")
@@ -835,6 +838,7 @@ class Tensor(Node):
         """The standard deviation over `axis` (NumPy's ddof=0; PyTorch's default is
         ddof=1), as the norm of the scaled deviations: where the variance is 0, its
         gradient is 0, as in PyTorch (sqrt of the variance would give nan)."""
+        keepdims = check_flag(keepdims, "std", "keepdims")
         if dim is not None or keepdim is not None:
             axis, keepdims = _numpy_names("std", axis, keepdims, dim, keepdim)
         deviation = self._deviation(axis, ddof, "std")
@@ -847,6 +851,7 @@ class Tensor(Node):
         `linalg.norm(x, ord, axis, keepdims)`, whose order of arguments it takes. Its
         gradient x / norm is taken as 0 where the norm is 0, as in PyTorch. Only the
         2-norm: p is 2, "fro" or None."""
+        keepdims = check_flag(keepdims, "norm", "keepdims")
         if p is not None and p != "fro" and not (isinstance(p, (int, float)) and p == 2):
             raise ValueError(f"norm: only the 2-norm (p=2) is here, got p={p!r}; for "
                              "p=1, write x.abs().sum(axis)")
@@ -860,6 +865,7 @@ class Tensor(Node):
         """Maximum over `axis`. At ties the gradient is split evenly between the maxima;
         a nan is the maximum of its slice, as in NumPy, and gets the gradient. The values
         only, as NumPy's max: `argmax(axis)` gives the indices."""
+        keepdims = check_flag(keepdims, "max", "keepdims")
         if torch_names:
             keepdims = _refuse_values_and_indices("max", keepdims, torch_names)
         return ops.Max.apply(self, axis=_axis(axis, self.ndim, "max"), keepdims=keepdims)
@@ -868,6 +874,7 @@ class Tensor(Node):
         """Minimum over `axis`. At ties the gradient is split evenly between the minima;
         a nan is the minimum of its slice, as in NumPy, and gets the gradient. The values
         only, as NumPy's min: `argmin(axis)` gives the indices."""
+        keepdims = check_flag(keepdims, "min", "keepdims")
         if torch_names:
             keepdims = _refuse_values_and_indices("min", keepdims, torch_names)
         return ops.Min.apply(self, axis=_axis(axis, self.ndim, "min"), keepdims=keepdims)
@@ -884,6 +891,7 @@ class Tensor(Node):
         return self._arg("argmin", axis, keepdims, dim, keepdim)
 
     def _arg(self, name: str, axis, keepdims, dim, keepdim) -> Tensor:
+        keepdims = check_flag(keepdims, name, "keepdims")
         if dim is not None or keepdim is not None:
             axis, keepdims = _numpy_names(name, axis, keepdims, dim, keepdim)
         index = getattr(self.data, name)  # ndarray.argmax or .argmin
@@ -892,6 +900,7 @@ class Tensor(Node):
     def logsumexp(self, axis=_LAST_AXIS, keepdims: bool = False, *, dim=None,
                   keepdim=None) -> Tensor:
         """log(sum(exp(x))) over `axis`, finite for inputs of any magnitude."""
+        keepdims = check_flag(keepdims, "logsumexp", "keepdims")
         if dim is not None or keepdim is not None:
             axis, keepdims = _numpy_names("logsumexp", axis, keepdims, dim, keepdim,
                                           _LAST_AXIS)

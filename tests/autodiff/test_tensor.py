@@ -1429,6 +1429,17 @@ def test_backward_names_a_grad_set_by_hand_to_what_is_not_numbers(bad):
     assert s.grad == 4.5
 
 
+@pytest.mark.parametrize("reduce", ["sum", "mean", "var", "std", "norm", "max", "min",
+                                    "logsumexp", "argmax", "argmin"])
+def test_keepdims_must_be_a_bool(reduce):
+    # keepdims="no" gave NumPy's "'str' object cannot be interpreted as an integer"
+    t = Tensor(np.ones((2, 3)), requires_grad=True)
+    with pytest.raises(TypeError, match=f"^{reduce}: keepdims must be True or False, got "
+                                        "keepdims='no'"):
+        getattr(t, reduce)(axis=0, keepdims="no")
+    assert getattr(t, reduce)(axis=0, keepdims=np.True_).shape == (1, 3)
+
+
 def test_the_numpy_array_protocol_copies_as_numpy_2_says():
     t = Tensor(np.arange(3.0))
     assert np.asarray(t) is t.data and np.asarray(t, copy=False) is t.data
