@@ -15,8 +15,9 @@ Adding an op means adding one class here and a one-line method on Value or Tenso
 The engine reduces every gradient back to its input's shape (broadcasting) after the
 rule runs, so rules return gradients of the broadcast shape.
 
-Composite functions that need no rule of their own (`x - y` is not one of them, for
-speed; `mean`, `min`, `stack` are) live on Value and Tensor as one-liners.
+Composite functions that need no rule of their own (`stack`, say) live on Value and
+Tensor as one-liners; `x - y` and `mean` have rules, for speed (and mean's, to sum
+integers and float16 in a wider dtype).
 """
 
 from __future__ import annotations
@@ -734,6 +735,40 @@ class Sum(Op):
         if not keepdims and axis is not None:  # (a total broadcasts as it is)
             g = g.reshape(_kept_shape(x.shape, axis))
         return (xp.broadcast_to(g, x.shape),)
+
+
+def _count(shape: tuple, axis) -> int:
+    """How many elements a reduction over `axis` takes for each of its results."""
+    return math.prod(shape[a] for a in normalize_axes(axis, len(shape), "reduce"))
+
+
+class Mean(Op):
+    """mean of x over axis, as np.mean: integers and bools are summed in float64 and
+    float16 in float32 (their own sum wraps round past 9.2e18, or overflows past 65504,
+    where the mean fits); other floats in their own dtype"""
+
+    name = "mean"
+    reads_inputs = ()
+
+    @staticmethod
+    def forward(xp, x, axis=None, keepdims=False):
+        count = _count(x.shape, axis)
+        if count == 0:
+            raise ValueError(f"mean: no elements to average over axis {axis} of shape "
+                             f"{x.shape}")
+        if x.dtype.kind in "fc" and x.dtype != np.float16:
+            # float32 and float64 take every training step's loss: the sum times 1/n,
+            # as sum() * (1 / n) gave it before mean had a rule, to the bit
+            return x.sum(axis=axis, keepdims=keepdims) * (1.0 / count)
+        wide = np.float32 if x.dtype == np.float16 else np.float64
+        mean = np.true_divide(x.sum(axis=axis, keepdims=keepdims, dtype=wide), count)
+        return mean.astype(x.dtype) if x.dtype == np.float16 else mean  # (np.mean's bits)
+
+    @staticmethod
+    def backward(xp, g, out, x, axis=None, keepdims=False):  # every element: 1/n
+        if not keepdims and axis is not None:  # (a total broadcasts as it is)
+            g = g.reshape(_kept_shape(x.shape, axis))
+        return (xp.broadcast_to(g * (1.0 / _count(x.shape, axis)), x.shape),)
 
 
 class Max(Op):

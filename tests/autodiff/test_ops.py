@@ -247,6 +247,19 @@ for shape, axis in REDUCTION_AXES:
                  lambda x, axis=axis, keepdims=keepdims: x.var(axis, 1, keepdims),
                  (distinct, shape))
 
+# the op Mean, applied directly (test_reductions_numerics.py checks how it
+# accumulates): every axis, as the methods above
+OPS_REDUCTIONS = {
+    "mean-op": lambda x, axis, keepdims: autodiff.ops.Mean.apply(x, axis=axis,
+                                                                 keepdims=keepdims),
+}
+for name, fn in OPS_REDUCTIONS.items():
+    for shape, axis in REDUCTION_AXES:
+        for keepdims in (False, True):
+            case(f"{name}-{shape_id(shape)}-axis={axis}-keepdims={keepdims}",
+                 lambda x, fn=fn, axis=axis, keepdims=keepdims: fn(x, axis, keepdims),
+                 (distinct, shape))
+
 # -- matmul: numpy.matmul's 1-D, 2-D and batched cases ------------------------------
 
 MATMUL_SHAPES = [
