@@ -808,6 +808,25 @@ class Min(Max):
         return x.min(axis=axis, keepdims=keepdims)
 
 
+# float32's smallest normal number. n squares below it (subnormal) are off by up to
+# n * 2^-150 in all, within float32's rounding (2^-24) of a sum of at least n times it.
+_FLOAT32_TINY = float(np.finfo(np.float32).tiny)
+
+
+def _float32_lost(squares, size: int):
+    """None where float32 sums of squares (each of size / squares.size elements) are
+    all finite and too large to have lost digits to squares that underflowed; else
+    where they are not, as a mask (a nan among them: its float64 sum is nan too)."""
+    if squares.size == 0:
+        return None
+    floor = _FLOAT32_TINY * (size // squares.size)
+    if squares.ndim == 0:  # (a whole tensor's norm: one number, compared as a float)
+        return None if floor <= float(squares) < math.inf else True
+    if floor <= squares.min() and squares.max() < math.inf:  # (a nan fails the min)
+        return None
+    return ~((squares >= floor) & (squares < math.inf))
+
+
 class Norm(Op):
     """the Euclidean norm sqrt(sum(x^2)) over axis (of all elements by default)"""
 
@@ -819,7 +838,26 @@ class Norm(Op):
     def forward(xp, x, axis=None, keepdims=False):
         if x.dtype.kind not in "fc":  # in float64, as np.linalg.norm: a sum of squares
             x = x.astype(np.float64)  # of int8s would overflow float16 (floats' choice)
-        return np.sqrt((x * x).sum(axis=axis, keepdims=keepdims))
+        elif x.dtype == np.float16:
+            # squared in float32, as PyTorch accumulates a float16 norm: float16's
+            # squares overflow past 256 and vanish below 2.4e-4, where the norm fits
+            return Norm.forward(xp, x.astype(np.float32), axis, keepdims).astype(x.dtype)
+        if x.dtype != np.float32:
+            return np.sqrt((x * x).sum(axis=axis, keepdims=keepdims))
+        # float32's squares overflow past 1.8e19 and lose digits below 1.1e-19, where
+        # the norm itself fits float32: it came out inf or 0, and its gradient x / norm
+        # 0 or far too large (so did std's, the norm of the deviations, where PyTorch,
+        # which squares them in float64, is right). Those norms are taken again in
+        # float64. Only those: the check costs a comparison (and ignoring the
+        # overflow 1 us), where squaring every float32 norm in float64 costs 1.6 times.
+        with np.errstate(over="ignore"):  # (no warning for a norm that fits)
+            squares = (x * x).sum(axis=axis, keepdims=keepdims)
+        norm = np.sqrt(squares)
+        lost = _float32_lost(squares, x.size)
+        if lost is not None:
+            wide = np.sqrt(np.square(x, dtype=np.float64).sum(axis=axis, keepdims=keepdims))
+            norm = np.where(lost, wide.astype(np.float32), norm)
+        return norm
 
     @staticmethod
     def backward(xp, g, out, x, axis=None, keepdims=False):

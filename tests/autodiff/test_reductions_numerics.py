@@ -3,6 +3,9 @@
 - mean sums integers and bools in float64 and float16 in float32, as np.mean (an int64
   sum wrapped round, a float16 one overflowed where the mean fits); float32 and float64
   as before, the sum times 1/n.
+- norm squares float16 in float32, and takes again in float64 a float32 norm whose
+  squares overflowed (past 1.8e19) or underflowed (below 1e-19); so does std, the norm
+  of the deviations.
 
 A gradient that changed is checked against central differences of the same function in
 float64 (NumPy's, at the points the narrower dtype holds). Mean is applied as an op
@@ -16,7 +19,7 @@ import math
 import numpy as np
 import pytest
 
-from autodiff import Tensor, ops
+from autodiff import Tensor, gradcheck, ops
 
 
 def leaf(data, dtype) -> Tensor:
@@ -116,3 +119,88 @@ def test_the_mean_over_no_elements_raises():
     with pytest.raises(ValueError, match=r"mean: no elements to average over axis 0 of "
                                          r"shape \(0, 3\)"):
         mean(Tensor(np.zeros((0, 3))), axis=0)
+
+
+# --------------------------------------------------------------------------------------
+# norm
+# --------------------------------------------------------------------------------------
+
+
+def test_a_float16_norm_squares_in_float32_as_torch():
+    # float16's squares overflowed past 256 and vanished below 2.4e-4: norm([300, 300])
+    # was inf and norm([1e-4, 1e-4]) 0, each with the gradient 0
+    for data in ([300.0, 300.0, -200.0], [1e-4, 1e-4], [[300.0, 300.0], [1e-4, -1e-4]]):
+        x = leaf(data, np.float16)
+        at = x.data.astype(np.float64)  # the points float16 holds
+        result = x.norm()
+        assert result.dtype == np.float16
+        assert result.item() == np.float16(np.linalg.norm(at))
+        result.backward()
+        assert x.grad.dtype == np.float16
+        exact = central_differences(np.linalg.norm, at, 1e-3 * np.abs(at).min())
+        np.testing.assert_allclose(x.grad, exact, rtol=2e-3, atol=2**-24)  # (subnormals)
+    rows = Tensor(np.array([[300.0, 300.0], [1e-4, -1e-4]], np.float16)).norm(axis=1)
+    np.testing.assert_allclose(rows.data, [424.26, 1.4142e-4], rtol=1e-3)
+
+
+OVERFLOWING = [3e19, -2e19, 1e19, 5e19]  # squares past float32's 3.4e38
+UNDERFLOWING = [3e-23, -2e-23, 1e-23, 5e-23]  # squares below its smallest subnormal
+
+
+@pytest.mark.parametrize("data", [OVERFLOWING, UNDERFLOWING])
+def test_a_float32_norm_whose_squares_overflow_or_underflow_is_taken_in_float64(data):
+    # was inf (the gradient 0) or 0 (the gradient x itself, 1e-23)
+    x = leaf(data, np.float32)
+    at = x.data.astype(np.float64)
+    result = x.norm()
+    assert result.dtype == np.float32
+    assert result.item() == np.float32(np.linalg.norm(at))
+    result.backward()
+    assert x.grad.dtype == np.float32
+    exact = central_differences(np.linalg.norm, at, 1e-6 * np.abs(at).min())
+    np.testing.assert_allclose(x.grad, exact, rtol=1e-6)
+
+
+def test_a_float32_norm_over_an_axis_redoes_only_the_slices_that_lost_their_squares():
+    rows = np.array([[3.0, 4.0, 0.0, 1.0], OVERFLOWING, UNDERFLOWING, [0.0] * 4,
+                     [1e-20, 0.0, 0.0, 0.0], [np.nan, 1.0, 0.0, 0.0],
+                     [np.inf, 1.0, 0.0, 0.0]], np.float32)
+    x = Tensor(rows, requires_grad=True)
+    result = x.norm(axis=1, keepdims=True)
+    assert result.dtype == np.float32
+    # an ordinary row as float32 computes it (the fast path), the others as float64 would
+    assert result.data[0, 0] == np.sqrt((rows[0] * rows[0]).sum())
+    wide = np.linalg.norm(rows.astype(np.float64), axis=1, keepdims=True)
+    np.testing.assert_array_equal(result.data[1:], wide[1:].astype(np.float32))
+    assert np.isnan(result.data[5, 0]) and result.data[6, 0] == np.inf
+    x = Tensor(rows[:5], requires_grad=True)  # (the gradient at nan and inf is nan)
+    x.norm(axis=1).sum().backward()
+    np.testing.assert_allclose(x.grad[:3], rows[:3] / wide[:3], rtol=1e-6)
+    np.testing.assert_array_equal(x.grad[3], 0.0)  # a zero norm's subgradient
+    np.testing.assert_array_equal(x.grad[4], [1.0, 0.0, 0.0, 0.0])
+
+
+def test_float32_and_float16_std_through_the_norm_are_finite_where_torch_is():
+    # std is the norm of the scaled deviations: as the norm's, its value was inf or 0
+    # and its gradient 0 or 1e-24 (the QA report's cases, with torch's values)
+    cases = [
+        ([1e20, -1e20, 1.0, 0.0], np.float32, 7.071068e19, [0.35355338, -0.35355338]),
+        ([1e-23, 1e-23, 0.0, 0.0], np.float32, 5e-24, [0.25, 0.25, -0.25, -0.25]),
+        ([300.0, -300.0], np.float16, 300.0, [0.5, -0.5]),
+    ]
+    for data, dtype, value, grad in cases:
+        x = leaf(data, dtype)
+        result = x.std()
+        assert result.dtype == dtype
+        np.testing.assert_allclose(result.item(), value, rtol=1e-6)
+        result.backward()
+        np.testing.assert_allclose(x.grad[:len(grad)], grad, rtol=1e-6)
+
+
+def test_the_float64_and_ordinary_float32_norm_are_unchanged():
+    data = np.random.default_rng(5).standard_normal((6, 4))
+    for dtype in (np.float64, np.float32):
+        a = data.astype(dtype)
+        np.testing.assert_array_equal(Tensor(a).norm(axis=0).data,
+                                      np.sqrt((a * a).sum(axis=0)))
+        assert gradcheck(lambda t: t.norm(axis=1), [leaf(data, np.float64)])
