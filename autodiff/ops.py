@@ -869,6 +869,106 @@ class Norm(Op):
         return (g.reshape(_kept_shape(x.shape, axis)) * xp.div(x, safe),)
 
 
+def degrees_of_freedom(op: str, shape: tuple, axis, ddof) -> int:
+    """n - ddof for var or std over `axis` of `shape`, or ValueError naming `op`: ddof
+    must be an int >= 0 that leaves at least one (NumPy and PyTorch give nan)."""
+    if isinstance(ddof, bool) or not isinstance(ddof, (int, np.integer)) or ddof < 0:
+        raise ValueError(f"{op}: ddof must be an int >= 0, got {ddof!r}")
+    count = _count(shape, axis)
+    if count - ddof <= 0:
+        raise ValueError(f"{op}: {count} element(s) over axis {axis} of shape {shape} "
+                         f"leave no degree of freedom with ddof={ddof} (NumPy and "
+                         "PyTorch give nan)")
+    return count - int(ddof)
+
+
+def _deviations(x, axis):
+    """x - mean(x) over `axis` (kept), on arrays or nodes, in the dtype var and std work
+    in: float64 for float32, whose squares overflow past 1.8e19 and vanish below 1e-19
+    where PyTorch, which accumulates them in float64, stays finite (var and std are not
+    on a training step's path, so no fallback is worth its code); float32 for float16,
+    as PyTorch; float64 for integers and bools, as NumPy. The mean is np.var's, the sum
+    divided by n, so that float64's var and std are NumPy's to the bit."""
+    if x.dtype == np.float16:
+        x = x.astype(np.float32)
+    elif x.dtype == np.float32 or x.dtype.kind in "biu":
+        x = x.astype(np.float64)
+    return x - x.sum(axis=axis, keepdims=True) / _count(x.shape, axis)
+
+
+def _centred(x, axis):
+    """The deviations of x for a gradient. In x's own dtype (float64) they are centred
+    once more: their mean is 0 but for the rounding of x's mean, which this cancels (as
+    the graph of mean, subtraction and squares did when var was built of them), so that
+    the gradient stays exact to the rounding of each deviation at a large offset, where
+    PyTorch's loses digits (8e-10 relative at an offset of 1e7). Computed wider than
+    x, they need no second pass: the mean's rounding is far below x's precision, and
+    the second pass would add the rounding of the largest deviations to the smallest
+    (a float32 std of [1e20, -1e20, 1, 0] gave 2.2e-21 for 1's gradient, not 2.65e-21)."""
+    d = _deviations(x, axis)
+    if d.dtype != x.dtype:
+        return d
+    return d - d.sum(axis=axis, keepdims=True) / _count(x.shape, axis)
+
+
+def _in_dtype(a, dtype):
+    """Array or node `a` as `dtype` (a gradient back in its input's dtype)."""
+    return a if a.dtype == dtype else a.astype(dtype)
+
+
+class Var(Op):
+    """the variance over axis: the sum of the squared deviations from the mean divided
+    by n - ddof, as np.var (in a wider dtype for float16 and float32, see _deviations;
+    the result in x's float dtype, float64 for integers)"""
+
+    name = "var"
+    reads_inputs = (0,)
+
+    @staticmethod
+    def forward(xp, x, axis=None, ddof=0, keepdims=False):
+        freedom = degrees_of_freedom("var", x.shape, axis, ddof)
+        d = _deviations(x, axis)
+        var = (d * d).sum(axis=axis, keepdims=keepdims) / freedom
+        return var.astype(x.dtype) if x.dtype.kind == "f" else var
+
+    @staticmethod
+    def backward(xp, g, out, x, axis=None, ddof=0, keepdims=False):
+        # d/dx = 2 (x - mean) / (n - ddof), in var's wider dtype (a float16 deviation
+        # overflows past 65504), then in x's
+        freedom = degrees_of_freedom("var", x.shape, axis, ddof)
+        scale = g.reshape(_kept_shape(x.shape, axis)) * (2.0 / freedom)  # (one per slice)
+        return (_in_dtype(_centred(x, axis) * scale, x.dtype),)
+
+
+class Std(Op):
+    """the standard deviation over axis, as np.std: the square root of var's variance,
+    taken in var's wider dtype (a float32 std of 7e19 fits where its variance does not)"""
+
+    name = "std"
+    reads_inputs = (0,)
+    reads_output = True
+
+    @staticmethod
+    def forward(xp, x, axis=None, ddof=0, keepdims=False):
+        freedom = degrees_of_freedom("std", x.shape, axis, ddof)
+        d = _deviations(x, axis)
+        std = np.sqrt((d * d).sum(axis=axis, keepdims=keepdims) / freedom)
+        return std.astype(x.dtype) if x.dtype.kind == "f" else std
+
+    @staticmethod
+    def backward(xp, g, out, x, axis=None, ddof=0, keepdims=False):
+        # d/dx = (x - mean) / ((n - ddof) std), in var's wider dtype. Where std is 0,
+        # every deviation is 0, and dividing by 1 instead gives 0, as in PyTorch (the
+        # square root of var would give 0 * inf = nan), as for norm at 0.
+        freedom = degrees_of_freedom("std", x.shape, axis, ddof)
+        kept = _kept_shape(x.shape, axis)
+        d = _centred(x, axis)
+        std = _in_dtype(out.reshape(kept), d.dtype)
+        safe = xp.where(xp.constant(std) != 0, std, 1.0)
+        scale = xp.div(g.reshape(kept) * (1.0 / freedom), safe)  # (one per slice)
+        return (_in_dtype(d * scale, x.dtype),)
+
+
 class LogSumExp(Op):
     """log(sum(exp(x))) over axis, shifted by the max so large inputs stay finite"""
 

@@ -6,10 +6,12 @@
 - norm squares float16 in float32, and takes again in float64 a float32 norm whose
   squares overflowed (past 1.8e19) or underflowed (below 1e-19); so does std, the norm
   of the deviations.
+- var and std ops compute in float64 for float32 and in float32 for float16, as PyTorch
+  accumulates them; the result keeps the input's float dtype.
 
 A gradient that changed is checked against central differences of the same function in
-float64 (NumPy's, at the points the narrower dtype holds). Mean is applied as an op
-here, as Tensor's mean is to call it.
+float64 (NumPy's, at the points the narrower dtype holds). Mean, Var and Std are applied
+as ops here, as Tensor's mean, var and std are to call them.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import math
 import numpy as np
 import pytest
 
+import autodiff
 from autodiff import Tensor, gradcheck, ops
 
 
@@ -41,6 +44,14 @@ def central_differences(f, x, h) -> np.ndarray:
 
 def mean(x, axis=None, keepdims=False):
     return ops.Mean.apply(x, axis=axis, keepdims=keepdims)
+
+
+def var(x, axis=None, ddof=0, keepdims=False):
+    return ops.Var.apply(x, axis=axis, ddof=ddof, keepdims=keepdims)
+
+
+def std(x, axis=None, ddof=0, keepdims=False):
+    return ops.Std.apply(x, axis=axis, ddof=ddof, keepdims=keepdims)
 
 
 # Six nanosecond timestamps one second apart: their int64 sum passes 2**63.
@@ -204,3 +215,152 @@ def test_the_float64_and_ordinary_float32_norm_are_unchanged():
         np.testing.assert_array_equal(Tensor(a).norm(axis=0).data,
                                       np.sqrt((a * a).sum(axis=0)))
         assert gradcheck(lambda t: t.norm(axis=1), [leaf(data, np.float64)])
+
+
+# --------------------------------------------------------------------------------------
+# var and std
+# --------------------------------------------------------------------------------------
+
+
+def test_var_and_std_of_int64_timestamps_are_numpys():
+    # the mean wrapped round: our std of six timestamps a second apart was 3.1e18
+    for op, numpy_op in ((var, np.var), (std, np.std)):
+        for ddof in (0, 1):
+            result = op(Tensor(TIMESTAMPS), ddof=ddof)
+            assert result.dtype == np.float64
+            np.testing.assert_array_equal(result.data, numpy_op(TIMESTAMPS, ddof=ddof))
+    assert std(Tensor(TIMESTAMPS)).item() == pytest.approx(1.707825127659933e9, rel=1e-15)
+
+
+@pytest.mark.parametrize("shape, axis", [((5,), None), ((3, 4), 1), ((3, 4), 0),
+                                         ((2, 3, 4), (0, 2)), ((3, 4), -1)])
+@pytest.mark.parametrize("ddof", [0, 1])
+def test_float64_var_and_std_are_numpys_to_the_bit(shape, axis, ddof):
+    data = np.random.default_rng(11).standard_normal(shape) * 10 + 3
+    for keepdims in (False, True):
+        np.testing.assert_array_equal(
+            var(Tensor(data), axis, ddof, keepdims).data,
+            np.var(data, axis=axis, ddof=ddof, keepdims=keepdims))
+        np.testing.assert_array_equal(
+            std(Tensor(data), axis, ddof, keepdims).data,
+            np.std(data, axis=axis, ddof=ddof, keepdims=keepdims))
+
+
+def _weighted(numpy_op, weights, **kwargs):
+    return lambda a: float((numpy_op(a, **kwargs) * weights).sum())
+
+
+@pytest.mark.parametrize("data", [OVERFLOWING + [-4e19], UNDERFLOWING + [-4e-23],
+                                  [[1e20, -1e20, 1.0, 0.0], [3e19, 0.0, -3e19, 1e-3]]])
+@pytest.mark.parametrize("name", ["var", "std"])
+def test_float32_var_and_std_are_taken_in_float64(data, name):
+    op, numpy_op = {"var": (var, np.var), "std": (std, np.std)}[name]
+    x = leaf(data, np.float32)
+    at = x.data.astype(np.float64)
+    axis = -1 if at.ndim == 2 else None
+    if name == "var" and np.abs(at).max() > 1e19:  # the variance is past float32's max
+        with pytest.warns(RuntimeWarning, match="overflow"):
+            assert np.isinf(op(x, axis=axis).data).all()
+        return
+    result = op(x, axis=axis)
+    assert result.dtype == np.float32
+    np.testing.assert_array_equal(result.data,
+                                  numpy_op(at, axis=axis).astype(np.float32))
+    assert np.isfinite(result.data).all()
+    weights = np.random.default_rng(2).uniform(0.5, 1.5, np.shape(result.data))
+    (result * weights.astype(np.float32)).sum().backward()
+    assert x.grad.dtype == np.float32
+    scale = np.abs(at).max()
+    exact = central_differences(_weighted(numpy_op, weights, axis=axis), at, 1e-7 * scale)
+    np.testing.assert_allclose(x.grad, exact, rtol=1e-5, atol=1e-7 * np.abs(exact).max())
+
+
+def test_a_float32_std_of_mixed_magnitudes_gives_the_small_entries_their_gradient():
+    # (x_i - mean) / (n std) for 1 and 0 of [1e20, -1e20, 1, 0], as torch gives them
+    x = leaf([1e20, -1e20, 1.0, 0.0], np.float32)
+    std(x).backward()
+    n_std = 4 * np.std(x.data.astype(np.float64))
+    np.testing.assert_allclose(x.grad, (x.data - 0.25) / n_std, rtol=1e-6)
+
+
+def test_float32_var_of_many_tiny_deviations_keeps_its_digits():
+    # squared in float32 after the division by sqrt(n), as before, these were subnormal
+    data = (np.random.default_rng(4).choice([-1.0, 1.0], 10_000) * 1e-18).astype(np.float32)
+    exact = np.var(data.astype(np.float64))
+    assert var(Tensor(data)).item() == pytest.approx(exact, rel=1e-7)
+    assert std(Tensor(data)).item() == pytest.approx(math.sqrt(exact), rel=1e-7)
+
+
+def test_float16_var_and_std_are_taken_in_float32():
+    # the scaled deviations' float16 squares vanished: the variance of 10,000 values of
+    # +-0.01 was 0, not 1e-4; and a deviation past 65504 overflowed though std fits
+    data = np.random.default_rng(6).choice([-1.0, 1.0], 10_000) * 0.01
+    x = leaf(data, np.float16)
+    at = x.data.astype(np.float64)
+    result = var(x)
+    assert result.dtype == np.float16
+    assert result.item() == np.float16(np.var(at))
+    assert result.item() == pytest.approx(1e-4, rel=1e-2)
+    result.backward()
+    assert x.grad.dtype == np.float16
+    np.testing.assert_allclose(x.grad, 2 * (at - at.mean()) / at.size, rtol=1e-3,
+                               atol=2**-24)  # (float16's subnormals)
+    wide = leaf([65504.0, -65504.0, -65504.0], np.float16)
+    at = wide.data.astype(np.float64)
+    result = std(wide)
+    assert result.item() == np.float16(np.std(at))
+    result.backward()
+    assert np.isfinite(wide.grad).all()
+    exact = central_differences(np.std, at, 1.0)
+    np.testing.assert_allclose(wide.grad, exact, rtol=2e-3)
+
+
+@pytest.mark.parametrize("name", ["var", "std"])
+@pytest.mark.parametrize("axis, ddof", [(None, 0), (1, 1), ((0, 1), 0), (0, 0)])
+def test_var_and_std_ops_pass_gradcheck_and_their_hessian_is_right(name, axis, ddof):
+    op = {"var": var, "std": std}[name]
+    data = np.random.default_rng(9).standard_normal((3, 4))
+    assert gradcheck(lambda t: op(t, axis, ddof), [leaf(data, np.float64)],
+                     eps=1e-6, atol=1e-7, rtol=1e-6)
+    weights = np.random.default_rng(1).uniform(0.5, 1.5, np.shape(
+        op(Tensor(data), axis, ddof).data))
+
+    def loss(t):
+        return (op(t, axis, ddof) * weights).sum()
+
+    hessian = autodiff.hessian(loss)(data)
+    gradient = autodiff.grad(loss)
+    numeric = np.stack([central_differences(lambda a, i=i: gradient(a).flat[i], data, 1e-5)
+                        for i in range(data.size)]).reshape(hessian.shape)
+    np.testing.assert_allclose(hessian, numeric, rtol=1e-6, atol=1e-8)
+
+
+def test_a_float64_variance_gradient_stays_exact_at_a_large_offset():
+    # the deviations are centred again in backward, which cancels the rounding of the
+    # mean (torch's relative error is 8e-10 here)
+    rng = np.random.default_rng(1)
+    for offset in (1e5, 1e7):
+        data = offset + rng.standard_normal(50)
+        x = leaf(data, np.float64)
+        var(x).backward()
+        exact = np.asarray(2 * (data.astype(np.longdouble) - data.astype(np.longdouble)
+                                .mean()) / data.size, np.float64)
+        assert np.abs(x.grad - exact).max() <= 1e-12 * np.abs(exact).max()
+
+
+def test_var_and_std_ops_check_ddof():
+    x = Tensor([1.0, 2.0, 4.0])
+    with pytest.raises(ValueError, match=r"var: 3 element\(s\) over axis None of shape "
+                                         r"\(3,\) leave no degree of freedom with ddof=3"):
+        var(x, ddof=3)
+    for bad in (-1, True, 1.0):
+        with pytest.raises(ValueError, match=f"std: ddof must be an int >= 0, got {bad}"):
+            std(x, ddof=bad)
+
+
+def test_std_ops_gradient_is_zero_where_the_variance_is_zero():
+    for dtype in (np.float64, np.float32, np.float16):
+        x = leaf([[2.0, 2.0, 2.0], [1.0, 2.0, 6.0]], dtype)
+        std(x, axis=1).sum().backward()
+        np.testing.assert_array_equal(x.grad[0], 0.0)
+        assert np.isfinite(x.grad).all() and x.grad.dtype == dtype
