@@ -270,11 +270,18 @@ class Pow(Op):
         gy = None
         if needs[1]:
             # At x = 0, x^y is 0 for every y > 0, so d/dy is 0 there (as in PyTorch),
-            # where x^y log x would be 0 * -inf: log is taken of 1 instead. At x < 0,
+            # where x^y log x would be 0 * -inf: log is taken of 1 instead. For y < 0,
+            # x^y is inf and x^y log x tends to -inf as x -> 0+: -inf, as in PyTorch
+            # (inf * log 1 gave nan, which poisons every sum it enters). At x < 0,
             # x^y (an integer y) has no derivative in y over the reals: nan, as in
-            # PyTorch, rather than an error that would lose d/dx too.
+            # PyTorch, rather than an error that would lose d/dx too. A nan x keeps its
+            # log, nan, as in PyTorch: nan^0 is 1, but its derivative in y is undefined
+            # (log 1 gave 0, which hid the nan).
             base = xp.constant(x)
-            log_x = xp.log(xp.where(base > 0, x, 1.0))
+            log_x = xp.log(xp.where(base <= 0, 1.0, x))
+            pole = (base == 0) & (xp.constant(y) < 0)
+            if pole is not False and pole.any():  # (Values raise there, in forward)
+                log_x = xp.where(pole, -math.inf, log_x)
             gy = g * out * xp.where(base < 0, math.nan, log_x)
         return gx, gy
 

@@ -8,6 +8,7 @@
   of the deviations.
 - var and std ops compute in float64 for float32 and in float32 for float16, as PyTorch
   accumulates them; the result keeps the input's float dtype.
+- x ** y at bases of 0, nan and -inf: d/dy, and -inf to a fractional power.
 
 A gradient that changed is checked against central differences of the same function in
 float64 (NumPy's, at the points the narrower dtype holds). Mean, Var and Std are applied
@@ -22,7 +23,7 @@ import numpy as np
 import pytest
 
 import autodiff
-from autodiff import Tensor, gradcheck, ops
+from autodiff import Tensor, Value, gradcheck, ops
 
 
 def leaf(data, dtype) -> Tensor:
@@ -364,3 +365,88 @@ def test_std_ops_gradient_is_zero_where_the_variance_is_zero():
         std(x, axis=1).sum().backward()
         np.testing.assert_array_equal(x.grad[0], 0.0)
         assert np.isfinite(x.grad).all() and x.grad.dtype == dtype
+
+
+# --------------------------------------------------------------------------------------
+# x ** y at edge bases
+# --------------------------------------------------------------------------------------
+# The gradients changed here are at bases of 0, nan and -inf, where x ** y is not finite
+# or not defined; central differences have no value there, so the expected values are
+# the limits (and torch's).
+
+
+def test_d_dy_of_zero_to_a_negative_power_is_minus_inf_as_torch():
+    # x^y log x tends to -inf as x -> 0+ (y < 0); the rule took log 1 and gave inf * 0
+    # = nan. For y >= 0 it stays 0, as in torch
+    base = np.array([0.0, 0.0, -0.0, -0.0, 0.0, 0.0])
+    exponent = np.array([-1.0, -2.5, -2.5, -1.0, 0.0, 2.0])
+    expected = [-np.inf, -np.inf, -np.inf, np.inf, 0.0, 0.0]  # torch's; -0.0 ** -1 = -inf
+    y = leaf(exponent, np.float64)
+    with np.errstate(divide="ignore"):  # (0 ** -1 is inf: NumPy's warning)
+        (Tensor(base) ** y).backward(np.ones(6))  # (a sum of inf and -inf is nan)
+        np.testing.assert_array_equal(y.grad, expected)
+        y.grad = None
+        (Tensor(base) ** y).backward(np.ones(6), create_graph=True)
+        np.testing.assert_array_equal(y.grad.data, expected)
+        y = leaf([-1.0, 2.0], np.float32)
+        (0.0 ** y).sum().backward()  # a number for a base
+    np.testing.assert_array_equal(y.grad, [-np.inf, 0.0])
+    assert y.grad.dtype == np.float32
+
+
+def test_d_dy_at_a_nan_base_is_nan_not_zero():
+    # nan ** 0 is 1, but its derivative in y is undefined: 0 hid the nan
+    y = leaf([0.0, -0.0, 2.0], np.float64)
+    out = Tensor(np.full(3, np.nan)) ** y
+    np.testing.assert_array_equal(out.data[:2], [1.0, 1.0])
+    out.sum().backward()
+    assert np.isnan(y.grad).all()
+    v, w = Value(math.nan), Value(0.0)
+    (v ** w).backward()
+    assert math.isnan(w.grad)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32, np.float16])
+@pytest.mark.parametrize("exponent", [0.5, -0.5, 1.5, -2.5, 0.3])
+def test_minus_inf_to_a_fractional_power_is_nan_with_a_nan_gradient(dtype, exponent):
+    # C's pow (and NumPy's, but for float32's and float64's ** 0.5, taken as sqrt) gave
+    # inf or 0 there, and the derivative 0: a negative base has no fractional power
+    x = leaf([-np.inf, 4.0], dtype)
+    with np.errstate(invalid="ignore"):
+        out = x ** exponent
+        out.sum().backward()
+    assert out.dtype == dtype and np.isnan(out.data[0]) and np.isnan(x.grad[0])
+    np.testing.assert_allclose(out.data[1], 4.0 ** exponent, rtol=1e-3)
+    np.testing.assert_allclose(x.grad[1], exponent * 4.0 ** (exponent - 1), rtol=1e-3)
+
+
+def test_minus_inf_beside_a_nan_or_in_an_empty_base():
+    # (a nan hides -inf from the min that looks for it)
+    with np.errstate(invalid="ignore"):
+        out = Tensor([np.nan, -np.inf, 4.0]) ** 1.5
+        assert np.isnan(out.data[:2]).all() and out.data[2] == 8.0
+        assert (Tensor(np.zeros((0, 2))) ** 1.5).shape == (0, 2)
+
+
+def test_minus_inf_to_a_whole_power_keeps_its_value():
+    x = leaf([-np.inf, -np.inf, -np.inf, -np.inf], np.float64)
+    exponents = np.array([2.0, 3.0, -1.0, np.inf])
+    out = x ** Tensor(exponents)
+    np.testing.assert_array_equal(out.data, [np.inf, -np.inf, -0.0, np.inf])
+    np.testing.assert_array_equal((Tensor([-np.inf]) ** 2).data, [np.inf])
+    with np.errstate(invalid="ignore"):
+        mixed = Tensor([-np.inf, -np.inf]) ** Tensor([0.5, 2.0])  # an array of exponents
+    assert np.isnan(mixed.data[0]) and mixed.data[1] == np.inf
+
+
+def test_a_value_of_minus_inf_to_a_fractional_power_raises_as_documented():
+    # Value's docstring: ValueError for a negative number to a fractional power; C's
+    # pow returned inf (and 0 for -0.5), where Value(-1.0) ** 0.5 raised
+    for exponent in (0.5, -0.5, 1.5):
+        with pytest.raises(ValueError, match=r"pow: -inf \*\* .* is not a real number"):
+            Value(-math.inf) ** exponent
+    with pytest.raises(ValueError, match="is not a real number"):
+        Value(-math.inf) ** Value(0.5)
+    assert (Value(-math.inf) ** 2).data == math.inf
+    assert (Value(-math.inf) ** 3).data == -math.inf
+    assert (Value(-math.inf) ** -1).data == 0.0
