@@ -506,6 +506,41 @@ class Clip(Op):
                      for mask in (to_x, to_lo, to_hi))
 
 
+def clip_bounds(dtype, lo, hi) -> tuple:
+    """(lo, hi) for a clip of a tensor of `dtype`, a missing bound (None) made the
+    widest value of the dtype np.clip gives with None: NumPy's result dtype for `dtype`
+    and the other bound. So the bound changes no value and no dtype: a bool tensor and
+    a Python int give int64, two bools stay bool and an int tensor and a Python int
+    keep the tensor's dtype, where -inf or inf would lift them to float64; an int8
+    tensor clipped below at an int64 1000 gives 1000 (its own limit 127 clipped it).
+    A limit wider than `dtype` is a NumPy scalar of the result's dtype, since clip
+    meets it first (a Python int of int64's range does not fit an int8 tensor, and a
+    Python -inf would lift a float32 result to float64). ValueError where both are
+    missing."""
+    if lo is None and hi is None:
+        raise ValueError("clip: give at least one of lo and hi")
+    if lo is not None and hi is not None:
+        return lo, hi
+    given = hi if lo is None else lo
+    if not isinstance(given, (numbers.Number, np.generic)):  # a Tensor, an array, a list
+        dtype_of = getattr(given, "dtype", None)
+        given = dtype_of if dtype_of is not None else np.asarray(given).dtype
+    try:  # (a Python number counts as NumPy 2 weighs it: weakly)
+        result = np.result_type(dtype, given)
+    except (TypeError, ValueError):  # clip then names what is wrong with the bound
+        result = np.dtype(np.float64)
+    if result.kind == "b":
+        widest = (False, True)
+    elif result.kind in "iu":
+        limits = np.iinfo(result)
+        widest = (int(limits.min), int(limits.max))
+    else:
+        widest = (-math.inf, math.inf)
+    if result != dtype:
+        widest = tuple(result.type(w) for w in widest)
+    return (widest[0], hi) if lo is None else (lo, widest[1])
+
+
 class Where(Op):
     """a where cond else b (cond is a constant boolean array)"""
 

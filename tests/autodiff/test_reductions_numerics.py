@@ -9,6 +9,7 @@
 - var and std ops compute in float64 for float32 and in float32 for float16, as PyTorch
   accumulates them; the result keeps the input's float dtype.
 - x ** y at bases of 0, nan and -inf: d/dy, and -inf to a fractional power.
+- a one-sided clip's missing bound, for NumPy's dtype (bool tensors included).
 
 A gradient that changed is checked against central differences of the same function in
 float64 (NumPy's, at the points the narrower dtype holds). Mean, Var and Std are applied
@@ -450,3 +451,35 @@ def test_a_value_of_minus_inf_to_a_fractional_power_raises_as_documented():
     assert (Value(-math.inf) ** 2).data == math.inf
     assert (Value(-math.inf) ** 3).data == -math.inf
     assert (Value(-math.inf) ** -1).data == 0.0
+
+
+# --------------------------------------------------------------------------------------
+# one-sided clip: the missing bound
+# --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("dtype", [np.bool_, np.int8, np.uint8, np.int64, np.float16,
+                                   np.float32, np.float64])
+@pytest.mark.parametrize("bound", [0, 1, True, False, 0.5, np.float32(0.5),
+                                   np.array(1000, np.int64), np.array(1, np.int8)])
+@pytest.mark.parametrize("side", ["lo", "hi"])
+def test_a_missing_clip_bound_gives_numpys_dtype_and_values(dtype, bound, side):
+    # a bool tensor's missing bound was -inf or inf, which lifted it to float64 where
+    # np.clip(b, 0, None) gives int64; an int8 tensor's was 127, which clipped at 127 a
+    # lower bound of int64 1000 that np.clip keeps
+    data = np.array([0, 1, 1, 0, 1], dtype)
+    if data.dtype.kind == "f":
+        data = np.array([-2.5, 0.0, 0.75, 3.0, 1000.5], dtype)
+    lo, hi = (bound, None) if side == "lo" else (None, bound)
+    expected = np.clip(data, lo, hi)
+    clipped = ops.Clip.apply(Tensor(data), *ops.clip_bounds(data.dtype, lo, hi))
+    assert clipped.dtype == expected.dtype
+    np.testing.assert_array_equal(clipped.data, expected)
+
+
+def test_clip_bounds_with_both_bounds_or_none():
+    assert ops.clip_bounds(np.dtype(bool), 0, 1) == (0, 1)
+    with pytest.raises(ValueError, match="clip: give at least one of lo and hi"):
+        ops.clip_bounds(np.dtype(np.float32), None, None)
+    lo, hi = ops.clip_bounds(np.dtype(np.float32), Tensor([0.5, 1.0]), None)
+    assert hi == math.inf
