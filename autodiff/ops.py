@@ -279,8 +279,8 @@ class Pow(Op):
             # (log 1 gave 0, which hid the nan).
             base = xp.constant(x)
             log_x = xp.log(xp.where(base <= 0, 1.0, x))
-            pole = (base == 0) & (xp.constant(y) < 0)
-            if pole is not False and pole.any():  # (Values raise there, in forward)
+            pole = (base == 0) & (xp.constant(y) < 0)  # (a bool on Values: 0 ** -inf)
+            if pole if isinstance(pole, bool) else pole.any():
                 log_x = xp.where(pole, -math.inf, log_x)
             gy = g * out * xp.where(base < 0, math.nan, log_x)
         return gx, gy

@@ -393,6 +393,10 @@ def test_d_dy_of_zero_to_a_negative_power_is_minus_inf_as_torch():
         (0.0 ** y).sum().backward()  # a number for a base
     np.testing.assert_array_equal(y.grad, [-np.inf, 0.0])
     assert y.grad.dtype == np.float32
+    for zero in (0.0, -0.0):  # on Values, 0 ** -inf is inf (0 ** -1 raises)
+        v, w = Value(zero), Value(-math.inf)
+        (v ** w).backward()
+        assert w.grad == -math.inf
 
 
 def test_d_dy_at_a_nan_base_is_nan_not_zero():
