@@ -70,6 +70,10 @@ def _finite_only(function, name: str):
 
 
 def _scalar_pow(x: float, y: float) -> float:
+    if x == -_INF and math.isfinite(y) and y != math.floor(y):
+        # C's pow gives inf or 0 here (as if -inf were even), where every finite
+        # negative base raises below: no real number, however large the base
+        raise _not_real(x, y)
     try:
         return math.pow(x, y)
     except OverflowError:
@@ -77,10 +81,12 @@ def _scalar_pow(x: float, y: float) -> float:
     except ValueError:
         if x == 0:
             raise ZeroDivisionError(f"pow: {x!r} ** {y!r} divides by zero") from None
-        raise ValueError(
-            f"pow: {x!r} ** {y!r} is not a real number (a negative base needs an "
-            "integer exponent)"
-        ) from None
+        raise _not_real(x, y) from None
+
+
+def _not_real(x: float, y: float) -> ValueError:
+    return ValueError(f"pow: {x!r} ** {y!r} is not a real number (a negative base needs "
+                      "an integer exponent)")
 
 
 def _scalar_div(x: float, y: float) -> float:
@@ -149,6 +155,35 @@ def floats(x: np.ndarray) -> np.ndarray:
     if x.dtype.kind in "fc":
         return x
     return x.astype(np.result_type(x.dtype, np.float16))
+
+
+def _array_pow(x, y):
+    """np.power(x, y), but nan for -inf to a fractional power (y not a whole number).
+
+    C's pow, which NumPy's follows, gives inf (y > 0) or 0 (y < 0) there, as if -inf
+    were an even number; over the reals a negative base has no fractional power, however
+    large it is: nan, as at every finite negative base, and as in PyTorch. (NumPy takes
+    float32's and float64's ** 0.5 as sqrt, nan already, but not float16's, nor ** -0.5:
+    the derivative of ** 0.5 came out 0.) Looked at only for a fractional exponent, so
+    x ** 2 pays nothing; x ** 1.5 pays x's min, a tenth of the power's time or less.
+    """
+    result = np.power(x, y)
+    if type(y) is int or not _maybe_fractional(y):
+        return result
+    lowest = (x.min() if x.size else 0.0) if isinstance(x, np.ndarray) else x
+    if lowest == -np.inf or lowest != lowest:  # (a nan among x hides a -inf from min)
+        at = np.equal(x, -np.inf) & (np.trunc(y) != y)  # (inf is whole, as 2.0**60)
+        if at.any():
+            result = np.where(at, np.nan, result)
+    return result
+
+
+def _maybe_fractional(y) -> bool:
+    """False where `y` is surely a whole number (or an array of integers)."""
+    if isinstance(y, float):  # (np.float64 too)
+        return not y.is_integer() and y - y == 0  # (inf: whole; nan: no matter)
+    dtype = getattr(y, "dtype", None)
+    return dtype is not None and dtype.kind == "f"
 
 
 def _array_sigmoid(x: np.ndarray) -> np.ndarray:
@@ -285,7 +320,7 @@ ARRAY = SimpleNamespace(
     cos=np.cos,
     abs=np.abs,
     sign=_array_sign,
-    pow=np.power,
+    pow=_array_pow,
     div=np.divide,
     where=np.where,
     select=_array_select,

@@ -15,8 +15,9 @@ Adding an op means adding one class here and a one-line method on Value or Tenso
 The engine reduces every gradient back to its input's shape (broadcasting) after the
 rule runs, so rules return gradients of the broadcast shape.
 
-Composite functions that need no rule of their own (`x - y` is not one of them, for
-speed; `mean`, `min`, `stack` are) live on Value and Tensor as one-liners.
+Composite functions that need no rule of their own (`stack`, say) live on Value and
+Tensor as one-liners; `x - y` and `mean` have rules, for speed (and mean's, to sum
+integers and float16 in a wider dtype).
 """
 
 from __future__ import annotations
@@ -269,11 +270,18 @@ class Pow(Op):
         gy = None
         if needs[1]:
             # At x = 0, x^y is 0 for every y > 0, so d/dy is 0 there (as in PyTorch),
-            # where x^y log x would be 0 * -inf: log is taken of 1 instead. At x < 0,
+            # where x^y log x would be 0 * -inf: log is taken of 1 instead. For y < 0,
+            # x^y is inf and x^y log x tends to -inf as x -> 0+: -inf, as in PyTorch
+            # (inf * log 1 gave nan, which poisons every sum it enters). At x < 0,
             # x^y (an integer y) has no derivative in y over the reals: nan, as in
-            # PyTorch, rather than an error that would lose d/dx too.
+            # PyTorch, rather than an error that would lose d/dx too. A nan x keeps its
+            # log, nan, as in PyTorch: nan^0 is 1, but its derivative in y is undefined
+            # (log 1 gave 0, which hid the nan).
             base = xp.constant(x)
-            log_x = xp.log(xp.where(base > 0, x, 1.0))
+            log_x = xp.log(xp.where(base <= 0, 1.0, x))
+            pole = (base == 0) & (xp.constant(y) < 0)  # (a bool on Values: 0 ** -inf)
+            if pole if isinstance(pole, bool) else pole.any():
+                log_x = xp.where(pole, -math.inf, log_x)
             gy = g * out * xp.where(base < 0, math.nan, log_x)
         return gx, gy
 
@@ -496,6 +504,41 @@ class Clip(Op):
         to_hi = (x > hi) | (hi < lo) if needs[2] else None
         return tuple(None if mask is None else xp.select(mask, g)
                      for mask in (to_x, to_lo, to_hi))
+
+
+def clip_bounds(dtype, lo, hi) -> tuple:
+    """(lo, hi) for a clip of a tensor of `dtype`, a missing bound (None) made the
+    widest value of the dtype np.clip gives with None: NumPy's result dtype for `dtype`
+    and the other bound. So the bound changes no value and no dtype: a bool tensor and
+    a Python int give int64, two bools stay bool and an int tensor and a Python int
+    keep the tensor's dtype, where -inf or inf would lift them to float64; an int8
+    tensor clipped below at an int64 1000 gives 1000 (its own limit 127 clipped it).
+    A limit wider than `dtype` is a NumPy scalar of the result's dtype, since clip
+    meets it first (a Python int of int64's range does not fit an int8 tensor, and a
+    Python -inf would lift a float32 result to float64). ValueError where both are
+    missing."""
+    if lo is None and hi is None:
+        raise ValueError("clip: give at least one of lo and hi")
+    if lo is not None and hi is not None:
+        return lo, hi
+    given = hi if lo is None else lo
+    if not isinstance(given, (numbers.Number, np.generic)):  # a Tensor, an array, a list
+        dtype_of = getattr(given, "dtype", None)
+        given = dtype_of if dtype_of is not None else np.asarray(given).dtype
+    try:  # (a Python number counts as NumPy 2 weighs it: weakly)
+        result = np.result_type(dtype, given)
+    except (TypeError, ValueError):  # clip then names what is wrong with the bound
+        result = np.dtype(np.float64)
+    if result.kind == "b":
+        widest = (False, True)
+    elif result.kind in "iu":
+        limits = np.iinfo(result)
+        widest = (int(limits.min), int(limits.max))
+    else:
+        widest = (-math.inf, math.inf)
+    if result != dtype:
+        widest = tuple(result.type(w) for w in widest)
+    return (widest[0], hi) if lo is None else (lo, widest[1])
 
 
 class Where(Op):
@@ -736,6 +779,40 @@ class Sum(Op):
         return (xp.broadcast_to(g, x.shape),)
 
 
+def _count(shape: tuple, axis) -> int:
+    """How many elements a reduction over `axis` takes for each of its results."""
+    return math.prod(shape[a] for a in normalize_axes(axis, len(shape), "reduce"))
+
+
+class Mean(Op):
+    """mean of x over axis, as np.mean: integers and bools are summed in float64 and
+    float16 in float32 (their own sum wraps round past 9.2e18, or overflows past 65504,
+    where the mean fits); other floats in their own dtype"""
+
+    name = "mean"
+    reads_inputs = ()
+
+    @staticmethod
+    def forward(xp, x, axis=None, keepdims=False):
+        count = _count(x.shape, axis)
+        if count == 0:
+            raise ValueError(f"mean: no elements to average over axis {axis} of shape "
+                             f"{x.shape}")
+        if x.dtype.kind in "fc" and x.dtype != np.float16:
+            # float32 and float64 take every training step's loss: the sum times 1/n,
+            # as sum() * (1 / n) gave it before mean had a rule, to the bit
+            return x.sum(axis=axis, keepdims=keepdims) * (1.0 / count)
+        wide = np.float32 if x.dtype == np.float16 else np.float64
+        mean = np.true_divide(x.sum(axis=axis, keepdims=keepdims, dtype=wide), count)
+        return mean.astype(x.dtype) if x.dtype == np.float16 else mean  # (np.mean's bits)
+
+    @staticmethod
+    def backward(xp, g, out, x, axis=None, keepdims=False):  # every element: 1/n
+        if not keepdims and axis is not None:  # (a total broadcasts as it is)
+            g = g.reshape(_kept_shape(x.shape, axis))
+        return (xp.broadcast_to(g * (1.0 / _count(x.shape, axis)), x.shape),)
+
+
 class Max(Op):
     """max of x over axis"""
 
@@ -773,6 +850,25 @@ class Min(Max):
         return x.min(axis=axis, keepdims=keepdims)
 
 
+# float32's smallest normal number. n squares below it (subnormal) are off by up to
+# n * 2^-150 in all, within float32's rounding (2^-24) of a sum of at least n times it.
+_FLOAT32_TINY = float(np.finfo(np.float32).tiny)
+
+
+def _float32_lost(squares, size: int):
+    """None where float32 sums of squares (each of size / squares.size elements) are
+    all finite and too large to have lost digits to squares that underflowed; else
+    where they are not, as a mask (a nan among them: its float64 sum is nan too)."""
+    if squares.size == 0:
+        return None
+    floor = _FLOAT32_TINY * (size // squares.size)
+    if squares.ndim == 0:  # (a whole tensor's norm: one number, compared as a float)
+        return None if floor <= float(squares) < math.inf else True
+    if floor <= squares.min() and squares.max() < math.inf:  # (a nan fails the min)
+        return None
+    return ~((squares >= floor) & (squares < math.inf))
+
+
 class Norm(Op):
     """the Euclidean norm sqrt(sum(x^2)) over axis (of all elements by default)"""
 
@@ -784,7 +880,26 @@ class Norm(Op):
     def forward(xp, x, axis=None, keepdims=False):
         if x.dtype.kind not in "fc":  # in float64, as np.linalg.norm: a sum of squares
             x = x.astype(np.float64)  # of int8s would overflow float16 (floats' choice)
-        return np.sqrt((x * x).sum(axis=axis, keepdims=keepdims))
+        elif x.dtype == np.float16:
+            # squared in float32, as PyTorch accumulates a float16 norm: float16's
+            # squares overflow past 256 and vanish below 2.4e-4, where the norm fits
+            return Norm.forward(xp, x.astype(np.float32), axis, keepdims).astype(x.dtype)
+        if x.dtype != np.float32:
+            return np.sqrt((x * x).sum(axis=axis, keepdims=keepdims))
+        # float32's squares overflow past 1.8e19 and lose digits below 1.1e-19, where
+        # the norm itself fits float32: it came out inf or 0, and its gradient x / norm
+        # 0 or far too large (so did std's, the norm of the deviations, where PyTorch,
+        # which squares them in float64, is right). Those norms are taken again in
+        # float64. Only those: the check costs a comparison (and ignoring the
+        # overflow 1 us), where squaring every float32 norm in float64 costs 1.6 times.
+        with np.errstate(over="ignore"):  # (no warning for a norm that fits)
+            squares = (x * x).sum(axis=axis, keepdims=keepdims)
+        norm = np.sqrt(squares)
+        lost = _float32_lost(squares, x.size)
+        if lost is not None:
+            wide = np.sqrt(np.square(x, dtype=np.float64).sum(axis=axis, keepdims=keepdims))
+            norm = np.where(lost, wide.astype(np.float32), norm)
+        return norm
 
     @staticmethod
     def backward(xp, g, out, x, axis=None, keepdims=False):
@@ -794,6 +909,106 @@ class Norm(Op):
         norm = out.reshape(_kept_shape(x.shape, axis))
         safe = xp.where(xp.constant(norm) != 0, norm, 1.0)
         return (g.reshape(_kept_shape(x.shape, axis)) * xp.div(x, safe),)
+
+
+def degrees_of_freedom(op: str, shape: tuple, axis, ddof) -> int:
+    """n - ddof for var or std over `axis` of `shape`, or ValueError naming `op`: ddof
+    must be an int >= 0 that leaves at least one (NumPy and PyTorch give nan)."""
+    if isinstance(ddof, bool) or not isinstance(ddof, (int, np.integer)) or ddof < 0:
+        raise ValueError(f"{op}: ddof must be an int >= 0, got {ddof!r}")
+    count = _count(shape, axis)
+    if count - ddof <= 0:
+        raise ValueError(f"{op}: {count} element(s) over axis {axis} of shape {shape} "
+                         f"leave no degree of freedom with ddof={ddof} (NumPy and "
+                         "PyTorch give nan)")
+    return count - int(ddof)
+
+
+def _deviations(x, axis):
+    """x - mean(x) over `axis` (kept), on arrays or nodes, in the dtype var and std work
+    in: float64 for float32, whose squares overflow past 1.8e19 and vanish below 1e-19
+    where PyTorch, which accumulates them in float64, stays finite (var and std are not
+    on a training step's path, so no fallback is worth its code); float32 for float16,
+    as PyTorch; float64 for integers and bools, as NumPy. The mean is np.var's, the sum
+    divided by n, so that float64's var and std are NumPy's to the bit."""
+    if x.dtype == np.float16:
+        x = x.astype(np.float32)
+    elif x.dtype == np.float32 or x.dtype.kind in "biu":
+        x = x.astype(np.float64)
+    return x - x.sum(axis=axis, keepdims=True) / _count(x.shape, axis)
+
+
+def _centred(x, axis):
+    """The deviations of x for a gradient. In x's own dtype (float64) they are centred
+    once more: their mean is 0 but for the rounding of x's mean, which this cancels (as
+    the graph of mean, subtraction and squares did when var was built of them), so that
+    the gradient stays exact to the rounding of each deviation at a large offset, where
+    PyTorch's loses digits (8e-10 relative at an offset of 1e7). Computed wider than
+    x, they need no second pass: the mean's rounding is far below x's precision, and
+    the second pass would add the rounding of the largest deviations to the smallest
+    (a float32 std of [1e20, -1e20, 1, 0] gave 2.2e-21 for 1's gradient, not 2.65e-21)."""
+    d = _deviations(x, axis)
+    if d.dtype != x.dtype:
+        return d
+    return d - d.sum(axis=axis, keepdims=True) / _count(x.shape, axis)
+
+
+def _in_dtype(a, dtype):
+    """Array or node `a` as `dtype` (a gradient back in its input's dtype)."""
+    return a if a.dtype == dtype else a.astype(dtype)
+
+
+class Var(Op):
+    """the variance over axis: the sum of the squared deviations from the mean divided
+    by n - ddof, as np.var (in a wider dtype for float16 and float32, see _deviations;
+    the result in x's float dtype, float64 for integers)"""
+
+    name = "var"
+    reads_inputs = (0,)
+
+    @staticmethod
+    def forward(xp, x, axis=None, ddof=0, keepdims=False):
+        freedom = degrees_of_freedom("var", x.shape, axis, ddof)
+        d = _deviations(x, axis)
+        var = (d * d).sum(axis=axis, keepdims=keepdims) / freedom
+        return var.astype(x.dtype) if x.dtype.kind == "f" else var
+
+    @staticmethod
+    def backward(xp, g, out, x, axis=None, ddof=0, keepdims=False):
+        # d/dx = 2 (x - mean) / (n - ddof), in var's wider dtype (a float16 deviation
+        # overflows past 65504), then in x's
+        freedom = degrees_of_freedom("var", x.shape, axis, ddof)
+        scale = g.reshape(_kept_shape(x.shape, axis)) * (2.0 / freedom)  # (one per slice)
+        return (_in_dtype(_centred(x, axis) * scale, x.dtype),)
+
+
+class Std(Op):
+    """the standard deviation over axis, as np.std: the square root of var's variance,
+    taken in var's wider dtype (a float32 std of 7e19 fits where its variance does not)"""
+
+    name = "std"
+    reads_inputs = (0,)
+    reads_output = True
+
+    @staticmethod
+    def forward(xp, x, axis=None, ddof=0, keepdims=False):
+        freedom = degrees_of_freedom("std", x.shape, axis, ddof)
+        d = _deviations(x, axis)
+        std = np.sqrt((d * d).sum(axis=axis, keepdims=keepdims) / freedom)
+        return std.astype(x.dtype) if x.dtype.kind == "f" else std
+
+    @staticmethod
+    def backward(xp, g, out, x, axis=None, ddof=0, keepdims=False):
+        # d/dx = (x - mean) / ((n - ddof) std), in var's wider dtype. Where std is 0,
+        # every deviation is 0, and dividing by 1 instead gives 0, as in PyTorch (the
+        # square root of var would give 0 * inf = nan), as for norm at 0.
+        freedom = degrees_of_freedom("std", x.shape, axis, ddof)
+        kept = _kept_shape(x.shape, axis)
+        d = _centred(x, axis)
+        std = _in_dtype(out.reshape(kept), d.dtype)
+        safe = xp.where(xp.constant(std) != 0, std, 1.0)
+        scale = xp.div(g.reshape(kept) * (1.0 / freedom), safe)  # (one per slice)
+        return (_in_dtype(d * scale, x.dtype),)
 
 
 class LogSumExp(Op):

@@ -247,6 +247,34 @@ for shape, axis in REDUCTION_AXES:
                  lambda x, axis=axis, keepdims=keepdims: x.var(axis, 1, keepdims),
                  (distinct, shape))
 
+# the ops Mean, Var and Std, applied directly (test_reductions_numerics.py checks how
+# they accumulate): every axis, as the methods above
+OPS_REDUCTIONS = {
+    "mean-op": lambda x, axis, keepdims: autodiff.ops.Mean.apply(x, axis=axis,
+                                                                 keepdims=keepdims),
+    "var-op": lambda x, axis, keepdims: autodiff.ops.Var.apply(x, axis=axis,
+                                                               keepdims=keepdims),
+}
+for name, fn in OPS_REDUCTIONS.items():
+    for shape, axis in REDUCTION_AXES:
+        for keepdims in (False, True):
+            case(f"{name}-{shape_id(shape)}-axis={axis}-keepdims={keepdims}",
+                 lambda x, fn=fn, axis=axis, keepdims=keepdims: fn(x, axis, keepdims),
+                 (distinct, shape))
+for shape, axis in REDUCTION_AXES:
+    if shape and math.prod(shape[a] for a in normalize_axes(axis, len(shape), "")) > 1:
+        for keepdims in (False, True):
+            suffix = f"{shape_id(shape)}-axis={axis}-keepdims={keepdims}"
+            for ddof in (0, 1):
+                case(f"std-op-ddof={ddof}-{suffix}",
+                     lambda x, axis=axis, keepdims=keepdims, ddof=ddof: autodiff.ops.Std.apply(
+                         x, axis=axis, ddof=ddof, keepdims=keepdims),
+                     (distinct, shape))
+            case(f"var-op-ddof=1-{suffix}",
+                 lambda x, axis=axis, keepdims=keepdims: autodiff.ops.Var.apply(
+                     x, axis=axis, ddof=1, keepdims=keepdims),
+                 (distinct, shape))
+
 # -- matmul: numpy.matmul's 1-D, 2-D and batched cases ------------------------------
 
 MATMUL_SHAPES = [
@@ -660,7 +688,7 @@ def test_every_op_that_reads_its_result_in_backward_says_so():
 
 # Positional parameters of backward that are an op's parameters, not its inputs.
 _PARAMETERS = {"dtype", "shape", "index", "unique", "axis", "axes", "keepdims", "slope",
-               "reduction", "needs"}
+               "reduction", "needs", "ddof"}
 _SHAPE_ONLY = {"shape", "ndim", "dtype", "size"}
 
 
