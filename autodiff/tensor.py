@@ -666,16 +666,9 @@ class Tensor(Node):
             if hi is not None:
                 raise TypeError("clip: give the upper bound once (hi or max)")
             hi = max
-        if lo is None and hi is None:
-            raise ValueError("clip: give at least one of lo and hi")
-        # A missing bound is the widest of the dtype: an int tensor's own limits, since
-        # -inf or inf would lift it to float64 where np.clip and torch.clamp keep int
-        if self.dtype.kind in "iu":
-            widest = np.iinfo(self.dtype)
-            low, high = int(widest.min), int(widest.max)
-        else:
-            low, high = -np.inf, np.inf
-        return ops.Clip.apply(self, low if lo is None else lo, high if hi is None else hi)
+        # a missing bound: the widest value that changes neither values nor dtype
+        lo, hi = ops.clip_bounds(self.dtype, lo, hi)
+        return ops.Clip.apply(self, lo, hi)
 
     clamp = clip  # PyTorch's name
 
@@ -802,11 +795,10 @@ class Tensor(Node):
         if dim is not None or keepdim is not None:
             axis, keepdims = _numpy_names("mean", axis, keepdims, dim, keepdim)
         axes = ops.normalize_axes(axis, self.ndim, "mean")
-        count = math.prod(self.shape[a] for a in axes)
-        if count == 0:
+        if math.prod(self.shape[a] for a in axes) == 0:  # (named with the axis as given)
             raise ValueError(f"mean: no elements to average over axis {axis} of shape "
                              f"{self.shape}")
-        return self.sum(axis, keepdims) * (1.0 / count)  # sum / count
+        return ops.Mean.apply(self, axis=_axis(axis, self.ndim, "mean"), keepdims=keepdims)
 
     def var(self, axis=None, ddof: int = 0, keepdims: bool = False, *, dim=None,
             keepdim=None) -> Tensor:
@@ -817,21 +809,9 @@ class Tensor(Node):
         keepdims = check_flag(keepdims, "var", "keepdims")
         if dim is not None or keepdim is not None:
             axis, keepdims = _numpy_names("var", axis, keepdims, dim, keepdim)
-        deviation = self._deviation(axis, ddof, "var")
-        return (deviation * deviation).sum(axis, keepdims)
-
-    def _deviation(self, axis, ddof, who: str):
-        """(self - its mean over `axis`) / sqrt(n - ddof): var is its sum of squares,
-        std its norm."""
-        axes = ops.normalize_axes(axis, self.ndim, who)
-        count = math.prod(self.shape[a] for a in axes)
-        if isinstance(ddof, bool) or not isinstance(ddof, (int, np.integer)) or ddof < 0:
-            raise ValueError(f"{who}: ddof must be an int >= 0, got {ddof!r}")
-        if count - ddof <= 0:
-            raise ValueError(f"{who}: {count} element(s) over axis {axis} of shape "
-                             f"{self.shape} leave no degree of freedom with ddof={ddof} "
-                             "(NumPy and PyTorch give nan)")
-        return (self - self.mean(axis, keepdims=True)) * (1.0 / math.sqrt(count - ddof))
+        ops.degrees_of_freedom("var", self.shape, axis, ddof)  # (named with axis as given)
+        return ops.Var.apply(self, axis=_axis(axis, self.ndim, "var"), ddof=ddof,
+                             keepdims=keepdims)
 
     def std(self, axis=None, ddof: int = 0, keepdims: bool = False, *, dim=None,
             keepdim=None) -> Tensor:
@@ -841,8 +821,9 @@ class Tensor(Node):
         keepdims = check_flag(keepdims, "std", "keepdims")
         if dim is not None or keepdim is not None:
             axis, keepdims = _numpy_names("std", axis, keepdims, dim, keepdim)
-        deviation = self._deviation(axis, ddof, "std")
-        return deviation.norm(2, axis, keepdims)
+        ops.degrees_of_freedom("std", self.shape, axis, ddof)  # (named with axis as given)
+        return ops.Std.apply(self, axis=_axis(axis, self.ndim, "std"), ddof=ddof,
+                             keepdims=keepdims)
 
     def norm(self, p=2, axis=None, keepdims: bool = False, *, dim=None,
              keepdim=None) -> Tensor:

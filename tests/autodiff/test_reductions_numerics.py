@@ -490,30 +490,20 @@ def test_clip_bounds_with_both_bounds_or_none():
 
 
 # --------------------------------------------------------------------------------------
-# what waits for tensor.py
+# Tensor's methods call the ops
 # --------------------------------------------------------------------------------------
-# Tensor's mean, var, std and clip do not call the ops above yet (tensor.py is not ours
-# to change here). These fail until they do; strict, so that they then pass, loudly,
-# and lose the mark.
-
-_WAITS_FOR_TENSOR_PY = pytest.mark.xfail(
-    strict=True, reason="Tensor.mean, var, std and clip do not call ops.Mean, Var, Std "
-                        "and clip_bounds yet (tensor.py)")
 
 
-@_WAITS_FOR_TENSOR_PY
 def test_tensor_mean_of_int64_and_float16_uses_the_op():
     assert Tensor(np.array([2**62, 2**62])).mean().item() == 2.0**62
     assert Tensor(np.full(100, 1000.0, np.float16)).mean().item() == 1000.0
 
 
-@_WAITS_FOR_TENSOR_PY
 def test_tensor_var_and_std_use_the_ops():
     np.testing.assert_array_equal(Tensor(TIMESTAMPS).std().data, np.std(TIMESTAMPS))
     data = np.random.default_rng(6).choice([-1.0, 1.0], 10_000) * 0.01
     assert Tensor(data.astype(np.float16)).var().item() == pytest.approx(1e-4, rel=1e-2)
 
 
-@_WAITS_FOR_TENSOR_PY
 def test_tensor_clip_of_a_bool_tensor_uses_clip_bounds():
     assert Tensor(np.array([True, False])).clip(0).dtype == np.int64

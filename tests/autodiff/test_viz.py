@@ -154,7 +154,7 @@ def test_tensor_nodes_show_shape_dtype_and_summaries():
     assert "(4,) float64" in b_line and "data [0.5000, -1.0000, 2.0000, 0.0000]" in b_line
     x_line = next(line for line in lines if "<B>x</B>" in line)
     assert "grad None" in x_line  # no requires_grad
-    for op in ("@", "transpose", "+", "relu", "**", "sum"):
+    for op in ("@", "transpose", "+", "relu", "**", "mean"):
         assert f'label="{op}"' in source or f"label={op} " in source
     assert "() float64" in next(line for line in lines if "<B>loss</B>" in line)
 
