@@ -133,12 +133,21 @@ def add_n(terms):
     more readably and backpropagates faster. Numbers among the terms are constants.
     ValueError for no terms (there is no node to make).
     """
-    terms = tuple(terms)
+    terms = _sequence(terms, "add_n", "terms")
     if not terms:
         raise ValueError("add_n: needs at least one term")
     if not any(isinstance(t, Node) for t in terms):
         return sum(terms[1:], terms[0])
     return AddN.apply(*terms)
+
+
+def _sequence(items, who: str, name: str) -> tuple:
+    """`items` as a tuple, or TypeError naming `who` and the argument: a str is a
+    sequence of characters, and an int is none."""
+    if isinstance(items, (str, bytes)) or not hasattr(items, "__iter__"):
+        raise TypeError(f"{who}: {name} must be a sequence of Values, Tensors or numbers, "
+                        f"got {type(items).__name__} {items!r:.40}")
+    return tuple(items)
 
 
 class WeightedSum(Op):
@@ -176,7 +185,10 @@ def weighted_sum(weights, inputs, bias=0.0):
     Raises:
         ValueError: the sequences differ in length or are empty.
     """
-    weights, inputs = tuple(weights), tuple(inputs)
+    if type(weights) is not list:  # (a neuron's own weights: a list, on every call)
+        weights = _sequence(weights, "weighted_sum", "weights")
+    if type(inputs) is not list:
+        inputs = _sequence(inputs, "weighted_sum", "inputs")
     if len(weights) != len(inputs) or not weights:
         raise ValueError(f"weighted_sum: needs as many weights as inputs (at least one), "
                          f"got {len(weights)} weights and {len(inputs)} inputs")

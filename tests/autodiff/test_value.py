@@ -746,3 +746,14 @@ def test_a_value_with_an_array_is_refused_by_name_and_a_0d_array_is_a_number():
     assert (v * np.array(3.0)).data == 6.0 and (np.array(3.0) * v).data == 6.0
     assert (np.float32(2.0) ** v).data == 4.0 and np.sum([v, v]).data == 4.0
 
+
+@pytest.mark.parametrize("call, name", [
+    (lambda: autodiff.add_n(5), "add_n: terms"), (lambda: autodiff.add_n("ab"), "add_n: terms"),
+    (lambda: autodiff.weighted_sum(5, [1.0]), "weighted_sum: weights"),
+    (lambda: autodiff.weighted_sum([Value(1.0)], 5), "weighted_sum: inputs"),
+])
+def test_add_n_and_weighted_sum_name_an_argument_that_is_not_a_sequence(call, name):
+    # "'int' object is not iterable", or for a str "sum() can't sum strings"
+    with pytest.raises(TypeError, match=f"^{name} must be a sequence of Values"):
+        call()
+
