@@ -68,9 +68,6 @@ class Value(Node):
     """
 
     __slots__ = ()
-    # NumPy must hand `ndarray * Value` to the Value's reflected operator, which refuses
-    # it, instead of making an object array of Values.
-    __array_ufunc__ = None
     _math = SCALAR
     _graph_math = GRAPH
     requires_grad = _requires_grad = True  # every Value takes part in differentiation
@@ -349,9 +346,7 @@ def _binary(op, x, y):
 
 def _not_a_number(op, other):
     """NotImplemented for an operand that is not a number, so that Python tries the
-    other side (a Tensor's, which explains); an array is refused here by name, as NumPy
-    would otherwise make an array of Values of it."""
-    if isinstance(other, np.ndarray):
-        raise TypeError(f"{op.name}: a Value combines with numbers, not with an array of "
-                        f"shape {other.shape}; for arrays use autodiff.Tensor")
+    other side: a Tensor's, which explains; an array's, which NumPy applies to each
+    element (an object array of Values, a vectorised layer of a scalar network, gives
+    Values; a numeric array, an object array of them)."""
     return NotImplemented
