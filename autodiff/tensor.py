@@ -466,18 +466,27 @@ class Tensor(Node):
         # tensor that requires grad is refused: no gradient could pass through it, and
         # the tensor would silently get none (PyTorch refuses such calls too).
         as_op = _NUMPY_AS_OPS.get(func)
-        if as_op is not None and (as_op[1] or isinstance(args[0], Tensor)):
-            return as_op[0](*args, **kwargs)
-        result = getattr(func, "_implementation", func)(*args, **kwargs)
-        if (_grad_mode.enabled and _holds_plain_floats(result)
-                and _requires_grad_in((args, kwargs))):
-            name = f"{func.__module__}.{func.__name__}".replace("numpy.", "np.", 1)
-            raise TypeError(
-                f"{name} of a Tensor that requires grad gives a plain array, which no "
-                "gradient can pass through (the tensor would get none): use Tensor ops "
-                "(np.concatenate, np.stack, np.where, np.clip, np.reshape, np.sum and a "
-                "few more run them), or take the values on purpose with np.asarray(t) "
-                "or t.detach()")
+        if as_op is not None:
+            op, first = as_op
+            if not args and first in kwargs:  # np.sum(a=t)
+                kwargs = dict(kwargs)
+                args = (kwargs.pop(first),)
+            result = op(*args, **kwargs) if args else _NOT_AN_OP
+            if result is not _NOT_AN_OP:
+                return result
+        needs_grad = _grad_mode.enabled and _requires_grad_in((args, kwargs))
+        name = f"{func.__module__}.{func.__name__}".replace("numpy.", "np.", 1)
+        no_op = (f"{name} with these arguments has no Tensor op, so of a Tensor that "
+                 "requires grad it would give a plain array, which no gradient can pass "
+                 f"through: {_NO_GRADIENT_HINT}")
+        if needs_grad and as_op is not None and kwargs.get("out") is not None:
+            raise TypeError(no_op)  # before NumPy writes into out
+        result = func(*_unwrapped(args), **_unwrapped(kwargs))  # NumPy's, on the arrays
+        if needs_grad and _holds_plain_floats(result):
+            raise TypeError(no_op if as_op is not None else
+                            f"{name} of a Tensor that requires grad gives a plain array, "
+                            "which no gradient can pass through (the tensor would get "
+                            f"none): {_NO_GRADIENT_HINT}")
         return result
 
     # -- arithmetic: NumPy broadcasting, a Tensor, array or number on either side ---------
@@ -1304,83 +1313,156 @@ class _Size(int):
         return int, (int(self),)
 
 
-def _no_numpy_extras(name: str, **extras) -> None:
-    """Refuse NumPy's out=, dtype= and the like, given to np.<name> of a Tensor."""
-    for key, value in extras.items():
-        if value is not None:
-            instead = ".astype the result" if key == "dtype" else "use the result it returns"
-            raise TypeError(f"np.{name} of a Tensor: {key}= is not supported (it runs the "
-                            f"Tensor op, which makes a new Tensor; {instead})")
+# np.<function> of Tensors. Where NumPy's arguments have a Tensor op, the op runs and
+# the result stays in the graph; otherwise (order='F', out=, dtype=, a spectral norm,
+# ...) the handler answers _NOT_AN_OP and NumPy's own function runs on the arrays.
+
+_NOT_AN_OP = object()
+_NO_GRADIENT_HINT = ("use Tensor ops (np.concatenate, np.stack, np.where, np.clip, np.reshape, "
+                     "np.sum and a few more run them), or take the values on purpose with "
+                     "np.asarray(t) or t.detach()")
+
+
+def _is_flag(value) -> bool:
+    return isinstance(value, (bool, np.bool_)) or (isinstance(value, int) and value in (0, 1))
 
 
 def _np_reduction(method: str):
-    def reduce(a, axis=None, dtype=None, out=None, keepdims=False):
-        _no_numpy_extras(method, dtype=dtype, out=out)
-        return getattr(a, method)(axis, keepdims)
+    def reduce(a, axis=None, dtype=None, out=None, keepdims=False, **numpy_only):
+        if (not isinstance(a, Tensor) or dtype is not None or out is not None or numpy_only
+                or not _is_flag(keepdims)):
+            return _NOT_AN_OP
+        return getattr(a, method)(axis, bool(keepdims))
     return reduce
 
 
 def _np_extremum(method: str):
-    def extremum(a, axis=None, out=None, keepdims=False):
-        _no_numpy_extras(method, out=out)
-        return getattr(a, method)(axis, keepdims)
+    def extremum(a, axis=None, out=None, keepdims=False, **numpy_only):
+        if not isinstance(a, Tensor) or out is not None or numpy_only or not _is_flag(keepdims):
+            return _NOT_AN_OP
+        return getattr(a, method)(axis, bool(keepdims))
     return extremum
 
 
 def _np_spread(method: str):
-    def spread(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
-        _no_numpy_extras(method, dtype=dtype, out=out)
-        return getattr(a, method)(axis, ddof, keepdims)
+    def spread(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, **numpy_only):
+        if (not isinstance(a, Tensor) or dtype is not None or out is not None or numpy_only
+                or not _is_flag(keepdims) or isinstance(ddof, bool)
+                or not isinstance(ddof, (int, np.integer))):
+            return _NOT_AN_OP
+        return getattr(a, method)(axis, ddof, bool(keepdims))
     return spread
 
 
-def _np_clip(a, a_min=None, a_max=None, out=None, *, min=None, max=None):  # noqa: A002
-    _no_numpy_extras("clip", out=out)
-    return a.clip(a_min, a_max, min=min, max=max)
+def _np_clip(a, a_min=None, a_max=None, out=None, *, min=None, max=None,  # noqa: A002
+             **numpy_only):
+    lo = a_min if min is None else min
+    hi = a_max if max is None else max
+    if not isinstance(a, Tensor) or out is not None or numpy_only or lo is hi is None:
+        return _NOT_AN_OP
+    return a.clip(lo, hi)
 
 
-def _np_where(cond, *a_b):
-    if len(a_b) != 2:  # np.where(cond): the indices where it holds, as NumPy gives them
-        return np.where(np.asarray(_data(cond)))
-    return where(cond, *a_b)
+def _np_reshape(a, shape=None, order="C", *, newshape=None, copy=None):
+    shape = newshape if shape is None else shape
+    if not isinstance(a, Tensor) or order != "C" or copy is not None or shape is None:
+        return _NOT_AN_OP
+    return a.reshape(shape)
+
+
+def _np_squeeze(a, axis=None):
+    if not isinstance(a, Tensor):
+        return _NOT_AN_OP
+    if axis is not None:  # NumPy refuses an axis longer than 1, where Tensor's leaves it
+        axes = ops.normalize_axes(axis, a.ndim, "squeeze")
+        if any(a.shape[i] != 1 for i in axes):
+            return _NOT_AN_OP
+    return a.squeeze(axis)
+
+
+def _np_norm(x, ord=None, axis=None, keepdims=False):  # noqa: A002
+    # Tensor.norm is the 2-norm of the elements: NumPy's for ord None, for ord 2 over one
+    # axis and for 'fro' over two (ord 2 over two axes is the largest singular value)
+    if not isinstance(x, Tensor) or not _is_flag(keepdims):
+        return _NOT_AN_OP
+    over = x.ndim if axis is None else 1 if isinstance(axis, (int, np.integer)) else len(axis)
+    if not (ord is None or (isinstance(ord, str) and ord == "fro" and over == 2)
+            or (not isinstance(ord, str) and ord == 2 and over == 1)):
+        return _NOT_AN_OP
+    return x.norm(None, axis, bool(keepdims))
+
+
+def _np_join(join):
+    def joined(arrays, axis=0, out=None, *, dtype=None, casting="same_kind"):
+        if (isinstance(arrays, (Tensor, np.ndarray)) or out is not None or dtype is not None
+                or casting != "same_kind"):
+            return _NOT_AN_OP  # (an array's rows, a cast, an output array: NumPy's)
+        return join(arrays, axis)
+    return joined
+
+
+def _np_where(condition, *x_y):
+    if len(x_y) != 2:  # np.where(cond): the indices where it holds, as NumPy gives them
+        return _NOT_AN_OP
+    # NumPy's reading of the condition (any number not 0 is true), asked for by name
+    return where(np.asarray(_data(condition)).astype(bool), *x_y)
 
 
 def _np_dot(a, b, out=None):
-    _no_numpy_extras("dot", out=out)
-    if np.ndim(_data(a)) > 2 or np.ndim(_data(b)) > 2:
-        raise TypeError("np.dot of a Tensor: only for vectors and matrices, where it is "
-                        "a @ b; for more axes write a @ b (NumPy's matmul rules)")
+    if out is not None or np.ndim(_data(a)) > 2 or np.ndim(_data(b)) > 2:
+        return _NOT_AN_OP
     if np.ndim(_data(a)) == 0 or np.ndim(_data(b)) == 0:
         return a * b
     return ops.MatMul.apply(a, b)
 
 
-# np.<function> of a Tensor: (the Tensor op, whether it takes Tensors in any argument
-# rather than as the first); ops that keep the result in the graph.
+def _method(name: str, numpy_defaults: dict):
+    """np.<name>(a, ...) as a.<name>(...), when its NumPy-only arguments are defaults."""
+    def call(a, *args, **kwargs):
+        if not isinstance(a, Tensor) or any(kwargs.pop(k, v) != v
+                                            for k, v in numpy_defaults.items()):
+            return _NOT_AN_OP
+        return getattr(a, name)(*args, **kwargs)
+    return call
+
+
+# np.<function>: (its Tensor op, the name of its first parameter, for np.sum(a=t))
 _NUMPY_AS_OPS = {
-    np.sum: (_np_reduction("sum"), False),
-    np.mean: (_np_reduction("mean"), False),
-    np.max: (_np_extremum("max"), False),
-    np.amax: (_np_extremum("max"), False),
-    np.min: (_np_extremum("min"), False),
-    np.amin: (_np_extremum("min"), False),
-    np.var: (_np_spread("var"), False),
-    np.std: (_np_spread("std"), False),
-    np.clip: (_np_clip, False),
-    np.reshape: (lambda a, shape: a.reshape(shape), False),
-    np.transpose: (lambda a, axes=None: a.transpose(axes), False),
-    np.swapaxes: (lambda a, axis1, axis2: a.swapaxes(axis1, axis2), False),
-    np.squeeze: (lambda a, axis=None: a.squeeze(axis), False),
-    np.expand_dims: (lambda a, axis: a.unsqueeze(axis), False),
-    np.ravel: (lambda a: a.flatten(), False),
-    np.broadcast_to: (lambda a, shape: a.broadcast_to(shape), False),
-    np.linalg.norm: (lambda x, ord=None, axis=None, keepdims=False:  # noqa: A006
-                     x.norm(ord, axis, keepdims), False),
-    np.concatenate: (lambda arrays, axis=0: concatenate(arrays, axis), True),
-    np.stack: (lambda arrays, axis=0: stack(arrays, axis), True),
-    np.where: (_np_where, True),
-    np.dot: (_np_dot, True),
+    np.sum: (_np_reduction("sum"), "a"),
+    np.mean: (_np_reduction("mean"), "a"),
+    np.max: (_np_extremum("max"), "a"),
+    np.amax: (_np_extremum("max"), "a"),
+    np.min: (_np_extremum("min"), "a"),
+    np.amin: (_np_extremum("min"), "a"),
+    np.var: (_np_spread("var"), "a"),
+    np.std: (_np_spread("std"), "a"),
+    np.clip: (_np_clip, "a"),
+    np.reshape: (_np_reshape, "a"),
+    np.transpose: (_method("transpose", {}), "a"),
+    np.swapaxes: (_method("swapaxes", {}), "a"),
+    np.squeeze: (_np_squeeze, "a"),
+    np.expand_dims: (lambda a, axis: _NOT_AN_OP if not isinstance(a, Tensor)
+                     or isinstance(axis, (tuple, list)) else a.unsqueeze(axis), "a"),
+    np.ravel: (lambda a, order="C": a.flatten() if isinstance(a, Tensor) and order == "C"
+               else _NOT_AN_OP, "a"),
+    np.broadcast_to: (_method("broadcast_to", {"subok": False}), "array"),
+    np.linalg.norm: (_np_norm, "x"),
+    np.concatenate: (_np_join(lambda arrays, axis: concatenate(arrays, axis)), "arrays"),
+    np.stack: (_np_join(lambda arrays, axis: stack(arrays, axis)), "arrays"),
+    np.where: (_np_where, "condition"),
+    np.dot: (_np_dot, "a"),
 }
+
+
+def _unwrapped(x):
+    """NumPy's arguments with each Tensor (in lists, tuples and dicts too) its array."""
+    if isinstance(x, Tensor):
+        return x.data
+    if isinstance(x, (list, tuple)):
+        return type(x)(_unwrapped(item) for item in x)
+    if isinstance(x, dict):
+        return {key: _unwrapped(value) for key, value in x.items()}
+    return x
 
 
 def _holds_plain_floats(result) -> bool:
@@ -1522,7 +1604,7 @@ def _tensor_list(tensors, who: str) -> list:
                         f"{reprlib.repr(tensors)}")
     tensors = list(tensors)
     for i, t in enumerate(tensors):
-        if not isinstance(t, Tensor) and np.asarray(t).dtype.kind not in "biuf":
+        if not isinstance(t, Tensor) and np.asarray(t).dtype.kind not in "biufc":
             raise TypeError(f"{who}: item {i} is {_described(t)}, not a Tensor or an "
                             "array of numbers")
     return tensors
@@ -1530,12 +1612,16 @@ def _tensor_list(tensors, who: str) -> list:
 
 def concatenate(tensors, axis: int = 0, *, dim=None) -> Tensor:
     """Join tensors (or arrays) along an existing axis (PyTorch's `cat`; `dim` is
-    another name for `axis`)."""
+    another name for `axis`); with axis None, flattened, one after the other (NumPy's)."""
     if dim is not None:
         axis, _ = _numpy_names("concatenate", axis, False, dim, None, 0)
     tensors = _tensor_list(tensors, "concatenate")
     if not tensors:
         raise ValueError("concatenate: needs at least one tensor")
+    if axis is None:
+        tensors = [t.reshape(-1) if isinstance(t, Tensor) else np.reshape(t, -1)
+                   for t in tensors]
+        axis = 0
     if not any(isinstance(t, Tensor) for t in tensors):
         return Tensor(np.concatenate([np.asarray(t) for t in tensors], axis=axis))
     ndim = np.ndim(_data(tensors[0]))
