@@ -600,13 +600,21 @@ class Tensor(Node):
         """`x[index] = value` writes into the data: always into a tensor that does not
         require grad (building a mask or a target), and under no_grad() into one that
         does (see the in-place operators); to change a tensor that requires grad within
-        a graph, compute `where(mask, value, x)` instead. A graph that saved x's data
-        before the write refuses to backpropagate through it."""
-        if self._requires_grad and _grad_mode.enabled:
-            raise RuntimeError(
-                "x[...] = ...: x requires grad, and item assignment is not recorded in a "
-                "graph; compute the new tensor instead (autodiff.where(mask, value, x)), "
-                "or assign under autodiff.no_grad() to change the data")
+        a graph, compute `where(mask, value, x)` instead. In grad mode a value that
+        requires grad is refused: the write takes its numbers, not its gradient. A graph
+        that saved x's data before the write refuses to backpropagate through it."""
+        if _grad_mode.enabled:
+            if self._requires_grad:
+                raise RuntimeError(
+                    "x[...] = ...: x requires grad, and item assignment is not recorded in "
+                    "a graph; compute the new tensor instead (autodiff.where(mask, value, "
+                    "x)), or assign under autodiff.no_grad() to change the data")
+            if isinstance(value, Tensor) and value._requires_grad:
+                raise RuntimeError(
+                    "x[...] = value: the value requires grad, and item assignment is not "
+                    "recorded in a graph, so its gradient would be lost; build the tensor "
+                    "with autodiff.where or concatenate instead, or assign value.detach() "
+                    "to take its numbers")
         value = _data(value)
         given = np.asarray(value) if not isinstance(value, np.ndarray) else value
         if given.dtype.kind not in "biuf":  # checked before NumPy writes any of it

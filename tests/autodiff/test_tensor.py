@@ -1115,6 +1115,20 @@ def test_a_complex_operand_of_a_tensor_that_requires_grad_is_refused(make, opera
     assert (Tensor(np.ones(3)) * (1 + 2j)).dtype == np.complex128  # constants: NumPy's
 
 
+def test_item_assignment_of_a_value_that_requires_grad_is_refused_in_grad_mode():
+    # buf[0:2] = p * 3 copied the numbers: (buf * buf).sum() then gave p no gradient
+    # through buf, silently (p.grad [2, 4] where [20, 40] is right)
+    p = Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    buf = Tensor(np.zeros(3))
+    with pytest.raises(RuntimeError, match=r"the value requires grad.*gradient would be lost"):
+        buf[0:2] = p * 3.0
+    np.testing.assert_array_equal(buf.data, np.zeros(3))
+    buf[0:2] = (p * 3.0).detach()  # the numbers, on purpose
+    with no_grad():
+        buf[2] = p[0]
+    np.testing.assert_array_equal(buf.data, [3.0, 6.0, 1.0])
+
+
 def test_item_assignment_to_a_constant_a_graph_saved_makes_that_graph_refuse_backward():
     w = Tensor(np.ones(3), requires_grad=True)
     c = Tensor(np.array([1.0, 2.0, 3.0]))
