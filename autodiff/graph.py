@@ -367,104 +367,115 @@ class Node:
 
     _fit_grad = None  # Tensor: reduce a broadcast gradient to the parent's shape/dtype
 
+    # Copies and pickles of graphs of any depth. Python's own copy and pickle recurse
+    # once per node into the nodes its state holds (its parents; its .grad, itself a
+    # node of the backward graph after backward(create_graph=True)), and exceeded the
+    # recursion limit about 100 ops deep (a micrograd-style sum of 150 losses, a model
+    # keeping its output). Here the nodes connected to the one met first are made empty
+    # first, all of them, and only then given their states, which so find every node
+    # they hold already made.
+
+    def __copy__(self) -> Node:
+        # the same parents, data and gradient, as a new node (not a walk of the graph)
+        func, args, state, *_ = object.__reduce_ex__(self, 4)
+        twin = func(*args)
+        _set_state(twin, state)
+        return twin
+
     def __deepcopy__(self, memo: dict) -> Node:
-        # Parents before children, each copied once into `memo`, so that copying a node
-        # finds its parents' copies there instead of recursing into them: the default
-        # deepcopy recursed once per op and exceeded Python's recursion limit on graphs
-        # about 100 ops deep (a micrograd-style sum of losses; a model keeping its output).
-        for node in _ancestors_first(self, memo):
-            func, args, state, *_ = node.__reduce_ex__(4)
-            twin = func(*args)
-            memo[id(node)] = twin
-            state = copy.deepcopy(state, memo)
-            if hasattr(twin, "__setstate__"):
-                twin.__setstate__(state)
-            else:  # object's own rule: (instance dict or None, slot values or None)
-                dict_state, slot_state = state if isinstance(state, tuple) else (state, None)
-                for table in (dict_state, slot_state):
-                    for name, value in (table or {}).items():
-                        setattr(twin, name, value)
+        nodes = _connected(self, memo)
+        for node in nodes:  # every twin first, empty, so that no state recurses into one
+            func, args, *_ = object.__reduce_ex__(node, 4)
+            memo[id(node)] = func(*args)
+        for node in nodes:
+            state = object.__reduce_ex__(node, 4)[2]
+            _set_state(memo[id(node)], copy.deepcopy(state, memo))
         return memo[id(self)]
 
     def __reduce_ex__(self, protocol):
-        # Pickle likewise, parents before children: the pickler recursed once per op into
-        # each node's parents and exceeded the recursion limit about 200 ops deep. A node
-        # first met is pickled after a list of its ancestors in order, each of which then
-        # finds its own parents already pickled.
-        plain = object.__reduce_ex__(self, protocol)
-        if self._op is None:
-            return plain  # a leaf has no parents to recurse into
-        flattening = _flattening()
-        if id(self) in flattening.pending and all(
-                not isinstance(p, Node) or p._op is None or id(p) in flattening.out
-                for p in self._parents):
-            flattening.out.add(id(self))
-            return plain
-        # First met (or met out of order, through a module that keeps an output): its
-        # ancestors not yet pickled come first.
-        ancestors = [n for n in _ancestors_first(self, flattening.out)[:-1]
-                     if n._op is not None]
-        ids = [id(n) for n in ancestors] + [id(self)]
-        flattening.pending.update(ids)
-        flattening.out.add(id(self))
-        func, args, *rest = plain
-        return (_made_after, (func, args, ancestors, _Flattened(ids)), *rest)
+        func, args, state, *rest = object.__reduce_ex__(self, protocol)
+        claimed = _claimed()
+        if id(self) in claimed:  # made empty here; its state comes with the first node's
+            return func, args
+        # The first node met: every node connected to it not yet claimed is pickled
+        # empty in its arguments, and their states in its own, after them.
+        others = [n for n in _connected(self, claimed) if n is not self]
+        ids = [id(n) for n in others]
+        claimed.update(ids)
+        claimed.add(id(self))
+        states = [(n, object.__reduce_ex__(n, protocol)[2]) for n in others]
+        return (_made_after, (func, args, others, _Unclaim(ids + [id(self)])),
+                (state, states), None, None, _set_states)
 
 
-class _Flattening(threading.local):
+class _Claimed(threading.local):
     def __init__(self) -> None:
-        self.pending: set[int] = set()  # ids of nodes listed for pickling in order
-        self.out: set[int] = set()  # ids of those pickled (their children may follow)
+        self.ids: set[int] = set()  # nodes being pickled empty, their states to follow
 
 
-_flattening_state = _Flattening()
+_claims = _Claimed()
 
 
-def _flattening() -> _Flattening:
-    return _flattening_state
+def _claimed() -> set[int]:
+    return _claims.ids
 
 
-class _Flattened:
-    """The end of a pickled list of ancestors: met by the pickler after them, it forgets
-    their ids (as does its collection, should pickling fail before it)."""
+class _Unclaim:
+    """Pickled after the empty nodes it follows (a pickle made them, so later mentions
+    find them), it releases their claims; as does its collection, should pickling fail
+    before it."""
 
     __slots__ = ("ids", "__weakref__")
 
     def __init__(self, ids: list[int]) -> None:
         self.ids = ids
-        weakref.finalize(self, _forget, ids)
+        weakref.finalize(self, _unclaim, ids)
 
     def __reduce__(self):
-        _forget(self.ids)
+        _unclaim(self.ids)
         return int, ()  # unpickled as 0, which _made_after ignores
 
 
-def _forget(ids: list[int]) -> None:
-    state = _flattening()
-    state.pending.difference_update(ids)
-    state.out.difference_update(ids)
+def _unclaim(ids: list[int]) -> None:
+    _claimed().difference_update(ids)
 
 
-def _made_after(func, args, ancestors, end):
-    """Unpickling: the node, made once its ancestors (unpickled first) exist."""
+def _made_after(func, args, others, end):
+    """Unpickling: the first node met, made (empty) once the others were."""
     return func(*args)
 
 
-def _ancestors_first(root: Node, memo) -> list[Node]:
-    """The nodes of root's graph (root included) that are not in `memo`, each after its
-    parents: without marks on the nodes, so that it may run at any time."""
-    order, entered, stack = [], set(), [(root, False)]
+def _set_states(node: Node, states) -> None:
+    """Unpickling: the first node's state, and those of the nodes made with it."""
+    own, others = states
+    for other, state in others:
+        _set_state(other, state)
+    _set_state(node, own)
+
+
+def _set_state(node: Node, state) -> None:
+    if hasattr(node, "__setstate__"):
+        node.__setstate__(state)
+        return
+    # object's own rule: (instance dict or None, slot values or None)
+    dict_state, slot_state = state if isinstance(state, tuple) else (state, None)
+    for table in (dict_state, slot_state):
+        for name, value in (table or {}).items():
+            setattr(node, name, value)
+
+
+def _connected(root: Node, skip) -> list[Node]:
+    """The nodes reachable from `root` (root included) through parents and through
+    gradients that are nodes, except those whose id is in `skip`."""
+    found, stack = {id(root): root}, [root]
     while stack:
-        node, parents_done = stack.pop()
-        if parents_done:
-            order.append(node)
-        elif id(node) not in entered:  # (a node may be on the stack more than once)
-            entered.add(id(node))
-            stack.append((node, True))
-            stack.extend((parent, False) for parent in node._parents
-                         if isinstance(parent, Node) and id(parent) not in entered
-                         and id(parent) not in memo)
-    return order
+        node = stack.pop()
+        grad = node.grad
+        for other in (*node._parents, grad) if isinstance(grad, Node) else node._parents:
+            if isinstance(other, Node) and id(other) not in found and id(other) not in skip:
+                found[id(other)] = other
+                stack.append(other)
+    return list(found.values())
 
 
 # --------------------------------------------------------------------------------------

@@ -750,10 +750,11 @@ class Tensor(Node):
         # to the memory it shared with other tensors (nor keeps that array alive)
         slots = self._slots()
         slots["_memory"] = None
-        return None, slots
+        return getattr(self, "__dict__", None) or None, slots  # (a subclass's attributes)
 
     def __setstate__(self, state) -> None:
-        for name, value in state[1].items():
+        attributes, slots = state
+        for name, value in (*(attributes or {}).items(), *slots.items()):
             setattr(self, name, value)
         # The clock's readings may come from another process, whose clock ran further:
         # this one catches up, so that ops made from now on count as after them (else
@@ -765,7 +766,7 @@ class Tensor(Node):
         # A shallow copy shares the data: a view of it, for the in-place check. Not its
         # .grad, which users edit in place (clipping a copy's would clip the original's).
         copy = type(self).__new__(type(self))
-        for name, value in self._slots().items():
+        for name, value in (*getattr(self, "__dict__", {}).items(), *self._slots().items()):
             setattr(copy, name, value)
         copy._memory = _memory_of(self)
         if type(self.grad) is np.ndarray:
