@@ -246,8 +246,7 @@ def value_and_grad(f, argnums=0, has_aux: bool = False):
 def _value_and_grad(f, argnums, name: str, has_aux: bool = False):
     """`value_and_grad`, its errors naming `name` (the public function called)."""
     _check_callable(f, name)
-    if not isinstance(has_aux, bool):
-        raise TypeError(f"{name}: has_aux must be a bool, got {type(has_aux).__name__}")
+    has_aux = check_flag(has_aux, name, "has_aux")
 
     @_functional_call
     @functools.wraps(f)

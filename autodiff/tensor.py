@@ -591,7 +591,9 @@ class Tensor(Node):
             _mark_changed_in_place(self)
         except TypeError as error:  # NumPy's casting error: float into an int tensor
             raise TypeError(f"{symbol}: {error}") from None
-        except ValueError as error:  # a shape that does not broadcast to self's
+        except ValueError as error:
+            if _broadcasts_to(np.shape(_data(other)), self.shape):  # not the shapes
+                raise ValueError(f"{symbol}: {error}") from None
             raise ValueError(f"{symbol}: cannot update shape {self.shape} in place with "
                              f"shape {np.shape(_data(other))}: {error}") from None
         return self

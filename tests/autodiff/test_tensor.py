@@ -1027,6 +1027,14 @@ def test_power_in_place_is_in_place_as_the_other_operators_are():
     np.testing.assert_allclose(w.grad, 3 * w.data ** 2)
 
 
+def test_in_place_names_the_operator_and_blames_shapes_only_when_they_do_not_fit():
+    # "cannot update shape (3,) in place with shape ()" for an int to a negative power
+    t = Tensor(np.arange(1, 4))
+    with no_grad(), pytest.raises(ValueError, match=r"^\*\*=: Integers to negative integer"):
+        t **= -1
+    assert autodiff.grad(lambda x: (x * x, 1), has_aux=np.True_)(2.0) == (4.0, 1)
+
+
 def test_in_place_on_read_only_data_says_so():
     # the message blamed the shapes: "cannot update shape (3,) in place with shape ()"
     t = Tensor(np.broadcast_to(np.ones(3), (2, 3)))
