@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import decimal
 import inspect
 import math
 import numbers
@@ -247,11 +248,18 @@ class Tensor(Node):
                 raise TypeError(f"Tensor: dtype {dtype!r} is not a NumPy dtype (np.float64, "
                                 "np.float32, 'float32', ...)") from None
         try:
-            array = np.asarray(data, dtype=dtype)
+            # Python data is read as NumPy reads it, then checked to be numbers (with a
+            # dtype too: NumPy would read None as nan and parse text)
+            array = np.asarray(data, dtype=None if from_python else dtype)
         except ValueError as error:  # a ragged list, or text for a number dtype
             raise ValueError(f"Tensor: cannot make an array of the data: {error}") from None
-        if from_python and dtype is None and array.dtype.kind in "biuOUSV":
-            array = _python_numbers(data, array)
+        if from_python:
+            if dtype is None and array.dtype.kind in "biuOUSV":
+                array = _python_numbers(data, array)
+            elif dtype is not None:
+                if array.dtype.kind in "OUSV":
+                    _python_numbers(data, array)  # (raises for what is not numbers)
+                array = np.asarray(data, dtype=dtype)  # (big ints kept exact for int64)
         if requires_grad and array.dtype.kind != "f":
             raise TypeError(
                 f"Tensor(requires_grad=True) needs floating-point data, got dtype "
@@ -1545,7 +1553,7 @@ def _python_numbers(data, array: np.ndarray) -> np.ndarray:
     if array.dtype.kind in "biu":
         return array.astype(np.float64)
     if array.dtype.kind == "O":
-        odd = [x for x in array.flat if not isinstance(x, numbers.Real)][:1]
+        odd = [x for x in array.flat if not isinstance(x, (numbers.Real, decimal.Decimal))][:1]
         if not odd:  # ints past int64's range: floats, as other ints are
             try:
                 return array.astype(np.float64)

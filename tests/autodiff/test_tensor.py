@@ -4,6 +4,7 @@ no_grad. Per-op gradients are checked by the table in test_ops.py."""
 
 from __future__ import annotations
 
+import decimal
 import re
 
 import numpy as np
@@ -1415,6 +1416,15 @@ def test_python_data_that_is_not_numbers_is_refused(data, what):
     # it became an object or str tensor that failed in some later op
     with pytest.raises(TypeError, match=f"^Tensor: the data must be numbers .*got {what}"):
         Tensor(data)
+
+
+def test_python_data_is_checked_with_a_dtype_too_and_decimals_are_numbers():
+    # with a dtype NumPy read None as nan and parsed text; a Decimal was refused
+    for data in ([None], ["1"]):
+        with pytest.raises(TypeError, match="^Tensor: the data must be numbers"):
+            Tensor(data, dtype=np.float64)
+    assert Tensor([decimal.Decimal("0.5")]).item() == 0.5
+    assert Tensor([2**60], dtype=np.int64).data[0] == 2**60  # exact, not through a float
 
 
 def test_python_ints_past_int64_become_float64_as_other_python_ints_do():
