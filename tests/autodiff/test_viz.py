@@ -832,6 +832,7 @@ def test_a_number_label_set_by_hand_is_drawn():
     autodiff.draw_step(y, 1)
 
 
+@needs_dot
 @pytest.mark.parametrize("label", ["]", "]]", "]x", "a]]>b", "w[0]"])
 def test_labels_with_brackets_render(label):
     # Graphviz's HTML parser fails on a text that starts with "]"
