@@ -25,7 +25,7 @@ from collections.abc import Mapping
 import numpy as np
 
 from autodiff import Tensor, Value, no_grad
-from autodiff.graph import mark_changed
+from autodiff.graph import check_flag, mark_changed
 
 from .module import Module, clear_grads
 
@@ -452,7 +452,8 @@ class SGD(Optimizer):
         lr: the learning rate, >= 0.
         momentum: the momentum factor, >= 0.
         weight_decay: the L2 factor added to the gradient, >= 0.
-        nesterov: use Nesterov momentum (needs momentum > 0).
+        nesterov: use Nesterov momentum (needs momentum > 0): True or False, or a NumPy
+            bool, as every flag.
 
     Raises:
         TypeError, ValueError: see `Optimizer`; a setting of the wrong type or out of
@@ -465,8 +466,7 @@ class SGD(Optimizer):
         self.lr = _number(lr, "lr", who)
         self.momentum = _number(momentum, "momentum", who)
         self.weight_decay = _number(weight_decay, "weight_decay", who)
-        if not isinstance(nesterov, bool):
-            raise TypeError(f"{who}: nesterov must be a bool, got {type(nesterov).__name__}")
+        nesterov = check_flag(nesterov, who, "nesterov")
         if nesterov and self.momentum == 0:
             raise ValueError(f"{who}: nesterov=True needs a momentum > 0")
         self.nesterov = nesterov

@@ -672,12 +672,20 @@ def test_an_int_tensor_is_refused_as_a_parameter():
 @pytest.mark.parametrize("make, message", [
     (lambda ps: SGD(ps, lr=True), "lr must be a real number, got bool"),
     (lambda ps: Adam(ps, eps=np.True_), "eps must be a real number"),
-    (lambda ps: SGD(ps, lr=0.1, momentum=0.9, nesterov=1), "nesterov must be a bool"),
+    (lambda ps: SGD(ps, lr=0.1, momentum=0.9, nesterov=1),
+     "SGD: nesterov must be True or False, got nesterov=1 of type int"),
 ])
 def test_bool_settings_and_a_non_bool_nesterov_are_refused(make, message):
     # OP39 (bools taken as numbers), OP41 (nesterov=1 taken as True)
     with pytest.raises(TypeError, match=message):
         make([param([1.0])])
+
+
+def test_nesterov_takes_a_numpy_bool_as_every_flag_does():
+    # graph.check_flag's rule: "nesterov must be a bool, got bool" refused np.True_
+    opt = SGD([param([1.0])], lr=0.1, momentum=0.9, nesterov=np.True_)
+    assert opt.nesterov is True
+    assert SGD([param([1.0])], lr=0.1, nesterov=np.False_).nesterov is False
 
 
 @pytest.mark.parametrize("bad", [True, np.complex128(1 + 1j)])
