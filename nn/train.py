@@ -138,7 +138,7 @@ def _evaluate(model, loss_fn, X, y, metric):
         raise ValueError(f"fit: loss_fn must return one number (a one-element Tensor) to "
                          f"backward from, got shape {loss.shape} for outputs of shape "
                          f"{out.shape} (a loss with reduction='none'?)")
-    loss = float(loss.data)
+    loss = float(loss.data.item())  # (a one-element loss of any shape)
     return loss, (None if metric is None else _score(metric, _metric_name(metric), out, y))
 
 
@@ -372,7 +372,7 @@ def fit(model: Module, loss_fn, optimizer, X, y, epochs: int, batch_size: int | 
                     loss = _with_penalty(loss, penalty(model))
                 loss.backward()
                 optimizer.step()
-                total += float(loss.data) * len(Xb)
+                total += float(loss.data.item()) * len(Xb)
                 if name is not None:
                     outputs.append(out.data)
                     targets.append(yb)

@@ -91,6 +91,22 @@ def test_a_penalty_of_shape_1_trains_as_the_0_d_one():
         np.testing.assert_array_equal(a, b)
 
 
+def test_a_loss_of_shape_1_trains_as_the_0_d_one():
+    # the docstring asks loss_fn for a one-element Tensor, but one of shape (1,) failed
+    # the up-front check with NumPy's "only 0-dimensional arrays can be converted to
+    # Python scalars"
+    X, y = make_moons(40, noise=0.1, seed=1)
+    runs = []
+    for loss_fn in (nn.CrossEntropyLoss(), lambda o, t: nn.CrossEntropyLoss()(o, t).reshape(1)):
+        model = nn.MLP([2, 4, 2], seed=0)
+        history = nn.fit(model, loss_fn, nn.optim.SGD(model.parameters(), lr=0.1), X, y,
+                         epochs=2, batch_size=16, seed=0, progress=False, X_val=X, y_val=y)
+        runs.append((history, [p.data for p in model.parameters()]))
+    assert runs[0][0] == runs[1][0]
+    for a, b in zip(runs[0][1], runs[1][1], strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
 @pytest.mark.parametrize("penalty", [lambda m: 0.0, lambda m: np.float64(0.0),
                                      lambda m: 0, lambda m: np.array(0.0)],
                          ids=["float", "np.float64", "int", "0-d array"])
