@@ -12,7 +12,6 @@ from .graph import Node, check_flag, enable_grad, no_grad
 from .graph import backward as _backward
 from .tensor import Tensor
 from .value import Value
-from .viz import _whole
 
 __all__ = ["gradcheck", "GradcheckError", "numerical_grad"]
 
@@ -78,7 +77,8 @@ def _float64_leaves(inputs) -> list:
 
 
 def gradcheck(f, inputs, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1e-3,
-              seed: int = 0, locate: bool = False, full: bool = False) -> bool:
+              seed: int | np.random.Generator | None = 0, locate: bool = False,
+              full: bool = False) -> bool:
     """Check the gradient autograd computes for `f` at `inputs` by central differences.
 
     Every Value, Tensor with requires_grad, float and float array among `inputs` is
@@ -104,7 +104,9 @@ def gradcheck(f, inputs, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1e
         inputs: a sequence of the arguments of f (a single non-sequence is one argument).
         eps: the finite-difference step.
         atol, rtol: an entry passes when |analytic - numeric| <= atol + rtol * |numeric|.
-        seed: seed of the random output weights.
+        seed: the seed of the random output weights, as `numpy.random.default_rng`
+            takes it: a non-negative int, None (fresh randomness) or a Generator
+            (drawn from).
         locate: on failure, also check each op of f's graph on its own
             (`autodiff.locate_fault`) and add the table naming the first wrong rule to
             the error (as its `.fault`).
@@ -219,8 +221,26 @@ def _check_settings(who: str, f, eps, atol, rtol, seed) -> None:
     _check_number(eps, who, "eps", positive=True)
     _check_number(atol, who, "atol")
     _check_number(rtol, who, "rtol")
-    if _whole(seed, f"{who}: seed", "a non-negative int") < 0:
-        raise ValueError(f"{who}: seed must be a non-negative int, got seed={seed}")
+    _check_seed(seed, who)
+
+
+def _check_seed(seed, who: str) -> None:
+    """Refuse, naming `who` and the value, a seed that `numpy.random.default_rng` would
+    refuse (a negative int, a float, a str...), and a bool (a flag passed by mistake).
+    None, a non-negative int and a Generator are taken, as nn's seed arguments take them
+    (and the rest default_rng takes: a SeedSequence, a BitGenerator, a list of ints)."""
+    wanted = "None, a non-negative int or a numpy.random.Generator"
+    if isinstance(seed, (bool, np.bool_)):
+        raise TypeError(f"{who}: seed must be {wanted}, got seed={seed!r} of type "
+                        f"{type(seed).__name__}")
+    if seed is None or isinstance(seed, np.random.Generator):
+        return
+    try:
+        np.random.default_rng(seed)
+    except (TypeError, ValueError) as error:
+        raise type(error)(f"{who}: seed must be {wanted}, got seed={seed!r} of type "
+                          f"{type(seed).__name__} (numpy.random.default_rng: {error})"
+                          ) from None
 
 
 def _check_number(value, who: str, name: str, positive: bool = False) -> None:

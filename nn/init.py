@@ -62,10 +62,13 @@ def uniform_(tensor: Tensor, low: float, high: float, seed=None) -> Tensor:
     """Fill `tensor` in place with draws from U(low, high); returns it. `seed`: None,
     an int or a `numpy.random.Generator`.
 
+    `low` and `high` are real numbers: Python's, NumPy's, or 0-d real arrays or Tensors.
+
     Raises:
         TypeError: the tensor is not a float Tensor (draws would be truncated), or
             `low` or `high` is not a real number.
-        ValueError: `low` or `high` is not finite, or `low > high`.
+        ValueError: `low` or `high` is not finite (or too large for a float), or
+            `low > high`. Every error names uniform_.
     """
     return _uniform(tensor, low, high, seed, "uniform_")
 
@@ -101,12 +104,29 @@ def _check_float_tensor(tensor, who: str) -> None:
         raise TypeError(f"{who}: needs a float tensor, got dtype {tensor.dtype}")
 
 
-def _finite(value, name: str, who: str) -> float:
-    """`value` as a finite float; TypeError or ValueError naming `who` and `name`."""
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+def _real(value, name: str, who: str) -> float:
+    """`value` as a float: a real number (not a bool), or a 0-d array or Tensor of one,
+    taken as the number it holds (as a Value takes a 0-d array). TypeError for anything
+    else, ValueError for a number too large for a float; both name `who` and `name`."""
+    number = value.data if isinstance(value, Tensor) else value
+    if isinstance(number, np.ndarray) and number.ndim == 0 and number.dtype.kind in "iuf":
+        number = number[()]  # (a NumPy scalar)
+    if isinstance(number, (bool, np.bool_)) or not isinstance(number, numbers.Real):
+        shape = f" of shape {value.shape}" if isinstance(value, (Tensor, np.ndarray)) else ""
         raise TypeError(f"{who}: {name} must be a real number, got "
-                        f"{type(value).__name__}: {value!r}")
-    value = float(value)
+                        f"{type(value).__name__}{shape}: {value!r}")
+    try:
+        return float(number)
+    except OverflowError:  # an int (or a Fraction) past float's range
+        size = f": an int of {number.bit_length()} bits" if isinstance(number, int) else ""
+        raise ValueError(f"{who}: {name} must be finite, got a number too large for a "
+                         f"float{size}") from None
+
+
+def _finite(value, name: str, who: str) -> float:
+    """`value` as a finite float (see `_real`); TypeError or ValueError naming `who` and
+    `name`."""
+    value = _real(value, name, who)
     if not math.isfinite(value):
         raise ValueError(f"{who}: {name} must be finite, got {name}={value}")
     return value
@@ -135,21 +155,26 @@ def kaiming_uniform_(tensor: Tensor, a: float = 0.0, fan: int | None = None,
         fan: the fan to scale by (finite, > 0); defaults to `fan_in(tensor)`.
         seed: see the module docstring.
 
+    `a` and `fan` are real numbers: Python's, NumPy's, or 0-d real arrays or Tensors.
+
     Raises:
-        TypeError: `tensor` is not a float Tensor, or `a` is not a real number.
-        ValueError: `a` is not finite, or `fan` is not a finite number > 0. The
-            errors name kaiming_uniform_.
+        TypeError: `tensor` is not a float Tensor, or `a` or `fan` is not a real number.
+        ValueError: `a` is not finite, `fan` is not a finite number > 0, or a 0-d
+            tensor without `fan` (it has no fan-in). Every error names kaiming_uniform_.
     """
     who = "kaiming_uniform_"
     _check_float_tensor(tensor, who)
     a = _finite(a, "a", who)
-    if fan is not None and (isinstance(fan, (bool, np.bool_))
-                            or not isinstance(fan, numbers.Real) or not 0 < fan < math.inf):
-        raise ValueError(f"{who}: fan must be a finite number > 0, got {fan!r}")
+    if fan is not None:
+        given, fan = fan, _real(fan, "fan", who)
+        if not 0 < fan < math.inf:
+            raise ValueError(f"{who}: fan must be a finite number > 0, got {given!r}")
     rng = generator(seed, who)
     if tensor.size == 0:  # nothing to draw (and no fan to scale by), as in PyTorch
         warnings.warn(f"{who}: initializing a zero-element tensor is a no-op", stacklevel=2)
         return tensor
+    if fan is None and tensor.ndim == 0:
+        raise ValueError(f"{who}: a 0-d tensor has no fan-in; pass fan=")
     fan = fan_in(tensor) if fan is None else fan
     gain = math.sqrt(2.0 / (1.0 + a * a))
     bound = gain * math.sqrt(3.0 / fan)

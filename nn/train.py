@@ -138,21 +138,37 @@ def _evaluate(model, loss_fn, X, y, metric):
         raise ValueError(f"fit: loss_fn must return one number (a one-element Tensor) to "
                          f"backward from, got shape {loss.shape} for outputs of shape "
                          f"{out.shape} (a loss with reduction='none'?)")
-    loss = float(loss.data)
+    loss = float(loss.data.item())  # (a one-element loss of any shape)
     return loss, (None if metric is None else _score(metric, _metric_name(metric), out, y))
 
 
 def _check_penalty(penalty, model) -> None:
     """Try `penalty(model)` once, without a graph: what it returns is added to each
-    batch's loss, and must be one number to backward from."""
+    batch's loss (by `_with_penalty`), and must be one real number: a one-element
+    Tensor, or a plain number (a constant, which adds nothing to the gradients)."""
     with no_grad():
         value = penalty(model)
-    if not isinstance(value, Tensor):
-        raise TypeError(f"fit: penalty(model) must return a one-element Tensor to add to "
-                        f"the loss, got {type(value).__name__}")
-    if value.size != 1:
-        raise ValueError(f"fit: penalty(model) must return a one-element Tensor to add to "
-                         f"the loss, got shape {value.shape} (sum it?)")
+    if isinstance(value, Tensor):
+        if value.size != 1:
+            raise ValueError(f"fit: penalty(model) must return a one-element Tensor (or a "
+                             f"number) to add to the loss, got shape {value.shape} (sum "
+                             f"it?)")
+        if value.dtype.kind not in "iuf":
+            raise TypeError(f"fit: penalty(model) must return a real number to add to the "
+                            f"loss, got a Tensor of dtype {value.dtype}")
+    elif isinstance(value, np.ndarray) and value.ndim == 0 and value.dtype.kind in "iuf":
+        pass  # (a number, as NumPy returns some)
+    elif isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise TypeError(f"fit: penalty(model) must return a one-element Tensor or a real "
+                        f"number to add to the loss, got {type(value).__name__}")
+
+
+def _with_penalty(loss, value):
+    """`loss + value`, a one-element Tensor `value` taken as 0-d: a (1,) penalty would
+    make the loss (1,), which backward takes but the history's float() does not."""
+    if isinstance(value, Tensor) and value.ndim:
+        value = value.reshape(())
+    return loss + value
 
 
 def _score(metric, name: str, outputs: np.ndarray, targets: np.ndarray) -> float:
@@ -203,7 +219,8 @@ def fit(model: Module, loss_fn, optimizer, X, y, epochs: int, batch_size: int | 
             (`accuracy` by default, for classifiers, at threshold 0 when y holds -1/+1
             labels); None for none (e.g. regression). Not named "loss" or "val_loss".
         penalty: optional `penalty(model) -> one-element Tensor` added to each batch's
-            loss, such as `lambda m: nn.l2_penalty(m, lam, len(X))`.
+            loss, such as `lambda m: nn.l2_penalty(m, lam, len(X))` (a one-element
+            Tensor of any shape is added as 0-d; a plain real number as a constant).
 
     Returns:
         A dict of lists with one entry per epoch: "loss" (the penalty included), the
@@ -222,9 +239,9 @@ def fit(model: Module, loss_fn, optimizer, X, y, epochs: int, batch_size: int | 
     Raises:
         TypeError: `model` is not a Module of Tensors (nn.scalar networks are not
             supported), a class where an instance is needed, an optimizer without
-            zero_grad() and step(), a penalty that is not callable or does not return
-            a Tensor, X or X_val not of numbers (strings, objects), or a setting of the
-            wrong type.
+            zero_grad() and step(), a penalty that is not callable or returns neither
+            a Tensor nor a real number, X or X_val not of numbers (strings, objects),
+            or a setting of the wrong type.
         TypeError or ValueError: the metric fails on the model's outputs (its own
             error type, its message prefixed with the shapes and a hint), or the loss
             refuses the targets (its own error, such as a label out of range).
@@ -352,10 +369,10 @@ def fit(model: Module, loss_fn, optimizer, X, y, epochs: int, batch_size: int | 
                 out = model(Tensor(Xb))
                 loss = loss_fn(out, yb)
                 if penalty is not None:
-                    loss = loss + penalty(model)
+                    loss = _with_penalty(loss, penalty(model))
                 loss.backward()
                 optimizer.step()
-                total += float(loss.data) * len(Xb)
+                total += float(loss.data.item()) * len(Xb)
                 if name is not None:
                     outputs.append(out.data)
                     targets.append(yb)

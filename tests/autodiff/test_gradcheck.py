@@ -209,8 +209,15 @@ BAD_SETTINGS = [
     ({"rtol": -0.1}, ValueError, "rtol must be a finite number >= 0, got rtol=-0.1"),
     # an infinite tolerance would pass any gradient
     ({"rtol": float("inf")}, ValueError, "rtol must be a finite number >= 0, got rtol=inf"),
-    ({"seed": -1}, ValueError, "seed must be a non-negative int, got seed=-1"),
-    ({"seed": 1.5}, TypeError, "seed must be a non-negative int, got float"),
+    # what numpy.random.default_rng refuses, and a bool
+    ({"seed": -1}, ValueError, "seed must be None, a non-negative int or a "
+                               "numpy.random.Generator, got seed=-1 of type int"),
+    ({"seed": 1.5}, TypeError, "seed must be None, a non-negative int or a "
+                               "numpy.random.Generator, got seed=1.5 of type float"),
+    ({"seed": "3"}, TypeError, "seed must be None, a non-negative int or a "
+                               "numpy.random.Generator, got seed='3' of type str"),
+    ({"seed": True}, TypeError, "seed must be None, a non-negative int or a "
+                                "numpy.random.Generator, got seed=True of type bool"),
 ]
 
 
@@ -230,6 +237,29 @@ def test_bad_settings_raise_naming_the_function_the_argument_and_its_value(
     with pytest.raises(error, match=f"^{who}: {re.escape(message)}"):
         check(f, [leaf([1.0, 2.0])], **setting)
     assert not calls  # refused before f ran
+
+
+@pytest.mark.parametrize("seed", [None, np.random.default_rng(1), np.int64(3), 2**70],
+                         ids=["None", "Generator", "np.int64", "big int"])
+@pytest.mark.parametrize("who", ["gradcheck", "locate_fault"])
+def test_a_seed_is_what_numpy_random_default_rng_takes(who, seed):
+    # 66b339a refused None and a Generator ("seed must be a non-negative int, got
+    # NoneType"), which went to default_rng before, as nn's seed arguments take them
+    result = getattr(autodiff, who)(lambda t: (t * t).sum(), [leaf([1.0, 2.0])], seed=seed)
+    assert result is True if who == "gradcheck" else result.ok
+
+
+def test_a_generator_seed_gives_the_draws_of_its_state():
+    # a backward that ignores its incoming gradient fails the check with random output
+    # weights, whose numbers come from the seed: a Generator in the state default_rng(7)
+    # makes gives those of seed=7
+    def message(seed):
+        with pytest.raises(GradcheckError) as caught:
+            gradcheck(SumOfSquaresIgnoringGradOutput.apply, [leaf([1.0, -2.0, 4.0])],
+                      seed=seed)
+        return str(caught.value)
+
+    assert message(np.random.default_rng(7)) == message(7) != message(8)
 
 
 @pytest.mark.parametrize("who", ["gradcheck", "locate_fault", "numerical_grad"])

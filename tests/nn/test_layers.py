@@ -1,5 +1,6 @@
 """Linear, Sequential, MLP and the activation modules: shapes, values, init, errors, grads."""
 
+import fractions
 import math
 
 import numpy as np
@@ -445,11 +446,85 @@ def test_uniform_accepts_an_empty_range_as_pytorch_does():
 @pytest.mark.parametrize("fan", [True, "3"])
 def test_kaiming_refuses_a_fan_that_is_not_a_number(fan):
     # kills: dropping the bool test (True taken as 1); dropping the Real test (str > 0
-    # raised a bare TypeError)
+    # raised a bare TypeError). A TypeError, as for a, low and high (it was a ValueError)
     t = Tensor(np.full((2, 2), 7.0))
-    with pytest.raises(ValueError, match="fan must be a finite number > 0"):
+    with pytest.raises(TypeError, match="^kaiming_uniform_: fan must be a real number"):
         nn.init.kaiming_uniform_(t, fan=fan)
     np.testing.assert_array_equal(t.data, 7.0)
+
+
+@pytest.mark.parametrize("low, high", [
+    (np.array(-1.0), np.array(1.0)),
+    (Tensor(-1.0), Tensor(1.0)),
+    (np.array(-1), Tensor(np.array(1, dtype=np.int32))),
+], ids=["0-d arrays", "0-d Tensors", "0-d int array and Tensor"])
+def test_uniform_takes_0_d_real_arrays_and_tensors_as_numbers(low, high):
+    # 3f93f9d refused them ("low must be a real number, got ndarray"), which drew before
+    # (and a Value takes a 0-d array as a number)
+    t = nn.init.uniform_(Tensor(np.zeros((2, 3))), low, high, seed=0)
+    expected = nn.init.uniform_(Tensor(np.zeros((2, 3))), -1.0, 1.0, seed=0)
+    np.testing.assert_array_equal(t.data, expected.data)
+
+
+def test_kaiming_takes_0_d_real_arrays_and_tensors_as_a_and_fan():
+    t = nn.init.kaiming_uniform_(Tensor(np.zeros((2, 3))), a=np.array(0.01),
+                                 fan=Tensor(4.0), seed=0)
+    expected = nn.init.kaiming_uniform_(Tensor(np.zeros((2, 3))), a=0.01, fan=4, seed=0)
+    np.testing.assert_array_equal(t.data, expected.data)
+    t = nn.init.kaiming_uniform_(Tensor(np.zeros((2, 3))), a=Tensor(0.5), seed=1)
+    expected = nn.init.kaiming_uniform_(Tensor(np.zeros((2, 3))), a=0.5, seed=1)
+    np.testing.assert_array_equal(t.data, expected.data)
+
+
+@pytest.mark.parametrize("call, error, message", [
+    # not a number: TypeError (fan='3' was a ValueError, a='x' a TypeError)
+    (lambda t: nn.init.kaiming_uniform_(t, fan="3"), TypeError,
+     "kaiming_uniform_: fan must be a real number, got str: '3'"),
+    (lambda t: nn.init.kaiming_uniform_(t, fan=np.array([3.0])), TypeError,
+     r"kaiming_uniform_: fan must be a real number, got ndarray of shape \(1,\)"),
+    (lambda t: nn.init.kaiming_uniform_(t, a=np.array(True)), TypeError,
+     "kaiming_uniform_: a must be a real number, got ndarray"),
+    (lambda t: nn.init.uniform_(t, Tensor([0.0]), 1.0), TypeError,
+     r"uniform_: low must be a real number, got Tensor of shape \(1,\)"),
+    (lambda t: nn.init.uniform_(t, 0.0, np.array(1j)), TypeError,
+     "uniform_: high must be a real number, got ndarray"),
+    # a bad number: ValueError naming the function (10**400 gave a bare "int too large
+    # to convert to float", an OverflowError)
+    (lambda t: nn.init.uniform_(t, 0, 10**400), ValueError,
+     "uniform_: high must be finite, got a number too large for a float"),
+    (lambda t: nn.init.uniform_(t, -(10**400), 0), ValueError,
+     "uniform_: low must be finite, got a number too large for a float"),
+    (lambda t: nn.init.kaiming_uniform_(t, a=10**400), ValueError,
+     "kaiming_uniform_: a must be finite, got a number too large for a float"),
+    (lambda t: nn.init.uniform_(t, 0, 10**5000), ValueError,  # (past str()'s digits)
+     "uniform_: high must be finite, got a number too large for a float: an int of 16610"),
+    (lambda t: nn.init.uniform_(t, 0, fractions.Fraction(10**400)), ValueError,
+     "uniform_: high must be finite, got a number too large for a float$"),
+    (lambda t: nn.init.kaiming_uniform_(t, fan=10**400), ValueError,
+     "kaiming_uniform_: fan must be finite, got a number too large for a float"),
+    (lambda t: nn.init.kaiming_uniform_(t, fan=np.array(0)), ValueError,
+     r"kaiming_uniform_: fan must be a finite number > 0, got array\(0\)"),
+    (lambda t: nn.init.uniform_(t, Tensor(np.nan), 1.0), ValueError,
+     "uniform_: low must be finite, got low=nan"),
+], ids=["fan str", "fan (1,) array", "a bool array", "low (1,) Tensor", "high complex array",
+        "high huge int", "low huge int", "a huge int", "high huger int", "high huge Fraction",
+        "fan huge int", "fan 0-d zero",
+        "low nan Tensor"])
+def test_init_errors_are_a_type_error_for_a_non_number_and_a_value_error_for_a_bad_one(
+        call, error, message):
+    t = Tensor(np.full((2, 2), 7.0))
+    with pytest.raises(error, match="^" + message):
+        call(t)
+    np.testing.assert_array_equal(t.data, 7.0)
+
+
+def test_kaiming_of_a_0_d_tensor_names_kaiming_uniform_():
+    # the error named fan_in, which the caller did not call
+    with pytest.raises(ValueError, match="^kaiming_uniform_: a 0-d tensor has no fan-in; "
+                                         "pass fan="):
+        nn.init.kaiming_uniform_(Tensor(1.0))
+    t = nn.init.kaiming_uniform_(Tensor(1.0), fan=3, seed=0)
+    assert abs(t.item()) <= math.sqrt(2.0) * math.sqrt(3.0 / 3)
 
 
 W = Tensor(np.full((2, 3), 7.0), requires_grad=True)

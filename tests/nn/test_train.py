@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 import nn
+from autodiff import Tensor
 from nn.data import make_moons
 
 
@@ -69,6 +70,76 @@ def test_validation_metric_none_and_penalty():
     plain_norm = sum(float((p.data**2).sum()) for n, p in plain.named_parameters()
                      if "weight" in n)
     assert norm < plain_norm  # the penalty shrank the weights
+
+
+def _train_with(penalty, model_seed=0):
+    X, y = make_moons(40, noise=0.1, seed=1)
+    model = nn.MLP([2, 4, 2], seed=model_seed)
+    history = nn.fit(model, nn.CrossEntropyLoss(), nn.optim.SGD(model.parameters(), lr=0.1),
+                     X, y, epochs=2, batch_size=16, seed=0, progress=False, penalty=penalty)
+    return history, [p.data for p in model.parameters()]
+
+
+def test_a_penalty_of_shape_1_trains_as_the_0_d_one():
+    # The up-front check took a (1,) penalty, which then failed after the first step
+    # (float() of the (1,) loss), the weights already changed: it is now taken as 0-d
+    X, _ = make_moons(40, noise=0.1, seed=1)
+    scalar, scalar_weights = _train_with(lambda m: nn.l2_penalty(m, 0.1, len(X)))
+    one, one_weights = _train_with(lambda m: nn.l2_penalty(m, 0.1, len(X)).reshape(1, 1))
+    assert one == scalar
+    for a, b in zip(one_weights, scalar_weights, strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_a_loss_of_shape_1_trains_as_the_0_d_one():
+    # the docstring asks loss_fn for a one-element Tensor, but one of shape (1,) failed
+    # the up-front check with NumPy's "only 0-dimensional arrays can be converted to
+    # Python scalars"
+    X, y = make_moons(40, noise=0.1, seed=1)
+    runs = []
+    for loss_fn in (nn.CrossEntropyLoss(), lambda o, t: nn.CrossEntropyLoss()(o, t).reshape(1)):
+        model = nn.MLP([2, 4, 2], seed=0)
+        history = nn.fit(model, loss_fn, nn.optim.SGD(model.parameters(), lr=0.1), X, y,
+                         epochs=2, batch_size=16, seed=0, progress=False, X_val=X, y_val=y)
+        runs.append((history, [p.data for p in model.parameters()]))
+    assert runs[0][0] == runs[1][0]
+    for a, b in zip(runs[0][1], runs[1][1], strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("penalty", [lambda m: 0.0, lambda m: np.float64(0.0),
+                                     lambda m: 0, lambda m: np.array(0.0)],
+                         ids=["float", "np.float64", "int", "0-d array"])
+def test_a_penalty_that_is_a_plain_number_is_added_as_a_constant(penalty):
+    # refused since the up-front check ("must return a one-element Tensor"); it trained
+    # before, and adds nothing to the gradients
+    plain, plain_weights = _train_with(None)
+    constant, weights = _train_with(penalty)
+    assert constant == plain
+    for a, b in zip(weights, plain_weights, strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("penalty, error, message", [
+    (lambda m: True, TypeError, "one-element Tensor or a real number .*got bool"),
+    (lambda m: 1j, TypeError, "one-element Tensor or a real number .*got complex"),
+    (lambda m: None, TypeError, "one-element Tensor or a real number .*got NoneType"),
+    (lambda m: np.zeros(1), TypeError, "one-element Tensor or a real number .*got ndarray"),
+    (lambda m: nn.l2_penalty(m, 0.1).reshape(1) * np.ones(2), ValueError,
+     r"one-element Tensor \(or a number\) .*got shape \(2,\)"),
+    (lambda m: Tensor(np.array(True)), TypeError,
+     "real number to add to the loss, got a Tensor of dtype bool"),
+], ids=["bool", "complex", "None", "(1,) array", "(2,) Tensor", "bool Tensor"])
+def test_a_penalty_that_is_not_one_real_number_is_refused_before_any_step(
+        penalty, error, message):
+    model = nn.MLP([2, 2], seed=0)
+    before = [p.data.copy() for p in model.parameters()]
+    with pytest.raises(error, match=r"^fit: penalty\(model\) must return a " + message):
+        nn.fit(model, nn.CrossEntropyLoss(), nn.optim.SGD(model.parameters(), lr=0.1),
+               np.ones((10, 2)), np.zeros(10, dtype=int), epochs=2, progress=False,
+               penalty=penalty)
+    for a, p in zip(before, model.parameters(), strict=True):
+        np.testing.assert_array_equal(a, p.data)
 
 
 def test_progress_false_prints_nothing(capfd):
