@@ -487,7 +487,7 @@ class Tensor(Node):
         no_op = (f"{name} with these arguments has no Tensor op, so of a Tensor that "
                  "requires grad it would give a plain array, which no gradient can pass "
                  f"through: {_NO_GRADIENT_HINT}")
-        if needs_grad and as_op is not None and kwargs.get("out") is not None:
+        if needs_grad and kwargs.get("out") is not None:
             raise TypeError(no_op)  # before NumPy writes into out
         result = func(*_unwrapped(args), **_unwrapped(kwargs))  # NumPy's, on the arrays
         if needs_grad and _holds_plain_floats(result):

@@ -1377,6 +1377,10 @@ def test_numpy_functions_without_a_tensor_op_refuse_a_tensor_that_requires_grad(
     with pytest.raises(TypeError, match="^np.sum with these arguments has no Tensor op"):
         np.sum(a, out=out)
     assert out == 0.0  # refused before NumPy wrote into it
+    out = np.zeros(2)
+    with pytest.raises(TypeError, match="^np.cumsum with these arguments has no Tensor op"):
+        np.cumsum(a, out=out)  # (a function without an op: the same)
+    np.testing.assert_array_equal(out, [0.0, 0.0])
 
 
 @pytest.mark.parametrize("cond, described", [
