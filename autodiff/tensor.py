@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import decimal
+import functools
 import inspect
 import math
 import numbers
@@ -479,7 +480,7 @@ class Tensor(Node):
             if not args and first in kwargs:  # np.sum(a=t)
                 kwargs = dict(kwargs)
                 args = (kwargs.pop(first),)
-            result = op(*args, **kwargs) if args else _NOT_AN_OP
+            result = op(*args, **kwargs) if args and _binds(op, args, kwargs) else _NOT_AN_OP
             if result is not _NOT_AN_OP:
                 return result
         needs_grad = _grad_mode.enabled and _requires_grad_in((args, kwargs))
@@ -1471,6 +1472,21 @@ _NUMPY_AS_OPS = {
     np.where: (_np_where, "condition"),
     np.dot: (_np_dot, "a"),
 }
+
+
+@functools.cache
+def _signature(op) -> inspect.Signature:
+    return inspect.signature(op)
+
+
+def _binds(op, args, kwargs) -> bool:
+    """Whether NumPy's arguments fit the op's parameters (NumPy's own, given
+    positionally to the end, such as np.sum's initial, do not: NumPy's function runs)."""
+    try:
+        _signature(op).bind(*args, **kwargs)
+    except TypeError:
+        return False
+    return True
 
 
 def _unwrapped(x):

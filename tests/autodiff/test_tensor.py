@@ -1356,6 +1356,9 @@ def test_numpy_functions_keep_numpy_semantics_where_the_tensor_op_differs():
         np.testing.assert_array_equal(numpy_call(c), numpy_call(c.data))
     with pytest.raises(ValueError, match="cannot select an axis to squeeze"):  # NumPy's
         np.squeeze(t, axis=1)
+    np.testing.assert_array_equal(np.sum(c, 0, None, None, False, 5.0), [8.0, 10.0, 12.0])
+    with pytest.raises(TypeError, match="^np.sum with these arguments has no Tensor op"):
+        np.sum(t, 0, None, None, False, 5.0)  # initial, positionally: named, not <lambda>
     with pytest.raises(TypeError, match="^np.hstack of a Tensor that requires grad"):
         np.hstack([t, t])  # (NumPy calls np.atleast_1d inside: the message named that)
 
