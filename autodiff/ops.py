@@ -965,6 +965,13 @@ def _centred(x, axis):
     return d - d.sum(axis=axis, keepdims=True) / _count(x.shape, axis)
 
 
+def _wide_variance(op: str, x, axis, ddof, keepdims):
+    """np.var of x, in the wider dtype of its deviations (see _deviations)."""
+    freedom = degrees_of_freedom(op, x.shape, axis, ddof)
+    d = _deviations(x, axis)
+    return (d * d).sum(axis=axis, keepdims=keepdims) / freedom
+
+
 def _in_dtype(a, dtype):
     """Array or node `a` as `dtype` (a gradient back in its input's dtype)."""
     return a if a.dtype == dtype else a.astype(dtype)
@@ -980,9 +987,7 @@ class Var(Op):
 
     @staticmethod
     def forward(xp, x, axis=None, ddof=0, keepdims=False):
-        freedom = degrees_of_freedom("var", x.shape, axis, ddof)
-        d = _deviations(x, axis)
-        var = (d * d).sum(axis=axis, keepdims=keepdims) / freedom
+        var = _wide_variance("var", x, axis, ddof, keepdims)
         return var.astype(x.dtype) if x.dtype.kind == "f" else var
 
     @staticmethod
@@ -1004,9 +1009,7 @@ class Std(Op):
 
     @staticmethod
     def forward(xp, x, axis=None, ddof=0, keepdims=False):
-        freedom = degrees_of_freedom("std", x.shape, axis, ddof)
-        d = _deviations(x, axis)
-        std = np.sqrt((d * d).sum(axis=axis, keepdims=keepdims) / freedom)
+        std = np.sqrt(_wide_variance("std", x, axis, ddof, keepdims))
         return std.astype(x.dtype) if x.dtype.kind == "f" else std
 
     @staticmethod

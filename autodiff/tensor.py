@@ -258,9 +258,11 @@ class Tensor(Node):
             if dtype is None and array.dtype.kind in "biuOUSV":
                 array = _python_numbers(data, array)
             elif dtype is not None:
-                if array.dtype.kind in "OUSV":
+                if array.dtype.kind in "OUSV":  # (ints past int64's range, or not numbers)
                     _python_numbers(data, array)  # (raises for what is not numbers)
-                array = np.asarray(data, dtype=dtype)  # (big ints kept exact for int64)
+                    array = np.asarray(data, dtype=dtype)
+                else:
+                    array = array.astype(dtype, copy=False)
         if requires_grad and array.dtype.kind != "f":
             raise TypeError(
                 f"Tensor(requires_grad=True) needs floating-point data, got dtype "
@@ -601,7 +603,7 @@ class Tensor(Node):
         except TypeError as error:  # NumPy's casting error: float into an int tensor
             raise TypeError(f"{symbol}: {error}") from None
         except ValueError as error:
-            if _broadcasts_to(np.shape(_data(other)), self.shape):  # not the shapes
+            if ops._broadcasts_to(np.shape(_data(other)), self.shape):  # not the shapes
                 raise ValueError(f"{symbol}: {error}") from None
             raise ValueError(f"{symbol}: cannot update shape {self.shape} in place with "
                              f"shape {np.shape(_data(other))}: {error}") from None
@@ -1547,8 +1549,8 @@ def _refuse_values_and_indices(op: str, keepdims: bool, names: dict) -> bool:
                         f"arg{op}(axis) the indices")
     if "keepdim" in names:
         keepdims = bool(names.pop("keepdim"))
-    for name in names:
-        raise TypeError(f"{op}() got an unexpected keyword argument {name!r}")
+    if names:
+        raise TypeError(f"{op}() got an unexpected keyword argument {next(iter(names))!r}")
     return keepdims
 
 
@@ -1815,16 +1817,10 @@ def sum_to(g, shape) -> np.ndarray | Tensor:
     shape = tuple(int(n) for n in shape)
     if not isinstance(g, Tensor):
         g = np.asarray(g)
-    if not _broadcasts_to(shape, g.shape):
+    if not ops._broadcasts_to(shape, g.shape):
         raise ValueError(f"sum_to: a gradient of shape {g.shape} cannot be summed to shape "
                          f"{shape}, which does not broadcast to {g.shape}")
     return backends.sum_to(g, shape)
-
-
-def _broadcasts_to(shape: tuple, target: tuple) -> bool:
-    if len(shape) > len(target):
-        return False
-    return all(n == m or n == 1 for n, m in zip(shape[::-1], target[::-1], strict=False))
 
 
 def where(cond, a, b) -> Tensor:

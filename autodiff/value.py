@@ -330,23 +330,13 @@ def _binary(op, x, y):
     if type(x) is Value:
         xd = x.data
     else:
-        given, xd = x, _as_float(x)
-        if xd is None:
-            return _not_a_number(op, given)
-        x = xd
+        xd = x = _as_float(x)
+        if x is None:  # Python then tries the other side: a Tensor's, which explains; an
+            return NotImplemented  # array's, which applies the Value to each element
     if type(y) is Value:
         yd = y.data
     else:
-        given, yd = y, _as_float(y)
-        if yd is None:
-            return _not_a_number(op, given)
-        y = yd
+        yd = y = _as_float(y)
+        if y is None:
+            return NotImplemented
     return _result(op, (x, y), op.forward(SCALAR, xd, yd), None)
-
-
-def _not_a_number(op, other):
-    """NotImplemented for an operand that is not a number, so that Python tries the
-    other side: a Tensor's, which explains; an array's, which NumPy applies to each
-    element (an object array of Values, a vectorised layer of a scalar network, gives
-    Values; a numeric array, an object array of them)."""
-    return NotImplemented
