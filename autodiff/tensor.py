@@ -1129,9 +1129,13 @@ class Tensor(Node):
         saved arrays). The graph itself stays reachable from self, so that it can be
         drawn with its gradients: in a training loop, drop the loss (`del loss`, or
         reassign it before the next forward) to free the activations with it. With
-        `create_graph=True`, each input's `.grad` is a node whose graph leads back to
-        the input: a cycle, which Python's garbage collector frees, not the moment the
-        loss is dropped (as in PyTorch; `x.grad = None` breaks it).
+        `create_graph=True`, each tensor's `.grad`, intermediate ones included, is a
+        node whose graph leads back to that tensor: a cycle, which only Python's
+        garbage collector frees, not the moment the loss is dropped. Setting the
+        parameters' `.grad` to None does not break the intermediates' cycles;
+        `loss.zero_grad()` does, for the whole graph. In a loop, prefer
+        `autodiff.gradients(loss, params, create_graph=True)`, which returns the
+        gradients and stores none (PyTorch recommends `torch.autograd.grad` likewise).
 
         Raises:
             RuntimeError: self does not require grad; `gradient` omitted for a tensor of

@@ -152,6 +152,7 @@ class Sequential(Module):
                                 f"got {type(m).__name__}")
         self._modules = list(modules)
         self._names = [str(i) for i in range(len(modules))]  # a slice keeps other ones
+        self._next_name = len(modules)  # kept, so append does not reread every name
 
     def forward(self, x):
         for module in self._modules:
@@ -166,7 +167,8 @@ class Sequential(Module):
         if not callable(module):
             raise TypeError(f"Sequential.append: expected a Module, got "
                             f"{type(module).__name__}")
-        self._names.append(str(max(map(int, self._names), default=-1) + 1))
+        self._names.append(str(self._next_name))
+        self._next_name += 1
         self._modules.append(module)
         return self
 
@@ -176,6 +178,7 @@ class Sequential(Module):
         if isinstance(index, slice):
             part = Sequential(*self._modules[index])
             part._names = self._names[index]
+            part._next_name = max(map(int, part._names), default=-1) + 1
             return part
         return self._modules[index]
 
@@ -196,7 +199,7 @@ class Sequential(Module):
 
     def _repr_members(self):
         extra = [(name, m) for name, m in super()._repr_members()
-                 if name not in ("_modules", "_names")]
+                 if name not in ("_modules", "_names", "_next_name")]
         return list(zip(self._names, self._modules, strict=True)) + extra
 
 

@@ -2246,3 +2246,43 @@ def test_the_norm_of_small_ints_is_taken_in_float64_as_numpys():
         result = Tensor(data).norm()
         assert result.dtype == np.float64
         assert result.item() == pytest.approx(np.linalg.norm(data), rel=1e-12)
+
+
+def test_create_graph_cycles_are_broken_by_zero_grad_not_by_clearing_the_leaves():
+    # the docstring said `x.grad = None` breaks create_graph's cycles: it does not for
+    # the intermediates, whose .grad nodes lead back to them; zero_grad() on the loss
+    # does, and gradients() stores none
+    import gc
+    import weakref
+
+    def intermediate_alive_after(finish) -> bool:
+        x = Tensor(np.ones(3), requires_grad=True)
+        h = (x * x).tanh()
+        alive = weakref.ref(h)
+        loss = (h * 2).sum()
+        finish(loss, x)
+        del h, loss
+        return alive() is not None
+
+    def clear_leaf(loss, x):
+        loss.backward(create_graph=True)
+        x.grad = None
+
+    def zero(loss, x):
+        loss.backward(create_graph=True)
+        loss.zero_grad()
+
+    def functional(loss, x):
+        (g,) = autodiff.gradients(loss, x, create_graph=True)
+        assert g.requires_grad
+
+    enabled = gc.isenabled()
+    gc.disable()  # freed by reference counting alone, or not at all
+    try:
+        assert intermediate_alive_after(clear_leaf)  # documented: a cycle
+        assert not intermediate_alive_after(zero)
+        assert not intermediate_alive_after(functional)
+    finally:
+        if enabled:
+            gc.enable()
+        gc.collect()

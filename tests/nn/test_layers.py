@@ -282,6 +282,8 @@ def test_a_slice_of_a_sequential_keeps_the_members_names():
     tail.append(nn.Linear(1, 1, seed=2))
     assert len(tail) == 3 and list(tail.state_dict())[-2:] == ["3.weight", "3.bias"]
     assert len(model) == 3  # appending to a slice leaves the whole model as it was
+    backwards = model[::-1].append(nn.ReLU()).append(nn.ReLU())  # names 2, 1, 0, then 3, 4
+    assert [name for name, _ in backwards._repr_members()] == ["2", "1", "0", "3", "4"]
     assert list(nn.Sequential().append(nn.Linear(1, 1)).state_dict()) == ["0.weight",
                                                                           "0.bias"]
     np.testing.assert_allclose(tail[:2](np.ones((1, 3))).data,
