@@ -14,7 +14,7 @@ from .debug import AnomalyError, FaultReport, detect_anomaly, locate_fault
 from .derivation import Derivation, derivation
 from .function import Context, Function
 from .functional import grad, gradients, hessian, jacobian, value_and_grad, vjp
-from .gradcheck import GradcheckError, gradcheck, numerical_grad
+from .gradcheck import GradcheckError, gradcheck, gradgradcheck, numerical_grad
 from .graph import enable_grad, is_grad_enabled, no_grad
 from .ops import ShapeError, add_n, weighted_sum
 from .steps import BackwardStep, backward_frames, backward_steps, draw_step, step_slider
@@ -48,6 +48,7 @@ __all__ = [
     "vjp",
     "gradients",
     "gradcheck",
+    "gradgradcheck",
     "GradcheckError",
     "numerical_grad",
     "sum_to",

@@ -7,13 +7,13 @@ import numbers
 
 import numpy as np
 
-from .functional import _call, _check_callable, _graph_nodes
+from .functional import _call, _check_callable, _graph_nodes, gradients
 from .graph import Node, check_flag, enable_grad, no_grad
 from .graph import backward as _backward
 from .tensor import Tensor
 from .value import Value
 
-__all__ = ["gradcheck", "GradcheckError", "numerical_grad"]
+__all__ = ["gradcheck", "gradgradcheck", "GradcheckError", "numerical_grad"]
 
 
 class GradcheckError(AssertionError):
@@ -212,6 +212,90 @@ def gradcheck(f, inputs, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1e
                   (f, inputs, eps, atol, rtol, seed))
     return True
 
+
+
+def gradgradcheck(f, inputs, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1e-3,
+                  seed: int | np.random.Generator | None = 0) -> bool:
+    """Check the second derivatives autograd computes for `f` at `inputs`: `gradcheck`
+    of f's first derivatives, recorded with `create_graph=True`, against central
+    differences of those first derivatives (PyTorch's gradgradcheck).
+
+    f's outputs are first reduced to one sum with fixed random weights (drawn from
+    `seed`), so f may return any shape. The gradient of that sum by each checked input
+    is then a function of the inputs whose Jacobian is the (weighted) Hessian, and each
+    of its entries is checked on its own. A backward rule that is right for the first
+    derivative but records it wrongly (treating an input, its output or its incoming
+    gradient as a constant) fails here where gradcheck passes. Check with gradcheck
+    first: the central differences here are of the first derivatives it checks.
+
+    Args:
+        f, inputs, eps, atol, rtol, seed: as for `gradcheck` (which inputs are checked,
+            and which are passed through as constants, is the same).
+
+    Returns:
+        True when every second derivative passes.
+
+    Raises:
+        GradcheckError: at the first entry that fails, naming both inputs and indices of
+            the second derivative, both values and their difference.
+        TypeError, ValueError: as for `gradcheck`.
+    """
+    __tracebackhide__ = True
+    _check_settings("gradgradcheck", f, eps, atol, rtol, seed)
+    if not isinstance(inputs, (tuple, list)):
+        inputs = (inputs,)
+    leaves = _float64_leaves(inputs)
+    checked = [i for i, leaf in enumerate(leaves) if leaf is not None]
+    if not checked:
+        raise TypeError("gradgradcheck: none of the inputs is differentiable (a Value, a "
+                        "Tensor with requires_grad=True, a float or a float array)")
+    args = [leaf if leaf is not None else x for leaf, x in zip(leaves, inputs, strict=True)]
+    from_numbers = [leaves[i] for i in checked if isinstance(leaves[i], Value)
+                    and not isinstance(inputs[i], Value)]
+    with enable_grad():
+        outs = _outputs(_call(f, args, {}, from_numbers, "gradgradcheck"))
+    rng = np.random.default_rng(seed)
+    weights = [float(rng.standard_normal()) if isinstance(o, Value)
+               else rng.standard_normal(o.shape) for o in outs]
+
+    def first_derivatives(*xs):
+        targets = [xs[i] for i in checked]
+        with enable_grad():  # (gradcheck runs f under no_grad() for its differences)
+            total = _projected(_outputs(f(*xs)), weights)
+            if not total.requires_grad:  # f ignores every checked input
+                return tuple(_zero_like(t) for t in targets)
+            grads = gradients(total, targets, create_graph=True, allow_unused=True)
+        # (an input the sum does not reach has a zero gradient: a constant, whose
+        # numeric derivative must be 0 too)
+        return tuple(_zero_like(t) if g is None else g
+                     for t, g in zip(targets, grads, strict=True))
+
+    try:
+        return gradcheck(first_derivatives, inputs, eps=eps, atol=atol, rtol=rtol,
+                         seed=seed)
+    except GradcheckError as error:
+        by, i = checked[error.output], error.input
+
+        def name(k: int) -> str:
+            return f"input {k} ({leaves[k].label})" if leaves[k].label else f"input {k}"
+
+        # gradcheck's text names an output of first_derivatives; say which derivative
+        message = str(error).removeprefix("gradcheck: ")
+        if ": analytic " in message:
+            message = (f"d/d({name(i)}, index {error.index}) of d(f)/d({name(by)}, index "
+                       f"{error.output_index}): analytic {message.split(': analytic ', 1)[1]}")
+        raise GradcheckError(
+            f"gradgradcheck: {message}"
+            + ("" if len(outs) == 1 and not np.shape(_data(outs[0])) else
+               " (f's outputs weighted by fixed random numbers and summed first)"),
+            input=error.input, index=error.index, analytic=error.analytic,
+            numeric=error.numeric, output=by, output_index=error.output_index,
+        ) from None
+
+
+def _zero_like(leaf):
+    """A zero derivative of a leaf's shape, as a constant node."""
+    return Value(0.0) if isinstance(leaf, Value) else Tensor(np.zeros(leaf.shape))
 
 def _check_settings(who: str, f, eps, atol, rtol, seed) -> None:
     """Refuse, naming `who`, the arguments of gradcheck and locate_fault that would

@@ -699,3 +699,70 @@ def test_f_failing_a_step_from_the_point_is_reported_as_the_steps_failure():
         gradcheck(lambda v: (v - 0.3 + 1e-9).log(), [x])
     assert x.data == 0.3  # left as it was
     assert gradcheck(lambda v: (v - 0.3 + 1e-9).log(), [x], eps=1e-10, rtol=1e-2)
+
+
+# -- gradgradcheck ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("f, inputs", [
+    (lambda x, y: (x * y).tanh(), [leaf([0.3, -0.7, 1.2]), leaf([[0.5], [1.5]])]),
+    (lambda a, b: a * b.sin() / (a + 2.0), [Value(0.3), Value(1.1)]),
+    (lambda a, b: a ** b, [0.8, 1.3]),  # floats become Values
+    (lambda x: (x * 2.0, x.exp()), [leaf([0.1, 0.2])]),  # two outputs, one linear
+    (lambda x, n: x ** n, [leaf([0.5, 1.5]), 3]),  # an int is a constant
+    (lambda x, y: x * 2.0, [leaf([1.0, 2.0]), leaf([3.0])]),  # y unused: zero Hessian
+])
+def test_gradgradcheck_passes_right_second_derivatives(f, inputs):
+    assert autodiff.gradgradcheck(f, inputs, eps=1e-6, atol=1e-7, rtol=1e-6)
+
+
+def _output_read_as_a_constant(xp, g, out, x):
+    # exp's rule with its output taken out of the graph: the first derivative is right,
+    # the recorded one has lost that it depends on x
+    return (g * (out.data if isinstance(out, Tensor) else out),)
+
+
+def _incoming_gradient_as_a_constant(xp, g, out, x):
+    return ((g.data if isinstance(g, Tensor) else g) * (1 - out * out),)
+
+
+@pytest.mark.parametrize("op, rule, f", [
+    (ops.Exp, _output_read_as_a_constant, lambda x, y: (x * y).exp()),
+    (ops.Tanh, _incoming_gradient_as_a_constant, lambda x, y: (x * y).tanh() ** 2),
+])
+def test_gradgradcheck_catches_a_rule_recorded_wrongly_that_gradcheck_passes(
+        monkeypatch, op, rule, f):
+    monkeypatch.setattr(op, "backward", staticmethod(rule))
+    x, y = leaf([0.3, -0.7], label="x"), leaf([0.5, 2.0])
+    assert gradcheck(f, [x, y])
+    with pytest.raises(GradcheckError) as caught:
+        autodiff.gradgradcheck(f, [x, y])
+    error = caught.value
+    assert re.match(r"gradgradcheck: d/d\(input [01]( \(x\))?, index \(\d,\)\) of "
+                    r"d\(f\)/d\(input [01]( \(x\))?, index \(\d,\)\): analytic ", str(error))
+    assert "weighted by fixed random numbers" in str(error)  # f's output is a vector
+    assert error.analytic != pytest.approx(error.numeric, rel=1e-3)
+    assert error.output in (0, 1) and error.input in (0, 1)
+
+
+def test_gradgradcheck_names_itself_for_bad_arguments_and_once_differentiable_rules():
+    x = leaf([0.5, 1.0])
+    with pytest.raises(ValueError, match=r"gradgradcheck: eps must be a finite number > 0"):
+        autodiff.gradgradcheck(lambda x: x * x, [x], eps=0.0)
+    with pytest.raises(TypeError, match="gradgradcheck: none of the inputs is differentiable"):
+        autodiff.gradgradcheck(lambda n: Tensor([1.0]) * n, [3])
+
+    class Cube(Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x)
+            return x**3
+
+        @staticmethod
+        def backward(ctx, grad):
+            (x,) = ctx.saved_tensors
+            return 3 * x**2 * grad
+
+    assert gradcheck(Cube.apply, [x])
+    with pytest.raises(RuntimeError, match="cannot be differentiated again"):
+        autodiff.gradgradcheck(Cube.apply, [x])

@@ -17,6 +17,7 @@ broadcastable shapes for the arithmetic operators and for `@`.
 from __future__ import annotations
 
 import math
+import operator
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -27,7 +28,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 import autodiff
-from autodiff import Tensor, Value, gradcheck
+from autodiff import Tensor, Value, gradcheck, gradgradcheck
 from autodiff.ops import normalize_axes
 
 # Central differences in float64 with eps=1e-6 are good to ~1e-9 on these inputs.
@@ -161,6 +162,26 @@ for name, fn in {
     "rpow-array-base": lambda x: np.abs(ARRAY_3) ** x,
 }.items():
     case(f"{name}-2x3", fn, (nonzero, (2, 3)), keeps_float32=False)
+
+
+
+def _in_place(update):
+    def fn(x, y):
+        z = x * 1.0  # not a leaf, so in grad mode `z += y` rebinds z (the README's rule)
+        z = update(z, y)
+        return z
+    return fn
+
+
+# `+=` and its kin outside no_grad(): each must keep both operands' gradients
+IN_PLACE = {"iadd": (operator.iadd, anywhere), "isub": (operator.isub, anywhere),
+            "imul": (operator.imul, anywhere), "itruediv": (operator.itruediv, nonzero),
+            "ipow": (operator.ipow, anywhere)}
+for name, (update, right) in IN_PLACE.items():
+    left = positive if name == "ipow" else anywhere
+    for a, b in [((2, 3), (2, 3)), ((2, 3), (3,)), ((2, 3), ())]:
+        case(f"{name}-{shape_id(a, b)}", _in_place(update), (left, a), (right, b))
+case("imatmul-3x4,4x4", _in_place(operator.imatmul), (anywhere, (3, 4)), (anywhere, (4, 4)))
 
 case("exponent-only-requires-grad", lambda y: Tensor(np.full((2, 3), 1.5)) ** y,
      (anywhere, (2, 3)), keeps_float32=False)
@@ -483,6 +504,18 @@ def test_every_way_of_running_backward_agrees(c: Case, rng):
         np.testing.assert_allclose(g, expected, rtol=1e-12, atol=1e-12)
 
 
+@pytest.mark.parametrize("c", CASE_PARAMS)
+def test_gradgradcheck(c: Case, rng):
+    # Second derivatives, entry by entry. The op's result is squared, so the recorded
+    # backward must carry both the op's rule and how that rule depends on the inputs
+    # and on its incoming gradient: an op checked last in a graph shows only the first.
+    def squared(*inputs):
+        out = c.fn(*inputs)
+        return out * out
+
+    assert gradgradcheck(squared, leaves(c.arrays(rng)), **{**TOLERANCE, **c.gradcheck})
+
+
 @pytest.mark.parametrize("c", [p for p in CASE_PARAMS if p.values[0].keeps_float32])
 def test_float32_stays_float32(c: Case, rng):
     arrays = c.arrays(rng)
@@ -508,7 +541,8 @@ def test_the_table_covers_every_tensor_op():
                "clip", "sum", "mean", "max", "min", "reshape", "transpose", "T", "flatten",
                "getitem", "concatenate", "stack", "where", "softmax", "log_softmax",
                "logsumexp", "astype", "add_n", "weighted_sum", "linear", "nll",
-               "cross_entropy", "norm", "var", "std"]:
+               "cross_entropy", "norm", "var", "std", "iadd", "isub", "imul", "itruediv",
+               "ipow", "imatmul"]:
         assert f"{op}-" in covered, op
     for shape in ["()", "3", "2x3", "1x4", "2x3x4"]:
         assert any(c.id.endswith(f"-{shape}") for c in CASES), shape

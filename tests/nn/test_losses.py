@@ -445,3 +445,54 @@ def test_cross_entropy_of_one_sample_without_reduction_is_0_d(target):
     assert loss.shape == ()
     expected = -(3.0 - np.log(np.exp([1.0, 2.0, 3.0]).sum()))
     assert loss.item() == pytest.approx(expected, rel=1e-12)
+
+
+# -- every loss and reduction: first and second derivatives --------------------------------
+
+
+def _away_from_hinge_kink(scores, labels):
+    margins = 1 - labels * scores
+    return scores + 0.5 * (np.abs(margins) < 0.1)
+
+
+_SIGNS = np.array([1, -1, 1, -1, 1, 1])
+LOSS_CASES = {
+    # name: (the loss of the checked inputs, the inputs' arrays)
+    "mse": (lambda x, t, r: nn.MSELoss(reduction=r)(x, t),
+            [RNG.normal(size=(4, 3)), RNG.normal(size=(4, 3))]),
+    "mse-broadcast-column": (lambda x, r: nn.MSELoss(reduction=r)(x, np.arange(3.0)),
+                             [RNG.normal(size=(3, 1))]),
+    "bce": (lambda p, y, r: nn.BCELoss(reduction=r)(p, y),
+            [RNG.uniform(0.2, 0.8, (4, 2)), RNG.uniform(0.0, 1.0, (4, 2))]),
+    "cross_entropy-labels": (lambda z, r: nn.CrossEntropyLoss(reduction=r)(z, [0, 2, 1, 1]),
+                             [RNG.normal(size=(4, 3))]),
+    "cross_entropy-probabilities": (lambda z, p, r: nn.CrossEntropyLoss(reduction=r)(z, p),
+                                    [RNG.normal(size=(4, 3)), RNG.dirichlet(np.ones(3), 4)]),
+    "cross_entropy-1-D-logits": (lambda z, r: nn.CrossEntropyLoss(reduction=r)(z, 2),
+                                 [RNG.normal(size=4)]),
+    "hinge": (lambda s, r: nn.HingeLoss(reduction=r)(s, _SIGNS),
+              [_away_from_hinge_kink(RNG.normal(size=6) * 3, _SIGNS)]),
+    "l2_penalty": (lambda w, b, r: nn.l2_penalty([w, b], lam=0.3, m=4),
+                   [RNG.normal(size=(3, 2)), RNG.normal(size=3)]),
+}
+
+
+@pytest.mark.parametrize("name, reduction", [
+    (name, reduction) for name in sorted(LOSS_CASES) for reduction in ("mean", "sum", "none")
+    if name != "l2_penalty" or reduction == "mean"])  # (l2_penalty has no reduction)
+def test_every_loss_and_reduction_passes_gradcheck_and_gradgradcheck(name, reduction):
+    # float64 inputs away from every kink and clamp, so the tolerances can be tight; the
+    # loss is squared for the second derivatives, so each rule's dependence on its inputs
+    # and on its incoming gradient is checked, not only its value
+    loss, arrays = LOSS_CASES[name]
+    tight = {"eps": 1e-6, "atol": 1e-7, "rtol": 1e-6}
+
+    def f(*inputs):
+        return loss(*inputs, reduction)
+
+    def squared(*inputs):
+        out = f(*inputs)
+        return out * out
+
+    assert gradcheck(f, [leaf(a) for a in arrays], **tight)
+    assert autodiff.gradgradcheck(squared, [leaf(a) for a in arrays], **tight)
