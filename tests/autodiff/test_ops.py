@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
@@ -555,11 +555,11 @@ def test_the_table_covers_every_tensor_op():
 ARITHMETIC = {name: BINARY[name] for name in ["add", "sub", "mul", "div", "pow"]}
 
 
-@settings(max_examples=50, deadline=None, derandomize=True)
+@pytest.mark.parametrize("name", sorted(ARITHMETIC))  # (sampled, sub got 2 of 50 draws)
+@settings(max_examples=15, deadline=None, derandomize=True)
 @given(
-    name=st.sampled_from(sorted(ARITHMETIC)),
     shapes=hnp.mutually_broadcastable_shapes(num_shapes=2, min_dims=0, max_dims=3,
-                                             max_side=3),
+                                             min_side=0, max_side=3),
     swap=st.booleans(),
     seed=st.integers(0, 2**16),
 )
@@ -590,6 +590,51 @@ def test_matmul_on_random_shapes(shapes, seed):
     assert out.shape == shapes.result_shape
     np.testing.assert_allclose(out.data, x @ y, rtol=1e-13)
     assert gradcheck(lambda a, b: a @ b, leaves([x, y]), **TOLERANCE)
+
+
+@pytest.mark.parametrize("name", sorted(UNARY))
+@settings(max_examples=8, deadline=None, derandomize=True)
+@given(shape=hnp.array_shapes(min_dims=0, max_dims=3, min_side=0, max_side=3),
+       seed=st.integers(0, 2**16))
+def test_elementwise_functions_on_random_shapes(name, shape, seed):
+    fn, make = UNARY[name]
+    x = make(np.random.default_rng(seed), shape)
+    out = fn(Tensor(x))
+    assert out.shape == shape
+    assert gradcheck(fn, leaves([x]), **TOLERANCE)
+
+
+def _reduced_count(shape, axis) -> int:
+    return math.prod(shape[a] for a in normalize_axes(axis, len(shape), "")) \
+        if axis is not None else math.prod(shape)
+
+
+AXIS_OPS = {
+    **REDUCTIONS,
+    "std": lambda x, axis, keepdims: x.std(axis, keepdims=keepdims),
+    "var-ddof=1": lambda x, axis, keepdims: x.var(axis, 1, keepdims),
+    "logsumexp": lambda x, axis, keepdims: x.logsumexp(axis, keepdims),
+    "softmax": lambda x, axis, keepdims: x.softmax(axis),
+    "log_softmax": lambda x, axis, keepdims: x.log_softmax(axis),
+}
+
+
+@pytest.mark.parametrize("name", sorted(AXIS_OPS))
+@settings(max_examples=12, deadline=None, derandomize=True)
+@given(data=st.data(), seed=st.integers(0, 2**16))
+def test_reductions_and_the_softmax_family_on_random_shapes_and_axes(name, data, seed):
+    shape = data.draw(hnp.array_shapes(min_dims=0, max_dims=3, min_side=1, max_side=3),
+                      label="shape")
+    ndim = len(shape)
+    axes = st.none()
+    if ndim:
+        axes |= st.integers(-ndim, ndim - 1) | hnp.valid_tuple_axes(ndim, min_size=1)
+    axis, keepdims = data.draw(axes, label="axis"), data.draw(st.booleans(), label="keepdims")
+    # std has no derivative over one element (its variance is 0), ddof=1 no freedom there
+    assume(name not in ("std", "var-ddof=1") or _reduced_count(shape, axis) > 1)
+    fn = AXIS_OPS[name]
+    x = distinct(np.random.default_rng(seed), shape)
+    assert gradcheck(lambda t: fn(t, axis, keepdims), leaves([x]), **TOLERANCE)
 
 
 # -- Boundary points (from mutation testing: each of these survived a changed rule) ----

@@ -756,3 +756,30 @@ def test_add_n_and_weighted_sum_name_an_argument_that_is_not_a_sequence(call, na
     with pytest.raises(TypeError, match=f"^{name} must be a sequence of Values"):
         call()
 
+
+
+VALUE_FUNCTIONS = {
+    # every Value op, the binary ones with both operands differentiated (mixed partials)
+    "add": lambda a, b: a + b, "sub": lambda a, b: a - b, "mul": lambda a, b: a * b,
+    "div": lambda a, b: a / b, "pow": lambda a, b: a ** b,
+    "rsub-number": lambda a, b: 2.0 - a * b, "rdiv-number": lambda a, b: 3.0 / (a + b),
+    "rpow-number": lambda a, b: 1.7 ** (a * b), "pow-number": lambda a, b: (a * b) ** 2.5,
+    "neg": lambda a, b: -(a * b), "abs": lambda a, b: abs(a - b),
+    "exp": lambda a, b: (a * b).exp(), "log": lambda a, b: (a * b).log(),
+    "sqrt": lambda a, b: (a * b).sqrt(), "tanh": lambda a, b: (a * b).tanh(),
+    "sigmoid": lambda a, b: (a * b).sigmoid(), "relu": lambda a, b: (a - b).relu(),
+    "leaky_relu": lambda a, b: (b - a).leaky_relu(0.2), "sin": lambda a, b: (a * b).sin(),
+    "cos": lambda a, b: (a * b).cos(),
+    "weighted_sum": lambda a, b: autodiff.weighted_sum([a, b], [b, 2.0], a),
+    "add_n": lambda a, b: autodiff.add_n([a, a * b, b]),
+}
+
+
+@pytest.mark.parametrize("name", sorted(VALUE_FUNCTIONS))
+def test_every_value_op_passes_gradgradcheck_inside_a_nonlinear_function(name):
+    # the op's result is squared, so each recorded rule must keep its dependence on its
+    # inputs and on its incoming gradient; a = 0.8, b = 1.3: away from every kink
+    fn = VALUE_FUNCTIONS[name]
+    assert gradcheck(fn, [Value(0.8), Value(1.3)], eps=1e-6, atol=1e-7, rtol=1e-6)
+    assert autodiff.gradgradcheck(lambda a, b: fn(a, b) * fn(a, b), [Value(0.8), Value(1.3)],
+                                  eps=1e-6, atol=1e-7, rtol=1e-6)
