@@ -346,9 +346,10 @@ def _check_step(point: np.ndarray, eps: float, who: str, name: str) -> None:
         index = tuple(int(j) for j in np.argwhere(lost)[0])
         at = f"{name}, index {index}" if index else name
         x = float(point[index])
+        side = "x + eps == x" if x + eps == x else "x - eps == x"  # (-1 - 6e-17 is -1)
         raise ValueError(
-            f"{who}: eps={eps!r} is too small for {at}, which is {x:g}: x + eps == x in "
-            f"float64, so the finite difference there would be 0; pass an eps of about "
+            f"{who}: eps={eps!r} is too small for {at}, which is {x:g}: {side} in "
+            f"float64, so the finite difference there would be wrong; pass an eps of about "
             f"1e-6 * |x| (eps={1e-6 * abs(x):.1g})")
 
 

@@ -960,3 +960,11 @@ def test_gradients_names_an_input_that_does_not_require_grad_and_a_bad_value_gra
     with pytest.raises(TypeError, match=r"gradient must be one real number, got list"):
         autodiff.gradients(a * a, a, gradient=[1.0, 2.0])
     assert autodiff.gradients(a * a, a, gradient=np.array([2.0])) == (8.0,)
+
+
+def test_hessian_by_a_later_argument_differentiates_by_it_twice():
+    # d2/dy2 of x y^2 is 2x = 4 at (2, 3); the mixed partial d2/dxdy would be 2y = 6
+    assert hessian(lambda x, y: x * y**2, argnums=1)(2.0, 3.0) == pytest.approx(4.0)
+    A = np.array([[1.0, 2.0], [0.5, -1.0]])
+    H = hessian(lambda x, y: y @ A @ y + (x * y).sum(), argnums=1)(np.ones(2), np.zeros(2))
+    np.testing.assert_allclose(H, A + A.T)

@@ -766,3 +766,46 @@ def test_gradgradcheck_names_itself_for_bad_arguments_and_once_differentiable_ru
     assert gradcheck(Cube.apply, [x])
     with pytest.raises(RuntimeError, match="cannot be differentiated again"):
         autodiff.gradgradcheck(Cube.apply, [x])
+
+
+def test_a_step_lost_below_the_point_is_refused_and_named():
+    # -1 + 6e-17 differs from -1 but -1 - 6e-17 does not: the difference quotient was
+    # (f(x + eps) - f(x)) / (2 eps), half the slope, with no error
+    with pytest.raises(ValueError, match=r"^numerical_grad: eps=6e-17 is too small for x, "
+                                         r"which is -1: x - eps == x in float64"):
+        autodiff.numerical_grad(lambda v: v, -1.0, eps=6e-17)
+    with pytest.raises(ValueError, match=r"^gradcheck: .*x - eps == x"):
+        gradcheck(lambda v: v * 1.0, [np.array([-1.0])], eps=6e-17)
+
+
+def test_a_difference_equal_to_the_tolerance_passes():
+    # 2x at 1 with a power-of-two step: both derivatives are exactly 2, so atol=rtol=0
+    assert gradcheck(lambda x: x * 2.0, [np.array([1.0])], eps=2.0**-20, atol=0.0, rtol=0.0)
+
+
+def test_a_function_undefined_at_the_point_itself_is_not_said_to_be_so_a_step_away():
+    with pytest.raises(GradcheckError) as caught, np.errstate(invalid="ignore"):
+        gradcheck(lambda x: x**0.5, [np.array([-1.0])])  # nan at -1 itself
+    assert "analytic nan, numeric nan" in str(caught.value)
+    assert "a step of eps from the point" not in str(caught.value)
+
+
+class _Spread(Function):
+    """out[k] = A[k] x[k // 200]: 10 inputs, 2,000 outputs (so gradcheck checks a random
+    weighting of the outputs), with a backward that reverses grad_output"""
+
+    scale = np.linspace(1.0, 2.0, 2000)
+
+    @staticmethod
+    def forward(ctx, x):
+        return np.repeat(x, 200) * _Spread.scale
+
+    @staticmethod
+    def backward(ctx, grad):
+        return (grad[::-1] * _Spread.scale).reshape(10, 200).sum(axis=1)
+
+
+def test_a_backward_that_permutes_its_incoming_gradient_fails_a_weighted_check():
+    # weights of all ones would let a permuted grad_output pass: they must be random
+    with pytest.raises(GradcheckError, match="weighted sum"):
+        gradcheck(_Spread.apply, [leaf(np.arange(1.0, 11.0))])

@@ -525,6 +525,8 @@ def test_accuracy_errors():
     (np.array([[0.9, 0.1], [0.2, 0.8]]), [0, 7], None,
      r"accuracy: label 7 is out of range for predictions of 2 columns \(classes\): "
      r"labels must be in 0..1"),
+    (np.array([[0.9, 0.1], [0.2, 0.8]]), [0, 2], None,  # k itself: labels numbered 1..k
+     "accuracy: label 2 is out of range for predictions of 2 columns"),
     (np.array([[0.9, 0.1], [0.2, 0.8]]), [-1, 1], None,
      "accuracy: label -1 is out of range for predictions of 2 columns"),
     (np.array([[0.9, 0.1], [0.2, 0.8]]), np.eye(3)[[0, 2]], None,
@@ -535,7 +537,7 @@ def test_accuracy_errors():
     (np.array([0, 1]), [0, 1], 0.5,
      r"accuracy: threshold=0.5 applies to float scores, but the predictions are class "
      r"indices \(dtype int64\)"),
-], ids=["label 7", "label -1", "one-hot width", "threshold of (n, k)",
+], ids=["label 7", "label k", "label -1", "one-hot width", "threshold of (n, k)",
         "threshold of indices"])
 def test_accuracy_refuses_labels_and_thresholds_that_do_not_fit_the_predictions(
         predictions, labels, threshold, message):
@@ -607,3 +609,9 @@ def test_a_flag_that_is_not_a_bool_is_refused(call, name):
     with pytest.raises(TypeError, match=rf"{name} must be True or False, got {name}="):
         call()
     assert len(data.load_iris(return_names=np.True_)) == 4
+
+
+def test_one_hot_of_no_labels_has_no_columns():
+    # as documented: k is the largest label + 1, and no label gives k = 0 (not 1)
+    assert data.one_hot(np.array([], dtype=np.int64)).shape == (0, 0)
+    assert data.one_hot(np.array([], dtype=np.int64), num_classes=3).shape == (0, 3)

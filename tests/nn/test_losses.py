@@ -496,3 +496,10 @@ def test_every_loss_and_reduction_passes_gradcheck_and_gradgradcheck(name, reduc
 
     assert gradcheck(f, [leaf(a) for a in arrays], **tight)
     assert autodiff.gradgradcheck(squared, [leaf(a) for a in arrays], **tight)
+
+
+def test_bce_of_a_tiny_probability_keeps_its_digits():
+    # -log(1 - p) is p for tiny p: log1p keeps it, log(1 - p) rounds 1 - 1e-17 to 1
+    for p in (1e-17, 1e-10):
+        loss = nn.BCELoss()(leaf([p]), [0.0])
+        assert loss.item() == pytest.approx(p + p * p / 2, rel=1e-12, abs=0)

@@ -898,3 +898,16 @@ def test_a_copied_optimizer_checks_its_states_as_the_original_does():
         opt2.step()
     opt.step()  # the original is unaffected
     assert opt.steps == 2
+
+
+def test_an_optimizer_restored_from_a_state_without_shape_records_steps():
+    # a pickle made before optimizers recorded which states fit their parameters
+    # (`_fits`) restores and steps: __setstate__ makes the records afresh
+    w = Tensor(np.ones(3), requires_grad=True)
+    fields = SGD([w], lr=0.1, momentum=0.9).__getstate__()
+    del fields["_fits"]
+    restored = object.__new__(SGD)
+    restored.__setstate__(fields)
+    w.grad = np.ones(3)
+    restored.step()
+    np.testing.assert_allclose(w.data, [0.9, 0.9, 0.9])

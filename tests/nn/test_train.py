@@ -590,3 +590,19 @@ def test_a_model_that_fails_on_the_last_smaller_batch_fails_before_any_step():
     nn.fit(model, nn.CrossEntropyLoss(), opt, X[:20], y[:20], epochs=1, batch_size=10,
            progress=False)
     assert opt.steps == 2
+
+
+def test_fit_evaluates_every_row_when_it_evaluates_in_blocks(monkeypatch):
+    # fit evaluates the model on validation data a block of rows at a time; 9 rows in
+    # blocks of 4 end with a block of one row, which must be evaluated too
+    import nn.train
+
+    monkeypatch.setattr(nn.train, "_EVALUATION_ROWS", 4)
+    X, y = make_moons(9, noise=0.1, seed=0)
+    model = nn.MLP([2, 4, 2], seed=0)
+    history = nn.fit(model, nn.CrossEntropyLoss(), nn.optim.SGD(model, lr=0.1), X, y,
+                     epochs=1, progress=False, X_val=X, y_val=y)
+    whole = model(X).data  # after the epoch, as the validation figures are
+    assert history["val_loss"][-1] == pytest.approx(
+        nn.CrossEntropyLoss()(whole, y).item(), rel=1e-12)
+    assert history["val_accuracy"][-1] == nn.data.accuracy(whole, y)
