@@ -1668,8 +1668,16 @@ def concatenate(tensors, axis: int = 0, *, dim=None) -> Tensor:
     ndim = np.ndim(_data(tensors[0]))
     if ndim == 0:
         raise ValueError("concatenate: 0-d tensors have no axis to join along (stack them)")
-    axis = ops.normalize_axes(axis, ndim, "concatenate")[0]
-    return ops.Concatenate.apply(*tensors, axis=axis)
+    return ops.Concatenate.apply(*tensors, axis=_one_axis(axis, ndim, "concatenate"))
+
+
+def _one_axis(axis, ndim: int, op: str) -> int:
+    """The one axis that joins tensors, normalised: a tuple is refused, as NumPy and
+    PyTorch refuse it (its first axis after sorting was taken, silently)."""
+    if not isinstance(axis, (int, np.integer)) or isinstance(axis, bool):
+        wanted = "an int or None" if op == "concatenate" else "an int"
+        raise TypeError(f"{op}: axis must be {wanted}, got {type(axis).__name__} {axis!r}")
+    return ops.normalize_axes(axis, ndim, op)[0]
 
 
 def stack(tensors, axis: int = 0, *, dim=None) -> Tensor:
@@ -1684,7 +1692,7 @@ def stack(tensors, axis: int = 0, *, dim=None) -> Tensor:
     if len(shapes) > 1:
         raise ValueError(f"stack: all tensors must have one shape, got {sorted(shapes)}")
     shape = shapes.pop()
-    axis = ops.normalize_axes(axis, len(shape) + 1, "stack")[0]
+    axis = _one_axis(axis, len(shape) + 1, "stack")
     new_shape = shape[:axis] + (1,) + shape[axis:]
     return concatenate(
         [t.reshape(new_shape) if isinstance(t, Tensor) else np.reshape(t, new_shape)

@@ -780,3 +780,23 @@ def test_a_gradient_for_a_bool_argument_raises():
     with pytest.raises(ValueError, match="Scaled.backward returned a gradient for input 1, "
                                          "a bool, which has none"):
         Scaled.apply(leaf([1.0, 2.0]), True).sum().backward()
+
+
+def test_a_function_giving_no_gradient_to_an_ops_result_leaves_its_graph_unreached():
+    # backward returns None for `a`, the result of an op: that op's node is sorted but
+    # gets no gradient, and backward must pass over it (not call its rule with None)
+    class Stop(Function):
+        @staticmethod
+        def forward(ctx, a, b):
+            return a + b
+
+        @staticmethod
+        def backward(ctx, grad):
+            return None, grad
+
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    w = Tensor([3.0, 4.0], requires_grad=True)
+    y = x * 2.0
+    Stop.apply(y, w).sum().backward()
+    np.testing.assert_array_equal(w.grad, [1.0, 1.0])
+    assert x.grad is None and y.grad is None

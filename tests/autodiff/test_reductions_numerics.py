@@ -507,3 +507,27 @@ def test_tensor_var_and_std_use_the_ops():
 
 def test_tensor_clip_of_a_bool_tensor_uses_clip_bounds():
     assert Tensor(np.array([True, False])).clip(0).dtype == np.int64
+
+
+def test_a_float32_norm_redoes_the_slice_whose_squares_overflow():
+    # one row's squares overflow float32 (9e38 > 3.4e38), the other's do not: the rows
+    # are redone in float64, so row 0 is 5e19, not inf, and its gradient x / norm
+    x = leaf([[3e19, 4e19], [3.0, 4.0]], np.float32)
+    n = x.norm(axis=1)
+    n.sum().backward()
+    np.testing.assert_allclose(n.data, [5e19, 5.0], rtol=1e-6)
+    np.testing.assert_allclose(x.grad, [[0.6, 0.8], [0.6, 0.8]], rtol=1e-6)
+
+
+@pytest.mark.parametrize("scale, n", [(1e-20, 1000), (2e-21, 10**5)])
+def test_a_float32_norm_of_many_subnormal_squares_keeps_float32_precision(scale, n):
+    # each square (1e-40, 4e-42) is subnormal in float32 and keeps few digits; their sum
+    # passes float32's smallest normal number only because there are many of them, and
+    # is still redone in float64 (the floor scales with the elements per sum)
+    data = np.full(n, scale, dtype=np.float32)
+    x = leaf(data, np.float32)
+    y = x.norm()
+    y.backward()
+    exact = np.sqrt(np.square(data.astype(np.float64)).sum())
+    assert abs(float(y.data) - exact) / exact < 1e-6
+    np.testing.assert_allclose(x.grad[:3], data[:3] / exact, rtol=1e-6)

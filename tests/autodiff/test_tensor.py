@@ -5,6 +5,7 @@ no_grad. Per-op gradients are checked by the table in test_ops.py."""
 from __future__ import annotations
 
 import decimal
+import math
 import re
 
 import numpy as np
@@ -2286,3 +2287,71 @@ def test_create_graph_cycles_are_broken_by_zero_grad_not_by_clearing_the_leaves(
         if enabled:
             gc.enable()
         gc.collect()
+
+
+def test_a_change_through_an_add_n_of_one_tensor_is_a_change_of_that_tensor():
+    # add_n([x]) returns x's own array: a change through it under no_grad changes x,
+    # which the graph of z read, so z's backward must refuse (it gave [22, 24])
+    x = leaf([1.0, 2.0])
+    z = (x ** 2).sum()
+    v = autodiff.add_n([x])
+    assert np.shares_memory(v.data, x.data)
+    with no_grad():
+        v += 10.0
+    with pytest.raises(RuntimeError, match="in place"):
+        z.backward()
+
+
+def test_a_view_given_an_array_of_its_own_no_longer_changes_its_base():
+    # v was a view of x; after `v.data = ...` a change of v leaves x alone, and z's
+    # backward through x must not refuse
+    x = leaf([1.0, 2.0])
+    z = (x ** 2).sum()
+    v = x.reshape(2, 1)
+    v.data = np.zeros((2, 1))
+    with no_grad():
+        v += 1.0
+    z.backward()
+    np.testing.assert_array_equal(x.grad, [2.0, 4.0])
+
+
+@pytest.mark.parametrize("slope, expected", [(-1.0, [-0.0, 0.0]), (np.nan, [np.nan, np.nan])])
+def test_leaky_relu_at_zero_multiplies_by_the_slope_as_torch_does(slope, expected):
+    # at 0 and -0 the result is slope * x: the sign of zero flips with a negative slope,
+    # and a nan slope gives nan (torch: [-0.0, 0.0] and [nan, nan])
+    out = Tensor([0.0, -0.0]).leaky_relu(slope).data
+    np.testing.assert_array_equal(out, expected)
+    np.testing.assert_array_equal(np.signbit(out), np.signbit(expected))
+    value = autodiff.Value(0.0).leaky_relu(slope).data
+    assert (math.isnan(value) and math.isnan(expected[0])) or (
+        value == 0.0 and math.copysign(1, value) == math.copysign(1, expected[0]))
+
+
+def test_reshaping_a_leaf_to_its_own_shape_is_still_the_leaf():
+    # as a view of a leaf in torch, it refuses `+=` in grad mode (a new Reshape node
+    # would have let `+=` rebind it silently)
+    x = leaf(np.ones((2, 3)))
+    y = x.reshape(2, 3)
+    with pytest.raises(RuntimeError):
+        y += 1.0
+    np.testing.assert_array_equal(x.data, np.ones((2, 3)))
+
+
+def test_reductions_record_their_axes_sorted():
+    # drawings show the recorded axes: (2, 0) and (0, 2) are one reduction
+    x = leaf(np.arange(24.0).reshape(2, 3, 4))
+    for name in ("sum", "mean", "max", "var", "norm"):
+        assert getattr(x, name)(axis=(2, 0))._ctx["axis"] == (0, 2), name
+
+
+@pytest.mark.parametrize("join", [autodiff.concatenate, autodiff.stack])
+def test_joins_take_one_axis(join):
+    # a tuple was sorted and its first axis taken: concatenate(axis=(1, 0)) joined
+    # along 0; NumPy and PyTorch refuse a tuple
+    a, b = leaf(np.ones((2, 2))), leaf(np.zeros((2, 2)))
+    with pytest.raises(TypeError, match=rf"{join.__name__}: axis must be an int.*got tuple "
+                                        r"\(1, 0\)"):
+        join([a, b], axis=(1, 0))
+    with pytest.raises(TypeError, match="got bool True"):
+        join([a, b], axis=True)
+    assert join([a, b], axis=-1)._ctx["axis"] == (1 if join is autodiff.concatenate else 2)
