@@ -131,7 +131,7 @@ def gradcheck(f, inputs, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1e
             an argument of the wrong type.
         ValueError: f reads a checked input from elsewhere than its arguments; eps,
             atol or rtol is negative, nan or infinite (or eps 0), seed negative; or eps
-            so small against an input element x that x + eps == x.
+            so small against an input element x that x + eps == x or x - eps == x.
     """
     __tracebackhide__ = True  # pytest: a failure points at the test's line, not in here
     _check_settings("gradcheck", f, eps, atol, rtol, seed)
@@ -139,22 +139,49 @@ def gradcheck(f, inputs, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1e
     full = check_flag(full, "gradcheck", "full")
     if not isinstance(inputs, (tuple, list)):
         inputs = (inputs,)
+    return _check_jacobian(_Names("gradcheck"), f, inputs, eps, atol, rtol, seed, locate,
+                           full)
+
+
+class _Names:
+    """How a check names itself, its inputs and its outputs' entries in its errors:
+    gradcheck's names; gradgradcheck's say which first derivative an output is."""
+
+    def __init__(self, who: str) -> None:
+        self.who = who
+
+    def input(self, i: int) -> str:
+        return f"input {i}"
+
+    def output(self, k: int, index: tuple, n_outputs: int) -> tuple[str, int, tuple]:
+        """The text naming output k's element `index`, and the (output, index) the
+        error reports."""
+        if n_outputs == 1:
+            return (f" (output index {index})" if index else ""), 0, index
+        return f" (output {k}, index {index})", k, index
+
+
+def _check_jacobian(names: _Names, f, inputs, eps, atol, rtol, seed, locate: bool,
+                    full: bool) -> bool:
+    """gradcheck's check, by whichever check calls it (`names`)."""
+    __tracebackhide__ = True
+    who = names.who
     leaves = _float64_leaves(inputs)
     args = [leaf if leaf is not None else x for leaf, x in zip(leaves, inputs, strict=True)]
     checked = [i for i, leaf in enumerate(leaves) if leaf is not None]
     if not checked:
-        raise TypeError("gradcheck: none of the inputs is differentiable (a Value, a Tensor "
+        raise TypeError(f"{who}: none of the inputs is differentiable (a Value, a Tensor "
                         "with requires_grad=True, a float or a float array)")
     targets = [leaves[i] for i in checked]
-    _check_steps(leaves, eps, "gradcheck")
+    _check_steps(leaves, eps, who)
     rng = np.random.default_rng(seed)
 
     # the Values made of numbers: f combining one with a Tensor is explained, as by grad
     from_numbers = [leaves[i] for i in checked if isinstance(leaves[i], Value)
                     and not isinstance(inputs[i], Value)]
     with enable_grad():  # the analytic gradient needs f's graph, even under no_grad()
-        outs = _outputs(_call(f, args, {}, from_numbers, "gradcheck"))
-    _refuse_closures(outs, inputs, checked)
+        outs = _outputs(_call(f, args, {}, from_numbers, who), who)
+    _refuse_closures(outs, inputs, checked, who)
     size = sum(int(np.size(_data(o))) for o in outs)
     n_inputs = sum(int(np.size(t.data)) for t in targets)
     projection = None
@@ -178,19 +205,16 @@ def gradcheck(f, inputs, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1e
     places = [(k, index) for k, o in enumerate(outs) for index in np.ndindex(np.shape(_data(o)))]
 
     def where(row: int) -> tuple[str, int, tuple]:
-        k, index = places[row]
         if projection is not None:
-            return (" (of the outputs' weighted sum: gradcheck(..., full=True) checks "
+            return (f" (of the outputs' weighted sum: {who}(..., full=True) checks "
                     "each output element and names the wrong one)"), 0, ()
-        if len(outs) == 1:
-            return (f" (output index {index})" if index else ""), 0, index
-        return f" (output {k}, index {index})", k, index
+        return names.output(*places[row], len(outs))
 
     for i, leaf, jacobian in zip(checked, targets, rows, strict=True):
-        label = f" ({leaf.label})" if leaf.label else ""
+        name = names.input(i) + (f" ({leaf.label})" if leaf.label else "")
         for index in np.ndindex(np.shape(leaf.data)):
             numeric = _central_difference(leaf, index, eps, evaluate,
-                                          f"input {i}{label}, index {index}")
+                                          f"{name}, index {index}", who)
             analytic = jacobian[(slice(None), *index)]
             bad = np.flatnonzero(~(np.abs(analytic - numeric)
                                    <= atol + rtol * np.abs(numeric)))
@@ -199,7 +223,7 @@ def gradcheck(f, inputs, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1e
                 a, n = float(analytic[row]), float(numeric[row])
                 where_text, k, out_index = where(row)
                 error = GradcheckError(
-                    f"gradcheck: input {i}{label}, index {index}{where_text}: analytic "
+                    f"{who}: {name}, index {index}{where_text}: analytic "
                     f"{a:.10g}, numeric {n:.10g}, difference {a - n:.3g} (atol={atol}, "
                     f"rtol={rtol}, eps={eps})"
                     f"{_why_numeric_may_be_off(a, n, eps, outs, evaluate)}",
@@ -208,40 +232,46 @@ def gradcheck(f, inputs, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1e
                 )
                 _locate(error, locate, f, inputs, eps, atol, rtol, seed)
                 raise error
-    _check_linear(outs, targets, checked, rows, rng, atol, rtol, locate,
+    _check_linear(names, outs, targets, checked, rows, rng, atol, rtol, locate,
                   (f, inputs, eps, atol, rtol, seed))
     return True
 
 
-
 def gradgradcheck(f, inputs, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1e-3,
-                  seed: int | np.random.Generator | None = 0) -> bool:
-    """Check the second derivatives autograd computes for `f` at `inputs`: `gradcheck`
-    of f's first derivatives, recorded with `create_graph=True`, against central
-    differences of those first derivatives (PyTorch's gradgradcheck).
+                  seed: int | np.random.Generator | None = 0, full: bool = False) -> bool:
+    """Check the second derivatives autograd computes for `f` at `inputs`, as PyTorch's
+    gradgradcheck does: `gradcheck` of f's first derivatives, recorded with
+    `create_graph=True`, against central differences of those first derivatives.
 
-    f's outputs are first reduced to one sum with fixed random weights (drawn from
-    `seed`), so f may return any shape. The gradient of that sum by each checked input
-    is then a function of the inputs whose Jacobian is the (weighted) Hessian, and each
-    of its entries is checked on its own. A backward rule that is right for the first
-    derivative but records it wrongly (treating an input, its output or its incoming
-    gradient as a constant) fails here where gradcheck passes. Check with gradcheck
-    first: the central differences here are of the first derivatives it checks.
+    f's outputs are first reduced to one sum, each weighted by a fixed random number
+    (drawn from `seed`, of magnitude 1 to 2), so that f may return any shape; the
+    weights are inputs of the check too, as the incoming gradient is an input of each
+    backward rule. The check's function maps (inputs, weights) to the gradient of that
+    sum by each checked input, and each entry of its Jacobian is checked: by an input,
+    the weighted Hessian; by a weight, f's first derivative. A backward rule that is
+    right for the first derivative but records it wrongly (treating an input, its
+    output or its incoming gradient as a constant) fails here where gradcheck passes.
+    Check with gradcheck first: the differences here are of the first derivatives.
 
     Args:
-        f, inputs, eps, atol, rtol, seed: as for `gradcheck` (which inputs are checked,
-            and which are passed through as constants, is the same).
+        f, inputs, eps, atol, rtol, seed, full: as for `gradcheck` (the same inputs are
+            checked, the same are passed through as constants). Past 10^7 entries, the
+            first derivatives are reduced to one weighted sum unless `full=True`.
 
     Returns:
         True when every second derivative passes.
 
     Raises:
-        GradcheckError: at the first entry that fails, naming both inputs and indices of
-            the second derivative, both values and their difference.
+        GradcheckError: at the first entry that fails, naming what it is the derivative
+            of (which first derivative, d(f)/d(input j, index J)) and by what (an input
+            i or an output's weight, and its index), both values and their difference.
+            Its `input` and `index` are the "by"; its `output` and `output_index` are
+            j and J (0 and () when the first derivatives were reduced to a sum).
         TypeError, ValueError: as for `gradcheck`.
     """
     __tracebackhide__ = True
     _check_settings("gradgradcheck", f, eps, atol, rtol, seed)
+    full = check_flag(full, "gradgradcheck", "full")
     if not isinstance(inputs, (tuple, list)):
         inputs = (inputs,)
     leaves = _float64_leaves(inputs)
@@ -253,49 +283,59 @@ def gradgradcheck(f, inputs, eps: float = 1e-6, atol: float = 1e-5, rtol: float 
     from_numbers = [leaves[i] for i in checked if isinstance(leaves[i], Value)
                     and not isinstance(inputs[i], Value)]
     with enable_grad():
-        outs = _outputs(_call(f, args, {}, from_numbers, "gradgradcheck"))
+        outs = _outputs(_call(f, args, {}, from_numbers, "gradgradcheck"), "gradgradcheck")
+    _refuse_closures(outs, inputs, checked, "gradgradcheck")
+    # (never near 0, where a weight would hide a wrong second derivative under atol)
     rng = np.random.default_rng(seed)
-    weights = [float(rng.standard_normal()) if isinstance(o, Value)
-               else rng.standard_normal(o.shape) for o in outs]
+    weights = []
+    for out in outs:
+        shape = np.shape(_data(out))
+        w = rng.uniform(1.0, 2.0, shape) * rng.choice([-1.0, 1.0], shape)
+        weights.append(float(w) if isinstance(out, Value) else w)
+    n = len(inputs)
 
-    def first_derivatives(*xs):
+    def first_derivatives(*xs_and_weights):
+        xs, ws = xs_and_weights[:n], xs_and_weights[n:]
         targets = [xs[i] for i in checked]
-        with enable_grad():  # (gradcheck runs f under no_grad() for its differences)
-            total = _projected(_outputs(f(*xs)), weights)
-            if not total.requires_grad:  # f ignores every checked input
-                return tuple(_zero_like(t) for t in targets)
+        with enable_grad():  # (the check runs this under no_grad() for its differences)
+            total = _projected(_outputs(f(*xs), "gradgradcheck"), ws)
             grads = gradients(total, targets, create_graph=True, allow_unused=True)
         # (an input the sum does not reach has a zero gradient: a constant, whose
         # numeric derivative must be 0 too)
         return tuple(_zero_like(t) if g is None else g
                      for t, g in zip(targets, grads, strict=True))
 
-    try:
-        return gradcheck(first_derivatives, inputs, eps=eps, atol=atol, rtol=rtol,
-                         seed=seed)
-    except GradcheckError as error:
-        by, i = checked[error.output], error.input
+    names = _SecondDerivativeNames(leaves, checked, n, len(outs))
+    return _check_jacobian(names, first_derivatives, list(inputs) + weights, eps, atol, rtol,
+                           seed, False, full)
 
-        def name(k: int) -> str:
-            return f"input {k} ({leaves[k].label})" if leaves[k].label else f"input {k}"
 
-        # gradcheck's text names an output of first_derivatives; say which derivative
-        message = str(error).removeprefix("gradcheck: ")
-        if ": analytic " in message:
-            message = (f"d/d({name(i)}, index {error.index}) of d(f)/d({name(by)}, index "
-                       f"{error.output_index}): analytic {message.split(': analytic ', 1)[1]}")
-        raise GradcheckError(
-            f"gradgradcheck: {message}"
-            + ("" if len(outs) == 1 and not np.shape(_data(outs[0])) else
-               " (f's outputs weighted by fixed random numbers and summed first)"),
-            input=error.input, index=error.index, analytic=error.analytic,
-            numeric=error.numeric, output=by, output_index=error.output_index,
-        ) from None
+class _SecondDerivativeNames(_Names):
+    """gradgradcheck's names: an input of the check past f's inputs is an output's
+    weight, and an output of the check is f's first derivative by a checked input."""
+
+    def __init__(self, leaves, checked, n_inputs, n_outputs) -> None:
+        super().__init__("gradgradcheck")
+        self.leaves, self.checked = leaves, checked
+        self.n_inputs, self.n_outputs = n_inputs, n_outputs
+
+    def input(self, i: int) -> str:
+        if i < self.n_inputs:
+            return f"input {i}"
+        k = i - self.n_inputs
+        return "the weight of f's output" if self.n_outputs == 1 else f"the weight of output {k}"
+
+    def output(self, k: int, index: tuple, n_outputs: int) -> tuple[str, int, tuple]:
+        by = self.checked[k]
+        label = self.leaves[by].label
+        name = f"input {by} ({label})" if label else f"input {by}"
+        return f", of d(f)/d({name}, index {index})", by, index
 
 
 def _zero_like(leaf):
     """A zero derivative of a leaf's shape, as a constant node."""
     return Value(0.0) if isinstance(leaf, Value) else Tensor(np.zeros(leaf.shape))
+
 
 def _check_settings(who: str, f, eps, atol, rtol, seed) -> None:
     """Refuse, naming `who`, the arguments of gradcheck and locate_fault that would
@@ -339,7 +379,8 @@ def _check_number(value, who: str, name: str, positive: bool = False) -> None:
 
 def _check_step(point: np.ndarray, eps: float, who: str, name: str) -> None:
     """Raise if a step of eps is lost in rounding at an element of `point` (float64):
-    x + eps == x there, so its central difference would be a silent 0 whatever f."""
+    x + eps == x there (the central difference would be a silent 0 whatever f), or
+    x - eps == x (it would be half the one-sided slope)."""
     with np.errstate(over="ignore"):
         lost = np.isfinite(point) & ((point + eps == point) | (point - eps == point))
     if lost.any():
@@ -393,7 +434,7 @@ def _lowest_float(outs) -> str | None:
     return None if narrowest is None else narrowest.name
 
 
-def _outputs(result) -> list:
+def _outputs(result, who: str) -> list:
     """f's result as a list of its output nodes."""
     outs = list(result) if isinstance(result, (tuple, list)) else [result]
     for out in outs:
@@ -401,10 +442,10 @@ def _outputs(result) -> list:
             what = type(result).__name__
             if isinstance(result, (tuple, list)):
                 what += f" holding a {type(out).__name__}"
-            raise TypeError(f"gradcheck: f must return a Value or a Tensor (or a tuple of "
+            raise TypeError(f"{who}: f must return a Value or a Tensor (or a tuple of "
                             f"them), got {what}")
     if not outs:
-        raise TypeError("gradcheck: f returned an empty tuple")
+        raise TypeError(f"{who}: f returned an empty tuple")
     return outs
 
 
@@ -419,7 +460,7 @@ def _projected(outs: list, weights: list):
     return total
 
 
-def _refuse_closures(outs: list, inputs, checked: list[int]) -> None:
+def _refuse_closures(outs: list, inputs, checked: list[int], who: str) -> None:
     """Raise if f's graph reaches a checked input itself rather than its copy: f read it
     from elsewhere (a closure), so perturbing the argument would check nothing."""
     originals = {id(inputs[i]): i for i in checked if isinstance(inputs[i], Node)}
@@ -435,10 +476,10 @@ def _refuse_closures(outs: list, inputs, checked: list[int]) -> None:
         if id(node) in originals:
             i = originals[id(node)]
             raise ValueError(
-                f"gradcheck: f computed from input {i} itself, not from the argument it "
-                "was given (read from a closure?). gradcheck perturbs float64 copies "
+                f"{who}: f computed from input {i} itself, not from the argument it "
+                f"was given (read from a closure?). {who} perturbs float64 copies "
                 "passed as f's arguments, so f must compute from them, e.g. "
-                "gradcheck(lambda W: loss(W), [W]) with loss using its argument")
+                f"{who}(lambda W: loss(W), [W]) with loss using its argument")
         stack.extend(p for p in node._parents if isinstance(p, Node))
 
 
@@ -469,7 +510,8 @@ def _one_hot(out, index: tuple):
     return seed
 
 
-def _check_linear(outs, targets, checked, rows, rng, atol, rtol, locate, locate_args):
+def _check_linear(names, outs, targets, checked, rows, rng, atol, rtol, locate,
+                  locate_args):
     """One backward with random output weights must give the same weighted sum of the
     Jacobian's rows: a backward that ignores its incoming gradient fails here (with one
     scalar output, the rows alone are computed with a gradient of exactly 1)."""
@@ -495,7 +537,8 @@ def _check_linear(outs, targets, checked, rows, rng, atol, rtol, locate, locate_
             weighted = (f"by {float(flat[0]):.4g}" if flat.size == 1
                         else "by random weights")
             error = GradcheckError(
-                f"gradcheck: input {i}{label}, index {index}: with the output's gradient "
+                f"{names.who}: {names.input(i)}{label}, index {index}: with the output's "
+                "gradient "
                 f"scaled {weighted}, backward gives {a:.10g}, not {e:.10g}, the same "
                 "scaling of the gradients it gives one output element at a time: does "
                 "backward multiply by its incoming gradient (grad_output)? "
@@ -529,7 +572,8 @@ def numerical_grad(f, x, eps: float = 1e-6) -> np.ndarray | float:
     Raises:
         TypeError: f is not a function, x is not numbers, or f returns more than one.
         ValueError: eps is not a finite number > 0, or so small against an element x
-            that x + eps == x (the difference would be a silent 0).
+            that x + eps == x or x - eps == x (the difference would be 0, or half the
+            slope).
     """
     _check_callable(f, "numerical_grad")
     _check_number(eps, "numerical_grad", "eps", positive=True)
@@ -561,7 +605,7 @@ def numerical_grad(f, x, eps: float = 1e-6) -> np.ndarray | float:
     return float(grad) if scalar else grad
 
 
-def _central_difference(leaf, index: tuple, eps: float, evaluate, name: str):
+def _central_difference(leaf, index: tuple, eps: float, evaluate, name: str, who: str):
     """(f(x + eps) - f(x - eps)) / (2 eps) at one element of `leaf`, which is left as
     it was. `name` says which element, for the error where f fails at a moved point."""
     is_value = isinstance(leaf, Value)
@@ -578,7 +622,7 @@ def _central_difference(leaf, index: tuple, eps: float, evaluate, name: str):
         except (ArithmeticError, ValueError) as error:
             # f is defined at the point but not at a step from it (log just above 0): the
             # error would otherwise read as f's own, at the point checked
-            raise _at_moved_point(error, name, original, step) from error
+            raise _at_moved_point(error, name, original, step, who) from error
 
     try:
         up, down = at(eps), at(-eps)
@@ -590,8 +634,9 @@ def _central_difference(leaf, index: tuple, eps: float, evaluate, name: str):
     return (up - down) / (2 * eps)
 
 
-def _at_moved_point(error: Exception, name: str, original, step: float) -> Exception:
-    message = (f"gradcheck: f failed at {name} moved by {step:+g} from {original!r} (the "
+def _at_moved_point(error: Exception, name: str, original, step: float,
+                    who: str) -> Exception:
+    message = (f"{who}: f failed at {name} moved by {step:+g} from {original!r} (the "
                f"finite difference's step): {error}. The point is within eps of where f "
                "is undefined; pass a smaller eps, or check another point")
     try:

@@ -152,7 +152,6 @@ class Sequential(Module):
                                 f"got {type(m).__name__}")
         self._modules = list(modules)
         self._names = [str(i) for i in range(len(modules))]  # a slice keeps other ones
-        self._next_name = len(modules)  # kept, so append does not reread every name
 
     def forward(self, x):
         for module in self._modules:
@@ -167,9 +166,16 @@ class Sequential(Module):
         if not callable(module):
             raise TypeError(f"Sequential.append: expected a Module, got "
                             f"{type(module).__name__}")
-        self._names.append(str(self._next_name))
-        self._next_name += 1
+        # The largest name, kept with the number of names it was read from, so a run of
+        # appends does not reread every name, while a copy sharing the list (copy.copy)
+        # or a Sequential without it (one pickled before) reads them again.
+        names = self._names
+        kept = self.__dict__.get("_largest_name")
+        largest = kept[1] if kept is not None and kept[0] == len(names) else max(
+            map(int, names), default=-1)
+        names.append(str(largest + 1))
         self._modules.append(module)
+        self._largest_name = (len(names), largest + 1)
         return self
 
     def __getitem__(self, index):
@@ -178,7 +184,6 @@ class Sequential(Module):
         if isinstance(index, slice):
             part = Sequential(*self._modules[index])
             part._names = self._names[index]
-            part._next_name = max(map(int, part._names), default=-1) + 1
             return part
         return self._modules[index]
 
@@ -199,7 +204,7 @@ class Sequential(Module):
 
     def _repr_members(self):
         extra = [(name, m) for name, m in super()._repr_members()
-                 if name not in ("_modules", "_names", "_next_name")]
+                 if name not in ("_modules", "_names", "_largest_name")]
         return list(zip(self._names, self._modules, strict=True)) + extra
 
 

@@ -757,7 +757,6 @@ def test_add_n_and_weighted_sum_name_an_argument_that_is_not_a_sequence(call, na
         call()
 
 
-
 VALUE_FUNCTIONS = {
     # every Value op, the binary ones with both operands differentiated (mixed partials)
     "add": lambda a, b: a + b, "sub": lambda a, b: a - b, "mul": lambda a, b: a * b,

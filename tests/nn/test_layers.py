@@ -1,5 +1,6 @@
 """Linear, Sequential, MLP and the activation modules: shapes, values, init, errors, grads."""
 
+import copy
 import fractions
 import math
 
@@ -284,6 +285,14 @@ def test_a_slice_of_a_sequential_keeps_the_members_names():
     assert len(model) == 3  # appending to a slice leaves the whole model as it was
     backwards = model[::-1].append(nn.ReLU()).append(nn.ReLU())  # names 2, 1, 0, then 3, 4
     assert [name for name, _ in backwards._repr_members()] == ["2", "1", "0", "3", "4"]
+    # a shallow copy shares the lists, as in PyTorch: appends to both stay unique
+    twin = nn.Sequential(nn.ReLU(), nn.ReLU())
+    copy.copy(twin).append(nn.ReLU())
+    twin.append(nn.ReLU())
+    assert twin._names == ["0", "1", "2", "3"]
+    # one pickled before append kept its largest name has none: it reads the names
+    del twin.__dict__["_largest_name"]
+    assert twin.append(nn.ReLU())._names[-1] == "4"
     assert list(nn.Sequential().append(nn.Linear(1, 1)).state_dict()) == ["0.weight",
                                                                           "0.bias"]
     np.testing.assert_allclose(tail[:2](np.ones((1, 3))).data,
