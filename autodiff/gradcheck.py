@@ -243,8 +243,9 @@ def gradgradcheck(f, inputs, eps: float = 1e-6, atol: float = 1e-5, rtol: float 
     gradgradcheck does: `gradcheck` of f's first derivatives, recorded with
     `create_graph=True`, against central differences of those first derivatives.
 
-    f's outputs are first reduced to one sum, each weighted by a fixed random number
-    (drawn from `seed`, of magnitude 1 to 2), so that f may return any shape; the
+    f's outputs are first reduced to one sum, each element weighted by a fixed random
+    number (drawn from `seed`, of magnitude 1 to 2; 1 when f returns a single number),
+    so that f may return any shape; the
     weights are inputs of the check too, as the incoming gradient is an input of each
     backward rule. The check's function maps (inputs, weights) to the gradient of that
     sum by each checked input, and each entry of its Jacobian is checked: by an input,
@@ -285,12 +286,14 @@ def gradgradcheck(f, inputs, eps: float = 1e-6, atol: float = 1e-5, rtol: float 
     with enable_grad():
         outs = _outputs(_call(f, args, {}, from_numbers, "gradgradcheck"), "gradgradcheck")
     _refuse_closures(outs, inputs, checked, "gradgradcheck")
-    # (never near 0, where a weight would hide a wrong second derivative under atol)
+    # (never near 0, where a weight would hide a wrong second derivative under atol;
+    # 1 for a single number, as gradcheck's, so that the errors show f's own derivatives)
     rng = np.random.default_rng(seed)
     weights = []
     for out in outs:
         shape = np.shape(_data(out))
-        w = rng.uniform(1.0, 2.0, shape) * rng.choice([-1.0, 1.0], shape)
+        w = (np.ones(shape) if len(outs) == 1 and np.size(_data(out)) == 1 else
+             rng.uniform(1.0, 2.0, shape) * rng.choice([-1.0, 1.0], shape))
         weights.append(float(w) if isinstance(out, Value) else w)
     n = len(inputs)
 

@@ -755,10 +755,13 @@ def test_gradgradcheck_catches_a_rule_recorded_wrongly_that_gradcheck_passes(
 def test_gradgradcheck_weights_never_hide_a_wrong_second_derivative(monkeypatch):
     # a random weight near 0 scaled the wrong entry under atol (seed 117 drew 3.8e-5)
     monkeypatch.setattr(ops.Exp, "backward", staticmethod(_output_read_as_a_constant))
-    x = leaf([0.3])
+    x = leaf([0.3, 0.6])
     for seed in range(200):
         with pytest.raises(GradcheckError):
             autodiff.gradgradcheck(lambda x: x.exp() * 0.01, [x], seed=seed)
+    # a single number is weighted by 1: the error shows f's own second derivative
+    with pytest.raises(GradcheckError, match=r"analytic 0, numeric 0\.013498588"):  # e^0.3/100
+        autodiff.gradgradcheck(lambda x: x.exp().sum() * 0.01, [leaf([0.3])])
 
 
 def test_gradgradcheck_refuses_f_reading_an_input_from_a_closure():
