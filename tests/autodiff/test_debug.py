@@ -1004,3 +1004,53 @@ def test_locate_fault_finds_a_rule_that_gives_nan_after_its_first_element():
     report = locate_fault(lambda t: (NanInTheLastElement.apply(t) * 3.0).sum(), [x])
     assert report.fault is not None and report.fault.op == "NanInTheLastElement"
     assert report.fault.index == (2,) and math.isnan(report.fault.analytic)
+
+
+# -- behaviours QA round 16's mutants of the tools showed untested --------------------
+
+
+def test_derivation_keeps_inputs_of_equal_value_apart():
+    # a = b = 2: dc/da for c = a b is b = 2, not the sum over both inputs equal to a
+    a, b = Value(2.0, label="a"), Value(2.0, label="b")
+    c = a * b
+    d = derivation(c, a)
+    c.backward()
+    assert d.total == a.grad == 2.0
+
+
+def test_locate_fault_differences_float32_parameters_in_float64():
+    # differenced in float32, the right `*` rule looked wrong
+    w = Tensor(np.array([0.3, 1.7, 2.9], dtype=np.float32), requires_grad=True)
+    report = locate_fault(lambda x: (x * w).tanh().sum(), [np.array([0.5, -1.0, 2.0])])
+    assert report.ok, report
+
+
+def test_detect_anomaly_gives_numpy_its_error_settings_back():
+    before = np.geterr()
+    with detect_anomaly():
+        pass
+    assert np.geterr() == before
+    with pytest.warns(RuntimeWarning):
+        np.log(np.array([-1.0]))
+
+
+def test_recorded_steps_keep_their_gradients_when_grad_is_changed_in_place():
+    x = Tensor(np.array([1.0, 2.0]), requires_grad=True, label="x")
+    w = Tensor(np.array([3.0, 4.0]), requires_grad=True, label="w")
+    steps = list(backward_steps((x * w).sum(), accumulate=True))
+    sent = [[np.array(g, copy=True) for _, g in step.sent] for step in steps]
+    assert any(sent)
+    x.grad *= 0  # zeroing in place, as an optimizer's zero_grad(set_to_none=False) does
+    w.grad *= 0
+    for step, before in zip(steps, sent, strict=True):
+        for (_, g), expected in zip(step.sent, before, strict=True):
+            np.testing.assert_array_equal(g, expected)
+
+
+def test_backward_steps_and_draw_step_refuse_what_does_not_fit():
+    x = Tensor(np.array([1.0, 2.0]), requires_grad=True, label="x")
+    with pytest.raises(ValueError, match=r"\(1, 2\).*\(2,\)|\(2,\).*\(1, 2\)"):
+        list(backward_steps(x * 3.0, gradient=np.ones((1, 2))))
+    a, b = Value(2.0, label="a"), Value(3.0, label="b")
+    with pytest.raises(IndexError):
+        draw_step(a * b, -1)

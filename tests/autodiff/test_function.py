@@ -800,3 +800,20 @@ def test_a_function_giving_no_gradient_to_an_ops_result_leaves_its_graph_unreach
     Stop.apply(y, w).sum().backward()
     np.testing.assert_array_equal(w.grad, [1.0, 1.0])
     assert x.grad is None and y.grad is None
+
+
+def test_a_gradient_that_only_broadcasts_to_its_input_is_refused():
+    # (1, 3) for a (2, 3) input broadcasts but is not the input's gradient: .grad ended
+    # up (1, 3)
+    class Bad(Function):
+        @staticmethod
+        def forward(ctx, a):
+            return a * 2.0
+
+        @staticmethod
+        def backward(ctx, grad):
+            return 2.0 * grad[:1]
+
+    a = Tensor(np.ones((2, 3)), requires_grad=True)
+    with pytest.raises(ValueError, match=r"\(1, 3\).*\(2, 3\)"):
+        Bad.apply(a).sum().backward()

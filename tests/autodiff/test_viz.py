@@ -1200,3 +1200,35 @@ def test_a_node_alike_others_at_two_ops_takes_the_count_of_the_first_met():
     b = add_n([e[0], e[3], Value(9.0).tanh()])
     source = draw_graph(a * b, max_nodes=8).source
     assert "1 of 2 alike, drawn once" in source and "1 of 3 alike" not in source
+
+
+# -- non-finite numbers in drawings (QA round 16's mutants of the tools) --------------
+
+
+def test_drawings_tell_minus_inf_nan_and_a_bad_gradient_apart():
+    y = Value(-1e300, label="x") * 1e300  # -inf
+    assert "-inf" in draw_graph(y).source
+    x = Tensor(np.array(-1.0), requires_grad=True, label="x")
+    with np.errstate(invalid="ignore"):
+        root = x.sqrt()  # a 0-d nan
+    assert "data has nan" in draw_graph(root).source
+    with pytest.raises(autodiff.AnomalyError, match="nan"), autodiff.detect_anomaly():
+        with np.errstate(invalid="ignore"):
+            x.sqrt()
+    # a gradient gone bad while the data are fine
+    v = Tensor(np.array([1.0, 2.0]), requires_grad=True, label="v")
+    total = (v * 2.0).sum()
+    total.backward()
+    v.grad[0] = np.inf
+    drawing = draw_graph(total)
+    assert drawing.stats["nonfinite"] == 1
+    assert "grad has 1 inf" in drawing.source
+
+
+def test_save_graph_takes_an_upper_case_extension(tmp_path):
+    if shutil.which("dot") is None:
+        pytest.skip("Graphviz's dot is not installed")
+    a = Value(2.0, label="a")
+    path = tmp_path / "g.SVG"
+    save_graph(a * 3, str(path))
+    assert b"<svg" in path.read_bytes()

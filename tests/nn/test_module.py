@@ -531,3 +531,19 @@ def test_zero_grad_and_load_state_dict_refuse_a_flag_that_is_not_a_bool():
     np.testing.assert_array_equal(model.weight.data, before)
     model.zero_grad(set_to_none=np.bool_(False))  # NumPy's bools are bools
     np.testing.assert_array_equal(model.weight.grad, 0.0)
+
+
+def test_load_state_dict_takes_value_and_tensor_entries():
+    # a state holding Values (a scalar parameter) or Tensors loads like one of arrays
+    class Scalar(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.v = Value(1.0)
+
+    module = Scalar()
+    module.load_state_dict({"v": Value(5.0)})
+    assert module.v.data == 5.0
+    layer = nn.Linear(2, 1, seed=0)
+    layer.load_state_dict({k: Tensor(np.full(a.shape, 7.0)) for k, a in
+                           layer.state_dict().items()})
+    np.testing.assert_array_equal(layer.weight.data, [[7.0, 7.0]])

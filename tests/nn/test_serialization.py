@@ -201,3 +201,11 @@ def test_a_file_object_not_at_an_archive_is_named_with_its_position(tmp_path):
         file.seek(0)
         nn.load(other, file)
     np.testing.assert_array_equal(other.weight.data, model.weight.data)
+
+
+def test_an_empty_state_round_trips():
+    # nn.save({}) writes an empty archive, which load_state must read back as {}
+    buffer = io.BytesIO()
+    nn.save({}, buffer)
+    buffer.seek(0)
+    assert nn.load_state(buffer) == {}
