@@ -1232,3 +1232,23 @@ def test_save_graph_takes_an_upper_case_extension(tmp_path):
     path = tmp_path / "g.SVG"
     save_graph(a * 3, str(path))
     assert b"<svg" in path.read_bytes()
+
+
+def test_a_folded_chain_draws_each_constant_once_under_its_own_name():
+    # a + 1 + 2 + 3 folded over budget: three constants, three DOT names (one name
+    # would make Graphviz merge them into one node), none counted twice
+    y = Value(1.0, label="a") + 1.0 + 2.0 + 3.0
+    source = draw_graph(y, max_nodes=1).source
+    constants = re.findall(r"^\s*(n\d+_c\d*) \[label=(\S+) ", source, re.M)
+    assert sorted(label for _, label in constants) == ["1", "2", "3"]
+    assert len({name for name, _ in constants}) == 3
+    assert not re.findall(r"label=x\d+", source)
+
+
+def test_an_infinite_gradient_stays_off_the_colour_scale():
+    x = Value(1.0, label="x")
+    y = (x * 1e300) * 1e300  # dy/dx = inf; the other gradients are 1e300 and 1
+    y.backward()
+    source = draw_graph(y, color_grads=True).source
+    assert "pale 1 to dark red 1e+300" in source
+    assert "inf" not in re.search(r"Colour: [^<]*", source).group(0)
