@@ -1054,3 +1054,20 @@ def test_backward_steps_and_draw_step_refuse_what_does_not_fit():
     a, b = Value(2.0, label="a"), Value(3.0, label="b")
     with pytest.raises(IndexError):
         draw_step(a * b, -1)
+
+
+def test_derivation_escapes_underscores_for_markdown():
+    x_1, w_1 = Value(2.0, label="x_1"), Value(3.0, label="w_1")
+    y = x_1 * w_1
+    y.label = "y"
+    assert derivation(y, x_1).splitlines()[0] == "### dy/dx\\_1 by the chain rule"
+
+
+def test_a_fault_reports_table_near_its_end_shows_as_many_rows_as_asked():
+    from autodiff.debug import FaultReport, OpCheck
+
+    checks = [OpCheck(i, Value(float(i)), "+", None, (), 0.0, 0.0, 0.0, i != 38)
+              for i in range(40)]
+    lines = FaultReport(checks, None).table(max_rows=10).splitlines()[2:]
+    assert [line for line in lines if line.startswith("...")] == ["... 30 ops before"]
+    assert len([line for line in lines if not line.startswith("...")]) == 10

@@ -817,3 +817,42 @@ def test_a_gradient_that_only_broadcasts_to_its_input_is_refused():
     a = Tensor(np.ones((2, 3)), requires_grad=True)
     with pytest.raises(ValueError, match=r"\(1, 3\).*\(2, 3\)"):
         Bad.apply(a).sum().backward()
+
+
+def test_too_few_gradients_are_named_and_saved_arrays_are_released():
+    class Two(Function):
+        @staticmethod
+        def forward(ctx, a, b):
+            return a * b
+
+        @staticmethod
+        def backward(ctx, grad):
+            return grad  # one gradient for two inputs
+
+    a, b = Tensor(np.ones(2), requires_grad=True), Tensor(np.ones(2), requires_grad=True)
+    with pytest.raises(ValueError, match="Two.backward returned 1 gradient for 2 inputs"):
+        Two.apply(a, b).sum().backward()
+
+    import gc
+    import weakref
+
+    saved, contexts = [], []
+
+    class Exp(Function):
+        @staticmethod
+        def forward(ctx, x):
+            e = np.exp(x)
+            saved.append(weakref.ref(e))
+            contexts.append(ctx)  # a context kept elsewhere (a debugger, a list)
+            ctx.save_for_backward(e)
+            return e.copy()  # (the result is kept by its node; the saved array is not)
+
+        @staticmethod
+        def backward(ctx, grad):
+            (e,) = ctx.saved_tensors
+            return grad * e
+
+    y = Exp.apply(Tensor(np.ones(3), requires_grad=True)).sum()
+    y.backward()  # without retain_graph: the saved arrays go, even from a kept context
+    gc.collect()
+    assert saved[0]() is None

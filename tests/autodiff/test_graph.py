@@ -1143,3 +1143,12 @@ def test_copies_of_a_graph_keep_a_change_made_before_them_seen():
             c[...] = 5.0  # read for w's gradient, after '*' ran
         with pytest.raises(RuntimeError, match=r"op '\*' uses was changed"):
             duplicate(y).sum().backward()
+
+
+def test_the_array_backends_scatter_add_accumulates_and_keeps_the_dtype():
+    from autodiff.backends import ARRAY
+
+    np.testing.assert_array_equal(ARRAY.scatter_add(np.ones(2), [0, 0], (3,)), [2, 0, 0])
+    added = ARRAY.scatter_add(np.ones(2, np.float32), np.array([0, 0]), (3,))
+    assert added.dtype == np.float32
+    np.testing.assert_array_equal(added, [2, 0, 0])

@@ -1252,3 +1252,68 @@ def test_an_infinite_gradient_stays_off_the_colour_scale():
     source = draw_graph(y, color_grads=True).source
     assert "pale 1 to dark red 1e+300" in source
     assert "inf" not in re.search(r"Colour: [^<]*", source).group(0)
+
+
+def test_folding_keeps_results_of_different_modules_apart():
+    # A's two calls fold into one box drawn x2; B's look-alike result is B's own
+    import nn
+
+    class A(nn.Module):
+        def forward(self, x):
+            return x * 2.0
+
+    class B(nn.Module):
+        def forward(self, x):
+            return x * 2.0
+
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.a1, self.a2, self.b = A(), A(), B()
+
+        def forward(self, x):
+            return self.a1(x) + self.a2(x) + self.b(x)
+
+    drawing = draw_graph(Net()(Tensor(np.ones(3), requires_grad=True, label="x")), max_nodes=3)
+    assert sorted(re.findall(r"label=<([AB])>", drawing.source)) == ["A", "B"]
+    assert re.findall(r"label=x(\d+)", drawing.source) == ["2"]
+
+
+def test_a_parameter_of_a_module_called_twice_is_drawn_outside_its_boxes():
+    import nn
+
+    class Gate(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.w = Tensor(np.ones(2), requires_grad=True, label="w")
+
+        def forward(self, x, use):
+            return x * self.w if use else x * 2.0
+
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.g = Gate()
+
+        def forward(self, x):
+            return self.g(x, False) + self.g(x, True)
+
+    depth, where = 0, None
+    for line in draw_graph(Net()(Tensor(np.ones(2), label="x")).sum()).source.splitlines():
+        depth += "subgraph" in line
+        depth -= line.strip() == "}"
+        if ">w<" in line:
+            where = depth
+    assert where == 0  # not inside the second call's box
+
+
+def test_the_colour_scale_of_gradients_reads_from_pale_to_dark():
+    a = Value(0.01, label="a")
+    y = a * 1000.0  # gradients 1 (y) and 1000 (a)
+    y.backward()
+    assert "pale 1 to dark red 1e+03" in draw_graph(y, color_grads=True).source
+    a, b = Value(1.0, label="a"), Value(2.0, label="b")
+    y = a + b  # every |grad| is 1: one magnitude, drawn in the darkest shade
+    y.backward()
+    assert set(re.findall(r'BGCOLOR="(#[0-9a-f]+)"',
+                          draw_graph(y, color_grads=True).source)) == {"#b10026"}
