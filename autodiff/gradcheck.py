@@ -245,14 +245,14 @@ def gradgradcheck(f, inputs, eps: float = 1e-6, atol: float = 1e-5, rtol: float 
 
     f's outputs are first reduced to one sum, each element weighted by a fixed random
     number (drawn from `seed`, of magnitude 1 to 2; 1 when f returns a single number),
-    so that f may return any shape; the
-    weights are inputs of the check too, as the incoming gradient is an input of each
-    backward rule. The check's function maps (inputs, weights) to the gradient of that
-    sum by each checked input, and each entry of its Jacobian is checked: by an input,
-    the weighted Hessian; by a weight, f's first derivative. A backward rule that is
-    right for the first derivative but records it wrongly (treating an input, its
-    output or its incoming gradient as a constant) fails here where gradcheck passes.
-    Check with gradcheck first: the differences here are of the first derivatives.
+    so that f may return any shape. The weights are inputs of the check too, as the
+    incoming gradient is an input of each backward rule. The check's function maps
+    (inputs, weights) to the gradient of that sum by each checked input, and each entry
+    of its Jacobian is checked: by an input, the weighted Hessian; by a weight, f's
+    first derivative. A backward rule that is right for the first derivative but
+    records it wrongly (treating an input, its output or its incoming gradient as a
+    constant) fails here where gradcheck passes. Check with gradcheck first: the
+    differences here are of the first derivatives.
 
     Args:
         f, inputs, eps, atol, rtol, seed, full: as for `gradcheck` (the same inputs are
