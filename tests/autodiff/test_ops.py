@@ -313,6 +313,11 @@ MATMUL_SHAPES = [
 for a, b in MATMUL_SHAPES:
     case(f"matmul-{shape_id(a, b)}", lambda x, y: x @ y, (anywhere, a), (anywhere, b))
 case("matmul-array-left", lambda y: ARRAY_23 @ y, (anywhere, (3, 2)), keeps_float32=False)
+# empty inner or batch dimensions: zero gradients of the right shapes, a zero product
+case("matmul-empty-inner-3x0,0x2", lambda x, y: x @ y, (anywhere, (3, 0)), (anywhere, (0, 2)))
+case("linear-empty-batch", lambda x, w, b: autodiff.linear(x, w, b), (anywhere, (0, 3)),
+     (anywhere, (2, 3)), (anywhere, (2,)))
+case("sum-over-an-empty-axis", lambda x: x.sum(axis=1), (anywhere, (3, 0)))
 case("matmul-with-own-transpose", lambda x: x @ x.T, (anywhere, (3, 4)))
 
 # -- softmax family: several axes -----------------------------------------------------
@@ -350,6 +355,8 @@ SHAPE_OPS = {
 for name, fn in SHAPE_OPS.items():
     case(f"{name}-2x3x4", fn, (anywhere, (2, 3, 4)))
 case("T-matrix", lambda x: x.T, (anywhere, (2, 3)))
+case("flatten-axes-1-to-2", lambda x: x.flatten(1, 2), (anywhere, (2, 3, 4)))
+case("flatten-axes-0-to-minus-2", lambda x: x.flatten(0, -2), (anywhere, (2, 3, 4)))
 case("squeeze-axes-tuple", lambda x: x.squeeze((0, 2)), (anywhere, (1, 3, 1)))
 case("squeeze-dim", lambda x: x.squeeze(dim=2), (anywhere, (1, 3, 1)))
 case("broadcast_to", lambda x: x.broadcast_to((2, 4, 3)), (anywhere, (4, 1)))
