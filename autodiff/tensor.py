@@ -208,6 +208,17 @@ class _LastAxisDefault(int):
 _LAST_AXIS = _LastAxisDefault(-1)
 
 
+class _FirstAxisDefault(int):
+    """0, the default axis of concatenate and stack, told apart from a 0 the caller
+    gives, so that concatenate(ts, 0, dim=1) is refused rather than taken as dim=1."""
+
+    def __repr__(self) -> str:
+        return "0"
+
+
+_FIRST_AXIS = _FirstAxisDefault(0)
+
+
 class Tensor(Node):
     """An array that remembers how it was computed, so its gradients can be.
 
@@ -1651,11 +1662,11 @@ def _tensor_list(tensors, who: str) -> list:
     return tensors
 
 
-def concatenate(tensors, axis: int = 0, *, dim=None) -> Tensor:
+def concatenate(tensors, axis: int = _FIRST_AXIS, *, dim=None) -> Tensor:
     """Join tensors (or arrays) along an existing axis (PyTorch's `cat`; `dim` is
     another name for `axis`); with axis None, flattened, one after the other (NumPy's)."""
     if dim is not None:
-        axis, _ = _numpy_names("concatenate", axis, False, dim, None, 0)
+        axis, _ = _numpy_names("concatenate", axis, False, dim, None, _FIRST_AXIS)
     tensors = _tensor_list(tensors, "concatenate")
     if not tensors:
         raise ValueError("concatenate: needs at least one tensor")
@@ -1680,11 +1691,11 @@ def _one_axis(axis, ndim: int, op: str) -> int:
     return ops.normalize_axes(axis, ndim, op)[0]
 
 
-def stack(tensors, axis: int = 0, *, dim=None) -> Tensor:
+def stack(tensors, axis: int = _FIRST_AXIS, *, dim=None) -> Tensor:
     """Join tensors (or arrays) of one shape along a new axis (`dim` is another name
     for `axis`)."""
     if dim is not None:
-        axis, _ = _numpy_names("stack", axis, False, dim, None, 0)
+        axis, _ = _numpy_names("stack", axis, False, dim, None, _FIRST_AXIS)
     tensors = _tensor_list(tensors, "stack")
     if not tensors:
         raise ValueError("stack: needs at least one tensor")

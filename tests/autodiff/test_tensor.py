@@ -2351,3 +2351,7 @@ def test_joins_take_one_axis(join):
         join([a, b], axis=True)
     assert join([a, b], axis=-1)._ctx["axis"] == (1 if join is autodiff.concatenate else 2)
     assert join([a, b], axis=np.int64(1))._ctx["axis"] == 1  # NumPy's ints are ints
+    # an explicit 0 and PyTorch's dim: refused, not taken as dim (the default's 0 is not)
+    with pytest.raises(TypeError, match=rf"{join.__name__}: give axis or dim, not both"):
+        join([a, b], 0, dim=1)
+    assert join([a, b], dim=1)._ctx["axis"] == 1
