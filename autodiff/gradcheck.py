@@ -173,7 +173,8 @@ def _check_jacobian(names: _Names, f, inputs, eps, atol, rtol, seed, locate: boo
         raise TypeError(f"{who}: none of the inputs is differentiable (a Value, a Tensor "
                         "with requires_grad=True, a float or a float array)")
     targets = [leaves[i] for i in checked]
-    _check_steps(leaves, eps, who)
+    for i in checked:
+        _check_step(np.asarray(leaves[i].data), eps, who, names.input(i))
     rng = np.random.default_rng(seed)
 
     # the Values made of numbers: f combining one with a Tensor is explained, as by grad
@@ -266,8 +267,10 @@ def gradgradcheck(f, inputs, eps: float = 1e-6, atol: float = 1e-5, rtol: float 
         GradcheckError: at the first entry that fails, naming what it is the derivative
             of (which first derivative, d(f)/d(input j, index J)) and by what (an input
             i or an output's weight, and its index), both values and their difference.
-            Its `input` and `index` are the "by"; its `output` and `output_index` are
-            j and J (0 and () when the first derivatives were reduced to a sum).
+            Its `input` and `index` are the "by" (an `input` of len(inputs) + k is output
+            k's weight); its `output` and `output_index` are j and J (0 and () when the
+            first derivatives were reduced to a sum, or when the check of how backward
+            scales its incoming gradient fails).
         TypeError, ValueError: as for `gradcheck`.
     """
     __tracebackhide__ = True
@@ -289,26 +292,39 @@ def gradgradcheck(f, inputs, eps: float = 1e-6, atol: float = 1e-5, rtol: float 
     # (never near 0, where a weight would hide a wrong second derivative under atol;
     # 1 for a single number, as gradcheck's, so that the errors show f's own derivatives)
     rng = np.random.default_rng(seed)
-    weights = []
+    single = len(outs) == 1 and np.size(_data(outs[0])) == 1
+    weights = []  # (nodes, so the check takes them as inputs whatever the other inputs)
     for out in outs:
         shape = np.shape(_data(out))
-        w = (np.ones(shape) if len(outs) == 1 and np.size(_data(out)) == 1 else
-             rng.uniform(1.0, 2.0, shape) * rng.choice([-1.0, 1.0], shape))
-        weights.append(float(w) if isinstance(out, Value) else w)
+        w = np.ones(shape) if single else (rng.uniform(1.0, 2.0, shape)
+                                           * rng.choice([-1.0, 1.0], shape))
+        weights.append(Value(float(w)) if isinstance(out, Value)
+                       else Tensor(w, requires_grad=True))
     n = len(inputs)
 
     def first_derivatives(*xs_and_weights):
         xs, ws = xs_and_weights[:n], xs_and_weights[n:]
         targets = [xs[i] for i in checked]
+        grads = [None] * len(targets)
         with enable_grad():  # (the check runs this under no_grad() for its differences)
-            total = _projected(_outputs(f(*xs), "gradgradcheck"), ws)
-            grads = gradients(total, targets, create_graph=True, allow_unused=True)
+            # Values' and Tensors' weighted outputs are summed apart (a Value and a
+            # Tensor do not add); each input gets its gradient from its own kind
+            outputs = _outputs(f(*xs), "gradgradcheck")
+            for kind in (Value, Tensor):
+                terms = [(o, w) for o, w in zip(outputs, ws, strict=True)
+                         if isinstance(o, kind)]
+                if terms:
+                    total = _projected(*map(list, zip(*terms, strict=True)))
+                    for j, g in enumerate(gradients(total, targets, create_graph=True,
+                                                    allow_unused=True)):
+                        if g is not None:
+                            grads[j] = g if grads[j] is None else grads[j] + g
         # (an input the sum does not reach has a zero gradient: a constant, whose
         # numeric derivative must be 0 too)
         return tuple(_zero_like(t) if g is None else g
                      for t, g in zip(targets, grads, strict=True))
 
-    names = _SecondDerivativeNames(leaves, checked, n, len(outs))
+    names = _SecondDerivativeNames(leaves, checked, n, len(outs), weighted=not single)
     return _check_jacobian(names, first_derivatives, list(inputs) + weights, eps, atol, rtol,
                            seed, False, full)
 
@@ -317,10 +333,10 @@ class _SecondDerivativeNames(_Names):
     """gradgradcheck's names: an input of the check past f's inputs is an output's
     weight, and an output of the check is f's first derivative by a checked input."""
 
-    def __init__(self, leaves, checked, n_inputs, n_outputs) -> None:
+    def __init__(self, leaves, checked, n_inputs, n_outputs, weighted: bool) -> None:
         super().__init__("gradgradcheck")
         self.leaves, self.checked = leaves, checked
-        self.n_inputs, self.n_outputs = n_inputs, n_outputs
+        self.n_inputs, self.n_outputs, self.weighted = n_inputs, n_outputs, weighted
 
     def input(self, i: int) -> str:
         if i < self.n_inputs:
@@ -332,6 +348,9 @@ class _SecondDerivativeNames(_Names):
         by = self.checked[k]
         label = self.leaves[by].label
         name = f"input {by} ({label})" if label else f"input {by}"
+        if self.weighted:  # the numbers are those of the weighted sum, not of f's own
+            return (f", of d(w * f)/d({name}, index {index}) (w: the check's fixed "
+                    f"random weights of f's outputs, summed with them)"), by, index
         return f", of d(f)/d({name}, index {index})", by, index
 
 

@@ -743,8 +743,9 @@ def test_gradgradcheck_catches_a_rule_recorded_wrongly_that_gradcheck_passes(
     monkeypatch.setattr(op, "backward", staticmethod(rule))
     x, y = leaf([0.3, -0.7], label="x"), leaf([0.5, 2.0])
     assert gradcheck(f, [x, y])
-    with pytest.raises(GradcheckError, match=rf"^gradgradcheck: {by}, of d\(f\)/d\({of}\): "
-                                             r"analytic -?[\d.]+, numeric -?[\d.]+") as caught:
+    with pytest.raises(GradcheckError, match=rf"^gradgradcheck: {by}, of d\(w \* f\)/d\({of}\) "
+                                             r"\(w: .*\): analytic -?[\d.]+, numeric "
+                                             r"-?[\d.]+") as caught:
         autodiff.gradgradcheck(f, [x, y])
     error = caught.value
     assert error.analytic != pytest.approx(error.numeric, rel=1e-3)
@@ -788,7 +789,8 @@ def test_gradgradcheck_names_itself_where_the_shared_check_fails(monkeypatch):
     with pytest.raises(GradcheckError, match=r"of the outputs' weighted sum: "
                                              r"gradgradcheck\(\.\.\., full=True\)"):
         autodiff.gradgradcheck(lambda x: x.exp(), [x])
-    with pytest.raises(GradcheckError, match=r"of d\(f\)/d\(input 0, index \(0,\)\)"):
+    with pytest.raises(GradcheckError, match=r"of d\(w \* f\)/d\(input 0, index \(0,\)\) "
+                                             r"\(w: the check's fixed random weights"):
         autodiff.gradgradcheck(lambda x: x.exp(), [x], full=True)
 
 
@@ -856,3 +858,17 @@ def test_a_backward_that_permutes_its_incoming_gradient_fails_a_weighted_check()
     # weights of all ones would let a permuted grad_output pass: they must be random
     with pytest.raises(GradcheckError, match="weighted sum"):
         gradcheck(_Spread.apply, [leaf(np.arange(1.0, 11.0))])
+
+
+
+def test_gradgradcheck_takes_values_beside_arrays_and_outputs_of_both_kinds():
+    # the weights of Value outputs are Values: a Tensor or an array among the inputs
+    # made them 0-d Tensors, which a Value output could not be multiplied by
+    v, x = Value(0.7), leaf([0.5, -1.0])
+    assert autodiff.gradgradcheck(lambda a, t: a * a * a, [v, x])
+    assert autodiff.gradgradcheck(lambda a, t: a * a * a, [v, np.ones(2)])
+    assert autodiff.gradgradcheck(lambda a, t: (a * a * a, (t**3).sum()), [v, x])
+    # a too small eps is named where it is too small: here only at the check's weight
+    with pytest.raises(ValueError, match=r"^gradgradcheck: eps=1e-20 is too small for the "
+                                         r"weight of f's output, which is 1"):
+        autodiff.gradgradcheck(lambda a: a**3, [Value(0.0)], eps=1e-20)
