@@ -161,10 +161,11 @@ class _Names:
         return f" (output {k}, index {index})", k, index
 
 
-def _check_jacobian(names: _Names, f, inputs, eps, atol, rtol, seed, locate: bool,
-                    full: bool) -> bool:
-    """gradcheck's check, by whichever check calls it (`names`)."""
-    __tracebackhide__ = True
+def _run_on_copies(names: _Names, f, inputs, eps) -> tuple[list, list, list[int], list]:
+    """f run once, with its graph, on float64 copies of the inputs to check: (the copies,
+    None for a constant; f's arguments; the positions checked; f's outputs). Raises,
+    naming `names.who`, for nothing to check, an eps lost at an input, f returning other
+    than nodes, or f reading an input from a closure."""
     who = names.who
     leaves = _float64_leaves(inputs)
     args = [leaf if leaf is not None else x for leaf, x in zip(leaves, inputs, strict=True)]
@@ -172,17 +173,25 @@ def _check_jacobian(names: _Names, f, inputs, eps, atol, rtol, seed, locate: boo
     if not checked:
         raise TypeError(f"{who}: none of the inputs is differentiable (a Value, a Tensor "
                         "with requires_grad=True, a float or a float array)")
-    targets = [leaves[i] for i in checked]
     for i in checked:
         _check_step(np.asarray(leaves[i].data), eps, who, names.input(i))
-    rng = np.random.default_rng(seed)
-
     # the Values made of numbers: f combining one with a Tensor is explained, as by grad
     from_numbers = [leaves[i] for i in checked if isinstance(leaves[i], Value)
                     and not isinstance(inputs[i], Value)]
     with enable_grad():  # the analytic gradient needs f's graph, even under no_grad()
         outs = _outputs(_call(f, args, {}, from_numbers, who), who)
     _refuse_closures(outs, inputs, checked, who)
+    return leaves, args, checked, outs
+
+
+def _check_jacobian(names: _Names, f, inputs, eps, atol, rtol, seed, locate: bool,
+                    full: bool) -> bool:
+    """gradcheck's check, by whichever check calls it (`names`)."""
+    __tracebackhide__ = True
+    who = names.who
+    leaves, args, checked, outs = _run_on_copies(names, f, inputs, eps)
+    targets = [leaves[i] for i in checked]
+    rng = np.random.default_rng(seed)
     size = sum(int(np.size(_data(o))) for o in outs)
     n_inputs = sum(int(np.size(t.data)) for t in targets)
     projection = None
@@ -278,17 +287,8 @@ def gradgradcheck(f, inputs, eps: float = 1e-6, atol: float = 1e-5, rtol: float 
     full = check_flag(full, "gradgradcheck", "full")
     if not isinstance(inputs, (tuple, list)):
         inputs = (inputs,)
-    leaves = _float64_leaves(inputs)
-    checked = [i for i, leaf in enumerate(leaves) if leaf is not None]
-    if not checked:
-        raise TypeError("gradgradcheck: none of the inputs is differentiable (a Value, a "
-                        "Tensor with requires_grad=True, a float or a float array)")
-    args = [leaf if leaf is not None else x for leaf, x in zip(leaves, inputs, strict=True)]
-    from_numbers = [leaves[i] for i in checked if isinstance(leaves[i], Value)
-                    and not isinstance(inputs[i], Value)]
-    with enable_grad():
-        outs = _outputs(_call(f, args, {}, from_numbers, "gradgradcheck"), "gradgradcheck")
-    _refuse_closures(outs, inputs, checked, "gradgradcheck")
+    # f once, for the shapes of its outputs (and the checks of its arguments)
+    leaves, _, checked, outs = _run_on_copies(_Names("gradgradcheck"), f, inputs, eps)
     # (never near 0, where a weight would hide a wrong second derivative under atol;
     # 1 for a single number, as gradcheck's, so that the errors show f's own derivatives)
     rng = np.random.default_rng(seed)

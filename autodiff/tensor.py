@@ -836,10 +836,6 @@ class Tensor(Node):
         keepdims = check_flag(keepdims, "mean", "keepdims")
         if dim is not None or keepdim is not None:
             axis, keepdims = _numpy_names("mean", axis, keepdims, dim, keepdim)
-        axes = ops.normalize_axes(axis, self.ndim, "mean")
-        if math.prod(self.shape[a] for a in axes) == 0:  # (named with the axis as given)
-            raise ValueError(f"mean: no elements to average over axis {axis} of shape "
-                             f"{self.shape}")
         return ops.Mean.apply(self, axis=_axis(axis, self.ndim, "mean"), keepdims=keepdims)
 
     def var(self, axis=None, ddof: int = 0, keepdims: bool = False, *, dim=None,
@@ -851,7 +847,6 @@ class Tensor(Node):
         keepdims = check_flag(keepdims, "var", "keepdims")
         if dim is not None or keepdim is not None:
             axis, keepdims = _numpy_names("var", axis, keepdims, dim, keepdim)
-        ops.degrees_of_freedom("var", self.shape, axis, ddof)  # (named with axis as given)
         return ops.Var.apply(self, axis=_axis(axis, self.ndim, "var"), ddof=ddof,
                              keepdims=keepdims)
 
@@ -863,7 +858,6 @@ class Tensor(Node):
         keepdims = check_flag(keepdims, "std", "keepdims")
         if dim is not None or keepdim is not None:
             axis, keepdims = _numpy_names("std", axis, keepdims, dim, keepdim)
-        ops.degrees_of_freedom("std", self.shape, axis, ddof)  # (named with axis as given)
         return ops.Std.apply(self, axis=_axis(axis, self.ndim, "std"), ddof=ddof,
                              keepdims=keepdims)
 

@@ -856,3 +856,11 @@ def test_too_few_gradients_are_named_and_saved_arrays_are_released():
     y.backward()  # without retain_graph: the saved arrays go, even from a kept context
     gc.collect()
     assert saved[0]() is None
+
+
+def test_gradgradcheck_says_a_function_is_once_differentiable():
+    # its backward works on arrays: gradcheck passes, gradgradcheck explains why it stops
+    x = leaf([0.5, 1.0])
+    assert gradcheck(Cube.apply, [x])
+    with pytest.raises(RuntimeError, match="cannot be differentiated again"):
+        autodiff.gradgradcheck(Cube.apply, [x])
