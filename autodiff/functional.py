@@ -109,6 +109,10 @@ def _as_tensor(x):
     return x if isinstance(x, Tensor) else Tensor(_plain(x))
 
 
+def _brief(x) -> str:
+    return f"of shape {x.shape}" if isinstance(x, np.ndarray) else f"{x!r:.40}"
+
+
 def _check_scalar(out, name: str) -> None:
     if isinstance(out, Value) or (isinstance(out, Tensor) and out.size == 1):
         return
@@ -124,6 +128,11 @@ class _MadeLeaves(threading.local):
     # grad(lambda x: grad(lambda y: x * y)(3.0))(2.0)).
     def __init__(self) -> None:
         self.leaves: list[Node] = []
+        # The plain results (numbers, arrays) of functional calls made inside an
+        # enclosing one: a derivative that is a constant (the 2 of grad(grad(x ** 2))).
+        # An enclosing call takes these as constants and refuses any other plain result,
+        # which is most often a graph cut off by .item() or float().
+        self.constants: list = []
 
 
 _made = _MadeLeaves()
@@ -162,13 +171,46 @@ def _functional_call(call):
 
     @functools.wraps(call)
     def wrapper(*args, **kwargs):
-        depth = len(_made.leaves)
+        depth, known = len(_made.leaves), len(_made.constants)
         try:
-            return call(*args, **kwargs)
+            result = call(*args, **kwargs)
         finally:
             del _made.leaves[depth:]
+            del _made.constants[known:]
+        if depth:  # inside an enclosing call, which may be handed these plain results
+            _made.constants.extend(_plain_parts(result))
+        return result
 
     return wrapper
+
+
+def _plain_parts(result) -> list:
+    """The numbers and arrays in a functional call's result (tuples opened)."""
+    if isinstance(result, tuple):
+        return [part for item in result for part in _plain_parts(item)]
+    return [result] if _is_plain(result) else []
+
+
+def _is_plain(x) -> bool:
+    return isinstance(x, (numbers.Number, np.ndarray)) and not isinstance(x, Node)
+
+
+def _constant_result(out) -> bool:
+    """Whether a plain `out` of f is the result of an inner functional call (a
+    derivative that is constant), not a graph cut off by .item() or float()."""
+    return any(out is known for known in _made.constants)
+
+
+def _refuse_plain(out, name: str) -> None:
+    """Refuse a number or array f returned that no inner functional call made."""
+    if _is_plain(out) and not _constant_result(out):
+        # Most often f ended in .item(), float() or .numpy(): its gradient, taken as a
+        # constant's, would be zeros, silently (PyTorch's torch.func refuses it too).
+        raise TypeError(
+            f"{name}: the function returned a plain {type(out).__name__} "
+            f"({_brief(out)}), which records no graph, so its derivative cannot be "
+            "taken: return the Value or Tensor itself, not .item(), float(), .data or "
+            ".numpy() of it (for a constant function, return Value(c) or Tensor(c))")
 
 
 def _call(f, args, kwargs, inputs, name: str):
@@ -260,7 +302,8 @@ def _value_and_grad(f, argnums, name: str, has_aux: bool = False):
                 raise TypeError(f"{name}: with has_aux=True, f must return a pair "
                                 f"(scalar, aux), got {type(out).__name__}")
             out, aux = out
-        if isinstance(out, numbers.Real):  # a constant: every gradient is zero
+        _refuse_plain(out, name)
+        if isinstance(out, numbers.Real):  # an inner call's constant derivative
             out = Value(out)
         _check_scalar(out, name)
         seed = 1.0 if isinstance(out, Value) else np.ones_like(out.data)
@@ -350,6 +393,7 @@ def _jacobian(f, argnums, name: str):
         create = _records_backward(outside)
         with enable_grad():
             out = f(*args, **kwargs)
+        _refuse_plain(out, name)
         if not isinstance(out, (Tensor, Value, numbers.Real, np.ndarray)):
             raise TypeError(f"{name}: the function must return a Tensor (or a Value, a "
                             f"number or an array, which are constants), got "

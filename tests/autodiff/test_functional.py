@@ -317,9 +317,53 @@ def test_ints_are_differentiated_as_floats():
 
 
 def test_a_function_that_ignores_its_input_has_zero_gradient():
-    assert grad(lambda x: 3.0)(2.0) == 0.0
-    g = grad(lambda x, y: (y * 2).sum())(np.ones((2, 3)), np.ones(2))
+    assert grad(lambda x: Value(3.0))(2.0) == 0.0
+    g = grad(lambda x, y: (Tensor(y) * 2).sum())(np.ones((2, 3)), np.ones(2))
     np.testing.assert_array_equal(g, np.zeros((2, 3)))
+
+
+def _item(out):
+    return out.item()
+
+
+def _numpy(out):
+    return out.numpy()
+
+
+def _data(out):
+    return out.data
+
+
+@pytest.mark.parametrize(("kind", "cut"), [
+    ("tensor", _item), ("tensor", float), ("tensor", _numpy), ("tensor", _data),
+    ("value", _item), ("value", _data),  # (a Value has neither __float__ nor numpy())
+], ids=lambda x: getattr(x, "__name__", x))
+@pytest.mark.parametrize("transform", ["grad", "value_and_grad", "jacobian"])
+def test_a_function_ending_in_item_or_float_is_refused(cut, kind, transform):
+    # Its gradient came back as zeros, silently (the answer for a constant): a loss
+    # function ending in .item(), for printing, stalled training with no error.
+    x = 3.0 if kind == "value" else np.array([1.0, 2.0])
+    if kind == "value" and transform == "jacobian":
+        x = np.array(3.0)
+    f = {"grad": grad, "value_and_grad": value_and_grad, "jacobian": jacobian}[transform]
+    with pytest.raises(TypeError, match=f"^{transform}: the function returned a plain "
+                                        r"\w+ \(.*\), which records no graph.*\.item\(\)"):
+        f(lambda v: cut((v * v).sum() if kind == "tensor" else v * v))(x)
+
+
+def test_a_constant_derivative_is_still_differentiated_to_zero():
+    # The inner grad of a linear function returns a plain number (it depends on no
+    # variable): the enclosing call takes it as a constant, not as a cut graph.
+    assert grad(grad(lambda x: 3 * x))(2.0) == 0.0
+    assert grad(grad(grad(lambda x: x ** 2)))(2.0) == 0.0  # d3/dx3 x^2
+    assert value_and_grad(grad(lambda x: 5 * x))(1.0) == (5.0, 0.0)
+    np.testing.assert_array_equal(hessian(lambda x: (x * 3).sum())(np.ones(2)),
+                                  np.zeros((2, 2)))
+    np.testing.assert_array_equal(jacobian(grad(lambda x: (x * 3).sum()))(np.ones(2)),
+                                  np.zeros((2, 2)))
+    # ... but only the very object the inner call returned
+    with pytest.raises(TypeError, match="grad: the function returned a plain float"):
+        grad(lambda x: grad(lambda y: 3 * y)(x) + 0.0)(2.0)
 
 
 def test_a_mixed_partial_through_a_closure_is_a_plain_number():
