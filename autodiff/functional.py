@@ -395,8 +395,7 @@ def _jacobian(f, argnums, name: str):
             out = f(*args, **kwargs)
         _refuse_plain(out, name)
         if not isinstance(out, (Tensor, Value, numbers.Real, np.ndarray)):
-            raise TypeError(f"{name}: the function must return a Tensor (or a Value, a "
-                            f"number or an array, which are constants), got "
+            raise TypeError(f"{name}: the function must return a Tensor (or a Value), got "
                             f"{type(out).__name__}; to return several, autodiff.stack them")
         if not isinstance(out, Tensor):
             out = Tensor(out.data if isinstance(out, Value) else out)

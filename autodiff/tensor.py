@@ -309,7 +309,10 @@ class Tensor(Node):
         requires_grad = False
         for x in inputs:
             if isinstance(x, Tensor):
-                data.append(x.data)
+                array = x.data
+                if type(array) is not np.ndarray:  # .data assigned by hand
+                    _refuse_assigned_data(x, op)
+                data.append(array)
                 requires_grad = requires_grad or x._requires_grad
             elif ctx is None:
                 data.append(_constant(x, op))
@@ -361,7 +364,16 @@ class Tensor(Node):
                     out._memory = _memory_of(x)
                     break
         if requires_grad and _grad_mode.enabled:
-            if out.data.dtype.kind == "c":
+            kind = out.data.dtype.kind
+            if kind in "biu":
+                # from an input that requires grad yet holds integers: its .data was
+                # assigned by hand (Tensor(...) refuses such a tensor), and its gradient
+                # would be integers
+                raise TypeError(f"{op.name}: an integer result ({out.data.dtype}) on "
+                                f"shapes {_shapes(data)} from an input that requires "
+                                "grad: was its .data set to an integer array? give it "
+                                "floats, e.g. x.data = x.data.astype(float)")
+            if kind == "c":
                 # backward would cast complex gradients to real, dropping their imaginary
                 # parts: wrong numbers, with only a warning
                 raise TypeError(f"{op.name}: a complex result on shapes {_shapes(data)} "
@@ -1197,7 +1209,9 @@ class Tensor(Node):
     def _added_grad(self, g, owned: set[int]):
         # A gradient array may be shared (a rule can pass its input on to two parents)
         # or be a view; a `.grad` must own its memory, since users update it in place.
-        if self.grad is None:
+        grad = self.grad
+        if grad is None or (type(grad) in (int, float) and grad == 0):
+            # (a number 0: micrograd's `p.grad = 0`, which resets a Value's, as none)
             if type(g) is np.ndarray:
                 if g.base is not None or id(g) in owned:
                     g = g.copy()
@@ -1208,16 +1222,21 @@ class Tensor(Node):
                 g = np.array(g)  # a number or an array-like, as an array of its own
             owned.add(id(g))
             return g
-        if (type(self.grad) is not np.ndarray and not isinstance(self.grad, Tensor)
-                and np.asarray(self.grad).dtype.kind not in "biuf"):
-            raise TypeError(f"backward: the .grad of a tensor of shape {self.shape} is a "
-                            f"{type(self.grad).__name__}, not numbers, so the gradient "
+        if (type(grad) is not np.ndarray and not isinstance(grad, Tensor)
+                and np.asarray(grad).dtype.kind not in "biuf"):
+            raise TypeError(f"backward: the .grad of {self._named()} is a "
+                            f"{type(grad).__name__}, not numbers, so the gradient "
                             "cannot be added to it (was .grad set by hand? set it to None)")
-        if np.shape(self.grad) != np.shape(g):
+        if np.shape(grad) != np.shape(g):
             raise ValueError(f"backward: cannot add a gradient of shape {np.shape(g)} to "
-                             f"the .grad of shape {np.shape(self.grad)} of a tensor of "
-                             f"shape {self.shape} (was .grad set by hand?)")
-        return self.grad + g
+                             f"the .grad of shape {np.shape(grad)} of {self._named()} "
+                             "(was .grad set by hand? set it to None)")
+        return grad + g
+
+    def _named(self) -> str:
+        """This tensor in an error message: its label if it has one, and its shape."""
+        label = f" '{self.label}'" if self.label else ""
+        return f"the tensor{label} of shape {self.shape}"
 
     @staticmethod
     def _fit_grad(g, parent: Tensor):
@@ -1230,6 +1249,13 @@ class Tensor(Node):
         if g.shape != data.shape:
             g = backends.sum_to(g, data.shape)
         if g.dtype != data.dtype:
+            if data.dtype.kind not in "fc":
+                # An integer .data assigned by hand to a tensor that requires grad
+                # (Tensor(...) refuses one): its gradient, cast, would be truncated.
+                raise TypeError(
+                    f"backward: {parent._named()} requires grad but holds {data.dtype} "
+                    "data (was .data set to an integer array? its gradient would be cut "
+                    f"to integers): give it floats, e.g. x.data = x.data.astype(float)")
             g = g.astype(data.dtype)
         return g
 
@@ -1606,6 +1632,18 @@ def _complex_operand(inputs, data) -> str:
                 return repr(given)
             return f"{_described(given)} of dtype {np.asarray(array).dtype}"
     return "none given; the op made it"
+
+
+def _refuse_assigned_data(x: Tensor, op) -> None:
+    """Raise for a tensor whose `.data` is not an array (a list or a Value assigned to
+    it): NumPy would take a list as a sequence (`[3.0, 4.0] * 2` repeats it)."""
+    data = x.data
+    kind = (f"a {type(data).__module__}.{type(data).__name__}"
+            if isinstance(data, np.ndarray) else _described(data))
+    who = f"the tensor '{x.label}'" if x.label else "a tensor"
+    raise TypeError(f"{op.name}: the .data of {who} is {kind}, not a "
+                    "numpy.ndarray (was .data assigned by hand? assign an array: "
+                    "x.data = np.asarray(...))")
 
 
 def _described(value) -> str:

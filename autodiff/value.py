@@ -101,7 +101,12 @@ class Value(Node):
             # also in the inputs backward reads, or float32 would spread to the grads
             inputs = tuple(x if type(x) is Value else _number(op, x) for x in inputs)
             data = [x.data if type(x) is Value else x for x in inputs]
-        return _result(op, inputs, op.forward(SCALAR, *data, **params), params or None)
+        try:
+            result = op.forward(SCALAR, *data, **params)
+        except TypeError:
+            _refuse_assigned_data(op, inputs)
+            raise
+        return _result(op, inputs, result, params or None)
 
     # -- arithmetic: a Value or a number on either side -----------------------------------
 
@@ -301,6 +306,8 @@ def _number(op, x) -> float:
 
 
 def _result(op, parents: tuple, data: float, ctx) -> Value:
+    if type(data) is not float:
+        data = _plain_result(op, parents, data)
     out = Value.__new__(Value)
     out.data = data
     out.grad = 0.0
@@ -321,8 +328,37 @@ def _result(op, parents: tuple, data: float, ctx) -> Value:
     return out
 
 
+def _plain_result(op, parents: tuple, data) -> float:
+    """An op's result that is not a float, as one: a NumPy or int number (from a .data
+    set by hand to one) is converted; anything else comes from a .data set by hand to
+    what is not a number, and is refused."""
+    if isinstance(data, (numbers.Real, np.number)) and not isinstance(data, (bool, Node)):
+        return float(data)
+    _refuse_assigned_data(op, parents)
+    raise TypeError(f"{op.name}: its result is a {type(data).__name__}, not a number")
+
+
+def _refuse_assigned_data(op, parents: tuple) -> None:
+    """Raise if an input's .data is not a real number (it was set by hand): a Value
+    there would nest the graph inside .data, and training would go on, wrong."""
+    for x in parents:
+        if type(x) is Value and (isinstance(x.data, (bool, Node))
+                                 or not isinstance(x.data, (numbers.Real, np.number))):
+            who = f"Value '{x.label}'" if x.label else "a Value"
+            hint = (" (`p.data -= lr * p`, where p.grad was meant, puts a Value there)"
+                    if isinstance(x.data, Value) else "")
+            raise TypeError(f"{op.name}: the .data of {who} is a {type(x.data).__name__}, "
+                            f"not a number: was it set by hand?{hint} A Value's .data "
+                            "is a float")
+
+
 def _unary(op, x: Value) -> Value:
-    return _result(op, (x,), op.forward(SCALAR, x.data), None)
+    try:
+        data = op.forward(SCALAR, x.data)
+    except TypeError:
+        _refuse_assigned_data(op, (x,))
+        raise
+    return _result(op, (x,), data, None)
 
 
 def _binary(op, x, y):
@@ -339,4 +375,9 @@ def _binary(op, x, y):
         yd = y = _as_float(y)
         if y is None:
             return NotImplemented
-    return _result(op, (x, y), op.forward(SCALAR, xd, yd), None)
+    try:
+        data = op.forward(SCALAR, xd, yd)
+    except TypeError:
+        _refuse_assigned_data(op, (x, y))
+        raise
+    return _result(op, (x, y), data, None)

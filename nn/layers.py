@@ -21,9 +21,17 @@ def _as_input(x, layer: Module, dtype: np.dtype) -> Tensor:
     """`x` as a Tensor of `dtype`: arrays and lists become constant Tensors of it, and a
     Tensor of another dtype goes through `astype`, which keeps its gradient path (its
     .grad comes back in its own dtype)."""
-    if isinstance(x, Tensor):
-        return x if x.data.dtype == dtype else x.astype(dtype)
+    if isinstance(x, Tensor) and x.data.dtype == dtype:
+        return x
     who = layer._label()  # built only here, off the path of Tensor inputs
+    if dtype.kind != "f":
+        # (a weight whose .data was set by hand to integers: the input, cast to them,
+        # would be cut to integers)
+        raise TypeError(f"{who}: its weight holds {dtype} data, not floats (was its "
+                        ".data set to an integer array? give it floats, e.g. "
+                        "layer.weight.data = np.asarray(w, dtype=float))")
+    if isinstance(x, Tensor):
+        return x.astype(dtype)
     if isinstance(x, Value):
         raise TypeError(f"{who}: got a Value; Tensor layers take Tensors or arrays (the "
                         "scalar networks of nn.scalar take Values)")

@@ -158,7 +158,7 @@ class Optimizer:
         for i, p in enumerate(self.params):
             # the common case inline (this runs on every step), the rest in _checked_grad
             g = p.grad
-            if type(g) is array and type(p) is tensor:
+            if type(g) is array and type(p) is tensor and type(p.data) is array:
                 data = p.data
                 if g.shape == data.shape and g.dtype is data.dtype and p._requires_grad:
                     grads.append(g)
@@ -191,7 +191,7 @@ class Optimizer:
         for i, p in enumerate(params):
             # the common case inline, as in _gradients, the rest in _checked_state
             g = p.grad
-            if type(g) is array and type(p) is tensor:
+            if type(g) is array and type(p) is tensor and type(p.data) is array:
                 data = p.data
                 shape = data.shape
                 if g.shape == shape == fits[i] and g.dtype is data.dtype and p._requires_grad:
@@ -237,6 +237,13 @@ class Optimizer:
             raise TypeError(f"{type(self).__name__}.step: parameter {i} is a Value, so its "
                             f".grad must be a number, got {type(g).__name__}; nothing was "
                             "updated")
+        if type(p.data) is not np.ndarray or p.data.dtype.kind != "f":
+            what = (f"dtype {p.data.dtype}" if isinstance(p.data, np.ndarray)
+                    else f"a {type(p.data).__name__}")
+            raise TypeError(f"{type(self).__name__}.step: parameter {i}'s .data is "
+                            f"{what}, not a float array (was .data set by hand? give it "
+                            "floats, e.g. p.data = np.asarray(w, dtype=float)); nothing "
+                            "was updated")
         g = np.asarray(g)
         if g.shape != p.data.shape:
             raise ValueError(f"{type(self).__name__}.step: parameter {i} has shape "

@@ -940,7 +940,7 @@ def test_a_grad_of_the_wrong_shape_set_by_hand_is_named_and_the_next_backward_wo
     x, w = leaf([1.0, 2.0]), leaf([3.0, 4.0])
     w.grad = np.ones(5)
     with pytest.raises(ValueError, match=re.escape("gradient of shape (2,) to the .grad of "
-                                                   "shape (5,) of a tensor of shape (2,)")):
+                                                   "shape (5,) of the tensor of shape (2,)")):
         (x * w).sum().backward()
     x.grad = w.grad = None
     (x * w).sum().backward()  # the failed backward left no marks on the shared leaves
@@ -1488,7 +1488,7 @@ def test_backward_names_a_grad_set_by_hand_to_what_is_not_numbers(bad):
         np.testing.assert_array_equal(x.grad, [2.0, 2.0, 2.0])
         return
     x.grad = bad
-    with pytest.raises(TypeError, match=rf"^backward: the \.grad of a tensor of shape \(3,\) "
+    with pytest.raises(TypeError, match=rf"^backward: the \.grad of the tensor of shape \(3,\) "
                                         rf"is a {type(bad).__name__}, not numbers"):
         y.backward()
     assert x.grad is bad
@@ -2355,3 +2355,59 @@ def test_joins_take_one_axis(join):
     with pytest.raises(TypeError, match=rf"{join.__name__}: give axis or dim, not both"):
         join([a, b], 0, dim=1)
     assert join([a, b], dim=1)._ctx["axis"] == 1
+
+
+# -- .data and .grad set by hand ---------------------------------------------------------
+
+
+def test_a_list_assigned_to_data_is_refused_by_the_next_op():
+    # NumPy took the list as a sequence: w * 2 repeated it, [3, 4, 3, 4], silently
+    w = leaf([1.0, 2.0], label="w")
+    w.data = [3.0, 4.0]
+    with pytest.raises(TypeError, match=r"^\*: the \.data of the tensor 'w' is a list, not "
+                                        r"a numpy\.ndarray \(was \.data assigned by hand"):
+        w * 2
+    w.data = np.ma.array([3.0, 4.0])  # an ndarray subclass, with ops of its own
+    with pytest.raises(TypeError, match=r"\.data of the tensor 'w' is a "
+                                        r"numpy\.ma\.MaskedArray, not"):
+        w * 2
+    w.data = np.array([3.0, 4.0])
+    np.testing.assert_array_equal((w * 2).data, [6.0, 8.0])
+
+
+def test_integer_data_assigned_to_a_tensor_that_requires_grad_is_refused():
+    # Tensor(int array, requires_grad=True) raises; by assignment the gradient came
+    # back cut to integers: [1, 1] for d(1.5 w)/dw
+    w = leaf([1.0, 2.0], label="w")
+    w.data = np.array([1, 2])
+    (w * 1.5).sum()  # a float result: its gradient, cast to w's dtype, is the harm
+    with pytest.raises(TypeError, match=r"^backward: the tensor 'w' of shape \(2,\) "
+                                        r"requires grad but holds int64 data"):
+        (w * 1.5).sum().backward()
+    assert w.grad is None
+    with pytest.raises(TypeError, match=r"^\*: an integer result \(int64\) on shapes \(2,\) "
+                                        r"and \(\) from an input that requires grad"):
+        w * 2
+    w.data = w.data.astype(float)
+    (w * 1.5).sum().backward()
+    np.testing.assert_array_equal(w.grad, [1.5, 1.5])
+
+
+@pytest.mark.parametrize("zero", [0, 0.0])
+def test_a_grad_set_to_the_number_zero_is_taken_as_no_gradient(zero):
+    # micrograd's `p.grad = 0` resets a Value's; on a tensor it made the next
+    # backward fail
+    w = leaf([1.0, 2.0])
+    w.grad = zero
+    (w * 3).sum().backward()
+    np.testing.assert_array_equal(w.grad, [3.0, 3.0])
+    assert type(w.grad) is np.ndarray
+
+
+def test_a_grad_set_to_another_number_names_the_tensor_by_its_label():
+    w = leaf([1.0, 2.0], label="bias")
+    w.grad = 1.0
+    with pytest.raises(ValueError, match=r"\.grad of shape \(\) of the tensor 'bias' of "
+                                         r"shape \(2,\) \(was \.grad set by hand\? set it "
+                                         "to None"):
+        (w * 3).sum().backward()

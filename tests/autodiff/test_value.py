@@ -782,3 +782,34 @@ def test_every_value_op_passes_gradgradcheck_inside_a_nonlinear_function(name):
     assert gradcheck(fn, [Value(0.8), Value(1.3)], eps=1e-6, atol=1e-7, rtol=1e-6)
     assert autodiff.gradgradcheck(lambda a, b: fn(a, b) * fn(a, b), [Value(0.8), Value(1.3)],
                                   eps=1e-6, atol=1e-7, rtol=1e-6)
+
+
+# -- .data set by hand -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("op", [
+    lambda p: p * 2.0, lambda p: 2.0 - p, lambda p: p.tanh(), lambda p: p ** 2,
+    lambda p: p.relu(), lambda p: autodiff.add_n([p, p]),
+])
+def test_a_value_put_in_data_by_a_typo_is_refused_by_the_next_op(op):
+    # micrograd's update with p for p.grad, p.data -= lr * p, nested a Value in .data:
+    # the ops went on, one level deeper each step, and training ran on, wrong
+    p = Value(2.0, label="w")
+    (p * 3.0).backward()
+    p.data -= 0.1 * p
+    with pytest.raises(TypeError, match=r"the \.data of Value 'w' is a Value, not a "
+                                        r"number: was it set by hand\? \(`p\.data -= lr \* "
+                                        r"p`, where p\.grad was meant"):
+        op(p)
+
+
+def test_data_set_by_hand_to_a_numpy_number_gives_float_results():
+    p = Value(2.0)
+    p.data = np.float32(3.0)
+    assert type((p * 2).data) is float and (p * 2).data == 6.0
+    assert type(p.exp().data) is float
+    p.data = "3"
+    with pytest.raises(TypeError, match=r"^\*: the \.data of a Value is a str, not a number"):
+        p * 2.0
+    with pytest.raises(TypeError, match=r"^exp: the \.data of a Value is a str"):
+        p.exp()

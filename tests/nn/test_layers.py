@@ -702,3 +702,16 @@ def test_the_in_place_error_names_the_layer_nearest_the_loss_and_where_its_op_ra
                                            r"'linear' \(in MLP\(4 -> 8 -> 3\) / "
                                            r"Linear\(8 -> 3\)\) uses was changed"):
         loss.backward()
+
+
+def test_a_weight_set_by_hand_to_integers_is_refused_before_the_input_is_cast():
+    # The input was cast to the weight's dtype: int, so cut to integers, and the
+    # output was wrong with no error (the gradient came back as integers)
+    layer = nn.Linear(2, 1)
+    layer.weight.data = np.array([[1, -1]])
+    with pytest.raises(TypeError, match=r"^Linear\(2 -> 1\): its weight holds int64 data, "
+                                        r"not floats \(was its \.data set to an integer"):
+        layer(np.array([[0.4, 0.9]]))
+    layer.weight.data = np.array([[1.0, -1.0]])
+    out = layer(np.array([[0.4, 0.9]]))
+    np.testing.assert_allclose(out.data, [[-0.5 + layer.bias.data[0]]])

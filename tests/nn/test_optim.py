@@ -911,3 +911,23 @@ def test_an_optimizer_restored_from_a_state_without_shape_records_steps():
     w.grad = np.ones(3)
     restored.step()
     np.testing.assert_allclose(w.data, [0.9, 0.9, 0.9])
+
+
+@pytest.mark.parametrize("make", [lambda m: SGD(m, lr=0.1), lambda m: Adam(m, lr=0.1),
+                                  lambda m: SGD(m, lr=0.1, momentum=0.9)],
+                         ids=["SGD", "Adam", "SGD momentum"])
+@pytest.mark.parametrize("data", [np.array([1, 2]), [1.0, 2.0]], ids=["int", "list"])
+def test_a_parameter_whose_data_was_set_to_no_float_array_changes_nothing(make, data):
+    # The update failed in NumPy's casting after the step was counted, and Adam kept
+    # moments of the integer dtype
+    p, q = param([1.0, 2.0]), param([3.0])
+    opt = make([q, p])
+    q.grad, p.grad = np.ones(1), np.ones(2)
+    p.data = data
+    with pytest.raises(TypeError, match=r"step: parameter 1's \.data is (dtype int64|a "
+                                        r"list), not a float array \(was \.data set by "
+                                        r"hand\?.*nothing was updated"):
+        opt.step()
+    np.testing.assert_array_equal(q.data, [3.0])
+    assert opt.steps == 0
+    assert all(not state for state in opt.state.values())
