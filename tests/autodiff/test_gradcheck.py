@@ -590,6 +590,35 @@ def test_many_outputs_of_few_inputs_cost_one_backward_pass(monkeypatch):
     assert len(calls) == 3 + 1
 
 
+def _linear_op_wrong_in_one_output(matrix, row, factor):
+    class Linear(Function):
+        @staticmethod
+        def forward(ctx, x):
+            return matrix @ x
+
+        @staticmethod
+        def backward(ctx, g):
+            wrong = matrix.copy()
+            wrong[row] *= factor
+            return wrong.T @ g
+
+    return Linear
+
+
+def test_the_weighted_sum_of_many_outputs_hides_no_output_with_a_wrong_sign():
+    # Its weights were standard normal: one near 0 hid that output, and a derivative
+    # of the wrong sign (or of 0) passed for 8 (17) of 1,100 outputs, 52 and 11 among
+    # them (QA round 18). Weights of magnitude 1 to 2 let none through.
+    matrix = np.random.default_rng(1).normal(size=(1100, 4))
+    x = leaf([0.1, -0.3, 0.7, 1.2])
+    rows = [52, 11, *np.random.default_rng(2).choice(1100, 60, replace=False)]
+    for factor in (-1.0, 0.0):
+        for row in rows:
+            op = _linear_op_wrong_in_one_output(matrix, row, factor)
+            with pytest.raises(GradcheckError, match="of the outputs' weighted sum"):
+                gradcheck(op.apply, [x])
+
+
 class DoubleWithNanGradient(Function):
     """2 x, whose backward gives nan"""
 
@@ -857,3 +886,23 @@ def test_gradgradcheck_takes_values_beside_arrays_and_outputs_of_both_kinds():
     with pytest.raises(ValueError, match=r"^gradgradcheck: eps=1e-20 is too small for the "
                                          r"weight of f's output, which is 1"):
         autodiff.gradgradcheck(lambda a: a**3, [Value(0.0)], eps=1e-20)
+
+
+
+def test_locate_on_a_function_of_several_outputs_keeps_the_verdict_and_finds_the_rule():
+    # locate_fault takes one output: its TypeError replaced the GradcheckError, and the
+    # failing entry was lost (QA round 18)
+    x = leaf([0.5, -1.0])
+    f = lambda a: (a.exp(), SquareWithHalfTheGradient.apply(a))  # noqa: E731
+    with pytest.raises(GradcheckError, match=r"^gradcheck: input 0, index .*output 1.*"
+                                             r"analytic") as info:
+        gradcheck(f, [x], locate=True)
+    assert info.value.fault is not None
+    assert "First wrong rule: op 'SquareWithHalfTheGradient'" in str(info.value)
+
+
+def test_locate_that_cannot_run_keeps_the_verdict():
+    x = leaf([0.5, -1.0])
+    with pytest.raises(GradcheckError, match=r"locate=True: locate_fault could not run"):
+        gradcheck(lambda a: (a.exp(), SquareWithHalfTheGradient.apply(a), Value(2.0)), [x],
+                  locate=True)
