@@ -465,7 +465,9 @@ def _check_op(position, node, rng, eps, atol, rtol) -> OpCheck:
 
     with no_grad():
         out = forward(*data)
-        weights = 1.0 if is_value else rng.standard_normal(np.shape(out))
+        # (magnitude 1 to 2: a weight near 0 would hide an output element's error)
+        weights = 1.0 if is_value else (rng.uniform(1.0, 2.0, np.shape(out))
+                                        * rng.choice([-1.0, 1.0], np.shape(out)))
         if op.is_function:
             ctx = _context(op, data, needs)
             op.forward(ctx, *data)

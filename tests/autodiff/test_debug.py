@@ -1071,3 +1071,25 @@ def test_a_fault_reports_table_near_its_end_shows_as_many_rows_as_asked():
     lines = FaultReport(checks, None).table(max_rows=10).splitlines()[2:]
     assert [line for line in lines if line.startswith("...")] == ["... 30 ops before"]
     assert len([line for line in lines if not line.startswith("...")]) == 10
+
+
+def test_locate_fault_finds_a_rule_wrong_in_one_of_many_outputs():
+    # Each op's outputs were weighted by standard normal numbers: one near 0 hid a
+    # rule wrong only in that output element (gradcheck's sum had the same flaw)
+    matrix = np.random.default_rng(1).normal(size=(1100, 4))
+    x = Tensor(np.array([0.1, -0.3, 0.7, 1.2]), requires_grad=True)
+    for row in [52, 11, 300, 1099]:
+
+        class WrongInOneRow(autodiff.Function):
+            @staticmethod
+            def forward(ctx, a):
+                return matrix @ a
+
+            @staticmethod
+            def backward(ctx, g, row=row):
+                wrong = matrix.copy()
+                wrong[row] = 0.0
+                return wrong.T @ g
+
+        report = autodiff.locate_fault(lambda a: (WrongInOneRow.apply(a) ** 2).sum(), [x])
+        assert report.fault is not None and report.fault.op == "WrongInOneRow", row
