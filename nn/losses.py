@@ -112,9 +112,34 @@ def _match(input: Tensor, target, who: str):
 
 
 def _is_values(x) -> bool:
-    return isinstance(x, Value) or (
-        isinstance(x, (list, tuple)) and len(x) > 0 and isinstance(x[0], Value)
-    )
+    """A Value, or a list of them (or of rows of them: a scalar network's outputs)."""
+    while isinstance(x, (list, tuple)) and len(x) > 0:
+        x = x[0]
+    return isinstance(x, Value)
+
+
+def _check_integer_probabilities(target, given: tuple, who: str) -> None:
+    """Refuse integer targets of the logits' shape that are not one-hot rows: class
+    labels, most likely, read as probabilities. (Logits squeezed to (n,), with n labels,
+    are one sample of n classes: the loss came out as a number, wrong, with no error.)"""
+    array = _array(target, "target", who)
+    if array.dtype.kind not in "biu":
+        return  # probabilities are floats
+    shape, tshape = given
+    one_hot = (array.size == 0 or (np.isin(array, (0, 1)).all()
+                                   and (array.reshape(-1, shape[-1]).sum(axis=1) == 1).all()))
+    if len(shape) == 1:
+        raise ValueError(
+            f"{who}: logits of shape {shape} are one sample of {shape[0]} classes, whose "
+            f"target is one class label (shape ()) or {shape[0]} probabilities (floats); "
+            f"got integers of shape {tshape}. For {shape[0]} samples, give logits of "
+            f"shape ({shape[0]}, classes) (a single score per sample needs BCELoss on "
+            "its sigmoid)")
+    if not one_hot:
+        raise ValueError(
+            f"{who}: a target of the logits' shape {shape} is probabilities per class, "
+            f"but this one is integers that are not one-hot rows (class labels?); "
+            f"labels have shape {shape[:-1]}, probabilities are floats")
 
 
 def _value_pairs(input, target, who: str) -> list[tuple[Value, float]]:
@@ -287,6 +312,7 @@ class CrossEntropyLoss(_Loss):
                       else np.reshape(target, tshape))
         n, k = logits.shape
         if tshape == (n, k):
+            _check_integer_probabilities(target, given, who)
             probs = _float_target(target, who, logits.dtype)
             losses = -(logits.log_softmax(axis=1) * probs).sum(axis=1)
         elif tshape == (n,):

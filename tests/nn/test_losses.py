@@ -503,3 +503,33 @@ def test_bce_of_a_tiny_probability_keeps_its_digits():
     for p in (1e-17, 1e-10):
         loss = nn.BCELoss()(leaf([p]), [0.0])
         assert loss.item() == pytest.approx(p + p * p / 2, rel=1e-12, abs=0)
+
+
+def test_cross_entropy_refuses_class_labels_read_as_probabilities():
+    # Logits squeezed to (n,) with n labels were one sample of n classes, the labels
+    # its "probabilities": a loss of 5.6, no error (PyTorch refuses integer targets of
+    # the logits' shape)
+    loss = nn.CrossEntropyLoss()
+    with pytest.raises(ValueError, match=r"^CrossEntropyLoss: logits of shape \(3,\) are "
+                                         r"one sample of 3 classes.*got integers of shape "
+                                         r"\(3,\)\. For 3 samples, give logits of shape "
+                                         r"\(3, classes\)"):
+        loss(np.array([0.2, -1.0, 0.5]), np.array([0, 1, 1]))
+    with pytest.raises(ValueError, match=r"integers that are not one-hot rows"):
+        loss(np.zeros((2, 3)), np.array([[0, 1, 2], [2, 1, 0]]))
+    # one-hot rows of integers are probabilities still, and floats always are
+    logits = np.array([[0.2, -1.0, 0.5], [1.0, 0.0, -0.5]])
+    one_hot = np.array([[0, 0, 1], [1, 0, 0]])
+    assert loss(logits, one_hot).item() == pytest.approx(loss(logits, np.array([2, 0])).item())
+    assert np.isfinite(loss(np.array([0.2, -1.0, 0.5]), np.array([0.2, 0.3, 0.5])).item())
+    assert loss(np.array([0.2, -1.0, 0.5]), np.array(2)).item() == pytest.approx(
+        loss(logits[:1], np.array([2])).item())
+
+
+def test_losses_on_rows_of_values_say_they_take_tensors():
+    # a scalar network's outputs for several classes are rows of Values: only the
+    # first element was looked at, and the message spoke of an object dtype
+    rows = [[Value(0.1), Value(0.2)], [Value(0.3), Value(0.4)]]
+    with pytest.raises(TypeError, match="CrossEntropyLoss: works on Tensors of logits, "
+                                        "not Values"):
+        nn.CrossEntropyLoss()(rows, [0, 1])
