@@ -327,8 +327,13 @@ class Tensor(Node):
                 )
                 ctx._input_shapes = tuple(np.shape(d) for d in data)
                 result = op.forward(ctx, *data)
-                if result is None or isinstance(result, (tuple, str, bytes)):
-                    what = "None" if result is None else f"a {type(result).__name__}"
+                if not (isinstance(result, (np.ndarray, np.generic, numbers.Number))
+                        or (type(result) is list
+                            and not any(isinstance(r, np.ndarray) for r in result))):
+                    # (a list of numbers is one array; a list of arrays, several
+                    # outputs, was stacked into one, and a dict made an object array)
+                    what = ("None" if result is None else "a list of arrays"
+                            if type(result) is list else f"a {type(result).__name__}")
                     raise TypeError(f"{op.name}.forward returned {what}: a Function has "
                                     "one output, an array (write one Function per output)")
                 if np.asarray(result).dtype.kind not in "fc":

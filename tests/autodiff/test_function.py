@@ -169,19 +169,21 @@ def test_a_backward_returning_tensors_gives_array_grads_all_the_way_up():
     assert gradcheck(lambda t: Square.apply(t).sum(), [leaf([0.5, -1.5])])
 
 
-@pytest.mark.parametrize("returned", ["tuple", "None", "str"])
+@pytest.mark.parametrize("returned", ["tuple", "None", "str", "list", "dict"])
 def test_a_forward_with_other_than_one_output_raises_naming_the_function(returned):
+    # (a list was stacked into one array and a dict made an object Tensor, silently)
     class Split(Function):
         @staticmethod
         def forward(ctx, x):
-            outputs = {"tuple": (x * 2, x * 3), "None": None, "str": "hi"}
+            outputs = {"tuple": (x * 2, x * 3), "None": None, "str": "hi",
+                       "list": [x * 2, x * 3], "dict": {"a": x}}
             return outputs[returned]
 
         @staticmethod
         def backward(ctx, g1, g2):
             return 2 * g1 + 3 * g2
 
-    what = "None" if returned == "None" else f"a {returned}"
+    what = {"None": "None", "list": "a list of arrays"}.get(returned, f"a {returned}")
     with pytest.raises(TypeError, match=f"Split.forward returned {what}: a Function has one"):
         Split.apply(leaf([1.0, 2.0]))
 
