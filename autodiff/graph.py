@@ -686,11 +686,7 @@ def _run(order, root, seed, create_graph, inputs, stop_at, results, through_inpu
                     grads = op.backward(node._math, g, node.data, *data_of(parents))
             else:
                 if is_released(ctx):
-                    raise RuntimeError(
-                        f"backward through the graph a second time: the buffers of op "
-                        f"'{op.name}' were freed by the first backward(). "
-                        "Pass retain_graph=True to the first backward() to keep them."
-                    )
+                    raise RuntimeError(_second_backward_message(op, node, root))
                 grads = _rule(op, node, g, ctx, parents, create_graph)
         except (ArithmeticError, ValueError) as error:
             raise _in_backward_of(op, error, node) from error
@@ -835,6 +831,24 @@ def _in_backward_of(op, error: Exception, node: Node) -> Exception:
         return type(error)(message)
     except Exception:  # an exception type whose constructor wants more than a message
         return error
+
+
+def _second_backward_message(op, node: Node, root: Node) -> str:
+    """Why backward met a node an earlier backward freed, and what to do."""
+    message = (f"backward through the graph a second time: the buffers of op "
+               f"'{op.name}' were freed by the first backward(). Pass retain_graph=True "
+               "to the first backward() to keep them.")
+    if node is root or is_released(root._ctx):
+        return message  # the same graph twice
+    # A new graph on top of a freed one: most often a parameter rebound to an op's
+    # result in a training loop, where retain_graph=True would make every backward
+    # walk all the steps before it.
+    return message + (
+        " But if the freed part comes from an earlier training step (after "
+        "`w = w - lr * w.grad`, w is that op's result, no longer a leaf, and each "
+        "step's graph hangs on the ones before), update in place instead: `with "
+        "autodiff.no_grad(): w -= lr * w.grad`, or start the next step from "
+        "`w = w.detach()` with `w.requires_grad = True`.")
 
 
 def _data_of(parents: tuple) -> tuple | list:

@@ -1152,3 +1152,25 @@ def test_the_array_backends_scatter_add_accumulates_and_keeps_the_dtype():
     added = ARRAY.scatter_add(np.ones(2, np.float32), np.array([0, 0]), (3,))
     assert added.dtype == np.float32
     np.testing.assert_array_equal(added, [2, 0, 0])
+
+
+def test_a_graph_on_top_of_a_freed_one_names_the_rebound_parameter_too():
+    # `w = w - lr * w.grad` makes w an op's result: the third step's backward reaches
+    # the first step's freed graph, and the message only said retain_graph=True, whose
+    # advice makes every backward walk all the steps before it
+    x = Tensor(np.array([[1.0, 2.0], [3.0, 4.0]]))
+    w = Tensor(np.zeros(2), requires_grad=True)
+    with pytest.raises(RuntimeError, match=r"retain_graph=True.*But if the freed part comes "
+                                           r"from an earlier training step \(after `w = w - "
+                                           r"lr \* w\.grad`.*no_grad\(\): w -= lr \* w\.grad"):
+        for _ in range(3):
+            loss = ((x @ w - 1.0) ** 2).sum()
+            loss.backward()
+            w = w - 0.1 * w.grad
+    # the same graph twice: the message says only what applies
+    y = Tensor(np.ones(2), requires_grad=True) * 2.0
+    loss = y.sum()
+    loss.backward()
+    with pytest.raises(RuntimeError, match=r"Pass retain_graph=True to the first "
+                                           r"backward\(\) to keep them\.$"):
+        loss.backward()
