@@ -240,9 +240,6 @@ class Tensor(Node):
     _math = ARRAY
     _graph_math = GRAPH
     _check_before_backward = staticmethod(_check_unchanged)
-    # NumPy must hand `ndarray + Tensor` (and np.float64 * Tensor) to the Tensor's
-    # reflected operator instead of treating the Tensor as an array itself.
-    __array_ufunc__ = None
 
     def __init__(self, data, requires_grad: bool = False, dtype=None, label: str = "") -> None:
         requires_grad = check_flag(requires_grad, "Tensor", "requires_grad")
@@ -526,6 +523,31 @@ class Tensor(Node):
                             f"{name} of a Tensor that requires grad gives a plain array, "
                             "which no gradient can pass through (the tensor would get "
                             f"none): {_NO_GRADIENT_HINT}")
+        return result
+
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        # NumPy's ufuncs given a Tensor: `ndarray + Tensor`, `np.float64 * Tensor` and
+        # `np.exp(t)` among them. Those a Tensor op computes run it, so the result stays
+        # in the graph; the rest run on the arrays, as __array_function__'s do.
+        out = kwargs.pop("out", None)
+        operator = _UFUNC_OPS.get(ufunc) if method == "__call__" and not kwargs else None
+        if operator is not None and (out is None or (len(out) == 1 and out[0] is inputs[0]
+                                                     and type(out[0]) is np.ndarray)):
+            # (out= the first input: `array += t`, which makes `array` this Tensor, as
+            # `array = array + t` does, leaving the array itself unchanged)
+            return operator(*inputs)
+        if out is not None:
+            kwargs["out"] = out
+        name = f"np.{ufunc.__name__}" + ("" if method == "__call__" else f".{method}")
+        needs_grad = _grad_mode.enabled and _requires_grad_in((inputs, kwargs))
+        refusal = (f"{name} of a Tensor that requires grad gives a plain array, which no "
+                   f"gradient can pass through (the tensor would get none): "
+                   f"{_NO_GRADIENT_HINT}")
+        if needs_grad and out is not None:
+            raise TypeError(refusal)  # before NumPy writes into out
+        result = getattr(ufunc, method)(*_unwrapped(inputs), **_unwrapped(kwargs))
+        if needs_grad and _holds_plain_floats(result):
+            raise TypeError(refusal)
         return result
 
     # -- arithmetic: NumPy broadcasting, a Tensor, array or number on either side ---------
@@ -1489,6 +1511,51 @@ def _method(name: str, numpy_defaults: dict):
 
 
 # np.<function>: (its Tensor op, the name of its first parameter, for np.sum(a=t))
+def _binary_operator(forward: str, reflected: str):
+    def run(a, b):
+        return getattr(a, forward)(b) if isinstance(a, Tensor) else getattr(b, reflected)(a)
+    return run
+
+
+def _even_max(a, b):
+    """Elementwise maximum whose gradient, where a and b tie, is split evenly between
+    them (as np.maximum's derivative in HIPS autograd)."""
+    a, b = _as_tensor_operand(a), _as_tensor_operand(b)
+    return where(a.data > b.data, a, where(a.data < b.data, b, (a + b) * 0.5))
+
+
+def _even_min(a, b):
+    a, b = _as_tensor_operand(a), _as_tensor_operand(b)
+    return where(a.data < b.data, a, where(a.data > b.data, b, (a + b) * 0.5))
+
+
+def _as_tensor_operand(x):
+    return x if isinstance(x, Tensor) else Tensor(x)
+
+
+# NumPy ufuncs a Tensor op computes (see Tensor.__array_ufunc__)
+_UFUNC_OPS = {
+    np.add: _binary_operator("__add__", "__radd__"),
+    np.subtract: _binary_operator("__sub__", "__rsub__"),
+    np.multiply: _binary_operator("__mul__", "__rmul__"),
+    np.true_divide: _binary_operator("__truediv__", "__rtruediv__"),
+    np.power: _binary_operator("__pow__", "__rpow__"),
+    np.matmul: _binary_operator("__matmul__", "__rmatmul__"),
+    np.maximum: _even_max,
+    np.minimum: _even_min,
+    np.negative: lambda a: -a,
+    np.positive: lambda a: +a,
+    np.absolute: lambda a: a.abs(),
+    np.exp: lambda a: a.exp(),
+    np.log: lambda a: a.log(),
+    np.sqrt: lambda a: a.sqrt(),
+    np.tanh: lambda a: a.tanh(),
+    np.sin: lambda a: a.sin(),
+    np.cos: lambda a: a.cos(),
+    np.square: lambda a: a * a,
+}
+
+
 _NUMPY_AS_OPS = {
     np.sum: (_np_reduction("sum"), "a"),
     np.mean: (_np_reduction("mean"), "a"),

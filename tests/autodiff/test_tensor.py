@@ -1387,6 +1387,82 @@ def test_numpy_functions_without_a_tensor_op_refuse_a_tensor_that_requires_grad(
     np.testing.assert_array_equal(out, [0.0, 0.0])
 
 
+_UFUNCS_WITH_OPS = [
+    (np.exp, lambda t: t.exp()), (np.log, lambda t: t.log()),
+    (np.sqrt, lambda t: t.sqrt()), (np.tanh, lambda t: t.tanh()),
+    (np.sin, lambda t: t.sin()), (np.cos, lambda t: t.cos()),
+    (np.abs, lambda t: t.abs()), (np.negative, lambda t: -t), (np.positive, lambda t: +t),
+    (np.square, lambda t: t * t),
+]
+
+
+@pytest.mark.parametrize("ufunc, method", _UFUNCS_WITH_OPS,
+                         ids=[u.__name__ for u, _ in _UFUNCS_WITH_OPS])
+def test_numpy_ufuncs_with_a_tensor_op_run_it_and_stay_in_the_graph(ufunc, method):
+    # np.exp(t) gave NumPy's "operand 'Tensor' does not support ufuncs", even for a
+    # tensor outside any graph (learner audit, QA round 18)
+    x = leaf([0.5, 1.5, 2.0])
+    y = ufunc(x)
+    assert isinstance(y, Tensor) and y.requires_grad and y.op == method(x).op
+    np.testing.assert_array_equal(y.data, method(x).data)
+    assert gradcheck(lambda t: ufunc(t).sum(), [x])
+    assert isinstance(ufunc(Tensor([0.5, 1.0])), Tensor)
+    assert ufunc(Tensor(np.float32(0.5))).dtype == np.float32
+
+
+@pytest.mark.parametrize("ufunc", [np.add, np.subtract, np.multiply, np.true_divide,
+                                   np.power, np.matmul, np.maximum, np.minimum])
+@pytest.mark.parametrize("order", ["tensor first", "array first"])
+def test_numpy_binary_ufuncs_run_the_tensor_op_with_either_operand_first(ufunc, order):
+    t, a = leaf([[0.5, 1.5], [2.0, 0.7]]), np.array([[1.2, 0.3], [0.4, 2.5]])
+    args = (t, a) if order == "tensor first" else (a, t)
+    y = ufunc(*args)
+    assert isinstance(y, Tensor) and y.requires_grad
+    np.testing.assert_allclose(y.data, ufunc(*(np.asarray(x) for x in args)), rtol=1e-15)
+    assert gradcheck(lambda x: ufunc(*((x, a) if order == "tensor first" else (a, x))).sum(),
+                     [t])
+
+
+def test_numpy_maximum_and_minimum_split_the_gradient_of_a_tie_evenly():
+    x = leaf([1.0, -2.0, 3.0])
+    np.maximum(x, np.array([0.0, -2.0, 5.0])).sum().backward()
+    np.testing.assert_array_equal(x.grad, [1.0, 0.5, 0.0])
+    x.grad = None
+    np.minimum(x, np.array([0.0, -2.0, 5.0])).sum().backward()
+    np.testing.assert_array_equal(x.grad, [0.0, 0.5, 1.0])
+
+
+def test_an_array_plus_equals_a_tensor_becomes_a_tensor_and_leaves_the_array():
+    w = leaf([1.0, 2.0])
+    total = np.zeros(2)
+    kept = total
+    total += w  # as total = total + w: the sum stays in the graph
+    assert isinstance(total, Tensor) and total.requires_grad
+    np.testing.assert_array_equal(kept, [0.0, 0.0])
+    total.sum().backward()
+    np.testing.assert_array_equal(w.grad, [1.0, 1.0])
+
+
+def test_numpy_ufuncs_without_a_tensor_op_refuse_a_tensor_that_requires_grad():
+    x = leaf([1.5, -2.5])
+    for call, name in [(np.floor, "np.floor"), (np.sign, "np.sign"),
+                       (np.add.reduce, "np.add.reduce"), (np.add.accumulate,
+                                                          "np.add.accumulate")]:
+        with pytest.raises(TypeError, match=f"^{re.escape(name)} of a Tensor that requires "
+                                            "grad gives a plain array"):
+            call(x)
+    np.testing.assert_array_equal(np.floor(x.detach()), [1.0, -3.0])
+    np.testing.assert_array_equal(np.greater(x, 0), [True, False])  # no floats: kept
+    out = np.zeros(2)
+    with pytest.raises(TypeError, match="^np.exp of a Tensor that requires grad"):
+        np.exp(x, out=out)
+    np.testing.assert_array_equal(out, [0.0, 0.0])  # refused before NumPy wrote into it
+    assert np.exp(x.detach(), out=out) is out
+    np.testing.assert_allclose(out, np.exp([1.5, -2.5]))
+    with pytest.raises(TypeError, match="^np.exp of a Tensor that requires grad"):
+        np.exp(x, dtype=np.float64)  # (a keyword the op does not take)
+
+
 @pytest.mark.parametrize("cond, described", [
     (np.array([0.2, 0.9]), r"an array of shape \(2,\) of dtype float64"),
     ("abc", "a str of dtype <U3"), (None, "a NoneType of dtype object"),
