@@ -70,3 +70,12 @@ __all__ = [
 ]
 
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str):
+    # the names of micrograd's and PyTorch's drawing helpers, pointing to ours
+    if name in ("draw_dot", "make_dot"):
+        raise AttributeError(f"module 'autodiff' has no attribute {name!r}; "
+                             "autodiff.draw_graph(node) draws the graph of any Value or "
+                             "Tensor (micrograd's draw_dot)")
+    raise AttributeError(f"module 'autodiff' has no attribute {name!r}")

@@ -381,3 +381,23 @@ def _binary(op, x, y):
         _refuse_assigned_data(op, (x, y))
         raise
     return _result(op, (x, y), data, None)
+
+
+# micrograd's private names, each a property that raises the AttributeError of a missing
+# attribute with a pointer to ours (as Tensor does for PyTorch's names)
+_MICROGRAD_NAMES = {
+    "_prev": "a Value's inputs are v.parents (micrograd's _prev, here a tuple)",
+    "_backward": "each op's derivative is the backward rule beside its forward in "
+                 "autodiff/ops.py (v.op names the op), and v.backward() runs them all",
+}
+
+
+def _pointer(name: str, hint: str) -> property:
+    def missing(self):
+        raise AttributeError(f"'Value' object has no attribute {name!r}; {hint}")
+
+    return property(missing, doc=f"Not here (a micrograd name): {hint}.")
+
+
+for _name, _hint in _MICROGRAD_NAMES.items():
+    setattr(Value, _name, _pointer(_name, _hint))

@@ -813,3 +813,19 @@ def test_data_set_by_hand_to_a_numpy_number_gives_float_results():
         p * 2.0
     with pytest.raises(TypeError, match=r"^exp: the \.data of a Value is a str"):
         p.exp()
+
+
+def test_micrograds_names_point_to_ours():
+    c = Value(2.0) * Value(3.0)
+    with pytest.raises(AttributeError, match=r"no attribute '_prev'; a Value's inputs are "
+                                             r"v\.parents"):
+        _ = c._prev
+    with pytest.raises(AttributeError, match=r"no attribute '_backward'; each op's "
+                                             r"derivative is the backward rule"):
+        _ = c._backward
+    assert not hasattr(c, "_prev")  # still a missing attribute to hasattr and getattr
+    with pytest.raises(AttributeError, match=r"has no attribute 'draw_dot'; "
+                                             r"autodiff\.draw_graph\(node\)"):
+        _ = autodiff.draw_dot
+    with pytest.raises(AttributeError, match=r"^module 'autodiff' has no attribute 'nope'$"):
+        _ = autodiff.nope
