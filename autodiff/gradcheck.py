@@ -62,9 +62,11 @@ def _float64_leaf(x, scalar: bool):
         if not x.requires_grad:
             return None
         return Tensor(x.data.astype(np.float64), requires_grad=True, label=x.label)
-    if isinstance(x, numbers.Real) and not isinstance(x, (numbers.Integral, np.bool_)):
-        # ints, like int arrays, are constants (counts, sizes...)
-        return Value(float(x)) if scalar else Tensor(float(x), requires_grad=True)
+    if (scalar and isinstance(x, numbers.Real)
+            and not isinstance(x, (numbers.Integral, np.bool_))):
+        # ints, like int arrays, are constants (counts, sizes...); so are floats beside
+        # Tensors or arrays: a slope, an exponent, a scale, as in PyTorch's gradcheck
+        return Value(float(x))
     if isinstance(x, np.ndarray) and x.dtype.kind == "f":
         return Tensor(x.astype(np.float64), requires_grad=True)
     return None
@@ -81,11 +83,13 @@ def gradcheck(f, inputs, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1e
               full: bool = False) -> bool:
     """Check the gradient autograd computes for `f` at `inputs` by central differences.
 
-    Every Value, Tensor with requires_grad, float and float array among `inputs` is
-    checked (as a float64 copy: the inputs themselves are left unchanged; a float is a
-    Value, or a 0-d Tensor when Tensors or arrays are among the inputs); others are
-    passed through as constants (to keep a float constant, close over it:
-    `gradcheck(lambda x: f(x, 2.0), [x])`). f must compute from its arguments: a checked
+    Every Value, Tensor with requires_grad and float array among `inputs` is checked
+    (as a float64 copy: the inputs themselves are left unchanged), and so are floats
+    when there is no Tensor or array among the inputs (each a Value, for a scalar
+    check); others are passed through as constants: ints, integer arrays, Tensors that
+    do not require grad, and floats beside Tensors or arrays (a slope, an exponent, a
+    scale, as in PyTorch's gradcheck; to check one, pass it as np.array(x)). f must
+    compute from its arguments: a checked
     tensor read from elsewhere (a closure) instead of its argument raises ValueError.
 
     Each entry of the Jacobian is checked on its own, as PyTorch's gradcheck does: one

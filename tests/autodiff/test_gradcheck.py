@@ -378,13 +378,21 @@ def test_a_checked_input_read_from_a_closure_raises():
         gradcheck(lambda _v: v.exp(), [v])
 
 
-def test_a_float_beside_tensors_is_a_0d_tensor_and_is_checked():
+def test_a_float_beside_tensors_is_a_constant_as_in_pytorch():
+    # It was a 0-d Tensor and checked: a Function rightly giving None for a float
+    # hyperparameter failed, x ** 3.0 failed with nan at x < 0, and leaky_relu(x, s)
+    # got a Tensor for its slope (test-writer audit, QA round 18)
     x = leaf([0.2, -0.4])
     assert gradcheck(lambda t, scale: (t * scale).tanh().sum(), [x, 2.0])
     assert gradcheck(lambda t, scale: (t * scale).tanh().sum(), [x, np.float64(2.0)])
-    with pytest.raises(GradcheckError, match="input 1"):  # its gradient is checked too
-        gradcheck(lambda t, scale: (t * scale.detach()).sum(), [x, 2.0])
+    seen = []
+    gradcheck(lambda t, scale: seen.append(scale) or (t * scale).sum(), [x, 2.0])
+    assert all(type(s) is float and s == 2.0 for s in seen)  # passed as it was given
+    assert gradcheck(lambda t, n: (t ** n).sum(), [x, 3.0])
+    assert gradcheck(lambda t, slope: t.leaky_relu(slope).sum(), [x, 0.1])
     assert gradcheck(lambda a, b: a * b + a.sin(), [0.5, 1.5])  # floats alone: Values
+    with pytest.raises(GradcheckError, match="input 1"):  # ... whose gradients are checked
+        gradcheck(lambda a, b: a * b.data, [0.5, 1.5])
 
 
 def test_past_the_entry_limit_outputs_are_reduced_to_one_weighted_sum(monkeypatch):
