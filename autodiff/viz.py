@@ -8,8 +8,12 @@ a small oval between its inputs and its result. On top of that:
   one box each;
 - a graph of more than `max_nodes` nodes is folded: chains of `+` (or `*`) whose links
   feed nothing else become one op, inputs of one op that have the same structure are
-  drawn once with a count (`x16`), and if that is not enough only the nodes nearest the
+  drawn once with a count (`×16`), and if that is not enough only the nodes nearest the
   root are kept. A caption says what was left out;
+- the inputs of an op whose order matters (`-`, `/`, `**`, `@`, `where`...) are
+  labelled 1st, 2nd... in argument order (`+`, `*` and `add_n` are left unlabelled);
+- a Tensor changed in place after the graph used it (by an optimizer's step) is marked:
+  the values computed from it are from before the change;
 - `color_grads=True` shades nodes by |grad| on a log scale; NaN and infinity are
   marked with a red border and a note.
 
@@ -95,7 +99,8 @@ def draw_graph(
             not). Past it the graph is folded (see `fold`) and then cut to the
             `max_nodes` nodes nearest the root. None: no budget.
         fold: fold repeated structure when over budget: `+`/`*` chains become one op,
-            and an op's inputs that have the same structure are drawn once with `xN`.
+            and an op's inputs that have the same structure are drawn once with `×N`
+            (nodes you labelled are only grouped with nodes of the same label).
         paths_from: nodes (parameters, say), or an nn module (its parameters): draw
             only the nodes on paths from them to the root; the other inputs of the ops
             on those paths are counted, not drawn.
@@ -104,10 +109,17 @@ def draw_graph(
         collapse: module calls to draw as one box each: True (every one), a label
             ("Linear(4 -> 10)"), a class name ("Linear"), a module class or object,
             a function `scope -> bool`, or a list of these.
-        color_grads: shade nodes by |grad| (Tensors: the norm), log scale, pale to red.
+        color_grads: shade nodes by |grad| (Tensors: the norm), log scale, pale to red
+            (one mid-scale colour when every |grad| is the same).
         constants: draw the numbers and arrays that ops took as constants.
         title: a line at the top of the caption.
         format: the default output format of `.render()` and `.pipe()`.
+
+    Each node's box shows its label, data and grad. Before `backward()` a Value's
+    grad is 0.0, as in micrograd, so its box says "grad 0.0000" (a Tensor's says
+    "grad None"); `draw_step` draws backward step by step, with the gradients not yet
+    reached as "grad ?". An op's inputs, when their order matters, are labelled 1st,
+    2nd... (for a - b, a is 1st), and `×N` on an edge means N look-alike inputs.
 
     Returns:
         a `graphviz.Digraph`.
@@ -170,7 +182,20 @@ def save_graph(root: Node, path: str | os.PathLike, **options) -> str:
 _drawing_class = None
 
 
+def __getattr__(name: str):
+    # `Drawing` subclasses graphviz.Digraph, so it is made when first asked for; found
+    # here by its name, it can be pickled (and unpickled in a fresh process) as a
+    # class defined at module level can.
+    if name == "Drawing":
+        return _drawing_type()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 def _new_digraph(**kwargs):
+    return _drawing_type()(**kwargs)
+
+
+def _drawing_type():
     global _drawing_class
     if _drawing_class is None:
         import graphviz
@@ -182,8 +207,12 @@ def _new_digraph(**kwargs):
             (`drawn_nodes` of them nodes, the rest module boxes), and where they apply
             the nodes left out: `collapsed` (module calls, nodes inside them),
             `chained`, `folded` (look-alikes), `off_path`, `cut`; the module boxes not
-            drawn, `folded_boxes` and `cut_boxes`; and `nonfinite` nodes. The nodes
-            drawn, inside boxes and left out add up to `nodes`.
+            drawn, `folded_boxes` and `cut_boxes`; `nonfinite` nodes; and `changed`,
+            the nodes drawn that were changed in place after an op of the graph used
+            them. The nodes drawn, inside boxes and left out add up to `nodes`.
+
+            Without Graphviz's `dot`, Jupyter shows the install hint as the cell's
+            output (a text), rather than the traceback of a failed display.
             """
 
             def __init__(self, *args, **kwargs) -> None:
@@ -205,20 +234,36 @@ def _new_digraph(**kwargs):
                 also = f" and {boxes} module box{'es' * (boxes != 1)}" if boxes else ""
                 return f"<Drawing: {drawn} of {total} nodes drawn{also}>"
 
+            def _repr_mimebundle_(self, include=None, exclude=None, **kwargs):
+                # IPython shows an exception raised here as a traceback through
+                # graphviz and this file, some 125 lines before the message; a
+                # missing `dot` is an expected situation, so the cell shows the
+                # message alone, as its text output.
+                try:
+                    return super()._repr_mimebundle_(include, exclude, **kwargs)
+                except GraphvizNotFoundError as error:
+                    text = str(error)
+                    return {"text/plain": text[0].upper() + text[1:]}
+
             def pipe(self, *args, **kwargs):
                 try:
                     return super().pipe(*args, **kwargs)
                 except graphviz.ExecutableNotFound as error:
                     raise _not_found(error) from error
+                except graphviz.CalledProcessError as error:
+                    raise _dot_failed(error) from error
 
             def render(self, *args, **kwargs):
                 try:
                     return super().render(*args, **kwargs)
                 except graphviz.ExecutableNotFound as error:
                     raise _not_found(error) from error
+                except graphviz.CalledProcessError as error:
+                    raise _dot_failed(error) from error
 
+        Drawing.__module__, Drawing.__qualname__ = __name__, "Drawing"
         _drawing_class = Drawing
-    return _drawing_class(**kwargs)
+    return _drawing_class
 
 
 def _not_found(error: Exception) -> GraphvizNotFoundError:
@@ -226,6 +271,15 @@ def _not_found(error: Exception) -> GraphvizNotFoundError:
         f"cannot render the drawing: {error}. {INSTALL_HINT}. The DOT source is still "
         "available as `.source` (or save_graph(root, 'graph.dot'))."
     )
+
+
+def _dot_failed(error) -> RuntimeError:
+    said = error.stderr.decode(errors="replace") if isinstance(error.stderr, bytes) else (
+        error.stderr or "")
+    said = " ".join(said.split())
+    return RuntimeError(
+        f"Graphviz's dot could not render the drawing (it said: {said or 'nothing'}). "
+        "The DOT source it was given is `.source` (or save_graph(root, 'graph.dot')).")
 
 
 def _known_format(format: str) -> bool:
@@ -784,7 +838,11 @@ class _Folding:
         if unit.node is None:
             return ("module", unit.box.label, unit.members)
         node = unit.node
-        return (node.op, _params_key(node), _kind(node),
+        # The label is part of the structure: a node the user labelled is never hidden
+        # behind an unlabelled (or differently labelled) look-alike, and neither is
+        # anything computed from it. Equal labels may still group (every nn layer's
+        # "weight"): the box drawn shows that label.
+        return (node.op, _params_key(node), _kind(node), node.label,
                 node._scope.label if node._scope is not None else None)
 
     def edges(self, unit: _Unit) -> list:
@@ -1155,6 +1213,16 @@ def _shape(shape: tuple) -> str:
     return "(" + ", ".join(map(str, shape)) + ")" if len(shape) != 1 else f"({shape[0]},)"
 
 
+def _box_output(node: Node) -> str:
+    """A line of a collapsed module box for one of its outputs: its label, and its
+    value when it is one number (a loss), else its shape and dtype."""
+    name = f" {node.label}:" if node.label else ""
+    data = node.data
+    if isinstance(data, np.ndarray) and data.ndim == 0:
+        return f"out{name} {_brief(node)}, data {_summary(data)}"
+    return f"out{name} {_brief(node)}"
+
+
 def _brief(node: Node) -> str:
     """A node's value in a few characters: its shape and dtype, or its number."""
     if isinstance(node.data, np.ndarray):
@@ -1172,7 +1240,7 @@ def _heat(magnitude: float | None, scale) -> tuple[str, str]:
     if magnitude is None or scale is None or magnitude == 0 or not math.isfinite(magnitude):
         return "#ffffff", "#000000"
     lo, hi = scale
-    t = 1.0 if hi <= lo else (math.log10(magnitude) - lo) / (hi - lo)
+    t = 0.5 if hi <= lo else (math.log10(magnitude) - lo) / (hi - lo)
     i = min(len(_HEAT) - 1, max(0, round(t * (len(_HEAT) - 1))))
     return _HEAT[i], ("#ffffff" if i >= len(_HEAT) - 2 else "#000000")
 
@@ -1199,13 +1267,20 @@ def _escape(text: str) -> str:
 def _text_label(text: str) -> str:
     """`text` (lines) as a Graphviz HTML label that shows it as it is: a plain label
     would read `<x>` as HTML, fail on `<a&b>` and replace `\\N` with the node's name.
-    For the labels a user writes (a module's), which node boxes escape too."""
-    return "<" + "<BR/>".join(_escape(line) for line in str(text).split("\n")) + ">"
+    For module, op and constant labels (a constant's repr may be `<Mode.FAST: 1>`);
+    node boxes escape their cells too."""
+    return f"<{_lines(str(text))}>"
+
+
+def _lines(text: str) -> str:
+    """`text` escaped for an HTML label, its newlines as line breaks (Graphviz drops a
+    newline in HTML text, running the lines together)."""
+    return "<BR/>".join(_escape(line) for line in text.split("\n"))
 
 
 def _cell(text: str, *, bold=False, color=None, size=None) -> str:
     """One table cell; the font is the node's unless a colour or size is given."""
-    body = _escape(str(text))  # str(): a label set by hand may be a number
+    body = _lines(str(text))  # str(): a label set by hand may be a number
     if bold:
         body = f"<B>{body}</B>"
     font = []
@@ -1247,7 +1322,8 @@ class _Overlay:
         return []
 
 
-def _node_label(unit: _Unit, overlay: _Overlay, scale, font) -> tuple[str, bool]:
+def _node_label(unit: _Unit, overlay: _Overlay, scale, font, *,
+                changed: bool = False) -> tuple[str, bool]:
     """The HTML label of a node's box, and whether it holds NaN or infinity."""
     node = unit.node
     grad, word = overlay.grad(node)
@@ -1280,6 +1356,8 @@ def _node_label(unit: _Unit, overlay: _Overlay, scale, font) -> tuple[str, bool]
     notes = []
     if unit.alike > 1:
         notes.append((f"1 of {unit.alike} alike, drawn once", "#555555"))
+    if changed:
+        notes.append((_CHANGED_NOTE, _CHANGED_INK))
     for what, bad in (("data", bad_data), ("grad", bad_grad)):
         if bad:
             notes.append((f"! {what} has {bad}", _BAD))
@@ -1288,7 +1366,7 @@ def _node_label(unit: _Unit, overlay: _Overlay, scale, font) -> tuple[str, bool]
         notes.append(extra)
     for text, color in notes:
         rows.append(f"<TR><TD{span}><FONT COLOR=\"{color}\" POINT-SIZE=\"{font - 2}\">"
-                    f"{_escape(text)}</FONT></TD></TR>")
+                    f"{_lines(text)}</FONT></TD></TR>")
     bad = bool(bad_data or bad_grad)
     border = 3 if bad else (2 if overlay.bold(node) else 1)
     color = f' COLOR="{_BAD}"' if bad else ""
@@ -1355,10 +1433,11 @@ def _constant(value: float | np.floating) -> str:
 _EXACT_CONSTANT_WIDTH = 9
 
 
-def _caption(stats: dict, opts: _Options, scale, bad: int, extra: list[str]) -> list[str]:
+def _caption(stats: dict, opts: _Options, scale, bad: int, extra: list[str],
+             changed: int = 0) -> list[str]:
     lines = []
     if opts.title:
-        lines.append(opts.title)
+        lines.extend(opts.title.split("\n"))
     lines.extend(extra)
     n, drawn = stats["nodes"], stats["drawn_nodes"]
     left = []
@@ -1381,7 +1460,7 @@ def _caption(stats: dict, opts: _Options, scale, bad: int, extra: list[str]) -> 
         left.append(f"{stats['chained']:,} links of +/* chains merged into their ops")
     if stats.get("folded"):
         left.append(f"{stats['folded']:,} nodes in repeated structure "
-                    "(drawn once, marked xN)")
+                    "(drawn once, marked ×N)")
     if stats.get("cut"):
         over = stats["drawn"] - opts.max_nodes
         left.append(f"{stats['cut']:,} nodes farthest from the root "
@@ -1395,11 +1474,26 @@ def _caption(stats: dict, opts: _Options, scale, bad: int, extra: list[str]) -> 
         lines.extend(f"  - {item}" for item in left)
     if scale is not None:
         lo, hi = scale
-        lines.append(f"Colour: |grad| on a log scale, pale {10 ** lo:.2g} to dark red "
-                     f"{10 ** hi:.2g} (white: zero or none)")
+        if hi > lo:
+            lines.append(f"Colour: |grad| on a log scale, pale {10 ** lo:.2g} to dark red "
+                         f"{10 ** hi:.2g} (white: zero or none)")
+        else:  # (one colour for all: mid-scale, as neither small nor large)
+            lines.append(f"Colour: every |grad| is {10 ** lo:.2g}, so one colour "
+                         "(white: zero or none)")
     if bad:
         lines.append(f"Red border: {bad} node{'s' * (bad != 1)} with NaN or infinity")
+    if changed:
+        they, them = ("it was", "it") if changed == 1 else ("they were", "them")
+        lines.append(f"{changed} node{'s' * (changed != 1)} marked '{_CHANGED_NOTE}': "
+                     f"{they} changed in place (by an optimizer's step, say) after this "
+                     f"graph was computed, so the values computed from {them} are from "
+                     "before the change")
     return lines
+
+
+# The note on a Tensor changed in place after an op of the graph used it
+_CHANGED_NOTE = "changed in place after use"
+_CHANGED_INK = "#b35900"
 
 
 def _draw(root: Node, opts: _Options, overlay: _Overlay | None = None):
@@ -1415,6 +1509,7 @@ def _draw(root: Node, opts: _Options, overlay: _Overlay | None = None):
     dot.attr("edge", fontname="Helvetica", fontsize=str(font - 2), color="#555555",
              arrowsize="0.7")
     scale = _heat_scale(order, lambda n: overlay.grad(n)[0]) if opts.color_grads else None
+    changed = _changed_after_use(order)
 
     for i, unit in enumerate(order):
         unit.name = f"n{i}"
@@ -1438,7 +1533,7 @@ def _draw(root: Node, opts: _Options, overlay: _Overlay | None = None):
         if unit.node is None:  # a collapsed module call
             shown = list(unit.outputs.values())[:3]
             inside = f"({unit.members} node{'s' * (unit.members != 1)} inside)"
-            label = "\n".join([unit.box.label] + [f"out {_brief(out)}" for out in shown]
+            label = "\n".join([unit.box.label] + [_box_output(out) for out in shown]
                                + [inside])
             put(unit.scope, ("node", name, dict(
                 label=_text_label(label), shape="box", style="rounded,filled",
@@ -1446,9 +1541,13 @@ def _draw(root: Node, opts: _Options, overlay: _Overlay | None = None):
                 color="#4a6fa5", penwidth="1.5")))
             target = name
         else:
-            label, bad = _node_label(unit, overlay, scale, font)
+            label, bad = _node_label(unit, overlay, scale, font,
+                                     changed=id(unit.node) in changed)
             bad_nodes += bad
-            attrs = dict(label=label, shape="none", margin="0")
+            # height=width=0: without them dot keeps its minimum node size (0.5in
+            # tall), taller than a one-row table, and clips the edges at that
+            # invisible box, so arrows started 8pt away from the box drawn
+            attrs = dict(label=label, shape="none", margin="0", height="0", width="0")
             put(unit.scope, ("node", name, attrs))
             target = name
             if unit.node._op is not None:
@@ -1456,26 +1555,32 @@ def _draw(root: Node, opts: _Options, overlay: _Overlay | None = None):
                 # ordering=in: dot keeps the inputs in argument order, a above b for
                 # a - b (without it, about one in four such pairs came out reversed)
                 put(unit.scope, ("node", op_name, dict(
-                    label=_op_label(unit), shape="ellipse", style="filled",
+                    label=_text_label(_op_label(unit)), shape="ellipse", style="filled",
                     fillcolor="#eeeeee", color="#999999", fontsize=str(font),
                     margin="0.04,0.02", height="0.3", ordering="in")))
-                edges.append((op_name, name, {}))
+                edges.append((op_name, name, dict(weight=_NODE_EDGE_WEIGHT)))
                 target = op_name
         positions = _input_positions(unit)
-        roles = _weighted_sum_roles(len(unit.inputs)) if _op_name(unit) == "weighted_sum" else None
+        roles = _input_roles(unit)
         for (source, count), position in zip(unit.edges, positions, strict=True):
             attrs = {}
             if count > 1:
-                attrs.update(label=f"x{count}", penwidth="2.2", fontcolor="#1f4e9c",
+                attrs.update(label=f"×{count}", penwidth="2.2", fontcolor="#1f4e9c",
                              fontsize=str(font))
-            elif roles is not None and position >= 0:  # which weight goes with which input
-                attrs.update(label=roles[position], fontcolor="#555555")
+            elif roles is not None and position >= 0:  # which input is which
+                # An order label is an xlabel, placed after layout. A plain label is
+                # laid out as a node of its own, and with it dot drew a fifth of the
+                # a - b pairs with b above a (against a few without). A weighted sum's
+                # many inputs meet at one oval, where xlabels would crowd.
+                key = "label" if _op_name(unit) == "weighted_sum" else "xlabel"
+                attrs.update({key: roles[position], "fontcolor": "#555555"})
             if type(source) is _Const:
                 if not opts.constants:
                     continue
                 const_name = f"{name}_c{len(edges)}"
                 put(unit.scope, ("node", const_name, dict(
-                    label=_const_label(source.value), shape="plaintext",
+                    label=_text_label(_const_label(source.value)), shape="none",
+                    margin="0.02", height="0", width="0",  # (as boxes: see above)
                     fontcolor="#666666", fontsize=str(font - 1))))
                 attrs.update(style="dashed", color="#999999")
                 edges.append((const_name, target, attrs))
@@ -1484,12 +1589,14 @@ def _draw(root: Node, opts: _Options, overlay: _Overlay | None = None):
                     text = overlay.edge(source.node, unit.node, position)
                     if text:
                         attrs.update(color=text, penwidth="2.2")
+                attrs.update(weight=_NODE_EDGE_WEIGHT)
                 edges.append((source.name, target, attrs))
         if unit.hidden:
             more = f"{name}_more"
             put(unit.scope, ("node", more, dict(
                 label=f"{unit.hidden:,} more input{'s' * (unit.hidden != 1)}",
-                shape="plaintext", fontcolor="#888888", fontsize=str(font - 1))))
+                shape="none", margin="0.02", height="0", width="0",
+                fontcolor="#888888", fontsize=str(font - 1))))
             edges.append((more, target, dict(style="dotted", color="#999999")))
 
     def emit(graph, key):
@@ -1514,14 +1621,73 @@ def _draw(root: Node, opts: _Options, overlay: _Overlay | None = None):
     for tail, head, attrs in edges:
         dot.edge(tail, head, **attrs)
 
-    lines = _caption(stats, opts, scale, bad_nodes, overlay.caption())
+    lines = _caption(stats, opts, scale, bad_nodes, overlay.caption(), len(changed))
     if lines:
         body = "".join(f'{_escape(line)}<BR ALIGN="LEFT"/>' for line in lines)
         dot.attr(label=f'<<FONT POINT-SIZE="{font}">{body}</FONT>>', labelloc="b",
                  labeljust="l")
     stats["nonfinite"] = bad_nodes
+    if changed:
+        stats["changed"] = len(changed)
     dot.stats = stats
     return dot
+
+
+# The weight of the edges between node boxes and op ovals, against 1 for a constant's
+# or a note's: dot then keeps a chain of nodes straight and puts the constants beside
+# it. With equal weights each op sat between its input and its constant, half a row
+# lower at each step, and a chain like y = tanh(1.0001 * y) became a staircase whose
+# height grew with its length (2128pt tall for 150 nodes, against 157pt).
+_NODE_EDGE_WEIGHT = "10"
+
+# Ops whose inputs can be swapped without changing the result: their edges are left
+# unlabelled, to keep drawings clean. (weighted_sum's inputs have roles of their own.)
+_COMMUTATIVE_OPS = frozenset({"+", "*", "add_n"})
+
+
+def _input_roles(unit: _Unit) -> list[str] | None:
+    """The edge labels of an op's inputs, or None for none.
+
+    An op whose inputs' order matters (`-`, `/`, `**`, `@`, `where`, `concatenate`,
+    `clip`, a Function's...) has them labelled in argument order: 1st, 2nd, 3rd...
+    (for a - b: a is 1st, b 2nd; for x ** 2: x is 1st). Layout alone cannot show the
+    order: no placement of a and b reads right for both b - a and a / b. Ordinals do
+    not read as variable names (as a, b, x, y would) or as counts (×16).
+    """
+    op = _op_name(unit)
+    if op == "weighted_sum":
+        return _weighted_sum_roles(len(unit.inputs))
+    if not op or op in _COMMUTATIVE_OPS or len(unit.inputs) < 2:
+        return None
+    return [_ordinal(i + 1) for i in range(len(unit.inputs))]
+
+
+def _ordinal(n: int) -> str:
+    last = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{last}"
+
+
+def _changed_after_use(order: list[_Unit]) -> set[int]:
+    """The ids of the Tensors drawn whose data changed in place after an op of the
+    graph used them (an optimizer's step after backward, say): their boxes show the
+    new data, but every value computed from them was computed from the old.
+
+    Only Tensors carry a version count (Values do not), and only the ops drawn are
+    asked: an input of a +/* chain link merged away is not.
+    """
+    from .tensor import Tensor, _changed_since  # (tensor imports the graph, as we do)
+
+    drawn = {id(u.node) for u in order if u.node is not None}
+    changed: set[int] = set()
+    for unit in order:
+        node = unit.node
+        if not isinstance(node, Tensor) or node._op is None:
+            continue
+        for parent in node._parents:
+            if (isinstance(parent, Tensor) and id(parent) in drawn
+                    and id(parent) not in changed and _changed_since(parent, node._made)):
+                changed.add(id(parent))
+    return changed
 
 
 def _weighted_sum_roles(n_inputs: int) -> list[str]:

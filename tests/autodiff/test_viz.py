@@ -36,6 +36,25 @@ def node_lines(source):
     return [line for line in source.splitlines() if "[label=" in line]
 
 
+def html_text(label):
+    """An HTML label's text as drawn: lines joined by newlines, entities decoded."""
+    return html.unescape(label.replace("<BR/>", "\n")).replace("\u2060", "")
+
+
+# An HTML label of escaped text and line breaks (an op's or a constant's)
+TEXT_LABEL = r"label=<((?:[^<>]|<BR/>)*)>"
+
+
+def op_labels(source):
+    """The op ovals' labels, in order, as drawn."""
+    return [html_text(t) for t in re.findall(rf"n\d+_op \[{TEXT_LABEL}", source)]
+
+
+def const_labels(source):
+    """The constants' labels, in order, as drawn."""
+    return [html_text(t) for t in re.findall(rf"n\d+_c\d+ \[{TEXT_LABEL}", source)]
+
+
 def snapshot(root):
     nodes = autodiff.viz._collect(root)
     return [(id(n), n.data if isinstance(n.data, float) else n.data.copy(),
@@ -62,8 +81,7 @@ def test_value_nodes_show_label_data_and_grad_and_ops_sit_between():
                              ("e", "-6.0000", "-2.0000"), ("L", "-8.0000", "1.0000")]:
         line = next(x for x in node_lines(source) if f"<B>{name}</B>" in x)
         assert f"data {data}" in line and f"grad {grad}" in line
-    ops = re.findall(r'(n\d+_op) \[label="(.)"', source)
-    assert sorted(label for _, label in ops) == ["*", "*", "+"]
+    assert sorted(op_labels(source)) == ["*", "*", "+"]
     # 7 boxes + 3 op ovals; each op: its two inputs -> op -> result
     assert len(node_lines(source)) == 10
     assert source.count("->") == 9
@@ -83,9 +101,9 @@ def test_constants_rankdir_and_title():
     y = 2 * x + 1
     source = draw_graph(y, rankdir="TB", title="my graph").source
     assert "rankdir=TB" in source
-    assert re.search(r"label=2 .*plaintext", source)
+    assert const_labels(source) == ["2", "1"]
     assert "my graph" in source
-    assert "label=2" not in draw_graph(y, constants=False).source
+    assert const_labels(draw_graph(y, constants=False).source) == []
 
 
 def test_a_constant_is_drawn_short_only_when_the_short_form_is_that_number():
@@ -94,7 +112,7 @@ def test_a_constant_is_drawn_short_only_when_the_short_form_is_that_number():
     x = Value(2.0, label="x")
 
     def constants(y):
-        return re.findall(r'label="?([^\s"]+)"? fontcolor="#666666"', draw_graph(y).source)
+        return const_labels(draw_graph(y).source)
 
     assert constants(x * 0.99999 + 1.00004) == ["0.99999", "1.00004"]
     assert constants(x * 1.0000001) == ["1.0000001"]
@@ -155,7 +173,7 @@ def test_tensor_nodes_show_shape_dtype_and_summaries():
     x_line = next(line for line in lines if "<B>x</B>" in line)
     assert "grad None" in x_line  # no requires_grad
     for op in ("@", "transpose", "+", "relu", "**", "mean"):
-        assert f'label="{op}"' in source or f"label={op} " in source
+        assert op in op_labels(source)
     assert "() float64" in next(line for line in lines if "<B>loss</B>" in line)
 
 
@@ -243,7 +261,7 @@ def test_scoped_nodes_form_nested_labelled_clusters():
     assert "label=<Linear(4 -&gt; 8)>" in found["Net"][1]  # nested inside Net
     inner = found["Linear(4 -> 8)"][1]
     assert "<B>weight</B>" in inner and "<B>bias</B>" in inner  # its parameters
-    assert 'label="@"' in inner and "transpose" in inner
+    assert "@" in op_labels(inner) and "transpose" in inner
     assert "tanh" not in inner and "tanh" in found["Net"][1]
     assert "clusters" not in draw_graph(loss, clusters=False).source
     assert "subgraph" not in draw_graph(loss, clusters=False).source
@@ -383,8 +401,8 @@ def test_micrograd_demo_loss_is_folded_and_says_what_it_left_out(demo_loss):
     assert stats["drawn"] <= autodiff.viz.DEFAULT_MAX_NODES
     source = drawing.source
     # the 100 per-sample losses, 16 neurons per layer, 337 squared parameters
-    for count in ("x100", "x16", "x337"):
-        assert f"label={count} " in source
+    for count in ("×100", "×16", "×337"):
+        assert f'label="{count}"' in source
     assert "1 of 100 alike, drawn once" in source
     assert "(chain of 100)" in source
     assert f"Graph of {stats['nodes']:,} nodes; {stats['drawn']:,} drawn" in source
@@ -413,7 +431,7 @@ def test_chains_merge_whichever_side_the_link_is_on(nesting):
     drawing = draw_graph(out, max_nodes=3)
     assert drawing.stats["chained"] == n - 2
     assert f"(chain of {n - 1})" in drawing.source
-    assert f"label=x{n} " in drawing.source  # the n leaves, alike, drawn once
+    assert f'label="×{n}"' in drawing.source  # the n leaves, alike, drawn once
 
 
 def test_paths_from_keeps_only_paths_to_the_root(demo_loss):
@@ -423,7 +441,7 @@ def test_paths_from_keeps_only_paths_to_the_root(demo_loss):
     assert whole.stats["drawn"] == whole.stats["nodes"] - whole.stats["off_path"] < 2100
     assert "1 more input" in whole.source  # the other inputs are counted, not drawn
     drawing = draw_graph(loss, paths_from=params[-1])  # then folded to the budget
-    assert drawing.stats["drawn"] < 20 and "x100" in drawing.source
+    assert drawing.stats["drawn"] < 20 and "×100" in drawing.source
     assert "off the paths" in drawing.source
 
 
@@ -431,7 +449,7 @@ def test_sibling_look_alikes_fold_with_a_count():
     x = Tensor(np.ones(3), requires_grad=True, label="x")
     terms = [(x * float(i)).tanh().sum() for i in range(200)]
     drawing = draw_graph(add_n(terms), max_nodes=20)
-    assert "label=x200 " in drawing.source
+    assert 'label="×200"' in drawing.source
     assert drawing.stats["drawn"] <= 20
     assert drawing.stats["folded"] == 200 * 3 - 3
 
@@ -607,16 +625,12 @@ def test_collapse_takes_true_inside_a_list():
 # -- From the drawing audit: what a drawing shows after backward, folding, options ------
 
 
-def op_labels(source):
-    return re.findall(r'n\d+_op \[label="([^"]*)"', source)
-
-
 def test_the_norm_of_every_element_is_drawn_without_an_axis():
     # kills mut6-T28 (x.norm() recorded with the tuple of every axis, drawn
     # "axis=(0, 1)", where it was asked for none)
     x = Tensor(np.ones((2, 2)), requires_grad=True)
     source = draw_graph(x.norm()).source
-    assert "n1_op [label=norm " in source and "axis" not in source
+    assert op_labels(source) == ["norm"] and "axis" not in source
     assert op_labels(draw_graph(x.norm(axis=0)).source) == ["norm\naxis=(0,)"]
 
 
@@ -637,7 +651,7 @@ def test_ops_with_other_parameters_do_not_fold_as_alike_after_backward():
     y = (x.sum(axis=0) + x.sum(axis=1) + x.sum(axis=0)).sum()
     y.backward()
     source = draw_graph(y, max_nodes=5).source
-    assert "1 of 3 alike" not in source and "x3" not in source
+    assert "1 of 3 alike" not in source and "×3" not in source
     assert "1 of 2 alike" in source  # the two sums over axis 0
     assert "axis=0" in source and "axis=1" in source
 
@@ -658,7 +672,7 @@ def test_one_node_used_many_times_is_not_called_alike():
     s = a + a + a + a
     v = (Value(1.0) * 2) * 3 * 4
     source = draw_graph(s * v, max_nodes=5).source
-    assert "label=x4" in source
+    assert 'label="×4"' in source
     assert "alike" not in source
 
 
@@ -967,10 +981,10 @@ def test_a_link_of_another_shape_is_not_merged_into_a_chain():
 
 def test_the_two_inputs_of_an_op_are_never_drawn_as_one_with_a_count():
     # kills V18 (look-alikes grouped among two inputs too: a * b drawn as "x2")
-    a, b = Value(2.0, label="a"), Value(3.0, label="b")
+    a, b = Value(2.0), Value(3.0)  # (unlabelled: labelled nodes are never alike)
     p, q = a.tanh(), b.tanh()
     drawing = draw_graph(p * q, max_nodes=4)
-    assert "label=x2" not in drawing.source and "alike" not in drawing.source
+    assert "×2" not in drawing.source and "alike" not in drawing.source
 
 
 def test_equal_number_constants_of_a_chain_are_drawn_once_with_a_count():
@@ -980,8 +994,8 @@ def test_equal_number_constants_of_a_chain_are_drawn_once_with_a_count():
     for _ in range(5):
         v = v + float("1.5")  # five equal floats, five objects
     drawing = draw_graph(v.tanh(), max_nodes=3)
-    assert "label=x5" in drawing.source
-    assert drawing.source.count(">1.5<") + drawing.source.count("label=1.5") == 1
+    assert 'label="×5"' in drawing.source
+    assert const_labels(drawing.source) == ["1.5"]
 
 
 def test_an_unlabelled_paths_from_node_is_not_merged_into_a_chain():
@@ -1022,8 +1036,7 @@ def test_small_constant_arrays_are_drawn_by_their_values_large_ones_by_their_sha
     # kills V46 (every constant array drawn by its shape)
     x = Tensor(np.ones(3), requires_grad=True)
     source = draw_graph((x * np.array([1.0, 2.0, 3.0])).sum() * np.arange(5.0)).source
-    assert 'label="[1.0000, 2.0000, 3.0000]"' in source
-    assert 'label="const (5,) float64"' in source
+    assert const_labels(source) == ["[1.0000, 2.0000, 3.0000]", "const (5,) float64"]
 
 
 def test_grouped_weighted_sum_inputs_get_no_role_labels():
@@ -1039,7 +1052,7 @@ def test_grouped_weighted_sum_inputs_get_no_role_labels():
     labels = re.findall(r'-> n\d+_op \[label="?([^\s"]+)', source)
     # the five alike leaves (w1..w3, x2, x3) with no role (not "x₃"), and the bias, never
     # alike them (it is added, not a factor), with its own
-    assert labels == ["b", "x5"]
+    assert labels == ["b", "×5"]
 
 
 def test_a_folded_weighted_sum_keeps_its_bias_apart_with_its_role():
@@ -1054,8 +1067,8 @@ def test_a_folded_weighted_sum_keeps_its_bias_apart_with_its_role():
     source = draw_graph(loss, max_nodes=6).source
     edges = re.findall(r'(n\d+) -> (n\d+)_op(?: \[label="?([^\s"]+))?', source)
     into_sum = {tail: label for tail, head, label in edges
-                if re.search(rf"{head}_op \[label=weighted_sum", source)}
-    assert sorted(into_sum.values()) == ["b", "x2"]
+                if re.search(rf"{head}_op \[label=<weighted_sum>", source)}
+    assert sorted(into_sum.values()) == ["b", "×2"]
     bias_box = next(tail for tail, label in into_sum.items() if label == "b")
     assert re.search(rf"{bias_box} \[label=<.*data 0\.0000", source)
     assert "1 of 2 alike" in source
@@ -1142,7 +1155,7 @@ def test_a_module_box_groups_look_alike_inputs():
         z = ins[0] * ins[1] * ins[2]
     drawing = draw_graph(z.sin(), collapse=True, max_nodes=3)
     assert drawing.stats["folded"] == 4  # two of the tanh, and their leaves
-    assert "label=x3 " in drawing.source
+    assert 'label="×3"' in drawing.source
 
 
 def test_boxes_of_one_label_but_of_other_sizes_are_not_alike():
@@ -1195,7 +1208,7 @@ def test_an_input_used_twice_inside_a_box_is_one_edge_into_it():
 def test_a_node_alike_others_at_two_ops_takes_the_count_of_the_first_met():
     # kills mut6-V22 (the count of the last op met overwrote the first's): e0 stands
     # for 2 at B (the root's last input, met first) and for 3 at A
-    e = [Value(float(i), label=f"e{i}").exp() for i in range(4)]
+    e = [Value(float(i)).exp() for i in range(4)]  # (unlabelled, to be alike)
     a = add_n([e[0], e[1], e[2]])
     b = add_n([e[0], e[3], Value(9.0).tanh()])
     source = draw_graph(a * b, max_nodes=8).source
@@ -1239,10 +1252,10 @@ def test_a_folded_chain_draws_each_constant_once_under_its_own_name():
     # would make Graphviz merge them into one node), none counted twice
     y = Value(1.0, label="a") + 1.0 + 2.0 + 3.0
     source = draw_graph(y, max_nodes=1).source
-    constants = re.findall(r"^\s*(n\d+_c\d*) \[label=(\S+) ", source, re.M)
+    constants = re.findall(r"^\s*(n\d+_c\d*) \[label=<(\S+)> ", source, re.M)
     assert sorted(label for _, label in constants) == ["1", "2", "3"]
     assert len({name for name, _ in constants}) == 3
-    assert not re.findall(r"label=x\d+", source)
+    assert "×" not in source
 
 
 def test_an_infinite_gradient_stays_off_the_colour_scale():
@@ -1276,7 +1289,7 @@ def test_folding_keeps_results_of_different_modules_apart():
 
     drawing = draw_graph(Net()(Tensor(np.ones(3), requires_grad=True, label="x")), max_nodes=3)
     assert sorted(re.findall(r"label=<([AB])>", drawing.source)) == ["A", "B"]
-    assert re.findall(r"label=x(\d+)", drawing.source) == ["2"]
+    assert re.findall(r'label="×(\d+)"', drawing.source) == ["2"]
 
 
 def test_a_parameter_of_a_module_called_twice_is_drawn_outside_its_boxes():
@@ -1313,7 +1326,274 @@ def test_the_colour_scale_of_gradients_reads_from_pale_to_dark():
     y.backward()
     assert "pale 1 to dark red 1e+03" in draw_graph(y, color_grads=True).source
     a, b = Value(1.0, label="a"), Value(2.0, label="b")
-    y = a + b  # every |grad| is 1: one magnitude, drawn in the darkest shade
-    y.backward()
-    assert set(re.findall(r'BGCOLOR="(#[0-9a-f]+)"',
-                          draw_graph(y, color_grads=True).source)) == {"#b10026"}
+    y = a + b  # every |grad| is 1: one magnitude, drawn mid-scale (not the darkest,
+    y.backward()  # which reads as "the largest gradients here")
+    source = draw_graph(y, color_grads=True).source
+    assert set(re.findall(r'BGCOLOR="(#[0-9a-f]+)"', source)) == {"#fd8d3c"}
+    assert "every |grad| is 1, so one colour" in source and "dark red" not in source
+
+
+# -- From the drawing audit of round 18 (how drawings look and read) --------------------
+
+
+def svg_gaps(svg):
+    """The distance (pt) from the start of each edge leaving a node box to that box."""
+    boxes, gaps = {}, {}
+    pattern = r'<g id="(?:node|edge)\d+" class="(node|edge)">\s*<title>(.*?)</title>(.*?)</g>'
+    for kind, title, body in re.findall(pattern, svg, re.S):
+        if kind == "node":
+            points = re.search(r'<polygon[^>]*points="([^"]*)"', body)
+            if points and not title.endswith("_op"):
+                xy = [tuple(map(float, p.split(","))) for p in points.group(1).split()]
+                xs, ys = [p[0] for p in xy], [p[1] for p in xy]
+                boxes[title] = (min(xs), max(xs), min(ys), max(ys))
+        else:
+            tail = html.unescape(title).split("->")[0]
+            if tail in boxes:
+                x, y = map(float, re.search(r'd="M([-\d.]+),([-\d.]+)', body).groups())
+                x0, x1, y0, y1 = boxes[tail]
+                dx, dy = max(x0 - x, 0, x - x1), max(y0 - y, 0, y - y1)
+                gaps[html.unescape(title)] = math.hypot(dx, dy)
+    return gaps
+
+
+def tanh_neuron():
+    x1, x2 = Value(2.0, label="x1"), Value(0.0, label="x2")
+    w1, w2 = Value(-3.0, label="w1"), Value(1.0, label="w2")
+    b = Value(6.8813735870195432, label="b")
+    n = x1 * w1 + x2 * w2 + b
+    n.label = "n"
+    o = n.tanh()
+    o.label = "o"
+    o.backward()
+    return o
+
+
+def test_boxes_constants_and_notes_are_no_bigger_than_what_they_draw():
+    # dot's minimum node size (0.75in x 0.5in) is taller than a one-row box: edges were
+    # clipped at that invisible size and started 8pt away from the box drawn
+    y = Value(3.0, label="c") * 2 + add_n([Value(float(i)) for i in range(9)])
+    source = draw_graph(y, max_nodes=5, fold=False).source  # (cut: "7 more inputs")
+    sized = [line for line in source.splitlines()
+             if re.match(r"\s*n\d+(_c\d+|_more)? \[label=", line)]
+    assert any("_c" in line for line in sized) and any("_more" in line for line in sized)
+    for line in sized:
+        assert "height=0" in line and "width=0" in line and "shape=none" in line, line
+
+
+@needs_dot
+@pytest.mark.parametrize("rankdir", ["LR", "TB"])
+def test_arrows_start_at_the_boxes_they_leave(rankdir):
+    o = tanh_neuron()
+    gaps = svg_gaps(draw_graph(o, rankdir=rankdir).pipe(format="svg").decode())
+    assert len(gaps) == 9 and max(gaps.values()) < 1.0, gaps  # (8pt before)
+    # a constant's edge starts at its text: "2" is some 6pt wide (27pt away before)
+    c = Value(3.0, label="c")
+    svg = draw_graph(2 * c).pipe(format="svg").decode()
+    text_x = float(re.search(r'<title>n1_c1</title>\s*<text[^>]*x="([-\d.]+)"', svg)[1])
+    edge_x = float(re.search(r'<title>n1_c1&#45;&gt;n1_op</title>\s*<path[^>]*d="M([-\d.]+)',
+                             svg)[1])
+    assert 0 < edge_x - text_x < 12
+
+
+def order_labels(source):
+    """[(op label, [(input's node name, its order label or "")])] of the ops drawn."""
+    ops = dict(re.findall(rf"(n\d+_op) \[{TEXT_LABEL}", source))
+    found: dict = {head: [] for head in ops}
+    for tail, head, label in re.findall(r'(n\d+(?:_c\d+)?) -> (n\d+_op) \[(?:.*?xlabel="?'
+                                        r'([^\s"]+))?', source):
+        found[head].append((tail, label))
+    return [(html_text(ops[head]), edges) for head, edges in found.items()]
+
+
+def test_the_inputs_of_an_op_whose_order_matters_are_labelled_in_argument_order():
+    # b - a and a / b need a and b in opposite places: no layout shows both orders
+    a, b = Value(5.0, label="a"), Value(2.0, label="b")
+    source = draw_graph((b - a) + a / b + a ** 2 + 2 ** b + a * b).source
+    name = {label: n for n, label in re.findall(r"(n\d+) \[label=<.*?<B>(\w)</B>", source)}
+    found = dict(order_labels(source))  # (one op of each kind but + and **)
+    assert found["-"] == [(name["b"], "1st"), (name["a"], "2nd")]
+    assert found["/"] == [(name["a"], "1st"), (name["b"], "2nd")]
+    assert found["*"] == [(name["a"], ""), (name["b"], "")]  # commutative: unlabelled
+    # a ** 2 and 2 ** b: a is the 1st input of one, b the 2nd of the other, the two
+    # constants 2 the others
+    powers = [edges for op, edges in order_labels(source) if op == "**"]
+    assert [label for edges in powers for _, label in edges] == ["1st", "2nd"] * 2
+    assert {(name["a"], "1st"), (name["b"], "2nd")} <= {e for edges in powers for e in edges}
+    assert all(label == "" for op, edges in order_labels(source) if op == "+"
+               for _, label in edges)
+
+
+def test_tensor_ops_whose_order_matters_label_their_inputs():
+    x = Tensor(np.ones((2, 2)), requires_grad=True, label="x")
+    y = Tensor(np.arange(4.0).reshape(2, 2), requires_grad=True, label="y")
+    for made, op, count in [(x @ y, "@", 2), (autodiff.where(x.data > 0, x, y), "where", 3),
+                            (autodiff.concatenate([x, y, x]), "concatenate\naxis=0", 3),
+                            (x.clip(0, 1), "clip", 3)]:
+        labels = [label for _, label in dict(order_labels(draw_graph(made).source))[op]]
+        assert labels == ["1st", "2nd", "3rd"][:count], op
+    for made, op in [(x + y, "+"), (x * y, "*"), (add_n([x, y, x]), "add_n")]:
+        assert {label for _, label in dict(order_labels(draw_graph(made).source))[op]} == {""}
+    assert [autodiff.viz._ordinal(n) for n in (1, 2, 3, 4, 11, 12, 13, 21, 22, 111)] == [
+        "1st", "2nd", "3rd", "4th", "11th", "12th", "13th", "21st", "22nd", "111th"]
+
+
+def test_a_labelled_node_is_never_hidden_among_look_alikes():
+    xs = [Value(float(i)) for i in range(200)]
+    xs[57].label = "special"
+    squares = [x * x for x in xs]
+    loss = sum(squares)
+    loss.label = "loss"
+    source = draw_graph(loss).source
+    assert "<B>special</B>" in source  # and so is its square, which depends on it
+    assert 'label="×199"' in source and "1 of 199 alike" in source
+    # nodes of one label still fold (every nn layer labels its parameters "weight"),
+    # the box drawn showing that label
+    ws = [Value(float(i), label="w") for i in range(200)]
+    source = draw_graph(sum(w * w for w in ws)).source
+    assert 'label="×200"' in source and source.count("<B>w</B>") == 1
+
+
+def test_a_count_of_look_alikes_does_not_read_as_a_variable_name():
+    # leaves labelled x0..x999 were drawn as one box x0 with an edge "x1000"
+    vals = [Value(float(i)) for i in range(1000)]
+    source = draw_graph(sum(vals)).source
+    assert 'label="×1000"' in source and "marked ×N" in source
+    assert not re.search(r'label="?x\d', source)
+
+
+def test_a_chain_with_constants_is_weighted_to_stay_straight():
+    # each op sat between its input and its constant, half a row lower at each step
+    y = Value(0.5, label="x")
+    for _ in range(30):
+        y = (y * 1.0001).tanh()
+    source = draw_graph(y).source
+    node_edges = re.findall(r"^\s*n\d+(?:_op)? -> n\d+(?:_op)?\b.*$", source, re.M)
+    const_edges = re.findall(r"^\s*n\d+_c\d+ -> .*$", source, re.M)
+    assert len(node_edges) == 120 and len(const_edges) == 30
+    assert all("weight=10" in edge for edge in node_edges)
+    assert not any("weight" in edge for edge in const_edges)
+    if shutil.which("dot"):  # 30 steps: as tall as one (it was 10 times taller)
+        svg = draw_graph(y).pipe(format="svg").decode()
+        assert float(re.search(r'<svg width="[^"]*" height="([\d.]+)pt"', svg)[1]) < 150
+
+
+def test_newlines_in_labels_and_the_title_are_line_breaks():
+    h = Value(0.5, label="hidden\nunit 1")
+    t = Tensor(np.ones(2), requires_grad=True, label="input\nbatch")
+    assert "<B>hidden<BR/>unit 1</B>" in draw_graph(h).source
+    assert "<B>input<BR/>batch</B>" in draw_graph(t).source
+    source = draw_graph(h * 2, title="Lecture 3\nFigure 2").source
+    assert 'Lecture 3<BR ALIGN="LEFT"/>Figure 2<BR ALIGN="LEFT"/>' in source
+    if shutil.which("dot"):
+        svg = draw_graph(h * 2, title="Lecture 3\nFigure 2").pipe(format="svg").decode()
+        texts = [html.unescape(t) for t in re.findall(r"<text[^>]*>(.*?)</text>", svg)]
+        assert {"Lecture 3", "Figure 2", "hidden", "unit 1"} <= set(texts)
+
+
+class _PassMode(autodiff.Function):
+    """2 x, with a constant argument that says nothing (its repr is what is drawn)."""
+
+    @staticmethod
+    def forward(ctx, x, mode):
+        return x * 2
+
+    @staticmethod
+    def backward(ctx, g):
+        return 2 * g, None
+
+
+def test_constants_and_op_labels_are_drawn_as_typed():
+    import enum
+
+    class Mode(enum.Enum):
+        FAST = 1
+
+    class Tag:
+        def __repr__(self):
+            return "<R&D>"
+
+    x = Tensor(np.array([1.0, 2.0]), requires_grad=True, label="x")
+    for mode, drawn in [(Mode.FAST, "<Mode.FAST: 1>"), (Tag(), "<R&D>"),
+                        ("a\\Nb", repr("a\\Nb"))]:
+        drawing = draw_graph(_PassMode.apply(x, mode))
+        assert const_labels(drawing.source) == [drawn]
+        if shutil.which("dot"):  # <R&D> made dot fail; <Mode.FAST: 1> lost its brackets
+            svg = drawing.pipe(format="svg").decode()
+            texts = [html.unescape(t).replace("\u2060", "")
+                     for t in re.findall(r"<text[^>]*>(.*?)</text>", svg)]
+            assert drawn in texts
+    assert op_labels(draw_graph(_PassMode.apply(x, 1)).source) == ["_PassMode"]
+
+
+@needs_dot
+def test_a_dot_failure_is_a_clear_error():
+    drawing = draw_graph(Value(1.0) * 2)
+    drawing.body.append("\tbroken [label=<<B>unclosed>]\n")
+    with pytest.raises(RuntimeError, match=r"Graphviz's dot could not render the "
+                                           r"drawing \(it said: .*\)\..*`\.source`"):
+        drawing.pipe(format="svg")
+
+
+def test_a_tensor_changed_in_place_after_use_is_marked():
+    import nn
+
+    w = Tensor(np.array([2.0]), requires_grad=True, label="w")
+    x = Tensor(np.array([3.0]), label="x")
+    y = w * x
+    loss = (y ** 2).sum()
+    loss.backward()
+    before = draw_graph(loss)
+    assert "changed" not in before.source and "changed" not in before.stats
+    nn.optim.SGD([w], lr=0.1).step()  # w is now -1.6; y still holds 2 * 3
+    drawing = draw_graph(loss)
+    w_line = next(line for line in node_lines(drawing.source) if "<B>w</B>" in line)
+    x_line = next(line for line in node_lines(drawing.source) if "<B>x</B>" in line)
+    assert "changed in place after use" in w_line and "changed" not in x_line
+    assert drawing.stats["changed"] == 1
+    assert ("1 node marked 'changed in place after use': it was changed in place (by an "
+            "optimizer's step, say) after this graph was computed, so the values "
+            "computed from it are from before the change") in html_text(drawing.source)
+
+
+def test_a_drawing_pickles():
+    import pickle
+
+    drawing = draw_graph(tanh_neuron())
+    again = pickle.loads(pickle.dumps(drawing))
+    assert type(again) is type(drawing) and again.source == drawing.source
+    assert again.stats == drawing.stats and repr(again) == repr(drawing)
+    # and in a fresh process, where the class is made when unpickling asks for it
+    code = ("import pickle, sys; d = pickle.loads(sys.stdin.buffer.read()); "
+            "print(type(d).__name__, repr(d))")
+    out = subprocess.run([sys.executable, "-c", code], input=pickle.dumps(drawing),
+                         capture_output=True, check=True).stdout.decode()
+    assert out.strip() == f"Drawing {drawing!r}"
+
+
+def test_a_collapsed_box_shows_the_label_and_value_of_a_number_it_outputs():
+    import nn
+
+    x = Tensor(np.ones((2, 4)), label="x")
+    loss = nn.CrossEntropyLoss()(nn.MLP([4, 3], seed=0)(x), np.array([0, 1]))
+    loss.label = "loss"
+    source = html_text(draw_graph(loss, collapse=True).source)
+    assert f"out loss: () float64, data {loss.item():.4f}" in source
+    assert "out (2, 3) float64" in source  # the MLP's output: a shape, no value
+
+
+def test_jupyter_without_dot_shows_the_install_hint_not_a_traceback(tmp_path, monkeypatch,
+                                                                    capsys):
+    from IPython.core.interactiveshell import InteractiveShell
+
+    monkeypatch.setenv("PATH", str(tmp_path))  # no `dot` there
+    drawing = draw_graph(Value(2.0, label="a") * 3)
+    bundle = drawing._repr_mimebundle_()
+    assert list(bundle) == ["text/plain"]
+    assert bundle["text/plain"].startswith("Cannot render the drawing: ")
+    assert "apt-get install graphviz" in bundle["text/plain"]
+    assert ".source" in bundle["text/plain"]
+    data, _ = InteractiveShell.instance().display_formatter.format(drawing)
+    assert data["text/plain"] == bundle["text/plain"] and "image/svg+xml" not in data
+    printed = capsys.readouterr()
+    assert "Traceback" not in printed.out + printed.err
