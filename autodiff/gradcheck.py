@@ -80,7 +80,7 @@ def _float64_leaves(inputs) -> list:
 
 def gradcheck(f, inputs, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1e-3,
               seed: int | np.random.Generator | None = 0, locate: bool = False,
-              full: bool = False) -> bool:
+              full: bool = False, raise_exception: bool = True) -> bool:
     """Check the gradient autograd computes for `f` at `inputs` by central differences.
 
     Every Value, Tensor with requires_grad and float array among `inputs` is checked
@@ -117,6 +117,9 @@ def gradcheck(f, inputs, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1e
             the error (as its `.fault`).
         full: check every entry of the Jacobian on its own, never a weighted sum of
             the outputs: one backward per output element, however many.
+        raise_exception: False: return False instead of raising GradcheckError (as
+            PyTorch's gradcheck takes it: `assert not gradcheck(..., raise_exception=
+            False)` in a test that a wrong rule fails). Other errors still raise.
 
     The finite differences are only as good as f's arithmetic: if f computes in
     float32 (an `nn` layer casts its input to its weights' dtype), they are wrong by a
@@ -126,7 +129,7 @@ def gradcheck(f, inputs, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1e
     input elements of a small network.
 
     Returns:
-        True when every entry passes.
+        True when every entry passes (False when one fails, with raise_exception=False).
 
     Raises:
         GradcheckError: at the first entry that fails, naming the input, the index, the
@@ -142,10 +145,16 @@ def gradcheck(f, inputs, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1e
     _check_settings("gradcheck", f, eps, atol, rtol, seed)
     locate = check_flag(locate, "gradcheck", "locate")
     full = check_flag(full, "gradcheck", "full")
+    raise_exception = check_flag(raise_exception, "gradcheck", "raise_exception")
     if not isinstance(inputs, (tuple, list)):
         inputs = (inputs,)
-    return _check_jacobian(_Names("gradcheck"), f, inputs, eps, atol, rtol, seed, locate,
-                           full)
+    try:
+        return _check_jacobian(_Names("gradcheck"), f, inputs, eps, atol, rtol, seed,
+                               locate, full)
+    except GradcheckError:
+        if raise_exception:
+            raise
+        return False
 
 
 class _Names:
@@ -183,8 +192,17 @@ def _run_on_copies(names: _Names, f, inputs, eps) -> tuple[list, list, list[int]
     # the Values made of numbers: f combining one with a Tensor is explained, as by grad
     from_numbers = [leaves[i] for i in checked if isinstance(leaves[i], Value)
                     and not isinstance(inputs[i], Value)]
+    before = [np.array(leaves[i].data) for i in checked]  # (copies)
     with enable_grad():  # the analytic gradient needs f's graph, even under no_grad()
         outs = _outputs(_call(f, args, {}, from_numbers, who), who)
+    for i, data in zip(checked, before, strict=True):
+        if not np.array_equal(np.asarray(leaves[i].data), data, equal_nan=True):
+            # (else the finite differences, each from a changed point, read as f
+            # giving other values at the same point: "random or keeping state?")
+            raise ValueError(f"{who}: f changed {names.input(i)} in place (its data "
+                             "differs after one call of f): f, and a Function's forward, "
+                             "must not write into their arguments (write y = x * 2, not "
+                             "x *= 2; copy an array before changing it)")
     _refuse_closures(outs, inputs, checked, who)
     return leaves, args, checked, outs
 
@@ -256,7 +274,8 @@ def _check_jacobian(names: _Names, f, inputs, eps, atol, rtol, seed, locate: boo
 
 
 def gradgradcheck(f, inputs, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1e-3,
-                  seed: int | np.random.Generator | None = 0, full: bool = False) -> bool:
+                  seed: int | np.random.Generator | None = 0, full: bool = False,
+                  raise_exception: bool = True) -> bool:
     """Check the second derivatives autograd computes for `f` at `inputs`, as PyTorch's
     gradgradcheck does: `gradcheck` of f's first derivatives, recorded with
     `create_graph=True`, against central differences of those first derivatives.
@@ -273,9 +292,10 @@ def gradgradcheck(f, inputs, eps: float = 1e-6, atol: float = 1e-5, rtol: float 
     differences here are of the first derivatives.
 
     Args:
-        f, inputs, eps, atol, rtol, seed, full: as for `gradcheck` (the same inputs are
-            checked, the same are passed through as constants). Past 10^7 entries, the
-            first derivatives are reduced to one weighted sum unless `full=True`.
+        f, inputs, eps, atol, rtol, seed, full, raise_exception: as for `gradcheck`
+            (the same inputs are checked, the same are passed through as constants).
+            Past 10^7 entries, the first derivatives are reduced to one weighted sum
+            unless `full=True`.
 
     Returns:
         True when every second derivative passes.
@@ -293,6 +313,18 @@ def gradgradcheck(f, inputs, eps: float = 1e-6, atol: float = 1e-5, rtol: float 
     __tracebackhide__ = True
     _check_settings("gradgradcheck", f, eps, atol, rtol, seed)
     full = check_flag(full, "gradgradcheck", "full")
+    raise_exception = check_flag(raise_exception, "gradgradcheck", "raise_exception")
+    try:
+        return _check_second_derivatives(f, inputs, eps, atol, rtol, seed, full)
+    except GradcheckError:
+        if raise_exception:
+            raise
+        return False
+
+
+def _check_second_derivatives(f, inputs, eps, atol, rtol, seed, full: bool) -> bool:
+    """gradgradcheck's check, its settings checked."""
+    __tracebackhide__ = True
     if not isinstance(inputs, (tuple, list)):
         inputs = (inputs,)
     # f once, for the shapes of its outputs (and the checks of its arguments)
@@ -614,7 +646,9 @@ def numerical_grad(f, x, eps: float = 1e-6) -> np.ndarray | float:
     (f(x + eps) - f(x - eps)) / (2 eps) for each element in turn.
 
     `f` takes a float array (or a float) and returns a number: plain NumPy code (a
-    document's cost function, say) or autodiff code alike. `x` is not changed.
+    document's cost function, say) or autodiff code alike; given a Tensor (a Value) as
+    `x`, f gets one too, a constant, so that it may use their methods. `x` is not
+    changed.
 
     Example::
 
@@ -629,16 +663,20 @@ def numerical_grad(f, x, eps: float = 1e-6) -> np.ndarray | float:
     """
     _check_callable(f, "numerical_grad")
     _check_number(eps, "numerical_grad", "eps", positive=True)
-    scalar = isinstance(x, numbers.Real)
-    given = np.asarray(x)
+    scalar = isinstance(x, (numbers.Real, Value))
+    given = np.asarray(x.data if isinstance(x, Node) else x)
     if given.dtype.kind not in "fiu":  # (None and "1.5" would convert, to nan and 1.5)
         raise TypeError(f"numerical_grad: x must be a float or an array of numbers, got "
                         f"{type(x).__name__} of dtype {given.dtype}: {x!r}")
     point = np.array(given, dtype=np.float64)  # a copy: x itself is never perturbed
     _check_step(point, eps, "numerical_grad", "x")
+    # f is given the kind of x: a Tensor (a constant one) or a Value for x of that kind,
+    # so that f may use their methods
+    kind = type(x) if isinstance(x, Node) else None
 
     def at_point() -> float:
-        value = _data(f(float(point) if scalar else point))
+        moved = float(point) if scalar else point
+        value = _data(f(moved if kind is None else kind(moved)))
         if np.size(value) != 1:  # summing it would silently give the sum's gradient
             raise TypeError(f"numerical_grad: f must return a number, got an output of "
                             f"shape {np.shape(value)} (sum it for the sum's gradient; "
@@ -671,7 +709,7 @@ def _central_difference(leaf, index: tuple, eps: float, evaluate, name: str, who
             leaf.data[index] = moved
         try:
             return evaluate()
-        except (ArithmeticError, ValueError) as error:
+        except (ArithmeticError, ValueError, _anomaly_error()) as error:
             # f is defined at the point but not at a step from it (log just above 0): the
             # error would otherwise read as f's own, at the point checked
             raise _at_moved_point(error, name, original, step, who) from error
@@ -686,11 +724,21 @@ def _central_difference(leaf, index: tuple, eps: float, evaluate, name: str, who
     return (up - down) / (2 * eps)
 
 
+def _anomaly_error() -> type:
+    """detect_anomaly's error (there, a nan at a moved point is f's nan at it)."""
+    from .debug import AnomalyError  # (debug imports this module)
+
+    return AnomalyError
+
+
 def _at_moved_point(error: Exception, name: str, original, step: float,
                     who: str) -> Exception:
-    message = (f"{who}: f failed at {name} moved by {step:+g} from {original!r} (the "
+    message = (f"{who}: f failed at {name} moved by {step:+g} from {float(original)!r} (the "
                f"finite difference's step): {error}. The point is within eps of where f "
                "is undefined; pass a smaller eps, or check another point")
+    anomaly = _anomaly_error()
+    if isinstance(error, anomaly):  # (its constructor wants the node it is about)
+        return anomaly(message, phase=error.phase, node=error.node, site=error.site)
     try:
         return type(error)(message)
     except Exception:  # an exception type whose constructor wants more than a message
