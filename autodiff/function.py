@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import inspect
+
 import numpy as np
 
 from .graph import Node
@@ -86,13 +88,19 @@ class Function(Op):
     is_function = True
 
     @classmethod
-    def apply(cls, *inputs):
+    def apply(cls, *inputs, **named):
         """Run the op on Tensors. Other arguments (arrays, numbers, None, a tuple of
         axes, a str...) are constants, passed to forward as they are. An output that is
-        not a float array (an index from argmax, say) does not require grad."""
+        not a float array (an index from argmax, say) does not require grad.
+
+        Arguments may also be named, by forward's parameter names (as PyTorch's apply
+        takes them): they are passed by position, those between left out taking
+        forward's defaults, and backward returns a gradient (or None) for each."""
         if cls.forward is Op.forward:
             raise TypeError(f"{cls.__name__} must define @staticmethod "
                             "forward(ctx, *inputs)")
+        if named:
+            inputs = _by_position(cls, inputs, named)
         for x in inputs:
             if isinstance(x, Node) and not isinstance(x, Tensor):
                 raise TypeError(f"{cls.__name__}.apply: Functions work on Tensors, got a "
@@ -188,6 +196,26 @@ class _OnceDifferentiable(Op):
             "marked once_differentiable). Write the op with Tensor operations to get "
             "its second derivatives."
         )
+
+
+def _by_position(cls, inputs: tuple, named: dict) -> tuple:
+    """apply's arguments, the named ones put in forward's positions."""
+    parameters = list(inspect.signature(cls.forward).parameters.values())[1:]  # (ctx)
+    kinds = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    try:
+        bound = inspect.signature(cls.forward).bind(None, *inputs, **named).arguments
+    except TypeError as error:
+        raise TypeError(f"{cls.__name__}.apply: {error}") from None
+    given = [i for i, p in enumerate(parameters) if p.name in bound]
+    result = []
+    for p in parameters[:given[-1] + 1]:
+        if p.kind not in kinds:
+            raise TypeError(f"{cls.__name__}.apply: forward's parameter '{p.name}' is "
+                            f"{'*' if p.kind is p.VAR_POSITIONAL else 'keyword-only'}, and "
+                            "apply passes named arguments by position: name none of them "
+                            "after it")
+        result.append(bound[p.name] if p.name in bound else p.default)
+    return tuple(result)
 
 
 def _differentiable_argument(x) -> bool:

@@ -866,3 +866,46 @@ def test_gradgradcheck_says_a_function_is_once_differentiable():
     assert gradcheck(Cube.apply, [x])
     with pytest.raises(RuntimeError, match="cannot be differentiated again"):
         autodiff.gradgradcheck(Cube.apply, [x])
+
+
+class ScaleAndShift(Function):
+    """k x + shift"""
+
+    @staticmethod
+    def forward(ctx, x, k=2.0, shift=0.0):
+        ctx.k = k
+        return x * k + shift
+
+    @staticmethod
+    def backward(ctx, g):
+        return g * ctx.k, None, None
+
+
+def test_apply_takes_named_arguments_by_forwards_parameter_names():
+    # PyTorch's apply takes them; here they raised TypeError (test-writer audit)
+    x = leaf([1.0, 2.0])
+    np.testing.assert_array_equal(ScaleAndShift.apply(x, k=3.0).data, [3.0, 6.0])
+    np.testing.assert_array_equal(ScaleAndShift.apply(x, shift=1.0).data, [3.0, 5.0])  # k=2
+    np.testing.assert_array_equal(ScaleAndShift.apply(x=x, shift=1.0, k=1.0).data, [2.0, 3.0])
+    ScaleAndShift.apply(x, k=3.0).sum().backward()
+    np.testing.assert_array_equal(x.grad, [3.0, 3.0])
+    assert gradcheck(lambda t: ScaleAndShift.apply(t, shift=0.5, k=-1.5), [leaf([0.3, 0.7])])
+    with pytest.raises(TypeError, match=r"^ScaleAndShift\.apply: got an unexpected keyword "
+                                        "argument 'q'"):
+        ScaleAndShift.apply(x, q=1.0)
+
+
+def test_apply_refuses_a_name_after_a_variadic_parameter():
+    class Total(Function):
+        @staticmethod
+        def forward(ctx, *xs, scale=1.0):
+            return sum(xs) * scale
+
+        @staticmethod
+        def backward(ctx, g):
+            return g, g
+
+    a, b = leaf([1.0]), leaf([2.0])
+    np.testing.assert_array_equal(Total.apply(a, b).data, [3.0])
+    with pytest.raises(TypeError, match=r"^Total\.apply: forward's parameter 'xs' is \*"):
+        Total.apply(a, b, scale=2.0)
