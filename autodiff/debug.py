@@ -64,11 +64,12 @@ class AnomalyError(RuntimeError):
         site: the `Site` of user code that made the node (None if unknown).
     """
 
-    def __init__(self, message: str, *, phase: str, node: Node, site: Site | None):
+    def __init__(self, message: str, *, phase: str, node: Node, site: Site | None,
+                 op: str | None = None):
         super().__init__(message)
         self.phase = phase
         self.node = node
-        self.op = node.op
+        self.op = node.op if op is None else op  # (an unrecorded node keeps no op)
         self.label = node.label
         self.shape = tuple(np.shape(node.data))
         self.site = site
@@ -147,25 +148,25 @@ class _AnomalyTracer(Tracer):
         entry = self.sites.get(id(node))
         return entry[1] if entry is not None and entry[0]() is node else None
 
-    def on_create(self, node):
+    def on_create(self, node, op=None):
         ref = _NodeRef(node, self._forget)
         ref.key = id(node)
         self.sites[ref.key] = (ref, _user_site(self.skip))
         if self.previous is not None:
-            self.previous.on_create(node)
+            self.previous.on_create(node, op)
         if self.check_forward:
             bad = _bad(node.data)
             if bad:
-                self._forward_error(node, bad)
+                self._forward_error(node, bad, op.name if op is not None else node.op)
 
     def _forget(self, ref: _NodeRef) -> None:
         entry = self.sites.get(ref.key)
         if entry is not None and entry[0] is ref:
             del self.sites[ref.key]
 
-    def _forward_error(self, node: Node, bad: str) -> None:
+    def _forward_error(self, node: Node, bad: str, op: str) -> None:
         site = self.site(node)
-        text = (f"detect_anomaly: forward of op '{node.op}' produced {bad} in its result "
+        text = (f"detect_anomaly: forward of op '{op}' produced {bad} in its result "
                 f"({_who(node)})")
         for i, parent in enumerate(node._parents):
             parent_bad = _bad(parent)
@@ -177,7 +178,8 @@ class _AnomalyTracer(Tracer):
                     kind += f" '{parent.label}'" if parent.label else ""
                 text += f"; its input {i} ({kind}) already contained {parent_bad}"
                 break
-        raise AnomalyError(text + _made_at(site), phase="forward", node=node, site=site)
+        raise AnomalyError(text + _made_at(site), phase="forward", node=node, site=site,
+                           op=op)
 
     def on_backward(self, node, grad, sent):
         if self.previous is not None:

@@ -738,7 +738,8 @@ def _at_moved_point(error: Exception, name: str, original, step: float,
                "is undefined; pass a smaller eps, or check another point")
     anomaly = _anomaly_error()
     if isinstance(error, anomaly):  # (its constructor wants the node it is about)
-        return anomaly(message, phase=error.phase, node=error.node, site=error.site)
+        return anomaly(message, phase=error.phase, node=error.node, site=error.site,
+                       op=error.op)
     try:
         return type(error)(message)
     except Exception:  # an exception type whose constructor wants more than a message

@@ -65,8 +65,9 @@ class Tracer:
     it with `set_tracer`. The hot paths only test `tracer is None`.
     """
 
-    def on_create(self, node: Node) -> None:
-        """Called for every node an op creates, recorded in a graph or not."""
+    def on_create(self, node: Node, op=None) -> None:
+        """Called for every node an op creates, recorded in a graph or not; `op` is the
+        op that made it (which an unrecorded node, under no_grad, does not keep)."""
 
     def on_backward(self, node: Node, grad, sent: list) -> None:
         """Called as backward finishes `node`: `grad` is its total incoming gradient,

@@ -86,9 +86,9 @@ class _Recorder(Tracer):
         self.previous = previous
         self.steps: list[BackwardStep] = []
 
-    def on_create(self, node):
+    def on_create(self, node, op=None):
         if self.previous is not None:
-            self.previous.on_create(node)
+            self.previous.on_create(node, op)
 
     def on_backward(self, node, grad, sent):
         self.steps.append(BackwardStep(len(self.steps) + 1, node, _copy(grad),

@@ -392,7 +392,7 @@ class Tensor(Node):
             out._parents = ()
             out._ctx = None
         if _grad_mode.tracer is not None:
-            _grad_mode.tracer.on_create(out)
+            _grad_mode.tracer.on_create(out, op)
         return out
 
     # -- attributes -----------------------------------------------------------------------

@@ -324,7 +324,7 @@ def _result(op, parents: tuple, data: float, ctx) -> Value:
         out._parents = ()
         out._ctx = None
     if mode.tracer is not None:
-        mode.tracer.on_create(out)
+        mode.tracer.on_create(out, op)
     return out
 
 

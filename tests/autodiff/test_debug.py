@@ -709,7 +709,7 @@ def test_detect_anomaly_passes_node_creation_on_to_the_tracer_it_replaced():
         def __init__(self):
             self.nodes = []
 
-        def on_create(self, node):
+        def on_create(self, node, op=None):
             self.nodes.append(node)
 
     mine = Made()
@@ -1093,3 +1093,16 @@ def test_locate_fault_finds_a_rule_wrong_in_one_of_many_outputs():
 
         report = autodiff.locate_fault(lambda a: (WrongInOneRow.apply(a) ** 2).sum(), [x])
         assert report.fault is not None and report.fault.op == "WrongInOneRow", row
+
+
+def test_detect_anomaly_names_the_op_of_a_result_made_under_no_grad():
+    # An unrecorded node keeps no op: the error named op '' (test-writer audit)
+    x = Tensor(np.array([-1.0]))
+    with autodiff.detect_anomaly(), autodiff.no_grad(), np.errstate(invalid="ignore"):
+        with pytest.raises(autodiff.AnomalyError, match=r"forward of op 'log' produced "
+                                                        "nan") as info:
+            x.log()
+    assert info.value.op == "log"
+    with autodiff.detect_anomaly(), autodiff.no_grad(), np.errstate(over="ignore"):
+        with pytest.raises(autodiff.AnomalyError, match=r"forward of op 'exp' produced inf"):
+            Tensor(np.array([1000.0])).exp()

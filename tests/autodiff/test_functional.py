@@ -420,7 +420,7 @@ def test_on_plain_arguments_the_backward_pass_is_not_recorded():
     class Count(Tracer):
         made = 0
 
-        def on_create(self, node):
+        def on_create(self, node, op=None):
             Count.made += 1
 
     f = lambda a: (a * a).tanh().sum()  # noqa: E731

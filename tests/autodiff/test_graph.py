@@ -243,7 +243,7 @@ class _Recorder(Tracer):
     def __init__(self):
         self.created, self.visited = [], []
 
-    def on_create(self, node):
+    def on_create(self, node, op=None):
         self.created.append(node.op)
 
     def on_backward(self, node, grad, sent):
