@@ -1,19 +1,28 @@
 """nn: neural networks on the autodiff engines.
 
-- Tensor networks: `Module`, `Linear`, `Sequential`, `MLP`, the activation modules
-  `ReLU LeakyReLU Sigmoid Tanh Softmax Identity`;
-- losses `MSELoss BCELoss CrossEntropyLoss HingeLoss`, and `l2_penalty`;
-- `nn.optim` (`SGD`, `Adam`, `AdamW`), `nn.init`, `fit` (a small training loop),
-  `save` / `load` / `load_state` (NumPy .npz files, never pickles);
+- Tensor networks: `Module`, `Linear`, `Dropout`, `Sequential`, `MLP`, the activation
+  modules `ReLU LeakyReLU Sigmoid Tanh Softmax Identity`;
+- losses `MSELoss BCELoss BCEWithLogitsLoss CrossEntropyLoss HingeLoss`, and
+  `l2_penalty`;
+- `nn.optim` (`SGD`, `Adam`, `AdamW`), `nn.init`, `nn.utils` (`clip_grad_norm_`),
+  `fit` (a small training loop), `save` / `load` / `load_state` (NumPy .npz files,
+  never pickles);
 - `nn.scalar`: micrograd-style `Neuron`, `Layer`, `MLP` over `autodiff.Value`;
 - `nn.data`: data sets and data utilities; `nn.reference`: the teaching documents'
   hand-written backpropagation, checked against autograd.
 """
 
-from . import data, init, optim, scalar
+from . import data, init, optim, scalar, utils
 from .activations import Identity, LeakyReLU, ReLU, Sigmoid, Softmax, Tanh
-from .layers import MLP, Linear, Sequential
-from .losses import BCELoss, CrossEntropyLoss, HingeLoss, MSELoss, l2_penalty
+from .layers import MLP, Dropout, Linear, Sequential
+from .losses import (
+    BCELoss,
+    BCEWithLogitsLoss,
+    CrossEntropyLoss,
+    HingeLoss,
+    MSELoss,
+    l2_penalty,
+)
 from .module import Module
 from .serialization import load, load_state, save
 from .train import fit
@@ -21,6 +30,7 @@ from .train import fit
 __all__ = [
     "Module",
     "Linear",
+    "Dropout",
     "Sequential",
     "MLP",
     "ReLU",
@@ -31,6 +41,7 @@ __all__ = [
     "Identity",
     "MSELoss",
     "BCELoss",
+    "BCEWithLogitsLoss",
     "CrossEntropyLoss",
     "HingeLoss",
     "l2_penalty",
@@ -42,6 +53,7 @@ __all__ = [
     "init",
     "optim",
     "scalar",
+    "utils",
     "reference",
 ]
 

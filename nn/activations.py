@@ -13,7 +13,7 @@ import numpy as np
 
 from autodiff import Tensor, Value
 
-from .module import Module
+from .module import Module, foreign_tensor, foreign_tensor_error
 
 __all__ = ["ReLU", "LeakyReLU", "Sigmoid", "Tanh", "Softmax", "Identity", "get_activation"]
 
@@ -24,6 +24,8 @@ def _node(x, who: str):
         return x
     if isinstance(x, (np.ndarray, np.generic, numbers.Real, list, tuple)):
         return Tensor(x)
+    if foreign_tensor(x):  # "got Tensor" would read as autodiff's own
+        raise foreign_tensor_error(x, who)
     raise TypeError(f"{who}: expected a Tensor (or an array), got {type(x).__name__}")
 
 
@@ -137,10 +139,15 @@ def get_activation(name, output: bool = False, who: str = "get_activation") -> M
 
     Raises:
         ValueError: an unknown name; the message lists the known ones.
-        TypeError: `name` is neither a str, None nor a Module.
+        TypeError: `name` is neither a str, None nor a Module (a Module class is named
+            as such: write ReLU(), not ReLU).
     """
     if name is None or isinstance(name, Module):
         return name
+    if isinstance(name, type):  # PyTorch's habit: activation=nn.ReLU
+        qualified = ("nn." if name.__module__.split(".")[0] == "nn" else "") + name.__name__
+        raise TypeError(f"{who}: the activation is the class {name.__name__}, not a "
+                        f"module; write {qualified}() (or give its name, such as 'relu')")
     if not isinstance(name, str):
         raise TypeError(f"{who}: an activation is a name (str), a Module or None, got "
                         f"{type(name).__name__}")

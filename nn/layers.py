@@ -1,8 +1,10 @@
-"""Layers on Tensors: `Linear`, `Sequential` and the multi-layer perceptron `MLP`."""
+"""Layers on Tensors: `Linear`, `Dropout`, `Sequential` and the multi-layer perceptron
+`MLP`."""
 
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Sequence
 
 import numpy as np
@@ -11,10 +13,10 @@ from autodiff import Tensor, Value, linear
 from autodiff.graph import check_flag
 
 from . import init
-from .activations import get_activation
-from .module import Module, positive_int
+from .activations import _node, get_activation
+from .module import Module, foreign_tensor, foreign_tensor_error, positive_int
 
-__all__ = ["Linear", "Sequential", "MLP"]
+__all__ = ["Linear", "Dropout", "Sequential", "MLP"]
 
 
 def _as_input(x, layer: Module, dtype: np.dtype) -> Tensor:
@@ -35,6 +37,8 @@ def _as_input(x, layer: Module, dtype: np.dtype) -> Tensor:
     if isinstance(x, Value):
         raise TypeError(f"{who}: got a Value; Tensor layers take Tensors or arrays (the "
                         "scalar networks of nn.scalar take Values)")
+    if foreign_tensor(x):  # (NumPy reads a torch tensor only if it requires no grad)
+        raise foreign_tensor_error(x, who)
     try:
         array = np.asarray(x)
     except ValueError as error:  # a ragged list
@@ -134,6 +138,52 @@ class Linear(Module):
                 f"bias={self.bias is not None}")
 
 
+class Dropout(Module):
+    """Zero each element with probability `p` in training mode, scaling the rest by
+    1 / (1 - p) ("inverted dropout", as PyTorch), so the expected output is the input.
+
+    In evaluation mode (`model.eval()`), and for p = 0, it is the identity: a Tensor
+    input is returned itself (an array as a constant Tensor). A fresh mask is drawn on
+    every call, from the module's own generator; the gradient is the mask times
+    1 / (1 - p), so a dropped element gets none.
+
+    Args:
+        p: the probability of dropping an element, in [0, 1).
+        seed: None (fresh entropy), an int (the same int gives the same masks, call
+            after call, every time) or a `numpy.random.Generator` (used and advanced),
+            as for `Linear`.
+
+    Raises:
+        TypeError: `p` is not a real number.
+        ValueError: `p` is outside [0, 1) (p = 1 would drop everything).
+    """
+
+    def __init__(self, p: float = 0.5, seed=None) -> None:
+        super().__init__()
+        if isinstance(p, (bool, np.bool_)) or not isinstance(p, numbers.Real):
+            raise TypeError(f"Dropout: p must be a real number, got {type(p).__name__}: "
+                            f"{p!r}")
+        if not 0 <= p < 1:  # (NaN fails too)
+            raise ValueError(f"Dropout: p must be in [0, 1), got {p!r}"
+                             + (" (p=1 would drop every element)" if p == 1 else ""))
+        self.p = float(p)
+        self._generator = init.generator(seed, "Dropout")
+
+    def forward(self, x):
+        x = _node(x, "Dropout")
+        if not self.training or self.p == 0.0:
+            return x
+        shape = x.data.shape if isinstance(x, Tensor) else ()
+        dtype = x.data.dtype if isinstance(x, Tensor) and x.dtype.kind == "f" else None
+        keep = self._generator.random(shape) >= self.p
+        # a constant factor: the gradient is the same mask, scaled alike
+        scale = np.asarray(keep / (1.0 - self.p), dtype=dtype)
+        return x * (scale if isinstance(x, Tensor) else float(scale))
+
+    def extra_repr(self) -> str:
+        return f"p={self.p}"
+
+
 class Sequential(Module):
     """Modules applied one after the other: `Sequential(a, b, c)(x) == c(b(a(x)))`.
 
@@ -193,7 +243,11 @@ class Sequential(Module):
             part = Sequential(*self._modules[index])
             part._names = self._names[index]
             return part
-        return self._modules[index]
+        try:
+            return self._modules[index]
+        except IndexError:
+            raise IndexError(f"Sequential: index {index} is out of range for a Sequential "
+                             f"of {len(self._modules)} modules") from None
 
     def __len__(self) -> int:
         return len(self._modules)

@@ -28,9 +28,10 @@ from autodiff import Tensor, Value
 from autodiff.ops import CrossEntropy, Op
 from autodiff.tensor import check_labels
 
-from .module import Module
+from .module import Module, foreign_tensor, foreign_tensor_error, unexpected_arguments
 
-__all__ = ["MSELoss", "BCELoss", "CrossEntropyLoss", "HingeLoss", "l2_penalty"]
+__all__ = ["MSELoss", "BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss", "HingeLoss",
+           "l2_penalty"]
 
 _REDUCTIONS = ("mean", "sum", "none")
 
@@ -38,7 +39,10 @@ _REDUCTIONS = ("mean", "sum", "none")
 class _Loss(Module):
     """A loss with a `reduction`: "mean" (the default), "sum" or "none"."""
 
-    def __init__(self, reduction: str = "mean") -> None:
+    def __init__(self, reduction: str = "mean", *args, **kwargs) -> None:
+        if args or kwargs:  # (Python's error would name _Loss, not CrossEntropyLoss)
+            raise unexpected_arguments(type(self).__name__, args, kwargs,
+                                       "only reduction ('mean', 'sum' or 'none')")
         super().__init__()
         if reduction not in _REDUCTIONS:
             raise ValueError(f"{type(self).__name__}: reduction must be one of "
@@ -68,6 +72,8 @@ class _Loss(Module):
 def _array(x, what: str, who: str) -> np.ndarray:
     """`x` (a Tensor's data, an array, a list) as an array; a ragged list is a ValueError
     that names `who` and `what`."""
+    if foreign_tensor(x):  # (NumPy reads a torch tensor only if it requires no grad)
+        raise foreign_tensor_error(x, who, what)
     try:
         return np.asarray(x.data if isinstance(x, Tensor) else x)
     except ValueError as error:
@@ -145,6 +151,11 @@ def _check_integer_probabilities(target, given: tuple, who: str) -> None:
 def _value_pairs(input, target, who: str) -> list[tuple[Value, float]]:
     """(prediction, target) pairs for a Value or a list of Values."""
     values = [input] if isinstance(input, Value) else list(input)
+    if any(isinstance(v, (list, tuple)) for v in values):
+        raise TypeError(f"{who}: takes a Tensor, or a list of Values (one number per "
+                        "sample), got a list of lists of Values (the outputs of an "
+                        "nn.scalar network with several outputs?); flatten both, as "
+                        "[v for row in outputs for v in row] and np.ravel(target)")
     targets = _array(target, "target", who).astype(np.float64, copy=False).reshape(-1)
     if len(targets) != len(values):
         raise ValueError(f"{who}: {len(values)} predictions (Values) but {len(targets)} "
@@ -249,6 +260,58 @@ class BCELoss(_Loss):
             raise ValueError(f"{who}: targets must be in [0, 1], got "
                              f"{t[~((t >= 0) & (t <= 1))].flat[0].item()!r}")
         return self._reduce(_BinaryCrossEntropy.apply(input, target))
+
+
+class _BinaryCrossEntropyWithLogits(Op):
+    """-(y log sigmoid(x) + (1 - y) log(1 - sigmoid(x))), written as
+    max(x, 0) - x y + log(1 + exp(-|x|)), which no logit overflows.
+
+    One op, as `_BinaryCrossEntropy`: composed of relu and abs, its derivative at x = 0
+    would be that of their subgradients (-y), not sigmoid(0) - y.
+    """
+
+    name = "binary_cross_entropy_with_logits"
+
+    @staticmethod
+    def forward(xp, x, y):
+        return np.maximum(x, 0) - x * y + np.log1p(np.exp(-np.abs(x)))
+
+    @staticmethod
+    def backward(xp, g, out, x, y):  # d/dx = sigmoid(x) - y; d/dy = -x
+        return g * (xp.sigmoid(x) - y), -(g * x)
+
+
+class BCEWithLogitsLoss(_Loss):
+    """Binary cross-entropy of logits: BCELoss of sigmoid(input), computed stably.
+
+    The loss of a logit x with target y is max(x, 0) - x y + log(1 + exp(-|x|)), finite
+    for logits of any size, and its gradient is sigmoid(x) - y, which keeps its size
+    where a saturated sigmoid followed by `BCELoss` would pass almost nothing back. Feed
+    it the raw score of the last Linear layer (no sigmoid).
+
+    Args:
+        reduction: "mean", "sum" or "none".
+
+    Raises:
+        ValueError: a target outside [0, 1], or shapes that differ (beyond (n, 1) vs
+            (n,)).
+        TypeError: Values as input (write the loss out for them).
+    """
+
+    def forward(self, input, target):
+        who = "BCEWithLogitsLoss"
+        if _is_values(input):
+            raise TypeError(f"{who}: works on Tensors; for Values write the loss out, "
+                            "-(y * s.log() + (1 - y) * (1 - s).log()) with s = x.sigmoid()")
+        input = _as_tensor(input, "input", who)
+        if input.dtype.kind != "f":
+            input = Tensor(input.data.astype(np.float64))
+        target = _match(input, _float_target(target, who, input.dtype), who)
+        t = target.data if isinstance(target, Tensor) else target
+        if not np.all((t >= 0) & (t <= 1)):
+            raise ValueError(f"{who}: targets must be in [0, 1], got "
+                             f"{t[~((t >= 0) & (t <= 1))].flat[0].item()!r}")
+        return self._reduce(_BinaryCrossEntropyWithLogits.apply(input, target))
 
 
 def _class_labels(target, n_classes: int, who: str) -> np.ndarray:

@@ -26,6 +26,51 @@ from autodiff.graph import Scope, _grad_mode, check_flag, mark_changed
 
 __all__ = ["Module", "IncompatibleKeys"]
 
+# Arguments of PyTorch's modules that have no counterpart here, named as such when given
+# (a user with PyTorch habits otherwise reads "unexpected keyword argument" as a typo).
+PYTORCH_ONLY = frozenset({"inplace", "label_smoothing", "weight", "ignore_index",
+                          "pos_weight", "size_average", "reduce", "device"})
+
+
+def unexpected_arguments(who: str, args: tuple, kwargs: dict, takes: str) -> TypeError:
+    """The TypeError for arguments a module's constructor does not take, naming the
+    module `who`, the arguments and what it does take (`takes`)."""
+    if kwargs:
+        name = next(iter(kwargs))
+        why = (" (a PyTorch argument, not supported here)" if name in PYTORCH_ONLY
+               else "")
+        given = f"an unexpected keyword argument {name!r}{why}"
+    else:
+        given = f"{len(args)} unexpected positional argument{'s' * (len(args) > 1)}"
+    return TypeError(f"{who}() got {given}; {who} takes {takes}")
+
+
+def _tensor_class(x: object) -> type | None:
+    """The class named like a tensor among those of `x` (torch.Tensor for a
+    torch.nn.Parameter), if `x` is another library's tensor, else None."""
+    if isinstance(x, (Tensor, Value)):
+        return None
+    return next((c for c in type(x).__mro__ if c.__name__.endswith("Tensor")), None)
+
+
+def foreign_tensor(x: object) -> bool:
+    """Whether `x` is another library's tensor (a torch.Tensor or Parameter, a
+    TensorFlow EagerTensor): a class of it is named like one, but it is not autodiff's."""
+    return _tensor_class(x) is not None
+
+
+def foreign_tensor_error(x: object, who: str, what: str = "input") -> TypeError:
+    """The TypeError for another library's tensor given as `what` to `who`: its full
+    type name (`torch.Tensor`, where the bare name would read as autodiff's) and how to
+    convert it."""
+    base = _tensor_class(x) or type(x)
+    name = f"{base.__module__.split('.')[0]}.{base.__name__}"
+    if type(x) is not base:
+        name += f" ({type(x).__name__})"
+    convert = ".detach().numpy()" if hasattr(x, "detach") else ".numpy()"
+    return TypeError(f"{who}: the {what} is a {name}, not an autodiff Tensor; convert it "
+                     f"to an array with x{convert} (or wrap that in autodiff.Tensor)")
+
 
 def _is_parameter(x: object) -> bool:
     """A leaf node that takes part in differentiation, or did until it was frozen."""
@@ -89,7 +134,11 @@ class Module:
 
     training = True  # a class default, so subclasses that skip super().__init__() work
 
-    def __init__(self) -> None:
+    def __init__(self, *args, **kwargs) -> None:
+        # Modules without a constructor of their own (ReLU, Tanh) land here with
+        # PyTorch's arguments (ReLU(inplace=True)); Python's error would name Module.
+        if args or kwargs:
+            raise unexpected_arguments(type(self).__name__, args, kwargs, "no arguments")
         self.training = True
 
     def forward(self, *args, **kwargs):
@@ -300,11 +349,20 @@ class Module:
             if key not in state:
                 continue
             value = state[key]
+            if foreign_tensor(value) and callable(getattr(value, "detach", None)):
+                # a torch model's named_parameters(): NumPy cannot read a tensor that
+                # requires grad, and the values are all that is wanted
+                value = value.detach()
             try:
                 array = np.asarray(value.data if isinstance(value, (Tensor, Value))
                                    else value)
             except ValueError:  # a ragged list, say
                 problems.append(f"'{key}' is not an array (ragged nested lists?)")
+                continue
+            except (TypeError, RuntimeError) as error:  # a tensor on a GPU, say
+                problems.append(f"'{key}' is a {type(value).__name__} that NumPy cannot "
+                                f"read ({error}); give it as a NumPy array (for a torch "
+                                "tensor: .detach().cpu().numpy())")
                 continue
             shape = np.shape(param.data)
             target = np.dtype(np.float64) if isinstance(param, Value) else param.dtype

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import math
 import numbers
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping, MutableMapping
 
 import numpy as np
 
@@ -46,15 +46,23 @@ def _number(value: object, name: str, who: str, low: float = 0.0,
     return value
 
 
+def _named(item: object) -> bool:
+    """Whether `item` is a (name, parameter) pair, as `Module.named_parameters()` yields."""
+    return (isinstance(item, tuple) and len(item) == 2 and isinstance(item[0], str)
+            and isinstance(item[1], (Tensor, Value)))
+
+
 class Optimizer:
     """Base class: holds the parameters and a per-parameter state.
 
     Args:
         params: the parameters to update: an iterable of Tensors with requires_grad (or
-            of Values), e.g. `model.parameters()`, or a Module (its parameters). A
-            frozen parameter (requires_grad turned off) is taken, as in PyTorch, and
-            left as it is until it requires grad again, even if it still has a
-            `.grad` from before it was frozen (which PyTorch's optimizers would apply).
+            of Values), e.g. `model.parameters()`; or (name, parameter) pairs, as
+            `model.named_parameters()` gives them (recent torch.optim takes those too);
+            or a Module (its parameters). A frozen parameter (requires_grad turned
+            off) is taken, as in PyTorch, and left as it is until it requires grad
+            again, even if it still has a `.grad` from before it was frozen (which
+            PyTorch's optimizers would apply).
 
     Raises:
         ValueError: no parameters, or a Tensor that is not a leaf (the result of an op)
@@ -75,6 +83,10 @@ class Optimizer:
         except TypeError:
             raise TypeError(f"{who}: params must be an iterable of parameters such as "
                             f"model.parameters(), got {type(params).__name__}") from None
+        if params and all(_named(p) for p in params):
+            # model.named_parameters(), which recent torch.optim takes too; the names
+            # are not needed: the state is kept by position
+            params = [p for _, p in params]
         unique, seen = [], set()
         for i, p in enumerate(params):
             if isinstance(p, Tensor):
@@ -92,6 +104,11 @@ class Optimizer:
                 raise TypeError(f"{who}: parameter {i} is a dict; parameter groups are not "
                                 "supported: pass one list of parameters (and make one "
                                 "optimizer per learning rate)")
+            elif _named(p):
+                raise TypeError(f"{who}: parameter {i} is a (name, parameter) pair "
+                                f"({p[0]!r}, ...) but others are not; give all as "
+                                "model.named_parameters() gives them, or none (pass "
+                                "model.parameters())")
             elif not isinstance(p, Value):
                 raise TypeError(f"{who}: parameter {i} is a {type(p).__name__}, not a Tensor "
                                 "or a Value")
@@ -385,12 +402,72 @@ class Optimizer:
         for name, value in new_settings.items():
             setattr(self, name, value)
 
+    @property
+    def param_groups(self) -> list[ParamGroup]:
+        """PyTorch's view of the settings: one group, a dict-like view of `params` and
+        the settings (`lr`...), so `for g in opt.param_groups: g["lr"] = 0.01` (a
+        schedule written for torch.optim) sets `opt.lr`. Values set through it are
+        checked as the constructor checks them. There is one group only: parameter
+        groups with settings of their own are not supported (make one optimizer per
+        learning rate)."""
+        return [ParamGroup(self)]
+
     def __repr__(self) -> str:
         settings = ", ".join(f"{k}={v}" for k, v in self._settings().items())
         return f"{type(self).__name__}({len(self.params)} parameters, {settings})"
 
     def _settings(self) -> dict:
         return {"lr": self.lr}
+
+
+class ParamGroup(MutableMapping):
+    """`optimizer.param_groups[0]`: a live view of an optimizer's `params` and settings
+    (its attributes, which `state_dict` saves), not a copy; see
+    `Optimizer.param_groups`."""
+
+    def __init__(self, optimizer: Optimizer) -> None:
+        self._optimizer = optimizer
+
+    def _keys(self) -> list[str]:
+        return ["params", *self._optimizer._settings()]
+
+    def __getitem__(self, key: str):
+        if key == "params":
+            return self._optimizer.params
+        if key not in self._optimizer._settings():
+            raise KeyError(f"{type(self._optimizer).__name__}.param_groups[0] has no "
+                           f"{key!r}; its keys are {self._keys()}")
+        return getattr(self._optimizer, key)
+
+    def __setitem__(self, key: str, value) -> None:
+        opt = self._optimizer
+        who = f"{type(opt).__name__}.param_groups[0]"
+        settings = opt._settings()
+        if key == "params":
+            raise TypeError(f"{who}: its params cannot be replaced; make a new optimizer "
+                            "for other parameters")
+        if key not in settings:
+            # (a torch scheduler's 'initial_lr', say: it would be lost by state_dict)
+            raise KeyError(f"{who}: cannot set {key!r}, which is not a setting of "
+                           f"{type(opt).__name__}; the settings are {list(settings)}")
+        base = next((c for c in type(opt).__mro__ if c in _BUILT_IN), None)
+        if base is not None:  # checked and normalised as the constructor does
+            value = getattr(base(opt.params, **{**settings, key: value}), key)
+        setattr(opt, key, value)
+
+    def __delitem__(self, key: str) -> None:
+        raise TypeError(f"{type(self._optimizer).__name__}.param_groups[0]: its keys "
+                        "cannot be deleted")
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._keys())
+
+    def __len__(self) -> int:
+        return len(self._keys())
+
+    def __repr__(self) -> str:
+        return repr({key: (f"<{len(value)} parameters>" if key == "params" else value)
+                     for key, value in self.items()})
 
 
 def _like(current, array: np.ndarray):

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import nn
-from autodiff import Tensor, gradcheck
+from autodiff import Tensor, Value, gradcheck
 
 RNG = np.random.default_rng(1234)
 
@@ -715,3 +715,96 @@ def test_a_weight_set_by_hand_to_integers_is_refused_before_the_input_is_cast():
     layer.weight.data = np.array([[1.0, -1.0]])
     out = layer(np.array([[0.4, 0.9]]))
     np.testing.assert_allclose(out.data, [[-0.5 + layer.bias.data[0]]])
+
+
+# -- Dropout ------------------------------------------------------------------------------
+
+
+def test_dropout_zeroes_about_p_and_scales_the_rest_to_keep_the_mean():
+    out = nn.Dropout(0.25, seed=0)(np.ones((200, 100))).data
+    kept = out != 0
+    assert abs(kept.mean() - 0.75) < 0.01  # 20,000 draws: sd 0.003
+    np.testing.assert_array_equal(out[kept], 1 / 0.75)  # inverted dropout
+    assert abs(out.mean() - 1.0) < 0.02
+
+
+def test_dropout_is_the_identity_in_eval_mode_and_for_p_0():
+    x = x_of(4, 3)
+    model = nn.Sequential(nn.Linear(3, 3, seed=0), nn.Dropout(0.5, seed=0))
+    assert model[1](x) is not x
+    model.eval()  # reaches the Dropout inside
+    assert model[1](x) is x
+    assert nn.Dropout(0.0, seed=0)(x) is x
+    model.train()
+    assert model[1].training and model[1](x) is not x
+
+
+def test_dropout_seed_gives_the_same_masks_and_a_fresh_one_per_call():
+    ones = np.ones((6, 5))
+    a, b = nn.Dropout(0.5, seed=3), nn.Dropout(0.5, seed=3)
+    first, second = a(ones).data, a(ones).data
+    np.testing.assert_array_equal(first, b(ones).data)
+    np.testing.assert_array_equal(second, b(ones).data)
+    assert not np.array_equal(first, second)  # a new mask every call
+    rng = np.random.default_rng(3)  # a Generator is used and advanced, as by Linear
+    np.testing.assert_array_equal(nn.Dropout(0.5, seed=rng)(ones).data, first)
+    np.testing.assert_array_equal(nn.Dropout(0.5, seed=rng)(ones).data, second)
+
+
+def test_dropout_gradient_is_the_mask_scaled():
+    x = x_of(5, 4)
+    out = nn.Dropout(0.4, seed=1)(x)
+    out.backward(np.ones(x.shape))
+    mask = (out.data != 0) / 0.6
+    np.testing.assert_allclose(x.grad, mask)
+    np.testing.assert_allclose(out.data, x.data * mask)
+    # by finite differences, the mask fixed by a module made afresh on each call
+    assert gradcheck(lambda t: nn.Dropout(0.4, seed=1)(t).tanh(), [x_of(5, 4)])
+    assert gradcheck(lambda t: (nn.Dropout(0.4, seed=1)(t) ** 2).sum(), [x_of(3, 2)])
+
+
+def test_dropout_keeps_float32_and_works_on_values():
+    x = Tensor(np.ones((3, 4), dtype=np.float32), requires_grad=True)
+    out = nn.Dropout(0.5, seed=0)(x)
+    assert out.dtype == np.float32
+    out.sum().backward()
+    assert x.grad.dtype == np.float32
+    v = Value(2.0)
+    out = nn.Dropout(0.5, seed=0)(v)
+    out.backward()
+    assert (out.data, v.grad) in ((0.0, 0.0), (4.0, 2.0))
+
+
+@pytest.mark.parametrize(("p", "error", "message"), [
+    (1.0, ValueError, r"Dropout: p must be in \[0, 1\), got 1.0 \(p=1 would drop"),
+    (-0.1, ValueError, r"Dropout: p must be in \[0, 1\), got -0.1"),
+    (float("nan"), ValueError, r"Dropout: p must be in \[0, 1\)"),
+    ("0.5", TypeError, r"Dropout: p must be a real number, got str"),
+    (True, TypeError, r"Dropout: p must be a real number, got bool"),
+])
+def test_dropout_refuses_a_bad_p(p, error, message):
+    with pytest.raises(error, match=message):
+        nn.Dropout(p)
+
+
+def test_dropout_has_no_parameters_and_a_repr():
+    d = nn.Dropout(0.3, seed=0)
+    assert d.parameters() == [] and d.state_dict() == {}
+    assert repr(d) == "Dropout(p=0.3)"
+    assert "(1): Dropout(p=0.3)" in repr(nn.Sequential(nn.Linear(2, 2, seed=0), d))
+    with pytest.raises(TypeError, match="Dropout: the seed|Dropout: seed"):
+        nn.Dropout(0.5, seed=-1.5)
+    copy.deepcopy(d)(np.ones(3))  # the generator copies along
+
+
+def test_fit_trains_with_dropout_on_and_evaluates_with_it_off():
+    X = RNG.normal(size=(40, 2))
+    y = (X[:, 0] > 0).astype(np.int64)
+    model = nn.Sequential(nn.Linear(2, 8, seed=0), nn.ReLU(), nn.Dropout(0.5, seed=0),
+                          nn.Linear(8, 2, seed=1))
+    history = nn.fit(model, nn.CrossEntropyLoss(), nn.optim.SGD(model, lr=0.1), X, y,
+                     epochs=2, batch_size=10, seed=0, progress=False, X_val=X, y_val=y)
+    assert model.training  # the mode it was given in
+    model.eval()
+    with_dropout_off = nn.CrossEntropyLoss()(model(X), y).item()
+    assert history["val_loss"][-1] == pytest.approx(with_dropout_off, rel=1e-12)

@@ -533,3 +533,78 @@ def test_losses_on_rows_of_values_say_they_take_tensors():
     with pytest.raises(TypeError, match="CrossEntropyLoss: works on Tensors of logits, "
                                         "not Values"):
         nn.CrossEntropyLoss()(rows, [0, 1])
+
+
+# -- BCEWithLogitsLoss ----------------------------------------------------------------
+
+
+def test_bce_with_logits_is_bce_of_the_sigmoid():
+    x = RNG.normal(size=(5, 1)) * 3
+    y = np.array([1.0, 0.0, 0.3, 1.0, 0.0])  # (n,) against (n, 1): taken as the same
+    for reduction in ("mean", "sum", "none"):
+        ours = nn.BCEWithLogitsLoss(reduction=reduction)(leaf(x), y)
+        expected = nn.BCELoss(reduction=reduction)(leaf(x).sigmoid(), y)
+        np.testing.assert_allclose(ours.data, expected.data, rtol=1e-12)
+    assert repr(nn.BCEWithLogitsLoss(reduction="sum")) == "BCEWithLogitsLoss(reduction='sum')"
+
+
+def test_bce_with_logits_gradient_is_sigmoid_minus_target_even_at_0():
+    x = leaf([-2.0, 0.0, 0.0, 3.0])
+    y = np.array([1.0, 0.0, 1.0, 0.25])
+    nn.BCEWithLogitsLoss(reduction="sum")(x, y).backward()
+    np.testing.assert_allclose(x.grad, 1 / (1 + np.exp(-x.data)) - y, rtol=1e-14)
+
+
+def test_bce_with_logits_gradcheck_in_input_and_target():
+    x = leaf(RNG.normal(size=(4, 3)) * 2)
+    y = leaf(RNG.uniform(0.05, 0.95, size=(4, 3)))
+    for reduction in ("mean", "sum", "none"):
+        assert gradcheck(nn.BCEWithLogitsLoss(reduction=reduction), [x, y])
+    assert autodiff.gradgradcheck(lambda a: nn.BCEWithLogitsLoss()(a, y.data), [x])
+
+
+def test_bce_with_logits_is_finite_for_huge_logits():
+    x = leaf([-1000.0, 1000.0, -1000.0, 1000.0, -800.0])
+    y = np.array([1.0, 0.0, 0.0, 1.0, 0.5])
+    loss = nn.BCEWithLogitsLoss(reduction="none")(x, y)
+    np.testing.assert_allclose(loss.data, [1000.0, 1000.0, 0.0, 0.0, 400.0], atol=1e-12)
+    loss.sum().backward()
+    np.testing.assert_allclose(x.grad, [-1.0, 1.0, 0.0, 0.0, -0.5], atol=1e-12)
+    # where the sigmoid saturates, BCELoss passes almost nothing back; this one all
+    p, q = leaf([-40.0]), leaf([-40.0])
+    nn.BCELoss()(p.sigmoid(), [1.0]).backward()
+    nn.BCEWithLogitsLoss()(q, [1.0]).backward()
+    assert abs(p.grad[0]) < 1e-5 and q.grad[0] == pytest.approx(-1.0)
+
+
+def test_bce_with_logits_keeps_float32_and_refuses_bad_targets():
+    x = Tensor(np.zeros((3, 1), dtype=np.float32), requires_grad=True)
+    assert nn.BCEWithLogitsLoss()(x, [1, 0, 1]).dtype == np.float32
+    with pytest.raises(ValueError, match=r"BCEWithLogitsLoss: targets must be in \[0, 1\], "
+                                         r"got 2.0"):
+        nn.BCEWithLogitsLoss()(x, [1.0, 2.0, 0.0])
+    with pytest.raises(ValueError, match=r"BCEWithLogitsLoss: input of shape \(3, 1\) and "
+                                         r"target of shape \(2,\)"):
+        nn.BCEWithLogitsLoss()(x, [1.0, 0.0])
+    with pytest.raises(TypeError, match="BCEWithLogitsLoss: works on Tensors"):
+        nn.BCEWithLogitsLoss()([Value(0.5)], [1.0])
+    with pytest.raises(TypeError, match=r"BCEWithLogitsLoss\(\) got .*'pos_weight' \(a "
+                                        r"PyTorch argument"):
+        nn.BCEWithLogitsLoss(pos_weight=2.0)
+
+
+def test_bce_with_logits_matches_torch():
+    torch = pytest.importorskip("torch")
+    x = np.concatenate([RNG.normal(size=6) * 4, [0.0, -1000.0, 1000.0, 35.0]])
+    y = np.concatenate([RNG.uniform(size=6), [1.0, 1.0, 0.0, 0.5]])
+    for reduction in ("mean", "sum", "none"):
+        ours = leaf(x)
+        loss = nn.BCEWithLogitsLoss(reduction=reduction)(ours, y)
+        theirs = torch.tensor(x, requires_grad=True)
+        expected = torch.nn.functional.binary_cross_entropy_with_logits(
+            theirs, torch.tensor(y), reduction=reduction)
+        np.testing.assert_allclose(loss.data, expected.detach().numpy(), rtol=1e-12,
+                                   atol=1e-12)
+        loss.backward(np.ones(loss.shape))
+        expected.backward(torch.ones_like(expected))
+        np.testing.assert_allclose(ours.grad, theirs.grad.numpy(), rtol=1e-12, atol=1e-15)

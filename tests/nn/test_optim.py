@@ -931,3 +931,55 @@ def test_a_parameter_whose_data_was_set_to_no_float_array_changes_nothing(make, 
     np.testing.assert_array_equal(q.data, [3.0])
     assert opt.steps == 0
     assert all(not state for state in opt.state.values())
+
+
+# -- param_groups -------------------------------------------------------------------------
+
+
+def test_param_groups_is_one_live_view_of_the_settings():
+    p = param([1.0, 2.0])
+    opt = Adam([p], lr=0.1)
+    (group,) = opt.param_groups
+    assert group["params"] == [p] and group["lr"] == 0.1
+    assert list(group) == ["params", "lr", "betas", "eps", "weight_decay"]
+    assert dict(group)["betas"] == (0.9, 0.999)
+    for g in opt.param_groups:  # a schedule written for torch.optim
+        g["lr"] = 0.01
+    assert opt.lr == 0.01 and opt.state_dict()["settings.lr"] == 0.01
+    opt.lr = 0.5  # and the other way round
+    assert opt.param_groups[0]["lr"] == 0.5
+    opt.param_groups[0]["betas"] = [0.8, 0.9]
+    assert opt.betas == (0.8, 0.9)
+    sgd = SGD([p], lr=0.1)
+    sgd.param_groups[0]["lr"] = 1  # normalised as by the constructor
+    assert sgd.lr == 1.0 and type(sgd.lr) is float
+
+
+def test_param_groups_lr_changes_the_next_step():
+    p = param([1.0])
+    opt = SGD([p], lr=0.1)
+    p.grad = np.array([1.0])
+    opt.param_groups[0]["lr"] = 0.5
+    opt.step()
+    assert p.data[0] == 0.5
+
+
+@pytest.mark.parametrize(("key", "value", "error", "message"), [
+    ("lr", -1.0, ValueError, r"SGD: lr must be in \[0.0, inf\], got -1.0"),
+    ("momentum", "0.9", TypeError, r"SGD: momentum must be a real number"),
+    ("initial_lr", 0.1, KeyError, r"SGD.param_groups\[0\]: cannot set 'initial_lr', which "
+                                  r"is not a setting of SGD; the settings are \['lr'"),
+    ("params", [], TypeError, r"its params cannot be replaced; make a new optimizer"),
+])
+def test_param_groups_refuses_bad_settings_and_changes_nothing(key, value, error, message):
+    opt = SGD([param([1.0])], lr=0.1, momentum=0.5)
+    before = opt.state_dict()
+    with pytest.raises(error, match=message):
+        opt.param_groups[0][key] = value
+    after = opt.state_dict()
+    assert before.keys() == after.keys()
+    assert all(np.array_equal(before[k], after[k]) for k in before)
+    with pytest.raises(KeyError, match=r"has no 'initial_lr'; its keys are \['params', "):
+        opt.param_groups[0]["initial_lr"]
+    with pytest.raises(TypeError, match="cannot be deleted"):
+        del opt.param_groups[0]["lr"]

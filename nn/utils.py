@@ -1,0 +1,113 @@
+"""Training helpers with PyTorch's names (`torch.nn.utils`): `clip_grad_norm_`.
+
+Use between `loss.backward()` and `optimizer.step()`::
+
+    loss.backward()
+    nn.utils.clip_grad_norm_(model.parameters(), max_norm=1.0)
+    optimizer.step()
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Mapping
+
+import numpy as np
+
+from autodiff import Tensor, Value, no_grad
+
+from .module import Module
+
+__all__ = ["clip_grad_norm_"]
+
+
+def _real(value: object, name: str, who: str) -> float:
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{who}: {name} must be a real number, got {type(value).__name__}: "
+                        f"{value!r}")
+    return float(value)
+
+
+def _parameters(parameters, who: str) -> list:
+    """The parameters as a list: a Module's, a single one in a list, or an iterable's."""
+    if isinstance(parameters, Module):
+        return parameters.parameters()
+    if isinstance(parameters, (Tensor, Value)):
+        return [parameters]  # (a Tensor iterated would give its rows)
+    if isinstance(parameters, (str, bytes, Mapping)) or not hasattr(parameters, "__iter__"):
+        raise TypeError(f"{who}: parameters must be a Module, a parameter or an iterable of "
+                        f"them such as model.parameters(), got {type(parameters).__name__}")
+    params = list(parameters)
+    for i, p in enumerate(params):
+        if not isinstance(p, (Tensor, Value)):
+            hint = (" (a (name, parameter) pair: pass model.parameters())"
+                    if isinstance(p, tuple) else "")
+            raise TypeError(f"{who}: parameter {i} is a {type(p).__name__}, not a Tensor or "
+                            f"a Value{hint}")
+    return params
+
+
+@no_grad()
+def clip_grad_norm_(parameters, max_norm: float, norm_type: float = 2.0,
+                     error_if_nonfinite: bool = False) -> Tensor:
+    """Scale the gradients of `parameters` in place so that their total norm is at most
+    `max_norm`, as `torch.nn.utils.clip_grad_norm_` does.
+
+    The total norm is the `norm_type`-norm of all the gradients taken as one vector
+    (the norm of the per-parameter norms; the largest |g| for `norm_type=inf`). When it
+    exceeds `max_norm`, every gradient is multiplied by max_norm / (total + 1e-6)
+    (PyTorch's guard against dividing by 0); otherwise they are left as they are.
+    Parameters whose `.grad` is None are skipped. A gradient is replaced by its scaled
+    copy, not written into (the array backward gave may be read-only).
+
+    Args:
+        parameters: a Module, a parameter, or an iterable of parameters (Tensors or
+            the Values of `nn.scalar` networks), such as `model.parameters()`.
+        max_norm: the largest total norm allowed, >= 0.
+        norm_type: p of the p-norm, > 0, or `math.inf`.
+        error_if_nonfinite: raise if the total norm is nan or inf (otherwise the
+            gradients become nan, as in PyTorch).
+
+    Returns:
+        The total norm before clipping, as a 0-d float64 Tensor (`.item()` gives the
+        number).
+
+    Raises:
+        TypeError: `parameters` holds something other than Tensors and Values, or
+            `max_norm` or `norm_type` is not a real number.
+        ValueError: `max_norm` is negative or nan, or `norm_type` is not > 0.
+        RuntimeError: the total norm is not finite and `error_if_nonfinite` is True.
+    """
+    who = "clip_grad_norm_"
+    params = _parameters(parameters, who)
+    max_norm = _real(max_norm, "max_norm", who)
+    norm_type = _real(norm_type, "norm_type", who)
+    if not max_norm >= 0:
+        raise ValueError(f"{who}: max_norm must be >= 0, got {max_norm}")
+    if not norm_type > 0:
+        raise ValueError(f"{who}: norm_type must be > 0 (or math.inf), got {norm_type}")
+    with_grads = [p for p in params if p.grad is not None]
+    # a grad is an array, a Tensor (after backward(create_graph=True)) or a Value's float
+    arrays = [np.abs(np.asarray(p.grad.data if isinstance(p.grad, Tensor) else p.grad,
+                                dtype=np.float64)) for p in with_grads]
+    if not arrays:
+        total = 0.0
+    elif norm_type == math.inf:
+        total = max(float(a.max(initial=0.0)) for a in arrays)
+    else:  # the norm of all the gradients as one vector
+        total = float(sum(np.sum(a**norm_type) for a in arrays) ** (1.0 / norm_type))
+    if error_if_nonfinite and not math.isfinite(total):
+        raise RuntimeError(f"{who}: the total norm of order {norm_type} of the gradients "
+                           f"is {total}, so they cannot be clipped; pass "
+                           "error_if_nonfinite=False to go on (the gradients become nan)")
+    coefficient = max_norm / (total + 1e-6)
+    if coefficient >= 1.0:  # (nan goes on, and makes the gradients nan, as in torch)
+        return Tensor(np.float64(total))
+    for p in with_grads:
+        g = p.grad
+        if isinstance(g, np.ndarray):  # in its own dtype (a float32 one stays float32)
+            p.grad = np.multiply(g, coefficient, dtype=g.dtype)
+        else:  # a Value's float, or a Tensor after backward(create_graph=True)
+            p.grad = g * coefficient
+    return Tensor(np.float64(total))
