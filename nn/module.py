@@ -48,8 +48,8 @@ def unexpected_arguments(who: str, args: tuple, kwargs: dict, takes: str) -> Typ
 def _tensor_class(x: object) -> type | None:
     """The class named like a tensor among those of `x` (torch.Tensor for a
     torch.nn.Parameter), if `x` is another library's tensor, else None."""
-    if isinstance(x, (Tensor, Value)):
-        return None
+    if type(x) is np.ndarray or isinstance(x, (Tensor, Value)):  # (the common cases,
+        return None  # asked on every step's input and labels: no walk of the classes)
     return next((c for c in type(x).__mro__ if c.__name__.endswith("Tensor")), None)
 
 
