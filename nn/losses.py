@@ -242,24 +242,32 @@ class BCELoss(_Loss):
 
     def forward(self, input, target):
         who = "BCELoss"
-        if _is_values(input):
-            raise TypeError(f"{who}: works on Tensors; for Values write the loss out, "
-                            "-(y * p.log() + (1 - y) * (1 - p).log())")
-        input = _as_tensor(input, "input", who)
-        if input.dtype.kind != "f":
-            input = Tensor(input.data.astype(np.float64))
-        target = _match(input, _float_target(target, who, input.dtype), who)
+        input, target = _binary_inputs(input, target, who,
+                                       "-(y * p.log() + (1 - y) * (1 - p).log())")
         p = input.data
         bad = ~((p >= 0) & (p <= 1))
         if bad.any():
             raise ValueError(f"{who}: input must hold probabilities in [0, 1] (the output of "
                              f"a sigmoid), got {p[bad].flat[0].item()!r}; for logits apply "
                              ".sigmoid() first")
-        t = target.data if isinstance(target, Tensor) else target
-        if not np.all((t >= 0) & (t <= 1)):
-            raise ValueError(f"{who}: targets must be in [0, 1], got "
-                             f"{t[~((t >= 0) & (t <= 1))].flat[0].item()!r}")
         return self._reduce(_BinaryCrossEntropy.apply(input, target))
+
+
+def _binary_inputs(input, target, who: str, for_values: str) -> tuple:
+    """A binary loss's input as a float Tensor and its target matched to it, the target
+    checked to be in [0, 1]; `for_values` is the loss written out, for Values."""
+    if _is_values(input):
+        raise TypeError(f"{who}: works on Tensors; for Values write the loss out, "
+                        f"{for_values}")
+    input = _as_tensor(input, "input", who)
+    if input.dtype.kind != "f":
+        input = Tensor(input.data.astype(np.float64))
+    target = _match(input, _float_target(target, who, input.dtype), who)
+    t = target.data if isinstance(target, Tensor) else target
+    if not np.all((t >= 0) & (t <= 1)):
+        raise ValueError(f"{who}: targets must be in [0, 1], got "
+                         f"{t[~((t >= 0) & (t <= 1))].flat[0].item()!r}")
+    return input, target
 
 
 class _BinaryCrossEntropyWithLogits(Op):
@@ -299,18 +307,9 @@ class BCEWithLogitsLoss(_Loss):
     """
 
     def forward(self, input, target):
-        who = "BCEWithLogitsLoss"
-        if _is_values(input):
-            raise TypeError(f"{who}: works on Tensors; for Values write the loss out, "
-                            "-(y * s.log() + (1 - y) * (1 - s).log()) with s = x.sigmoid()")
-        input = _as_tensor(input, "input", who)
-        if input.dtype.kind != "f":
-            input = Tensor(input.data.astype(np.float64))
-        target = _match(input, _float_target(target, who, input.dtype), who)
-        t = target.data if isinstance(target, Tensor) else target
-        if not np.all((t >= 0) & (t <= 1)):
-            raise ValueError(f"{who}: targets must be in [0, 1], got "
-                             f"{t[~((t >= 0) & (t <= 1))].flat[0].item()!r}")
+        input, target = _binary_inputs(
+            input, target, "BCEWithLogitsLoss",
+            "-(y * s.log() + (1 - y) * (1 - s).log()) with s = x.sigmoid()")
         return self._reduce(_BinaryCrossEntropyWithLogits.apply(input, target))
 
 
