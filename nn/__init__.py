@@ -14,6 +14,7 @@
 
 from . import data, init, optim, scalar, utils
 from .activations import Identity, LeakyReLU, ReLU, Sigmoid, Softmax, Tanh
+from .init import manual_seed
 from .layers import MLP, Dropout, Linear, Sequential
 from .losses import (
     BCELoss,
@@ -46,6 +47,7 @@ __all__ = [
     "HingeLoss",
     "l2_penalty",
     "fit",
+    "manual_seed",
     "save",
     "load",
     "load_state",

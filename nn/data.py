@@ -103,10 +103,14 @@ def _named(function):
     return named
 
 
+# set by nn.manual_seed (this module imports nothing of its package, so it is told)
+_seeded: np.random.Generator | None = None
+
+
 def _rng(seed: object) -> np.random.Generator:
     """Turn a ``seed`` argument into a ``numpy.random.Generator``."""
-    if seed is None:
-        return np.random.default_rng()
+    if seed is None:  # fresh entropy, or the generator nn.manual_seed set
+        return _seeded if _seeded is not None else np.random.default_rng()
     if isinstance(seed, np.random.Generator):
         return seed
     if isinstance(seed, numbers.Integral) and not isinstance(seed, (bool, np.bool_)):

@@ -1,22 +1,49 @@
 """Seedable parameter initialisation.
 
-Every function that draws random numbers takes `seed`: None (fresh entropy), a
-non-negative int (the same int always gives the same numbers) or a
-`numpy.random.Generator` (used and advanced, so one generator passed to successive
-calls gives different but reproducible draws, which is how `MLP` seeds its layers).
+Every function that draws random numbers takes `seed`: None (fresh entropy, or, after
+`manual_seed(n)`, the draws of one generator seeded with n), a non-negative int (the
+same int always gives the same numbers) or a `numpy.random.Generator` (used and
+advanced, so one generator passed to successive calls gives different but reproducible
+draws, which is how `MLP` seeds its layers).
 """
 
 from __future__ import annotations
 
 import math
 import numbers
+import random
 import warnings
 
 import numpy as np
 
 from autodiff import Tensor, no_grad
 
-__all__ = ["generator", "uniform_", "zeros_", "kaiming_uniform_", "fan_in"]
+__all__ = ["generator", "manual_seed", "uniform_", "zeros_", "kaiming_uniform_", "fan_in"]
+
+# The generator every seed=None draws from after manual_seed(), None before it (fresh
+# entropy each time)
+_seeded: np.random.Generator | None = None
+
+
+def manual_seed(seed: int) -> None:
+    """Make every later draw with `seed=None` reproducible, as `torch.manual_seed` does:
+    layers' weights, dropout masks, `fit`'s shuffling, data splits and sets (one
+    generator, seeded with `seed`, that they all draw from in turn), and the weights of
+    `nn.scalar` networks (Python's `random`, which they draw from, is seeded too).
+
+    Raises:
+        TypeError: `seed` is not an int.
+        ValueError: `seed` is negative.
+    """
+    global _seeded
+    if seed is None or isinstance(seed, np.random.Generator):
+        raise TypeError(f"manual_seed: seed must be a non-negative int, got "
+                        f"{type(seed).__name__}")
+    _seeded = generator(seed, "manual_seed")  # (checks it: an int >= 0)
+    random.seed(int(seed))
+    from . import data  # (the data sets draw from the same generator)
+
+    data._seeded = _seeded
 
 
 def generator(seed=None, who: str = "") -> np.random.Generator:
@@ -33,7 +60,7 @@ def generator(seed=None, who: str = "") -> np.random.Generator:
     if isinstance(seed, np.random.Generator):
         return seed
     if seed is None:
-        return np.random.default_rng()
+        return _seeded if _seeded is not None else np.random.default_rng()
     prefix = f"{who}: " if who else ""
     if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, numbers.Integral):
         raise TypeError(

@@ -808,3 +808,39 @@ def test_fit_trains_with_dropout_on_and_evaluates_with_it_off():
     model.eval()
     with_dropout_off = nn.CrossEntropyLoss()(model(X), y).item()
     assert history["val_loss"][-1] == pytest.approx(with_dropout_off, rel=1e-12)
+
+
+def test_manual_seed_makes_every_unseeded_draw_reproducible(monkeypatch):
+    # np.random.seed did nothing for nn.MLP (its seed=None is fresh entropy), while
+    # nn.scalar followed random.seed: there was no torch.manual_seed (nn audit)
+    import random
+
+    monkeypatch.setattr(nn.init, "_seeded", None)  # (both restored after the test)
+    monkeypatch.setattr(nn.data, "_seeded", None)
+    state = random.getstate()
+    try:
+        def draws():
+            mlp = nn.MLP([2, 3, 1])
+            dropped = nn.Dropout(0.5)(np.ones(8))
+            values = nn.scalar.MLP(2, [3, 1])
+            moons, _ = nn.data.make_moons(5, noise=0.1)
+            return ([p.data.copy() for p in mlp.parameters()], dropped.data,
+                    [v.data for v in values.parameters()], moons)
+
+        nn.manual_seed(7)
+        first = draws()
+        nn.manual_seed(7)
+        again = draws()
+        for a, b in zip(first, again, strict=True):
+            np.testing.assert_array_equal(np.concatenate([np.ravel(x) for x in a])
+                                          if isinstance(a, list) else a,
+                                          np.concatenate([np.ravel(x) for x in b])
+                                          if isinstance(b, list) else b)
+        nn.manual_seed(8)
+        assert not np.array_equal(draws()[0][0], first[0][0])
+        with pytest.raises(TypeError, match="manual_seed: seed must be a non-negative int"):
+            nn.manual_seed(None)
+        with pytest.raises(ValueError, match="manual_seed: seed must be a non-negative"):
+            nn.manual_seed(-1)
+    finally:
+        random.setstate(state)
