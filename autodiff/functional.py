@@ -128,11 +128,12 @@ class _MadeLeaves(threading.local):
     # grad(lambda x: grad(lambda y: x * y)(3.0))(2.0)).
     def __init__(self) -> None:
         self.leaves: list[Node] = []
-        # The plain results (numbers, arrays) of functional calls made inside an
-        # enclosing one: a derivative that is a constant (the 2 of grad(grad(x ** 2))).
-        # An enclosing call takes these as constants and refuses any other plain result,
-        # which is most often a graph cut off by .item() or float().
-        self.constants: list = []
+        # For each functional call running (outermost first), whether a functional
+        # call inside it returned a plain result (a number or an array: a derivative
+        # that is constant, as the 2 of grad(grad(x ** 2))). A call whose f returns a
+        # plain result takes it as a constant then (f may have done arithmetic on it),
+        # and refuses it otherwise: it is then most often a graph cut off by .item().
+        self.plain_inside: list[bool] = []
 
 
 _made = _MadeLeaves()
@@ -171,39 +172,35 @@ def _functional_call(call):
 
     @functools.wraps(call)
     def wrapper(*args, **kwargs):
-        depth, known = len(_made.leaves), len(_made.constants)
+        depth = len(_made.leaves)
+        _made.plain_inside.append(False)
         try:
             result = call(*args, **kwargs)
         finally:
             del _made.leaves[depth:]
-            del _made.constants[known:]
-        if depth:  # inside an enclosing call, which may be handed these plain results
-            _made.constants.extend(_plain_parts(result))
+            _made.plain_inside.pop()
+        if _made.plain_inside and _holds_plain(result):  # inside an enclosing call
+            _made.plain_inside[-1] = True
         return result
 
     return wrapper
 
 
-def _plain_parts(result) -> list:
-    """The numbers and arrays in a functional call's result (tuples opened)."""
+def _holds_plain(result) -> bool:
+    """Whether a functional call's result holds a number or an array (tuples opened)."""
     if isinstance(result, tuple):
-        return [part for item in result for part in _plain_parts(item)]
-    return [result] if _is_plain(result) else []
+        return any(_holds_plain(item) for item in result)
+    return _is_plain(result)
 
 
 def _is_plain(x) -> bool:
     return isinstance(x, (numbers.Number, np.ndarray)) and not isinstance(x, Node)
 
 
-def _constant_result(out) -> bool:
-    """Whether a plain `out` of f is the result of an inner functional call (a
-    derivative that is constant), not a graph cut off by .item() or float()."""
-    return any(out is known for known in _made.constants)
-
-
 def _refuse_plain(out, name: str) -> None:
-    """Refuse a number or array f returned that no inner functional call made."""
-    if _is_plain(out) and not _constant_result(out):
+    """Refuse a number or array f returned, unless a functional call inside f returned
+    a plain result (a constant derivative, which f may have computed with)."""
+    if _is_plain(out) and not (_made.plain_inside and _made.plain_inside[-1]):
         # Most often f ended in .item(), float() or .numpy(): its gradient, taken as a
         # constant's, would be zeros, silently (PyTorch's torch.func refuses it too).
         raise TypeError(
@@ -467,9 +464,13 @@ def _vjp(f, *primals):
     create = _records_backward(outside)
     with enable_grad():
         out = _call(f, args, {}, inputs, "vjp")
+    _refuse_plain(out, "vjp")
+    if _is_plain(out):  # an inner call's constant derivative, or computed from one
+        out = Value(float(out)) if isinstance(out, numbers.Real) else Tensor(out)
     if not isinstance(out, (Tensor, Value)):
         raise TypeError(f"vjp: f must return a Value or a Tensor, got {type(out).__name__}")
 
+    @_functional_call  # (its results, inside an enclosing call, are inner results too)
     def vjp_fn(v):
         given = np.asarray(_plain(v))
         if given.dtype.kind not in "biuf":  # object (None: nan) or complex (cut to real)

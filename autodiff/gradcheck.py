@@ -52,21 +52,21 @@ MAX_JACOBIAN_ENTRIES = 10_000_000
 MIN_OUTPUTS_CHECKED_ONE_BY_ONE = 1024
 
 
-def _float64_leaf(x, scalar: bool):
-    """A float64 copy of an input to differentiate, or None for a constant. A float is
-    a Value in a `scalar` check (no Tensor or array among the inputs), else a 0-d
-    Tensor, so that it combines with the other inputs."""
+def _float64_leaf(x, floats: str | None):
+    """A float64 copy of an input to differentiate, or None for a constant. `floats`
+    says what a float becomes: "value" (a scalar check: no Tensor or array among the
+    inputs), "tensor" (a 0-d Tensor, beside arrays that are all constants, so that it
+    combines with them) or None (a constant, beside a differentiable Tensor or float
+    array: a slope, an exponent, a scale, as in PyTorch's gradcheck)."""
     if isinstance(x, Value):
         return Value(x.data, label=x.label)
     if isinstance(x, Tensor):
         if not x.requires_grad:
             return None
         return Tensor(x.data.astype(np.float64), requires_grad=True, label=x.label)
-    if (scalar and isinstance(x, numbers.Real)
-            and not isinstance(x, (numbers.Integral, np.bool_))):
-        # ints, like int arrays, are constants (counts, sizes...); so are floats beside
-        # Tensors or arrays: a slope, an exponent, a scale, as in PyTorch's gradcheck
-        return Value(float(x))
+    if (floats is not None and isinstance(x, numbers.Real)
+            and not isinstance(x, (numbers.Integral, np.bool_))):  # (ints are constants)
+        return Value(float(x)) if floats == "value" else Tensor(float(x), requires_grad=True)
     if isinstance(x, np.ndarray) and x.dtype.kind == "f":
         return Tensor(x.astype(np.float64), requires_grad=True)
     return None
@@ -74,8 +74,14 @@ def _float64_leaf(x, scalar: bool):
 
 def _float64_leaves(inputs) -> list:
     """The float64 copy of each input to differentiate (None for a constant)."""
-    scalar = not any(isinstance(x, (Tensor, np.ndarray)) for x in inputs)
-    return [_float64_leaf(x, scalar) for x in inputs]
+    if any((isinstance(x, Tensor) and x.requires_grad)
+           or (isinstance(x, np.ndarray) and x.dtype.kind == "f") for x in inputs):
+        floats = None
+    elif any(isinstance(x, (Tensor, np.ndarray)) for x in inputs):
+        floats = "tensor"
+    else:
+        floats = "value"
+    return [_float64_leaf(x, floats) for x in inputs]
 
 
 def gradcheck(f, inputs, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1e-3,
@@ -85,10 +91,11 @@ def gradcheck(f, inputs, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1e
 
     Every Value, Tensor with requires_grad and float array among `inputs` is checked
     (as a float64 copy: the inputs themselves are left unchanged), and so are floats
-    when there is no Tensor or array among the inputs (each a Value, for a scalar
-    check); others are passed through as constants: ints, integer arrays, Tensors that
-    do not require grad, and floats beside Tensors or arrays (a slope, an exponent, a
-    scale, as in PyTorch's gradcheck; to check one, pass it as np.array(x)). f must
+    unless such a Tensor or float array is among the inputs (a float is a Value, or a
+    0-d Tensor beside arrays); others are passed through as constants: ints, integer
+    arrays, Tensors that do not require grad, and floats beside a Tensor that requires
+    grad or a float array (a slope, an exponent, a scale, as in PyTorch's gradcheck; to
+    check one, pass it as np.array(x)). f must
     compute from its arguments: a checked
     tensor read from elsewhere (a closure) instead of its argument raises ValueError.
 
@@ -365,7 +372,11 @@ def _check_second_derivatives(f, inputs, eps, atol, rtol, seed, full: bool) -> b
                      for t, g in zip(targets, grads, strict=True))
 
     names = _SecondDerivativeNames(leaves, checked, n, len(outs), weighted=not single)
-    return _check_jacobian(names, first_derivatives, list(inputs) + weights, eps, atol, rtol,
+    # A float checked here is given as the node it was made (beside the weights, which
+    # require grad, it would otherwise be taken as a constant)
+    given = [leaves[i] if i in checked and isinstance(x, numbers.Real) else x
+             for i, x in enumerate(inputs)]
+    return _check_jacobian(names, first_derivatives, given + weights, eps, atol, rtol,
                            seed, False, full)
 
 

@@ -316,6 +316,22 @@ def is_released(ctx) -> bool:
     return ctx is RELEASED or type(ctx) is ReleasedParams
 
 
+class Elsewhere:
+    """A name another library uses (micrograd's `_prev`, PyTorch's `grad_fn`) that this
+    one spells otherwise: reading it raises the AttributeError of a missing attribute,
+    with a pointer to ours. Not a property: a subclass's instances may still set it."""
+
+    def __init__(self, kind: str, name: str, hint: str) -> None:
+        self.kind, self.name, self.hint = kind, name, hint
+        self.__doc__ = f"Not here: {hint}."
+
+    def __get__(self, node, owner=None):
+        if node is None:  # (the class's own attribute: help() and the like)
+            return self
+        raise AttributeError(f"{self.kind!r} object has no attribute {self.name!r}; "
+                             f"{self.hint}")
+
+
 class Node:
     """One node of a computation graph; `Value` and `Tensor` are its two kinds.
 

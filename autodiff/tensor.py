@@ -15,7 +15,7 @@ import numpy as np
 
 from . import backends, ops
 from .backends import ARRAY, GRAPH
-from .graph import Node, _changes, _grad_mode, check_flag, mark_changed
+from .graph import Elsewhere, Node, _changes, _grad_mode, check_flag, mark_changed
 from .graph import backward as _backward
 
 __all__ = ["Tensor", "concatenate", "stack", "where", "linear", "nll_loss", "cross_entropy",
@@ -529,22 +529,21 @@ class Tensor(Node):
         # NumPy's ufuncs given a Tensor: `ndarray + Tensor`, `np.float64 * Tensor` and
         # `np.exp(t)` among them. Those a Tensor op computes run it, so the result stays
         # in the graph; the rest run on the arrays, as __array_function__'s do.
-        out = kwargs.pop("out", None)
         operator = _UFUNC_OPS.get(ufunc) if method == "__call__" and not kwargs else None
-        if operator is not None and (out is None or (len(out) == 1 and out[0] is inputs[0]
-                                                     and type(out[0]) is np.ndarray)):
-            # (out= the first input: `array += t`, which makes `array` this Tensor, as
-            # `array = array + t` does, leaving the array itself unchanged)
+        if operator is not None:
             return operator(*inputs)
-        if out is not None:
-            kwargs["out"] = out
+        # (out= included: `array += t` writes into the array, as NumPy's own, which
+        # no gradient can pass through; `array = array + t` stays in the graph)
+        out = kwargs.get("out")
         name = f"np.{ufunc.__name__}" + ("" if method == "__call__" else f".{method}")
         needs_grad = _grad_mode.enabled and _requires_grad_in((inputs, kwargs))
         refusal = (f"{name} of a Tensor that requires grad gives a plain array, which no "
                    f"gradient can pass through (the tensor would get none): "
                    f"{_NO_GRADIENT_HINT}")
-        if needs_grad and out is not None:
-            raise TypeError(refusal)  # before NumPy writes into out
+        if needs_grad and out is not None:  # (raised before NumPy writes into out)
+            raise TypeError(f"{name} into an array (out=, or `array += t`) of a Tensor "
+                            "that requires grad: no gradient can pass through the array; "
+                            "write array = array + t, a Tensor in the graph")
         result = getattr(ufunc, method)(*_unwrapped(inputs), **_unwrapped(kwargs))
         if needs_grad and _holds_plain_floats(result):
             raise TypeError(refusal)
@@ -1359,19 +1358,8 @@ _ELSEWHERE = {
 }
 
 
-def _pointer(name: str, hint: str) -> property:
-    """A PyTorch name a Tensor lacks, as a property that raises the AttributeError of a
-    missing attribute with a pointer to ours. (A `__getattr__` would do it too, but a
-    class that has one pays for it on every attribute lookup of its instances.)"""
-
-    def missing(self):
-        raise AttributeError(f"'Tensor' object has no attribute {name!r}; {hint}")
-
-    return property(missing, doc=f"Not here (a PyTorch name): {hint}.")
-
-
-for _name, _hint in _ELSEWHERE.items():
-    setattr(Tensor, _name, _pointer(_name, _hint))
+for _name, _hint in _ELSEWHERE.items():  # (pointers where they are read)
+    setattr(Tensor, _name, Elsewhere("Tensor", _name, _hint))
 
 
 class _Size(int):
@@ -1519,18 +1507,19 @@ def _binary_operator(forward: str, reflected: str):
 
 def _even_max(a, b):
     """Elementwise maximum whose gradient, where a and b tie, is split evenly between
-    them (as np.maximum's derivative in HIPS autograd)."""
-    a, b = _as_tensor_operand(a), _as_tensor_operand(b)
-    return where(a.data > b.data, a, where(a.data < b.data, b, (a + b) * 0.5))
+    them (as np.maximum's derivative in HIPS autograd). A Python number stays one, so
+    that NumPy 2's rules keep a float32 tensor float32."""
+    x, y = _values_of(a), _values_of(b)
+    return where(x > y, a, where(x < y, b, (a + b) * 0.5))
 
 
 def _even_min(a, b):
-    a, b = _as_tensor_operand(a), _as_tensor_operand(b)
-    return where(a.data < b.data, a, where(a.data > b.data, b, (a + b) * 0.5))
+    x, y = _values_of(a), _values_of(b)
+    return where(x < y, a, where(x > y, b, (a + b) * 0.5))
 
 
-def _as_tensor_operand(x):
-    return x if isinstance(x, Tensor) else Tensor(x)
+def _values_of(x):
+    return x.data if isinstance(x, Tensor) else x
 
 
 # NumPy ufuncs a Tensor op computes (see Tensor.__array_ufunc__)

@@ -8,7 +8,7 @@ import numpy as np
 
 from . import ops
 from .backends import GRAPH, SCALAR
-from .graph import Node, _grad_mode
+from .graph import Elsewhere, Node, _grad_mode
 from .graph import backward as _backward
 
 __all__ = ["Value"]
@@ -383,21 +383,11 @@ def _binary(op, x, y):
     return _result(op, (x, y), data, None)
 
 
-# micrograd's private names, each a property that raises the AttributeError of a missing
-# attribute with a pointer to ours (as Tensor does for PyTorch's names)
+# micrograd's private names, pointing to ours where they are read
 _MICROGRAD_NAMES = {
     "_prev": "a Value's inputs are v.parents (micrograd's _prev, here a tuple)",
     "_backward": "each op's derivative is the backward rule beside its forward in "
                  "autodiff/ops.py (v.op names the op), and v.backward() runs them all",
 }
-
-
-def _pointer(name: str, hint: str) -> property:
-    def missing(self):
-        raise AttributeError(f"'Value' object has no attribute {name!r}; {hint}")
-
-    return property(missing, doc=f"Not here (a micrograd name): {hint}.")
-
-
 for _name, _hint in _MICROGRAD_NAMES.items():
-    setattr(Value, _name, _pointer(_name, _hint))
+    setattr(Value, _name, Elsewhere("Value", _name, _hint))

@@ -24,8 +24,11 @@ def _node(x, who: str):
         return x
     if isinstance(x, (np.ndarray, np.generic, numbers.Real, list, tuple)):
         return Tensor(x)
-    if foreign_tensor(x):  # "got Tensor" would read as autodiff's own
-        raise foreign_tensor_error(x, who)
+    if foreign_tensor(x):  # read as an array if NumPy can (a torch tensor without grad)
+        try:
+            return Tensor(np.asarray(x))
+        except (TypeError, RuntimeError):  # "got Tensor" would read as autodiff's own
+            raise foreign_tensor_error(x, who) from None
     raise TypeError(f"{who}: expected a Tensor (or an array), got {type(x).__name__}")
 
 

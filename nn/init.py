@@ -20,9 +20,10 @@ from autodiff import Tensor, no_grad
 
 __all__ = ["generator", "manual_seed", "uniform_", "zeros_", "kaiming_uniform_", "fan_in"]
 
-# The generator every seed=None draws from after manual_seed(), None before it (fresh
-# entropy each time)
+# The generator every seed=None draws from after manual_seed(), None before it; then
+# they draw from one seeded with fresh entropy when this module was loaded
 _seeded: np.random.Generator | None = None
+_fresh = np.random.default_rng()
 
 
 def manual_seed(seed: int) -> None:
@@ -60,7 +61,7 @@ def generator(seed=None, who: str = "") -> np.random.Generator:
     if isinstance(seed, np.random.Generator):
         return seed
     if seed is None:
-        return _seeded if _seeded is not None else np.random.default_rng()
+        return _seeded if _seeded is not None else _fresh
     prefix = f"{who}: " if who else ""
     if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, numbers.Integral):
         raise TypeError(

@@ -37,12 +37,14 @@ def _as_input(x, layer: Module, dtype: np.dtype) -> Tensor:
     if isinstance(x, Value):
         raise TypeError(f"{who}: got a Value; Tensor layers take Tensors or arrays (the "
                         "scalar networks of nn.scalar take Values)")
-    if foreign_tensor(x):  # (NumPy reads a torch tensor only if it requires no grad)
-        raise foreign_tensor_error(x, who)
     try:
         array = np.asarray(x)
     except ValueError as error:  # a ragged list
         raise ValueError(f"{who}: cannot make an array of the input: {error}") from None
+    except (TypeError, RuntimeError):
+        if foreign_tensor(x):  # (NumPy reads a torch tensor only if it requires no grad)
+            raise foreign_tensor_error(x, who) from None
+        raise
     if array.dtype.kind not in "biuf":
         raise TypeError(f"{who}: expected a Tensor or a numeric array, got "
                         f"{type(x).__name__} of dtype {array.dtype}")
@@ -167,7 +169,9 @@ class Dropout(Module):
             raise ValueError(f"Dropout: p must be in [0, 1), got {p!r}"
                              + (" (p=1 would drop every element)" if p == 1 else ""))
         self.p = float(p)
-        self._generator = init.generator(seed, "Dropout")
+        # seed=None: each call draws from nn's generator then (nn.manual_seed's, if
+        # set since, as torch.manual_seed resets every dropout's masks)
+        self._generator = None if seed is None else init.generator(seed, "Dropout")
 
     def forward(self, x):
         x = _node(x, "Dropout")
@@ -175,7 +179,8 @@ class Dropout(Module):
             return x
         shape = x.data.shape if isinstance(x, Tensor) else ()
         dtype = x.data.dtype if isinstance(x, Tensor) and x.dtype.kind == "f" else None
-        keep = self._generator.random(shape) >= self.p
+        rng = self._generator if self._generator is not None else init.generator(None)
+        keep = rng.random(shape) >= self.p
         # a constant factor: the gradient is the same mask, scaled alike
         scale = np.asarray(keep / (1.0 - self.p), dtype=dtype)
         return x * (scale if isinstance(x, Tensor) else float(scale))

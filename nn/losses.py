@@ -72,12 +72,14 @@ class _Loss(Module):
 def _array(x, what: str, who: str) -> np.ndarray:
     """`x` (a Tensor's data, an array, a list) as an array; a ragged list is a ValueError
     that names `who` and `what`."""
-    if foreign_tensor(x):  # (NumPy reads a torch tensor only if it requires no grad)
-        raise foreign_tensor_error(x, who, what)
     try:
         return np.asarray(x.data if isinstance(x, Tensor) else x)
     except ValueError as error:
         raise ValueError(f"{who}: cannot make an array of the {what}: {error}") from None
+    except (TypeError, RuntimeError):
+        if foreign_tensor(x):  # (NumPy reads a torch tensor only if it requires no grad)
+            raise foreign_tensor_error(x, who, what) from None
+        raise
 
 
 def _as_tensor(x, what: str, who: str) -> Tensor:

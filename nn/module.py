@@ -35,14 +35,17 @@ PYTORCH_ONLY = frozenset({"inplace", "label_smoothing", "weight", "ignore_index"
 def unexpected_arguments(who: str, args: tuple, kwargs: dict, takes: str) -> TypeError:
     """The TypeError for arguments a module's constructor does not take, naming the
     module `who`, the arguments and what it does take (`takes`)."""
+    return TypeError(f"{who}() got {_given(args, kwargs)}; {who} takes {takes}")
+
+
+def _given(args: tuple, kwargs: dict) -> str:
+    """Arguments a constructor does not take, in words."""
     if kwargs:
         name = next(iter(kwargs))
         why = (" (a PyTorch argument, not supported here)" if name in PYTORCH_ONLY
                else "")
-        given = f"an unexpected keyword argument {name!r}{why}"
-    else:
-        given = f"{len(args)} unexpected positional argument{'s' * (len(args) > 1)}"
-    return TypeError(f"{who}() got {given}; {who} takes {takes}")
+        return f"an unexpected keyword argument {name!r}{why}"
+    return f"{len(args)} unexpected positional argument{'s' * (len(args) > 1)}"
 
 
 def _tensor_class(x: object) -> type | None:
@@ -138,7 +141,13 @@ class Module:
         # Modules without a constructor of their own (ReLU, Tanh) land here with
         # PyTorch's arguments (ReLU(inplace=True)); Python's error would name Module.
         if args or kwargs:
-            raise unexpected_arguments(type(self).__name__, args, kwargs, "no arguments")
+            cls = type(self)
+            if cls.__init__ is not Module.__init__:  # a class of the user's, whose own
+                # __init__ passed them on: super().__init__(...) is what to change
+                raise TypeError(f"Module.__init__() got {_given(args, kwargs)} from "
+                                f"{cls.__name__}.__init__; it takes none: call "
+                                "super().__init__() without arguments")
+            raise unexpected_arguments(cls.__name__, args, kwargs, "no arguments")
         self.training = True
 
     def forward(self, *args, **kwargs):

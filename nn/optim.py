@@ -214,8 +214,8 @@ class Optimizer:
                 if g.shape == shape == fits[i] and g.dtype is data.dtype and p._requires_grad:
                     grads.append(g)
                     continue
-            elif type(g) is float or g is None:  # a Value's (there may be many), or none
-                grads.append(g)
+            elif g is None or (type(g) is float and type(p) is not tensor):  # a Value's
+                grads.append(g)  # (there may be many), or none
                 continue
             grads.append(self._checked_state(i, p, name))
         return grads
@@ -240,6 +240,8 @@ class Optimizer:
     def _checked_grad(self, i: int, p):
         """Parameter `i`'s gradient as the update takes it (None: no update), or raise."""
         g = p.grad
+        if type(g) in (int, float) and g == 0 and isinstance(p, Tensor):
+            return None  # micrograd's `p.grad = 0`, taken as no gradient, as by backward
         if type(g) is float or g is None:  # a Value's, checked fast: there may be many
             return g
         if isinstance(p, Tensor) and not p.requires_grad:  # frozen: left as it is, even

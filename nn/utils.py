@@ -93,8 +93,8 @@ def clip_grad_norm_(parameters, max_norm: float, norm_type: float = 2.0,
                                 dtype=np.float64)) for p in with_grads]
     if not arrays:
         total = 0.0
-    elif norm_type == math.inf:
-        total = max(float(a.max(initial=0.0)) for a in arrays)
+    elif norm_type == math.inf:  # (np.max, not max(): a nan after the first is kept)
+        total = float(np.max([a.max(initial=0.0) for a in arrays]))
     else:  # the norm of all the gradients as one vector
         total = float(sum(np.sum(a**norm_type) for a in arrays) ** (1.0 / norm_type))
     if error_if_nonfinite and not math.isfinite(total):

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import autodiff
-from autodiff import Tensor, Value, grad, hessian, jacobian, no_grad, value_and_grad
+from autodiff import Tensor, Value, grad, hessian, jacobian, no_grad, value_and_grad, vjp
 
 
 def leaf(data) -> Tensor:
@@ -361,9 +361,18 @@ def test_a_constant_derivative_is_still_differentiated_to_zero():
                                   np.zeros((2, 2)))
     np.testing.assert_array_equal(jacobian(grad(lambda x: (x * 3).sum()))(np.ones(2)),
                                   np.zeros((2, 2)))
-    # ... but only the very object the inner call returned
+    # ... also when f computes with it (QA round 19: 2 * an inner grad was refused)
+    assert grad(lambda x: 2 * grad(lambda y: 3.0 * y)(x))(1.0) == 0.0
+    assert grad(lambda x: grad(lambda y: 3.0 * y)(x) + grad(lambda y: 2.0 * y)(x))(1.0) == 0
+    np.testing.assert_array_equal(
+        jacobian(lambda x: 2 * jacobian(lambda y: y * 3.0)(x))(np.ones(2)), np.zeros((2, 2, 2)))
+    assert grad(lambda x: vjp(lambda y: y * 3.0, x)[1](1.0)[0] * 2)(1.0) == 0.0
+    assert vjp(lambda x: grad(lambda y: 3.0 * y)(x), 1.0)[1](1.0) == (0.0,)
+    # an inner call that returned only nodes does not excuse a cut graph
     with pytest.raises(TypeError, match="grad: the function returned a plain float"):
-        grad(lambda x: grad(lambda y: 3 * y)(x) + 0.0)(2.0)
+        grad(lambda x: (grad(lambda y: y ** 2)(x) * x).item())(2.0)
+    with pytest.raises(TypeError, match="vjp: the function returned a plain float"):
+        vjp(lambda x: (x * x).item(), 3.0)
 
 
 def test_a_mixed_partial_through_a_closure_is_a_plain_number():

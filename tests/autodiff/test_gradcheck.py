@@ -975,3 +975,14 @@ def test_numerical_grad_gives_f_a_tensor_or_a_value_when_x_is_one():
     assert autodiff.numerical_grad(lambda v: v.tanh(), Value(0.5)) == pytest.approx(
         1 - math.tanh(0.5) ** 2, rel=1e-8)
     np.testing.assert_array_equal(x.data, [0.5, 1.0])
+
+
+def test_a_float_beside_integer_labels_only_is_checked():
+    # An int array is a constant, so the float is the only variable: it was taken as a
+    # constant too, and the check said none of the inputs is differentiable (QA round 19)
+    labels = np.array([0, 1, 1])
+    f = lambda s, y: ((s * 2.0) ** 3 * Tensor(y.astype(float))).sum()  # noqa: E731
+    assert gradcheck(f, [0.5, labels])
+    assert autodiff.gradgradcheck(f, [0.5, labels])
+    with pytest.raises(GradcheckError, match="input 0"):
+        gradcheck(lambda s, y: f(s, y).detach() * 1.0 + s * 0.0, [0.5, labels])

@@ -1432,15 +1432,36 @@ def test_numpy_maximum_and_minimum_split_the_gradient_of_a_tie_evenly():
     np.testing.assert_array_equal(x.grad, [0.0, 0.5, 1.0])
 
 
-def test_an_array_plus_equals_a_tensor_becomes_a_tensor_and_leaves_the_array():
-    w = leaf([1.0, 2.0])
+def test_an_array_plus_equals_a_tensor_writes_into_the_array_as_numpy_does():
+    # `array += t` is np.add(array, t, out=array): it wrote nothing and made `array` a
+    # Tensor, so np.add(buf, t, out=buf) left buf unchanged (QA round 19). Now out= is
+    # NumPy's: written for a tensor outside any graph, refused for one in it.
     total = np.zeros(2)
-    kept = total
-    total += w  # as total = total + w: the sum stays in the graph
-    assert isinstance(total, Tensor) and total.requires_grad
-    np.testing.assert_array_equal(kept, [0.0, 0.0])
+    total += Tensor([1.0, 2.0])
+    assert type(total) is np.ndarray
+    np.testing.assert_array_equal(total, [1.0, 2.0])
+    w = leaf([1.0, 2.0])
+    buf = np.zeros(2)
+    for write in (lambda: np.add(buf, w, out=buf), lambda: np.add(w, buf, out=buf)):
+        with pytest.raises(TypeError, match=r"^np\.add into an array \(out=, or `array \+= "
+                                            r"t`\) of a Tensor that requires grad.*array = "
+                                            r"array \+ t"):
+            write()
+    with pytest.raises(TypeError, match="np.add into an array"):
+        buf += w
+    np.testing.assert_array_equal(buf, [0.0, 0.0])
+    total = buf + w  # the graph's way
     total.sum().backward()
     np.testing.assert_array_equal(w.grad, [1.0, 1.0])
+
+
+def test_numpy_maximum_keeps_a_float32_tensor_float32_beside_a_python_number():
+    # a Python number was made a float64 0-d Tensor, which NumPy 2 does not take as a
+    # weak scalar: float64 results (QA round 19)
+    t = leaf([1.0, -2.0], dtype=np.float32)
+    for result in (np.maximum(t, 0), np.minimum(0.5, t), np.maximum(t, np.float32(0))):
+        assert result.dtype == np.float32
+    assert np.maximum(t, np.zeros(2)).dtype == np.float64  # an array: NumPy promotes
 
 
 def test_numpy_ufuncs_without_a_tensor_op_refuse_a_tensor_that_requires_grad():
@@ -1454,7 +1475,7 @@ def test_numpy_ufuncs_without_a_tensor_op_refuse_a_tensor_that_requires_grad():
     np.testing.assert_array_equal(np.floor(x.detach()), [1.0, -3.0])
     np.testing.assert_array_equal(np.greater(x, 0), [True, False])  # no floats: kept
     out = np.zeros(2)
-    with pytest.raises(TypeError, match="^np.exp of a Tensor that requires grad"):
+    with pytest.raises(TypeError, match="^np.exp into an array"):
         np.exp(x, out=out)
     np.testing.assert_array_equal(out, [0.0, 0.0])  # refused before NumPy wrote into it
     assert np.exp(x.detach(), out=out) is out

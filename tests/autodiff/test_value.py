@@ -829,3 +829,18 @@ def test_micrograds_names_point_to_ours():
         _ = autodiff.draw_dot
     with pytest.raises(AttributeError, match=r"^module 'autodiff' has no attribute 'nope'$"):
         _ = autodiff.nope
+
+
+def test_a_subclass_may_set_the_names_that_point_elsewhere():
+    # they were properties without a setter: a Value subclass porting micrograd code,
+    # setting self._prev, failed (QA round 19)
+    class Traced(Value):
+        def __init__(self, data, children=()):
+            super().__init__(data)
+            self._prev = set(children)
+
+    a = Traced(1.0)
+    b = Traced(2.0, (a,))
+    assert b._prev == {a}
+    with pytest.raises(AttributeError, match="'Value' object has no attribute '_prev'"):
+        _ = Value(1.0)._prev

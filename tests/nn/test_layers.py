@@ -838,6 +838,12 @@ def test_manual_seed_makes_every_unseeded_draw_reproducible(monkeypatch):
                                           if isinstance(b, list) else b)
         nn.manual_seed(8)
         assert not np.array_equal(draws()[0][0], first[0][0])
+        # a Dropout made before the seed follows it too, as torch's (QA round 19)
+        made_before = nn.Dropout(0.5)
+        nn.manual_seed(7)
+        mask = made_before(np.ones(64)).data
+        nn.manual_seed(7)
+        np.testing.assert_array_equal(made_before(np.ones(64)).data, mask)
         with pytest.raises(TypeError, match="manual_seed: seed must be a non-negative int"):
             nn.manual_seed(None)
         with pytest.raises(ValueError, match="manual_seed: seed must be a non-negative"):

@@ -983,3 +983,18 @@ def test_param_groups_refuses_bad_settings_and_changes_nothing(key, value, error
         opt.param_groups[0]["initial_lr"]
     with pytest.raises(TypeError, match="cannot be deleted"):
         del opt.param_groups[0]["lr"]
+
+
+@pytest.mark.parametrize("make", [lambda m: SGD(m, lr=0.1), lambda m: Adam(m, lr=0.1),
+                                  lambda m: SGD(m, lr=0.1, momentum=0.9)],
+                         ids=["SGD", "Adam", "SGD momentum"])
+@pytest.mark.parametrize("zero", [0, 0.0])
+def test_a_grad_set_to_the_number_zero_is_no_gradient_for_the_step(make, zero):
+    # backward takes micrograd's `p.grad = 0` as no gradient; step refused it for a
+    # parameter the loss did not reach (int), or updated Adam's moments with it (float)
+    p, q = param([1.0, 2.0]), param([3.0])
+    opt = make([p, q])
+    p.grad, q.grad = np.ones(2), zero
+    opt.step()
+    np.testing.assert_array_equal(q.data, [3.0])
+    assert not opt.state[id(q)]  # no state made for it, as for a None gradient

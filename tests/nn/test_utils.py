@@ -83,6 +83,16 @@ def test_clip_grad_norm_non_finite():
     assert np.isnan(p.grad).all()  # as in PyTorch
 
 
+def test_clip_grad_norm_of_order_inf_sees_a_nan_in_any_parameter():
+    # max() over the parameters dropped a nan after the first: a total of 2, no error
+    # with error_if_nonfinite=True, and the first gradient scaled (QA round 19)
+    a, b = with_grad([0.0, 0.0], [1.0, 2.0]), with_grad([0.0], [np.nan])
+    with pytest.raises(RuntimeError, match="of order inf of the gradients is nan"):
+        nn.utils.clip_grad_norm_([a, b], 1.0, norm_type=math.inf, error_if_nonfinite=True)
+    np.testing.assert_array_equal(a.grad, [1.0, 2.0])
+    assert math.isnan(nn.utils.clip_grad_norm_([a, b], 1.0, norm_type=math.inf).item())
+
+
 @pytest.mark.parametrize(("call", "error", "message"), [
     (lambda p: nn.utils.clip_grad_norm_([p], -1.0), ValueError, "max_norm must be >= 0"),
     (lambda p: nn.utils.clip_grad_norm_([p], "1"), TypeError,
