@@ -168,7 +168,8 @@ def _prepare(args: tuple, kwargs: dict, argnums, name: str, scalars_as_tensors: 
 
 
 def _functional_call(call):
-    """Forget the leaves a functional call made when it returns or raises."""
+    """Forget the leaves a functional call made when it returns or raises, and tell the
+    call enclosing it (if any) whether it returned a plain result."""
 
     @functools.wraps(call)
     def wrapper(*args, **kwargs):
