@@ -168,23 +168,31 @@ def _prepare(args: tuple, kwargs: dict, argnums, name: str, scalars_as_tensors: 
 
 
 def _functional_call(call):
-    """Forget the leaves a functional call made when it returns or raises, and tell the
-    call enclosing it (if any) whether it returned a plain result."""
+    """Forget the leaves a functional call made when it returns or raises; keep, while
+    it runs, whether a call inside it returned a constant derivative."""
 
     @functools.wraps(call)
     def wrapper(*args, **kwargs):
         depth = len(_made.leaves)
         _made.plain_inside.append(False)
         try:
-            result = call(*args, **kwargs)
+            return call(*args, **kwargs)
         finally:
             del _made.leaves[depth:]
             _made.plain_inside.pop()
-        if _made.plain_inside and _holds_plain(result):  # inside an enclosing call
-            _made.plain_inside[-1] = True
-        return result
 
     return wrapper
+
+
+def _note_constant(derivative, given) -> None:
+    """Tell the enclosing call (if any) that this one returned a derivative that is a
+    plain number or array, with respect to a node it was given (the enclosing call's
+    variable, or a node computed from it): a constant derivative, with which f there
+    may compute. (An inner call at a fixed point, or a plain value or aux, does not
+    count: f cutting its graph with .item() beside one is still refused.)"""
+    if (len(_made.plain_inside) > 1 and _holds_plain(derivative)
+            and any(isinstance(a, Node) and a.requires_grad for a in given)):
+        _made.plain_inside[-2] = True
 
 
 def _holds_plain(result) -> bool:
@@ -200,7 +208,7 @@ def _is_plain(x) -> bool:
 
 def _refuse_plain(out, name: str) -> None:
     """Refuse a number or array f returned, unless a functional call inside f returned
-    a plain result (a constant derivative, which f may have computed with)."""
+    a constant derivative (see `_note_constant`), which f may have computed with."""
     if _is_plain(out) and not (_made.plain_inside and _made.plain_inside[-1]):
         # Most often f ended in .item(), float() or .numpy(): its gradient, taken as a
         # constant's, would be zeros, silently (PyTorch's torch.func refuses it too).
@@ -291,6 +299,7 @@ def _value_and_grad(f, argnums, name: str, has_aux: bool = False):
     @_functional_call
     @functools.wraps(f)
     def value_and_grad_f(*args, **kwargs):
+        given = (*args, *kwargs.values())
         args, inputs, outside, from_number = _prepare(args, kwargs, argnums, name, False)
         create = _records_backward(outside)
         with enable_grad():  # f's graph is needed even when called under no_grad()
@@ -315,6 +324,7 @@ def _value_and_grad(f, argnums, name: str, has_aux: bool = False):
             grads = _plain_gradients(grads, inputs, from_number)
         value = out if keep_nodes else _plain(out)
         gradient = grads[0] if isinstance(argnums, int) else tuple(grads)
+        _note_constant(gradient, given)
         return ((value, aux) if has_aux else value), gradient
 
     return value_and_grad_f
@@ -386,7 +396,10 @@ def _jacobian(f, argnums, name: str):
             # whose Jacobian is its gradient, kept in that graph (a Tensor made of the
             # Value would be cut off it). Beside arrays, and as a leaf, a Value becomes
             # a 0-d Tensor, so that f may combine it with Tensors.
-            return _value_and_grad(f, argnums, name)(*args, **kwargs)[1]
+            gradient = _value_and_grad(f, argnums, name)(*args, **kwargs)[1]
+            _note_constant(gradient, (*args, *kwargs.values()))
+            return gradient
+        given = (*args, *kwargs.values())
         args, inputs, outside, _ = _prepare(args, kwargs, argnums, name, True)
         create = _records_backward(outside)
         with enable_grad():
@@ -416,7 +429,9 @@ def _jacobian(f, argnums, name: str):
                 jacobians.append(stack([_as_tensor(g) for g in row]).reshape(shape))
             else:
                 jacobians.append(np.stack([np.asarray(_plain(g)) for g in row]).reshape(shape))
-        return jacobians[0] if isinstance(argnums, int) else tuple(jacobians)
+        result = jacobians[0] if isinstance(argnums, int) else tuple(jacobians)
+        _note_constant(result, given)
+        return result
 
     return jacobian_f
 
@@ -471,7 +486,7 @@ def _vjp(f, *primals):
     if not isinstance(out, (Tensor, Value)):
         raise TypeError(f"vjp: f must return a Value or a Tensor, got {type(out).__name__}")
 
-    @_functional_call  # (its results, inside an enclosing call, are inner results too)
+    @_functional_call  # (its results may be an enclosing call's constant derivatives)
     def vjp_fn(v):
         given = np.asarray(_plain(v))
         if given.dtype.kind not in "biuf":  # object (None: nan) or complex (cut to real)
@@ -495,7 +510,9 @@ def _vjp(f, *primals):
                  for node, g in zip(inputs, grads, strict=True)]
         if record and _reaches(grads, outside | ({id(v)} if v_node else set())):
             return tuple(grads)
-        return tuple(_plain_gradients(grads, inputs, from_number))
+        plain = tuple(_plain_gradients(grads, inputs, from_number))
+        _note_constant(plain, primals)
+        return plain
 
     value = out if create and _reaches([out], outside) else _plain(out)
     return value, vjp_fn

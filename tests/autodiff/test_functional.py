@@ -1021,3 +1021,24 @@ def test_hessian_by_a_later_argument_differentiates_by_it_twice():
     A = np.array([[1.0, 2.0], [0.5, -1.0]])
     H = hessian(lambda x, y: y @ A @ y + (x * y).sum(), argnums=1)(np.ones(2), np.zeros(2))
     np.testing.assert_allclose(H, A + A.T)
+
+
+def test_a_cut_graph_beside_an_unrelated_inner_call_is_still_refused():
+    # Any plain inner result excused a plain output (QA round 20): an inner grad at a
+    # fixed point, or a plain aux, let .item() give zeros again. Only a derivative
+    # with respect to a node the inner call was given counts as a constant.
+    def h(y):
+        return (y * y).sum()
+
+    def at_a_fixed_point(x):
+        return ((x - grad(h)(np.ones(2))) ** 2).sum().item()
+
+    def plain_aux(x):
+        value, _ = value_and_grad(lambda y: ((y * x).sum(), 3.0), has_aux=True)(np.ones(2))
+        return float(value[0])
+
+    for f in (at_a_fixed_point, plain_aux):
+        with pytest.raises(TypeError, match="grad: the function returned a plain float"):
+            grad(f)(np.array([1.0, 2.0]))
+    with pytest.raises(TypeError, match="vjp: the function returned a plain float"):
+        vjp(at_a_fixed_point, np.array([1.0, 2.0]))
