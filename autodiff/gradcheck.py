@@ -77,7 +77,8 @@ def _float64_leaves(inputs) -> list:
     if any((isinstance(x, Tensor) and x.requires_grad)
            or (isinstance(x, np.ndarray) and x.dtype.kind == "f") for x in inputs):
         floats = None
-    elif any(isinstance(x, (Tensor, np.ndarray)) for x in inputs):
+    elif any(isinstance(x, (Tensor, np.ndarray)) for x in inputs) and not any(
+            isinstance(x, Value) for x in inputs):  # (beside a Value, a float is one too)
         floats = "tensor"
     else:
         floats = "value"

@@ -536,6 +536,11 @@ class Tensor(Node):
         # no gradient can pass through; `array = array + t` stays in the graph)
         out = kwargs.get("out")
         name = f"np.{ufunc.__name__}" + ("" if method == "__call__" else f".{method}")
+        if out is not None and any(isinstance(o, Tensor) for o in out):
+            # (NumPy would write into its .data, unseen by the check of in-place changes
+            # that keeps a graph which saved it from a wrong gradient)
+            raise TypeError(f"{name} with out= a Tensor: write into t.data[...] under "
+                            "no_grad, or take the op's result as a new tensor")
         needs_grad = _grad_mode.enabled and _requires_grad_in((inputs, kwargs))
         refusal = (f"{name} of a Tensor that requires grad gives a plain array, which no "
                    f"gradient can pass through (the tensor would get none): "
@@ -1510,12 +1515,12 @@ def _even_max(a, b):
     them (as np.maximum's derivative in HIPS autograd). A Python number stays one, so
     that NumPy 2's rules keep a float32 tensor float32."""
     x, y = _values_of(a), _values_of(b)
-    return where(x > y, a, where(x < y, b, (a + b) * 0.5))
+    return where(x > y, a, where(x < y, b, a * 0.5 + b * 0.5))  # (no overflow at a tie)
 
 
 def _even_min(a, b):
     x, y = _values_of(a), _values_of(b)
-    return where(x < y, a, where(x > y, b, (a + b) * 0.5))
+    return where(x < y, a, where(x > y, b, a * 0.5 + b * 0.5))
 
 
 def _values_of(x):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import os
 import random
 import warnings
 
@@ -26,6 +27,17 @@ _seeded: np.random.Generator | None = None
 _fresh = np.random.default_rng()
 
 
+def _fresh_after_fork() -> None:
+    # a forked worker (a multiprocessing Pool) would draw what its siblings draw: the
+    # same unseeded weights and dropout masks in each
+    global _fresh
+    _fresh = np.random.default_rng()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_fresh_after_fork)
+
+
 def manual_seed(seed: int) -> None:
     """Make every later draw with `seed=None` reproducible, as `torch.manual_seed` does:
     layers' weights, dropout masks, `fit`'s shuffling, data splits and sets (one
@@ -37,9 +49,9 @@ def manual_seed(seed: int) -> None:
         ValueError: `seed` is negative.
     """
     global _seeded
-    if seed is None or isinstance(seed, np.random.Generator):
+    if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, numbers.Integral):
         raise TypeError(f"manual_seed: seed must be a non-negative int, got "
-                        f"{type(seed).__name__}")
+                        f"{type(seed).__name__}: {seed!r}")
     _seeded = generator(seed, "manual_seed")  # (checks it: an int >= 0)
     random.seed(int(seed))
     from . import data  # (the data sets draw from the same generator)

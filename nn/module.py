@@ -38,6 +38,12 @@ def unexpected_arguments(who: str, args: tuple, kwargs: dict, takes: str) -> Typ
     return TypeError(f"{who}() got {_given(args, kwargs)}; {who} takes {takes}")
 
 
+def _where_defined(method) -> str:
+    """`Class.method` for a method, of whichever class defines it (a subclass may have
+    inherited it), without the enclosing function of a class made in one."""
+    return ".".join(method.__qualname__.split(".")[-2:])
+
+
 def _given(args: tuple, kwargs: dict) -> str:
     """Arguments a constructor does not take, in words."""
     if kwargs:
@@ -145,7 +151,7 @@ class Module:
             if cls.__init__ is not Module.__init__:  # a class of the user's, whose own
                 # __init__ passed them on: super().__init__(...) is what to change
                 raise TypeError(f"Module.__init__() got {_given(args, kwargs)} from "
-                                f"{cls.__name__}.__init__; it takes none: call "
+                                f"{_where_defined(cls.__init__)}; it takes none: call "
                                 "super().__init__() without arguments")
             raise unexpected_arguments(cls.__name__, args, kwargs, "no arguments")
         self.training = True

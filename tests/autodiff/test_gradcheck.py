@@ -986,3 +986,11 @@ def test_a_float_beside_integer_labels_only_is_checked():
     assert autodiff.gradgradcheck(f, [0.5, labels])
     with pytest.raises(GradcheckError, match="input 0"):
         gradcheck(lambda s, y: f(s, y).detach() * 1.0 + s * 0.0, [0.5, labels])
+
+
+def test_a_float_beside_a_value_and_integer_labels_is_a_value():
+    # it became a 0-d Tensor, which the Value could not multiply (QA round 20)
+    xs = [1.0, 2.0, 3.0]
+    f = lambda v, s, idx: sum(v * s * xs[i] for i in idx)  # noqa: E731
+    assert gradcheck(f, (Value(0.7), 1.5, np.array([0, 2])))
+    assert autodiff.gradgradcheck(f, (Value(0.7), 1.5, np.array([0, 2])))

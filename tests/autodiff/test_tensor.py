@@ -2508,3 +2508,24 @@ def test_a_grad_set_to_another_number_names_the_tensor_by_its_label():
                                          r"shape \(2,\) \(was \.grad set by hand\? set it "
                                          "to None"):
         (w * 3).sum().backward()
+
+
+def test_numpy_maximum_at_a_tie_of_the_largest_floats_does_not_overflow():
+    # (a + b) / 2 at a tie overflowed to inf (QA round 20)
+    top = np.finfo(np.float32).max
+    t = leaf([top], dtype=np.float32)
+    np.testing.assert_array_equal(np.maximum(t, top).data, [top])
+    np.testing.assert_array_equal(np.minimum(t, top).data, [top])
+    np.maximum(t, top).sum().backward()
+    np.testing.assert_array_equal(t.grad, [0.5])
+
+
+def test_a_ufunc_with_out_a_tensor_is_refused():
+    # NumPy wrote into its .data unseen by the in-place check: a graph that saved it
+    # then gave a wrong gradient (20 for 2) with no error (QA round 20)
+    x, c = leaf([1.0, 1.0]), Tensor([1.0, 2.0])
+    y = (x * c).sum()
+    with pytest.raises(TypeError, match=r"^np\.multiply with out= a Tensor"):
+        np.multiply(c, 10, out=c)
+    y.backward()
+    np.testing.assert_array_equal(x.grad, [1.0, 2.0])

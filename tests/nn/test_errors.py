@@ -126,6 +126,12 @@ def test_a_subclass_forwarding_arguments_to_module_is_named():
                                         r"call super\(\)\.__init__\(\) without arguments"):
         Layer(3)
 
+    class Child(Layer):  # the call is in Layer's __init__, which Child inherits
+        pass
+
+    with pytest.raises(TypeError, match=r"from Layer\.__init__; it takes none"):
+        Child(3)
+
 
 def test_losses_on_rows_of_values_say_what_they_take():
     net = nn.scalar.MLP(2, [3, 2], seed=0)  # two outputs per sample

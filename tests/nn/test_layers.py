@@ -850,3 +850,27 @@ def test_manual_seed_makes_every_unseeded_draw_reproducible(monkeypatch):
             nn.manual_seed(-1)
     finally:
         random.setstate(state)
+
+
+def test_unseeded_weights_differ_between_forked_workers():
+    # the shared generator of unseeded draws was copied into each forked worker, which
+    # then built the same weights (QA round 20)
+    import multiprocessing
+    import os
+    if not hasattr(os, "fork"):
+        pytest.skip("no fork on this system")
+    context = multiprocessing.get_context("fork")
+    with context.Pool(2) as pool:
+        first, second = pool.map(_unseeded_first_weight, [0, 1])
+    assert first != second
+
+
+def _unseeded_first_weight(_):
+    return float(nn.Linear(3, 1).weight.data[0, 0])
+
+
+def test_manual_seed_names_what_it_takes():
+    for bad in (1.5, None, True, "3"):
+        with pytest.raises(TypeError, match=r"^manual_seed: seed must be a non-negative int, "
+                                            r"got \w+"):
+            nn.manual_seed(bad)
