@@ -14,7 +14,7 @@ from autodiff.graph import check_flag
 
 from . import init
 from .activations import _node, get_activation
-from .module import Module, foreign_tensor, foreign_tensor_error, positive_int
+from .module import Module, foreign_tensor, foreign_tensor_error, positive_int, unexpected_arguments
 
 __all__ = ["Linear", "Dropout", "Sequential", "MLP"]
 
@@ -100,9 +100,12 @@ class Linear(Module):
     """
 
     def __init__(self, in_features: int, out_features: int, bias: bool = True,
-                 dtype=np.float64, seed=None, *, rng=None) -> None:
+                 dtype=np.float64, seed=None, *, rng=None, **unknown) -> None:
         super().__init__()
         who = "Linear"
+        if unknown:  # (Python's error would not say that device= is PyTorch's)
+            raise unexpected_arguments(who, (), unknown, "in_features, out_features, "
+                                       "bias, dtype, seed and rng")
         self.in_features = positive_int(in_features, "in_features", who)
         self.out_features = positive_int(out_features, "out_features", who)
         bias = check_flag(bias, who, "bias")
@@ -160,8 +163,10 @@ class Dropout(Module):
         ValueError: `p` is outside [0, 1) (p = 1 would drop everything).
     """
 
-    def __init__(self, p: float = 0.5, seed=None) -> None:
+    def __init__(self, p: float = 0.5, seed=None, **unknown) -> None:
         super().__init__()
+        if unknown:  # (Python's error would not say that inplace= is PyTorch's)
+            raise unexpected_arguments("Dropout", (), unknown, "p and seed")
         if isinstance(p, (bool, np.bool_)) or not isinstance(p, numbers.Real):
             raise TypeError(f"Dropout: p must be a real number, got {type(p).__name__}: "
                             f"{p!r}")

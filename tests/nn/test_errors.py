@@ -202,3 +202,14 @@ def test_load_state_dict_names_a_tensor_numpy_cannot_read():
                                          r"\.detach\(\)\.cpu\(\)\.numpy\(\)"):
         layer.load_state_dict(state)
     np.testing.assert_array_equal(layer.bias.data, before["bias"])  # nothing changed
+
+
+def test_pytorch_arguments_of_linear_and_dropout_are_named_so():
+    # Python's own message said only "unexpected keyword argument" (QA round 19)
+    with pytest.raises(TypeError, match=r"^Dropout\(\) got an unexpected keyword argument "
+                                        r"'inplace' \(a PyTorch argument, not supported "
+                                        r"here\); Dropout takes p and seed"):
+        nn.Dropout(0.5, inplace=True)
+    with pytest.raises(TypeError, match=r"^Linear\(\) got an unexpected keyword argument "
+                                        r"'device' \(a PyTorch argument"):
+        nn.Linear(2, 3, device="cpu")
