@@ -1512,15 +1512,19 @@ def _binary_operator(forward: str, reflected: str):
 
 def _even_max(a, b):
     """Elementwise maximum whose gradient, where a and b tie, is split evenly between
-    them (as np.maximum's derivative in HIPS autograd). A Python number stays one, so
-    that NumPy 2's rules keep a float32 tensor float32."""
-    x, y = _values_of(a), _values_of(b)
-    return where(x > y, a, where(x < y, b, a * 0.5 + b * 0.5))  # (no overflow at a tie)
+    them (as np.maximum's derivative in HIPS autograd)."""
+    return _even_pick(a, b, np.greater)
 
 
 def _even_min(a, b):
+    return _even_pick(a, b, np.less)
+
+
+def _even_pick(a, b, wins):
+    """a where `wins(a, b)`, b where `wins(b, a)`, their mean where they tie. A Python
+    number stays one, so that NumPy 2's rules keep a float32 tensor float32."""
     x, y = _values_of(a), _values_of(b)
-    return where(x < y, a, where(x > y, b, a * 0.5 + b * 0.5))
+    return where(wins(x, y), a, where(wins(y, x), b, a * 0.5 + b * 0.5))  # (no overflow)
 
 
 def _values_of(x):

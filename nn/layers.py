@@ -14,7 +14,7 @@ from autodiff.graph import check_flag
 
 from . import init
 from .activations import _node, get_activation
-from .module import Module, foreign_tensor, foreign_tensor_error, positive_int, unexpected_arguments
+from .module import Module, as_array, positive_int, unexpected_arguments
 
 __all__ = ["Linear", "Dropout", "Sequential", "MLP"]
 
@@ -37,14 +37,7 @@ def _as_input(x, layer: Module, dtype: np.dtype) -> Tensor:
     if isinstance(x, Value):
         raise TypeError(f"{who}: got a Value; Tensor layers take Tensors or arrays (the "
                         "scalar networks of nn.scalar take Values)")
-    try:
-        array = np.asarray(x)
-    except ValueError as error:  # a ragged list
-        raise ValueError(f"{who}: cannot make an array of the input: {error}") from None
-    except (TypeError, RuntimeError):
-        if foreign_tensor(x):  # (NumPy reads a torch tensor only if it requires no grad)
-            raise foreign_tensor_error(x, who) from None
-        raise
+    array = as_array(x, "input", who)
     if array.dtype.kind not in "biuf":
         raise TypeError(f"{who}: expected a Tensor or a numeric array, got "
                         f"{type(x).__name__} of dtype {array.dtype}")

@@ -28,7 +28,7 @@ from autodiff import Tensor, Value
 from autodiff.ops import CrossEntropy, Op
 from autodiff.tensor import check_labels
 
-from .module import Module, foreign_tensor, foreign_tensor_error, unexpected_arguments
+from .module import Module, as_array, unexpected_arguments
 
 __all__ = ["MSELoss", "BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss", "HingeLoss",
            "l2_penalty"]
@@ -69,23 +69,10 @@ class _Loss(Module):
         return "" if self.reduction == "mean" else f"reduction={self.reduction!r}"
 
 
-def _array(x, what: str, who: str) -> np.ndarray:
-    """`x` (a Tensor's data, an array, a list) as an array; a ragged list is a ValueError
-    that names `who` and `what`."""
-    try:
-        return np.asarray(x.data if isinstance(x, Tensor) else x)
-    except ValueError as error:
-        raise ValueError(f"{who}: cannot make an array of the {what}: {error}") from None
-    except (TypeError, RuntimeError):
-        if foreign_tensor(x):  # (NumPy reads a torch tensor only if it requires no grad)
-            raise foreign_tensor_error(x, who, what) from None
-        raise
-
-
 def _as_tensor(x, what: str, who: str) -> Tensor:
     if isinstance(x, Tensor):
         return x
-    array = _array(x, what, who)
+    array = as_array(x, what, who)
     if array.dtype.kind not in "biuf":
         raise TypeError(f"{who}: {what} must be a Tensor or a numeric array, got "
                         f"{type(x).__name__} of dtype {array.dtype}")
@@ -97,7 +84,7 @@ def _float_target(target, who: str, dtype=np.float64):
     is, for its graph)."""
     if isinstance(target, Tensor):
         return target if target.dtype.kind == "f" else Tensor(target.data.astype(dtype))
-    array = _array(target, "target", who)
+    array = as_array(target, "target", who)
     if array.dtype.kind not in "biuf":
         raise TypeError(f"{who}: target must be a Tensor or a numeric array, got "
                         f"{type(target).__name__} of dtype {array.dtype}")
@@ -130,7 +117,7 @@ def _check_integer_probabilities(target, given: tuple, who: str) -> None:
     """Refuse integer targets of the logits' shape that are not one-hot rows: class
     labels, most likely, read as probabilities. (Logits squeezed to (n,), with n labels,
     are one sample of n classes: the loss came out as a number, wrong, with no error.)"""
-    array = _array(target, "target", who)
+    array = as_array(target, "target", who)
     if array.dtype.kind not in "biu":
         return  # probabilities are floats
     shape, tshape = given
@@ -158,7 +145,7 @@ def _value_pairs(input, target, who: str) -> list[tuple[Value, float]]:
                         "sample), got a list of lists of Values (the outputs of an "
                         "nn.scalar network with several outputs?); flatten both, as "
                         "[v for row in outputs for v in row] and np.ravel(target)")
-    targets = _array(target, "target", who).astype(np.float64, copy=False).reshape(-1)
+    targets = as_array(target, "target", who).astype(np.float64, copy=False).reshape(-1)
     if len(targets) != len(values):
         raise ValueError(f"{who}: {len(values)} predictions (Values) but {len(targets)} "
                          "targets")
@@ -317,7 +304,7 @@ class BCEWithLogitsLoss(_Loss):
 
 def _class_labels(target, n_classes: int, who: str) -> np.ndarray:
     """Integer class labels as an int64 array, each checked against `n_classes`."""
-    labels = _array(target, "target", who)
+    labels = as_array(target, "target", who)
     if labels.dtype.kind == "f":
         whole = np.isfinite(labels) & (labels == np.round(labels))
         if not whole.all():
@@ -366,7 +353,7 @@ class CrossEntropyLoss(_Loss):
         if logits.ndim not in (1, 2):
             raise ValueError(f"{who}: expected logits of shape (batch, classes), got "
                              f"{logits.shape}")
-        tshape = _array(target, "target", who).shape
+        tshape = as_array(target, "target", who).shape
         given = (logits.shape, tshape)
         single = logits.ndim == 1
         if single:
@@ -414,7 +401,7 @@ class HingeLoss(_Loss):
 
     def forward(self, input, target):
         who = "HingeLoss"
-        labels = _array(target, "target", who)
+        labels = as_array(target, "target", who)
         if labels.dtype.kind not in "biuf":
             raise TypeError(f"{who}: labels must be numbers (-1 or +1), got dtype "
                             f"{labels.dtype}")

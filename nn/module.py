@@ -68,6 +68,20 @@ def foreign_tensor(x: object) -> bool:
     return _tensor_class(x) is not None
 
 
+def as_array(x, what: str, who: str) -> np.ndarray:
+    """`x` (a Tensor's data, an array, a list, another library's tensor NumPy can read)
+    as an array; a ragged list or an unreadable foreign tensor is an error that names
+    `who` (the module) and `what` (its argument)."""
+    try:
+        return np.asarray(x.data if isinstance(x, Tensor) else x)
+    except ValueError as error:  # a ragged list
+        raise ValueError(f"{who}: cannot make an array of the {what}: {error}") from None
+    except (TypeError, RuntimeError):
+        if foreign_tensor(x):  # (NumPy reads a torch tensor only if it requires no grad)
+            raise foreign_tensor_error(x, who, what) from None
+        raise
+
+
 def foreign_tensor_error(x: object, who: str, what: str = "input") -> TypeError:
     """The TypeError for another library's tensor given as `what` to `who`: its full
     type name (`torch.Tensor`, where the bare name would read as autodiff's) and how to
