@@ -11,6 +11,7 @@ from autodiff.graph import check_flag
 
 from .data import accuracy, batches
 from .init import generator
+from .losses import BCEWithLogitsLoss
 from .module import Module
 
 __all__ = ["fit"]
@@ -216,8 +217,9 @@ def fit(model: Module, loss_fn, optimizer, X, y, epochs: int, batch_size: int | 
             is printed.
         X_val, y_val: optional validation data, evaluated after each epoch.
         metric: `metric(outputs, targets) -> float`, recorded under its `__name__`
-            (`accuracy` by default, for classifiers, at threshold 0 when y holds -1/+1
-            labels); None for none (e.g. regression). Not named "loss" or "val_loss".
+            (`accuracy` by default, for classifiers, at threshold 0 for the logits of
+            `BCEWithLogitsLoss` and when y holds -1/+1 labels); None for none (e.g.
+            regression). Not named "loss" or "val_loss".
         penalty: optional `penalty(model) -> one-element Tensor` added to each batch's
             loss, such as `lambda m: nn.l2_penalty(m, lam, len(X))` (a one-element
             Tensor of any shape is added as 0-d; a plain real number as a constant).
@@ -308,10 +310,11 @@ def fit(model: Module, loss_fn, optimizer, X, y, epochs: int, batch_size: int | 
     if validate:
         _check_finite("X_val", X_val)
         _check_finite("y_val", y_val)
-    if metric is accuracy and y.dtype.kind in "iuf" and (y == -1).any():
-        # +-1 labels (a hinge loss): threshold 0 for every figure, also for a validation
-        # set that happens to hold only +1s, which accuracy alone would read as 0/1
-        # labels with threshold 0.5
+    if metric is accuracy and (isinstance(loss_fn, BCEWithLogitsLoss)
+                               or y.dtype.kind in "iuf" and (y == -1).any()):
+        # Scores whose decision boundary is 0, not 0.5: logits (BCEWithLogitsLoss), or
+        # +-1 labels (a hinge loss), for every figure, also for a validation set that
+        # happens to hold only +1s, which accuracy alone would read as 0/1 labels
         metric = _signed_accuracy
     # What could fail during training is tried first, on the same data, so that it
     # fails before any step has changed the weights: the loss and the metric on the

@@ -306,6 +306,25 @@ def test_accuracy_of_signed_labels_uses_threshold_zero_for_every_figure():
     assert history["accuracy"] == [0.75]
 
 
+def test_accuracy_of_logits_uses_threshold_zero():
+    # BCEWithLogitsLoss is fed logits: a logit above 0 predicts 1; at the 0.5 of a
+    # probability, logits 0.1 to 0.4 would all read as 0
+    X = np.array([[1.0], [2.0], [3.0], [4.0]])
+    y = np.array([0.0, 1.0, 1.0, 1.0])
+    model = nn.Linear(1, 1, seed=0)
+    model.weight.data[...] = 0.1
+    model.bias.data[...] = -0.15  # logits -0.05, 0.05, 0.15, 0.25
+    history = nn.fit(model, nn.BCEWithLogitsLoss(), nn.optim.SGD(model, lr=0.0), X,
+                     y[:, None], epochs=1, progress=False, X_val=X, y_val=y[:, None])
+    assert history["accuracy"] == [1.0]
+    assert history["val_accuracy"] == [1.0]
+    # probabilities keep the threshold 0.5
+    model.bias.data[...] = 0.3  # sigmoid outputs between 0.6 and 0.67
+    history = nn.fit(nn.Sequential(model, nn.Sigmoid()), nn.BCELoss(),
+                     nn.optim.SGD(model, lr=0.0), X, y[:, None], epochs=1, progress=False)
+    assert history["accuracy"] == [0.75]
+
+
 def test_a_metric_named_like_the_loss_is_refused():
     def loss(outputs, targets):
         return 0.5
