@@ -915,12 +915,20 @@ class Norm(Op):
 
     @staticmethod
     def backward(xp, g, out, x, axis=None, keepdims=False):
-        # d/dx = x / norm. At a norm of 0 that is 0/0: there every x is 0, so dividing
-        # by 1 instead gives 0, the subgradient PyTorch takes (sqrt(sum(x^2)) written
+        # d/dx = x / norm. At a norm of 0 that is 0/0: there every x is 0, and the
+        # derivative taken is 0, the subgradient PyTorch takes (sqrt(sum(x^2)) written
         # out would give nan)
-        norm = out.reshape(_kept_shape(x.shape, axis))
-        safe = xp.where(xp.constant(norm) != 0, norm, 1.0)
-        return (g.reshape(_kept_shape(x.shape, axis)) * xp.div(x, safe),)
+        kept = _kept_shape(x.shape, axis)
+        return (g.reshape(kept) * _ratio_or_zero(xp, x, out.reshape(kept)),)
+
+
+def _ratio_or_zero(xp, x, s):
+    """x / s, and 0 where s is 0 (where norm's and std's derivatives are 0/0, and are
+    taken as 0). The 0 is a constant branch of `where`, not x / 1, so that the second
+    derivative there is 0 too, as abs's at 0 (a norm of one element is its abs), where
+    x / 1 gave 1 / 1."""
+    nonzero = xp.constant(s) != 0
+    return xp.where(nonzero, xp.div(x, xp.where(nonzero, s, 1.0)), 0.0)
 
 
 def degrees_of_freedom(op: str, shape: tuple, axis, ddof) -> int:
@@ -1015,15 +1023,14 @@ class Std(Op):
     @staticmethod
     def backward(xp, g, out, x, axis=None, ddof=0, keepdims=False):
         # d/dx = (x - mean) / ((n - ddof) std), in var's wider dtype. Where std is 0,
-        # every deviation is 0, and dividing by 1 instead gives 0, as in PyTorch (the
+        # every deviation is 0, and the derivative taken is 0, as in PyTorch (the
         # square root of var would give 0 * inf = nan), as for norm at 0.
         freedom = degrees_of_freedom("std", x.shape, axis, ddof)
         kept = _kept_shape(x.shape, axis)
         d = _centred(x, axis)
         std = _in_dtype(out.reshape(kept), d.dtype)
-        safe = xp.where(xp.constant(std) != 0, std, 1.0)
-        scale = xp.div(g.reshape(kept) * (1.0 / freedom), safe)  # (one per slice)
-        return (_in_dtype(d * scale, x.dtype),)
+        scale = g.reshape(kept) * (1.0 / freedom)  # (one per slice)
+        return (_in_dtype(_ratio_or_zero(xp, d, std) * scale, x.dtype),)
 
 
 class LogSumExp(Op):

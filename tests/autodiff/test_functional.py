@@ -1042,3 +1042,22 @@ def test_a_cut_graph_beside_an_unrelated_inner_call_is_still_refused():
             grad(f)(np.array([1.0, 2.0]))
     with pytest.raises(TypeError, match="vjp: the function returned a plain float"):
         vjp(at_a_fixed_point, np.array([1.0, 2.0]))
+
+
+def test_second_derivatives_of_norm_and_std_where_they_are_zero_are_zero_as_abs():
+    # Their first derivatives there are 0/0, taken as 0; the second ones were those of
+    # x / 1 (an identity matrix for the norm, (I - 1/n) / n for std), where abs, the
+    # norm of one element, has 0
+    assert hessian(lambda x: x.norm())(np.zeros(1)).tolist() == [[0.0]]
+    assert hessian(lambda x: x.abs().sum())(np.zeros(1)).tolist() == [[0.0]]
+    np.testing.assert_array_equal(hessian(lambda x: x.norm())(np.zeros(3)), np.zeros((3, 3)))
+    np.testing.assert_array_equal(hessian(lambda x: x.std())(np.ones(3)), np.zeros((3, 3)))
+    # a slice at zero leaves the others' second derivatives as they were
+    x = np.array([[0.0, 0.0, 0.0], [1.0, 2.0, -2.0]])
+    h = hessian(lambda x: x.norm(axis=1).sum())(x).reshape(6, 6)
+    np.testing.assert_array_equal(h[:3], np.zeros((3, 6)))
+    np.testing.assert_allclose(h[3:, 3:], (9 * np.eye(3) - np.outer(x[1], x[1])) / 27)
+    y = np.array([[1.0, 1.0, 1.0], [1.0, 2.0, 4.0]])
+    h = hessian(lambda y: y.std(axis=1).sum())(y).reshape(6, 6)
+    np.testing.assert_array_equal(h[:3], np.zeros((3, 6)))
+    np.testing.assert_allclose(h[3:, 3:], hessian(lambda r: r.std())(y[1]))
