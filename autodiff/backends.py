@@ -111,6 +111,29 @@ def _scalar_relu(x: float) -> float:
     return x if x > 0 or x != x else 0.0  # nan stays nan, as in NumPy
 
 
+def _whole_or_infinite(function, name: str):
+    """`function` (math.floor, math.ceil, round) as a float, and inf and nan as they are,
+    as NumPy's (Python's raise for them: no integer is infinite)."""
+
+    def stepped(x: float) -> float:
+        return float(function(x)) if math.isfinite(x) else x
+
+    stepped.__name__ = name
+    return stepped
+
+
+def _scalar_remainder(x: float, y: float) -> float:
+    if y == 0:
+        raise ZeroDivisionError(f"%: {x!r} % {y!r} divides by zero")
+    return x % y
+
+
+def _scalar_floor_divide(x: float, y: float) -> float:
+    if y == 0:
+        raise ZeroDivisionError(f"//: {x!r} // {y!r} divides by zero")
+    return x // y
+
+
 def _scalar_where(cond: bool, a: float, b: float) -> float:
     return a if cond else b
 
@@ -135,6 +158,12 @@ SCALAR = SimpleNamespace(
     cos=_finite_only(math.cos, "cos"),
     abs=abs,
     sign=_scalar_sign,
+    floor=_whole_or_infinite(math.floor, "floor"),
+    ceil=_whole_or_infinite(math.ceil, "ceil"),
+    round=_whole_or_infinite(round, "round"),  # (half to even, as NumPy's and PyTorch's)
+    remainder=_scalar_remainder,
+    floor_divide=_scalar_floor_divide,
+    zeros_like=lambda g: 0.0,
     pow=_scalar_pow,
     div=_scalar_div,
     where=_scalar_where,
@@ -320,6 +349,12 @@ ARRAY = SimpleNamespace(
     cos=np.cos,
     abs=np.abs,
     sign=_array_sign,
+    floor=np.floor,
+    ceil=np.ceil,
+    round=np.round,
+    remainder=np.remainder,
+    floor_divide=np.floor_divide,
+    zeros_like=np.zeros_like,
     pow=_array_pow,
     div=np.divide,
     where=np.where,

@@ -243,6 +243,39 @@ class Div(Op):
         return gx, -gx * out
 
 
+class Remainder(Op):
+    """x % y, with the sign of y (Python's, NumPy's and torch.remainder's)"""
+
+    name = "%"
+    reads_inputs = (0, 1)
+    reads_only_for = {0: (1,), 1: (1,)}
+
+    @staticmethod
+    def forward(xp, x, y):
+        return xp.remainder(x, y)
+
+    @staticmethod
+    def backward(xp, g, out, x, y):  # x % y = x - floor(x / y) y: d/dx = 1, d/dy = -floor(x / y)
+        # (the quotient is a constant: its own derivative is 0 wherever it has one)
+        return g, -g * xp.floor_divide(xp.constant(x), xp.constant(y))
+
+
+class FloorDivide(Op):
+    """x // y, floor(x / y): a step function, whose derivative is 0 wherever it has
+    one, and is taken as 0 at the steps (PyTorch's floor_divide has none)"""
+
+    name = "//"
+    reads_inputs = ()
+
+    @staticmethod
+    def forward(xp, x, y):
+        return xp.floor_divide(x, y)
+
+    @staticmethod
+    def backward(xp, g, out, x, y):
+        return xp.zeros_like(g), xp.zeros_like(g)
+
+
 class Pow(Op):
     """x ** y"""
 
@@ -386,6 +419,58 @@ class Abs(Op):
     @staticmethod
     def backward(xp, g, out, x):  # d/dx = sign(x), taken as 0 at 0 and at nan (PyTorch's)
         return (g * xp.sign(x),)
+
+
+class _Steps(Op):
+    """The step functions below: their derivative is 0 wherever it exists, and is taken
+    as 0 at the steps too, as in PyTorch (a gradient of zeros, not none)."""
+
+    reads_inputs = ()
+
+    @staticmethod
+    def backward(xp, g, out, x):
+        return (xp.zeros_like(g),)
+
+
+class Floor(_Steps):
+    """floor(x), the largest whole number <= x; derivative 0"""
+
+    name = "floor"
+
+    @staticmethod
+    def forward(xp, x):
+        return xp.floor(x)
+
+
+class Ceil(_Steps):
+    """ceil(x), the smallest whole number >= x; derivative 0"""
+
+    name = "ceil"
+
+    @staticmethod
+    def forward(xp, x):
+        return xp.ceil(x)
+
+
+class Round(_Steps):
+    """x rounded to the nearest whole number, halves to even (as NumPy and PyTorch);
+    derivative 0"""
+
+    name = "round"
+
+    @staticmethod
+    def forward(xp, x):
+        return xp.round(x)
+
+
+class Sign(_Steps):
+    """-1, 0 or 1 by the sign of x, and 0 at nan (as PyTorch's); derivative 0"""
+
+    name = "sign"
+
+    @staticmethod
+    def forward(xp, x):
+        return xp.sign(x)
 
 
 class Tanh(Op):
@@ -1295,6 +1380,18 @@ def _node_sign(x):
     return _plain_namespace((x,)).sign(x)
 
 
+def _node_floor_divide(x, y):  # (of constants only: the quotient in %'s derivative)
+    return _plain_namespace((x, y)).floor_divide(x, y)
+
+
+def _node_zeros_like(g):
+    # a node, as every gradient under create_graph (zeros selected from g, which keeps
+    # them 0 where g is inf or nan, as g * 0 would not)
+    if isinstance(g, Node):
+        return Where.apply(np.zeros(np.shape(g.data), dtype=bool), g, 0.0)
+    return _plain_namespace((g,)).zeros_like(g)
+
+
 def _node_constant(x):
     return x.data if isinstance(x, Node) else x
 
@@ -1337,6 +1434,8 @@ vars(GRAPH).update(
         ("sin", Sin), ("cos", Cos), ("abs", Abs), ("pow", Pow), ("div", Div),
     ]},
     sign=_node_sign,
+    floor_divide=_node_floor_divide,
+    zeros_like=_node_zeros_like,
     softmax=_node_softmax,
     where=_node_where,
     select=_node_select,

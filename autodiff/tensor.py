@@ -586,6 +586,18 @@ class Tensor(Node):
     def __rpow__(self, other):  # other ** self
         return ops.Pow.apply(other, self)
 
+    def __mod__(self, other):  # self % other
+        return ops.Remainder.apply(self, other)
+
+    def __rmod__(self, other):  # other % self
+        return ops.Remainder.apply(other, self)
+
+    def __floordiv__(self, other):  # self // other
+        return ops.FloorDivide.apply(self, other)
+
+    def __rfloordiv__(self, other):  # other // self
+        return ops.FloorDivide.apply(other, self)
+
     def __matmul__(self, other):  # self @ other
         return ops.MatMul.apply(self, other)
 
@@ -737,6 +749,23 @@ class Tensor(Node):
     def cos(self) -> Tensor:
         """Elementwise cosine."""
         return ops.Cos.apply(self)
+
+    def floor(self) -> Tensor:
+        """Elementwise floor: the largest whole number <= x; derivative 0."""
+        return ops.Floor.apply(self)
+
+    def ceil(self) -> Tensor:
+        """Elementwise ceiling: the smallest whole number >= x; derivative 0."""
+        return ops.Ceil.apply(self)
+
+    def round(self) -> Tensor:
+        """Elementwise nearest whole number, halves to even (as np.round and PyTorch);
+        derivative 0."""
+        return ops.Round.apply(self)
+
+    def sign(self) -> Tensor:
+        """Elementwise -1, 0 or 1 by the sign, and 0 at nan (as PyTorch); derivative 0."""
+        return ops.Sign.apply(self)
 
     def clip(self, lo=None, hi=None, *, min=None, max=None) -> Tensor:  # noqa: A002
         """Limit to [lo, hi] (or `min=`, `max=`, NumPy 2's and PyTorch's names); the
@@ -1354,7 +1383,7 @@ _ELSEWHERE = {
     "int": "x.astype(np.int64) (a constant: no gradient)",
     "bool": "x.data != 0, or x.astype(bool) (a constant)",
     "mm": "x @ y", "mv": "x @ v", "dot": "x @ y", "bmm": "x @ y (batched)",
-    "neg": "-x", "square": "x ** 2", "reciprocal": "1 / x", "sign": "np.sign(x.data)",
+    "neg": "-x", "square": "x ** 2", "reciprocal": "1 / x",
     "expand_as": "x.broadcast_to(other.shape)",
     "repeat": "autodiff.concatenate([x] * n, axis=...)",
     "masked_fill": "autodiff.where(mask, value, x)",
@@ -1541,6 +1570,11 @@ _UFUNC_OPS = {
     np.matmul: _binary_operator("__matmul__", "__rmatmul__"),
     np.maximum: _even_max,
     np.minimum: _even_min,
+    np.remainder: _binary_operator("__mod__", "__rmod__"),
+    np.floor_divide: _binary_operator("__floordiv__", "__rfloordiv__"),
+    np.floor: lambda a: a.floor(),
+    np.ceil: lambda a: a.ceil(),
+    np.rint: lambda a: a.round(),
     np.negative: lambda a: -a,
     np.positive: lambda a: +a,
     np.absolute: lambda a: a.abs(),

@@ -140,6 +140,18 @@ class Value(Node):
     def __rpow__(self, other):  # other ** self
         return _binary(ops.Pow, other, self)
 
+    def __mod__(self, other):  # self % other
+        return _binary(ops.Remainder, self, other)
+
+    def __rmod__(self, other):  # other % self
+        return _binary(ops.Remainder, other, self)
+
+    def __floordiv__(self, other):  # self // other
+        return _binary(ops.FloorDivide, self, other)
+
+    def __rfloordiv__(self, other):  # other // self
+        return _binary(ops.FloorDivide, other, self)
+
     def __neg__(self):  # -self
         return _unary(ops.Neg, self)
 
@@ -190,6 +202,23 @@ class Value(Node):
     def cos(self) -> Value:
         """The cosine; derivative -sin."""
         return _unary(ops.Cos, self)
+
+    def floor(self) -> Value:
+        """The largest whole number <= self, as a float; derivative 0."""
+        return _unary(ops.Floor, self)
+
+    def ceil(self) -> Value:
+        """The smallest whole number >= self, as a float; derivative 0."""
+        return _unary(ops.Ceil, self)
+
+    def round(self) -> Value:
+        """The nearest whole number, halves to even (Python's round), as a float;
+        derivative 0."""
+        return _unary(ops.Round, self)
+
+    def sign(self) -> Value:
+        """-1.0, 0.0 or 1.0 by the sign of self (0.0 at nan); derivative 0."""
+        return _unary(ops.Sign, self)
 
     # -- comparisons on .data; identity hashing -------------------------------------------
 

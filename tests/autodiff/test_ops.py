@@ -67,6 +67,20 @@ def away_from_half(rng, shape):  # clip(-0.5, 0.5): no entry within 0.1 of a bou
     return x
 
 
+def off_steps(rng, shape):
+    """floor, ceil, round and the dividends of % and //: every entry at least 0.15 from
+    a whole number and from a half (their steps), either sign."""
+    whole = rng.integers(-3, 3, shape)
+    return whole + rng.choice([0.2, 0.3, 0.7, 0.8], shape) + rng.uniform(-0.05, 0.05, shape)
+
+
+def divisor(rng, shape):
+    """Divisors of % and //: +-0.5 or +-1, give or take 1%, so that an off_steps dividend
+    divided by one stays 0.07 or more from a whole number (a step of the quotient)."""
+    size = rng.choice([0.5, 1.0], shape) * rng.uniform(0.99, 1.01, shape)
+    return size * rng.choice([-1.0, 1.0], shape)
+
+
 # Constants the table's functions close over (fixed, so every run sees the same ones).
 _constants = np.random.default_rng(7)
 COND_23 = _constants.random((2, 3)) > 0.5
@@ -124,6 +138,8 @@ BINARY = {
     "mul": (lambda x, y: x * y, anywhere, anywhere),
     "div": (lambda x, y: x / y, anywhere, nonzero),
     "pow": (lambda x, y: x**y, positive, anywhere),  # a tensor exponent
+    "mod": (lambda x, y: x % y, off_steps, divisor),
+    "floordiv": (lambda x, y: x // y, off_steps, divisor),
 }
 for name, (fn, left, right) in BINARY.items():
     for a, b in BINARY_SHAPES:
@@ -148,6 +164,10 @@ WITH_CONSTANTS = {
     "pow-2.5": (lambda x: x**2.5, positive),
     "pow-minus-1.5": (lambda x: x**-1.5, positive),
     "rpow-number-base": (lambda x: 2.0**x, anywhere),
+    "mod-number": (lambda x: x % 0.5, off_steps),
+    "rmod-number": (lambda x: 1.75 % x, divisor),
+    "floordiv-number": (lambda x: x // 0.5, off_steps),
+    "rfloordiv-number": (lambda x: 1.75 // x, divisor),
     "neg": (lambda x: -x, anywhere),
 }
 for name, (fn, make) in WITH_CONSTANTS.items():
@@ -202,6 +222,10 @@ UNARY = {
     "leaky_relu-0.2": (lambda x: x.leaky_relu(0.2), nonzero),
     "sin": (lambda x: x.sin(), anywhere),
     "cos": (lambda x: x.cos(), anywhere),
+    "floor": (lambda x: x.floor(), off_steps),
+    "ceil": (lambda x: x.ceil(), off_steps),
+    "round": (lambda x: x.round(), off_steps),
+    "sign": (lambda x: x.sign(), nonzero),
     "clip": (lambda x: x.clip(-0.5, 0.5), away_from_half),
     "clip-lo-only": (lambda x: x.clip(lo=0.5), away_from_half),
     "clip-hi-only": (lambda x: x.clip(hi=-0.5), away_from_half),
@@ -550,7 +574,8 @@ def test_the_table_covers_every_tensor_op():
                "getitem", "concatenate", "stack", "where", "softmax", "log_softmax",
                "logsumexp", "astype", "add_n", "weighted_sum", "linear", "nll",
                "cross_entropy", "norm", "var", "std", "iadd", "isub", "imul", "itruediv",
-               "ipow", "imatmul"]:
+               "ipow", "imatmul", "mod", "rmod", "floordiv", "rfloordiv", "floor",
+               "ceil", "round", "sign"]:
         assert f"{op}-" in covered, op
     for shape in ["()", "3", "2x3", "1x4", "2x3x4"]:
         assert any(c.id.endswith(f"-{shape}") for c in CASES), shape
@@ -560,7 +585,8 @@ def test_the_table_covers_every_tensor_op():
 # Random broadcastable shapes (hypothesis)
 # --------------------------------------------------------------------------------------
 
-ARITHMETIC = {name: BINARY[name] for name in ["add", "sub", "mul", "div", "pow"]}
+ARITHMETIC = {name: BINARY[name] for name in ["add", "sub", "mul", "div", "pow", "mod",
+                                              "floordiv"]}
 
 
 @pytest.mark.parametrize("name", sorted(ARITHMETIC))  # (sampled, sub got 2 of 50 draws)

@@ -1392,7 +1392,8 @@ _UFUNCS_WITH_OPS = [
     (np.sqrt, lambda t: t.sqrt()), (np.tanh, lambda t: t.tanh()),
     (np.sin, lambda t: t.sin()), (np.cos, lambda t: t.cos()),
     (np.abs, lambda t: t.abs()), (np.negative, lambda t: -t), (np.positive, lambda t: +t),
-    (np.square, lambda t: t * t),
+    (np.square, lambda t: t * t), (np.floor, lambda t: t.floor()),
+    (np.ceil, lambda t: t.ceil()), (np.rint, lambda t: t.round()),
 ]
 
 
@@ -1401,7 +1402,7 @@ _UFUNCS_WITH_OPS = [
 def test_numpy_ufuncs_with_a_tensor_op_run_it_and_stay_in_the_graph(ufunc, method):
     # np.exp(t) gave NumPy's "operand 'Tensor' does not support ufuncs", even for a
     # tensor outside any graph (learner audit, QA round 18)
-    x = leaf([0.5, 1.5, 2.0])
+    x = leaf([0.3, 1.2, 2.2])  # (away from the steps of floor, ceil and rint)
     y = ufunc(x)
     assert isinstance(y, Tensor) and y.requires_grad and y.op == method(x).op
     np.testing.assert_array_equal(y.data, method(x).data)
@@ -1411,10 +1412,12 @@ def test_numpy_ufuncs_with_a_tensor_op_run_it_and_stay_in_the_graph(ufunc, metho
 
 
 @pytest.mark.parametrize("ufunc", [np.add, np.subtract, np.multiply, np.true_divide,
-                                   np.power, np.matmul, np.maximum, np.minimum])
+                                   np.power, np.matmul, np.maximum, np.minimum,
+                                   np.remainder, np.floor_divide])
 @pytest.mark.parametrize("order", ["tensor first", "array first"])
 def test_numpy_binary_ufuncs_run_the_tensor_op_with_either_operand_first(ufunc, order):
-    t, a = leaf([[0.5, 1.5], [2.0, 0.7]]), np.array([[1.2, 0.3], [0.4, 2.5]])
+    # (no quotient of the two, either way round, is whole: a step of % and //)
+    t, a = leaf([[0.5, 1.5], [2.0, 0.7]]), np.array([[1.2, 0.35], [0.45, 2.5]])
     args = (t, a) if order == "tensor first" else (a, t)
     y = ufunc(*args)
     assert isinstance(y, Tensor) and y.requires_grad
@@ -1466,13 +1469,13 @@ def test_numpy_maximum_keeps_a_float32_tensor_float32_beside_a_python_number():
 
 def test_numpy_ufuncs_without_a_tensor_op_refuse_a_tensor_that_requires_grad():
     x = leaf([1.5, -2.5])
-    for call, name in [(np.floor, "np.floor"), (np.sign, "np.sign"),
+    for call, name in [(np.trunc, "np.trunc"), (np.sign, "np.sign"),
                        (np.add.reduce, "np.add.reduce"), (np.add.accumulate,
                                                           "np.add.accumulate")]:
         with pytest.raises(TypeError, match=f"^{re.escape(name)} of a Tensor that requires "
                                             "grad gives a plain array"):
             call(x)
-    np.testing.assert_array_equal(np.floor(x.detach()), [1.0, -3.0])
+    np.testing.assert_array_equal(np.trunc(x.detach()), [1.0, -2.0])
     np.testing.assert_array_equal(np.greater(x, 0), [True, False])  # no floats: kept
     out = np.zeros(2)
     with pytest.raises(TypeError, match="^np.exp into an array"):

@@ -54,6 +54,21 @@ UNARY = {
                   lambda x: 2**x * math.log(2) ** 2, [-3.0, 0.0, 10.0]),
     "pow_half": (lambda x: x**0.5, math.sqrt, lambda x: 0.5 / math.sqrt(x),
                  lambda x: -0.25 * x**-1.5, [0.01, 2.0, 1e4]),
+    # step functions: derivative 0 between their steps (points 0.2 or more from them)
+    "floor": (lambda x: x.floor(), math.floor, lambda x: 0.0, lambda x: 0.0,
+              [-2.7, -0.3, 0.2, 1e3 + 0.5]),
+    "ceil": (lambda x: x.ceil(), math.ceil, lambda x: 0.0, lambda x: 0.0,
+             [-2.7, -0.3, 0.2, 1e3 + 0.5]),
+    "round": (lambda x: x.round(), round, lambda x: 0.0, lambda x: 0.0,
+              [-2.7, -0.3, 0.2, 1e3 + 0.25]),
+    "sign": (lambda x: x.sign(), lambda x: math.copysign(1.0, x), lambda x: 0.0,
+             lambda x: 0.0, [-2.7, -1e-3, 1e-3, 1e6]),
+    "mod": (lambda x: x % 0.75, lambda x: x % 0.75, lambda x: 1.0, lambda x: 0.0,
+            [-2.7, -0.3, 0.2, 1e3 + 0.1]),
+    "rmod": (lambda x: 2.5 % x, lambda x: 2.5 % x, lambda x: -(2.5 // x), lambda x: 0.0,
+             [-2.7, -0.3, 0.7, 1e3]),
+    "floordiv": (lambda x: x // 0.75, lambda x: x // 0.75, lambda x: 0.0, lambda x: 0.0,
+                 [-2.7, -0.3, 0.2, 1e3 + 0.1]),
 }
 
 CASES = [(name, x) for name, row in UNARY.items() for x in row[-1]]
@@ -80,12 +95,17 @@ BINARY = {
     "div": (lambda a, b: a / b, lambda a, b: (1 / b, -a / b**2)),
     "pow": (lambda a, b: a**b, lambda a, b: (b * a ** (b - 1), a**b * math.log(a))),
 }
+# the steps of % and // (a / b whole) are away from the points (a / b = -0.75, 0.12, 14.6)
+STEPPED = {
+    "mod": (lambda a, b: a % b, lambda a, b: (1.0, -(a // b))),
+    "floordiv": (lambda a, b: a // b, lambda a, b: (0.0, 0.0)),
+}
 
 
-@pytest.mark.parametrize("name", sorted(BINARY))
-@pytest.mark.parametrize(("a", "b"), [(1.5, -2.0), (0.3, 2.5), (7.0, 0.5)])
+@pytest.mark.parametrize("name", sorted(BINARY) + sorted(STEPPED))
+@pytest.mark.parametrize(("a", "b"), [(1.5, -2.0), (0.3, 2.5), (7.3, 0.5)])
 def test_binary_with_values_and_numbers_on_either_side(name, a, b):
-    f, partials = BINARY[name]
+    f, partials = BINARY.get(name) or STEPPED[name]
     da, db = partials(a, b)
     x, y = Value(a), Value(b)
     f(x, y).backward()
@@ -771,6 +791,9 @@ VALUE_FUNCTIONS = {
     "cos": lambda a, b: (a * b).cos(),
     "weighted_sum": lambda a, b: autodiff.weighted_sum([a, b], [b, 2.0], a),
     "add_n": lambda a, b: autodiff.add_n([a, a * b, b]),
+    "mod": lambda a, b: (a * b) % (b - a), "floordiv": lambda a, b: (a * b) // (b - a),
+    "floor": lambda a, b: (a * b).floor() + a, "ceil": lambda a, b: (a * b).ceil() * b,
+    "round": lambda a, b: (a * b).round() * b, "sign": lambda a, b: (a - b).sign() * a,
 }
 
 

@@ -143,6 +143,11 @@ EXPRESSIONS = {
         + lib.norm(y, None) / lib.std(y - x, (0, 1), 0),
         [(3, 4), (3, 4)],
     ),
+    "steps-and-remainders": (  # (torch differentiates neither // nor number % tensor)
+        lambda lib, x, y: (x % (y + 3)) * y + (x * 3).floor() * y + (y * 2).ceil() * x
+        + y.sign() * x + (x * 5).round() * y,
+        [(3, 4), (3, 4)],
+    ),
     "where-logsumexp-pow": (
         lambda lib, x, y: lib.logsumexp(lib.where(COND, x, y * 3), 0)
         + (y**2).mean() + (x * x + 1) ** 0.75,
