@@ -30,7 +30,18 @@ def _constant(x, op):
     given = x
     if isinstance(x, Node):
         raise TypeError(f"{op.name}: cannot combine a Tensor with a {type(x).__name__}")
+    if isinstance(x, numbers.Number) and not isinstance(x, (bool, np.generic, complex)):
+        # a Fraction, a Decimal: NumPy would make an object tensor of it
+        if not isinstance(x, numbers.Real):
+            raise TypeError(f"{op.name}: cannot combine a Tensor with a "
+                            f"{type(x).__name__}: convert it to a float first")
+        return int(x) if isinstance(x, numbers.Integral) else float(x)
     if not isinstance(x, (np.ndarray, np.generic, numbers.Number)):  # the ABC last: slowest
+        if isinstance(x, (list, tuple)) and _holds_tensor_requiring_grad(x):
+            raise TypeError(f"{op.name}: a {type(x).__name__} holding a Tensor that "
+                            "requires grad: NumPy would copy its numbers out of the graph, "
+                            "and no gradient would reach it; join the tensors in the graph "
+                            "with autodiff.stack([...]) first")
         try:
             x = np.asarray(x)
         except ValueError as error:  # a ragged list: NumPy's message names no op
@@ -43,6 +54,27 @@ def _constant(x, op):
             what += f" of dtype {given.dtype}"
         raise TypeError(f"{op.name}: cannot combine a Tensor with a {what}")
     return x
+
+
+def _warn_copied_out(what: str) -> None:
+    # PyTorch's torch.tensor(t) warns alike: inside grad(f), Tensor(x) of f's argument
+    # gave a gradient of zeros, with nothing said
+    warnings.warn(f"{what} is a new leaf, out of the graph: no gradient reaches the "
+                  "tensor through it. Use the tensor itself (autodiff.stack([...]) for a "
+                  "list) to stay in the graph, or .detach() to take its numbers",
+                  UserWarning, stacklevel=3)
+
+
+def _holds_tensor_requiring_grad(items) -> bool:
+    """Whether a list or tuple (nested) holds a Tensor that requires grad, whose numbers
+    NumPy would copy out (through __array__) where the graph cannot follow."""
+    for item in items:
+        if isinstance(item, Tensor):
+            if item._requires_grad:
+                return True
+        elif isinstance(item, (list, tuple)) and _holds_tensor_requiring_grad(item):
+            return True
+    return False
 
 
 def _check_unchanged(order: list) -> None:
@@ -246,6 +278,10 @@ class Tensor(Node):
         source = None
         if isinstance(data, Tensor):
             source, data = data, data.data
+            if source._requires_grad and _grad_mode.enabled:
+                _warn_copied_out("Tensor(t) of a tensor t that requires grad")
+        elif isinstance(data, (list, tuple)) and _holds_tensor_requiring_grad(data):
+            _warn_copied_out("Tensor([...]) of a list holding a tensor that requires grad")
         elif isinstance(data, Node):
             raise TypeError(f"Tensor: cannot make a Tensor of a {type(data).__name__} "
                             f"(use its number: Tensor({type(data).__name__.lower()}.data))")
@@ -303,7 +339,7 @@ class Tensor(Node):
         """Run `op` forward on the inputs' data and, if any input requires grad (and grad
         mode is on), record the result as a node. `ctx` is a Function's context."""
         data = []
-        requires_grad = False
+        requires_grad = converted = False
         for x in inputs:
             if isinstance(x, Tensor):
                 array = x.data
@@ -312,7 +348,9 @@ class Tensor(Node):
                 data.append(array)
                 requires_grad = requires_grad or x._requires_grad
             elif ctx is None:
-                data.append(_constant(x, op))
+                constant = _constant(x, op)
+                data.append(constant)
+                converted = converted or constant is not x
             else:
                 data.append(_function_argument(x, op))
         try:
@@ -384,7 +422,9 @@ class Tensor(Node):
                                 f"{_complex_operand(inputs, data)})")
             out._requires_grad = True
             out._op = op
-            out._parents = inputs
+            # (a constant as the rules saw it: a list operand as its array, for backward)
+            out._parents = inputs if not converted else tuple(
+                x if isinstance(x, Tensor) else d for x, d in zip(inputs, data))
             out._ctx = ctx if ctx is not None else (params or None)
         else:
             out._requires_grad = False
@@ -1321,7 +1361,9 @@ class Tensor(Node):
 
     def detach(self) -> Tensor:
         """The same data (not a copy) as a new tensor outside any graph."""
-        return Tensor(self, label=self.label)
+        detached = Tensor(self.data, label=self.label)  # (Tensor(self) would warn)
+        detached._memory = _memory_of(self)  # a view of self, for the in-place check
+        return detached
 
     def item(self) -> float:
         """The value of a one-element tensor as a Python number."""
@@ -1792,6 +1834,10 @@ def _tensor_list(tensors, who: str) -> list:
                         f"{reprlib.repr(tensors)}")
     tensors = list(tensors)
     for i, t in enumerate(tensors):
+        if isinstance(t, (list, tuple)) and _holds_tensor_requiring_grad(t):
+            raise TypeError(f"{who}: item {i} is a {type(t).__name__} holding a Tensor that "
+                            "requires grad, whose numbers NumPy would copy out of the "
+                            f"graph; make it one tensor with autodiff.stack first")
         if not isinstance(t, Tensor) and np.asarray(t).dtype.kind not in "biufc":
             raise TypeError(f"{who}: item {i} is {_described(t)}, not a Tensor or an "
                             "array of numbers")

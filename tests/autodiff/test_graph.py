@@ -663,6 +663,7 @@ def _under_no_grad(make):
         return make()
 
 
+@pytest.mark.filterwarnings("ignore:Tensor\\(t\\) of a tensor t that requires grad")
 @pytest.mark.parametrize("name", list(UNLINKED_VIEWS))
 def test_a_change_through_a_view_outside_the_graph_is_seen(name):
     # the view was made where no graph records it, so only the views' link to the
@@ -759,8 +760,7 @@ def test_a_module_that_updates_a_running_mean_in_forward_trains():
     history = nn.fit(model, nn.CrossEntropyLoss(), nn.optim.SGD(model.parameters(), lr=0.1),
                      X, y, epochs=2, batch_size=8, progress=False)
     assert len(history["loss"]) == 2 and not np.allclose(model[1].mean.data, 0.0)
-
-
+@pytest.mark.filterwarnings("ignore:Tensor\\(t\\) of a tensor t that requires grad")
 def test_a_view_given_memory_of_its_own_is_no_longer_linked():
     # w.detach().requires_grad_() copies the data (a parameter owns its memory), and
     # `.data = ...` replaces it: a change to w then raised for w2's graph
@@ -922,6 +922,7 @@ def test_a_view_keeps_neither_the_graph_nor_the_tensor_it_views_alive():
     assert copied._memory is None and copied.shape == (3, 1)
 
 
+@pytest.mark.filterwarnings("ignore:Tensor\\(t\\) of a tensor t that requires grad")
 @pytest.mark.parametrize("reach", [
     lambda y: y.detach(),
     lambda y: Tensor(y),

@@ -5,8 +5,10 @@ no_grad. Per-op gradients are checked by the table in test_ops.py."""
 from __future__ import annotations
 
 import decimal
+import fractions
 import math
 import re
+import warnings
 
 import numpy as np
 import pytest
@@ -978,7 +980,8 @@ def test_a_tensor_that_requires_grad_owns_its_data():
     a.data -= 0.5
     np.testing.assert_array_equal(w0, 1.0)
     np.testing.assert_array_equal(b.data, 1.0)
-    c = Tensor(a, requires_grad=True)
+    with pytest.warns(UserWarning, match="out of the graph"):  # (as torch.tensor(t))
+        c = Tensor(a, requires_grad=True)
     assert not np.shares_memory(c.data, a.data)
     constant = Tensor(w0)  # a constant shares, as np.asarray does
     assert np.shares_memory(constant.data, w0)
@@ -2532,3 +2535,58 @@ def test_a_ufunc_with_out_a_tensor_is_refused():
         np.multiply(c, 10, out=c)
     y.backward()
     np.testing.assert_array_equal(x.grad, [1.0, 2.0])
+
+
+def test_a_list_holding_a_tensor_that_requires_grad_is_refused_as_an_operand():
+    # NumPy copied the tensors' numbers out through __array__: a and b got no gradient,
+    # with nothing said (QA round 21); PyTorch refuses such an operand
+    a, b, x = leaf(2.0), leaf(3.0), leaf([1.0, 1.0, 1.0])
+    for make in (lambda: x * [a, b, a], lambda: x + (a, 1.0, [b][0]),
+                 lambda: autodiff.where(np.array([True, False, True]), [a, b, a], x),
+                 lambda: autodiff.concatenate([x, [a, b]]),
+                 lambda: autodiff.concatenate([x, [[a], [b]]], axis=None)):
+        with pytest.raises(TypeError, match="holding a Tensor that requires grad"):
+            make()
+    # stack joins them in the graph; constants in a list are numbers as before
+    (x * autodiff.stack([a, b, a])).sum().backward()
+    assert (a.grad, b.grad) == (2.0, 1.0)
+    np.testing.assert_array_equal((x * [Tensor(2.0), 3.0, 1.0]).data, [2.0, 3.0, 1.0])
+
+
+def test_tensor_of_a_tensor_that_requires_grad_warns_as_torch_tensor_does():
+    # inside grad(f), Tensor(x) of f's argument gave a gradient of zeros silently
+    with pytest.warns(UserWarning, match=r"Tensor\(t\) of a tensor t that requires grad"):
+        g = autodiff.grad(lambda x: (Tensor(x) ** 2).sum())(np.array([1.0, 2.0]))
+    np.testing.assert_array_equal(g, [0.0, 0.0])
+    with pytest.warns(UserWarning, match=r"Tensor\(\[\.\.\.\]\) of a list holding"):
+        Tensor([leaf(1.0), 2.0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        Tensor(leaf([1.0]).detach())
+        Tensor(Tensor([1.0]))
+        with autodiff.no_grad():
+            Tensor(leaf([1.0]))
+
+
+@pytest.mark.parametrize("expression", [
+    lambda t: t @ [1.0, 2.0, 3.0], lambda t: [1.0, 2.0] @ t, lambda t: t @ (1.0, 2.0, 3.0),
+    lambda t: t ** [1.0, 2.0, 3.0], lambda t: [1.0, 2.0, 3.0] ** t,
+    lambda t: autodiff.linear([[1.0, 2.0, 3.0]], t),
+])
+def test_a_list_operand_of_matmul_and_pow_reaches_backward_as_its_array(expression):
+    # the graph kept the list itself, and backward failed in the rules ('list' object
+    # has no attribute 'ndim') far from the cause
+    t = leaf(np.array([[0.5, 1.5, 2.0], [1.0, 0.7, 1.2]]))
+    assert gradcheck(lambda t: expression(t).sum(), [t])
+
+
+def test_a_fraction_is_a_float_operand_and_a_decimal_is_refused():
+    # a Fraction made an object tensor, whose backward blamed .data set by hand
+    x = leaf([1.0, 2.0])
+    y = x * fractions.Fraction(1, 2)
+    assert y.dtype == np.float64
+    y.sum().backward()
+    np.testing.assert_array_equal(x.grad, [0.5, 0.5])
+    with pytest.raises(TypeError, match="^\\*: cannot combine a Tensor with a Decimal"):
+        x * decimal.Decimal("0.5")
+    assert (Tensor(np.array([True, False])) * True).dtype == np.bool_
