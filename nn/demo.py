@@ -1,8 +1,9 @@
 """The project in one minute: `python -m nn.demo [--out DIR]` (what `make demo` runs).
 
 1. trains a small MLP on iris, with a progress bar, and reports its test accuracy;
-2. checks autograd's gradients against a teaching document's hand-written backprop,
-   layer by layer (`nn.reference`);
+2. checks autograd's gradients against one teaching document's hand-written backprop,
+   the Rust series', layer by layer (`nn.reference`; `python -m nn.reference` prints
+   the tables of all four documents);
 3. writes the computation graph of one training loss (clustered by module) and the
    loss curve to files, and prints their paths.
 """
@@ -82,6 +83,21 @@ def plot_history(history: dict, out: Path) -> Path | None:
     return path
 
 
+MIN_TEST_ACCURACY = 0.9
+
+
+def summary(test_accuracy: float, comparisons) -> tuple[bool, str]:
+    """(whether everything passed, the closing lines naming what failed, if anything)."""
+    gradients_ok = all(c.ok for c in comparisons)
+    accuracy_ok = test_accuracy >= MIN_TEST_ACCURACY
+    lines = ["All gradients agree." if gradients_ok
+             else "GRADIENTS DISAGREE with the Rust series' backprop: see the table in 2."]
+    lines.append(f"Test accuracy {test_accuracy:.1%} "
+                 + (f"is at least {MIN_TEST_ACCURACY:.0%}." if accuracy_ok
+                    else f"IS BELOW {MIN_TEST_ACCURACY:.0%}: see 1."))
+    return gradients_ok and accuracy_ok, "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", default="demo_output", help="folder for the files")
@@ -107,8 +123,8 @@ def main(argv: list[str] | None = None) -> int:
     if curve is not None:
         print(f"   loss curve:        {curve}")
 
-    ok = test_accuracy >= 0.9 and all(c.ok for c in comparisons)
-    print("\nAll gradients agree." if ok else "\nSOMETHING DISAGREES: see above.")
+    ok, closing = summary(test_accuracy, comparisons)
+    print("\n" + closing)
     return 0 if ok else 1
 
 

@@ -5,6 +5,9 @@ Layout and names follow the book: row-major, ``inputs`` of shape ``(samples,
 features)``; a dense layer keeps ``weights`` ``(n_inputs, n_neurons)`` and ``biases``
 ``(1, n_neurons)``; every object stores ``output`` in ``forward`` and ``dinputs`` (and
 ``dweights``, ``dbiases``) in ``backward(dvalues)``; gradients flow as ``dvalues``.
+Careful: both loss classes' ``backward(dvalues, y_true)`` take the softmax *output*
+(the predictions) under that name, not an upstream gradient; chaining the fused class
+like the others, with a gradient, gives wrong numbers.
 
 * ``Activation_ReLU.backward``: copy ``dvalues``, zero where the input was ``<= 0``;
 * ``Activation_Softmax.backward``: per sample, the Jacobian ``diag(s) - s s^T`` times
@@ -128,7 +131,8 @@ class Loss_CategoricalCrossentropy(Loss):
         return -np.log(on_label.sum(axis=1))
 
     def backward(self, dvalues, y_true):
-        """``dinputs = -y_true / dvalues / samples`` (the mean over samples)."""
+        """``dinputs = -y_true / dvalues / samples`` (the mean over samples);
+        ``dvalues`` is the predictions, as in the book."""
         samples, labels = dvalues.shape
         y_true = _as_one_hot_rows(y_true, labels)
         self.dinputs = -y_true / dvalues / samples
@@ -145,7 +149,11 @@ class Activation_Softmax_Loss_CategoricalCrossentropy:
         return self.loss.calculate(self.output, y_true)
 
     def backward(self, dvalues, y_true):
-        """``dinputs = (softmax output - one_hot(y)) / samples``."""
+        """``dinputs = (softmax output - one_hot(y)) / samples``.
+
+        ``dvalues`` is the softmax *output* (``self.output``), as in the book, not a
+        gradient from above.
+        """
         samples, labels = dvalues.shape
         targets = _as_one_hot_rows(y_true, labels)
         self.dinputs = (dvalues - targets) / samples

@@ -140,8 +140,9 @@ def seed_as_written(Y, A):
     """ERRATUM C4: ``fit`` seeds with ``categorical_crossentropy(y, X)``, the loss *value*.
 
     A scalar where ``dLoss/dA`` belongs (broadcast here to ``A``'s shape). Through a
-    softmax output it yields zero, up to rounding (about 1e-15 in float64): every column
-    of the softmax Jacobian sums to zero, so a constant upstream gradient has no effect.
+    softmax output it yields zero, up to rounding (about 1e-16 or less in float64): every
+    column of the softmax Jacobian sums to zero, so a constant upstream gradient has no
+    effect.
     """
     return np.full_like(A, categorical_crossentropy(Y, A))
 

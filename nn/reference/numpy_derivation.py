@@ -17,7 +17,8 @@ a x)`` with ``a = 0.1``, ``df(x) = max(1[x > 0], a)``, the loss ``mean((v - t)^2
 The article's mistakes are kept, runnable, for the tests (see ERRATA.md):
 
 * :func:`pre_activation_as_written`: the mathematical notices write ``y = x W + b``,
-  the product in the wrong order for column vectors;
+  the product in the wrong order for column vectors (their chain-rule products are in
+  row order too; ERRATA.md gives the column-order fix);
 * :func:`unrolled_step_as_written`: the steps written for layers ``n-3`` and ``0`` use
   the activation ``f`` instead of ``df`` and the loss derivative of an inner activation,
   ``dL(xs[k+1], t)``, instead of the propagated ``dxs[k+1]``;
@@ -190,7 +191,8 @@ def pre_activation_as_written(W, x, b, x_as_row: bool = False):
 
     Literally (``x_as_row=False``), ``x @ W`` with a column ``x`` ``(ins, 1)`` and ``W``
     ``(outs, ins)`` is undefined unless ``outs == 1``, and NumPy raises ``ValueError``.
-    The only reading under which ``x W`` type-checks is ``x`` as a row, ``x^T W``
+    For a layer with more than one output, the only reading under which ``x W``
+    type-checks is ``x`` as a row, ``x^T W``
     (``x_as_row=True``); that needs a square ``W`` and yields ``W^T x`` (returned as a
     column), which is not the forward pass the code computes.
     """
