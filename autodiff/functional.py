@@ -209,6 +209,14 @@ def _is_plain(x) -> bool:
 def _refuse_plain(out, name: str) -> None:
     """Refuse a number or array f returned, unless a functional call inside f returned
     a constant derivative (see `_note_constant`), which f may have computed with."""
+    if (isinstance(out, np.ndarray) and out.dtype == object
+            and any(isinstance(item, Node) for item in out.flat)):
+        # a Value times an array: NumPy made one Value per element
+        raise TypeError(
+            f"{name}: the function returned a NumPy array of Values (a Value combined "
+            "with an array makes one per element), which is not one node to "
+            "differentiate: give the number as np.array(x), a 0-d Tensor, to compute "
+            "with arrays")
     if _is_plain(out) and not (_made.plain_inside and _made.plain_inside[-1]):
         # Most often f ended in .item(), float() or .numpy(): its gradient, taken as a
         # constant's, would be zeros, silently (PyTorch's torch.func refuses it too).
@@ -216,7 +224,9 @@ def _refuse_plain(out, name: str) -> None:
             f"{name}: the function returned a plain {type(out).__name__} "
             f"({_brief(out)}), which records no graph, so its derivative cannot be "
             "taken: return the Value or Tensor itself, not .item(), float(), .data or "
-            ".numpy() of it (for a constant function, return Value(c) or Tensor(c))")
+            ".numpy() of it. (A function that does not use the variable is a constant: "
+            "return Value(c) or Tensor(c); arguments outside argnums reach f as they "
+            "were given, and record nothing.)")
 
 
 def _call(f, args, kwargs, inputs, name: str):
@@ -226,10 +236,23 @@ def _call(f, args, kwargs, inputs, name: str):
     except TypeError as error:
         text = str(error)
         if ("combine a" in text and "Value" in text and "Tensor" in text
+                and "differentiated as a Value" not in text  # (said by an inner call)
                 and any(isinstance(x, Value) for x in inputs)):
             raise TypeError(f"{name}: a number argument is differentiated as a Value (the "
                             f"scalar engine), and f combines it with Tensors ({error}); "
                             "pass it as np.array(x) to make it a 0-d Tensor") from error
+        raise
+    except AttributeError as error:
+        # x.exp() on an argument outside argnums: it reaches f as it was given, an
+        # array or a number, where with argnums naming it f got a Tensor or a Value
+        raw = [i for i, a in enumerate(args) if isinstance(a, (np.ndarray, numbers.Real))
+               and not isinstance(a, Node)]
+        if raw and str(error).startswith(("'numpy.ndarray' object", "'float' object",
+                                          "'int' object")):
+            raise AttributeError(
+                f"{error} ({name}: arguments outside argnums reach f as they were given, "
+                f"and argument {raw[0]} is a plain {type(args[raw[0]]).__name__}: pass it as "
+                "Tensor(a) (or Value(x)) to call their methods on it)") from error
         raise
 
 
@@ -370,6 +393,8 @@ def jacobian(f, argnums=0):
     combine it with Tensors (f of a scalar may be a vector); the result is then plain,
     not part of the Value's graph. For a Value node of the result, pass a Value that
     is an op's result, or use `grad` (a Jacobian of a scalar function is its gradient).
+    Such a Value differentiated beside array arguments is refused: as a Tensor it would
+    leave its graph (give its number as an array then).
     """
     return _jacobian(f, argnums, "jacobian")
 
@@ -389,21 +414,29 @@ def _jacobian(f, argnums, name: str):
     @functools.wraps(f)
     def jacobian_f(*args, **kwargs):
         nums = _argnums_tuple(argnums, len(args), name)
-        if any(_in_a_graph(args[i]) for i in nums) and all(
-                isinstance(args[i], (Value, numbers.Real)) for i in nums):
-            # a Value of a graph: an op's result, or the variable of an enclosing grad
-            # (hessian(f)(x) inside grad), alone or beside numbers. f of it is a Value,
-            # whose Jacobian is its gradient, kept in that graph (a Tensor made of the
-            # Value would be cut off it). Beside arrays, and as a leaf, a Value becomes
-            # a 0-d Tensor, so that f may combine it with Tensors.
-            gradient = _value_and_grad(f, argnums, name)(*args, **kwargs)[1]
-            _note_constant(gradient, (*args, *kwargs.values()))
-            return gradient
         given = (*args, *kwargs.values())
+        numbers_only = all(isinstance(args[i], (Value, numbers.Real)) for i in nums)
+        if numbers_only and any(_in_a_graph(a) for a in given):
+            # a Value of a graph: an op's result, or the variable of an enclosing grad
+            # (hessian(f)(x) inside grad), differentiated or not, beside numbers. f of
+            # it is a Value, whose Jacobian is its gradient, kept in that graph (a
+            # Tensor made of the Value would be cut off it). Beside arrays, and as a
+            # leaf, a Value becomes a 0-d Tensor, so that f may combine it with Tensors.
+            gradient = _value_and_grad(f, argnums, name)(*args, **kwargs)[1]
+            _note_constant(gradient, given)
+            return gradient
+        for i in nums:
+            if _in_a_graph(args[i]):  # (beside an array: a 0-d Tensor would cut it off)
+                raise TypeError(
+                    f"{name}: argument {i} is a Value of a graph (an op's result, or the "
+                    "variable of an enclosing grad), differentiated beside arrays: as a "
+                    "Tensor it would leave its graph, and its derivatives would be lost; "
+                    "give the numbers as arrays throughout (grad(g)(np.array(x)) for an "
+                    "enclosing grad)")
         args, inputs, outside, _ = _prepare(args, kwargs, argnums, name, True)
         create = _records_backward(outside)
         with enable_grad():
-            out = f(*args, **kwargs)
+            out = _call(f, args, kwargs, inputs, name)
         _refuse_plain(out, name)
         if not isinstance(out, (Tensor, Value, numbers.Real, np.ndarray)):
             raise TypeError(f"{name}: the function must return a Tensor (or a Value), got "

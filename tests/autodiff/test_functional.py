@@ -807,13 +807,51 @@ def test_the_zero_gradient_of_an_unused_value_argument_is_a_number():
     assert type(g) is float and g == 0.0
 
 
-def test_jacobian_of_a_graph_value_beside_an_array():
+def test_jacobian_of_a_graph_value_beside_an_array_is_refused_not_cut_off():
     # kills F31 (one graph Value among the arguments sent the call down the Value path,
-    # which needs a scalar output)
+    # which needs a scalar output). Made a 0-d Tensor, the Value left its graph: plain
+    # Jacobians, and inside grad a derivative of 12 for 24 (QA round 21)
     x = Value(2.0) * 1.0  # a Value of a graph
-    ja, jb = jacobian(lambda a, b: a * b, argnums=(0, 1))(x, np.array([1.0, 2.0]))
-    np.testing.assert_array_equal(np.asarray(getattr(ja, "data", ja)), [1.0, 2.0])
-    np.testing.assert_array_equal(np.asarray(getattr(jb, "data", jb)), 2.0 * np.eye(2))
+    with pytest.raises(TypeError, match="argument 0 is a Value of a graph .* beside arrays"):
+        jacobian(lambda a, b: a * b, argnums=(0, 1))(x, np.array([1.0, 2.0]))
+    b = np.array([1.0, 2.0])
+
+    def outer(x):  # x * d/da sum(a^2 b) = x * 2 x sum(b) = 6 x^2
+        return x * jacobian(lambda a, bb: (a * a * bb).sum(), argnums=(0, 1))(x, b)[0]
+
+    with pytest.raises(TypeError, match="grad\\(g\\)\\(np.array\\(x\\)\\)"):
+        grad(outer)(2.0)
+    assert float(grad(outer)(np.array(2.0))) == 24.0  # (as arrays throughout)
+    ja, jb = jacobian(lambda a, b: a * b, argnums=(0, 1))(np.array(2.0), b)
+    np.testing.assert_array_equal(ja, [1.0, 2.0])
+    np.testing.assert_array_equal(jb, 2.0 * np.eye(2))
+
+
+def test_hessian_by_a_number_beside_a_graph_value_stays_in_its_graph():
+    # the number became a 0-d Tensor beside the Value: "cannot combine a Value with a
+    # Tensor" (QA round 21); d/dx of d2/dc2 (x^3 c^2) = 6 x^2 at 1.5, as torch.func
+    def f(a, c):
+        return a ** 3 * c ** 2
+
+    assert grad(lambda x: hessian(f, argnums=1)(x, 2.0))(1.5) == pytest.approx(13.5)
+    h = hessian(f, argnums=1)(Value(1.5) * 1.0, 2.0)
+    assert isinstance(h, Value) and h.data == pytest.approx(6.75)
+
+
+def test_errors_for_arguments_outside_argnums_and_arrays_of_values_say_so():
+    a0, b0 = np.array([0.3, 0.5]), np.array([1.0, 2.0])
+    with pytest.raises(AttributeError, match="argument 0 is a plain ndarray: pass it as "
+                                             "Tensor"):
+        grad(lambda a, b: (a.exp() * b).sum(), argnums=1)(a0, b0)
+    with pytest.raises(TypeError, match="does not use the variable is a constant"):
+        grad(lambda a, b: (a * 2).sum(), argnums=1)(a0, b0)
+    # a Value times an array is an array of Values, not "a plain ndarray"
+    with pytest.raises(TypeError, match="returned a NumPy array of Values"):
+        grad(lambda x: jacobian(lambda a: a * b0)(x).sum())(2.0)
+    # said once, not wrapped again by the enclosing call
+    with pytest.raises(TypeError) as raised:
+        grad(lambda x: autodiff.vjp(lambda a: a * Tensor(b0), x)[1](np.ones(2))[0])(2.0)
+    assert str(raised.value).count("differentiated as a Value") == 1
 
 
 def test_vjp_fn_called_under_no_grad_with_a_node_cotangent_gives_plain_results():
