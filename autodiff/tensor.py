@@ -424,7 +424,7 @@ class Tensor(Node):
             out._op = op
             # (a constant as the rules saw it: a list operand as its array, for backward)
             out._parents = inputs if not converted else tuple(
-                x if isinstance(x, Tensor) else d for x, d in zip(inputs, data))
+                x if isinstance(x, Tensor) else d for x, d in zip(inputs, data, strict=True))
             out._ctx = ctx if ctx is not None else (params or None)
         else:
             out._requires_grad = False
