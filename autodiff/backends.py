@@ -191,7 +191,8 @@ def _array_pow(x, y):
 
     C's pow, which NumPy's follows, gives inf (y > 0) or 0 (y < 0) there, as if -inf
     were an even number; over the reals a negative base has no fractional power, however
-    large it is: nan, as at every finite negative base, and as in PyTorch. (NumPy takes
+    large it is: nan, as at every finite negative base (PyTorch's too at ** 0.5 and
+    ** -0.5, though not at ** 1.5, where it gives C's inf). (NumPy takes
     float32's and float64's ** 0.5 as sqrt, nan already, but not float16's, nor ** -0.5:
     the derivative of ** 0.5 came out 0.) Looked at only for a fractional exponent, so
     x ** 2 pays nothing; x ** 1.5 pays x's min, a tenth of the power's time or less.
