@@ -657,11 +657,14 @@ class Tensor(Node):
     #
     # Without them Python would rebind the name to a new tensor, and the manual update
     # `with no_grad(): for p in params: p -= lr * p.grad` would silently change nothing.
-    # Under no_grad() the data changes in place, as NumPy's and PyTorch's do. Under grad
-    # mode a leaf that requires grad refuses (its gradient would describe other data),
-    # as in PyTorch, and any other tensor gives a new one, since a graph may have saved
-    # its data for backward. Under no_grad() the change is stamped (mark_changed), so
-    # that a graph made before it refuses to backward through the new data.
+    # Under no_grad(), and for a tensor outside the graph (neither it nor the operand
+    # requires grad), the data changes in place, as NumPy's and PyTorch's do: an alias
+    # sees it, and `for t in ts: t += 1` changes them. The change is stamped
+    # (mark_changed), so that a graph that saved the old data refuses to backward
+    # through the new. Under grad mode a leaf that requires grad refuses (its gradient
+    # would describe other data), as in PyTorch, and a node of a graph, or a constant
+    # given an operand that requires grad, gives a new node (a graph may have saved its
+    # data, and a node's op cannot change).
 
     def __iadd__(self, other):
         return self._in_place(other, ops.Add, np.add, "+=")
@@ -679,7 +682,7 @@ class Tensor(Node):
         return self._in_place(other, ops.Pow, np.power, "**=")
 
     def _in_place(self, other, op, ufunc, symbol: str) -> Tensor:
-        if _grad_mode.enabled:
+        if _grad_mode.enabled and (self._requires_grad or _requires_grad_in(other)):
             if self._requires_grad and self._op is None:
                 raise RuntimeError(
                     f"{symbol} on a leaf tensor that requires grad: its gradient would "

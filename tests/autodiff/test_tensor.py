@@ -1077,19 +1077,24 @@ def test_in_place_under_no_grad_changes_the_data_as_numpy_would():
             t -= np.ones(3)
 
 
-def test_in_place_under_grad_mode_never_changes_data_a_graph_saved():
-    # w * c saves c for w's gradient: changing c in place afterwards would make the
-    # gradient wrong without an error (PyTorch's version counters catch it; here the
-    # constant gets a new tensor, as before in-place operators existed)
+def test_in_place_on_a_constant_changes_it_and_a_graph_that_saved_it_refuses():
+    # a tensor outside the graph changes in place, as in NumPy and PyTorch: an alias sees
+    # it, and a loop `for t in ts: t += 1` changes them (it rebound the name, silently,
+    # QA round 21). w * c saved c for w's gradient: the change makes that backward
+    # raise, as PyTorch's version counters do, rather than compute with the new data
     w = Tensor([1.0, 2.0], requires_grad=True)
     c = Tensor([10.0, 20.0])
     y = (w * c).sum()
-    kept = c
+    alias = c
     c += 1
-    assert c is not kept
-    np.testing.assert_array_equal(kept.data, [10.0, 20.0])
-    y.backward()
-    np.testing.assert_array_equal(w.grad, [10.0, 20.0])
+    assert c is alias
+    np.testing.assert_array_equal(alias.data, [11.0, 21.0])
+    with pytest.raises(RuntimeError, match="changed in place"):
+        y.backward()
+    counts = [Tensor([0.0]), Tensor([5.0])]
+    for t in counts:
+        t += 1
+    assert [t.item() for t in counts] == [1.0, 6.0]
     c = Tensor([1.0])
     c += w[:1]  # a constant plus a parameter: a new node, recorded
     assert c.op == "+" and c.requires_grad
@@ -1729,10 +1734,17 @@ def test_in_place_under_grad_mode_keeps_shape_and_dtype_as_in_place_would():
     u = Tensor(np.ones(2))
     with pytest.raises(ValueError, match=r"\+=: cannot update shape \(2,\) with shape "
                                          r"\(3, 2\)"):
-        u += np.ones((3, 2))
+        u += Tensor(np.ones((3, 2)), requires_grad=True)
     i = Tensor(np.arange(2))
     with pytest.raises(TypeError, match="/=: the result is float64, which cannot be "
                                         "stored in this int64 tensor"):
+        i /= w
+    # neither requiring grad: in place, with NumPy's rules and the same messages as
+    # under no_grad()
+    with pytest.raises(ValueError, match=r"\+=: cannot update shape \(2,\) in place "
+                                         r"with shape \(3, 2\)"):
+        u += np.ones((3, 2))
+    with pytest.raises(TypeError, match=r"^/=: Cannot cast"):
         i /= 2
 
 
