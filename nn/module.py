@@ -213,6 +213,14 @@ class Module:
                 f"parameters(); update it in place (self.{name}.data -= lr * "
                 f"self.{name}.grad, or self.{name}.data[...] = new values) or assign a "
                 f"leaf with requires_grad=True")
+        if isinstance(value, (set, frozenset)) and any(
+                isinstance(item, Module) or _is_parameter(item) for item in value):
+            # parameters() does not open a set (which has no order to name its members
+            # by), so they would be silently left out of training and saving
+            raise TypeError(
+                f"{type(self).__name__}: the {type(value).__name__} assigned to '{name}' "
+                "holds modules or parameters, which parameters() would not find in a "
+                "set; keep them in a list, tuple or dict (or an nn.Sequential)")
         object.__setattr__(self, name, value)
 
     def _named_members(self) -> Iterator[tuple[str, object]]:
@@ -337,8 +345,9 @@ class Module:
     def load_state_dict(self, state: Mapping, strict: bool = True) -> IncompatibleKeys:
         """Copy the arrays of `state` into the parameters, after checking all of them.
 
-        Every key, shape and dtype is checked before anything is written, so on any
-        mismatch the module is left exactly as it was.
+        Every key, shape and dtype, and that each parameter's array can be written, is
+        checked before anything is written, so on any mismatch the module is left
+        exactly as it was.
 
         Args:
             state: a mapping from parameter names (as in `named_parameters()`) to arrays
@@ -355,9 +364,10 @@ class Module:
 
         Raises:
             TypeError: `state` is not a mapping, or `strict` is not True or False.
-            ValueError: keys are missing or unexpected, or a value has the wrong shape
-                or a dtype that cannot be cast to the parameter's (complex, str,
-                object...). The message names every offending key.
+            ValueError: keys are missing or unexpected, a value has the wrong shape or a
+                dtype that cannot be cast to the parameter's (complex, str, object...),
+                or a parameter's .data cannot be written in place (a read-only
+                array). The message names every offending key.
         """
         who = type(self).__name__
         if not isinstance(state, Mapping):
@@ -393,8 +403,18 @@ class Module:
                                 f"read ({error}); give it as a NumPy array (for a torch "
                                 "tensor: .detach().cpu().numpy())")
                 continue
-            shape = np.shape(param.data)
-            target = np.dtype(np.float64) if isinstance(param, Value) else param.dtype
+            data = param.data  # (written in place: it must be a writable array)
+            if isinstance(param, Tensor) and not (isinstance(data, np.ndarray)
+                                                  and data.flags.writeable):
+                what = ("a read-only array (a memmap opened read-only, or a broadcast "
+                        "view?)" if isinstance(data, np.ndarray)
+                        else f"a {type(data).__name__}, not an array")
+                problems.append(f"'{key}': the parameter's .data is {what}, which cannot "
+                                "be written in place; give it a writable one first "
+                                "(p.data = np.array(p.data))")
+                continue
+            shape = np.shape(data)
+            target = np.dtype(np.float64) if isinstance(param, Value) else data.dtype
             if array.shape != shape:
                 problems.append(f"'{key}' has shape {array.shape} but the parameter has "
                                 f"shape {shape}")

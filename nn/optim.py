@@ -13,13 +13,15 @@ update is not part of any graph); `zero_grad()` clears the grads for the next st
 Parameters may be Tensors (their arrays are updated in place) or the `Value`s of the
 scalar networks (their floats are replaced; a graph over Values made before a step is
 not refused afterwards, see `nn.scalar`). A Tensor whose `.grad` is None is skipped.
-The learning rate is the attribute `lr`, which may be changed between steps (a schedule).
+The learning rate is the attribute `lr`, which may be changed between steps (a schedule);
+a setting set so is checked as the constructor checks it.
 """
 
 from __future__ import annotations
 
 import math
 import numbers
+import operator
 from collections.abc import Iterator, Mapping, MutableMapping
 
 import numpy as np
@@ -46,10 +48,49 @@ def _number(value: object, name: str, who: str, low: float = 0.0,
     return value
 
 
+def _setting(name: str, check) -> property:
+    """The setting `name` as a property: a value set (by the constructor, a schedule's
+    `opt.lr = ...`, `param_groups` or `load_state_dict`) is checked and normalised by
+    `check(optimizer, value)` and kept as `_name`, which the updates read. A bad value
+    fails where it is set, and step() neither checks the settings nor pays for a
+    property on each read."""
+    private = "_" + name
+
+    def set_checked(self, value) -> None:
+        object.__setattr__(self, private, check(self, value))
+
+    return property(operator.attrgetter(private), set_checked,
+                    doc=f"The setting {name}, checked as the constructor checks it.")
+
+
+def _real_setting(name: str, **bounds) -> property:
+    """A setting that is a real number (in [0, inf] unless `bounds` say otherwise)."""
+    return _setting(name, lambda opt, value: _number(value, name, type(opt).__name__,
+                                                     **bounds))
+
+
+class _Parameters(tuple):
+    """An optimizer's `params`: a tuple, as its state is made for the parameters it was
+    given; appending one says what to do instead."""
+
+    __slots__ = ()
+
+    def append(self, *_) -> None:
+        raise TypeError("an optimizer's params cannot be changed: its state (momentum, "
+                        "moments) is made for the parameters it was given; make a new "
+                        "optimizer over all of them")
+
+    extend = insert = append
+
+
 def _named(item: object) -> bool:
     """Whether `item` is a (name, parameter) pair, as `Module.named_parameters()` yields."""
     return (isinstance(item, tuple) and len(item) == 2 and isinstance(item[0], str)
             and isinstance(item[1], (Tensor, Value)))
+
+
+_NO_GROUPS = ("parameter groups are not supported: pass one list of parameters, such as "
+              "model.parameters() (and make one optimizer per learning rate)")
 
 
 class Optimizer:
@@ -71,6 +112,8 @@ class Optimizer:
             point.
     """
 
+    lr = _real_setting("lr")
+
     def __init__(self, params) -> None:
         who = type(self).__name__
         if isinstance(params, Module):
@@ -78,6 +121,8 @@ class Optimizer:
         if isinstance(params, (Tensor, Value)):
             raise TypeError(f"{who}: params must be an iterable of parameters, got a single "
                             f"{type(params).__name__}; wrap it in a list")
+        if isinstance(params, Mapping):  # (iterated, it would give its keys)
+            raise TypeError(f"{who}: params is a dict; {_NO_GROUPS}")
         try:
             params = list(params)
         except TypeError:
@@ -101,9 +146,7 @@ class Optimizer:
                                      f"but the result of '{p.op}'; optimize the tensors it "
                                      "was computed from")
             elif isinstance(p, dict):
-                raise TypeError(f"{who}: parameter {i} is a dict; parameter groups are not "
-                                "supported: pass one list of parameters (and make one "
-                                "optimizer per learning rate)")
+                raise TypeError(f"{who}: parameter {i} is a dict; {_NO_GROUPS}")
             elif _named(p):
                 raise TypeError(f"{who}: parameter {i} is a (name, parameter) pair "
                                 f"({p[0]!r}, ...) but others are not; give all as "
@@ -118,7 +161,7 @@ class Optimizer:
         if not unique:
             raise ValueError(f"{who}: got an empty parameter list (did the model define its "
                              "parameters as attributes?)")
-        self.params = unique
+        self.params = _Parameters(unique)
         self.state: dict[int, dict] = {id(p): {} for p in unique}
         self.steps = 0
         # per parameter, the shape its state was last checked to fit (see
@@ -134,6 +177,9 @@ class Optimizer:
 
     def __setstate__(self, fields: dict) -> None:
         by_position = fields.pop("state")
+        fields["params"] = _Parameters(fields["params"])  # (a list in older pickles)
+        for name in [n for n in fields if isinstance(getattr(type(self), n, None), property)]:
+            fields["_" + name] = fields.pop(name)  # a setting, before it was a property
         self.__dict__.update(fields)
         self.state = {id(p): state for p, state in zip(self.params, by_position, strict=True)}
         self._fits = [None] * len(self.params)  # (checked again: one saved before had none)
@@ -150,10 +196,10 @@ class Optimizer:
         Raises:
             ValueError, TypeError: a `.grad` of another shape than its parameter, or not
                 a real float (array), or not a number for a Value; a parameter whose
-                state (momentum buffer, Adam's moments) no longer has its shape (its
-                .data was replaced since: make a new optimizer). Every gradient and
-                state is checked first, so nothing (parameters, optimizer state, step
-                counts) is changed then.
+                array is read-only, or whose state (momentum buffer, Adam's moments) no
+                longer has its shape (its .data was replaced since: make a new
+                optimizer). Every gradient and state is checked first, so nothing
+                (parameters, optimizer state, step counts) is changed then.
         """
         grads = self._gradients_fitting_states()
         self.steps += 1
@@ -177,7 +223,8 @@ class Optimizer:
             g = p.grad
             if type(g) is array and type(p) is tensor and type(p.data) is array:
                 data = p.data
-                if g.shape == data.shape and g.dtype is data.dtype and p._requires_grad:
+                if (g.shape == data.shape and g.dtype is data.dtype and p._requires_grad
+                        and data.flags.writeable):
                     grads.append(g)
                     continue
             grads.append(self._checked_grad(i, p))
@@ -211,7 +258,8 @@ class Optimizer:
             if type(g) is array and type(p) is tensor and type(p.data) is array:
                 data = p.data
                 shape = data.shape
-                if g.shape == shape == fits[i] and g.dtype is data.dtype and p._requires_grad:
+                if (g.shape == shape == fits[i] and g.dtype is data.dtype and p._requires_grad
+                        and data.flags.writeable):
                     grads.append(g)
                     continue
             elif g is None or (type(g) is float and type(p) is not tensor):  # a Value's
@@ -257,12 +305,17 @@ class Optimizer:
                             f".grad must be a number, got {type(g).__name__}; nothing was "
                             "updated")
         if type(p.data) is not np.ndarray or p.data.dtype.kind != "f":
-            what = (f"dtype {p.data.dtype}" if isinstance(p.data, np.ndarray)
-                    else f"a {type(p.data).__name__}")
+            what = (f"dtype {p.data.dtype}" if type(p.data) is np.ndarray
+                    else f"a {type(p.data).__name__}")  # (a memmap, say)
             raise TypeError(f"{type(self).__name__}.step: parameter {i}'s .data is "
                             f"{what}, not a float array (was .data set by hand? give it "
-                            "floats, e.g. p.data = np.asarray(w, dtype=float)); nothing "
+                            "floats, e.g. p.data = np.array(w, dtype=float)); nothing "
                             "was updated")
+        if not p.data.flags.writeable:  # (np.broadcast_to's view, say)
+            raise ValueError(f"{type(self).__name__}.step: parameter {i}'s .data is a "
+                             "read-only array, which cannot be updated in place; give it a "
+                             "writable copy (p.data = np.array(p.data)); nothing was "
+                             "updated")
         g = np.asarray(g)
         if g.shape != p.data.shape:
             raise ValueError(f"{type(self).__name__}.step: parameter {i} has shape "
@@ -390,10 +443,13 @@ class Optimizer:
                 missing.extend(f"state.{i}.{n}" for n in self._state_names if n not in names)
         if missing:
             problems.append(f"missing keys {missing}")
-        base = next((c for c in type(self).__mro__ if c in _BUILT_IN), None)
-        if not problems and base is not None:
-            try:  # the settings pass the checks the library's constructor makes
-                base(self.params, **new_settings)
+        if not problems:
+            # the settings checked by setting them, on a blank optimizer and in their own
+            # order (on this one, momentum=0 set before nesterov=False would be refused)
+            checked = object.__new__(type(self))
+            try:
+                for name in settings:
+                    setattr(checked, name, new_settings[name])
             except (TypeError, ValueError) as error:
                 problems.append(str(error))
         if problems:
@@ -401,8 +457,7 @@ class Optimizer:
         self.steps = steps
         self.state = new_state
         self._fits = [None] * len(self.params)  # the loaded states are checked again
-        for name, value in new_settings.items():
-            setattr(self, name, value)
+        vars(self).update(vars(checked))
 
     @property
     def param_groups(self) -> list[ParamGroup]:
@@ -452,10 +507,7 @@ class ParamGroup(MutableMapping):
             # (a torch scheduler's 'initial_lr', say: it would be lost by state_dict)
             raise KeyError(f"{who}: cannot set {key!r}, which is not a setting of "
                            f"{type(opt).__name__}; the settings are {list(settings)}")
-        base = next((c for c in type(opt).__mro__ if c in _BUILT_IN), None)
-        if base is not None:  # checked and normalised as the constructor does
-            value = getattr(base(opt.params, **{**settings, key: value}), key)
-        setattr(opt, key, value)
+        setattr(opt, key, value)  # (checked as the constructor checks it)
 
     def __delitem__(self, key: str) -> None:
         raise TypeError(f"{type(self._optimizer).__name__}.param_groups[0]: its keys "
@@ -548,26 +600,38 @@ class SGD(Optimizer):
 
     def __init__(self, params, lr: float, momentum: float = 0.0, weight_decay: float = 0.0,
                  nesterov: bool = False) -> None:
-        who = "SGD"
-        self.lr = _number(lr, "lr", who)
-        self.momentum = _number(momentum, "momentum", who)
-        self.weight_decay = _number(weight_decay, "weight_decay", who)
-        nesterov = check_flag(nesterov, who, "nesterov")
-        if nesterov and self.momentum == 0:
-            raise ValueError(f"{who}: nesterov=True needs a momentum > 0")
+        # (each checked as it is set: see _setting; nesterov after the momentum it needs)
+        self.lr, self.momentum, self.weight_decay = lr, momentum, weight_decay
         self.nesterov = nesterov
         super().__init__(params)
 
+    def _checked_momentum(self, value) -> float:
+        value = _number(value, "momentum", type(self).__name__)
+        if value == 0 and getattr(self, "_nesterov", False):
+            raise ValueError(f"{type(self).__name__}: momentum=0 with nesterov=True, which "
+                             "needs a momentum > 0; set nesterov to False first")
+        return value
+
+    def _checked_nesterov(self, value) -> bool:
+        value = check_flag(value, type(self).__name__, "nesterov")
+        if value and not getattr(self, "_momentum", 0.0):
+            raise ValueError(f"{type(self).__name__}: nesterov=True needs a momentum > 0")
+        return value
+
+    momentum = _setting("momentum", _checked_momentum)
+    weight_decay = _real_setting("weight_decay")
+    nesterov = _setting("nesterov", _checked_nesterov)
+
     @no_grad()
     def step(self) -> None:
-        if self.momentum or self.weight_decay or type(self) is not SGD:
+        if self._momentum or self._weight_decay or type(self) is not SGD:
             Optimizer.step(self)  # (a subclass may define its own _step)
             return
         # Plain SGD, the common case of the training step, without the per-parameter
         # state lookups and calls of the general loop: x -= lr * g.
         grads = self._gradients()
         self.steps += 1
-        lr = self.lr
+        lr = self._lr
         for p, g in zip(self.params, grads, strict=True):
             if g is None:
                 continue
@@ -587,56 +651,56 @@ class SGD(Optimizer):
         if type(self)._step is not SGD._step:  # a subclass's own rule: no shortcut
             super()._update(x, g, state)
             return
-        if not (self.momentum or self.weight_decay):  # (step takes this case itself)
-            subtract_scaled(x, self.lr, g)
+        if not (self._momentum or self._weight_decay):  # (step takes this case itself)
+            subtract_scaled(x, self._lr, g)
             return
         # With momentum or decay: `_step`'s arithmetic, operation for operation, block
         # by block for a large parameter, the momentum buffer updated in place.
         if x.nbytes <= _BLOCK_BYTES:
             super()._update(x, g, state)
             return
-        buffer = state.get("momentum_buffer") if self.momentum else None
-        first = self.momentum and buffer is None
+        buffer = state.get("momentum_buffer") if self._momentum else None
+        first = self._momentum and buffer is None
         if first and _blockable(x, g):
             buffer = np.empty_like(x)
-        arrays = (x, g, buffer) if self.momentum else (x, g)
+        arrays = (x, g, buffer) if self._momentum else (x, g)
         if not _blockable(*arrays):
             super()._update(x, g, state)
             return
-        if self.momentum:
+        if self._momentum:
             state["momentum_buffer"] = buffer
         for x_b, g_b, *b_b in _blocks(*arrays):
-            if self.weight_decay:
-                g_b = g_b + self.weight_decay * x_b
-            if self.momentum:
+            if self._weight_decay:
+                g_b = g_b + self._weight_decay * x_b
+            if self._momentum:
                 (b_b,) = b_b
                 if first:
                     b_b[...] = g_b
                 else:
-                    b_b *= self.momentum
+                    b_b *= self._momentum
                     b_b += g_b
-                g_b = g_b + self.momentum * b_b if self.nesterov else b_b
-            x_b -= self.lr * g_b
+                g_b = g_b + self._momentum * b_b if self._nesterov else b_b
+            x_b -= self._lr * g_b
 
     def _step(self, x, g, state):
-        if self.weight_decay:
-            g = g + self.weight_decay * x
-        if self.momentum:
+        if self._weight_decay:
+            g = g + self._weight_decay * x
+        if self._momentum:
             b = state.get("momentum_buffer")
             if b is None:  # the first step: b = g (a copy, so later edits of .grad
                 b = np.copy(g) if isinstance(g, np.ndarray) else g  # cannot reach it)
             else:
-                b = self.momentum * b + g
+                b = self._momentum * b + g
             state["momentum_buffer"] = b
-            g = g + self.momentum * b if self.nesterov else b
-        return self.lr * g
+            g = g + self._momentum * b if self._nesterov else b
+        return self._lr * g
 
     _state_names = ("momentum_buffer",)
     _shaped_state = "momentum_buffer"
 
     def _settings(self):
-        return {"lr": self.lr, "momentum": self.momentum, "weight_decay": self.weight_decay,
-                "nesterov": self.nesterov}
+        return {"lr": self._lr, "momentum": self._momentum, "weight_decay": self._weight_decay,
+                "nesterov": self._nesterov}
 
 
 class Adam(Optimizer):
@@ -668,17 +732,22 @@ class Adam(Optimizer):
 
     def __init__(self, params, lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
                  eps: float = 1e-8, weight_decay: float = 0.0) -> None:
+        # (each checked as it is set: see _setting)
+        self.lr, self.betas, self.eps, self.weight_decay = lr, betas, eps, weight_decay
+        super().__init__(params)
+
+    def _checked_betas(self, betas) -> tuple[float, float]:
         who = type(self).__name__
-        self.lr = _number(lr, "lr", who)
         if isinstance(betas, np.ndarray) and betas.shape == (2,):
             betas = tuple(betas.tolist())
         if not isinstance(betas, (tuple, list)) or len(betas) != 2:
             raise TypeError(f"{who}: betas must be a pair (beta1, beta2), got {betas!r}")
-        self.betas = (_number(betas[0], "betas[0]", who, high=1.0, high_open=True),
-                      _number(betas[1], "betas[1]", who, high=1.0, high_open=True))
-        self.eps = _number(eps, "eps", who)
-        self.weight_decay = _number(weight_decay, "weight_decay", who)
-        super().__init__(params)
+        return (_number(betas[0], "betas[0]", who, high=1.0, high_open=True),
+                _number(betas[1], "betas[1]", who, high=1.0, high_open=True))
+
+    betas = _setting("betas", _checked_betas)
+    eps = _real_setting("eps")
+    weight_decay = _real_setting("weight_decay")
 
     def _update(self, x, g, state):
         # `_step`'s arithmetic, operation for operation (so bit for bit the same), in
@@ -691,13 +760,13 @@ class Adam(Optimizer):
         if not _blockable(x, g, m, v):
             super()._update(x, g, state)
             return
-        beta1, beta2 = self.betas
+        beta1, beta2 = self._betas
         t = state["step"] = state.get("step", 0) + 1
         state["exp_avg"], state["exp_avg_sq"] = m, v
-        step_size = self.lr / (1 - beta1**t)
+        step_size = self._lr / (1 - beta1**t)
         correction = math.sqrt(1 - beta2**t)
-        l2 = self.weight_decay if not self._decoupled else 0.0
-        decay = self.lr * self.weight_decay if self._decoupled else 0.0
+        l2 = self._weight_decay if not self._decoupled else 0.0
+        decay = self._lr * self._weight_decay if self._decoupled else 0.0
         for x_b, g_b, m_b, v_b in _blocks(x, g, m, v):
             if l2:
                 g_b = g_b + l2 * x_b
@@ -709,7 +778,7 @@ class Adam(Optimizer):
             v_b += square
             denom = np.sqrt(v_b)
             denom /= correction
-            denom += self.eps
+            denom += self._eps
             step = m_b / denom
             step *= step_size
             if decay:
@@ -719,27 +788,27 @@ class Adam(Optimizer):
             x_b -= step
 
     def _step(self, x, g, state):
-        beta1, beta2 = self.betas
+        beta1, beta2 = self._betas
         decay = 0.0
-        if self.weight_decay:
+        if self._weight_decay:
             if self._decoupled:  # AdamW: shrink the weights, apart from the gradient
-                decay = self.lr * self.weight_decay * x
+                decay = self._lr * self._weight_decay * x
             else:
-                g = g + self.weight_decay * x
+                g = g + self._weight_decay * x
         t = state["step"] = state.get("step", 0) + 1
         m = state["exp_avg"] = beta1 * state.get("exp_avg", 0.0) + (1 - beta1) * g
         v = state["exp_avg_sq"] = beta2 * state.get("exp_avg_sq", 0.0) + (1 - beta2) * g * g
         # in torch's order of operations, so the results agree to the last bit or so
-        step_size = self.lr / (1 - beta1**t)
-        denom = np.sqrt(v) / math.sqrt(1 - beta2**t) + self.eps
+        step_size = self._lr / (1 - beta1**t)
+        denom = np.sqrt(v) / math.sqrt(1 - beta2**t) + self._eps
         return decay + step_size * (m / denom)
 
     _state_names = ("step", "exp_avg", "exp_avg_sq")
     _shaped_state = "exp_avg"
 
     def _settings(self):
-        return {"lr": self.lr, "betas": self.betas, "eps": self.eps,
-                "weight_decay": self.weight_decay}
+        return {"lr": self._lr, "betas": self._betas, "eps": self._eps,
+                "weight_decay": self._weight_decay}
 
 
 class AdamW(Adam):
@@ -759,7 +828,3 @@ class AdamW(Adam):
                  eps: float = 1e-8, weight_decay: float = 1e-2) -> None:
         super().__init__(params, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay)
 
-
-# The optimizers whose constructors check the settings load_state_dict restores (a
-# subclass may have a constructor of its own)
-_BUILT_IN = (AdamW, Adam, SGD)

@@ -7,8 +7,10 @@ arrays, never code to run (object arrays, which need pickle, are refused).
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
+import secrets
 import zipfile
 from collections.abc import Mapping
 
@@ -23,7 +25,9 @@ __all__ = ["save", "load", "load_state"]
 def save(module, path) -> None:
     """Write a module's parameters (its `state_dict()`) to an `.npz` file.
 
-    The file is written at exactly `path` (no ".npz" is appended).
+    The file is written at exactly `path` (no ".npz" is appended), all or nothing: it
+    is written to a temporary file beside it, which then replaces it, so a save that
+    fails part-way leaves an earlier file at `path` as it was.
 
     Args:
         module: a Module, an optimizer (its moments and step counts, to resume
@@ -48,9 +52,23 @@ def save(module, path) -> None:
     _check_file(path, "save", "write", "wb")
     if hasattr(path, "write"):
         _write_npz(path, state)
-    else:
-        with open(os.fspath(path), "wb") as file:
+        return
+    target = os.path.realpath(os.fsdecode(path))  # (a link's target is written, as by open)
+    if os.path.exists(target) and not os.path.isfile(target):  # /dev/null, a directory:
+        with open(target, "wb") as file:  # written as they are (or refused by open)
             _write_npz(file, state)
+        return
+    # Written whole beside it, then put in its place in one step: a save that fails or
+    # is interrupted (disk full, Ctrl-C) leaves the previous file as it was
+    temporary = f"{target}.{secrets.token_hex(4)}.tmp"
+    try:
+        with open(temporary, "xb") as file:
+            _write_npz(file, state)
+        os.replace(temporary, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.remove(temporary)
+        raise
 
 
 def _write_npz(file, state: dict[str, np.ndarray]) -> None:

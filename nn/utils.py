@@ -59,7 +59,8 @@ def clip_grad_norm_(parameters, max_norm: float, norm_type: float = 2.0,
     exceeds `max_norm`, every gradient is multiplied by max_norm / (total + 1e-6)
     (PyTorch's guard against dividing by 0); otherwise they are left as they are.
     Parameters whose `.grad` is None are skipped. A gradient is replaced by its scaled
-    copy, not written into (the array backward gave may be read-only).
+    copy, not written into (the array backward gave may be read-only); an integer one
+    (set by hand) by a float64 copy. Every gradient is checked before any is scaled.
 
     Args:
         parameters: a Module, a parameter, or an iterable of parameters (Tensors or
@@ -74,8 +75,9 @@ def clip_grad_norm_(parameters, max_norm: float, norm_type: float = 2.0,
         number).
 
     Raises:
-        TypeError: `parameters` holds something other than Tensors and Values, or
-            `max_norm` or `norm_type` is not a real number.
+        TypeError: `parameters` holds something other than Tensors and Values, a
+            `.grad` is not real numbers (complex, str), or `max_norm` or `norm_type` is
+            not a real number.
         ValueError: `max_norm` is negative or nan, or `norm_type` is not > 0.
         RuntimeError: the total norm is not finite and `error_if_nonfinite` is True.
     """
@@ -87,10 +89,19 @@ def clip_grad_norm_(parameters, max_norm: float, norm_type: float = 2.0,
         raise ValueError(f"{who}: max_norm must be >= 0, got {max_norm}")
     if not norm_type > 0:
         raise ValueError(f"{who}: norm_type must be > 0 (or math.inf), got {norm_type}")
-    with_grads = [p for p in params if p.grad is not None]
-    # a grad is an array, a Tensor (after backward(create_graph=True)) or a Value's float
-    arrays = [np.abs(np.asarray(p.grad.data if isinstance(p.grad, Tensor) else p.grad,
-                                dtype=np.float64)) for p in with_grads]
+    with_grads, arrays = [], []
+    for i, p in enumerate(params):  # every grad checked before any is scaled
+        g = p.grad
+        if g is None:
+            continue
+        # an array (or a list), a Tensor (after backward(create_graph=True)) or a
+        # Value's number
+        array = np.asarray(g.data if isinstance(g, Tensor) else g)
+        if array.dtype.kind not in "biuf":
+            raise TypeError(f"{who}: parameter {i}'s .grad has dtype {array.dtype}, not "
+                            "real numbers; no gradient was scaled")
+        with_grads.append(p)
+        arrays.append(np.abs(array, dtype=np.float64))
     if not arrays:
         total = 0.0
     elif norm_type == math.inf:  # (np.max, not max(): a nan after the first is kept)
@@ -106,8 +117,11 @@ def clip_grad_norm_(parameters, max_norm: float, norm_type: float = 2.0,
         return Tensor(np.float64(total))
     for p in with_grads:
         g = p.grad
-        if isinstance(g, np.ndarray):  # in its own dtype (a float32 one stays float32)
-            p.grad = np.multiply(g, coefficient, dtype=g.dtype)
-        else:  # a Value's float, or a Tensor after backward(create_graph=True)
-            p.grad = g * coefficient
+        if isinstance(g, (Tensor, numbers.Number)):  # after backward(create_graph=True),
+            p.grad = g * coefficient  # or a Value's number
+        else:  # in its own float dtype (a float32 one stays float32); an int one (set by
+            # hand) becomes float64, as the scaled values are fractions
+            g = np.asarray(g)
+            p.grad = np.multiply(g, coefficient,
+                                 dtype=g.dtype if g.dtype.kind == "f" else np.float64)
     return Tensor(np.float64(total))

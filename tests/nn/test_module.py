@@ -547,3 +547,38 @@ def test_load_state_dict_takes_value_and_tensor_entries():
     layer.load_state_dict({k: Tensor(np.full(a.shape, 7.0)) for k, a in
                            layer.state_dict().items()})
     np.testing.assert_array_equal(layer.weight.data, [[7.0, 7.0]])
+
+
+def test_load_state_dict_refuses_parameters_it_cannot_write_and_changes_nothing(tmp_path):
+    # The check passed, then the write failed at the read-only bias (NumPy's bare
+    # "assignment destination is read-only") after the weight was overwritten
+    layer = nn.Linear(2, 2, seed=0)
+    np.save(tmp_path / "bias.npy", layer.bias.data)
+    layer.bias.data = np.load(tmp_path / "bias.npy", mmap_mode="r")
+    before = layer.state_dict()
+    with pytest.raises(ValueError, match=r"nothing was loaded: 'bias': the parameter's "
+                                         r"\.data is a read-only array.*p\.data = "
+                                         r"np\.array\(p\.data\)"):
+        layer.load_state_dict({k: v + 1.0 for k, v in before.items()})
+    np.testing.assert_array_equal(layer.weight.data, before["weight"])
+    layer.bias.data = [0.0, 0.0]  # not an array: no in-place write either
+    with pytest.raises(ValueError, match=r"'bias': the parameter's \.data is a list, not an "
+                                         "array"):
+        layer.load_state_dict({k: v + 1.0 for k, v in before.items()})
+    np.testing.assert_array_equal(layer.weight.data, before["weight"])
+
+
+def test_modules_or_parameters_in_a_set_are_refused_when_assigned():
+    # parameters() does not open sets: their members were silently never trained or saved
+    class Heads(nn.Module):
+        def __init__(self, heads):
+            super().__init__()
+            self.heads = heads
+
+    for heads in ({nn.Linear(2, 1, seed=0)}, frozenset({param(2)})):
+        with pytest.raises(TypeError, match=rf"Heads: the {type(heads).__name__} assigned "
+                                            r"to 'heads' holds modules or parameters.*keep "
+                                            r"them in a list, tuple or dict"):
+            Heads(heads)
+    assert Heads({"a", "b"}).heads == {"a", "b"}  # a set of anything else is kept
+    assert Heads([nn.Linear(2, 1, seed=0)]).parameters()

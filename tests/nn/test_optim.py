@@ -940,7 +940,7 @@ def test_param_groups_is_one_live_view_of_the_settings():
     p = param([1.0, 2.0])
     opt = Adam([p], lr=0.1)
     (group,) = opt.param_groups
-    assert group["params"] == [p] and group["lr"] == 0.1
+    assert group["params"] == (p,) and group["lr"] == 0.1
     assert list(group) == ["params", "lr", "betas", "eps", "weight_decay"]
     assert dict(group)["betas"] == (0.9, 0.999)
     for g in opt.param_groups:  # a schedule written for torch.optim
@@ -998,3 +998,125 @@ def test_a_grad_set_to_the_number_zero_is_no_gradient_for_the_step(make, zero):
     opt.step()
     np.testing.assert_array_equal(q.data, [3.0])
     assert not opt.state[id(q)]  # no state made for it, as for a None gradient
+
+
+# -- settings set as attributes, read-only parameters, params fixed ------------------------
+
+
+@pytest.mark.parametrize(("make", "name", "value", "error", "message"), [
+    (lambda ps: Adam(ps, lr=0.1), "lr", None, TypeError,
+     r"Adam: lr must be a real number, got NoneType"),
+    (lambda ps: SGD(ps, lr=0.1), "lr", math.nan, ValueError, r"SGD: lr must be in \[0.0"),
+    (lambda ps: SGD(ps, lr=0.1), "lr", -0.1, ValueError, r"SGD: lr must be in \[0.0"),
+    (lambda ps: SGD(ps, lr=0.1, momentum=0.9), "momentum", -1.0, ValueError,
+     r"SGD: momentum must be in"),
+    (lambda ps: SGD(ps, lr=0.1, momentum=0.9, nesterov=True), "momentum", 0.0, ValueError,
+     r"SGD: momentum=0 with nesterov=True, which needs a momentum > 0"),
+    (lambda ps: SGD(ps, lr=0.1), "nesterov", True, ValueError,
+     r"SGD: nesterov=True needs a momentum > 0"),
+    (lambda ps: SGD(ps, lr=0.1, momentum=0.9), "nesterov", "yes", TypeError,
+     r"SGD: nesterov must be True or False"),
+    (lambda ps: SGD(ps, lr=0.1), "weight_decay", math.nan, ValueError,
+     r"SGD: weight_decay must be in"),
+    (lambda ps: Adam(ps, lr=0.1), "betas", (0.9, 1.0), ValueError,
+     r"Adam: betas\[1\] must be in \[0.0, 1.0\)"),
+    (lambda ps: Adam(ps, lr=0.1), "betas", 0.9, TypeError, r"Adam: betas must be a pair"),
+    (lambda ps: AdamW(ps, lr=0.1), "eps", -1e-8, ValueError, r"AdamW: eps must be in"),
+    (lambda ps: AdamW(ps, lr=0.1), "weight_decay", None, TypeError,
+     r"AdamW: weight_decay must be a real number"),
+])
+def test_a_setting_set_as_an_attribute_is_checked_as_the_constructor_checks_it(
+        make, name, value, error, message):
+    # A schedule's `opt.lr = None` made the next step fail after it had counted the step
+    # and advanced Adam's step count of the first parameter; nan or a negative lr was
+    # applied silently. Now the assignment fails and the optimizer is as it was.
+    p, q = param([1.0, 2.0]), param([3.0])
+    opt = make([p, q])
+    twin = make([param([1.0, 2.0]), param([3.0])])
+    for o in (opt, twin):
+        o.params[0].grad, o.params[1].grad = np.ones(2), np.ones(1)
+        o.step()
+    before = getattr(opt, name)
+    with pytest.raises(error, match=message):
+        setattr(opt, name, value)
+    assert getattr(opt, name) == before
+    opt.step()  # the same as a step of an optimizer never given the bad value
+    twin.step()
+    np.testing.assert_array_equal(p.data, twin.params[0].data)
+    np.testing.assert_array_equal(q.data, twin.params[1].data)
+    assert opt.steps == 2
+    assert [s.get("step", 2) for s in opt.state.values()] == [2, 2]
+
+
+def test_settings_set_as_attributes_are_normalised_and_load_together():
+    p = param([1.0])
+    opt = SGD([p], lr=0.1, momentum=0.9, nesterov=True)
+    opt.lr, opt.momentum = np.float32(0.5), 1
+    assert type(opt.lr) is float and type(opt.momentum) is float
+    # loading settings that are fine together but not one at a time on this optimizer
+    # (momentum 0 while nesterov is still on)
+    opt.load_state_dict(SGD([param([1.0])], lr=0.2).state_dict())
+    assert (opt.lr, opt.momentum, opt.nesterov) == (0.2, 0.0, False)
+
+
+def test_an_optimizer_pickled_before_settings_were_checked_restores():
+    # its settings were plain attributes, named as the properties now are
+    p = param([1.0, 2.0])
+    fields = Adam([p], lr=0.1).__getstate__()
+    for name in ("lr", "betas", "eps", "weight_decay"):
+        fields[name] = fields.pop("_" + name)
+    fields["params"] = list(fields["params"])
+    restored = object.__new__(Adam)
+    restored.__setstate__(fields)
+    assert restored.lr == 0.1 and restored.betas == (0.9, 0.999)
+    p.grad = np.ones(2)
+    restored.step()
+    np.testing.assert_allclose(p.data, [0.9, 1.9])
+    with pytest.raises(TypeError, match="cannot be changed"):
+        restored.params.append(param([0.0]))
+
+
+@pytest.mark.parametrize("make", [lambda m: SGD(m, lr=0.1), lambda m: Adam(m, lr=0.1),
+                                  lambda m: SGD(m, lr=0.1, momentum=0.9)],
+                         ids=["SGD", "Adam", "SGD momentum"])
+@pytest.mark.parametrize("read_only", [
+    lambda a: np.broadcast_to(a, a.shape),
+    lambda a: np.frombuffer(a.tobytes()),
+], ids=["broadcast view", "frozen"])
+def test_a_parameter_whose_array_is_read_only_changes_nothing(make, read_only):
+    # The update failed in NumPy ("output array is read-only") after the parameters
+    # before it were updated, the step counted and Adam's state of it made
+    p, q = param([1.0, 2.0]), param([3.0])
+    opt = make([p, q])
+    q.data = read_only(q.data)
+    p.grad, q.grad = np.ones(2), np.ones(1)
+    with pytest.raises(ValueError, match=r"step: parameter 1's \.data is a read-only "
+                                         r"array.*p\.data = np\.array\(p\.data\).*nothing "
+                                         "was updated"):
+        opt.step()
+    np.testing.assert_array_equal(p.data, [1.0, 2.0])
+    assert opt.steps == 0 and not any(opt.state.values())
+    q.data = np.array(q.data)
+    opt.step()
+    assert opt.steps == 1 and q.data[0] < 3.0
+
+
+def test_a_parameter_group_dict_not_in_a_list_is_named_as_one():
+    p = param([1.0])
+    with pytest.raises(TypeError, match=r"SGD: params is a dict; parameter groups are not "
+                                        r"supported: pass one list of parameters"):
+        SGD({"params": [p]}, lr=0.1)
+
+
+@pytest.mark.parametrize("make", [lambda ps: SGD(ps, lr=0.1, momentum=0.9),
+                                  lambda ps: Adam(ps, lr=0.1)], ids=["SGD", "Adam"])
+def test_params_cannot_be_appended_to(make):
+    # An appended parameter had no state: the step raised KeyError with a raw id
+    p, extra = param([1.0]), param([2.0])
+    opt = make([p])
+    for change in (lambda: opt.params.append(extra), lambda: opt.params.extend([extra]),
+                   lambda: opt.params.insert(0, extra)):
+        with pytest.raises(TypeError, match="an optimizer's params cannot be changed.*make "
+                                            "a new optimizer"):
+            change()
+    assert opt.params == (p,)

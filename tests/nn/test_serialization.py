@@ -209,3 +209,39 @@ def test_an_empty_state_round_trips():
     nn.save({}, buffer)
     buffer.seek(0)
     assert nn.load_state(buffer) == {}
+
+
+def test_a_save_that_fails_part_way_leaves_the_previous_file(tmp_path, monkeypatch):
+    # save truncated the file, then wrote entry by entry: a failure (disk full, Ctrl-C)
+    # lost the previous checkpoint and left one that would not load
+    layer = nn.Linear(2, 2, seed=0)
+    path = tmp_path / "ckpt.npz"
+    nn.save(layer, path)
+    saved = path.read_bytes()
+    write_array, calls = np.lib.format.write_array, []
+
+    def failing(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 2:
+            raise OSError(28, "No space left on device")
+        return write_array(*args, **kwargs)
+
+    monkeypatch.setattr(np.lib.format, "write_array", failing)
+    layer.weight.data += 1.0
+    with pytest.raises(OSError, match="No space left"):
+        nn.save(layer, path)
+    assert path.read_bytes() == saved
+    assert [p.name for p in tmp_path.iterdir()] == ["ckpt.npz"]  # no temporary left
+    monkeypatch.undo()
+    nn.save(layer, path)  # a save that succeeds replaces it
+    np.testing.assert_array_equal(nn.load_state(path)["weight"], layer.weight.data)
+
+
+def test_a_save_through_a_link_writes_the_file_it_points_to(tmp_path):
+    layer = nn.Linear(2, 1, seed=0)
+    (tmp_path / "real.npz").write_bytes(b"")
+    (tmp_path / "link.npz").symlink_to(tmp_path / "real.npz")
+    nn.save(layer, str(tmp_path / "link.npz").encode())  # (a bytes path too)
+    assert (tmp_path / "link.npz").is_symlink()
+    np.testing.assert_array_equal(nn.load_state(tmp_path / "real.npz")["bias"],
+                                  layer.bias.data)

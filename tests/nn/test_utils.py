@@ -128,3 +128,25 @@ def test_clip_grad_norm_matches_torch():
         assert total.item() == pytest.approx(expected.item(), rel=1e-14)
         for p, t in zip(ours, theirs, strict=True):
             np.testing.assert_allclose(p.grad, t.grad.numpy(), rtol=1e-14)
+
+
+def test_clip_grad_norm_scales_integer_gradients_into_floats():
+    # An int .grad (set by hand, which backward and the optimizers take) failed in NumPy
+    # after the gradients before it were scaled
+    a, b = with_grad([0.0], [3.0]), Tensor(np.zeros(1), requires_grad=True)
+    b.grad = np.array([4])
+    total = nn.utils.clip_grad_norm_([a, b], max_norm=1.0)
+    assert total.item() == pytest.approx(5.0)
+    np.testing.assert_allclose(a.grad, [0.6], rtol=1e-6)
+    np.testing.assert_allclose(b.grad, [0.8], rtol=1e-6)
+    assert b.grad.dtype == np.float64
+
+
+def test_clip_grad_norm_checks_every_gradient_before_scaling_any():
+    a, b = with_grad([0.0], [3.0]), Tensor(np.zeros(1), requires_grad=True)
+    b.grad = np.array([4 + 0j])
+    with pytest.raises(TypeError, match=r"clip_grad_norm_: parameter 1's \.grad has dtype "
+                                        r"complex128, not real numbers; no gradient was "
+                                        "scaled"):
+        nn.utils.clip_grad_norm_([a, b], max_norm=1.0)
+    np.testing.assert_array_equal(a.grad, [3.0])
