@@ -30,13 +30,17 @@ def _constant(x, op):
     given = x
     if isinstance(x, Node):
         raise TypeError(f"{op.name}: cannot combine a Tensor with a {type(x).__name__}")
-    if isinstance(x, numbers.Number) and not isinstance(x, (bool, np.generic, complex)):
+    if isinstance(x, (np.ndarray, np.generic, bool)):
+        pass
+    elif isinstance(x, numbers.Number):  # (the ABC after the common kinds: slowest)
         # a Fraction, a Decimal: NumPy would make an object tensor of it
+        if isinstance(x, complex):
+            return x
         if not isinstance(x, numbers.Real):
             raise TypeError(f"{op.name}: cannot combine a Tensor with a "
                             f"{type(x).__name__}: convert it to a float first")
         return int(x) if isinstance(x, numbers.Integral) else float(x)
-    if not isinstance(x, (np.ndarray, np.generic, numbers.Number)):  # the ABC last: slowest
+    else:
         if isinstance(x, (list, tuple)) and _holds_tensor_requiring_grad(x):
             raise TypeError(f"{op.name}: a {type(x).__name__} holding a Tensor that "
                             "requires grad: NumPy would copy its numbers out of the graph, "
