@@ -271,7 +271,16 @@ class _BinaryCrossEntropyWithLogits(Op):
 
     @staticmethod
     def forward(xp, x, y):
-        return np.maximum(x, 0) - x * y + np.log1p(np.exp(-np.abs(x)))
+        infinite = np.isinf(x)
+        if not infinite.any():
+            return np.maximum(x, 0) - x * y + np.log1p(np.exp(-np.abs(x)))
+        # max(x, 0) - x y is inf - inf at an infinite logit (nan): it is |x| times 1 - y
+        # for x > 0 and y for x < 0, so 0 where the label is the one the logit is sure
+        # of (-log sigmoid(inf)), and inf elsewhere
+        with np.errstate(invalid="ignore"):
+            loss = np.maximum(x, 0) - x * y + np.log1p(np.exp(-np.abs(x)))
+        at_infinity = np.where(np.where(x > 0, 1 - y, y) == 0, 0.0, np.inf)
+        return np.where(infinite, at_infinity, loss).astype(loss.dtype, copy=False)
 
     @staticmethod
     def backward(xp, g, out, x, y):  # d/dx = sigmoid(x) - y; d/dy = -x

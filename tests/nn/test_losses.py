@@ -577,6 +577,19 @@ def test_bce_with_logits_is_finite_for_huge_logits():
     assert abs(p.grad[0]) < 1e-5 and q.grad[0] == pytest.approx(-1.0)
 
 
+def test_bce_with_logits_at_infinite_logits_is_zero_for_the_sure_label_not_nan():
+    # max(x, 0) - x y was inf - inf there (PyTorch gives nan too, at three of these)
+    x = leaf([np.inf, -np.inf, np.inf, -np.inf, np.inf, 2.0])
+    y = np.array([1.0, 0.0, 0.0, 1.0, 0.5, 1.0])
+    loss = nn.BCEWithLogitsLoss(reduction="none")(x, y)
+    np.testing.assert_array_equal(loss.data[:5], [0.0, 0.0, np.inf, np.inf, np.inf])
+    assert loss.data[5] == pytest.approx(np.log1p(np.exp(-2.0)))
+    loss.sum().backward()
+    np.testing.assert_allclose(x.grad, [0.0, 0.0, 1.0, -1.0, 0.5, 1 / (1 + np.exp(-2)) - 1])
+    x32 = Tensor(np.array([np.inf, 1.0], np.float32), requires_grad=True)
+    assert nn.BCEWithLogitsLoss()(x32, np.array([1.0, 1.0], np.float32)).dtype == np.float32
+
+
 def test_bce_with_logits_keeps_float32_and_refuses_bad_targets():
     x = Tensor(np.zeros((3, 1), dtype=np.float32), requires_grad=True)
     assert nn.BCEWithLogitsLoss()(x, [1, 0, 1]).dtype == np.float32
