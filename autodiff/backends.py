@@ -112,11 +112,14 @@ def _scalar_relu(x: float) -> float:
 
 
 def _whole_or_infinite(function, name: str):
-    """`function` (math.floor, math.ceil, round) as a float, and inf and nan as they are,
-    as NumPy's (Python's raise for them: no integer is infinite)."""
+    """`function` (math.floor, math.ceil, round) as a float, inf and nan as they are, and
+    a 0 with x's sign, as NumPy's (Python's go through ints, which have neither)."""
 
     def stepped(x: float) -> float:
-        return float(function(x)) if math.isfinite(x) else x
+        if not math.isfinite(x):
+            return x
+        whole = float(function(x))
+        return whole if whole else math.copysign(0.0, x)
 
     stepped.__name__ = name
     return stepped

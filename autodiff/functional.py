@@ -245,14 +245,15 @@ def _call(f, args, kwargs, inputs, name: str):
     except AttributeError as error:
         # x.exp() on an argument outside argnums: it reaches f as it was given, an
         # array or a number, where with argnums naming it f got a Tensor or a Value
-        raw = [i for i, a in enumerate(args) if isinstance(a, (np.ndarray, numbers.Real))
-               and not isinstance(a, Node)]
-        if raw and str(error).startswith(("'numpy.ndarray' object", "'float' object",
-                                          "'int' object")):
+        method = getattr(error, "name", None)
+        kind = type(getattr(error, "obj", None))
+        raw = [i for i, a in enumerate(args) if type(a) is kind and not isinstance(a, Node)]
+        if raw and kind in (np.ndarray, float, int) and (hasattr(Tensor, str(method))
+                                                         or hasattr(Value, str(method))):
             raise AttributeError(
                 f"{error} ({name}: arguments outside argnums reach f as they were given, "
-                f"and argument {raw[0]} is a plain {type(args[raw[0]]).__name__}: pass it as "
-                "Tensor(a) (or Value(x)) to call their methods on it)") from error
+                f"and argument {raw[0]} is a plain {kind.__name__}: pass it as Tensor(a) "
+                f"(or Value(x)) to call .{method}() on it)") from error
         raise
 
 
@@ -416,57 +417,84 @@ def _jacobian(f, argnums, name: str):
         nums = _argnums_tuple(argnums, len(args), name)
         given = (*args, *kwargs.values())
         numbers_only = all(isinstance(args[i], (Value, numbers.Real)) for i in nums)
-        if numbers_only and any(_in_a_graph(a) for a in given):
-            # a Value of a graph: an op's result, or the variable of an enclosing grad
-            # (hessian(f)(x) inside grad), differentiated or not, beside numbers. f of
-            # it is a Value, whose Jacobian is its gradient, kept in that graph (a
-            # Tensor made of the Value would be cut off it). Beside arrays, and as a
-            # leaf, a Value becomes a 0-d Tensor, so that f may combine it with Tensors.
-            gradient = _value_and_grad(f, argnums, name)(*args, **kwargs)[1]
-            _note_constant(gradient, given)
-            return gradient
+        if numbers_only and any(_in_a_graph(args[i]) for i in nums):
+            # a Value of a graph (an op's result, or the variable of an enclosing grad:
+            # hessian(f)(x) inside grad), alone or beside numbers: as a 0-d Tensor it
+            # would be cut off its graph
+            return _by_grad(f, argnums, name, args, kwargs)
         for i in nums:
-            if _in_a_graph(args[i]):  # (beside an array: a 0-d Tensor would cut it off)
+            if _in_a_graph(args[i]):  # (beside an array, it cannot be a Value)
                 raise TypeError(
                     f"{name}: argument {i} is a Value of a graph (an op's result, or the "
                     "variable of an enclosing grad), differentiated beside arrays: as a "
                     "Tensor it would leave its graph, and its derivatives would be lost; "
                     "give the numbers as arrays throughout (grad(g)(np.array(x)) for an "
                     "enclosing grad)")
-        args, inputs, outside, _ = _prepare(args, kwargs, argnums, name, True)
-        create = _records_backward(outside)
-        with enable_grad():
-            out = _call(f, args, kwargs, inputs, name)
-        _refuse_plain(out, name)
-        if not isinstance(out, (Tensor, Value, numbers.Real, np.ndarray)):
-            raise TypeError(f"{name}: the function must return a Tensor (or a Value), got "
-                            f"{type(out).__name__}; to return several, autodiff.stack them")
-        if not isinstance(out, Tensor):
-            out = Tensor(out.data if isinstance(out, Value) else out)
-        rows = [[] for _ in inputs]
-        for k in range(out.size):
-            seed = np.zeros(out.size, dtype=out.dtype)
-            seed[k] = 1
-            seed = seed.reshape(out.shape)
-            grads = _backward(out, Tensor(seed) if create else seed, retain_graph=True,
-                              create_graph=create, inputs=inputs)
-            for row, node, g in zip(rows, inputs, grads, strict=True):
-                row.append(Tensor(np.zeros(node.shape, dtype=node.dtype)) if g is None else g)
-        keep_nodes = create and _reaches([g for row in rows for g in row], outside)
-        jacobians = []
-        for row, node in zip(rows, inputs, strict=True):
-            shape = out.shape + node.shape
-            if not row:  # an empty output: an empty Jacobian
-                jacobians.append(np.zeros(shape, dtype=node.dtype))
-            elif keep_nodes:
-                jacobians.append(stack([_as_tensor(g) for g in row]).reshape(shape))
-            else:
-                jacobians.append(np.stack([np.asarray(_plain(g)) for g in row]).reshape(shape))
-        result = jacobians[0] if isinstance(argnums, int) else tuple(jacobians)
-        _note_constant(result, given)
-        return result
+        if not (numbers_only and any(_in_a_graph(a) for a in given)):
+            return _by_tensors(f, argnums, name, args, kwargs)
+        # Numbers differentiated beside a graph Value that is not: as 0-d Tensors, so
+        # that f may combine them with Tensors (a vector function of a number), or, where
+        # f combines them with that Value instead (hessian(f, argnums=1)(x, c) inside
+        # grad, f a scalar function of both), as Values
+        depth = len(_made.leaves)
+        try:
+            return _by_tensors(f, argnums, name, args, kwargs)
+        except TypeError as error:
+            text = str(error)
+            if ("cannot combine a Value with a Tensor" not in text
+                    and "cannot combine a Tensor with a Value" not in text):
+                raise
+        del _made.leaves[depth:]  # (what the first try noted is forgotten)
+        _made.plain_inside[-1] = False
+        return _by_grad(f, argnums, name, args, kwargs)
 
     return jacobian_f
+
+
+def _by_grad(f, argnums, name: str, args, kwargs):
+    """The Jacobian of f of Values (and numbers): f of them is a Value, whose Jacobian is
+    its gradient, kept in the Values' graph."""
+    gradient = _value_and_grad(f, argnums, name)(*args, **kwargs)[1]
+    _note_constant(gradient, (*args, *kwargs.values()))
+    return gradient
+
+
+def _by_tensors(f, argnums, name: str, args, kwargs):
+    """The Jacobian of f with the differentiated arguments as Tensors (numbers as 0-d
+    ones): one backward pass per output element."""
+    given = (*args, *kwargs.values())
+    args, inputs, outside, _ = _prepare(args, kwargs, argnums, name, True)
+    create = _records_backward(outside)
+    with enable_grad():
+        out = _call(f, args, kwargs, inputs, name)
+    _refuse_plain(out, name)
+    if not isinstance(out, (Tensor, Value, numbers.Real, np.ndarray)):
+        raise TypeError(f"{name}: the function must return a Tensor (or a Value), got "
+                        f"{type(out).__name__}; to return several, autodiff.stack them")
+    if not isinstance(out, Tensor):
+        out = Tensor(out.data if isinstance(out, Value) else out)
+    rows = [[] for _ in inputs]
+    for k in range(out.size):
+        seed = np.zeros(out.size, dtype=out.dtype)
+        seed[k] = 1
+        seed = seed.reshape(out.shape)
+        grads = _backward(out, Tensor(seed) if create else seed, retain_graph=True,
+                          create_graph=create, inputs=inputs)
+        for row, node, g in zip(rows, inputs, grads, strict=True):
+            row.append(Tensor(np.zeros(node.shape, dtype=node.dtype)) if g is None else g)
+    keep_nodes = create and _reaches([g for row in rows for g in row], outside)
+    jacobians = []
+    for row, node in zip(rows, inputs, strict=True):
+        shape = out.shape + node.shape
+        if not row:  # an empty output: an empty Jacobian
+            jacobians.append(np.zeros(shape, dtype=node.dtype))
+        elif keep_nodes:
+            jacobians.append(stack([_as_tensor(g) for g in row]).reshape(shape))
+        else:
+            jacobians.append(np.stack([np.asarray(_plain(g)) for g in row]).reshape(shape))
+    result = jacobians[0] if isinstance(argnums, int) else tuple(jacobians)
+    _note_constant(result, given)
+    return result
 
 
 def hessian(f, argnums: int = 0):

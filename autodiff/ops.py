@@ -248,7 +248,7 @@ class Remainder(Op):
 
     name = "%"
     reads_inputs = (0, 1)
-    reads_only_for = {0: (1,), 1: (1,)}
+    reads_only_for = {0: (1,), 1: (1,)}  # (both read for y's gradient alone)
 
     @staticmethod
     def forward(xp, x, y):
@@ -453,14 +453,18 @@ class Ceil(_Steps):
 
 
 class Round(_Steps):
-    """x rounded to the nearest whole number, halves to even (as NumPy and PyTorch);
-    derivative 0"""
+    """x rounded to the nearest whole number (or multiple of 10 ** -decimals), halves to
+    even (as NumPy and PyTorch); derivative 0"""
 
     name = "round"
 
     @staticmethod
-    def forward(xp, x):
-        return xp.round(x)
+    def forward(xp, x, decimals=0):
+        return xp.round(x) if decimals == 0 else np.round(x, decimals)
+
+    @staticmethod
+    def backward(xp, g, out, x, decimals=0):
+        return (xp.zeros_like(g),)
 
 
 class Sign(_Steps):

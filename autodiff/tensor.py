@@ -41,7 +41,8 @@ def _constant(x, op):
                             f"{type(x).__name__}: convert it to a float first")
         return int(x) if isinstance(x, numbers.Integral) else float(x)
     else:
-        if isinstance(x, (list, tuple)) and _holds_tensor_requiring_grad(x):
+        if (isinstance(x, (list, tuple)) and _grad_mode.enabled
+                and _holds_tensor_requiring_grad(x)):
             raise TypeError(f"{op.name}: a {type(x).__name__} holding a Tensor that "
                             "requires grad: NumPy would copy its numbers out of the graph, "
                             "and no gradient would reach it; join the tensors in the graph "
@@ -71,7 +72,8 @@ def _warn_copied_out(what: str) -> None:
 
 def _holds_tensor_requiring_grad(items) -> bool:
     """Whether a list or tuple (nested) holds a Tensor that requires grad, whose numbers
-    NumPy would copy out (through __array__) where the graph cannot follow."""
+    NumPy would copy out (through __array__) where the graph cannot follow. (Asked in
+    grad mode only: under no_grad() no gradient is lost.)"""
     for item in items:
         if isinstance(item, Tensor):
             if item._requires_grad:
@@ -262,7 +264,8 @@ class Tensor(Node):
         data: anything `numpy.asarray` accepts. Python numbers and lists of them
             become float64; NumPy arrays keep their dtype (int labels stay int).
         requires_grad: whether backward() should compute a gradient for it. Such a
-            tensor gets a copy of an array it is given (a constant shares it).
+            tensor gets a copy of an array it is given; a constant shares it (as
+            torch.as_tensor), so an in-place operator on it writes into the array.
         dtype: convert the data to this dtype.
         label: a name shown in reprs and drawings.
 
@@ -284,7 +287,8 @@ class Tensor(Node):
             source, data = data, data.data
             if source._requires_grad and _grad_mode.enabled:
                 _warn_copied_out("Tensor(t) of a tensor t that requires grad")
-        elif isinstance(data, (list, tuple)) and _holds_tensor_requiring_grad(data):
+        elif (isinstance(data, (list, tuple)) and _grad_mode.enabled
+              and _holds_tensor_requiring_grad(data)):  # (as for Tensor(t))
             _warn_copied_out("Tensor([...]) of a list holding a tensor that requires grad")
         elif isinstance(data, Node):
             raise TypeError(f"Tensor: cannot make a Tensor of a {type(data).__name__} "
@@ -805,10 +809,20 @@ class Tensor(Node):
         """Elementwise ceiling: the smallest whole number >= x; derivative 0."""
         return ops.Ceil.apply(self)
 
-    def round(self) -> Tensor:
-        """Elementwise nearest whole number, halves to even (as np.round and PyTorch);
-        derivative 0."""
-        return ops.Round.apply(self)
+    def round(self, decimals: int = 0) -> Tensor:
+        """Elementwise nearest whole number (or multiple of 10 ** -decimals), halves to
+        even (as np.round and PyTorch); derivative 0."""
+        if isinstance(decimals, bool) or not isinstance(decimals, (int, np.integer)):
+            raise TypeError(f"round: decimals must be an int, got {decimals!r}")
+        return ops.Round.apply(self, decimals=int(decimals))
+
+    def remainder(self, other) -> Tensor:
+        """self % other (PyTorch's name)."""
+        return ops.Remainder.apply(self, other)
+
+    def floor_divide(self, other) -> Tensor:
+        """self // other (PyTorch's name)."""
+        return ops.FloorDivide.apply(self, other)
 
     def sign(self) -> Tensor:
         """Elementwise -1, 0 or 1 by the sign, and 0 at nan (as PyTorch); derivative 0."""
@@ -1574,7 +1588,7 @@ def _np_dot(a, b, out=None):
 def _method(name: str, numpy_defaults: dict):
     """np.<name>(a, ...) as a.<name>(...), when its NumPy-only arguments are defaults."""
     def call(a, *args, **kwargs):
-        if not isinstance(a, Tensor) or any(kwargs.pop(k, v) != v
+        if not isinstance(a, Tensor) or any(kwargs.pop(k, v) is not v  # (None, False)
                                             for k, v in numpy_defaults.items()):
             return _NOT_AN_OP
         return getattr(a, name)(*args, **kwargs)
@@ -1647,6 +1661,8 @@ _NUMPY_AS_OPS = {
     np.var: (_np_spread("var"), "a"),
     np.std: (_np_spread("std"), "a"),
     np.clip: (_np_clip, "a"),
+    np.round: (_method("round", {"out": None}), "a"),
+    np.around: (_method("round", {"out": None}), "a"),
     np.reshape: (_np_reshape, "a"),
     np.transpose: (_method("transpose", {}), "a"),
     np.swapaxes: (_method("swapaxes", {}), "a"),
@@ -1841,7 +1857,8 @@ def _tensor_list(tensors, who: str) -> list:
                         f"{reprlib.repr(tensors)}")
     tensors = list(tensors)
     for i, t in enumerate(tensors):
-        if isinstance(t, (list, tuple)) and _holds_tensor_requiring_grad(t):
+        if (isinstance(t, (list, tuple)) and _grad_mode.enabled
+                and _holds_tensor_requiring_grad(t)):
             raise TypeError(f"{who}: item {i} is a {type(t).__name__} holding a Tensor that "
                             "requires grad, whose numbers NumPy would copy out of the "
                             f"graph; make it one tensor with autodiff.stack first")

@@ -98,7 +98,11 @@ def _place(where: tuple[int, ...]) -> str:
 
 
 def _signed_accuracy(predictions, labels) -> float:
-    """`accuracy` of +-1 labels: a score above 0 predicts +1."""
+    """`accuracy` of scores whose decision boundary is 0 (+-1 labels, or logits): a score
+    above 0 predicts +1 (or 1). Scores of several columns (class scores, or multi-label
+    logits) have no threshold: `accuracy` as it is."""
+    if np.ndim(predictions) == 2 and np.shape(predictions)[1] > 1:
+        return accuracy(predictions, labels)
     return accuracy(predictions, labels, threshold=0.0)
 
 

@@ -838,11 +838,27 @@ def test_hessian_by_a_number_beside_a_graph_value_stays_in_its_graph():
     assert isinstance(h, Value) and h.data == pytest.approx(6.75)
 
 
+def test_jacobian_of_a_number_beside_an_enclosing_grads_value_it_does_not_differentiate():
+    # f combines the number with Tensors (a vector of it): a 0-d Tensor, as before; it
+    # was made a Value because the other argument is one (QA round 22)
+    def outer(v):
+        jac = jacobian(lambda c, w: c * Tensor(np.array([1.0, 2.0])) * 2.0)(2.0, v)
+        return v * jac.sum()  # d/dv = 6
+
+    assert grad(outer)(3.0) == pytest.approx(6.0)
+    # and where f combines the number with that Value, it is a Value (hessian inside grad)
+    assert grad(lambda x: hessian(lambda a, c: a ** 3 * c ** 2, argnums=1)(x, 2.0))(1.5) \
+        == pytest.approx(13.5)
+
+
 def test_errors_for_arguments_outside_argnums_and_arrays_of_values_say_so():
     a0, b0 = np.array([0.3, 0.5]), np.array([1.0, 2.0])
     with pytest.raises(AttributeError, match="argument 0 is a plain ndarray: pass it as "
                                              "Tensor"):
         grad(lambda a, b: (a.exp() * b).sum(), argnums=1)(a0, b0)
+    with pytest.raises(AttributeError, match="^'numpy.ndarray' object has no attribute "
+                                             "'nope'$"):  # (no method of a Tensor either)
+        grad(lambda a, b: (a.nope() * b).sum(), argnums=1)(a0, b0)
     with pytest.raises(TypeError, match="does not use the variable is a constant"):
         grad(lambda a, b: (a * 2).sum(), argnums=1)(a0, b0)
     # a Value times an array is an array of Values, not "a plain ndarray"

@@ -760,6 +760,8 @@ def test_a_module_that_updates_a_running_mean_in_forward_trains():
     history = nn.fit(model, nn.CrossEntropyLoss(), nn.optim.SGD(model.parameters(), lr=0.1),
                      X, y, epochs=2, batch_size=8, progress=False)
     assert len(history["loss"]) == 2 and not np.allclose(model[1].mean.data, 0.0)
+
+
 @pytest.mark.filterwarnings("ignore:Tensor\\(t\\) of a tensor t that requires grad")
 def test_a_view_given_memory_of_its_own_is_no_longer_linked():
     # w.detach().requires_grad_() copies the data (a parameter owns its memory), and

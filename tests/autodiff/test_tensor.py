@@ -1375,7 +1375,7 @@ def test_numpy_functions_keep_numpy_semantics_where_the_tensor_op_differs():
 def test_numpy_functions_without_a_tensor_op_refuse_a_tensor_that_requires_grad():
     a = Tensor(np.array([2.0, 1.0]), requires_grad=True)
     for numpy_call, name in [(np.sort, "np.sort"), (np.cumsum, "np.cumsum"),
-                             (np.round, "np.round")]:
+                             (np.fix, "np.fix")]:
         with pytest.raises(TypeError, match=f"^{name} of a Tensor that requires grad gives "
                                             "a plain array, which no gradient can pass"):
             numpy_call(a)
@@ -2602,3 +2602,36 @@ def test_a_fraction_is_a_float_operand_and_a_decimal_is_refused():
     with pytest.raises(TypeError, match="^\\*: cannot combine a Tensor with a Decimal"):
         x * decimal.Decimal("0.5")
     assert (Tensor(np.array([True, False])) * True).dtype == np.bool_
+
+
+def test_round_to_decimals_and_pytorchs_names_for_the_remainder_ops():
+    t = leaf([1.234, -2.567, 2.5])
+    np.testing.assert_array_equal(t.round(2).data, np.round(t.data, 2))
+    np.testing.assert_array_equal(np.round(t, 1).data, np.round(t.data, 1))
+    assert isinstance(np.around(t), Tensor) and np.around(t).requires_grad
+    (t.round(2) + np.round(t, 1) + t).sum().backward()
+    np.testing.assert_array_equal(t.grad, [1.0, 1.0, 1.0])  # (steps: derivative 0)
+    with pytest.raises(TypeError, match="round: decimals must be an int"):
+        t.round(1.5)
+    with pytest.raises(TypeError, match="np.round with these arguments has no Tensor op"):
+        np.round(t, out=np.zeros(3))  # (out=, an array, was compared with None: an error)
+    np.testing.assert_array_equal(t.remainder(2).data, (t % 2).data)
+    np.testing.assert_array_equal(t.floor_divide(2).data, (t // 2).data)
+
+
+def test_a_values_floor_ceil_and_round_keep_the_sign_of_zero_as_numpy():
+    # Python's go through ints: ceil(-0.5) gave 0.0, where a Tensor's gives -0.0
+    for x in (-0.5, -0.4, -0.0, 0.4, 0.0, 2.5, -2.5, -1e300):
+        for name, numpy_op in (("floor", np.floor), ("ceil", np.ceil), ("round", np.round)):
+            ours = getattr(Value(x), name)().data
+            assert ours == numpy_op(x) and math.copysign(1, ours) == np.copysign(1, numpy_op(x))
+
+
+def test_lists_holding_tensors_that_require_grad_are_numbers_under_no_grad():
+    # no gradient is lost there: accepted without a warning, as Tensor(t) is
+    w = leaf([1.0, 2.0])
+    with no_grad(), warnings.catch_warnings():
+        warnings.simplefilter("error")
+        np.testing.assert_array_equal((Tensor([3.0, 4.0]) + [w[0], w[1]]).data, [4.0, 6.0])
+        assert Tensor([w, w]).shape == (2, 2)
+        assert autodiff.concatenate([w, [w[0]]]).shape == (3,)

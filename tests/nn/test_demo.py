@@ -30,6 +30,7 @@ def test_demo_runs_and_writes_the_files_it_prints(tmp_path, capsys):
         (0.50, True, False, ["All gradients agree.", "BELOW 90%"], ["DISAGREE"]),
         (0.95, False, False, ["GRADIENTS DISAGREE", "at least 90%"], ["All gradients", "BELOW"]),
         (0.50, False, False, ["GRADIENTS DISAGREE", "BELOW 90%"], ["All gradients"]),
+        (0.8996, True, False, ["89.9% IS BELOW 90%"], ["90.0%"]),  # (rounded down)
     ],
 )
 def test_demo_summary_names_what_failed(accuracy, gradients_ok, passed, named, not_named):

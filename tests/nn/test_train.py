@@ -318,6 +318,12 @@ def test_accuracy_of_logits_uses_threshold_zero():
                      y[:, None], epochs=1, progress=False, X_val=X, y_val=y[:, None])
     assert history["accuracy"] == [1.0]
     assert history["val_accuracy"] == [1.0]
+    # several columns of logits (multi-label) have no threshold: trained, as before
+    Y = np.array([[0.0, 1.0], [1.0, 0.0], [1.0, 1.0], [0.0, 0.0]])
+    wide = nn.Linear(1, 2, seed=0)
+    history = nn.fit(wide, nn.BCEWithLogitsLoss(), nn.optim.SGD(wide, lr=0.1), X, Y,
+                     epochs=2, progress=False)
+    assert len(history["accuracy"]) == 2
     # probabilities keep the threshold 0.5
     model.bias.data[...] = 0.3  # sigmoid outputs between 0.6 and 0.67
     history = nn.fit(nn.Sequential(model, nn.Sigmoid()), nn.BCELoss(),
