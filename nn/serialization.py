@@ -11,6 +11,7 @@ import contextlib
 import io
 import os
 import secrets
+import shutil
 import zipfile
 from collections.abc import Mapping
 
@@ -26,8 +27,9 @@ def save(module, path) -> None:
     """Write a module's parameters (its `state_dict()`) to an `.npz` file.
 
     The file is written at exactly `path` (no ".npz" is appended), all or nothing: it
-    is written to a temporary file beside it, which then replaces it, so a save that
-    fails part-way leaves an earlier file at `path` as it was.
+    is written to a temporary file beside it, which then replaces it (with the earlier
+    file's permissions; a hard link to the earlier file keeps the earlier data), so a
+    save that fails part-way leaves an earlier file at `path` as it was.
 
     Args:
         module: a Module, an optimizer (its moments and step counts, to resume
@@ -62,8 +64,14 @@ def save(module, path) -> None:
     # is interrupted (disk full, Ctrl-C) leaves the previous file as it was
     temporary = f"{target}.{secrets.token_hex(4)}.tmp"
     try:
-        with open(temporary, "xb") as file:
+        try:
+            file = open(temporary, "xb")
+        except OSError as error:  # (a missing folder, say: named by the user's path)
+            raise type(error)(error.errno, error.strerror, os.fsdecode(path)) from None
+        with file:
             _write_npz(file, state)
+        if os.path.isfile(target):  # (a checkpoint made private stays private)
+            shutil.copymode(target, temporary)
         os.replace(temporary, target)
     except BaseException:
         with contextlib.suppress(OSError):

@@ -1,6 +1,7 @@
 """nn.save / nn.load / nn.load_state: .npz round trips, checks, and no pickle ever."""
 
 import io
+import os
 import zipfile
 
 import numpy as np
@@ -245,3 +246,19 @@ def test_a_save_through_a_link_writes_the_file_it_points_to(tmp_path):
     assert (tmp_path / "link.npz").is_symlink()
     np.testing.assert_array_equal(nn.load_state(tmp_path / "real.npz")["bias"],
                                   layer.bias.data)
+
+
+def test_a_save_over_a_file_keeps_its_permissions_and_errors_name_the_path(tmp_path):
+    # the temporary file that replaces it was made with the default mode (0o644 for a
+    # 0o600 checkpoint), and a missing folder was named by the temporary file's path
+    model = nn.Linear(2, 2, seed=0)
+    path = tmp_path / "private.npz"
+    nn.save(model, path)
+    os.chmod(path, 0o600)
+    nn.save(model, path)
+    assert os.stat(path).st_mode & 0o777 == 0o600
+    missing = tmp_path / "no_such_folder" / "model.npz"
+    with pytest.raises(FileNotFoundError) as raised:
+        nn.save(model, missing)
+    assert raised.value.filename == str(missing)
+    assert not list(tmp_path.glob("**/*.tmp"))
