@@ -428,7 +428,7 @@ class _Steps(Op):
     reads_inputs = ()
 
     @staticmethod
-    def backward(xp, g, out, x):
+    def backward(xp, g, out, x, **params):
         return (xp.zeros_like(g),)
 
 
@@ -461,10 +461,6 @@ class Round(_Steps):
     @staticmethod
     def forward(xp, x, decimals=0):
         return xp.round(x) if decimals == 0 else np.round(x, decimals)
-
-    @staticmethod
-    def backward(xp, g, out, x, decimals=0):
-        return (xp.zeros_like(g),)
 
 
 class Sign(_Steps):
