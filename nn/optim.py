@@ -69,18 +69,21 @@ def _real_setting(name: str, **bounds) -> property:
                                                      **bounds))
 
 
+_FIXED_PARAMETERS = ("an optimizer's params cannot be changed: its state (momentum, "
+                     "moments) is made for the parameters it was given; make a new "
+                     "optimizer over all of them")
+
+
 class _Parameters(tuple):
     """An optimizer's `params`: a tuple, as its state is made for the parameters it was
-    given; appending one says what to do instead."""
+    given; a list's ways of changing it say what to do instead."""
 
     __slots__ = ()
 
     def append(self, *_) -> None:
-        raise TypeError("an optimizer's params cannot be changed: its state (momentum, "
-                        "moments) is made for the parameters it was given; make a new "
-                        "optimizer over all of them")
+        raise TypeError(_FIXED_PARAMETERS)
 
-    extend = insert = append
+    extend = insert = remove = pop = clear = append
 
 
 def _named(item: object) -> bool:
@@ -111,8 +114,6 @@ class Optimizer:
         TypeError: a parameter that is neither a Tensor nor a Value, or not floating
             point.
     """
-
-    lr = _real_setting("lr")
 
     def __init__(self, params) -> None:
         who = type(self).__name__
@@ -161,12 +162,21 @@ class Optimizer:
         if not unique:
             raise ValueError(f"{who}: got an empty parameter list (did the model define its "
                              "parameters as attributes?)")
-        self.params = _Parameters(unique)
+        self._params = _Parameters(unique)
         self.state: dict[int, dict] = {id(p): {} for p in unique}
         self.steps = 0
         # per parameter, the shape its state was last checked to fit (see
         # _gradients_fitting_states); None: to be checked
         self._fits: list[tuple | None] = [None] * len(unique)
+
+    @property
+    def params(self) -> tuple:
+        """The parameters, in the order given (a tuple: the state is made for them)."""
+        return self._params
+
+    @params.setter
+    def params(self, value) -> None:  # (opt.params += (p,) too)
+        raise TypeError(_FIXED_PARAMETERS)
 
     # `state` is keyed by id(p), and a copy's parameters have new ids: a copy or a pickle
     # (of a model with its optimizer, say) carries the state by position instead.
@@ -177,9 +187,9 @@ class Optimizer:
 
     def __setstate__(self, fields: dict) -> None:
         by_position = fields.pop("state")
-        fields["params"] = _Parameters(fields["params"])  # (a list in older pickles)
         for name in [n for n in fields if isinstance(getattr(type(self), n, None), property)]:
-            fields["_" + name] = fields.pop(name)  # a setting, before it was a property
+            fields["_" + name] = fields.pop(name)  # saved before it was a property
+        fields["_params"] = _Parameters(fields["_params"])  # (a list in older pickles)
         self.__dict__.update(fields)
         self.state = {id(p): state for p, state in zip(self.params, by_position, strict=True)}
         self._fits = [None] * len(self.params)  # (checked again: one saved before had none)
@@ -618,20 +628,23 @@ class SGD(Optimizer):
             raise ValueError(f"{type(self).__name__}: nesterov=True needs a momentum > 0")
         return value
 
+    # (properties of the library's optimizers, not of the base class: a subclass of
+    # Optimizer keeps its lr as it likes, a property of its own or None)
+    lr = _real_setting("lr")
     momentum = _setting("momentum", _checked_momentum)
     weight_decay = _real_setting("weight_decay")
     nesterov = _setting("nesterov", _checked_nesterov)
 
     @no_grad()
     def step(self) -> None:
-        if self._momentum or self._weight_decay or type(self) is not SGD:
+        if self.momentum or self.weight_decay or type(self) is not SGD:
             Optimizer.step(self)  # (a subclass may define its own _step)
             return
         # Plain SGD, the common case of the training step, without the per-parameter
         # state lookups and calls of the general loop: x -= lr * g.
         grads = self._gradients()
         self.steps += 1
-        lr = self._lr
+        lr = self.lr
         for p, g in zip(self.params, grads, strict=True):
             if g is None:
                 continue
@@ -651,56 +664,56 @@ class SGD(Optimizer):
         if type(self)._step is not SGD._step:  # a subclass's own rule: no shortcut
             super()._update(x, g, state)
             return
-        if not (self._momentum or self._weight_decay):  # (step takes this case itself)
-            subtract_scaled(x, self._lr, g)
+        if not (self.momentum or self.weight_decay):  # (step takes this case itself)
+            subtract_scaled(x, self.lr, g)
             return
         # With momentum or decay: `_step`'s arithmetic, operation for operation, block
         # by block for a large parameter, the momentum buffer updated in place.
         if x.nbytes <= _BLOCK_BYTES:
             super()._update(x, g, state)
             return
-        buffer = state.get("momentum_buffer") if self._momentum else None
-        first = self._momentum and buffer is None
+        buffer = state.get("momentum_buffer") if self.momentum else None
+        first = self.momentum and buffer is None
         if first and _blockable(x, g):
             buffer = np.empty_like(x)
-        arrays = (x, g, buffer) if self._momentum else (x, g)
+        arrays = (x, g, buffer) if self.momentum else (x, g)
         if not _blockable(*arrays):
             super()._update(x, g, state)
             return
-        if self._momentum:
+        if self.momentum:
             state["momentum_buffer"] = buffer
         for x_b, g_b, *b_b in _blocks(*arrays):
-            if self._weight_decay:
-                g_b = g_b + self._weight_decay * x_b
-            if self._momentum:
+            if self.weight_decay:
+                g_b = g_b + self.weight_decay * x_b
+            if self.momentum:
                 (b_b,) = b_b
                 if first:
                     b_b[...] = g_b
                 else:
-                    b_b *= self._momentum
+                    b_b *= self.momentum
                     b_b += g_b
-                g_b = g_b + self._momentum * b_b if self._nesterov else b_b
-            x_b -= self._lr * g_b
+                g_b = g_b + self.momentum * b_b if self.nesterov else b_b
+            x_b -= self.lr * g_b
 
     def _step(self, x, g, state):
-        if self._weight_decay:
-            g = g + self._weight_decay * x
-        if self._momentum:
+        if self.weight_decay:
+            g = g + self.weight_decay * x
+        if self.momentum:
             b = state.get("momentum_buffer")
             if b is None:  # the first step: b = g (a copy, so later edits of .grad
                 b = np.copy(g) if isinstance(g, np.ndarray) else g  # cannot reach it)
             else:
-                b = self._momentum * b + g
+                b = self.momentum * b + g
             state["momentum_buffer"] = b
-            g = g + self._momentum * b if self._nesterov else b
-        return self._lr * g
+            g = g + self.momentum * b if self.nesterov else b
+        return self.lr * g
 
     _state_names = ("momentum_buffer",)
     _shaped_state = "momentum_buffer"
 
     def _settings(self):
-        return {"lr": self._lr, "momentum": self._momentum, "weight_decay": self._weight_decay,
-                "nesterov": self._nesterov}
+        return {"lr": self.lr, "momentum": self.momentum, "weight_decay": self.weight_decay,
+                "nesterov": self.nesterov}
 
 
 class Adam(Optimizer):
@@ -745,6 +758,7 @@ class Adam(Optimizer):
         return (_number(betas[0], "betas[0]", who, high=1.0, high_open=True),
                 _number(betas[1], "betas[1]", who, high=1.0, high_open=True))
 
+    lr = _real_setting("lr")
     betas = _setting("betas", _checked_betas)
     eps = _real_setting("eps")
     weight_decay = _real_setting("weight_decay")
@@ -760,13 +774,13 @@ class Adam(Optimizer):
         if not _blockable(x, g, m, v):
             super()._update(x, g, state)
             return
-        beta1, beta2 = self._betas
+        beta1, beta2 = self.betas
         t = state["step"] = state.get("step", 0) + 1
         state["exp_avg"], state["exp_avg_sq"] = m, v
-        step_size = self._lr / (1 - beta1**t)
+        step_size = self.lr / (1 - beta1**t)
         correction = math.sqrt(1 - beta2**t)
-        l2 = self._weight_decay if not self._decoupled else 0.0
-        decay = self._lr * self._weight_decay if self._decoupled else 0.0
+        l2 = self.weight_decay if not self._decoupled else 0.0
+        decay = self.lr * self.weight_decay if self._decoupled else 0.0
         for x_b, g_b, m_b, v_b in _blocks(x, g, m, v):
             if l2:
                 g_b = g_b + l2 * x_b
@@ -778,7 +792,7 @@ class Adam(Optimizer):
             v_b += square
             denom = np.sqrt(v_b)
             denom /= correction
-            denom += self._eps
+            denom += self.eps
             step = m_b / denom
             step *= step_size
             if decay:
@@ -788,27 +802,27 @@ class Adam(Optimizer):
             x_b -= step
 
     def _step(self, x, g, state):
-        beta1, beta2 = self._betas
+        beta1, beta2 = self.betas
         decay = 0.0
-        if self._weight_decay:
+        if self.weight_decay:
             if self._decoupled:  # AdamW: shrink the weights, apart from the gradient
-                decay = self._lr * self._weight_decay * x
+                decay = self.lr * self.weight_decay * x
             else:
-                g = g + self._weight_decay * x
+                g = g + self.weight_decay * x
         t = state["step"] = state.get("step", 0) + 1
         m = state["exp_avg"] = beta1 * state.get("exp_avg", 0.0) + (1 - beta1) * g
         v = state["exp_avg_sq"] = beta2 * state.get("exp_avg_sq", 0.0) + (1 - beta2) * g * g
         # in torch's order of operations, so the results agree to the last bit or so
-        step_size = self._lr / (1 - beta1**t)
-        denom = np.sqrt(v) / math.sqrt(1 - beta2**t) + self._eps
+        step_size = self.lr / (1 - beta1**t)
+        denom = np.sqrt(v) / math.sqrt(1 - beta2**t) + self.eps
         return decay + step_size * (m / denom)
 
     _state_names = ("step", "exp_avg", "exp_avg_sq")
     _shaped_state = "exp_avg"
 
     def _settings(self):
-        return {"lr": self._lr, "betas": self._betas, "eps": self._eps,
-                "weight_decay": self._weight_decay}
+        return {"lr": self.lr, "betas": self.betas, "eps": self.eps,
+                "weight_decay": self.weight_decay}
 
 
 class AdamW(Adam):

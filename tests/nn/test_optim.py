@@ -1065,7 +1065,7 @@ def test_an_optimizer_pickled_before_settings_were_checked_restores():
     fields = Adam([p], lr=0.1).__getstate__()
     for name in ("lr", "betas", "eps", "weight_decay"):
         fields[name] = fields.pop("_" + name)
-    fields["params"] = list(fields["params"])
+    fields["params"] = list(fields.pop("_params"))
     restored = object.__new__(Adam)
     restored.__setstate__(fields)
     assert restored.lr == 0.1 and restored.betas == (0.9, 0.999)
@@ -1074,6 +1074,51 @@ def test_an_optimizer_pickled_before_settings_were_checked_restores():
     np.testing.assert_allclose(p.data, [0.9, 1.9])
     with pytest.raises(TypeError, match="cannot be changed"):
         restored.params.append(param([0.0]))
+
+
+def test_params_cannot_be_rebound_or_shrunk_and_subclasses_keep_their_own_lr():
+    # opt.params += (p,) rebound it past the tuple's guard (Adam then failed with a bare
+    # KeyError); remove and pop gave AttributeError (QA round 22)
+    p, q = param([1.0]), param([2.0])
+    opt = Adam([p], lr=0.1)
+    for change in (lambda: opt.params.remove(p), lambda: opt.params.pop(),
+                   lambda: setattr(opt, "params", (p, q))):
+        with pytest.raises(TypeError, match="params cannot be changed"):
+            change()
+    with pytest.raises(TypeError, match="params cannot be changed"):
+        opt.params += (q,)
+    assert opt.params == (p,)
+
+    # a subclass's own lr (a warm-up schedule as a property) is the one the update uses;
+    # SGD's rules read a private copy, which such a subclass never set
+    class Warmup(SGD):
+        @property
+        def lr(self):
+            return 0.1 * min(1.0, self.steps / 2)  # (steps counts this one)
+
+        @lr.setter
+        def lr(self, value):
+            pass
+
+    w = param([0.0])
+    opt = Warmup([w], lr=1.0, momentum=0.5)
+    w.grad = np.ones(1)
+    opt.step()
+    np.testing.assert_allclose(w.data, [-0.05])
+
+    # a PyTorch-style optimizer with no learning rate
+    class SignOnly(nn.optim.Optimizer):
+        def __init__(self, params):
+            super().__init__(params)
+            self.lr = None
+
+        def _step(self, x, g, state):
+            return np.sign(g)
+
+    z = param([3.0])
+    z.grad = np.array([-2.0])
+    SignOnly([z]).step()
+    np.testing.assert_array_equal(z.data, [4.0])
 
 
 @pytest.mark.parametrize("make", [lambda m: SGD(m, lr=0.1), lambda m: Adam(m, lr=0.1),
