@@ -4,7 +4,8 @@
   modules `ReLU LeakyReLU Sigmoid Tanh Softmax Identity`;
 - losses `MSELoss BCELoss BCEWithLogitsLoss CrossEntropyLoss HingeLoss`, and
   `l2_penalty`;
-- `nn.optim` (`SGD`, `Adam`, `AdamW`), `nn.init`, `nn.utils` (`clip_grad_norm_`),
+- `nn.optim` (`SGD`, `Adam`, `AdamW`; learning-rate schedules in `nn.optim.lr_scheduler`),
+  `nn.init`, `nn.utils` (`clip_grad_norm_`),
   `fit` (a small training loop), `save` / `load` / `load_state` (NumPy .npz files,
   never pickles);
 - `nn.scalar`: micrograd-style `Neuron`, `Layer`, `MLP` over `autodiff.Value`;

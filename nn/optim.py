@@ -842,3 +842,13 @@ class AdamW(Adam):
                  eps: float = 1e-8, weight_decay: float = 1e-2) -> None:
         super().__init__(params, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay)
 
+
+
+# The schedulers, as `nn.optim.lr_scheduler` (imported last: they use the classes above),
+# registered under that name too, so that PyTorch's spelling
+# `from nn.optim.lr_scheduler import StepLR` works although nn.optim is a module.
+import sys  # noqa: E402
+
+from . import lr_scheduler  # noqa: E402
+
+sys.modules[f"{__name__}.lr_scheduler"] = lr_scheduler
