@@ -8,10 +8,11 @@ arrays, never code to run (object arrays, which need pickle, are refused).
 from __future__ import annotations
 
 import contextlib
+import errno
 import io
 import os
 import secrets
-import shutil
+import stat
 import zipfile
 from collections.abc import Mapping
 
@@ -39,6 +40,7 @@ def save(module, path) -> None:
     Raises:
         TypeError: `module` is neither a Module nor a dict of arrays, or an array has a
             dtype that would need pickle (object arrays).
+        PermissionError: the file at `path` is read-only (nothing is written).
     """
     if isinstance(module, (Module, Optimizer)):
         state = module.state_dict()
@@ -60,9 +62,16 @@ def save(module, path) -> None:
         with open(target, "wb") as file:  # written as they are (or refused by open)
             _write_npz(file, state)
         return
+    if os.path.isfile(target) and not os.access(target, os.W_OK):
+        # A file made read-only (a best checkpoint kept safe) is refused as open()
+        # refuses it: replacing it needs only the folder to be writable
+        raise PermissionError(errno.EACCES, "Permission denied (the file is read-only; "
+                              "nn.save does not replace it)", os.fsdecode(path))
     # Written whole beside it, then put in its place in one step: a save that fails or
-    # is interrupted (disk full, Ctrl-C) leaves the previous file as it was
-    temporary = f"{target}.{secrets.token_hex(4)}.tmp"
+    # is interrupted (disk full, Ctrl-C) leaves the previous file as it was. The name is
+    # short and fixed in length, so that a target name near the file system's limit fits
+    temporary = os.path.join(os.path.dirname(target),
+                             f".{secrets.token_hex(8)}.nn-save.tmp")
     try:
         try:
             file = open(temporary, "xb")
@@ -70,13 +79,23 @@ def save(module, path) -> None:
             raise type(error)(error.errno, error.strerror, os.fsdecode(path)) from None
         with file:
             _write_npz(file, state)
-        if os.path.isfile(target):  # (a checkpoint made private stays private)
-            shutil.copymode(target, temporary)
+        if os.path.isfile(target):
+            _take_owner_and_mode(target, temporary)
         os.replace(temporary, target)
     except BaseException:
         with contextlib.suppress(OSError):
             os.remove(temporary)
         raise
+
+
+def _take_owner_and_mode(earlier: str, replacement: str) -> None:
+    """Give the file that replaces `earlier` its permissions (a checkpoint made private
+    stays private) and, where allowed (as root), its owner and group."""
+    status = os.stat(earlier)
+    with contextlib.suppress(PermissionError):  # (only root may give a file away)
+        if (status.st_uid, status.st_gid) != (os.getuid(), os.getgid()):
+            os.chown(replacement, status.st_uid, status.st_gid)
+    os.chmod(replacement, stat.S_IMODE(status.st_mode))
 
 
 def _write_npz(file, state: dict[str, np.ndarray]) -> None:

@@ -2,6 +2,9 @@
 
 import io
 import os
+import shutil
+import subprocess
+import sys
 import zipfile
 
 import numpy as np
@@ -262,3 +265,63 @@ def test_a_save_over_a_file_keeps_its_permissions_and_errors_name_the_path(tmp_p
         nn.save(model, missing)
     assert raised.value.filename == str(missing)
     assert not list(tmp_path.glob("**/*.tmp"))
+
+
+_READ_ONLY_SAVE = """
+import os, sys
+import numpy as np
+import nn
+path = sys.argv[1]
+model = nn.Linear(2, 2, seed=0)
+nn.save(model, path)
+saved = open(path, "rb").read()
+os.chmod(path, 0o444)
+model.weight.data += 1.0
+try:
+    nn.save(model, path)
+except PermissionError as error:
+    assert error.filename == path, error.filename
+    assert "read-only" in str(error), error
+else:
+    raise SystemExit("nn.save replaced a read-only file")
+assert open(path, "rb").read() == saved
+assert os.stat(path).st_mode & 0o777 == 0o444
+assert sorted(os.listdir(os.path.dirname(path))) == [os.path.basename(path)]
+print("refused")
+"""
+
+
+def test_a_read_only_file_is_refused_as_open_refuses_it(tmp_path):
+    # the temporary file replaced it (which needs only the folder to be writable) and
+    # took its 0o444 mode: a checkpoint protected with chmod was silently overwritten
+    command = [sys.executable, "-c", _READ_ONLY_SAVE, str(tmp_path / "best.npz")]
+    if os.geteuid() == 0:  # root may write anything: run without its override
+        if shutil.which("setpriv") is None:
+            pytest.skip("running as root without setpriv to drop root's override")
+        command = ["setpriv", "--bounding-set=-all", "--inh-caps=-all", *command]
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    run = subprocess.run(command, capture_output=True, text=True, cwd=root,
+                         env={**os.environ, "PYTHONPATH": root})
+    assert run.returncode == 0 and run.stdout.strip() == "refused", run.stderr
+
+
+def test_a_file_name_near_the_length_limit_can_be_saved(tmp_path):
+    # the temporary name was the target's plus 13 bytes: a legal 250-byte name failed
+    # with "File name too long", naming the user's path
+    model = nn.Linear(2, 2, seed=0)
+    path = tmp_path / ("m" * 246 + ".npz")
+    for _ in range(2):  # written, then replaced
+        nn.save(model, path)
+    np.testing.assert_array_equal(nn.load_state(path)["weight"], model.weight.data)
+    assert os.listdir(tmp_path) == [path.name]
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0,
+                    reason="only root may give a file to another owner")
+def test_a_save_as_root_over_another_users_file_keeps_its_owner(tmp_path):
+    model = nn.Linear(2, 2, seed=0)
+    path = tmp_path / "theirs.npz"
+    nn.save(model, path)
+    os.chown(path, 12345, 23456)
+    nn.save(model, path)
+    assert (os.stat(path).st_uid, os.stat(path).st_gid) == (12345, 23456)
