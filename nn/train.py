@@ -11,7 +11,7 @@ from autodiff.graph import check_flag
 
 from .data import accuracy, batches
 from .init import generator
-from .losses import BCEWithLogitsLoss
+from .losses import BCELoss, BCEWithLogitsLoss
 from .module import Module
 
 __all__ = ["fit"]
@@ -98,15 +98,30 @@ def _place(where: tuple[int, ...]) -> str:
 
 
 def _signed_accuracy(predictions, labels) -> float:
-    """`accuracy` of scores whose decision boundary is 0 (+-1 labels, or logits): a score
-    above 0 predicts +1 (or 1). Scores of several columns (class scores, or multi-label
-    logits) have no threshold: `accuracy` as it is."""
+    """`accuracy` of scores whose decision boundary is 0 (+-1 labels): a score above 0
+    predicts +1. Scores of several columns (class scores) have no threshold: `accuracy`
+    as it is."""
     if np.ndim(predictions) == 2 and np.shape(predictions)[1] > 1:
         return accuracy(predictions, labels)
     return accuracy(predictions, labels, threshold=0.0)
 
 
 _signed_accuracy.__name__ = "accuracy"
+
+
+def _binary_accuracy(threshold: float):
+    """`accuracy` for the outputs of a binary cross-entropy, whose columns are binary
+    decisions of their own (one label, or several labels per sample): the fraction of
+    labels right, an output above `threshold` predicting 1. The argmax of a row, as for
+    class scores, would compare multi-label rows such as [1, 1] as one class."""
+    def binary_accuracy(outputs, labels) -> float:
+        outputs, labels = np.asarray(outputs), np.asarray(labels)
+        if outputs.ndim == 2 and outputs.shape == labels.shape:
+            outputs, labels = outputs.reshape(-1), labels.reshape(-1)
+        return accuracy(outputs, labels, threshold=threshold)
+
+    binary_accuracy.__name__ = "accuracy"
+    return binary_accuracy
 
 
 def _metric_name(metric) -> str:
@@ -222,8 +237,10 @@ def fit(model: Module, loss_fn, optimizer, X, y, epochs: int, batch_size: int | 
         X_val, y_val: optional validation data, evaluated after each epoch.
         metric: `metric(outputs, targets) -> float`, recorded under its `__name__`
             (`accuracy` by default, for classifiers, at threshold 0 for the logits of
-            `BCEWithLogitsLoss` and when y holds -1/+1 labels); None for none (e.g.
-            regression). Not named "loss" or "val_loss".
+            `BCEWithLogitsLoss` and when y holds -1/+1 labels; for `BCELoss` and
+            `BCEWithLogitsLoss` over several columns, the fraction of labels right,
+            each column a binary decision); None for none (e.g. regression).
+            Not named "loss" or "val_loss".
         penalty: optional `penalty(model) -> one-element Tensor` added to each batch's
             loss, such as `lambda m: nn.l2_penalty(m, lam, len(X))` (a one-element
             Tensor of any shape is added as 0-d; a plain real number as a constant).
@@ -314,11 +331,12 @@ def fit(model: Module, loss_fn, optimizer, X, y, epochs: int, batch_size: int | 
     if validate:
         _check_finite("X_val", X_val)
         _check_finite("y_val", y_val)
-    if metric is accuracy and (isinstance(loss_fn, BCEWithLogitsLoss)
-                               or y.dtype.kind in "iuf" and (y == -1).any()):
-        # Scores whose decision boundary is 0, not 0.5: logits (BCEWithLogitsLoss), or
-        # +-1 labels (a hinge loss), for every figure, also for a validation set that
-        # happens to hold only +1s, which accuracy alone would read as 0/1 labels
+    if metric is accuracy and isinstance(loss_fn, (BCEWithLogitsLoss, BCELoss)):
+        # Logits decide at 0, not at a probability's 0.5; and each column is a label
+        metric = _binary_accuracy(0.0 if isinstance(loss_fn, BCEWithLogitsLoss) else 0.5)
+    elif metric is accuracy and y.dtype.kind in "iuf" and (y == -1).any():
+        # +-1 labels (a hinge loss) decide at 0, for every figure, also for a validation
+        # set that happens to hold only +1s, which accuracy alone would read as 0/1 labels
         metric = _signed_accuracy
     # What could fail during training is tried first, on the same data, so that it
     # fails before any step has changed the weights: the loss and the metric on the

@@ -318,12 +318,18 @@ def test_accuracy_of_logits_uses_threshold_zero():
                      y[:, None], epochs=1, progress=False, X_val=X, y_val=y[:, None])
     assert history["accuracy"] == [1.0]
     assert history["val_accuracy"] == [1.0]
-    # several columns of logits (multi-label) have no threshold: trained, as before
+    # several columns of logits (multi-label) are labels of their own: the fraction
+    # right (the argmax of a row read [1, 1] and [0, 0] rows as one class)
     Y = np.array([[0.0, 1.0], [1.0, 0.0], [1.0, 1.0], [0.0, 0.0]])
     wide = nn.Linear(1, 2, seed=0)
-    history = nn.fit(wide, nn.BCEWithLogitsLoss(), nn.optim.SGD(wide, lr=0.1), X, Y,
-                     epochs=2, progress=False)
-    assert len(history["accuracy"]) == 2
+    wide.weight.data[...] = [[0.1], [-0.1]]
+    wide.bias.data[...] = [-0.15, 0.25]  # column 0: -0.05 0.05 0.15 0.25 -> 0 1 1 1
+    history = nn.fit(wide, nn.BCEWithLogitsLoss(), nn.optim.SGD(wide, lr=0.0), X, Y,
+                     epochs=1, progress=False)  # column 1: 0.15 0.05 -0.05 -0.15 -> 1 1 0 0
+    assert history["accuracy"] == [5 / 8]  # 3 of 4 in column 0, 2 of 4 in column 1
+    history = nn.fit(nn.Sequential(wide, nn.Sigmoid()), nn.BCELoss(),
+                     nn.optim.SGD(wide, lr=0.0), X, Y, epochs=1, progress=False)
+    assert history["accuracy"] == [5 / 8]  # the same decisions, at probability 0.5
     # probabilities keep the threshold 0.5
     model.bias.data[...] = 0.3  # sigmoid outputs between 0.6 and 0.67
     history = nn.fit(nn.Sequential(model, nn.Sigmoid()), nn.BCELoss(),
