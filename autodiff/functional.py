@@ -396,6 +396,12 @@ def jacobian(f, argnums=0):
     is an op's result, or use `grad` (a Jacobian of a scalar function is its gradient).
     Such a Value differentiated beside array arguments is refused: as a Tensor it would
     leave its graph (give its number as an array then).
+
+    f is taken to be pure, as torch.func and JAX take it: numbers differentiated beside
+    such a Value that is not differentiated are tried as 0-d Tensors, and where f
+    combines them with that Value instead, f is called again with them as Values. So in
+    that case only, what f does besides returning its result (counting its calls, say)
+    happens twice.
     """
     return _jacobian(f, argnums, "jacobian")
 
