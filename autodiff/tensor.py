@@ -1588,7 +1588,9 @@ def _np_dot(a, b, out=None):
 def _method(name: str, numpy_defaults: dict):
     """np.<name>(a, ...) as a.<name>(...), when its NumPy-only arguments are defaults."""
     def call(a, *args, **kwargs):
-        if not isinstance(a, Tensor) or any(kwargs.pop(k, v) is not v  # (None, False)
+        # Identity, not ==: NumPy passes on its defaults (None, False) as those very
+        # objects, and `out == None` would compare an array elementwise
+        if not isinstance(a, Tensor) or any(kwargs.pop(k, v) is not v
                                             for k, v in numpy_defaults.items()):
             return _NOT_AN_OP
         return getattr(a, name)(*args, **kwargs)
