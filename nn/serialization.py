@@ -91,9 +91,9 @@ def save(module, path) -> None:
 def _take_owner_and_mode(earlier: str, replacement: str) -> None:
     """Give the file that replaces `earlier` its permissions (a checkpoint made private
     stays private) and, where allowed (as root), its owner and group."""
-    status = os.stat(earlier)
-    with contextlib.suppress(PermissionError):  # (only root may give a file away)
-        if (status.st_uid, status.st_gid) != (os.getuid(), os.getgid()):
+    status, made = os.stat(earlier), os.stat(replacement)
+    if (status.st_uid, status.st_gid) != (made.st_uid, made.st_gid):
+        with contextlib.suppress(PermissionError):  # (only root may give a file away)
             os.chown(replacement, status.st_uid, status.st_gid)
     os.chmod(replacement, stat.S_IMODE(status.st_mode))
 
