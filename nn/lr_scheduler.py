@@ -10,13 +10,44 @@ for a per-batch schedule)::
         train_one_epoch(model, opt)        # opt.step() uses opt.lr
         scheduler.step()                   # 0.1 for epochs 0-29, 0.01 for 30-59...
 
-Each lr is computed from `base_lrs` (the optimizer's lr when the scheduler was made) and
-`last_epoch` in closed form. These are the numbers of PyTorch's own (chainable) forms,
-which multiply the optimizer's current lr instead, as long as nothing else changes the
-lr: so `StepLR`, `MultiStepLR`, `ExponentialLR`, `CosineAnnealingLR` and `LinearLR`
-refuse to step after the lr was changed behind their back (by hand, or by a second
-scheduler on the same optimizer, which PyTorch would chain), rather than silently give
-other numbers than PyTorch. `LambdaLR` overwrites such changes, as in PyTorch.
+**The base lr.** As in PyTorch, the first scheduler made on an optimizer records the
+optimizer's lr as `optimizer.initial_lr` (PyTorch's param_groups' 'initial_lr'; saved by
+the optimizer's `state_dict`), and every scheduler's `base_lrs` is that first lr. So a
+scheduler made again on the same optimizer (a notebook cell run twice, a second phase of
+training) starts from the same lr, not from the one the first scheduler left.
+
+**Closed forms.** Each lr is computed from `last_epoch` in closed form. PyTorch's
+`StepLR`, `MultiStepLR`, `ExponentialLR`, `CosineAnnealingLR` and `LinearLR` (chainable
+forms) multiply the optimizer's current lr instead, from the lr it had when the
+scheduler was made; here that lr is `start_lrs`, and the numbers are PyTorch's as long as
+nothing else changes the lr. (It is also `base_lrs` for a first scheduler. After T_max,
+a `CosineAnnealingLR` rises towards `base_lrs`, the first lr, as PyTorch's does.) So these
+five refuse to step after the lr was changed behind their back (by hand, or by a second
+scheduler stepped on the same optimizer, which PyTorch would chain) rather than silently
+give other numbers than PyTorch. `LambdaLR` overwrites such changes, as in PyTorch.
+An optimizer subclass whose `lr` property computes its value (a warm-up of its own, say)
+is seen as changed whenever that value is not the one the scheduler set.
+
+**Warm-up, then decay.** Two schedulers stepped together, which PyTorch chains, are
+refused (and there is no `SequentialLR` or `ChainedScheduler`); either of these works::
+
+    # one LambdaLR with both parts: 5 epochs of linear warm-up, then x0.5 every 30
+    scheduler = LambdaLR(opt, lambda e: (e + 1) / 5 if e < 5 else 0.5 ** ((e - 5) // 30))
+
+    # or a second scheduler, made when the warm-up has ended: it starts from the lr
+    # the warm-up reached (the numbers of PyTorch's SequentialLR of the two, with
+    # milestones=[5])
+    scheduler = LinearLR(opt, start_factor=0.1, total_iters=5)
+    for epoch in range(100):
+        if epoch == 5:
+            scheduler = CosineAnnealingLR(opt, T_max=95)
+        train_one_epoch(model, opt)
+        scheduler.step()
+
+**Resuming.** Make the optimizer and the scheduler as before, then load both
+state_dicts: the scheduler's `load_state_dict` sets the optimizer's lr too (PyTorch's
+does not), so the order does not matter. A scheduler made after loading the optimizer's
+state, and not loaded, starts the schedule again at epoch 0.
 
 An optimizer here has one lr (no parameter groups), so `base_lrs` and `get_last_lr()`
 are one-element lists, as PyTorch's are for one group.
@@ -27,9 +58,11 @@ from __future__ import annotations
 import math
 import numbers
 from bisect import bisect_right
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 
 import numpy as np
+
+from autodiff import Tensor
 
 from .optim import Optimizer
 
@@ -59,61 +92,87 @@ def _in(low: float, high: float = math.inf, low_open: bool = False):
     return check
 
 
+def _whole(value, who: str, name: str) -> int:
+    """An int, or a float that is a whole number (PyTorch takes T_max=4.0), as an int."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real) or (
+            not isinstance(value, numbers.Integral) and not float(value).is_integer()):
+        raise TypeError(f"{who}: {name} must be an int, got {type(value).__name__}: "
+                        f"{value!r}")
+    return int(value)
+
+
 def _int_from(low: int):
-    """A check of an int >= low."""
+    """A check of an int (or a whole float) >= low."""
     def check(value, who: str, name: str) -> int:
-        if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
-            raise TypeError(f"{who}: {name} must be an int, got {type(value).__name__}: "
-                            f"{value!r}")
+        value = _whole(value, who, name)
         if value < low:
             raise ValueError(f"{who}: {name} must be >= {low}, got {value}")
-        return int(value)
+        return value
     return check
 
 
-_gamma = _in(0.0, low_open=True)
+_gamma = _in(0.0)  # (0 too, as PyTorch: the lr drops to 0)
 _learning_rate = _in(0.0)
 _count = _int_from(1)
 _epoch = _int_from(0)
 
 
 def _milestones(value, who: str, name: str) -> list[int]:
+    """Epochs >= 0 in any order (a list, a set...), kept sorted. A repeated one is kept
+    twice, so it decays twice, as PyTorch counts milestones."""
     if isinstance(value, np.ndarray):
         value = value.tolist()
-    if not isinstance(value, (list, tuple, range)) or not all(
-            isinstance(m, numbers.Integral) and not isinstance(m, (bool, np.bool_))
-            for m in value):
-        raise TypeError(f"{who}: {name} must be a list of ints (epochs), got {value!r}")
-    value = [int(m) for m in value]
-    # (PyTorch documents them as increasing, and would count a repeated one twice)
-    if value != sorted(set(value)) or (value and value[0] < 0):  # (strictly increasing)
-        raise ValueError(f"{who}: {name} must be increasing epochs >= 0, got {value}")
-    return value
+    if isinstance(value, (str, bytes, Mapping)) or not isinstance(value, Iterable):
+        raise TypeError(f"{who}: {name} must be a list of epochs (ints), got "
+                        f"{type(value).__name__}: {value!r}")
+    value = list(value)
+    try:
+        epochs = sorted(_whole(m, who, name) for m in value)
+    except TypeError:
+        raise TypeError(f"{who}: {name} must be a list of epochs (ints), got "
+                        f"{value!r}") from None
+    if epochs and epochs[0] < 0:
+        raise ValueError(f"{who}: {name} must be epochs >= 0, got {value}")
+    return epochs
 
 
-def _one_lr(value, who: str, name: str) -> list[float]:
-    """A one-element list of learning rates (`base_lrs`, `get_lr()`'s result)."""
+def _one_lr(value, who: str, name: str, element: str | None = None) -> list[float]:
+    """A one-element list of learning rates (`base_lrs`, `get_lr()`'s result); `element`
+    names its element in messages (`name[0]` unless given)."""
     if isinstance(value, np.ndarray):
         value = value.tolist()
     if not isinstance(value, (list, tuple)) or len(value) != 1:
         raise ValueError(f"{who}: {name} must be a list of one learning rate (an "
                          f"optimizer here has one), got {value!r}")
-    return [_learning_rate(value[0], who, f"{name}[0]")]
+    return [_learning_rate(value[0], who, element or f"{name}[0]")]
 
 
 class LRScheduler:
     """Base class: sets `optimizer.lr` to `get_lr()[0]` for each epoch.
 
     A subclass defines `get_lr()`: the lr for epoch `self.last_epoch`, as a one-element
-    list, from `self.base_lrs` (as a subclass of PyTorch's LRScheduler does).
+    list, from `self.base_lrs` (as a subclass of PyTorch's LRScheduler does; its
+    `super().__init__(optimizer, last_epoch)` works here too). Set the subclass's own
+    attributes before calling `super().__init__`, which sets the lr of epoch 0.
+
+    Args:
+        optimizer: an `nn.optim` optimizer, with a number as its `lr`.
+        last_epoch: -1 (PyTorch's default: a new schedule). Other values, which PyTorch
+            uses to resume, are refused: load the scheduler's `state_dict` instead.
 
     Attributes:
         optimizer: the optimizer whose `lr` is set.
-        base_lrs: [the optimizer's lr when the scheduler was made].
+        base_lrs: [the optimizer's first lr]: its `initial_lr`, which the first
+            scheduler made on it records (see the module doc).
+        start_lrs: [the optimizer's lr when this scheduler was made], from which the
+            chainable schedules go (as PyTorch's multiply the current lr).
         last_epoch: the epoch whose lr is set: 0 after the constructor, +1 per `step()`.
 
     Raises:
-        TypeError: `optimizer` is not an `nn.optim` optimizer.
+        TypeError: `optimizer` is not an `nn.optim` optimizer, or its lr (or
+            `initial_lr`) is not a number.
+        ValueError: `last_epoch` is not -1; a setting out of range.
+        A failed constructor changes nothing (the optimizer's lr and `initial_lr`).
     """
 
     #: the settings, with their checks: made by the constructor, saved by state_dict
@@ -121,18 +180,31 @@ class LRScheduler:
     #: whether PyTorch's form multiplies the optimizer's current lr (see the module doc)
     _chainable = False
 
-    def __init__(self, optimizer: Optimizer, **settings) -> None:
+    def __init__(self, optimizer: Optimizer, last_epoch: int = -1, **settings) -> None:
         who = type(self).__name__
         if not isinstance(optimizer, Optimizer):
             raise TypeError(f"{who}: optimizer must be an nn.optim optimizer (SGD, Adam, "
                             f"AdamW...), got {type(optimizer).__name__}")
-        for name, value in settings.items():
-            setattr(self, name, self._checks[name](value, who, name))
+        if isinstance(last_epoch, (bool, np.bool_)) or last_epoch != -1:
+            raise ValueError(
+                f"{who}: last_epoch={last_epoch!r} is not supported, only -1 (a new "
+                "schedule): to resume a schedule, make the scheduler with last_epoch=-1 "
+                "and load its saved state with scheduler.load_state_dict(state)")
+        checked = {name: self._checks[name](value, who, name)
+                   for name, value in settings.items()}
+        lr = _learning_rate(optimizer.lr, who, "the optimizer's lr")
+        first = getattr(optimizer, "initial_lr", None)
+        initial = lr if first is None else _learning_rate(first, who,
+                                                          "the optimizer's initial_lr")
+        vars(self).update(checked)
         self.optimizer = optimizer
-        self.base_lrs = [optimizer.lr]
+        self.base_lrs = [initial]
+        self.start_lrs = [lr]
         self.last_epoch = -1
-        self._last_lr = [optimizer.lr]
+        self._last_lr = [lr]
         self.step()  # to epoch 0 (refused, say by a bad lr_lambda: nothing changed yet)
+        if first is None:  # recorded once, by the first scheduler (PyTorch's setdefault)
+            optimizer.initial_lr = initial
 
     def get_lr(self) -> list[float]:
         """The lr for epoch `last_epoch`, as a one-element list."""
@@ -142,42 +214,53 @@ class LRScheduler:
         """[the lr this scheduler set last], as PyTorch's (one element per group)."""
         return list(self._last_lr)
 
-    def step(self) -> None:
+    def step(self, epoch: int | None = None) -> None:
         """Go to the next epoch: `last_epoch += 1`, and set `optimizer.lr` to its lr.
+
+        `step(epoch)`, PyTorch's deprecated form, goes to `epoch` instead (an int >= 0):
+        its lr is the same closed form. Prefer `step()`.
 
         Raises:
             RuntimeError: (a chainable schedule) the optimizer's lr is no longer the one
                 this scheduler set: see the module doc.
-            ValueError, TypeError: `get_lr()` gave no learning rate (>= 0 and finite).
+            ValueError, TypeError: `get_lr()` gave no learning rate (>= 0 and finite;
+                one that overflows is named so), or the optimizer refused it.
                 Either way nothing is changed.
         """
         who = f"{type(self).__name__}.step"
+        epoch = self.last_epoch + 1 if epoch is None else _epoch(epoch, who, "epoch")
         if self._chainable and self.optimizer.lr != self._last_lr[0]:
             raise RuntimeError(
                 f"{who}: the optimizer's lr is {self.optimizer.lr}, not the "
                 f"{self._last_lr[0]} this scheduler set for epoch {self.last_epoch}: it "
                 "was changed outside the scheduler (by hand, by another scheduler, or by "
-                "loading only one of the optimizer's and the scheduler's state_dicts). "
-                "This scheduler computes each lr from base_lrs, where PyTorch's would "
-                "continue from the changed lr; make a new scheduler to start from it. "
-                "Nothing was changed")
-        self.last_epoch += 1
+                "loading the optimizer's state_dict without the scheduler's). To resume, "
+                "make the scheduler before loading the optimizer's state, and load the "
+                "scheduler's state too (which sets the lr). This scheduler computes each "
+                "lr in closed form, where PyTorch's would continue from the changed lr; "
+                "make a new scheduler to start from it. Nothing was changed")
+        previous, self.last_epoch = self.last_epoch, epoch
         try:
-            lr = _one_lr(self.get_lr(), who, "get_lr()")
+            try:
+                lr = self.get_lr()
+            except OverflowError as error:  # (a float power: ExponentialLR's, say)
+                raise ValueError(f"{who}: the lr for epoch {epoch} is too large for a "
+                                 f"float ({error}); nothing was changed") from error
+            lr = _one_lr(lr, who, "get_lr()", f"the lr for epoch {epoch}")
+            self.optimizer.lr = lr[0]  # (in the try: a setter of a subclass may refuse)
         except BaseException:
-            self.last_epoch -= 1
+            self.last_epoch = previous
             raise
-        self.optimizer.lr = lr[0]
         self._last_lr = lr
 
     # -- checkpoints ----------------------------------------------------------------
 
     def state_dict(self) -> dict:
-        """`last_epoch`, `base_lrs`, the last lr (`_last_lr`) and the settings (as
-        PyTorch's state_dict, without the optimizer). Save it with the optimizer's, and
-        load both to resume: the optimizer's holds the lr in use."""
+        """`last_epoch`, `base_lrs`, `start_lrs`, the last lr (`_last_lr`) and the
+        settings (as PyTorch's state_dict, without the optimizer). Save it with the
+        optimizer's, and load both to resume."""
         state = {"last_epoch": self.last_epoch, "base_lrs": list(self.base_lrs),
-                 "_last_lr": list(self._last_lr)}
+                 "start_lrs": list(self.start_lrs), "_last_lr": list(self._last_lr)}
         for name in self._checks:
             value = getattr(self, name)
             state[name] = list(value) if isinstance(value, list) else value
@@ -186,17 +269,21 @@ class LRScheduler:
     def load_state_dict(self, state: Mapping) -> None:
         """Restore what `state_dict` gave (also as arrays, as `nn.load_state` reads a
         file `nn.save` wrote), after checking all of it: on any problem nothing is
-        loaded. The optimizer's lr is not set (as in PyTorch): load its state too.
+        loaded. Also sets the optimizer's lr to the last lr of the schedule (PyTorch's
+        does not), so the optimizer's state may be loaded before or after this one, or
+        not at all, and the next epoch still trains with the right lr. A state without
+        `start_lrs` (saved before it was kept) starts from its `base_lrs`, as it then did.
 
         Raises:
             TypeError: `state` is not a mapping.
             ValueError: missing or unexpected keys, or bad values (all named).
+            The optimizer's lr setter's own errors (of a subclass). Nothing is loaded.
         """
         who = f"{type(self).__name__}.load_state_dict"
         if not isinstance(state, Mapping):
             raise TypeError(f"{who}: expected a dict, got {type(state).__name__}")
-        checks = {"last_epoch": _epoch, "base_lrs": _one_lr, "_last_lr": _one_lr,
-                  **self._checks}
+        checks = {"last_epoch": _epoch, "base_lrs": _one_lr, "start_lrs": _one_lr,
+                  "_last_lr": _one_lr, **self._checks}
         problems, loaded = [], {}
         for key, value in state.items():
             if key not in checks:
@@ -208,11 +295,13 @@ class LRScheduler:
                 loaded[key] = checks[key](value, who, key)
             except (TypeError, ValueError) as error:
                 problems.append(str(error).removeprefix(f"{who}: "))
-        missing = [key for key in checks if key not in state]
+        missing = [key for key in checks if key not in state and key != "start_lrs"]
         if missing:
             problems.append(f"missing keys {missing}")
         if problems:
             raise ValueError(f"{who}: {'; '.join(problems)}; nothing was loaded")
+        loaded.setdefault("start_lrs", list(loaded["base_lrs"]))
+        self.optimizer.lr = loaded["_last_lr"][0]  # (first: a setter may refuse it)
         vars(self).update(loaded)
 
     def __repr__(self) -> str:
@@ -222,13 +311,14 @@ class LRScheduler:
 
 
 class StepLR(LRScheduler):
-    """lr = base_lr * gamma ** (epoch // step_size): decay by `gamma` every `step_size`
-    epochs.
+    """lr = start_lr * gamma ** (epoch // step_size): decay by `gamma` every `step_size`
+    epochs (start_lr: the optimizer's lr when the scheduler was made).
 
     Args:
         optimizer: an `nn.optim` optimizer.
-        step_size: the epochs between decays, an int >= 1.
-        gamma: the factor, a positive number.
+        step_size: the epochs between decays, an int >= 1 (or a whole float).
+        gamma: the factor, a number >= 0.
+        last_epoch: -1, as PyTorch's default (see `LRScheduler`).
 
     Example::
 
@@ -246,21 +336,24 @@ class StepLR(LRScheduler):
     _checks = {"step_size": _count, "gamma": _gamma}
     _chainable = True
 
-    def __init__(self, optimizer: Optimizer, step_size: int, gamma: float = 0.1) -> None:
-        super().__init__(optimizer, step_size=step_size, gamma=gamma)
+    def __init__(self, optimizer: Optimizer, step_size: int, gamma: float = 0.1,
+                 last_epoch: int = -1) -> None:
+        super().__init__(optimizer, last_epoch, step_size=step_size, gamma=gamma)
 
     def get_lr(self) -> list[float]:
-        return [self.base_lrs[0] * self.gamma ** (self.last_epoch // self.step_size)]
+        return [self.start_lrs[0] * self.gamma ** (self.last_epoch // self.step_size)]
 
 
 class MultiStepLR(LRScheduler):
-    """lr = base_lr * gamma ** (the number of milestones <= epoch): decay by `gamma` at
-    each milestone.
+    """lr = start_lr * gamma ** (the number of milestones <= epoch): decay by `gamma` at
+    each milestone (start_lr: the optimizer's lr when the scheduler was made).
 
     Args:
         optimizer: an `nn.optim` optimizer.
-        milestones: increasing epochs (ints >= 0).
-        gamma: the factor, a positive number.
+        milestones: epochs (ints >= 0), in any order (a list, a set...); one given
+            twice decays twice, as in PyTorch.
+        gamma: the factor, a number >= 0.
+        last_epoch: -1, as PyTorch's default (see `LRScheduler`).
 
     Example::
 
@@ -271,20 +364,24 @@ class MultiStepLR(LRScheduler):
     _checks = {"milestones": _milestones, "gamma": _gamma}
     _chainable = True
 
-    def __init__(self, optimizer: Optimizer, milestones, gamma: float = 0.1) -> None:
-        super().__init__(optimizer, milestones=milestones, gamma=gamma)
+    def __init__(self, optimizer: Optimizer, milestones, gamma: float = 0.1,
+                 last_epoch: int = -1) -> None:
+        super().__init__(optimizer, last_epoch, milestones=milestones, gamma=gamma)
 
     def get_lr(self) -> list[float]:
-        passed = bisect_right(self.milestones, self.last_epoch)
-        return [self.base_lrs[0] * self.gamma ** passed]
+        passed = bisect_right(self.milestones, self.last_epoch)  # (repeats counted)
+        return [self.start_lrs[0] * self.gamma ** passed]
 
 
 class ExponentialLR(LRScheduler):
-    """lr = base_lr * gamma ** epoch.
+    """lr = start_lr * gamma ** epoch (start_lr: the optimizer's lr when the scheduler
+    was made).
 
     Args:
         optimizer: an `nn.optim` optimizer.
-        gamma: the factor per epoch, a positive number.
+        gamma: the factor per epoch, a number >= 0. (With gamma > 1, a step whose lr
+            would overflow a float is refused, naming the epoch; PyTorch's gives inf.)
+        last_epoch: -1, as PyTorch's default (see `LRScheduler`).
 
     Example::
 
@@ -294,22 +391,27 @@ class ExponentialLR(LRScheduler):
     _checks = {"gamma": _gamma}
     _chainable = True
 
-    def __init__(self, optimizer: Optimizer, gamma: float) -> None:
-        super().__init__(optimizer, gamma=gamma)
+    def __init__(self, optimizer: Optimizer, gamma: float, last_epoch: int = -1) -> None:
+        super().__init__(optimizer, last_epoch, gamma=gamma)
 
     def get_lr(self) -> list[float]:
-        return [self.base_lrs[0] * self.gamma ** self.last_epoch]
+        return [self.start_lrs[0] * self.gamma ** self.last_epoch]
 
 
 class CosineAnnealingLR(LRScheduler):
-    """lr = eta_min + (base_lr - eta_min) * (1 + cos(pi * epoch / T_max)) / 2: from
-    base_lr down to eta_min over T_max epochs (and, past T_max, back up and down again,
-    as PyTorch's: set T_max to the number of epochs).
+    """lr = eta_min + (lr0 - eta_min) * (1 + cos(pi * epoch / T_max)) / 2: from lr0
+    down to eta_min over T_max epochs (and, past T_max, back up and down again, as
+    PyTorch's: set T_max to the number of epochs).
+
+    lr0 is the optimizer's lr when the scheduler was made (`start_lrs`) up to T_max, and
+    its first lr (`base_lrs`) after: PyTorch's rises towards that one. The two differ only
+    for a scheduler made after another one changed the lr.
 
     Args:
         optimizer: an `nn.optim` optimizer.
-        T_max: the epochs of the half period, an int >= 1.
+        T_max: the epochs of the half period, an int >= 1 (or a whole float).
         eta_min: the lowest lr, >= 0.
+        last_epoch: -1, as PyTorch's default (see `LRScheduler`).
 
     Example::
 
@@ -319,23 +421,28 @@ class CosineAnnealingLR(LRScheduler):
     _checks = {"T_max": _count, "eta_min": _learning_rate}
     _chainable = True
 
-    def __init__(self, optimizer: Optimizer, T_max: int, eta_min: float = 0.0) -> None:
-        super().__init__(optimizer, T_max=T_max, eta_min=eta_min)
+    def __init__(self, optimizer: Optimizer, T_max: int, eta_min: float = 0.0,
+                 last_epoch: int = -1) -> None:
+        super().__init__(optimizer, last_epoch, T_max=T_max, eta_min=eta_min)
 
     def get_lr(self) -> list[float]:
         cosine = (1 + math.cos(math.pi * self.last_epoch / self.T_max)) / 2
-        return [self.eta_min + (self.base_lrs[0] - self.eta_min) * cosine]
+        top = self.start_lrs[0] if self.last_epoch <= self.T_max else self.base_lrs[0]
+        return [self.eta_min + (top - self.eta_min) * cosine]
 
 
 class LinearLR(LRScheduler):
-    """lr = base_lr * factor, the factor going linearly from `start_factor` at epoch 0
-    to `end_factor` at epoch `total_iters`, and staying there (a warm-up, typically).
+    """lr = start_lr * factor, the factor going linearly from `start_factor` at epoch 0
+    to `end_factor` at epoch `total_iters`, and staying there (a warm-up, typically;
+    start_lr: the optimizer's lr when the scheduler was made).
 
     Args:
         optimizer: an `nn.optim` optimizer.
         start_factor: the factor at epoch 0, in (0, 1].
         end_factor: the factor from epoch `total_iters` on, in [0, 1].
-        total_iters: the epochs to go from one to the other, an int >= 1.
+        total_iters: the epochs to go from one to the other, an int >= 1 (or a whole
+            float).
+        last_epoch: -1, as PyTorch's default (see `LRScheduler`).
 
     Example::
 
@@ -348,26 +455,30 @@ class LinearLR(LRScheduler):
     _chainable = True
 
     def __init__(self, optimizer: Optimizer, start_factor: float = 1.0 / 3,
-                 end_factor: float = 1.0, total_iters: int = 5) -> None:
-        super().__init__(optimizer, start_factor=start_factor, end_factor=end_factor,
-                         total_iters=total_iters)
+                 end_factor: float = 1.0, total_iters: int = 5,
+                 last_epoch: int = -1) -> None:
+        super().__init__(optimizer, last_epoch, start_factor=start_factor,
+                         end_factor=end_factor, total_iters=total_iters)
 
     def get_lr(self) -> list[float]:
         progress = min(self.total_iters, self.last_epoch) / self.total_iters
         factor = self.start_factor + (self.end_factor - self.start_factor) * progress
-        return [self.base_lrs[0] * factor]
+        return [self.start_lrs[0] * factor]
 
 
 class LambdaLR(LRScheduler):
-    """lr = base_lr * lr_lambda(epoch), for any function of the epoch.
+    """lr = base_lr * lr_lambda(epoch), for any function of the epoch (base_lr: the
+    optimizer's first lr, as in PyTorch, even for a LambdaLR made again).
 
     The function is not saved by `state_dict` (it is code, as PyTorch does not save a
     function either): make the scheduler with the same `lr_lambda`, then load.
 
     Args:
         optimizer: an `nn.optim` optimizer.
-        lr_lambda: a function of the epoch (an int) returning a real factor; or a
-            one-element list of one (PyTorch's list for one parameter group).
+        lr_lambda: a function of the epoch (an int) returning a real factor (a number,
+            or a 0-d array or tensor of one); or a one-element list of one (PyTorch's
+            list for one parameter group).
+        last_epoch: -1, as PyTorch's default (see `LRScheduler`).
 
     Raises:
         TypeError: `lr_lambda` is not callable, or returns no real number.
@@ -380,17 +491,23 @@ class LambdaLR(LRScheduler):
         >>> scheduler = LambdaLR(opt, lambda epoch: 0.95 ** epoch)
     """
 
-    def __init__(self, optimizer: Optimizer, lr_lambda: Callable[[int], float]) -> None:
+    def __init__(self, optimizer: Optimizer, lr_lambda: Callable[[int], float],
+                 last_epoch: int = -1) -> None:
         if isinstance(lr_lambda, (list, tuple)) and len(lr_lambda) == 1:
             (lr_lambda,) = lr_lambda
         if not callable(lr_lambda):
             raise TypeError(f"LambdaLR: lr_lambda must be a function of the epoch, got "
                             f"{type(lr_lambda).__name__}: {lr_lambda!r}")
         self.lr_lambdas = [lr_lambda]  # (PyTorch's name: one per parameter group)
-        super().__init__(optimizer)
+        super().__init__(optimizer, last_epoch)
 
     def get_lr(self) -> list[float]:
         factor = self.lr_lambdas[0](self.last_epoch)
+        # a 0-d array (as np.array(x) gives) or tensor: the number it holds
+        array = factor.data if isinstance(factor, Tensor) else factor
+        if (getattr(array, "shape", None) == () and not isinstance(array, numbers.Number)
+                and np.asarray(array).dtype.kind in "iuf"):
+            factor = np.asarray(array).item()
         if isinstance(factor, (bool, np.bool_)) or not isinstance(factor, numbers.Real):
             raise TypeError(f"LambdaLR: lr_lambda({self.last_epoch}) returned "
                             f"{type(factor).__name__}: {factor!r}, not a number")

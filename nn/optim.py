@@ -22,6 +22,7 @@ from __future__ import annotations
 import math
 import numbers
 import operator
+import sys
 from collections.abc import Iterator, Mapping, MutableMapping
 
 import numpy as np
@@ -189,6 +190,12 @@ class Optimizer:
         by_position = fields.pop("state")
         for name in [n for n in fields if isinstance(getattr(type(self), n, None), property)]:
             fields["_" + name] = fields.pop(name)  # saved before it was a property
+        if "_lr" in fields and "lr" not in fields and not hasattr(type(self), "lr"):
+            # For a while (7c5569e..5f006af) lr was a property of Optimizer itself, so a
+            # subclass's `self.lr = lr` was pickled as `_lr`; a subclass without an lr of
+            # its own gets it back as `lr`. (Copied, not renamed: a subclass may keep an
+            # `_lr` of its own.)
+            fields["lr"] = fields["_lr"]
         fields["_params"] = _Parameters(fields["_params"])  # (a list in older pickles)
         self.__dict__.update(fields)
         self.state = {id(p): state for p, state in zip(self.params, by_position, strict=True)}
@@ -356,7 +363,9 @@ class Optimizer:
         """The optimizer's state as a flat dict of arrays (copies), which `nn.save`
         writes: its `kind` (the class name), `steps`, each setting (`settings.lr`...)
         and each parameter's state by its position in `params`
-        (`state.0.momentum_buffer`, `state.3.exp_avg`...).
+        (`state.0.momentum_buffer`, `state.3.exp_avg`...); and `initial_lr`, the lr
+        before any learning-rate scheduler changed it, once one was made (it is in
+        PyTorch's param_groups too, and every later scheduler starts from it).
 
         Save it beside the model's to resume training where it stopped: Adam's moments
         and step counts, or SGD's momentum, would otherwise start again from zero.
@@ -364,6 +373,8 @@ class Optimizer:
         out = {"kind": np.array(type(self).__name__), "steps": np.array(self.steps)}
         for key, value in self._settings().items():
             out[f"settings.{key}"] = np.array(value)
+        if getattr(self, "initial_lr", None) is not None:  # (the first scheduler's)
+            out["initial_lr"] = np.array(self.initial_lr)
         for i, p in enumerate(self.params):
             for name, value in self.state[id(p)].items():
                 out[f"state.{i}.{name}"] = np.array(value, copy=True)
@@ -373,7 +384,8 @@ class Optimizer:
         """Restore what `state_dict` gave (of an optimizer of the same kind over
         parameters of the same shapes), after checking all of it: on any mismatch the
         optimizer is left as it was. `steps` and every setting must be there; the
-        per-parameter state is replaced by what is given (none: starting afresh). A
+        per-parameter state is replaced by what is given (none: starting afresh), and
+        so is `initial_lr` (none: removed, as PyTorch's param_groups are replaced). A
         state of another kind (`kind`: an AdamW's given to an Adam) is refused; one
         without `kind` (saved before it was recorded) is taken as this kind's.
 
@@ -391,6 +403,7 @@ class Optimizer:
         problems, new_settings = [], {}
         new_state: dict[int, dict] = {id(p): {} for p in self.params}
         steps = self.steps
+        initial_lr = None
         given_names: dict[int, set] = {}
         for key, value in state.items():
             array = np.asarray(value)
@@ -401,6 +414,13 @@ class Optimizer:
                     problems.append(f"the state is of {array} (its 'kind'), not of "
                                     f"{type(self).__name__}: its settings would mean "
                                     "other updates here")
+            elif parts == ["initial_lr"]:
+                if (array.shape != () or array.dtype.kind not in "iuf"
+                        or not 0 <= array < math.inf):
+                    problems.append(f"'initial_lr' must be a learning rate (a number >= 0 "
+                                    f"and finite), got {value!r}")
+                else:
+                    initial_lr = float(array)
             elif parts == ["steps"]:
                 if array.shape != () or array.dtype.kind not in "iu" or int(array) < 0:
                     problems.append(f"'steps' must be an int >= 0, got {value!r}")
@@ -468,6 +488,10 @@ class Optimizer:
         self.state = new_state
         self._fits = [None] * len(self.params)  # the loaded states are checked again
         vars(self).update(vars(checked))
+        if initial_lr is not None:
+            self.initial_lr = initial_lr
+        else:
+            vars(self).pop("initial_lr", None)
 
     @property
     def param_groups(self) -> list[ParamGroup]:
@@ -476,7 +500,8 @@ class Optimizer:
         schedule written for torch.optim) sets `opt.lr`. Values set through it are
         checked as the constructor checks them. There is one group only: parameter
         groups with settings of their own are not supported (make one optimizer per
-        learning rate)."""
+        learning rate). Once a learning-rate scheduler was made, the group also has
+        PyTorch's `initial_lr` (the optimizer's attribute `initial_lr`)."""
         return [ParamGroup(self)]
 
     def __repr__(self) -> str:
@@ -496,11 +521,17 @@ class ParamGroup(MutableMapping):
         self._optimizer = optimizer
 
     def _keys(self) -> list[str]:
-        return ["params", *self._optimizer._settings()]
+        initial = ["initial_lr"] if self._has_initial_lr() else []
+        return ["params", *self._optimizer._settings(), *initial]
+
+    def _has_initial_lr(self) -> bool:
+        return getattr(self._optimizer, "initial_lr", None) is not None
 
     def __getitem__(self, key: str):
         if key == "params":
             return self._optimizer.params
+        if key == "initial_lr" and self._has_initial_lr():
+            return self._optimizer.initial_lr
         if key not in self._optimizer._settings():
             raise KeyError(f"{type(self._optimizer).__name__}.param_groups[0] has no "
                            f"{key!r}; its keys are {self._keys()}")
@@ -513,8 +544,10 @@ class ParamGroup(MutableMapping):
         if key == "params":
             raise TypeError(f"{who}: its params cannot be replaced; make a new optimizer "
                             "for other parameters")
+        if key == "initial_lr":  # (PyTorch's schedulers and code written for them set it)
+            opt.initial_lr = _number(value, key, who, high=math.inf, high_open=True)
+            return
         if key not in settings:
-            # (a torch scheduler's 'initial_lr', say: it would be lost by state_dict)
             raise KeyError(f"{who}: cannot set {key!r}, which is not a setting of "
                            f"{type(opt).__name__}; the settings are {list(settings)}")
         setattr(opt, key, value)  # (checked as the constructor checks it)
@@ -843,12 +876,12 @@ class AdamW(Adam):
         super().__init__(params, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay)
 
 
-
-# The schedulers, as `nn.optim.lr_scheduler` (imported last: they use the classes above),
-# registered under that name too, so that PyTorch's spelling
-# `from nn.optim.lr_scheduler import StepLR` works although nn.optim is a module.
-import sys  # noqa: E402
-
+# The schedulers, reachable as `nn.optim.lr_scheduler`, as in PyTorch. nn.optim is a
+# module, not a package, so `from nn.optim.lr_scheduler import StepLR` finds them only
+# because they are registered in sys.modules under that name too (were nn.optim made a
+# package, nn/lr_scheduler.py would move into it and this would go). They are imported at
+# the end, not with the other imports, because nn/lr_scheduler.py imports Optimizer from
+# this module, which must be defined by then.
 from . import lr_scheduler  # noqa: E402
 
 sys.modules[f"{__name__}.lr_scheduler"] = lr_scheduler

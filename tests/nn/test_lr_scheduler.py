@@ -190,8 +190,8 @@ def test_a_resumed_scheduler_continues_identically(kind, through_files, tmp_path
 def test_state_dict_holds_the_settings_and_is_a_copy():
     scheduler = MultiStepLR(sgd(), milestones=[2, 4], gamma=0.5)
     state = scheduler.state_dict()
-    assert state == {"last_epoch": 0, "base_lrs": [0.1], "_last_lr": [0.1],
-                     "milestones": [2, 4], "gamma": 0.5}
+    assert state == {"last_epoch": 0, "base_lrs": [0.1], "start_lrs": [0.1],
+                     "_last_lr": [0.1], "milestones": [2, 4], "gamma": 0.5}
     state["milestones"].append(9)
     state["base_lrs"][0] = 7.0
     assert scheduler.milestones == [2, 4] and scheduler.base_lrs == [0.1]
@@ -203,11 +203,12 @@ def test_state_dict_holds_the_settings_and_is_a_copy():
     (dict(last_epoch=2.5), r"last_epoch must be an int"),
     (dict(base_lrs=[0.1, 0.2]), r"base_lrs must be a list of one learning rate"),
     (dict(_last_lr=[-1.0]), r"_last_lr\[0\] must be >= 0"),
-    (dict(gamma=0), r"gamma must be > 0"),
-    (dict(milestones=[4, 2]), r"milestones must be increasing"),
+    (dict(gamma=-1), r"gamma must be >= 0"),
+    (dict(milestones=[4, -2]), r"milestones must be epochs >= 0"),
+    (dict(start_lrs=[math.nan]), r"start_lrs\[0\] must be >= 0 and finite"),
     (dict(verbose=False), r"unexpected key 'verbose'"),
-    (dict(milestones=None, gamma="x"), r"milestones must be a list of ints.*; gamma must "
-                                       r"be a real number"),
+    (dict(milestones=None, gamma="x"), r"milestones must be a list of epochs.*; gamma "
+                                       r"must be a real number"),
 ])
 def test_a_bad_state_dict_is_refused_whole(change, match):
     scheduler = MultiStepLR(sgd(), milestones=[2, 4], gamma=0.5)
@@ -229,22 +230,24 @@ def test_a_bad_state_dict_is_refused_whole(change, match):
     (lambda opt: StepLR([opt], step_size=1), TypeError,
      r"^StepLR: optimizer must be an nn.optim optimizer .*got list"),
     (lambda opt: StepLR(opt, step_size=0), ValueError, r"^StepLR: step_size must be >= 1"),
-    (lambda opt: StepLR(opt, step_size=2.0), TypeError, r"^StepLR: step_size must be an int"),
+    (lambda opt: StepLR(opt, step_size=2.5), TypeError,
+     r"^StepLR: step_size must be an int, got float: 2.5"),
+    (lambda opt: StepLR(opt, step_size=math.inf), TypeError, r"step_size must be an int"),
     (lambda opt: StepLR(opt, step_size=True), TypeError, r"step_size must be an int"),
-    (lambda opt: StepLR(opt, 2, gamma=0), ValueError, r"^StepLR: gamma must be > 0"),
-    (lambda opt: StepLR(opt, 2, gamma=-0.5), ValueError, r"gamma must be > 0"),
+    (lambda opt: StepLR(opt, 2, gamma=-0.5), ValueError, r"^StepLR: gamma must be >= 0"),
     (lambda opt: ExponentialLR(opt, gamma=math.nan), ValueError,
-     r"^ExponentialLR: gamma must be > 0 and finite, got nan"),
-    (lambda opt: ExponentialLR(opt, gamma=math.inf), ValueError, r"gamma must be > 0"),
+     r"^ExponentialLR: gamma must be >= 0 and finite, got nan"),
+    (lambda opt: ExponentialLR(opt, gamma=math.inf), ValueError, r"gamma must be >= 0"),
     (lambda opt: ExponentialLR(opt, gamma="0.9"), TypeError,
      r"^ExponentialLR: gamma must be a real number, got str"),
-    (lambda opt: MultiStepLR(opt, milestones=[3, 3]), ValueError,
-     r"^MultiStepLR: milestones must be increasing epochs >= 0, got \[3, 3\]"),
-    (lambda opt: MultiStepLR(opt, milestones=[5, 2]), ValueError, r"must be increasing"),
-    (lambda opt: MultiStepLR(opt, milestones=[-1, 2]), ValueError, r"must be increasing"),
+    (lambda opt: MultiStepLR(opt, milestones=[5, -1, 2]), ValueError,
+     r"^MultiStepLR: milestones must be epochs >= 0, got \[5, -1, 2\]"),
     (lambda opt: MultiStepLR(opt, milestones=[1.5]), TypeError,
-     r"^MultiStepLR: milestones must be a list of ints"),
-    (lambda opt: MultiStepLR(opt, milestones=3), TypeError, r"must be a list of ints"),
+     r"^MultiStepLR: milestones must be a list of epochs \(ints\), got \[1.5\]"),
+    (lambda opt: MultiStepLR(opt, milestones=3), TypeError, r"must be a list of epochs"),
+    (lambda opt: MultiStepLR(opt, milestones="12"), TypeError, r"must be a list of epochs"),
+    (lambda opt: MultiStepLR(opt, milestones={2: 1}), TypeError,
+     r"must be a list of epochs"),
     (lambda opt: CosineAnnealingLR(opt, T_max=0), ValueError,
      r"^CosineAnnealingLR: T_max must be >= 1, got 0"),
     (lambda opt: CosineAnnealingLR(opt, T_max=5, eta_min=-0.1), ValueError,
@@ -346,3 +349,362 @@ def test_reachable_as_in_pytorch():
     assert "StepLR" in module.__all__ and module.StepLR is StepLR
     assert repr(StepLR(sgd(), step_size=3)) == (
         "StepLR(SGD, step_size=3, gamma=0.1, last_epoch=0, lr=0.1)")
+
+
+# -- The first lr (PyTorch's initial_lr), QA round 23 -----------------------------------
+
+def their_lrs(torch, make_first, make_second, first_steps, steps, lr=0.1):
+    """PyTorch's lrs of a second scheduler made after a first one stepped."""
+    weight = torch.zeros(1, requires_grad=True)
+    theirs = torch.optim.SGD([weight], lr=lr)
+    first = make_first(torch.optim.lr_scheduler, theirs)
+    for _ in range(first_steps):
+        theirs.step()
+        first.step()
+    second = make_second(torch.optim.lr_scheduler, theirs)
+    out = [theirs.param_groups[0]["lr"]]
+    for _ in range(steps):
+        theirs.step()
+        second.step()
+        out.append(theirs.param_groups[0]["lr"])
+    return out, second.base_lrs
+
+
+SECOND = [
+    lambda m, o: m.LambdaLR(o, lambda e: 0.9 ** e),
+    lambda m, o: m.CosineAnnealingLR(o, T_max=2),  # past T_max: up to the first lr
+    lambda m, o: m.CosineAnnealingLR(o, T_max=3, eta_min=0.001),
+    lambda m, o: m.StepLR(o, step_size=2, gamma=0.5),
+    lambda m, o: m.MultiStepLR(o, milestones=[0, 3]),
+    lambda m, o: m.ExponentialLR(o, gamma=0.9),
+    lambda m, o: m.LinearLR(o, start_factor=0.5, total_iters=3),
+]
+
+
+@pytest.mark.parametrize("make_second", SECOND,
+                         ids=["Lambda", "Cosine", "Cosine-eta_min", "Step", "MultiStep",
+                              "Exponential", "Linear"])
+def test_a_scheduler_made_after_another_has_the_first_lr_as_base_as_pytorch(make_second):
+    # base_lrs was the lr when the scheduler was made: a LambdaLR made second gave
+    # 0.0125 * lambda where PyTorch gives 0.1 * lambda, and a cosine rose to 0.0125
+    torch = pytest.importorskip("torch")
+
+    def first(module, opt):
+        return module.StepLR(opt, step_size=1, gamma=0.5)
+
+    expected, their_base = their_lrs(torch, first, make_second, 3, 12)
+    opt = sgd(0.1)
+    lrs(first(nn.optim.lr_scheduler, opt), 3)
+    assert opt.lr == 0.0125
+    second = make_second(nn.optim.lr_scheduler, opt)
+    np.testing.assert_allclose(lrs(second, 12), expected, rtol=1e-13, atol=1e-300)
+    assert second.base_lrs == their_base == [0.1]
+    assert opt.initial_lr == 0.1 and opt.param_groups[0]["initial_lr"] == 0.1
+
+
+def test_a_lambda_warmup_made_twice_reaches_the_full_lr():
+    # the notebook cell run again: the second warm-up started from the first's 0.02
+    def warmup(epoch):
+        return min(1.0, (epoch + 1) / 5)
+
+    opt = sgd(0.1)
+    LambdaLR(opt, warmup)
+    scheduler = LambdaLR(opt, warmup)
+    assert lrs(scheduler, 6)[-1] == 0.1
+    # an lr set by hand before the next scheduler does not change the base either, as
+    # in PyTorch (its first lr stays the optimizer's initial_lr)
+    opt.lr = 0.5
+    assert LambdaLR(opt, lambda e: 1.0).base_lrs == [0.1]
+
+
+def test_the_first_lr_is_recorded_only_by_a_scheduler_that_was_made():
+    opt = sgd(0.1)
+    assert not hasattr(opt, "initial_lr")
+    with pytest.raises(TypeError, match="lr_lambda"):
+        LambdaLR(opt, lambda e: None)
+    with pytest.raises(ValueError, match="last_epoch"):
+        StepLR(opt, 2, last_epoch=0)
+    assert not hasattr(opt, "initial_lr") and opt.lr == 0.1
+    opt.lr = 0.2
+    StepLR(opt, 2)
+    assert opt.initial_lr == 0.2
+
+
+# -- PyTorch's spellings (QA round 23) ----------------------------------------------------
+
+@pytest.mark.parametrize(("name", "kwargs"), [
+    ("StepLR", dict(step_size=2, gamma=0)),
+    ("StepLR", dict(step_size=2.0)),
+    ("MultiStepLR", dict(milestones=[2], gamma=0)),
+    ("MultiStepLR", dict(milestones=[6, 2, 2, 4], gamma=0.5)),  # unsorted, 2 twice
+    ("MultiStepLR", dict(milestones={6, 1}, gamma=0.5)),
+    ("MultiStepLR", dict(milestones=(3.0, 1), gamma=0.5)),
+    ("ExponentialLR", dict(gamma=0)),
+    ("CosineAnnealingLR", dict(T_max=4.0)),
+    ("LinearLR", dict(start_factor=0.5, total_iters=3.0)),
+    ("StepLR", dict(step_size=3, gamma=0.5, last_epoch=-1)),
+    ("LambdaLR", dict(lr_lambda=lambda e: np.array(0.9 ** e))),  # a 0-d array
+])
+def test_pytorch_spellings_are_taken_with_pytorchs_numbers(name, kwargs):
+    torch = pytest.importorskip("torch")
+    weight = torch.zeros(1, requires_grad=True)
+    theirs = torch.optim.SGD([weight], lr=0.1)
+    their_scheduler = getattr(torch.optim.lr_scheduler, name)(theirs, **kwargs)
+    expected = [theirs.param_groups[0]["lr"]]
+    for _ in range(10):
+        theirs.step()
+        their_scheduler.step()
+        expected.append(float(theirs.param_groups[0]["lr"]))
+    scheduler = getattr(nn.optim.lr_scheduler, name)(sgd(0.1), **kwargs)
+    np.testing.assert_allclose(lrs(scheduler, 10), expected, rtol=1e-13, atol=1e-300)
+
+
+def test_pytorch_spellings_by_hand():
+    # (the same without torch installed)
+    assert lrs(StepLR(sgd(), 2, gamma=0), 3) == [0.1, 0.1, 0.0, 0.0]
+    assert lrs(MultiStepLR(sgd(), {3, 1}, gamma=0.5), 3) == [0.1, 0.05, 0.05, 0.025]
+    twice = MultiStepLR(sgd(), [2, 1, 2], gamma=0.5)
+    assert twice.milestones == [1, 2, 2]
+    assert lrs(twice, 3) == [0.1, 0.05, 0.0125, 0.0125]
+    assert CosineAnnealingLR(sgd(), T_max=4.0).T_max == 4
+    assert type(LinearLR(sgd(), total_iters=3.0).total_iters) is int
+    for make in (lambda opt: StepLR(opt, 3, 0.1, -1), lambda opt: MultiStepLR(opt, [1], 0.1, -1),
+                 lambda opt: ExponentialLR(opt, 0.5, -1),
+                 lambda opt: CosineAnnealingLR(opt, 3, 0.0, -1),
+                 lambda opt: LinearLR(opt, 0.5, 1.0, 2, -1),
+                 lambda opt: LambdaLR(opt, lambda e: 1.0, -1)):
+        assert make(sgd()).last_epoch == 0
+    assert lrs(LambdaLR(sgd(), lambda e: Tensor(0.5)), 1) == [0.05, 0.05]  # a 0-d Tensor
+
+
+def test_a_pytorch_style_subclass_passes_last_epoch_positionally():
+    class Warmup(LRScheduler):  # as nearly every custom torch scheduler is written
+        def __init__(self, optimizer, warmup, last_epoch=-1):
+            self.warmup = warmup
+            super().__init__(optimizer, last_epoch)
+
+        def get_lr(self):
+            return [b * min(1.0, (self.last_epoch + 1) / self.warmup) for b in self.base_lrs]
+
+    assert lrs(Warmup(sgd(0.4), 4), 4) == [0.1, 0.2, 0.30000000000000004, 0.4, 0.4]
+
+
+@pytest.mark.parametrize("last_epoch", [0, 5, -2, True, "-1"])
+def test_another_last_epoch_is_refused_naming_load_state_dict(last_epoch):
+    opt = sgd(0.1)
+    with pytest.raises(ValueError, match=r"^StepLR: last_epoch=.* is not supported, only -1 "
+                                         r".*scheduler\.load_state_dict\(state\)"):
+        StepLR(opt, 2, last_epoch=last_epoch)
+    assert opt.lr == 0.1
+
+
+def test_step_with_an_epoch_goes_to_that_epoch_as_pytorch():
+    # PyTorch's deprecated scheduler.step(epoch): the closed form of that epoch
+    torch = pytest.importorskip("torch")
+    import warnings
+
+    epochs = [0, 1, 2, 5, 6, 3, 3, 9]
+    for name, kwargs in [("StepLR", dict(step_size=2, gamma=0.5)),
+                         ("CosineAnnealingLR", dict(T_max=4, eta_min=0.01)),
+                         ("LambdaLR", dict(lr_lambda=lambda e: 1 / (e + 1)))]:
+        theirs = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1)
+        their_scheduler = getattr(torch.optim.lr_scheduler, name)(theirs, **kwargs)
+        opt = sgd(0.1)
+        scheduler = getattr(nn.optim.lr_scheduler, name)(opt, **kwargs)
+        for epoch in epochs:
+            theirs.step()
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # (PyTorch's deprecation warning)
+                their_scheduler.step(epoch)
+            scheduler.step(epoch)
+            assert opt.lr == pytest.approx(theirs.param_groups[0]["lr"], rel=1e-13)
+            assert scheduler.last_epoch == epoch
+        scheduler.step()
+        assert scheduler.last_epoch == 10
+
+
+def test_step_with_a_bad_epoch_is_refused_and_changes_nothing():
+    scheduler = StepLR(sgd(), 2)
+    for epoch, error in [(-1, ValueError), (1.5, TypeError), ("3", TypeError)]:
+        with pytest.raises(error, match=r"^StepLR.step: epoch must be"):
+            scheduler.step(epoch)
+    assert (scheduler.last_epoch, scheduler.optimizer.lr) == (0, 0.1)
+
+
+# -- Resuming and the refusal (QA round 23) -------------------------------------------
+
+def resumable(lr=0.1):
+    opt = sgd(lr)
+    return opt, LinearLR(opt, start_factor=0.25, total_iters=4)
+
+
+@pytest.mark.parametrize("order", ["optimizer first", "scheduler first",
+                                   "optimizer before the scheduler is made",
+                                   "only the scheduler"])
+def test_a_scheduler_state_loaded_sets_the_optimizers_lr_in_any_order(order):
+    # the epoch after resuming trained at 0.015625 or 0.025 instead of 0.0625, and only
+    # the scheduler's step at its end was refused
+    opt, scheduler = resumable()
+    lrs(scheduler, 2)
+    opt_state, state = opt.state_dict(), scheduler.state_dict()
+    opt = sgd(0.1)
+    if order == "optimizer before the scheduler is made":
+        opt.load_state_dict(opt_state)
+        scheduler = LinearLR(opt, start_factor=0.25, total_iters=4)
+        scheduler.load_state_dict(state)
+    else:
+        scheduler = LinearLR(opt, start_factor=0.25, total_iters=4)
+        if order == "optimizer first":
+            opt.load_state_dict(opt_state)
+        scheduler.load_state_dict(state)
+        if order == "scheduler first":
+            opt.load_state_dict(opt_state)
+    assert opt.lr == 0.0625 and scheduler.get_last_lr() == [0.0625]
+    assert lrs(scheduler, 3) == [0.0625, 0.08125, 0.1, 0.1]
+
+
+def test_a_state_saved_before_start_lrs_was_kept_is_loaded():
+    opt, scheduler = resumable()
+    lrs(scheduler, 2)
+    state = scheduler.state_dict()
+    del state["start_lrs"]  # (as the first version of the schedulers saved it)
+    opt, scheduler = resumable()
+    scheduler.load_state_dict(state)
+    assert scheduler.start_lrs == [0.1] and lrs(scheduler, 1) == [0.0625, 0.08125]
+
+
+class Picky(SGD):
+    """An optimizer whose own lr setter refuses an lr of 0.05."""
+
+    @property
+    def lr(self):
+        return self._lr
+
+    @lr.setter
+    def lr(self, value):
+        if value == 0.05:
+            raise ValueError("Picky: not 0.05")
+        self._lr = value
+
+
+def test_a_refused_load_leaves_the_optimizers_lr():
+    opt, scheduler = resumable()
+    state = {**scheduler.state_dict(), "_last_lr": [0.05], "gamma": 1.0}
+    with pytest.raises(ValueError, match="unexpected key 'gamma'; nothing was loaded"):
+        scheduler.load_state_dict(state)
+    assert opt.lr == 0.025 and scheduler.get_last_lr() == [0.025]
+    opt = Picky([Tensor(np.zeros(1), requires_grad=True)], lr=0.1)
+    scheduler = StepLR(opt, 1, gamma=0.5)
+    before = scheduler.state_dict()
+    with pytest.raises(ValueError, match="Picky: not 0.05"):
+        scheduler.load_state_dict({**before, "last_epoch": 1, "_last_lr": [0.05]})
+    assert scheduler.state_dict() == before and opt.lr == 0.1
+
+
+def test_a_step_whose_lr_the_optimizer_refuses_changes_nothing():
+    # last_epoch went on though the lr was not set, so the next step skipped an epoch
+    opt = Picky([Tensor(np.zeros(1), requires_grad=True)], lr=0.1)
+    scheduler = StepLR(opt, 1, gamma=0.5)
+    before = scheduler.state_dict()
+    for _ in range(2):
+        with pytest.raises(ValueError, match="Picky: not 0.05"):
+            scheduler.step()
+        assert scheduler.state_dict() == before and opt.lr == 0.1
+
+
+def test_the_refusal_names_the_order_to_resume_in():
+    opt, scheduler = resumable()
+    lrs(scheduler, 2)
+    opt_state = opt.state_dict()
+    opt, scheduler = resumable()
+    opt.load_state_dict(opt_state)  # the scheduler's state not loaded
+    with pytest.raises(RuntimeError, match=r"make the scheduler before loading the "
+                                           r"optimizer's state, and load the scheduler's "
+                                           r"state too.*Nothing was changed"):
+        scheduler.step()
+
+
+def test_an_optimizer_whose_lr_property_computes_it_is_seen_as_changed():
+    # (documented: its lr is not the one the scheduler set)
+    class WarmupSGD(SGD):
+        @property
+        def lr(self):
+            return self.base_lr * min(1.0, (self.steps + 1) / 10)
+
+        @lr.setter
+        def lr(self, value):
+            self.base_lr = value
+
+    scheduler = StepLR(WarmupSGD([Tensor(np.zeros(1), requires_grad=True)], lr=1.0), 5)
+    with pytest.raises(RuntimeError, match="changed outside the scheduler"):
+        scheduler.step()
+    assert "computes its value" in nn.optim.lr_scheduler.__doc__
+
+
+def test_warmup_then_decay_recipes_give_pytorchs_sequential_lr():
+    # the module doc's recipes
+    opt = sgd(0.1)
+    scheduler = LinearLR(opt, start_factor=0.1, total_iters=5)
+    ours = []
+    for epoch in range(20):
+        if epoch == 5:
+            scheduler = CosineAnnealingLR(opt, T_max=15)
+        ours.append(opt.lr)
+        scheduler.step()
+    warmup = LambdaLR(sgd(0.1), lambda e: (e + 1) / 5 if e < 5 else 0.5 ** ((e - 5) // 3))
+    assert lrs(warmup, 9) == pytest.approx([0.02, 0.04, 0.06, 0.08, 0.1, 0.1, 0.1, 0.1,
+                                            0.05, 0.05], rel=1e-14)
+    torch = pytest.importorskip("torch")
+    import warnings
+
+    from torch.optim import lr_scheduler as their_module
+
+    theirs = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # (its step(0) of the second warns)
+        sequential = their_module.SequentialLR(theirs, [
+            their_module.LinearLR(theirs, start_factor=0.1, total_iters=5),
+            their_module.CosineAnnealingLR(theirs, T_max=15)], milestones=[5])
+        expected = []
+        for _ in range(20):
+            expected.append(theirs.param_groups[0]["lr"])
+            theirs.step()
+            sequential.step()
+    np.testing.assert_allclose(ours, expected, rtol=1e-13, atol=1e-300)
+
+
+# -- Messages (QA round 23) -------------------------------------------------------------
+
+def test_an_optimizer_without_a_number_lr_is_named():
+    class SignSGD(nn.optim.Optimizer):
+        def __init__(self, params, lr=None):
+            super().__init__(params)
+            self.lr = lr
+
+        def _step(self, x, g, state):
+            return 0.01 * np.sign(g)
+
+    opt = SignSGD([Tensor(np.zeros(1), requires_grad=True)])
+    with pytest.raises(TypeError, match=r"^StepLR: the optimizer's lr must be a real "
+                                        r"number, got NoneType: None"):
+        StepLR(opt, 2)
+    assert opt.lr is None and not hasattr(opt, "initial_lr")
+
+
+@pytest.mark.parametrize("make", [
+    lambda opt: ExponentialLR(opt, gamma=10.0),  # 10.0 ** 309 overflows: OverflowError
+    lambda opt: StepLR(opt, 1, gamma=1e10),  # 0.1 * 1e10 ** 31: inf
+    lambda opt: LambdaLR(opt, lambda e: 10 ** (10 * e)),  # an int too large for a float
+], ids=["Exponential", "Step", "Lambda"])
+def test_an_lr_too_large_for_a_float_is_named_with_its_epoch(make):
+    opt = sgd(0.1)
+    scheduler = make(opt)
+    name = type(scheduler).__name__
+    with pytest.raises(ValueError, match=rf"^{name}.step: the lr for epoch \d+ "):
+        for _ in range(400):
+            scheduler.step()
+    before = (scheduler.last_epoch, opt.lr, scheduler.get_last_lr())
+    with pytest.raises(ValueError, match=rf"for epoch {before[0] + 1} "):
+        scheduler.step()
+    assert (scheduler.last_epoch, opt.lr, scheduler.get_last_lr()) == before
+    assert math.isfinite(opt.lr)

@@ -967,8 +967,10 @@ def test_param_groups_lr_changes_the_next_step():
 @pytest.mark.parametrize(("key", "value", "error", "message"), [
     ("lr", -1.0, ValueError, r"SGD: lr must be in \[0.0, inf\], got -1.0"),
     ("momentum", "0.9", TypeError, r"SGD: momentum must be a real number"),
-    ("initial_lr", 0.1, KeyError, r"SGD.param_groups\[0\]: cannot set 'initial_lr', which "
-                                  r"is not a setting of SGD; the settings are \['lr'"),
+    ("initial_lr", -0.1, ValueError, r"SGD.param_groups\[0\]: initial_lr must be in "
+                                     r"\[0.0, inf\), got -0.1"),
+    ("initial", 0.1, KeyError, r"SGD.param_groups\[0\]: cannot set 'initial', which "
+                               r"is not a setting of SGD; the settings are \['lr'"),
     ("params", [], TypeError, r"its params cannot be replaced; make a new optimizer"),
 ])
 def test_param_groups_refuses_bad_settings_and_changes_nothing(key, value, error, message):
@@ -1165,3 +1167,89 @@ def test_params_cannot_be_appended_to(make):
                                             "a new optimizer"):
             change()
     assert opt.params == (p,)
+
+
+# -- initial_lr, the first lr a learning-rate scheduler records (QA round 23) ----------
+
+
+def test_initial_lr_is_saved_and_loaded_as_in_pytorchs_param_groups(tmp_path):
+    opt = SGD([param([1.0])], lr=0.1, momentum=0.9)
+    assert "initial_lr" not in opt.state_dict() and "initial_lr" not in opt.param_groups[0]
+    nn.optim.lr_scheduler.StepLR(opt, step_size=1, gamma=0.5).step()
+    state = opt.state_dict()
+    assert state["initial_lr"] == 0.1 and state["settings.lr"] == 0.05
+    assert list(opt.param_groups[0])[-1] == "initial_lr"
+    for loaded in (state, None):
+        if loaded is None:  # through a file, as arrays
+            nn.save(opt, tmp_path / "opt.npz")
+            loaded = nn.load_state(tmp_path / "opt.npz")
+        other = SGD([param([1.0])], lr=0.3, momentum=0.9)
+        other.load_state_dict(loaded)
+        assert (other.lr, other.initial_lr) == (0.05, 0.1)
+        # so a scheduler made on the resumed optimizer has the first lr as its base
+        assert nn.optim.lr_scheduler.LambdaLR(other, lambda e: 1.0).base_lrs == [0.1]
+    # a state without it (saved before any scheduler) removes it, as PyTorch's
+    # load_state_dict replaces the param groups
+    other.load_state_dict(SGD([param([1.0])], lr=0.2, momentum=0.9).state_dict())
+    assert not hasattr(other, "initial_lr")
+    for bad in (-1.0, math.nan, np.array([0.1]), "0.1"):
+        with pytest.raises(ValueError, match=r"'initial_lr' must be a learning rate.*"
+                                             r"nothing was loaded"):
+            other.load_state_dict({**state, "initial_lr": bad})
+        assert not hasattr(other, "initial_lr") and other.lr == 0.2
+
+
+@pytest.mark.parametrize("how", ["pickle", "deepcopy"])
+def test_initial_lr_survives_a_pickle(how):
+    import pickle
+
+    opt = Adam([param([1.0])], lr=0.1)
+    nn.optim.lr_scheduler.ExponentialLR(opt, gamma=0.5).step()
+    copied = (copy.deepcopy(opt) if how == "deepcopy"
+              else pickle.loads(pickle.dumps(opt)))
+    assert (copied.lr, copied.initial_lr) == (0.05, 0.1)
+
+
+def test_param_groups_take_pytorchs_initial_lr():
+    # code written for PyTorch's schedulers sets it (group.setdefault, say)
+    opt = SGD([param([1.0])], lr=0.1)
+    group = opt.param_groups[0]
+    assert group.setdefault("initial_lr", group["lr"]) == 0.1
+    assert opt.initial_lr == 0.1 and opt.state_dict()["initial_lr"] == 0.1
+    group["initial_lr"] = 1  # checked and normalised as the settings are
+    assert type(opt.initial_lr) is float and opt.initial_lr == 1.0
+    assert nn.optim.lr_scheduler.LambdaLR(opt, lambda e: 0.5).base_lrs == [1.0]
+    assert opt.lr == 0.5
+
+
+def test_a_subclass_pickled_while_optimizer_lr_was_a_property_gets_its_lr_back():
+    # Between 7c5569e and f4973fd Optimizer.lr was a property, so a subclass's
+    # `self.lr = lr` was pickled as `_lr`; restored now, it had no `lr` and failed to step
+    class SignSGD(nn.optim.Optimizer):
+        def __init__(self, params, lr=0.01):
+            super().__init__(params)
+            self.lr = lr
+
+        def _step(self, x, g, state):
+            return self.lr * np.sign(g)
+
+    w = param([1.0, -1.0])
+    fields = SignSGD([w], lr=0.5).__getstate__()
+    fields["_lr"] = fields.pop("lr")  # as that code pickled it
+    restored = object.__new__(SignSGD)
+    restored.__setstate__(fields)
+    assert restored.lr == 0.5
+    w.grad = np.array([2.0, -3.0])
+    restored.step()
+    np.testing.assert_array_equal(w.data, [0.5, -0.5])
+
+    # a subclass that keeps an `_lr` of its own (and an lr) keeps both as they were
+    class OwnLr(SignSGD):
+        def __init__(self, params):
+            super().__init__(params, lr=0.1)
+            self._lr = "mine"
+
+    fields = OwnLr([param([1.0])]).__getstate__()
+    restored = object.__new__(OwnLr)
+    restored.__setstate__(fields)
+    assert (restored.lr, restored._lr) == (0.1, "mine")
