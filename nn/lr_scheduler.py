@@ -218,7 +218,9 @@ class LRScheduler:
         """Go to the next epoch: `last_epoch += 1`, and set `optimizer.lr` to its lr.
 
         `step(epoch)`, PyTorch's deprecated form, goes to `epoch` instead (an int >= 0):
-        its lr is the same closed form. Prefer `step()`.
+        its lr is the same closed form. (PyTorch's closed forms all start from
+        `base_lrs`, so its numbers differ for a chainable scheduler made after another
+        one changed the lr.) Prefer `step()`.
 
         Raises:
             RuntimeError: (a chainable schedule) the optimizer's lr is no longer the one
@@ -303,6 +305,11 @@ class LRScheduler:
         loaded.setdefault("start_lrs", list(loaded["base_lrs"]))
         self.optimizer.lr = loaded["_last_lr"][0]  # (first: a setter may refuse it)
         vars(self).update(loaded)
+
+    def __setstate__(self, fields: dict) -> None:
+        # a scheduler pickled before start_lrs was kept started from its base_lrs
+        fields.setdefault("start_lrs", list(fields.get("base_lrs", ())))
+        self.__dict__.update(fields)
 
     def __repr__(self) -> str:
         settings = "".join(f", {name}={getattr(self, name)!r}" for name in self._checks)

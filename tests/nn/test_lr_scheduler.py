@@ -587,6 +587,20 @@ class Picky(SGD):
         self._lr = value
 
 
+def test_a_scheduler_pickled_before_start_lrs_was_kept_steps():
+    import pickle
+
+    opt, scheduler = resumable()
+    lrs(scheduler, 2)
+    opt2, copied = pickle.loads(pickle.dumps((opt, scheduler)))  # (a new pickle)
+    assert copied.optimizer is opt2 and lrs(copied, 1) == [0.0625, 0.08125]
+    fields = dict(vars(scheduler))
+    del fields["start_lrs"]
+    restored = object.__new__(LinearLR)
+    restored.__setstate__(fields)
+    assert lrs(restored, 1) == [0.0625, 0.08125]
+
+
 def test_a_refused_load_leaves_the_optimizers_lr():
     opt, scheduler = resumable()
     state = {**scheduler.state_dict(), "_last_lr": [0.05], "gamma": 1.0}
