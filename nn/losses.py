@@ -4,7 +4,8 @@ Each loss is called as `loss_fn(input, target)`: `input` is what the network pro
 (a Tensor; `MSELoss` and `HingeLoss` also take a list of `Value`s from the scalar
 networks), `target` an array, a list or a Tensor. By default the losses of the samples
 are averaged (`reduction="mean"`); `"sum"` adds them and `"none"` returns them one per
-element (per sample for `CrossEntropyLoss`).
+element (per sample for `CrossEntropyLoss`). The mean of an empty batch raises
+ValueError, where PyTorch gives nan.
 
 Shapes must match, except that (n, 1) and (n,) are taken to mean the same n numbers
 (a one-output network against a vector of labels); anything else that would broadcast
@@ -44,6 +45,11 @@ class _Loss(Module):
             raise unexpected_arguments(type(self).__name__, args, kwargs,
                                        "only reduction ('mean', 'sum' or 'none')")
         super().__init__()
+        if not isinstance(reduction, str):  # (an array would fail `in` with NumPy's words)
+            raise TypeError(f"{type(self).__name__}: the first argument is reduction, one "
+                            f"of {list(_REDUCTIONS)}, got {type(reduction).__name__}; "
+                            "PyTorch's first argument, class weights (weight), is not "
+                            "supported here")
         if reduction not in _REDUCTIONS:
             raise ValueError(f"{type(self).__name__}: reduction must be one of "
                              f"{list(_REDUCTIONS)}, got {reduction!r}")
@@ -219,7 +225,10 @@ class BCELoss(_Loss):
 
     The input must be probabilities in [0, 1] (the output of a sigmoid). Each log is
     clamped at -100, as in PyTorch, so p = 0 or p = 1 gives a finite loss (100 for a
-    certain wrong answer) and a finite gradient.
+    certain wrong answer) and a finite gradient. The gradient with respect to a target
+    that requires grad (a learned one, as in distillation) is that of the clamped logs,
+    at most 100 in size, where PyTorch's is that of the logs themselves (infinite at
+    p = 0 or 1).
 
     Args:
         reduction: "mean", "sum" or "none".
@@ -293,7 +302,9 @@ class BCEWithLogitsLoss(_Loss):
     The loss of a logit x with target y is max(x, 0) - x y + log(1 + exp(-|x|)), finite
     for logits of any size, and its gradient is sigmoid(x) - y, which keeps its size
     where a saturated sigmoid followed by `BCELoss` would pass almost nothing back. Feed
-    it the raw score of the last Linear layer (no sigmoid).
+    it the raw score of the last Linear layer (no sigmoid). An infinite logit gives the
+    loss's limit: 0 for the label it is sure of, inf for the other (PyTorch gives nan
+    for the first).
 
     Args:
         reduction: "mean", "sum" or "none".

@@ -45,6 +45,15 @@ def save(module, path) -> None:
     if isinstance(module, (Module, Optimizer)):
         state = module.state_dict()
     elif isinstance(module, Mapping):
+        for key, value in module.items():
+            if isinstance(value, (Mapping, Module, Optimizer)):
+                # a PyTorch-style checkpoint {"model": ..., "optimizer": ..., "epoch": n}
+                raise TypeError(
+                    f"save: '{key}' is a {type(value).__name__}, not an array: nn.save "
+                    "writes one flat dict of arrays; save each part to a file of its own "
+                    "(nn.save(model, 'model.npz'), nn.save(optimizer, 'optimizer.npz')), "
+                    "or flatten the keys ({f'model.{k}': v for k, v in "
+                    "model.state_dict().items()})")
         state = {str(k): np.asarray(v) for k, v in module.items()}
     else:
         raise TypeError(f"save: expected a Module or a dict of arrays, got "

@@ -45,6 +45,17 @@ def test_mse_shapes():
         nn.MSELoss(reduction="avg")
 
 
+@pytest.mark.parametrize("loss", [nn.MSELoss, nn.BCELoss, nn.BCEWithLogitsLoss,
+                                  nn.CrossEntropyLoss, nn.HingeLoss])
+def test_class_weights_given_first_as_in_pytorch_are_explained(loss):
+    # PyTorch's first argument is weight: an array here failed with NumPy's "truth value
+    # of an array with more than one element is ambiguous"
+    with pytest.raises(TypeError, match=rf"{loss.__name__}: the first argument is "
+                                        r"reduction, .*got ndarray; PyTorch's first "
+                                        r"argument, class weights \(weight\)"):
+        loss(np.array([1.0, 2.0]))
+
+
 def test_mse_gradcheck_input_and_target():
     assert gradcheck(nn.MSELoss(), [leaf(RNG.normal(size=(4, 3))), leaf(RNG.normal(size=(4, 3)))])
 

@@ -325,3 +325,19 @@ def test_a_save_as_root_over_another_users_file_keeps_its_owner(tmp_path):
     os.chown(path, 12345, 23456)
     nn.save(model, path)
     assert (os.stat(path).st_uid, os.stat(path).st_gid) == (12345, 23456)
+
+
+def test_a_pytorch_style_checkpoint_of_several_parts_is_explained(tmp_path):
+    # {"model": state_dict, ...} was called "an object array, which cannot be stored
+    # without pickle": the user gave a dict of dicts
+    model = nn.Linear(2, 2, seed=0)
+    optimizer = nn.optim.Adam(model.parameters(), lr=0.1)
+    path = tmp_path / "checkpoint.npz"
+    for part in (model.state_dict(), model, optimizer):
+        with pytest.raises(TypeError, match=r"save: 'model' is a \w+, not an array: "
+                                            r"nn.save writes one flat dict of arrays"):
+            nn.save({"epoch": 3, "model": part}, path)
+    assert not path.exists()
+    flat = {"epoch": 3, **{f"model.{k}": v for k, v in model.state_dict().items()}}
+    nn.save(flat, path)  # the way the message gives
+    assert nn.load_state(path)["model.weight"].shape == (2, 2)
