@@ -1640,6 +1640,7 @@ _UFUNC_OPS = {
     np.floor: lambda a: a.floor(),
     np.ceil: lambda a: a.ceil(),
     np.rint: lambda a: a.round(),
+    np.sign: lambda a: a.sign(),
     np.negative: lambda a: -a,
     np.positive: lambda a: +a,
     np.absolute: lambda a: a.abs(),

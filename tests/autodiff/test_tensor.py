@@ -1402,6 +1402,7 @@ _UFUNCS_WITH_OPS = [
     (np.abs, lambda t: t.abs()), (np.negative, lambda t: -t), (np.positive, lambda t: +t),
     (np.square, lambda t: t * t), (np.floor, lambda t: t.floor()),
     (np.ceil, lambda t: t.ceil()), (np.rint, lambda t: t.round()),
+    (np.sign, lambda t: t.sign()),  # (refused as an op-less function before)
 ]
 
 
@@ -1477,7 +1478,7 @@ def test_numpy_maximum_keeps_a_float32_tensor_float32_beside_a_python_number():
 
 def test_numpy_ufuncs_without_a_tensor_op_refuse_a_tensor_that_requires_grad():
     x = leaf([1.5, -2.5])
-    for call, name in [(np.trunc, "np.trunc"), (np.sign, "np.sign"),
+    for call, name in [(np.trunc, "np.trunc"), (np.cbrt, "np.cbrt"),
                        (np.add.reduce, "np.add.reduce"), (np.add.accumulate,
                                                           "np.add.accumulate")]:
         with pytest.raises(TypeError, match=f"^{re.escape(name)} of a Tensor that requires "
