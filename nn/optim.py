@@ -614,6 +614,31 @@ def subtract_scaled(x: np.ndarray, scale: float, g: np.ndarray) -> None:
         x_block -= scale * g_block
 
 
+# torch.optim's arguments that have no counterpart here, with the default that makes
+# each one change nothing: a port that writes them out at that value (amsgrad=False,
+# foreach=None) runs as it is; another value is named as unsupported, not as a typo.
+_PYTORCH_ONLY = {"dampening": 0, "amsgrad": False, "maximize": False, "foreach": None,
+                 "capturable": False, "differentiable": False, "fused": None}
+
+
+def _take_pytorch_only(who: str, given: dict, own: tuple[str, ...], takes: str) -> None:
+    """Accept PyTorch's arguments `own` (those of the optimizer `who`) at their defaults;
+    raise TypeError for another value of them, or for any other keyword."""
+    for name, value in given.items():
+        if name not in own:
+            raise TypeError(f"{who}() got an unexpected keyword argument {name!r}; {who} "
+                            f"takes {takes}")
+        default = _PYTORCH_ONLY[name]
+        if default is None:
+            if value is None:
+                continue
+        elif (isinstance(value, (bool, np.bool_, numbers.Real))
+              and not isinstance(value, np.ndarray) and value == default):
+            continue
+        raise TypeError(f"{who}: {name}={value!r} is a PyTorch argument that is not "
+                        f"supported here (only its default, {name}={default!r}, is taken)")
+
+
 class SGD(Optimizer):
     """Stochastic gradient descent, optionally with momentum and weight decay.
 
@@ -635,6 +660,8 @@ class SGD(Optimizer):
         weight_decay: the L2 factor added to the gradient, >= 0.
         nesterov: use Nesterov momentum (needs momentum > 0): True or False, or a NumPy
             bool, as every flag.
+        dampening, maximize, foreach, differentiable, fused: PyTorch's, taken only at
+            their defaults (0, False, None, False, None), which change nothing.
 
     Raises:
         TypeError, ValueError: see `Optimizer`; a setting of the wrong type or out of
@@ -642,7 +669,10 @@ class SGD(Optimizer):
     """
 
     def __init__(self, params, lr: float, momentum: float = 0.0, weight_decay: float = 0.0,
-                 nesterov: bool = False) -> None:
+                 nesterov: bool = False, **pytorch_only) -> None:
+        _take_pytorch_only(type(self).__name__, pytorch_only,
+                           ("dampening", "maximize", "foreach", "differentiable", "fused"),
+                           "params, lr, momentum, weight_decay and nesterov")
         # (each checked as it is set: see _setting; nesterov after the momentum it needs)
         self.lr, self.momentum, self.weight_decay = lr, momentum, weight_decay
         self.nesterov = nesterov
@@ -768,6 +798,9 @@ class Adam(Optimizer):
         betas: (beta1, beta2), each in [0, 1).
         eps: added to the denominator, >= 0.
         weight_decay: the L2 factor added to the gradient, >= 0.
+        amsgrad, maximize, foreach, capturable, differentiable, fused: PyTorch's, taken
+            only at their defaults (False, or None for foreach and fused), which change
+            nothing.
 
     Raises:
         TypeError, ValueError: see `Optimizer`; a setting of the wrong type or out of
@@ -777,7 +810,11 @@ class Adam(Optimizer):
     _decoupled = False
 
     def __init__(self, params, lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
-                 eps: float = 1e-8, weight_decay: float = 0.0) -> None:
+                 eps: float = 1e-8, weight_decay: float = 0.0, **pytorch_only) -> None:
+        _take_pytorch_only(type(self).__name__, pytorch_only,
+                           ("amsgrad", "maximize", "foreach", "capturable",
+                            "differentiable", "fused"),
+                           "params, lr, betas, eps and weight_decay")
         # (each checked as it is set: see _setting)
         self.lr, self.betas, self.eps, self.weight_decay = lr, betas, eps, weight_decay
         super().__init__(params)
@@ -872,8 +909,9 @@ class AdamW(Adam):
     _decoupled = True
 
     def __init__(self, params, lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
-                 eps: float = 1e-8, weight_decay: float = 1e-2) -> None:
-        super().__init__(params, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay)
+                 eps: float = 1e-8, weight_decay: float = 1e-2, **pytorch_only) -> None:
+        super().__init__(params, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay,
+                         **pytorch_only)
 
 
 # The schedulers, reachable as `nn.optim.lr_scheduler`, as in PyTorch. nn.optim is a

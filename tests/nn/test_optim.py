@@ -1253,3 +1253,42 @@ def test_a_subclass_pickled_while_optimizer_lr_was_a_property_gets_its_lr_back()
     restored = object.__new__(OwnLr)
     restored.__setstate__(fields)
     assert (restored.lr, restored._lr) == (0.1, "mine")
+
+
+@pytest.mark.parametrize("optimizer, given", [
+    (nn.optim.SGD, {"dampening": 0, "maximize": False, "foreach": None,
+                    "differentiable": False, "fused": None}),
+    (nn.optim.Adam, {"amsgrad": False, "maximize": False, "foreach": None,
+                     "capturable": False, "differentiable": False, "fused": None}),
+    (nn.optim.AdamW, {"amsgrad": np.False_, "foreach": None}),
+])
+def test_pytorchs_arguments_at_their_defaults_are_taken(optimizer, given):
+    # a port writing out amsgrad=False or dampening=0 got Python's bare "unexpected
+    # keyword argument" (QA round 24)
+    model = nn.Linear(2, 1, seed=0)
+    plain = nn.Linear(2, 1, seed=0)
+    ported, reference = optimizer(model, lr=0.1, **given), optimizer(plain, lr=0.1)
+    for m, opt in ((model, ported), (plain, reference)):
+        m(Tensor(np.ones((1, 2)))).sum().backward()
+        opt.step()
+    np.testing.assert_array_equal(model.weight.data, plain.weight.data)
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda p: nn.optim.Adam(p, amsgrad=True),
+     r"^Adam: amsgrad=True is a PyTorch argument that is not supported here \(only its "
+     r"default, amsgrad=False, is taken\)$"),
+    (lambda p: nn.optim.SGD(p, lr=0.1, momentum=0.9, dampening=0.1),
+     r"^SGD: dampening=0.1 is a PyTorch argument"),
+    (lambda p: nn.optim.AdamW(p, maximize=True), r"^AdamW: maximize=True is a PyTorch"),
+    (lambda p: nn.optim.SGD(p, lr=0.1, foreach=True), r"^SGD: foreach=True is a PyTorch"),
+    (lambda p: nn.optim.SGD(p, lr=0.1, amsgrad=False),
+     r"^SGD\(\) got an unexpected keyword argument 'amsgrad'; SGD takes params, lr, "
+     r"momentum, weight_decay and nesterov$"),
+    (lambda p: nn.optim.Adam(p, betas1=0.9),
+     r"^Adam\(\) got an unexpected keyword argument 'betas1'; Adam takes params, lr, "
+     r"betas, eps and weight_decay$"),
+])
+def test_pytorchs_arguments_at_other_values_are_named(call, message):
+    with pytest.raises(TypeError, match=message):
+        call(nn.Linear(2, 1, seed=0).parameters())
