@@ -113,9 +113,13 @@ def _binary_accuracy(threshold: float):
     """`accuracy` for the outputs of a binary cross-entropy, whose columns are binary
     decisions of their own (one label, or several labels per sample): the fraction of
     labels right, an output above `threshold` predicting 1. The argmax of a row, as for
-    class scores, would compare multi-label rows such as [1, 1] as one class."""
+    class scores, would compare multi-label rows such as [1, 1] as one class. Soft
+    targets (probabilities, as label smoothing's 0.1 and 0.9) stand for the label they
+    are nearer to: a target above 0.5 is a 1."""
     def binary_accuracy(outputs, labels) -> float:
         outputs, labels = np.asarray(outputs), np.asarray(labels)
+        if labels.dtype.kind == "f" and ((labels >= 0) & (labels <= 1)).all():
+            labels = (labels > 0.5).astype(np.int64)
         if outputs.ndim == 2 and outputs.shape == labels.shape:
             outputs, labels = outputs.reshape(-1), labels.reshape(-1)
         return accuracy(outputs, labels, threshold=threshold)
@@ -238,8 +242,9 @@ def fit(model: Module, loss_fn, optimizer, X, y, epochs: int, batch_size: int | 
         metric: `metric(outputs, targets) -> float`, recorded under its `__name__`
             (`accuracy` by default, for classifiers, at threshold 0 for the logits of
             `BCEWithLogitsLoss` and when y holds -1/+1 labels; for `BCELoss` and
-            `BCEWithLogitsLoss` over several columns, the fraction of labels right,
-            each column a binary decision); None for none (e.g. regression).
+            `BCEWithLogitsLoss`, the fraction of labels right, each column a binary
+            decision and a soft target above 0.5 a 1); None for none (e.g.
+            regression).
             Not named "loss" or "val_loss".
         penalty: optional `penalty(model) -> one-element Tensor` added to each batch's
             loss, such as `lambda m: nn.l2_penalty(m, lam, len(X))` (a one-element

@@ -337,6 +337,25 @@ def test_accuracy_of_logits_uses_threshold_zero():
     assert history["accuracy"] == [0.75]
 
 
+
+
+def test_accuracy_of_soft_binary_targets_reads_each_target_as_its_nearer_label():
+    # label smoothing's 0.1 and 0.9 stand for 0 and 1, in one column or several (several
+    # columns were refused before training as labels that are not whole numbers)
+    X = np.array([[1.0], [2.0], [3.0], [4.0]])
+    Y = np.array([[0.1, 0.9], [0.9, 0.1], [0.9, 0.9], [0.1, 0.1]])
+    wide = nn.Linear(1, 2, seed=0)
+    wide.weight.data[...] = [[0.1], [-0.1]]
+    wide.bias.data[...] = [-0.15, 0.25]  # decisions 0 1 1 1 and 1 1 0 0, as above
+    history = nn.fit(wide, nn.BCEWithLogitsLoss(), nn.optim.SGD(wide, lr=0.0), X, Y,
+                     epochs=1, progress=False, X_val=X, y_val=Y)
+    assert history["accuracy"] == history["val_accuracy"] == [5 / 8]
+    narrow = nn.Linear(1, 1, seed=0)
+    narrow.weight.data[...] = 0.1
+    narrow.bias.data[...] = -0.15
+    history = nn.fit(narrow, nn.BCEWithLogitsLoss(), nn.optim.SGD(narrow, lr=0.0), X,
+                     Y[:, :1], epochs=1, progress=False)
+    assert history["accuracy"] == [0.75]  # column 0 alone: 3 of 4
 def test_a_metric_named_like_the_loss_is_refused():
     def loss(outputs, targets):
         return 0.5
