@@ -46,8 +46,10 @@ refused (and there is no `SequentialLR` or `ChainedScheduler`); either of these 
 
 **Resuming.** Make the optimizer and the scheduler as before, then load both
 state_dicts: the scheduler's `load_state_dict` sets the optimizer's lr too (PyTorch's
-does not), so the order does not matter. A scheduler made after loading the optimizer's
-state, and not loaded, starts the schedule again at epoch 0.
+does not), so the order does not matter. With two schedulers on the optimizer (a
+warm-up, then the decay made when it ended), only the one made last, the one in use,
+sets the lr when loaded; the other's state is loaded as it is. A scheduler made after
+loading the optimizer's state, and not loaded, starts the schedule again at epoch 0.
 
 An optimizer here has one lr (no parameter groups), so `base_lrs` and `get_last_lr()`
 are one-element lists, as PyTorch's are for one group.
@@ -166,6 +168,7 @@ class LRScheduler:
             scheduler made on it records (see the module doc).
         start_lrs: [the optimizer's lr when this scheduler was made], from which the
             chainable schedules go (as PyTorch's multiply the current lr).
+        base_lrs and start_lrs are the same for the first scheduler of an optimizer.
         last_epoch: the epoch whose lr is set: 0 after the constructor, +1 per `step()`.
 
     Raises:
@@ -205,6 +208,10 @@ class LRScheduler:
         self.step()  # to epoch 0 (refused, say by a bad lr_lambda: nothing changed yet)
         if first is None:  # recorded once, by the first scheduler (PyTorch's setdefault)
             optimizer.initial_lr = initial
+        # which scheduler of the optimizer this is (1 for its first): the one made last
+        # is the one in use, and only it sets the lr when a state is loaded
+        optimizer._schedulers_made = getattr(optimizer, "_schedulers_made", 0) + 1
+        self._made_as = optimizer._schedulers_made
 
     def get_lr(self) -> list[float]:
         """The lr for epoch `last_epoch`, as a one-element list."""
@@ -246,8 +253,10 @@ class LRScheduler:
             try:
                 lr = self.get_lr()
             except OverflowError as error:  # (a float power: ExponentialLR's, say)
+                # (a float power's args are (errno, text): the text alone)
+                reason = error.args[-1] if error.args else "overflow"
                 raise ValueError(f"{who}: the lr for epoch {epoch} is too large for a "
-                                 f"float ({error}); nothing was changed") from error
+                                 f"float ({reason}); nothing was changed") from error
             lr = _one_lr(lr, who, "get_lr()", f"the lr for epoch {epoch}")
             self.optimizer.lr = lr[0]  # (in the try: a setter of a subclass may refuse)
         except BaseException:
@@ -273,8 +282,11 @@ class LRScheduler:
         file `nn.save` wrote), after checking all of it: on any problem nothing is
         loaded. Also sets the optimizer's lr to the last lr of the schedule (PyTorch's
         does not), so the optimizer's state may be loaded before or after this one, or
-        not at all, and the next epoch still trains with the right lr. A state without
-        `start_lrs` (saved before it was kept) starts from its `base_lrs`, as it then did.
+        not at all, and the next epoch still trains with the right lr. Only the
+        scheduler made last on the optimizer (the one in use) sets its lr: the state of
+        an earlier one (a warm-up that ended) is loaded without changing the lr, in
+        whichever order the two are loaded. A state without `start_lrs` (saved before
+        it was kept) starts from its `base_lrs`, as it then did.
 
         Raises:
             TypeError: `state` is not a mapping.
@@ -303,12 +315,15 @@ class LRScheduler:
         if problems:
             raise ValueError(f"{who}: {'; '.join(problems)}; nothing was loaded")
         loaded.setdefault("start_lrs", list(loaded["base_lrs"]))
-        self.optimizer.lr = loaded["_last_lr"][0]  # (first: a setter may refuse it)
+        if self._made_as in (None, getattr(self.optimizer, "_schedulers_made", None)):
+            self.optimizer.lr = loaded["_last_lr"][0]  # (first: a setter may refuse it)
         vars(self).update(loaded)
 
     def __setstate__(self, fields: dict) -> None:
-        # a scheduler pickled before start_lrs was kept started from its base_lrs
+        # a scheduler pickled before start_lrs was kept started from its base_lrs, and
+        # one pickled before its order was kept is taken as its optimizer's last
         fields.setdefault("start_lrs", list(fields.get("base_lrs", ())))
+        fields.setdefault("_made_as", None)
         self.__dict__.update(fields)
 
     def __repr__(self) -> str:
@@ -475,7 +490,10 @@ class LinearLR(LRScheduler):
 
 class LambdaLR(LRScheduler):
     """lr = base_lr * lr_lambda(epoch), for any function of the epoch (base_lr: the
-    optimizer's first lr, as in PyTorch, even for a LambdaLR made again).
+    optimizer's first lr, its `initial_lr`, as in PyTorch, even for a LambdaLR made
+    again or made after the lr was set by hand; to start from the lr the optimizer has
+    now, remove that record first: `del opt.param_groups[0]["initial_lr"]`, or
+    PyTorch's `opt.param_groups[0].pop("initial_lr")`).
 
     The function is not saved by `state_dict` (it is code, as PyTorch does not save a
     function either): make the scheduler with the same `lr_lambda`, then load.

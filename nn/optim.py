@@ -553,8 +553,14 @@ class ParamGroup(MutableMapping):
         setattr(opt, key, value)  # (checked as the constructor checks it)
 
     def __delitem__(self, key: str) -> None:
-        raise TypeError(f"{type(self._optimizer).__name__}.param_groups[0]: its keys "
-                        "cannot be deleted")
+        who = f"{type(self._optimizer).__name__}.param_groups[0]"
+        if key == "initial_lr":  # (the next scheduler records the lr it finds)
+            if not self._has_initial_lr():
+                raise KeyError(f"{who} has no 'initial_lr' (no scheduler recorded one)")
+            del self._optimizer.initial_lr
+            return
+        raise TypeError(f"{who}: its keys cannot be deleted (only 'initial_lr', the "
+                        f"first lr a scheduler recorded), not {key!r}")
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._keys())

@@ -563,6 +563,78 @@ def test_a_scheduler_state_loaded_sets_the_optimizers_lr_in_any_order(order):
     assert lrs(scheduler, 3) == [0.0625, 0.08125, 0.1, 0.1]
 
 
+def warmup_then_cosine(opt, epochs):
+    """The module doc's second recipe for `epochs` epochs: (warm-up, cosine or None)."""
+    warmup, cosine = LinearLR(opt, start_factor=0.1, total_iters=5), None
+    for epoch in range(epochs):
+        if epoch == 5:
+            cosine = CosineAnnealingLR(opt, T_max=15)
+        (warmup if cosine is None else cosine).step()
+    return warmup, cosine
+
+
+@pytest.mark.parametrize("order", ["warm-up last", "warm-up first", "optimizer last"])
+def test_with_two_schedulers_the_one_made_last_sets_the_lr_on_load(order):
+    # the warm-up's state loaded last set the lr to its own last lr, 0.1, where the
+    # cosine schedule in use had reached 0.055 (silently: it is the lr of the next epoch)
+    opt = sgd(0.1)
+    warmup, cosine = warmup_then_cosine(opt, 12)
+    saved = opt.state_dict(), warmup.state_dict(), cosine.state_dict()
+    assert opt.lr == pytest.approx(0.1 * (1 + math.cos(math.pi * 7 / 15)) / 2, rel=1e-14)
+    assert warmup.get_last_lr() == [0.1]
+    opt = sgd(0.1)
+    new_warmup = LinearLR(opt, start_factor=0.1, total_iters=5)
+    new_cosine = CosineAnnealingLR(opt, T_max=15)
+    loads = {"warm-up last": [(opt, 0), (new_cosine, 2), (new_warmup, 1)],
+             "warm-up first": [(new_warmup, 1), (new_cosine, 2), (opt, 0)],
+             "optimizer last": [(new_cosine, 2), (new_warmup, 1), (opt, 0)]}[order]
+    for target, index in loads:
+        target.load_state_dict(saved[index])
+    assert opt.lr == cosine.optimizer.lr and new_cosine.get_last_lr() == cosine.get_last_lr()
+    expected = lrs(cosine, 3)
+    assert lrs(new_cosine, 3) == expected
+    # the warm-up alone (resuming during it) is the scheduler in use
+    opt = sgd(0.1)
+    warmup, _ = warmup_then_cosine(opt, 3)
+    state = warmup.state_dict()
+    opt = sgd(0.1)
+    LinearLR(opt, start_factor=0.1, total_iters=5).load_state_dict(state)
+    assert opt.lr == pytest.approx(0.064)
+
+
+def test_a_scheduler_pickled_before_its_order_was_kept_sets_the_lr_on_load():
+    opt = sgd(0.1)
+    warmup, cosine = warmup_then_cosine(opt, 12)
+    fields = dict(vars(cosine))
+    del fields["_made_as"]
+    restored = object.__new__(CosineAnnealingLR)
+    restored.__setstate__(fields)
+    opt.lr = 0.3
+    restored.load_state_dict(cosine.state_dict())
+    assert opt.lr == cosine.get_last_lr()[0]
+
+
+def test_the_first_lr_record_can_be_removed_as_in_pytorch():
+    # PyTorch's param_groups[0].pop("initial_lr") made a later LambdaLR start from the
+    # current lr; here it raised TypeError (keys cannot be deleted)
+    opt = sgd(0.1)
+    LinearLR(opt, start_factor=0.5, total_iters=2)
+    opt.lr = 0.01
+    assert LambdaLR(opt, lambda e: 1.0).get_last_lr() == [0.1]  # (the first lr)
+    assert opt.param_groups[0].pop("initial_lr") == 0.1
+    assert "initial_lr" not in opt.param_groups[0] and "initial_lr" not in opt.state_dict()
+    assert opt.param_groups[0].pop("initial_lr", None) is None
+    with pytest.raises(KeyError, match="no 'initial_lr'"):
+        del opt.param_groups[0]["initial_lr"]
+    opt.lr = 0.02
+    scheduler = LambdaLR(opt, lambda e: 0.5)
+    assert scheduler.base_lrs == [0.02] and opt.lr == 0.01
+    assert opt.param_groups[0]["initial_lr"] == 0.02
+    with pytest.raises(TypeError, match="only 'initial_lr'.*not 'lr'"):
+        del opt.param_groups[0]["lr"]
+    assert opt.lr == 0.01
+
+
 def test_a_state_saved_before_start_lrs_was_kept_is_loaded():
     opt, scheduler = resumable()
     lrs(scheduler, 2)
@@ -718,7 +790,8 @@ def test_an_lr_too_large_for_a_float_is_named_with_its_epoch(make):
         for _ in range(400):
             scheduler.step()
     before = (scheduler.last_epoch, opt.lr, scheduler.get_last_lr())
-    with pytest.raises(ValueError, match=rf"for epoch {before[0] + 1} "):
+    with pytest.raises(ValueError, match=rf"for epoch {before[0] + 1} ") as refused:
         scheduler.step()
+    assert "((" not in str(refused.value)  # (a power's (errno, text) shown as a tuple)
     assert (scheduler.last_epoch, opt.lr, scheduler.get_last_lr()) == before
     assert math.isfinite(opt.lr)
