@@ -620,29 +620,41 @@ def subtract_scaled(x: np.ndarray, scale: float, g: np.ndarray) -> None:
         x_block -= scale * g_block
 
 
-# torch.optim's arguments that have no counterpart here, with the default that makes
-# each one change nothing: a port that writes them out at that value (amsgrad=False,
-# foreach=None) runs as it is; another value is named as unsupported, not as a typo.
-_PYTORCH_ONLY = {"dampening": 0, "amsgrad": False, "maximize": False, "foreach": None,
-                 "capturable": False, "differentiable": False, "fused": None}
+# torch.optim's arguments that have no counterpart here, with the values that change
+# nothing: each one's default, and for foreach and fused (PyTorch's choice between
+# implementations of the same update: there is one here) any flag. A port that writes
+# them out (amsgrad=False, foreach=True) runs as it is; another value is named as
+# unsupported, not as a typo.
+_PYTORCH_ONLY = {"dampening": (0,), "amsgrad": (False,), "maximize": (False,),
+                 "foreach": (None, False, True), "capturable": (False,),
+                 "differentiable": (False,), "fused": (None, False, True),
+                 "decoupled_weight_decay": (False,)}
 
 
 def _take_pytorch_only(who: str, given: dict, own: tuple[str, ...], takes: str) -> None:
-    """Accept PyTorch's arguments `own` (those of the optimizer `who`) at their defaults;
-    raise TypeError for another value of them, or for any other keyword."""
+    """Accept PyTorch's arguments `own` (those of the optimizer `who`) at the values that
+    change nothing; raise TypeError for another value of them, or for any other
+    keyword."""
     for name, value in given.items():
         if name not in own:
             raise TypeError(f"{who}() got an unexpected keyword argument {name!r}; {who} "
                             f"takes {takes}")
-        default = _PYTORCH_ONLY[name]
-        if default is None:
-            if value is None:
+        taken = _PYTORCH_ONLY[name]
+        if value is None:
+            if None in taken:
                 continue
         elif (isinstance(value, (bool, np.bool_, numbers.Real))
-              and not isinstance(value, np.ndarray) and value == default):
+              and not isinstance(value, np.ndarray)
+              and any(value == t and (t is not True or isinstance(value, (bool, np.bool_)))
+                      for t in taken if t is not None)):
             continue
+        if name == "decoupled_weight_decay":
+            raise TypeError(f"{who}: decoupled_weight_decay={value!r}: use nn.optim.AdamW, "
+                            "which is Adam with decoupled weight decay")
+        values = (f"its default, {name}={taken[0]!r}," if len(taken) == 1 else
+                  f"{name}=" + ", ".join(map(repr, taken[:-1])) + f" or {taken[-1]!r}")
         raise TypeError(f"{who}: {name}={value!r} is a PyTorch argument that is not "
-                        f"supported here (only its default, {name}={default!r}, is taken)")
+                        f"supported here (only {values} is taken)")
 
 
 class SGD(Optimizer):
@@ -666,8 +678,12 @@ class SGD(Optimizer):
         weight_decay: the L2 factor added to the gradient, >= 0.
         nesterov: use Nesterov momentum (needs momentum > 0): True or False, or a NumPy
             bool, as every flag.
-        dampening, maximize, foreach, differentiable, fused: PyTorch's, taken only at
-            their defaults (0, False, None, False, None), which change nothing.
+        dampening, maximize, differentiable: PyTorch's, taken only at their defaults
+            (0, False, False), which change nothing; foreach and fused (PyTorch's choice
+            of implementation) at any value.
+
+    The fourth argument taken by position is `weight_decay`, where torch.optim.SGD's is
+    `dampening`: name it in code written for both.
 
     Raises:
         TypeError, ValueError: see `Optimizer`; a setting of the wrong type or out of
@@ -804,9 +820,10 @@ class Adam(Optimizer):
         betas: (beta1, beta2), each in [0, 1).
         eps: added to the denominator, >= 0.
         weight_decay: the L2 factor added to the gradient, >= 0.
-        amsgrad, maximize, foreach, capturable, differentiable, fused: PyTorch's, taken
-            only at their defaults (False, or None for foreach and fused), which change
-            nothing.
+        amsgrad, maximize, capturable, differentiable: PyTorch's, taken only at their
+            defaults (False), which change nothing; foreach and fused (PyTorch's choice
+            of implementation) at any value; for Adam, decoupled_weight_decay=False
+            (True is `AdamW`).
 
     Raises:
         TypeError, ValueError: see `Optimizer`; a setting of the wrong type or out of
@@ -819,7 +836,8 @@ class Adam(Optimizer):
                  eps: float = 1e-8, weight_decay: float = 0.0, **pytorch_only) -> None:
         _take_pytorch_only(type(self).__name__, pytorch_only,
                            ("amsgrad", "maximize", "foreach", "capturable",
-                            "differentiable", "fused"),
+                            "differentiable", "fused")
+                           + (() if self._decoupled else ("decoupled_weight_decay",)),
                            "params, lr, betas, eps and weight_decay")
         # (each checked as it is set: see _setting)
         self.lr, self.betas, self.eps, self.weight_decay = lr, betas, eps, weight_decay

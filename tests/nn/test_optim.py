@@ -1261,13 +1261,20 @@ def test_a_subclass_pickled_while_optimizer_lr_was_a_property_gets_its_lr_back()
     (nn.optim.Adam, {"amsgrad": False, "maximize": False, "foreach": None,
                      "capturable": False, "differentiable": False, "fused": None}),
     (nn.optim.AdamW, {"amsgrad": np.False_, "foreach": None}),
+    # PyTorch's choice of implementation, and Adam's L2 decay by name (QA round 25)
+    (nn.optim.SGD, {"foreach": True, "fused": False}),
+    (nn.optim.Adam, {"foreach": False, "fused": True, "decoupled_weight_decay": False,
+                     "weight_decay": 0.1}),
+    (nn.optim.AdamW, {"foreach": np.True_, "fused": None}),
 ])
 def test_pytorchs_arguments_at_their_defaults_are_taken(optimizer, given):
     # a port writing out amsgrad=False or dampening=0 got Python's bare "unexpected
     # keyword argument" (QA round 24)
     model = nn.Linear(2, 1, seed=0)
     plain = nn.Linear(2, 1, seed=0)
-    ported, reference = optimizer(model, lr=0.1, **given), optimizer(plain, lr=0.1)
+    same = {"weight_decay": given.pop("weight_decay")} if "weight_decay" in given else {}
+    ported = optimizer(model, lr=0.1, **given, **same)
+    reference = optimizer(plain, lr=0.1, **same)
     for m, opt in ((model, ported), (plain, reference)):
         m(Tensor(np.ones((1, 2)))).sum().backward()
         opt.step()
@@ -1281,7 +1288,14 @@ def test_pytorchs_arguments_at_their_defaults_are_taken(optimizer, given):
     (lambda p: nn.optim.SGD(p, lr=0.1, momentum=0.9, dampening=0.1),
      r"^SGD: dampening=0.1 is a PyTorch argument"),
     (lambda p: nn.optim.AdamW(p, maximize=True), r"^AdamW: maximize=True is a PyTorch"),
-    (lambda p: nn.optim.SGD(p, lr=0.1, foreach=True), r"^SGD: foreach=True is a PyTorch"),
+    (lambda p: nn.optim.SGD(p, lr=0.1, foreach="yes"),
+     r"^SGD: foreach='yes' is a PyTorch argument that is not supported here \(only "
+     r"foreach=None, False or True is taken\)$"),
+    (lambda p: nn.optim.Adam(p, decoupled_weight_decay=True),
+     r"^Adam: decoupled_weight_decay=True: use nn.optim.AdamW, which is Adam with "
+     r"decoupled weight decay$"),
+    (lambda p: nn.optim.AdamW(p, decoupled_weight_decay=False),
+     r"^AdamW\(\) got an unexpected keyword argument 'decoupled_weight_decay'"),
     (lambda p: nn.optim.SGD(p, lr=0.1, amsgrad=False),
      r"^SGD\(\) got an unexpected keyword argument 'amsgrad'; SGD takes params, lr, "
      r"momentum, weight_decay and nesterov$"),
