@@ -40,16 +40,23 @@ _REDUCTIONS = ("mean", "sum", "none")
 class _Loss(Module):
     """A loss with a `reduction`: "mean" (the default), "sum" or "none"."""
 
+    #: whether PyTorch's loss of this name takes class weights as its first argument
+    _pytorch_weight = False
+
     def __init__(self, reduction: str = "mean", *args, **kwargs) -> None:
         if args or kwargs:  # (Python's error would name _Loss, not CrossEntropyLoss)
             raise unexpected_arguments(type(self).__name__, args, kwargs,
                                        "only reduction ('mean', 'sum' or 'none')")
         super().__init__()
         if not isinstance(reduction, str):  # (an array would fail `in` with NumPy's words)
-            raise TypeError(f"{type(self).__name__}: the first argument is reduction, one "
-                            f"of {list(_REDUCTIONS)}, got {type(reduction).__name__}; "
-                            "PyTorch's first argument, class weights (weight), is not "
-                            "supported here")
+            plain = reduction is None or isinstance(reduction, numbers.Number)
+            given = repr(reduction) if plain else f"an object of type {type(reduction).__name__}"
+            weights = ""
+            if self._pytorch_weight and not plain:  # (an array: class weights, likely)
+                weights = ("; PyTorch's first argument, class weights (weight), is not "
+                           "supported here")
+            raise TypeError(f"{type(self).__name__}: reduction (the first argument) must "
+                            f"be one of {list(_REDUCTIONS)}, got {given}{weights}")
         if reduction not in _REDUCTIONS:
             raise ValueError(f"{type(self).__name__}: reduction must be one of "
                              f"{list(_REDUCTIONS)}, got {reduction!r}")
@@ -238,6 +245,8 @@ class BCELoss(_Loss):
             outside [0, 1], or the shapes differ.
     """
 
+    _pytorch_weight = True
+
     def forward(self, input, target):
         who = "BCELoss"
         input, target = _binary_inputs(input, target, who,
@@ -315,6 +324,8 @@ class BCEWithLogitsLoss(_Loss):
         TypeError: Values as input (write the loss out for them).
     """
 
+    _pytorch_weight = True
+
     def forward(self, input, target):
         input, target = _binary_inputs(
             input, target, "BCEWithLogitsLoss",
@@ -362,6 +373,8 @@ class CrossEntropyLoss(_Loss):
             labels a data file stored as floats, are taken as classes).
         TypeError: labels that are neither integers nor floats.
     """
+
+    _pytorch_weight = True
 
     def forward(self, input, target):
         who = "CrossEntropyLoss"

@@ -45,15 +45,31 @@ def test_mse_shapes():
         nn.MSELoss(reduction="avg")
 
 
-@pytest.mark.parametrize("loss", [nn.MSELoss, nn.BCELoss, nn.BCEWithLogitsLoss,
-                                  nn.CrossEntropyLoss, nn.HingeLoss])
+@pytest.mark.parametrize("loss", [nn.BCELoss, nn.BCEWithLogitsLoss, nn.CrossEntropyLoss])
 def test_class_weights_given_first_as_in_pytorch_are_explained(loss):
     # PyTorch's first argument is weight: an array here failed with NumPy's "truth value
     # of an array with more than one element is ambiguous"
-    with pytest.raises(TypeError, match=rf"{loss.__name__}: the first argument is "
-                                        r"reduction, .*got ndarray; PyTorch's first "
-                                        r"argument, class weights \(weight\)"):
+    with pytest.raises(TypeError, match=rf"^{loss.__name__}: reduction \(the first "
+                                        r"argument\) must be one of .*got an object of type ndarray; "
+                                        r"PyTorch's first argument, class weights "
+                                        r"\(weight\), is not supported here$"):
         loss(np.array([1.0, 2.0]))
+
+
+@pytest.mark.parametrize("loss", [nn.MSELoss, nn.HingeLoss, nn.CrossEntropyLoss])
+@pytest.mark.parametrize("reduction, shown", [(None, "None"), (1, "1"),
+                                              (np.array([1.0]), "an object of type ndarray")])
+def test_a_reduction_that_is_no_string_is_named_without_blaming_weights_wrongly(
+        loss, reduction, shown):
+    # MSELoss and HingeLoss have no class weights in PyTorch, and reduction=None given by
+    # name is no weight: the message said so for all of them (QA round 25)
+    with pytest.raises(TypeError) as refused:
+        loss(reduction=reduction)
+    message = str(refused.value)
+    assert message.startswith(f"{loss.__name__}: reduction (the first argument) must be "
+                              f"one of ['mean', 'sum', 'none'], got {shown}")
+    blamed = "weight" in message
+    assert blamed == (loss is nn.CrossEntropyLoss and shown == "an object of type ndarray")
 
 
 def test_mse_gradcheck_input_and_target():
