@@ -50,8 +50,9 @@ def test_class_weights_given_first_as_in_pytorch_are_explained(loss):
     # PyTorch's first argument is weight: an array here failed with NumPy's "truth value
     # of an array with more than one element is ambiguous"
     with pytest.raises(TypeError, match=rf"^{loss.__name__}: reduction \(the first "
-                                        r"argument\) must be one of .*got an object of type ndarray; "
-                                        r"PyTorch's first argument, class weights "
+                                        r"argument\) must be one of .*got an object of "
+                                        r"type ndarray; PyTorch's first argument, "
+                                        r"class weights "
                                         r"\(weight\), is not supported here$"):
         loss(np.array([1.0, 2.0]))
 
