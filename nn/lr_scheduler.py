@@ -12,9 +12,13 @@ for a per-batch schedule)::
 
 **The base lr.** As in PyTorch, the first scheduler made on an optimizer records the
 optimizer's lr as `optimizer.initial_lr` (PyTorch's param_groups' 'initial_lr'; saved by
-the optimizer's `state_dict`), and every scheduler's `base_lrs` is that first lr. So a
-scheduler made again on the same optimizer (a notebook cell run twice, a second phase of
-training) starts from the same lr, not from the one the first scheduler left.
+the optimizer's `state_dict`), and every scheduler's `base_lrs` is that first lr. A
+`LambdaLR` made again on the same optimizer (a notebook cell run twice, a second phase
+of training) starts from it, not from the lr the first scheduler left. The five others
+start from the lr they find (`start_lrs`, below), as PyTorch's do: a cell that makes
+`LinearLR(opt, start_factor=0.1)` run twice starts the second warm-up from the first
+one's 0.1 x lr, and warms up to 0.1 x lr only. Make the optimizer in the same cell as
+its scheduler (or set `opt.lr` back first).
 
 **Closed forms.** Each lr is computed from `last_epoch` in closed form. PyTorch's
 `StepLR`, `MultiStepLR`, `ExponentialLR`, `CosineAnnealingLR` and `LinearLR` (chainable
@@ -47,9 +51,12 @@ refused (and there is no `SequentialLR` or `ChainedScheduler`); either of these 
 **Resuming.** Make the optimizer and the scheduler as before, then load both
 state_dicts: the scheduler's `load_state_dict` sets the optimizer's lr too (PyTorch's
 does not), so the order does not matter. With two schedulers on the optimizer (a
-warm-up, then the decay made when it ended), only the one made last, the one in use,
-sets the lr when loaded; the other's state is loaded as it is. A scheduler made after
-loading the optimizer's state, and not loaded, starts the schedule again at epoch 0.
+warm-up, then a decay), the lr is the one that was set last in the saved run: each
+scheduler's state and the optimizer's record when their lr was set (`lr_stamp`, a count
+of the lr's changes by schedulers), and a state loaded after a later one leaves the lr
+as it is, whatever the order the schedulers were made or loaded in. A scheduler made
+after loading the optimizer's state, and not loaded, starts the schedule again at epoch
+0.
 
 An optimizer here has one lr (no parameter groups), so `base_lrs` and `get_last_lr()`
 are one-element lists, as PyTorch's are for one group.
@@ -149,6 +156,31 @@ def _one_lr(value, who: str, name: str, element: str | None = None) -> list[floa
     return [_learning_rate(value[0], who, element or f"{name}[0]")]
 
 
+# The attributes that state_dict does not save as a subclass's own
+_KEPT_APART = frozenset({"optimizer", "lr_lambdas", "last_epoch", "base_lrs", "start_lrs",
+                         "_last_lr", "_lr_stamp"})
+
+
+def _stamp(optimizer: Optimizer) -> int:
+    """Count a change of the optimizer's lr by a scheduler, as the lr in effect (not a
+    loaded one), and return its number: the `lr_stamp` that the scheduler's and the
+    optimizer's state_dicts save."""
+    optimizer._lr_sets = getattr(optimizer, "_lr_sets", 0) + 1
+    vars(optimizer).pop("_lr_loaded_stamp", None)
+    return optimizer._lr_sets
+
+
+def _as_attribute(value, current):
+    """A subclass attribute's value as a state gave it, in the type of the `current`
+    one where a file changed it (nn.load_state gives arrays for numbers and lists)."""
+    if isinstance(value, np.ndarray):
+        if value.ndim == 0:
+            return value.item()
+        if isinstance(current, (list, tuple)):
+            return type(current)(value.tolist())
+    return value
+
+
 class LRScheduler:
     """Base class: sets `optimizer.lr` to `get_lr()[0]` for each epoch.
 
@@ -208,10 +240,6 @@ class LRScheduler:
         self.step()  # to epoch 0 (refused, say by a bad lr_lambda: nothing changed yet)
         if first is None:  # recorded once, by the first scheduler (PyTorch's setdefault)
             optimizer.initial_lr = initial
-        # which scheduler of the optimizer this is (1 for its first): the one made last
-        # is the one in use, and only it sets the lr when a state is loaded
-        optimizer._schedulers_made = getattr(optimizer, "_schedulers_made", 0) + 1
-        self._made_as = optimizer._schedulers_made
 
     def get_lr(self) -> list[float]:
         """The lr for epoch `last_epoch`, as a one-element list."""
@@ -263,30 +291,43 @@ class LRScheduler:
             self.last_epoch = previous
             raise
         self._last_lr = lr
+        self._lr_stamp = _stamp(self.optimizer)
 
     # -- checkpoints ----------------------------------------------------------------
 
     def state_dict(self) -> dict:
-        """`last_epoch`, `base_lrs`, `start_lrs`, the last lr (`_last_lr`) and the
-        settings (as PyTorch's state_dict, without the optimizer). Save it with the
-        optimizer's, and load both to resume."""
+        """`last_epoch`, `base_lrs`, `start_lrs`, the last lr (`_last_lr`), when it was
+        set (`lr_stamp`: see the module doc), the settings, and a subclass's own
+        attributes (a count that its `get_lr` keeps, say), as PyTorch's state_dict
+        holds every attribute but the optimizer (and, here, LambdaLR's function). Save
+        it with the optimizer's, and load both to resume."""
         state = {"last_epoch": self.last_epoch, "base_lrs": list(self.base_lrs),
                  "start_lrs": list(self.start_lrs), "_last_lr": list(self._last_lr)}
-        for name in self._checks:
+        if self._lr_stamp is not None:
+            state["lr_stamp"] = self._lr_stamp
+        for name in [*self._checks, *self._own_attributes()]:
             value = getattr(self, name)
             state[name] = list(value) if isinstance(value, list) else value
         return state
+
+    def _own_attributes(self) -> list[str]:
+        """The attributes a subclass added, which state_dict saves as they are."""
+        return [name for name in vars(self)
+                if name not in _KEPT_APART and name not in self._checks]
 
     def load_state_dict(self, state: Mapping) -> None:
         """Restore what `state_dict` gave (also as arrays, as `nn.load_state` reads a
         file `nn.save` wrote), after checking all of it: on any problem nothing is
         loaded. Also sets the optimizer's lr to the last lr of the schedule (PyTorch's
         does not), so the optimizer's state may be loaded before or after this one, or
-        not at all, and the next epoch still trains with the right lr. Only the
-        scheduler made last on the optimizer (the one in use) sets its lr: the state of
-        an earlier one (a warm-up that ended) is loaded without changing the lr, in
-        whichever order the two are loaded. A state without `start_lrs` (saved before
-        it was kept) starts from its `base_lrs`, as it then did.
+        not at all, and the next epoch still trains with the right lr. A state whose lr
+        was set before the lr of a state loaded already (by its `lr_stamp`: a warm-up
+        that ended before the decay's last step, say) leaves the lr as it is, so that
+        with two schedulers any order of loading gives the lr set last. A subclass's
+        own attributes are restored too (an array read from a file becomes a list
+        where the attribute is one). A state without `start_lrs` (saved before it was
+        kept) starts from its `base_lrs`, as it then did; one without `lr_stamp` sets
+        the lr.
 
         Raises:
             TypeError: `state` is not a mapping.
@@ -297,9 +338,14 @@ class LRScheduler:
         if not isinstance(state, Mapping):
             raise TypeError(f"{who}: expected a dict, got {type(state).__name__}")
         checks = {"last_epoch": _epoch, "base_lrs": _one_lr, "start_lrs": _one_lr,
-                  "_last_lr": _one_lr, **self._checks}
+                  "_last_lr": _one_lr, "lr_stamp": _epoch, **self._checks}
+        optional = ("start_lrs", "lr_stamp")
+        own = self._own_attributes()
         problems, loaded = [], {}
         for key, value in state.items():
+            if key in own:  # (a subclass's: taken as it is)
+                loaded[key] = _as_attribute(value, getattr(self, key))
+                continue
             if key not in checks:
                 problems.append(f"unexpected key {key!r}")
                 continue
@@ -309,21 +355,30 @@ class LRScheduler:
                 loaded[key] = checks[key](value, who, key)
             except (TypeError, ValueError) as error:
                 problems.append(str(error).removeprefix(f"{who}: "))
-        missing = [key for key in checks if key not in state and key != "start_lrs"]
+        missing = [key for key in [*checks, *own] if key not in state and key not in optional]
         if missing:
             problems.append(f"missing keys {missing}")
         if problems:
             raise ValueError(f"{who}: {'; '.join(problems)}; nothing was loaded")
         loaded.setdefault("start_lrs", list(loaded["base_lrs"]))
-        if self._made_as in (None, getattr(self.optimizer, "_schedulers_made", None)):
-            self.optimizer.lr = loaded["_last_lr"][0]  # (first: a setter may refuse it)
+        stamp = loaded.pop("lr_stamp", None)
+        optimizer = self.optimizer
+        newer = getattr(optimizer, "_lr_loaded_stamp", None)
+        sets_lr = stamp is None or newer is None or stamp >= newer
+        if sets_lr:
+            optimizer.lr = loaded["_last_lr"][0]  # (first: a setter may refuse it)
         vars(self).update(loaded)
+        self._lr_stamp = stamp
+        if stamp is not None:  # later changes get later stamps than this one
+            optimizer._lr_sets = max(getattr(optimizer, "_lr_sets", 0), stamp)
+        if sets_lr:
+            optimizer._lr_loaded_stamp = stamp
 
     def __setstate__(self, fields: dict) -> None:
-        # a scheduler pickled before start_lrs was kept started from its base_lrs, and
-        # one pickled before its order was kept is taken as its optimizer's last
+        # a scheduler pickled before start_lrs was kept started from its base_lrs; one
+        # pickled before lr_stamp has none, as a state without it
         fields.setdefault("start_lrs", list(fields.get("base_lrs", ())))
-        fields.setdefault("_made_as", None)
+        fields.setdefault("_lr_stamp", None)
         self.__dict__.update(fields)
 
     def __repr__(self) -> str:

@@ -363,9 +363,11 @@ class Optimizer:
         """The optimizer's state as a flat dict of arrays (copies), which `nn.save`
         writes: its `kind` (the class name), `steps`, each setting (`settings.lr`...)
         and each parameter's state by its position in `params`
-        (`state.0.momentum_buffer`, `state.3.exp_avg`...); and `initial_lr`, the lr
-        before any learning-rate scheduler changed it, once one was made (it is in
-        PyTorch's param_groups too, and every later scheduler starts from it).
+        (`state.0.momentum_buffer`, `state.3.exp_avg`...); and, once a learning-rate
+        scheduler was made, `initial_lr`, the lr before any scheduler changed it (it
+        is in PyTorch's param_groups too, and LambdaLR starts from it), and
+        `lr_stamp`, the count of the lr's changes by schedulers (see
+        `nn.optim.lr_scheduler`: it tells which of the states loaded set the lr last).
 
         Save it beside the model's to resume training where it stopped: Adam's moments
         and step counts, or SGD's momentum, would otherwise start again from zero.
@@ -375,6 +377,8 @@ class Optimizer:
             out[f"settings.{key}"] = np.array(value)
         if getattr(self, "initial_lr", None) is not None:  # (the first scheduler's)
             out["initial_lr"] = np.array(self.initial_lr)
+        if getattr(self, "_lr_sets", 0):
+            out["lr_stamp"] = np.array(self._lr_sets)
         for i, p in enumerate(self.params):
             for name, value in self.state[id(p)].items():
                 out[f"state.{i}.{name}"] = np.array(value, copy=True)
@@ -403,7 +407,7 @@ class Optimizer:
         problems, new_settings = [], {}
         new_state: dict[int, dict] = {id(p): {} for p in self.params}
         steps = self.steps
-        initial_lr = None
+        initial_lr = lr_stamp = None
         given_names: dict[int, set] = {}
         for key, value in state.items():
             array = np.asarray(value)
@@ -421,6 +425,11 @@ class Optimizer:
                                     f"and finite), got {value!r}")
                 else:
                     initial_lr = float(array)
+            elif parts == ["lr_stamp"]:
+                if array.shape != () or array.dtype.kind not in "iu" or int(array) < 0:
+                    problems.append(f"'lr_stamp' must be an int >= 0, got {value!r}")
+                else:
+                    lr_stamp = int(array)
             elif parts == ["steps"]:
                 if array.shape != () or array.dtype.kind not in "iu" or int(array) < 0:
                     problems.append(f"'steps' must be an int >= 0, got {value!r}")
@@ -492,6 +501,13 @@ class Optimizer:
             self.initial_lr = initial_lr
         else:
             vars(self).pop("initial_lr", None)
+        # the loaded lr is as recent as its stamp: a scheduler's state with an earlier
+        # one leaves it (see nn.optim.lr_scheduler); later changes count on from it
+        if lr_stamp is None:
+            vars(self).pop("_lr_loaded_stamp", None)
+        else:
+            self._lr_loaded_stamp = lr_stamp
+            self._lr_sets = max(getattr(self, "_lr_sets", 0), lr_stamp)
 
     @property
     def param_groups(self) -> list[ParamGroup]:
@@ -624,11 +640,18 @@ def subtract_scaled(x: np.ndarray, scale: float, g: np.ndarray) -> None:
 # nothing: each one's default, and for foreach and fused (PyTorch's choice between
 # implementations of the same update: there is one here) any flag. A port that writes
 # them out (amsgrad=False, foreach=True) runs as it is; another value is named as
-# unsupported, not as a typo.
+# unsupported, not as a typo. Flags may be given as 0 and 1, as PyTorch reads them.
 _PYTORCH_ONLY = {"dampening": (0,), "amsgrad": (False,), "maximize": (False,),
                  "foreach": (None, False, True), "capturable": (False,),
-                 "differentiable": (False,), "fused": (None, False, True),
-                 "decoupled_weight_decay": (False,)}
+                 "differentiable": (False,), "fused": (None, False, True)}
+
+
+def _as_flag(value):
+    """A bool, NumPy bool, 0 or 1 as a bool; anything else as it is."""
+    if isinstance(value, (bool, np.bool_)) or (
+            isinstance(value, numbers.Integral) and value in (0, 1)):
+        return bool(value)
+    return value
 
 
 def _take_pytorch_only(who: str, given: dict, own: tuple[str, ...], takes: str) -> None:
@@ -640,21 +663,34 @@ def _take_pytorch_only(who: str, given: dict, own: tuple[str, ...], takes: str) 
             raise TypeError(f"{who}() got an unexpected keyword argument {name!r}; {who} "
                             f"takes {takes}")
         taken = _PYTORCH_ONLY[name]
-        if value is None:
-            if None in taken:
+        if name == "dampening":
+            if (isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_))
+                    and value == 0):
                 continue
-        elif (isinstance(value, (bool, np.bool_, numbers.Real))
-              and not isinstance(value, np.ndarray)
-              and any(value == t and (t is not True or isinstance(value, (bool, np.bool_)))
-                      for t in taken if t is not None)):
-            continue
-        if name == "decoupled_weight_decay":
-            raise TypeError(f"{who}: decoupled_weight_decay={value!r}: use nn.optim.AdamW, "
-                            "which is Adam with decoupled weight decay")
+        else:
+            flag = _as_flag(value)
+            if (flag is None or isinstance(flag, bool)) and flag in taken:
+                continue
         values = (f"its default, {name}={taken[0]!r}," if len(taken) == 1 else
                   f"{name}=" + ", ".join(map(repr, taken[:-1])) + f" or {taken[-1]!r}")
         raise TypeError(f"{who}: {name}={value!r} is a PyTorch argument that is not "
                         f"supported here (only {values} is taken)")
+
+
+def _take_decoupled_weight_decay(value, weight_decay) -> None:
+    """Adam's `decoupled_weight_decay` (PyTorch's): False, or True with no decay (either
+    changes nothing); True with a decay is AdamW's update, and named so."""
+    flag = _as_flag(value)
+    if flag is False or (flag is True and isinstance(weight_decay, numbers.Real)
+                         and not isinstance(weight_decay, (bool, np.bool_))
+                         and weight_decay == 0):
+        return
+    if flag is True:
+        raise TypeError(f"Adam: decoupled_weight_decay=True is AdamW's update: use "
+                        f"nn.optim.AdamW(params, ..., weight_decay={weight_decay!r}) (AdamW's "
+                        "default weight_decay is 0.01, not Adam's 0)")
+    raise TypeError(f"Adam: decoupled_weight_decay must be True or False, got "
+                    f"{type(value).__name__}: {value!r}")
 
 
 class SGD(Optimizer):
@@ -680,7 +716,7 @@ class SGD(Optimizer):
             bool, as every flag.
         dampening, maximize, differentiable: PyTorch's, taken only at their defaults
             (0, False, False), which change nothing; foreach and fused (PyTorch's choice
-            of implementation) at any value.
+            of implementation) as None or a flag (a bool, 0 or 1).
 
     The fourth argument taken by position is `weight_decay`, where torch.optim.SGD's is
     `dampening`: name it in code written for both.
@@ -822,8 +858,9 @@ class Adam(Optimizer):
         weight_decay: the L2 factor added to the gradient, >= 0.
         amsgrad, maximize, capturable, differentiable: PyTorch's, taken only at their
             defaults (False), which change nothing; foreach and fused (PyTorch's choice
-            of implementation) at any value; for Adam, decoupled_weight_decay=False
-            (True is `AdamW`).
+            of implementation) as None or a flag (a bool, 0 or 1); for Adam,
+            decoupled_weight_decay=False, or True with weight_decay=0 (with a decay it
+            is `AdamW`'s update: use AdamW).
 
     Raises:
         TypeError, ValueError: see `Optimizer`; a setting of the wrong type or out of
@@ -834,10 +871,12 @@ class Adam(Optimizer):
 
     def __init__(self, params, lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
                  eps: float = 1e-8, weight_decay: float = 0.0, **pytorch_only) -> None:
+        if "decoupled_weight_decay" in pytorch_only and not self._decoupled:  # (Adam's)
+            _take_decoupled_weight_decay(pytorch_only.pop("decoupled_weight_decay"),
+                                         weight_decay)
         _take_pytorch_only(type(self).__name__, pytorch_only,
                            ("amsgrad", "maximize", "foreach", "capturable",
-                            "differentiable", "fused")
-                           + (() if self._decoupled else ("decoupled_weight_decay",)),
+                            "differentiable", "fused"),
                            "params, lr, betas, eps and weight_decay")
         # (each checked as it is set: see _setting)
         self.lr, self.betas, self.eps, self.weight_decay = lr, betas, eps, weight_decay

@@ -1,6 +1,7 @@
 """nn.optim.lr_scheduler: schedules against hand-computed values and PyTorch, checkpoints,
 errors, and the optimizer stepping with the scheduled lr."""
 
+import itertools
 import math
 
 import numpy as np
@@ -191,7 +192,7 @@ def test_state_dict_holds_the_settings_and_is_a_copy():
     scheduler = MultiStepLR(sgd(), milestones=[2, 4], gamma=0.5)
     state = scheduler.state_dict()
     assert state == {"last_epoch": 0, "base_lrs": [0.1], "start_lrs": [0.1],
-                     "_last_lr": [0.1], "milestones": [2, 4], "gamma": 0.5}
+                     "_last_lr": [0.1], "lr_stamp": 1, "milestones": [2, 4], "gamma": 0.5}
     state["milestones"].append(9)
     state["base_lrs"][0] = 7.0
     assert scheduler.milestones == [2, 4] and scheduler.base_lrs == [0.1]
@@ -573,45 +574,162 @@ def warmup_then_cosine(opt, epochs):
     return warmup, cosine
 
 
-@pytest.mark.parametrize("order", ["warm-up last", "warm-up first", "optimizer last"])
-def test_with_two_schedulers_the_one_made_last_sets_the_lr_on_load(order):
-    # the warm-up's state loaded last set the lr to its own last lr, 0.1, where the
-    # cosine schedule in use had reached 0.055 (silently: it is the lr of the next epoch)
+def two_schedulers_run(made, stop, loads=None, saved=None, epochs=12):
+    """A warm-up (LinearLR, 5 epochs) and a decay (LambdaLR), both made up front in the
+    order `made`, the warm-up stepped in epochs 0-4 and the decay after: the lr of each
+    epoch from epoch `stop` + 1 on, resumed from `saved` by loading `loads` (names of
+    "opt", "warm", "decay") in that order; or, with `saved` None, the states after epoch
+    `stop`."""
     opt = sgd(0.1)
-    warmup, cosine = warmup_then_cosine(opt, 12)
-    saved = opt.state_dict(), warmup.state_dict(), cosine.state_dict()
-    assert opt.lr == pytest.approx(0.1 * (1 + math.cos(math.pi * 7 / 15)) / 2, rel=1e-14)
-    assert warmup.get_last_lr() == [0.1]
-    opt = sgd(0.1)
-    new_warmup = LinearLR(opt, start_factor=0.1, total_iters=5)
-    new_cosine = CosineAnnealingLR(opt, T_max=15)
-    loads = {"warm-up last": [(opt, 0), (new_cosine, 2), (new_warmup, 1)],
-             "warm-up first": [(new_warmup, 1), (new_cosine, 2), (opt, 0)],
-             "optimizer last": [(new_cosine, 2), (new_warmup, 1), (opt, 0)]}[order]
-    for target, index in loads:
-        target.load_state_dict(saved[index])
-    assert opt.lr == cosine.optimizer.lr and new_cosine.get_last_lr() == cosine.get_last_lr()
-    expected = lrs(cosine, 3)
-    assert lrs(new_cosine, 3) == expected
-    # the warm-up alone (resuming during it) is the scheduler in use
-    opt = sgd(0.1)
-    warmup, _ = warmup_then_cosine(opt, 3)
-    state = warmup.state_dict()
-    opt = sgd(0.1)
-    LinearLR(opt, start_factor=0.1, total_iters=5).load_state_dict(state)
-    assert opt.lr == pytest.approx(0.064)
+    makers = {"warm": lambda: LinearLR(opt, start_factor=0.1, total_iters=5),
+              "decay": lambda: LambdaLR(opt, lambda e: 0.8 ** e)}
+    parts = {"opt": opt}
+    for name in made:
+        parts[name] = makers[name]()
+    start = 0
+    if saved is not None:
+        for name in loads:
+            parts[name].load_state_dict(saved[name])
+        start = stop + 1
+    out = []
+    for epoch in range(start, epochs):
+        out.append(opt.lr)
+        parts["warm" if epoch < 5 else "decay"].step()
+        if saved is None and epoch == stop:
+            return {name: part.state_dict() for name, part in parts.items()}
+    return out
 
 
-def test_a_scheduler_pickled_before_its_order_was_kept_sets_the_lr_on_load():
+@pytest.mark.parametrize("made", [("decay", "warm"), ("warm", "decay")])
+@pytest.mark.parametrize("loads", list(itertools.permutations(["opt", "warm", "decay"]))
+                         + list(itertools.permutations(["warm", "decay"])))
+def test_with_two_schedulers_any_load_order_gives_the_lr_set_last(made, loads):
+    # Which state set the lr last in the saved run decides (its lr_stamp), not the
+    # order the schedulers were made or loaded in: the warm-up's state loaded last set
+    # its own last lr, 0.1 where the decay had reached 0.0512 (silently), and for a
+    # while the scheduler made last decided, wrong when the decay was made first. The
+    # saved run makes the decay first (a LambdaLR made second would overwrite the
+    # warm-up's first lr); the resumed one makes them in either order.
+    uninterrupted = two_schedulers_run(("decay", "warm"), None, epochs=12)
+    for stop in (2, 7):  # (in the warm-up, and after it)
+        saved = two_schedulers_run(("decay", "warm"), stop)
+        resumed = two_schedulers_run(made, stop, loads, saved)
+        assert resumed == pytest.approx(uninterrupted[stop + 1:], rel=1e-15)
+
+
+@pytest.mark.parametrize("loads", list(itertools.permutations(["opt", "warm", "decay"])))
+def test_the_warmup_then_cosine_recipe_resumes_in_any_order(loads):
+    def run(stop, saved=None):
+        opt = sgd(0.1)
+        parts = {"opt": opt, "warm": LinearLR(opt, start_factor=0.1, total_iters=5)}
+        if saved is not None and stop >= 5:  # the resume code makes what was in use
+            parts["decay"] = CosineAnnealingLR(opt, T_max=15)
+        start = 0
+        if saved is not None:
+            for name in loads:
+                if name in parts:
+                    parts[name].load_state_dict(saved[name])
+            start = stop + 1
+        out = []
+        for epoch in range(start, 20):
+            if epoch == 5 and "decay" not in parts:
+                parts["decay"] = CosineAnnealingLR(opt, T_max=15)
+            out.append(opt.lr)
+            parts["decay" if epoch >= 5 else "warm"].step()
+            if saved is None and epoch == stop:
+                return {name: part.state_dict() for name, part in parts.items()}
+        return out
+
+    uninterrupted = run(None)
+    for stop in (3, 11):
+        assert run(stop, run(stop)) == pytest.approx(uninterrupted[stop + 1:], rel=1e-15)
+
+
+def test_going_back_to_a_states_schedule_in_the_same_session_sets_its_lr():
+    # a notebook: train with a LambdaLR, keep its state, try a StepLR, go back: the
+    # state's lr was left at the trial's (while get_last_lr() gave the state's)
     opt = sgd(0.1)
-    warmup, cosine = warmup_then_cosine(opt, 12)
-    fields = dict(vars(cosine))
-    del fields["_made_as"]
-    restored = object.__new__(CosineAnnealingLR)
+    decay = LambdaLR(opt, lambda e: 0.5 ** e)
+    lrs(decay, 3)
+    kept = decay.state_dict()
+    lrs(StepLR(opt, step_size=1, gamma=0.1), 3)
+    decay.load_state_dict(kept)
+    assert opt.lr == decay.get_last_lr()[0] == 0.0125
+
+
+def test_the_optimizers_state_and_a_later_schedulers_state_agree_on_stamps():
+    # the optimizer's state saved after the scheduler's last change carries the same
+    # stamp, and a scheduler's state saved at an earlier epoch leaves the newer lr
+    opt = sgd(0.1)
+    scheduler = StepLR(opt, step_size=1, gamma=0.5)
+    lrs(scheduler, 1)
+    early = scheduler.state_dict()
+    lrs(scheduler, 2)
+    assert opt.state_dict()["lr_stamp"] == scheduler.state_dict()["lr_stamp"] == 4
+    saved = opt.state_dict()
+    opt = sgd(0.1)
+    scheduler = StepLR(opt, step_size=1, gamma=0.5)
+    opt.load_state_dict(saved)
+    scheduler.load_state_dict(early)  # (an older state: the scheduler's own is loaded)
+    assert opt.lr == 0.0125 and scheduler.get_last_lr() == [0.05]
+    # a state without a stamp (saved before lr_stamp was kept) sets the lr, as it did
+    del early["lr_stamp"]
+    scheduler.load_state_dict(early)
+    assert opt.lr == 0.05
+    # later changes count on from the loaded stamps
+    scheduler.step()
+    assert scheduler.state_dict()["lr_stamp"] > 4
+
+
+def test_a_scheduler_pickled_before_lr_stamp_was_kept_sets_the_lr_on_load():
+    opt = sgd(0.1)
+    scheduler = StepLR(opt, step_size=1, gamma=0.5)
+    lrs(scheduler, 2)
+    fields = dict(vars(scheduler))
+    del fields["_lr_stamp"]
+    restored = object.__new__(StepLR)
     restored.__setstate__(fields)
+    assert "lr_stamp" not in restored.state_dict()
     opt.lr = 0.3
-    restored.load_state_dict(cosine.state_dict())
-    assert opt.lr == cosine.get_last_lr()[0]
+    restored.load_state_dict(scheduler.state_dict())
+    assert opt.lr == 0.025
+
+
+class Restarts(LRScheduler):
+    """A PyTorch-style subclass with state of its own, which get_lr keeps."""
+
+    def __init__(self, optimizer, period, last_epoch=-1):
+        self.period, self.restarts, self.history = period, 0, []
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self):
+        if self.last_epoch and self.last_epoch % self.period == 0:
+            self.restarts += 1
+            self.history.append(self.last_epoch)
+        return [self.base_lrs[0] * 0.5 ** self.restarts
+                * (1 - (self.last_epoch % self.period) / self.period)]
+
+
+@pytest.mark.parametrize("through_files", [False, True])
+def test_a_subclasss_own_attributes_are_saved_and_loaded(through_files, tmp_path):
+    # only the base class's keys were saved: the resumed schedule forgot its restarts
+    # (an lr 4 times too large), and a state holding them was refused
+    opt = sgd(0.1)
+    scheduler = Restarts(opt, 3)
+    lrs(scheduler, 7)
+    state = scheduler.state_dict()
+    assert (state["period"], state["restarts"], state["history"]) == (3, 2, [3, 6])
+    if through_files:
+        nn.save(state, tmp_path / "s.npz")
+        state = nn.load_state(tmp_path / "s.npz")
+    resumed = Restarts(sgd(0.1), 3)
+    resumed.load_state_dict(state)
+    assert (resumed.restarts, resumed.history) == (2, [3, 6])
+    assert type(resumed.restarts) is int and type(resumed.history) is list
+    assert lrs(resumed, 4) == lrs(scheduler, 4)
+    with pytest.raises(ValueError, match=r"missing keys \['restarts'\]"):
+        Restarts(sgd(0.1), 3).load_state_dict({k: v for k, v in state.items()
+                                               if k != "restarts"})
 
 
 def test_the_first_lr_record_can_be_removed_as_in_pytorch():

@@ -1266,6 +1266,8 @@ def test_a_subclass_pickled_while_optimizer_lr_was_a_property_gets_its_lr_back()
     (nn.optim.Adam, {"foreach": False, "fused": True, "decoupled_weight_decay": False,
                      "weight_decay": 0.1}),
     (nn.optim.AdamW, {"foreach": np.True_, "fused": None}),
+    (nn.optim.SGD, {"foreach": 1, "fused": 0, "dampening": 0.0}),
+    (nn.optim.Adam, {"decoupled_weight_decay": True}),  # (no decay: nothing changes)
 ])
 def test_pytorchs_arguments_at_their_defaults_are_taken(optimizer, given):
     # a port writing out amsgrad=False or dampening=0 got Python's bare "unexpected
@@ -1291,9 +1293,14 @@ def test_pytorchs_arguments_at_their_defaults_are_taken(optimizer, given):
     (lambda p: nn.optim.SGD(p, lr=0.1, foreach="yes"),
      r"^SGD: foreach='yes' is a PyTorch argument that is not supported here \(only "
      r"foreach=None, False or True is taken\)$"),
-    (lambda p: nn.optim.Adam(p, decoupled_weight_decay=True),
-     r"^Adam: decoupled_weight_decay=True: use nn.optim.AdamW, which is Adam with "
-     r"decoupled weight decay$"),
+    (lambda p: nn.optim.Adam(p, weight_decay=0.1, decoupled_weight_decay=True),
+     r"^Adam: decoupled_weight_decay=True is AdamW's update: use nn.optim.AdamW\(params, "
+     r"\.\.\., weight_decay=0.1\) \(AdamW's default weight_decay is 0.01, not Adam's 0\)$"),
+    (lambda p: nn.optim.Adam(p, decoupled_weight_decay=None),
+     r"^Adam: decoupled_weight_decay must be True or False, got NoneType: None$"),
+    (lambda p: nn.optim.SGD(p, lr=0.1, foreach=2),
+     r"^SGD: foreach=2 is a PyTorch argument that is not supported here"),
+    (lambda p: nn.optim.Adam(p, amsgrad=1), r"^Adam: amsgrad=1 is a PyTorch argument"),
     (lambda p: nn.optim.AdamW(p, decoupled_weight_decay=False),
      r"^AdamW\(\) got an unexpected keyword argument 'decoupled_weight_decay'"),
     (lambda p: nn.optim.SGD(p, lr=0.1, amsgrad=False),
