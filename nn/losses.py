@@ -15,6 +15,11 @@ The loss has the input's float dtype when the target is an array or a list (cast
 so a float32 network's loss stays float32). A Tensor target takes part in NumPy's
 promotion as any operand does (it may require grad): a float64 one lifts a float32
 input's loss to float64. Labels never do: class labels, and HingeLoss's -1 and +1.
+
+PyTorch's constructor arguments that have no counterpart here are taken by name at
+their defaults, which change nothing (`weight=None`, `pos_weight=None`,
+`ignore_index=-100`, `label_smoothing=0.0`, `size_average=None`, `reduce=None`, each
+where PyTorch's loss of the same name has it); another value is named as unsupported.
 """
 
 from __future__ import annotations
@@ -42,8 +47,13 @@ class _Loss(Module):
 
     #: whether PyTorch's loss of this name takes class weights as its first argument
     _pytorch_weight = False
+    #: the keyword arguments of PyTorch's loss of this name that have no counterpart
+    #: here, with their defaults, which change nothing: taken at those values
+    _pytorch_defaults: dict = {"size_average": None, "reduce": None}
 
     def __init__(self, reduction: str = "mean", *args, **kwargs) -> None:
+        kwargs = {name: value for name, value in kwargs.items()
+                  if not self._pytorch_default(name, value)}
         if args or kwargs:  # (Python's error would name _Loss, not CrossEntropyLoss)
             raise unexpected_arguments(type(self).__name__, args, kwargs,
                                        "only reduction ('mean', 'sum' or 'none')")
@@ -61,6 +71,16 @@ class _Loss(Module):
             raise ValueError(f"{type(self).__name__}: reduction must be one of "
                              f"{list(_REDUCTIONS)}, got {reduction!r}")
         self.reduction = reduction
+
+    def _pytorch_default(self, name: str, value) -> bool:
+        """Whether `name=value` is PyTorch's argument at its default (weight=None...)."""
+        if name not in self._pytorch_defaults:
+            return False
+        default = self._pytorch_defaults[name]
+        if default is None:
+            return value is None
+        return (isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_))
+                and value == default)
 
     def _reduce(self, losses):
         if self.reduction == "mean":
@@ -246,6 +266,7 @@ class BCELoss(_Loss):
     """
 
     _pytorch_weight = True
+    _pytorch_defaults = {"size_average": None, "reduce": None, "weight": None}
 
     def forward(self, input, target):
         who = "BCELoss"
@@ -325,6 +346,8 @@ class BCEWithLogitsLoss(_Loss):
     """
 
     _pytorch_weight = True
+    _pytorch_defaults = {"size_average": None, "reduce": None, "weight": None,
+                         "pos_weight": None}
 
     def forward(self, input, target):
         input, target = _binary_inputs(
@@ -375,6 +398,8 @@ class CrossEntropyLoss(_Loss):
     """
 
     _pytorch_weight = True
+    _pytorch_defaults = {"size_average": None, "reduce": None, "weight": None,
+                         "ignore_index": -100, "label_smoothing": 0.0}
 
     def forward(self, input, target):
         who = "CrossEntropyLoss"
@@ -431,6 +456,8 @@ class HingeLoss(_Loss):
         ValueError: a label other than -1 or +1 (0/1 labels become +-1 with 2*y - 1), or
             shapes that differ.
     """
+
+    _pytorch_defaults: dict = {}  # (PyTorch has no HingeLoss)
 
     def forward(self, input, target):
         who = "HingeLoss"

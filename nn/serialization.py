@@ -24,6 +24,16 @@ from .optim import Optimizer
 __all__ = ["save", "load", "load_state"]
 
 
+def _state_dict_hint(thing) -> str:
+    """For an object with a state_dict of its own (a learning-rate scheduler), how to
+    save and load it; else ''."""
+    if not (callable(getattr(thing, "state_dict", None))
+            and callable(getattr(thing, "load_state_dict", None))):
+        return ""
+    return ("; save its state: nn.save(x.state_dict(), path), and load it with "
+            "x.load_state_dict(nn.load_state(path))")
+
+
 def save(module, path) -> None:
     """Write a module's parameters (its `state_dict()`) to an `.npz` file.
 
@@ -56,8 +66,8 @@ def save(module, path) -> None:
                     "model.state_dict().items()})")
         state = {str(k): np.asarray(v) for k, v in module.items()}
     else:
-        raise TypeError(f"save: expected a Module or a dict of arrays, got "
-                        f"{type(module).__name__}")
+        raise TypeError(f"save: expected a Module, an optimizer or a dict of arrays, got "
+                        f"{type(module).__name__}{_state_dict_hint(module)}")
     for key, array in state.items():
         if array.dtype.hasobject:
             raise TypeError(f"save: '{key}' is an object array, which cannot be stored "
@@ -191,9 +201,9 @@ def load(module: Module, path) -> Module:
         ValueError: see `load_state` and `Module.load_state_dict`.
     """
     if not isinstance(module, (Module, Optimizer)):
+        hint = _state_dict_hint(module) or " (to read the arrays alone use nn.load_state(path))"
         raise TypeError(f"load: expected a Module or an optimizer to load into, got "
-                        f"{type(module).__name__} (to read the arrays alone use "
-                        "nn.load_state(path))")
+                        f"{type(module).__name__}{hint}")
     module.load_state_dict(load_state(path))
     return module
 

@@ -128,10 +128,24 @@ def test_files_that_are_not_npz_archives(tmp_path):
         nn.load_state(broken)
     with pytest.raises(FileNotFoundError):
         nn.load_state(tmp_path / "missing.npz")
-    with pytest.raises(TypeError, match="expected a Module or a dict"):
+    with pytest.raises(TypeError, match="expected a Module, an optimizer or a dict"):
         nn.save([1, 2], tmp_path / "x.npz")
     with pytest.raises(TypeError, match="nn.load_state"):
         nn.load("model", text)
+
+
+def test_a_scheduler_given_to_save_or_load_is_told_to_use_its_state_dict(tmp_path):
+    # the messages said only that a StepLR is not a Module (QA round 26)
+    opt = nn.optim.SGD(nn.Linear(2, 1, seed=0), lr=0.1)
+    scheduler = nn.optim.lr_scheduler.StepLR(opt, step_size=2)
+    hint = (r"; save its state: nn.save\(x.state_dict\(\), path\), and load it with "
+            r"x.load_state_dict\(nn.load_state\(path\)\)$")
+    with pytest.raises(TypeError, match=r"^save: expected .*, got StepLR" + hint):
+        nn.save(scheduler, tmp_path / "s.npz")
+    nn.save(scheduler.state_dict(), tmp_path / "s.npz")
+    with pytest.raises(TypeError, match=r"^load: expected .*, got StepLR" + hint):
+        nn.load(scheduler, tmp_path / "s.npz")
+    scheduler.load_state_dict(nn.load_state(tmp_path / "s.npz"))
 
 
 def test_a_path_of_the_wrong_type_is_named():
