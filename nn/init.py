@@ -8,12 +8,12 @@ draws, which is how `MLP` seeds its layers). PyTorch's `generator=` keyword is t
 too, as a `numpy.random.Generator` (a torch.Generator cannot draw NumPy's numbers).
 
 The functions are named, take their arguments and draw from the distributions as those
-of `torch.nn.init` do (`uniform_`, `normal_`, `constant_`, `ones_`, `zeros_`,
-`xavier_uniform_`, `xavier_normal_`, `kaiming_uniform_`, `kaiming_normal_`,
-`calculate_gain`), so that a model's initialisation ports line by line; they add `seed`,
-`kaiming_*`'s `fan=` (a fan of your own) and `uniform_`'s older keywords `low=` and
-`high=`. Random fills need a float tensor and leave it as it was when they refuse their
-arguments.
+of `torch.nn.init` do (`uniform_`, `normal_`, `trunc_normal_`, `constant_`, `ones_`,
+`zeros_`, `eye_`, `dirac_`, `xavier_uniform_`, `xavier_normal_`, `kaiming_uniform_`,
+`kaiming_normal_`, `orthogonal_`, `sparse_`, `calculate_gain`), so that a model's
+initialisation ports line by line; they add `seed`, `kaiming_*`'s `fan=` (a fan of your
+own) and `uniform_`'s older keywords `low=` and `high=`. Random fills need a float
+tensor and leave it as it was when they refuse their arguments.
 """
 
 from __future__ import annotations
@@ -43,6 +43,11 @@ __all__ = [
     "xavier_normal_",
     "kaiming_uniform_",
     "kaiming_normal_",
+    "trunc_normal_",
+    "orthogonal_",
+    "eye_",
+    "dirac_",
+    "sparse_",
 ]
 
 # The generator every seed=None draws from after manual_seed(), None before it; then
@@ -579,3 +584,279 @@ def _kaiming_std(tensor: Tensor, a, mode, nonlinearity, fan, seed, gen, who: str
         fan = _fans(tensor, who)[1]
     source = f"a={a!r}" if nonlinearity == "leaky_relu" else f"nonlinearity={nonlinearity!r}"
     return gain, fan, rng, f"{source} and fan={fan!r}"
+
+
+def trunc_normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, a: float = -2.0,
+                  b: float = 2.0, seed=None, *, generator=None) -> Tensor:
+    """Fill `tensor` in place with draws from N(mean, std^2) truncated to [a, b] (the
+    normal distribution conditioned on a <= x <= b), as `torch.nn.init.trunc_normal_`;
+    returns it.
+
+    The draws are exact wherever the interval lies: by redrawing normal draws outside
+    [a, b] when that is likely to succeed (the interval holds more than 30% of the
+    normal's mass), as PyTorch does; else by rejection from uniform draws on [a, b] (as
+    PyTorch does too), or, for an interval far out in one tail, from exponential ones
+    (Robert, 1995), which PyTorch lacks (it can loop for long there, and fails for an
+    infinite bound). So unlike PyTorch there is no warning for a mean more than 2 std
+    from [a, b]. Every value lies in [a, b] also after rounding to the tensor's dtype
+    (a float32 tensor gets the float32 numbers nearest inside the bounds).
+
+    Args:
+        tensor: a float Tensor (an empty one is left as it is).
+        mean: finite; std: finite and > 0. Real numbers, as `normal_` takes.
+        a, b: the bounds, a <= b; a may be -inf and b inf (one-sided, or no truncation).
+            a == b fills with a.
+        seed: see the module docstring.
+        generator: PyTorch's keyword; a `numpy.random.Generator`, as seed would be.
+
+    Raises:
+        TypeError: the tensor is not a float Tensor, an argument is not a real number,
+            or `generator` is not a numpy Generator.
+        ValueError: `mean` or `std` is not finite, `std <= 0` (PyTorch divides by it),
+            `a` is nan or inf, `b` is nan or -inf, `a > b`, no number of the tensor's
+            dtype lies in [a, b], or draws do not fit the dtype. Every error names
+            trunc_normal_.
+    """
+    who = "trunc_normal_"
+    _check_float_tensor(tensor, who)
+    mean, std = _finite(mean, "mean", who), _finite(std, "std", who)
+    if not std > 0:
+        raise ValueError(f"{who}: std must be > 0, got std={std!r}")
+    a, b = _real(a, "a", who), _real(b, "b", who)
+    if math.isnan(a) or a == math.inf:
+        raise ValueError(f"{who}: a must be finite or -inf, got a={a!r}")
+    if math.isnan(b) or b == -math.inf:
+        raise ValueError(f"{who}: b must be finite or inf, got b={b!r}")
+    if not a <= b:
+        raise ValueError(f"{who}: needs a <= b, got a={a!r}, b={b!r}")
+    low, high = _dtype_bounds(a, b, tensor.dtype)
+    if not low <= high:
+        raise ValueError(f"{who}: no {tensor.dtype} number lies in [a, b], a={a!r}, "
+                         f"b={b!r}")
+    rng = _rng(seed, generator, who)
+    if tensor.size == 0:
+        return tensor
+    alpha, beta = (a - mean) / std, (b - mean) / std  # (either may be infinite)
+    if a == b:
+        draws = np.full(tensor.shape, a)
+    elif alpha == beta:  # [a, b] is too narrow for the density to change across it
+        draws = rng.uniform(a, b, tensor.shape)
+    else:
+        z = _standard_truncated_normal(rng, alpha, beta, tensor.size)
+        with np.errstate(over="ignore"):  # (an infinite draw is refused below)
+            draws = (mean + std * z).reshape(tensor.shape)
+        draws = np.clip(draws, a, b)  # (mean + std * z may round a last bit outside)
+    with np.errstate(over="ignore"):
+        draws = np.asarray(draws).astype(tensor.dtype, copy=False)
+    if not np.isfinite(draws).all():
+        raise ValueError(f"{who}: mean={mean!r}, std={std!r} gives draws too large for a "
+                         f"{tensor.dtype} tensor")
+    _fill(tensor, np.clip(draws, low, high))
+    return tensor
+
+
+def _dtype_bounds(a: float, b: float, dtype: np.dtype):
+    """The least and the greatest numbers of `dtype` in [a, b] (the first greater than the
+    second when there are none): a and b rounded to the dtype, then moved a step inward
+    if the rounding took them outside."""
+    with np.errstate(over="ignore"):
+        low, high = np.array(a, dtype=dtype)[()], np.array(b, dtype=dtype)[()]
+    if float(low) < a:  # (compared as Python floats: NumPy would compare in the dtype)
+        low = np.nextafter(low, dtype.type(np.inf))
+    if float(high) > b:
+        high = np.nextafter(high, dtype.type(-np.inf))
+    return low, high
+
+
+def _standard_truncated_normal(rng: np.random.Generator, alpha: float, beta: float,
+                               n: int) -> np.ndarray:
+    """`n` draws of N(0, 1) conditioned on alpha <= z <= beta (alpha < beta, either may be
+    infinite), each by rejection sampling, which is exact; the proposal is chosen so that
+    at least about one in five is accepted, however far out [alpha, beta] lies."""
+    mass = (math.erfc(alpha / math.sqrt(2.0)) - math.erfc(beta / math.sqrt(2.0))) / 2.0
+    if mass <= 0.3 and beta <= 0:  # in the left tail: the right one's, mirrored
+        return -_standard_truncated_normal(rng, -beta, -alpha, n)
+    if mass > 0.3:
+        def propose(k):  # normal draws, those outside the interval redrawn
+            z = rng.standard_normal(k)
+            return z, (alpha <= z) & (z <= beta)
+    elif alpha <= 0 or beta - alpha <= 2.0 / alpha:
+        # uniform draws on [alpha, beta], kept with probability density / its peak
+        # (the interval is narrow here: < 0.85 wide if it holds 0, else < 2 / alpha)
+        peak = max(alpha, 0.0)
+
+        def propose(k):
+            z = alpha + (beta - alpha) * rng.random(k)
+            return z, rng.random(k) < np.exp(-0.5 * (z - peak) * (z + peak))
+    else:
+        # far out in the right tail, and wide: z = alpha + E / rate with E ~ Exp(1), kept
+        # with probability exp(-(z - rate)^2 / 2) = exp(-((E - 1) / rate)^2 / 2) (Robert's
+        # optimal rate, (alpha + sqrt(alpha^2 + 4)) / 2, written so as not to overflow),
+        # and if z <= beta
+        rate = alpha / 2.0 + math.hypot(alpha / 2.0, 1.0)
+
+        def propose(k):
+            e = rng.standard_exponential(k)
+            keep = (e / rate <= beta - alpha) & (
+                rng.random(k) < np.exp(-0.5 * ((e - 1.0) / rate) ** 2))
+            return alpha + e / rate, keep
+
+    out = np.empty(n)
+    pending = np.arange(n)
+    while pending.size:
+        z, keep = propose(pending.size)
+        out[pending[keep]] = z[keep]
+        pending = pending[~keep]
+    return out
+
+
+def orthogonal_(tensor: Tensor, gain: float = 1, seed=None, *, generator=None) -> Tensor:
+    """Fill `tensor` in place with a (semi-)orthogonal matrix times `gain`, as
+    `torch.nn.init.orthogonal_` (Saxe et al., 2013); returns it.
+
+    The tensor is seen as a matrix of (rows, cols) = (shape[0], the product of the other
+    axes). As in PyTorch: a (rows, cols) matrix of N(0, 1) draws, transposed if
+    rows < cols, is factored as QR; Q's columns are multiplied by the signs of R's
+    diagonal (so that Q is uniformly distributed, Haar, rather than biased by the
+    factorisation's sign convention), and Q is transposed back. So W @ W.T is
+    gain^2 * I for rows <= cols, and W.T @ W is for rows >= cols. (Computed in float64,
+    then rounded to the tensor's dtype.)
+
+    Args:
+        tensor: a float Tensor of 2 or more dimensions (a zero-element one is left as
+            it is).
+        gain: a finite real number (a negative one negates the matrix, as in PyTorch).
+        seed: see the module docstring.
+        generator: PyTorch's keyword; a `numpy.random.Generator`, as seed would be.
+
+    Raises:
+        TypeError: the tensor is not a float Tensor, `gain` is not a real number, or
+            `generator` is not a numpy Generator.
+        ValueError: the tensor has fewer than 2 dimensions (as in PyTorch), `gain` is
+            not finite, or the values do not fit the tensor's dtype. Every error names
+            orthogonal_.
+    """
+    who = "orthogonal_"
+    _check_float_tensor(tensor, who)
+    if tensor.ndim < 2:
+        raise ValueError(f"{who}: needs a tensor of 2 or more dimensions, got shape "
+                         f"{tensor.shape}")
+    gain = _finite(gain, "gain", who)
+    rng = _rng(seed, generator, who)
+    if tensor.size == 0:
+        return tensor
+    rows = tensor.shape[0]
+    cols = tensor.size // rows
+    flat = rng.standard_normal((rows, cols))
+    if rows < cols:
+        flat = flat.T
+    q, r = np.linalg.qr(flat)  # (reduced: q has flat's shape)
+    q *= np.where(np.diag(r) < 0, -1.0, 1.0)  # (a zero diagonal has probability 0)
+    if rows < cols:
+        q = q.T
+    with np.errstate(over="ignore"):
+        values = gain * q
+    _fill_draws(tensor, values.reshape(tensor.shape), who, f"gain={gain!r}")
+    return tensor
+
+
+def eye_(tensor: Tensor) -> Tensor:
+    """Fill a 2-D `tensor` in place with the identity matrix (ones on the main diagonal,
+    zeros elsewhere; a non-square one as `numpy.eye(rows, cols)`), as
+    `torch.nn.init.eye_`; of any dtype. Returns it.
+
+    Raises:
+        TypeError: `tensor` is not a Tensor.
+        ValueError: the tensor is not 2-D (PyTorch refuses others too).
+    """
+    who = "eye_"
+    _check_tensor(tensor, who)
+    if tensor.ndim != 2:
+        raise ValueError(f"{who}: needs a 2-D tensor, got shape {tensor.shape}")
+    _fill(tensor, np.eye(*tensor.shape, dtype=tensor.dtype))
+    return tensor
+
+
+def dirac_(tensor: Tensor, groups: int = 1) -> Tensor:
+    """Fill a convolution kernel in place with the Dirac delta, as
+    `torch.nn.init.dirac_`, so that the convolution passes its input channels through
+    (as many as there are output channels); of any dtype. Returns it.
+
+    The kernel is (out, in, *field) with a field of 1, 2 or 3 axes; its channels are
+    split into `groups` groups of out / groups output channels, and in each the d-th
+    output channel takes the d-th input channel, for d < min(out / groups, in): a one at
+    the centre of the field (index size // 2 on each axis), zeros elsewhere.
+
+    Raises:
+        TypeError: `tensor` is not a Tensor, or `groups` is not an int.
+        ValueError: the tensor is not 3-, 4- or 5-D (as in PyTorch), `groups` is not
+            > 0, or shape[0] is not divisible by `groups` (as in PyTorch).
+    """
+    who = "dirac_"
+    _check_tensor(tensor, who)
+    if tensor.ndim not in (3, 4, 5):
+        raise ValueError(f"{who}: needs a 3-, 4- or 5-D tensor (out, in, *field), got "
+                         f"shape {tensor.shape}")
+    if isinstance(groups, (bool, np.bool_)) or not isinstance(groups, numbers.Integral):
+        raise TypeError(f"{who}: groups must be an int, got {type(groups).__name__}: "
+                        f"{groups!r}")
+    if groups <= 0:
+        raise ValueError(f"{who}: groups must be > 0, got groups={groups}")
+    out_channels, in_channels, *field = tensor.shape
+    if out_channels % groups:
+        raise ValueError(f"{who}: shape[0] = {out_channels} (the output channels) must "
+                         f"be divisible by groups={groups}")
+    per_group = out_channels // int(groups)
+    channel = np.arange(min(per_group, in_channels))
+    outs = (np.arange(int(groups))[:, None] * per_group + channel).ravel()
+    values = np.zeros(tensor.shape, dtype=tensor.dtype)
+    values[(outs, np.tile(channel, int(groups)), *(size // 2 for size in field))] = 1
+    _fill(tensor, values)
+    return tensor
+
+
+def sparse_(tensor: Tensor, sparsity: float, std: float = 0.01, seed=None, *,
+            generator=None) -> Tensor:
+    """Fill a 2-D `tensor` in place as a sparse matrix, as `torch.nn.init.sparse_`
+    (Martens, 2010): draws from N(0, std^2), with ceil(sparsity * rows) of each
+    column's set to zero, at rows chosen at random for each column; returns it.
+
+    Args:
+        tensor: a 2-D float Tensor (an empty one is left as it is).
+        sparsity: the fraction of each column to zero, from 0 to 1 (PyTorch takes any
+            number, zeroing everything past 1 and some rows for -1 or less).
+            ceil(sparsity * rows) is as PyTorch counts it: 0.28 of 25 rows is 8 zeros,
+            as 0.28 * 25 is 7.000000000000001 in floats.
+        std: finite and >= 0. Real numbers, as `normal_` takes.
+        seed: see the module docstring (it chooses the zeroed rows too; PyTorch's
+            choice does not follow its generator).
+        generator: PyTorch's keyword; a `numpy.random.Generator`, as seed would be.
+
+    Raises:
+        TypeError: the tensor is not a float Tensor, `sparsity` or `std` is not a real
+            number, or `generator` is not a numpy Generator.
+        ValueError: the tensor is not 2-D (as in PyTorch), `sparsity` is not in [0, 1],
+            `std` is not finite or is negative, or draws do not fit the tensor's dtype.
+            Every error names sparse_.
+    """
+    who = "sparse_"
+    _check_float_tensor(tensor, who)
+    if tensor.ndim != 2:
+        raise ValueError(f"{who}: needs a 2-D tensor, got shape {tensor.shape}")
+    sparsity = _finite(sparsity, "sparsity", who)
+    if not 0 <= sparsity <= 1:
+        raise ValueError(f"{who}: sparsity must be in [0, 1], got sparsity={sparsity!r}")
+    std = _finite(std, "std", who)
+    if std < 0:
+        raise ValueError(f"{who}: std must be >= 0, got std={std!r}")
+    rng = _rng(seed, generator, who)
+    if tensor.size == 0:
+        return tensor
+    rows, cols = tensor.shape
+    draws = rng.normal(0.0, std, (rows, cols))
+    zeros = math.ceil(sparsity * rows)  # (<= rows: sparsity * rows rounds to <= rows)
+    # the first `zeros` rows of a random order of the rows, for each column
+    chosen = np.argsort(rng.random((rows, cols)), axis=0)[:zeros]
+    draws[chosen, np.arange(cols)] = 0.0
+    _fill_draws(tensor, draws, who, f"std={std!r}")
+    return tensor

@@ -2,7 +2,9 @@
 `kaiming_uniform_(w, nonlinearity='relu')`, `mode='fan_out'` and `xavier_uniform_` were
 bare "unexpected keyword argument" or missing-attribute errors)."""
 
+import inspect
 import math
+import re
 
 import numpy as np
 import pytest
@@ -224,6 +226,9 @@ CALLS = {
     "xavier_normal_": lambda t, **k: init.xavier_normal_(t, **k),
     "kaiming_uniform_": lambda t, **k: init.kaiming_uniform_(t, nonlinearity="relu", **k),
     "kaiming_normal_": lambda t, **k: init.kaiming_normal_(t, mode="fan_out", **k),
+    "trunc_normal_": lambda t, **k: init.trunc_normal_(t, 0.5, 2.0, -1.0, 3.0, **k),
+    "orthogonal_": lambda t, **k: init.orthogonal_(t, 2.0, **k),
+    "sparse_": lambda t, **k: init.sparse_(t, 0.5, **k),
 }
 
 
@@ -304,9 +309,36 @@ def test_a_torch_generator_is_refused_naming_seed():
      "^uniform_: needs low <= high, got low=2.0, high=1.0"),
     (lambda t, g: init.uniform_(t, a=np.inf, seed=g), ValueError,
      "^uniform_: low must be finite"),
+    (lambda t, g: init.trunc_normal_(t, std=0, seed=g), ValueError,
+     "^trunc_normal_: std must be > 0, got std=0.0"),
+    (lambda t, g: init.trunc_normal_(t, 0.0, 1.0, 2.0, -2.0, seed=g), ValueError,
+     "^trunc_normal_: needs a <= b, got a=2.0, b=-2.0"),
+    (lambda t, g: init.trunc_normal_(t, a=np.inf, seed=g), ValueError,
+     "^trunc_normal_: a must be finite or -inf, got a=inf"),
+    (lambda t, g: init.trunc_normal_(t, b=float("nan"), seed=g), ValueError,
+     "^trunc_normal_: b must be finite or inf, got b=nan"),
+    (lambda t, g: init.trunc_normal_(t, mean=np.inf, seed=g), ValueError,
+     "^trunc_normal_: mean must be finite"),
+    (lambda t, g: init.trunc_normal_(t, a="-2", seed=g), TypeError,
+     "^trunc_normal_: a must be a real number, got str"),
+    (lambda t, g: init.orthogonal_(t, gain=float("nan"), seed=g), ValueError,
+     "^orthogonal_: gain must be finite"),
+    (lambda t, g: init.orthogonal_(t, gain=None, seed=g), TypeError,
+     "^orthogonal_: gain must be a real number, got NoneType"),
+    (lambda t, g: init.sparse_(t, 1.5, seed=g), ValueError,
+     r"^sparse_: sparsity must be in \[0, 1\], got sparsity=1.5"),
+    (lambda t, g: init.sparse_(t, -0.5, seed=g), ValueError,
+     r"^sparse_: sparsity must be in \[0, 1\], got sparsity=-0.5"),
+    (lambda t, g: init.sparse_(t, float("nan"), seed=g), ValueError,
+     "^sparse_: sparsity must be finite"),
+    (lambda t, g: init.sparse_(t, 0.5, std=-0.1, seed=g), ValueError,
+     "^sparse_: std must be >= 0, got std=-0.1"),
 ], ids=["bad mode", "fan as mode", "bad nonlinearity", "nonlinearity None",
         "fan and fan_out", "fan 0", "a str", "a huge", "negative std", "nan mean",
-        "std str", "negative gain", "infinite gain", "huge gain", "a > b", "a inf"])
+        "std str", "negative gain", "infinite gain", "huge gain", "a > b", "a inf",
+        "trunc std 0", "trunc a > b", "trunc a inf", "trunc b nan", "trunc mean inf",
+        "trunc a str", "orthogonal gain nan", "orthogonal gain None", "sparsity > 1",
+        "sparsity < 0", "sparsity nan", "sparse negative std"])
 def test_a_bad_argument_names_the_function_and_changes_nothing(call, error, message):
     t, gen = empty((2, 3)), np.random.default_rng(0)
     state = gen.bit_generator.state
@@ -339,7 +371,16 @@ def test_the_fans_of_a_vector_are_refused_as_torch_does(call, message):
      "^uniform_: low=-1e\\+300, high=1e\\+300 gives draws too large for a float32"),
     (np.float32, lambda t: init.normal_(t, 0.0, 1e300, seed=0),
      "^normal_: .* gives draws too large for a float32"),
-], ids=["float64 normal", "float32 uniform", "float32 normal"])
+    (np.float64, lambda t: init.trunc_normal_(t, 0.0, 1e308, -np.inf, np.inf, seed=0),
+     "^trunc_normal_: mean=0.0, std=1e\\+308 gives draws too large for a float64"),
+    (np.float32, lambda t: init.trunc_normal_(t, 0.0, 1e300, -1e300, 1e300, seed=0),
+     "^trunc_normal_: .* gives draws too large for a float32"),
+    (np.float32, lambda t: init.orthogonal_(t, 1e300, seed=0),
+     "^orthogonal_: gain=1e\\+300 gives draws too large for a float32"),
+    (np.float32, lambda t: init.sparse_(t, 0.5, 1e300, seed=0),
+     "^sparse_: std=1e\\+300 gives draws too large for a float32"),
+], ids=["float64 normal", "float32 uniform", "float32 normal", "float64 trunc_normal",
+        "float32 trunc_normal", "float32 orthogonal", "float32 sparse"])
 def test_draws_that_overflow_the_dtype_are_refused(dtype, call, message):
     # NumPy filled inf (with a RuntimeWarning for float32)
     t = Tensor(np.full((50, 50), 7.0, dtype=dtype))
@@ -362,7 +403,7 @@ def test_random_fills_need_a_float_tensor(name):
 
 @pytest.mark.parametrize("shape", [(0, 0), (3, 0), (0, 2, 3)])
 @pytest.mark.parametrize("name", ["uniform_", "normal_", "xavier_uniform_",
-                                  "xavier_normal_"])
+                                  "xavier_normal_", "trunc_normal_", "orthogonal_"])
 def test_an_empty_tensor_is_left_without_a_warning(shape, name, recwarn):
     t = Tensor(np.empty(shape))
     assert CALLS[name](t, seed=0) is t
@@ -425,8 +466,11 @@ def test_constant_refuses_a_value_the_tensor_cannot_hold(tensor, val, error, mes
     lambda w: init.normal_(w, seed=0), lambda w: init.xavier_uniform_(w, seed=0),
     lambda w: init.xavier_normal_(w, seed=0), lambda w: init.kaiming_normal_(w, seed=0),
     lambda w: init.uniform_(w, a=-1, b=1, seed=0),
+    lambda w: init.trunc_normal_(w, seed=0), lambda w: init.orthogonal_(w, seed=0),
+    lambda w: init.eye_(w), lambda w: init.sparse_(w, 0.5, seed=0),
 ], ids=["constant_", "ones_", "normal_", "xavier_uniform_", "xavier_normal_",
-        "kaiming_normal_", "uniform_ a b"])
+        "kaiming_normal_", "uniform_ a b", "trunc_normal_", "orthogonal_", "eye_",
+        "sparse_"])
 def test_the_new_fills_stamp_the_tensor_so_a_stale_graph_refuses_to_backward(fill):
     model = nn.MLP([3, 4, 2], seed=0)
     out = model(np.ones((2, 3))).sum()
@@ -438,5 +482,321 @@ def test_the_new_fills_stamp_the_tensor_so_a_stale_graph_refuses_to_backward(fil
 def test_all_names_torchs_functions():
     for name in ["uniform_", "normal_", "constant_", "ones_", "zeros_", "xavier_uniform_",
                  "xavier_normal_", "kaiming_uniform_", "kaiming_normal_",
-                 "calculate_gain", "fan_in", "fan_out"]:
+                 "calculate_gain", "fan_in", "fan_out", "trunc_normal_", "orthogonal_",
+                 "eye_", "dirac_", "sparse_"]:
         assert name in init.__all__ and callable(getattr(init, name))
+
+
+def test_the_arguments_are_torchs_with_its_defaults():
+    # torch's parameters, in order and with the same defaults, then seed; its generator=
+    # is a keyword here (a numpy Generator)
+    torch = pytest.importorskip("torch")
+    for name in init.__all__:
+        if not hasattr(torch.nn.init, name):
+            continue
+        theirs = inspect.signature(getattr(torch.nn.init, name)).parameters
+        ours = inspect.signature(getattr(init, name)).parameters
+        positional = [p for p in theirs.values() if p.name != "generator"]
+        assert [(p.name, p.default) for p in positional] == [
+            (p.name, p.default) for p in list(ours.values())[:len(positional)]], name
+        if "generator" in theirs:
+            assert list(ours)[len(positional)] == "seed", name
+            assert ours["generator"].kind is inspect.Parameter.KEYWORD_ONLY, name
+
+
+# ---- trunc_normal_ -------------------------------------------------------------------
+
+def normal_mass(lo, hi):
+    """P(lo <= Z <= hi) for Z ~ N(0, 1), accurate in either tail."""
+    erfc, root2 = math.erfc, math.sqrt(2.0)
+    if lo >= 0:
+        return (erfc(lo / root2) - erfc(hi / root2)) / 2
+    if hi <= 0:
+        return (erfc(-hi / root2) - erfc(-lo / root2)) / 2
+    return 1 - (erfc(-lo / root2) + erfc(hi / root2)) / 2
+
+
+def truncated_normal_law(mean, std, a, b):
+    """The mean, the std and the CDF of N(mean, std^2) truncated to [a, b], by formula."""
+    alpha, beta = (a - mean) / std, (b - mean) / std
+
+    def density(x):
+        return math.exp(-x * x / 2) / math.sqrt(2 * math.pi) if math.isfinite(x) else 0.0
+
+    def x_density(x):
+        return x * density(x) if math.isfinite(x) else 0.0
+
+    mass = normal_mass(alpha, beta)
+    shift = (density(alpha) - density(beta)) / mass
+    spread = 1 + (x_density(alpha) - x_density(beta)) / mass - shift**2
+
+    def cdf(x):
+        return normal_mass(alpha, min(max((x - mean) / std, alpha), beta)) / mass
+
+    return mean + std * shift, std * math.sqrt(spread), cdf
+
+
+# (mean, std, a, b), drawn by each of the ways trunc_normal_ has: normal draws with
+# those outside redrawn (the first four), uniform draws kept by the density (an
+# interval holding the mean, or narrow in a tail) and exponential ones (wide, far in
+# one tail, on the right or mirrored to the left)
+TRUNCATIONS = [(0.0, 1.0, -2.0, 2.0), (0.0, 0.02, -2.0, 2.0), (1.0, 3.0, -np.inf, 2.0),
+               (0.0, 1.0, -1.0, np.inf), (0.0, 1.0, -0.3, 0.4), (1.0, 2.0, 2.0, 4.0),
+               (-1.0, 0.5, 0.5, 0.6), (0.0, 1.0, 3.0, np.inf), (0.0, 1.0, -8.0, -4.0),
+               (5.0, 0.25, 0.0, 0.5), (0.0, 1.0, 20.0, 25.0)]
+
+
+@pytest.mark.parametrize("mean, std, a, b", TRUNCATIONS)
+def test_trunc_normal_draws_from_the_truncated_normal(mean, std, a, b):
+    n = 200_000
+    x = init.trunc_normal_(empty((400, 500)), mean, std, a, b, seed=0).data.ravel()
+    assert a <= x.min() and x.max() <= b
+    law_mean, law_std, cdf = truncated_normal_law(mean, std, a, b)
+    assert abs(x.mean() - law_mean) < 0.01 * law_std
+    assert abs(x.std() / law_std - 1) < 0.01
+    # the empirical CDF against the law's (a KS distance: 0.0044 is exceeded by chance
+    # once in 1000 runs for n draws)
+    x.sort()
+    grid = np.linspace(max(a, law_mean - 4 * law_std), min(b, law_mean + 4 * law_std), 41)
+    empirical = np.searchsorted(x, grid, side="right") / n
+    assert np.abs(empirical - [cdf(g) for g in grid]).max() < 0.006
+
+
+@pytest.mark.parametrize("mean, std, a, b", TRUNCATIONS[:7])
+@pytest.mark.filterwarnings("ignore:mean is more than 2 std")  # (torch's, for [0.5, 0.6])
+def test_trunc_normal_draws_as_torchs_do(mean, std, a, b):
+    torch = pytest.importorskip("torch")
+    n = 200_000
+    theirs = torch.nn.init.trunc_normal_(torch.empty(n, dtype=torch.float64), mean, std,
+                                         a, b, generator=torch.Generator().manual_seed(0))
+    theirs = np.sort(theirs.numpy())
+    ours = np.sort(init.trunc_normal_(empty((n,)), mean, std, a, b, seed=0).data)
+    low, high = max(a, theirs[0]), min(b, theirs[-1])
+    grid = np.linspace(low, high, 41)
+    distance = np.abs(np.searchsorted(ours, grid, side="right")
+                      - np.searchsorted(theirs, grid, side="right")).max() / n
+    assert distance < 0.01  # (0.0062 is exceeded by chance once in 1000 runs)
+
+
+def test_trunc_normal_keeps_a_float32_tensor_inside_the_bounds():
+    # 0.7 is 0.699999988 in float32: rounding the draws would put many below a
+    t = Tensor(np.full((300, 300), 7.0, dtype=np.float32), requires_grad=True)
+    init.trunc_normal_(t, a=0.7, b=0.70001, seed=0)
+    assert t.dtype == np.float32
+    assert t.data.astype(np.float64).min() >= 0.7
+    assert t.data.astype(np.float64).max() <= 0.70001
+    assert np.unique(t.data).size > 50
+
+
+def test_trunc_normal_with_a_equal_to_b():
+    np.testing.assert_array_equal(init.trunc_normal_(empty((3,)), 0.0, 1.0, 0.7, 0.7).data,
+                                  0.7)
+    t = Tensor(np.full(3, 7.0, dtype=np.float32))
+    with pytest.raises(ValueError, match=r"^trunc_normal_: no float32 number lies in "
+                                         r"\[a, b\], a=0.7, b=0.7"):
+        init.trunc_normal_(t, 0.0, 1.0, 0.7, 0.7)
+    np.testing.assert_array_equal(t.data, 7.0)
+
+
+def test_trunc_normal_far_in_a_tail_is_quick_and_exact():
+    # PyTorch's uniform proposals on [a, b] keep about one draw in a * (b - a) here (in
+    # 90 000 for b = 600), and it fails for b = inf
+    x = init.trunc_normal_(empty((100_000,)), 0.0, 1.0, 300.0, np.inf, seed=0).data
+    assert x.min() >= 300.0
+    # the excess over a is nearly Exp(a): mean and std 1 / a
+    assert abs((x - 300.0).mean() * 300.0 - 1) < 0.02
+    assert abs((x - 300.0).std() * 300.0 - 1) < 0.02
+
+
+# ---- orthogonal_ ---------------------------------------------------------------------
+
+def gram(w, rows):
+    """W W^T or W^T W, whichever is the smaller, of the matrix (rows, rest) of w."""
+    flat = np.asarray(w, dtype=np.float64).reshape(rows, -1)
+    return flat @ flat.T if flat.shape[0] <= flat.shape[1] else flat.T @ flat
+
+
+@pytest.mark.parametrize("shape", [(3, 5), (5, 3), (4, 2, 3), (4, 4), (1, 6), (6, 1),
+                                   (2, 3, 2, 2)])
+@pytest.mark.parametrize("gain", [1.0, 2.5, -1.0])
+def test_orthogonal_is_orthogonal_times_the_gain_as_torchs(shape, gain):
+    torch = pytest.importorskip("torch")
+    t = init.orthogonal_(empty(shape), gain, seed=0)
+    size = min(shape[0], math.prod(shape[1:]))
+    np.testing.assert_allclose(gram(t.data, shape[0]), gain**2 * np.eye(size), atol=1e-12)
+    theirs = torch.nn.init.orthogonal_(torch.empty(shape, dtype=torch.float64), gain)
+    np.testing.assert_allclose(gram(theirs.numpy(), shape[0]), gram(t.data, shape[0]),
+                               atol=1e-12)
+    # the gain scales the same draws (a negative one negates them, as in PyTorch)
+    np.testing.assert_allclose(t.data, gain * init.orthogonal_(empty(shape), seed=0).data,
+                               rtol=1e-15)
+    f32 = init.orthogonal_(Tensor(np.empty(shape, dtype=np.float32)), gain, seed=0)
+    assert f32.dtype == np.float32
+    np.testing.assert_allclose(gram(f32.data, shape[0]), gain**2 * np.eye(size),
+                               atol=1e-6)
+
+
+def test_orthogonal_is_uniformly_distributed():
+    # a uniform (Haar) orthogonal 3 x 3 has each column uniform on the sphere, so each
+    # entry uniform on [-1, 1] (Archimedes); without the sign correction, NumPy's QR
+    # gives a negative W[0, 0] every time
+    gen = np.random.default_rng(0)
+    draws = np.stack([init.orthogonal_(empty((3, 3)), seed=gen).data
+                      for _ in range(4000)])
+    grid = np.linspace(-1, 1, 21)
+    for i, j in np.ndindex(3, 3):
+        entries = np.sort(draws[:, i, j])
+        empirical = np.searchsorted(entries, grid, side="right") / len(entries)
+        assert np.abs(empirical - (grid + 1) / 2).max() < 0.04, (i, j)
+
+
+def test_orthogonal_of_fewer_than_2_dimensions_is_refused_as_torch_does():
+    for shape in [(5,), ()]:
+        t = empty(shape)
+        with pytest.raises(ValueError, match=r"^orthogonal_: needs a tensor of 2 or more "
+                                             rf"dimensions, got shape {re.escape(str(shape))}"):
+            init.orthogonal_(t, seed=0)
+        np.testing.assert_array_equal(t.data, 7.0)
+
+
+# ---- eye_ and dirac_ -----------------------------------------------------------------
+
+@pytest.mark.parametrize("shape", [(3, 5), (5, 3), (4, 4), (1, 1), (0, 3)])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32, np.int64, np.bool_])
+def test_eye_is_torchs(shape, dtype):
+    torch = pytest.importorskip("torch")
+    t = Tensor(np.full(shape, 7, dtype=dtype))
+    assert init.eye_(t) is t and t.dtype == dtype
+    theirs = torch.nn.init.eye_(torch.full(shape, 7, dtype=getattr(
+        torch, np.dtype(dtype).name))).numpy()
+    np.testing.assert_array_equal(t.data, theirs)
+    np.testing.assert_array_equal(t.data, np.eye(*shape))
+
+
+@pytest.mark.parametrize("shape, groups", [
+    ((4, 2, 3), 1), ((3, 16, 5, 5), 1), ((6, 4, 3, 3, 3), 2), ((6, 4, 3), 3),
+    ((4, 6, 2, 2), 2), ((8, 2, 4, 1), 4), ((2, 5, 3, 3), 1),
+])
+def test_dirac_is_torchs(shape, groups):
+    torch = pytest.importorskip("torch")
+    t = empty(shape)
+    assert init.dirac_(t, groups) is t
+    theirs = torch.nn.init.dirac_(torch.empty(shape, dtype=torch.float64), groups)
+    np.testing.assert_array_equal(t.data, theirs.numpy())
+    ints = init.dirac_(Tensor(np.full(shape, 7, dtype=np.int32)), groups=groups)
+    assert ints.dtype == np.int32
+    np.testing.assert_array_equal(ints.data, theirs.numpy())
+
+
+def test_dirac_passes_the_channels_through():
+    # a 3 x 3 convolution (cross-correlation, padded) with the kernel is the identity on
+    # the first min(out, in) channels, and 0 on the others
+    kernel = init.dirac_(empty((4, 3, 3, 3))).data
+    x = np.random.default_rng(0).normal(size=(3, 6, 7))
+    padded = np.pad(x, ((0, 0), (1, 1), (1, 1)))
+    out = np.zeros((4, 6, 7))
+    for di, dj in np.ndindex(3, 3):
+        out += np.einsum("oc,chw->ohw", kernel[:, :, di, dj],
+                         padded[:, di:di + 6, dj:dj + 7])
+    np.testing.assert_array_equal(out[:3], x)
+    np.testing.assert_array_equal(out[3], 0.0)
+
+
+@pytest.mark.parametrize("fill, shape, error, message", [
+    ("eye_", (5,), ValueError, r"^eye_: needs a 2-D tensor, got shape \(5,\)"),
+    ("eye_", (2, 2, 2), ValueError, r"^eye_: needs a 2-D tensor, got shape \(2, 2, 2\)"),
+    ("dirac_", (2, 2), ValueError,
+     r"^dirac_: needs a 3-, 4- or 5-D tensor \(out, in, \*field\), got shape \(2, 2\)"),
+    ("dirac_", (1, 1, 1, 1, 1, 1), ValueError, "^dirac_: needs a 3-, 4- or 5-D tensor"),
+    ("sparse_", (5,), ValueError, r"^sparse_: needs a 2-D tensor, got shape \(5,\)"),
+    ("sparse_", (2, 3, 4), ValueError, r"^sparse_: needs a 2-D tensor, got shape"),
+    ("orthogonal_", (5,), ValueError, "^orthogonal_: needs a tensor of 2 or more"),
+    ("orthogonal_", (), ValueError, "^orthogonal_: needs a tensor of 2 or more"),
+])
+def test_shapes_torch_refuses_are_refused(fill, shape, error, message):
+    torch = pytest.importorskip("torch")
+    args = {"sparse_": (0.5,)}.get(fill, ())
+    with pytest.raises(error):
+        getattr(torch.nn.init, fill)(torch.empty(shape), *args)
+    t = empty(shape)
+    with pytest.raises(error, match=message):
+        getattr(init, fill)(t, *args)
+    np.testing.assert_array_equal(t.data, 7.0)
+
+
+@pytest.mark.parametrize("groups, error, message", [
+    (3, ValueError, r"^dirac_: shape\[0\] = 4 \(the output channels\) must be divisible "
+                    "by groups=3"),
+    (0, ValueError, "^dirac_: groups must be > 0, got groups=0"),
+    (-1, ValueError, "^dirac_: groups must be > 0, got groups=-1"),
+    (1.0, TypeError, "^dirac_: groups must be an int, got float: 1.0"),
+    (True, TypeError, "^dirac_: groups must be an int, got bool: True"),
+])
+def test_dirac_refuses_bad_groups(groups, error, message):
+    t = empty((4, 2, 3))
+    with pytest.raises(error, match=message):
+        init.dirac_(t, groups)
+    np.testing.assert_array_equal(t.data, 7.0)
+
+
+def test_eye_and_dirac_need_a_tensor():
+    with pytest.raises(TypeError, match="^eye_: fills a Tensor in place, got ndarray"):
+        init.eye_(np.zeros((2, 2)))
+    with pytest.raises(TypeError, match="^dirac_: fills a Tensor in place, got list"):
+        init.dirac_([[[0.0]]])
+
+
+# ---- sparse_ -------------------------------------------------------------------------
+
+@pytest.mark.parametrize("shape, sparsity", [
+    ((10, 6), 0.1), ((10, 6), 0.5), ((10, 6), 0.7), ((10, 6), 0.0), ((10, 6), 1.0),
+    ((7, 3), 0.33), ((25, 4), 0.28),  # 0.28 * 25 is 7.000000000000001: 8 zeros
+])
+def test_sparse_zeroes_as_many_per_column_as_torch(shape, sparsity):
+    torch = pytest.importorskip("torch")
+    ours = init.sparse_(empty(shape), sparsity, seed=0).data
+    theirs = torch.nn.init.sparse_(torch.empty(shape, dtype=torch.float64), sparsity)
+    counts = (ours == 0).sum(axis=0)
+    np.testing.assert_array_equal(counts, (theirs.numpy() == 0).sum(axis=0))
+    np.testing.assert_array_equal(counts, math.ceil(sparsity * shape[0]))
+
+
+def test_sparse_zeroes_random_rows_in_each_column():
+    # 4 of 10 rows zeroed in each column: each row in about 40% of the columns
+    t = init.sparse_(empty((10, 20_000)), 0.4, seed=0).data
+    share = (t == 0).mean(axis=1)
+    assert np.abs(share - 0.4).max() < 0.02
+
+
+def test_sparse_draws_the_others_with_std():
+    t = init.sparse_(empty((1000, 300)), 0.9, std=0.05, seed=0).data
+    np.testing.assert_array_equal((t == 0).sum(axis=0), 900)
+    kept = t[t != 0]
+    assert abs(kept.std() / 0.05 - 1) < 0.03 and abs(kept.mean()) < 0.03 * 0.05
+    default = init.sparse_(empty((1000, 300)), 0.5, seed=0).data
+    assert abs(default[default != 0].std() / 0.01 - 1) < 0.03  # std=0.01, as torch's
+
+
+@pytest.mark.parametrize("shape", [(0, 0), (3, 0), (0, 2)])
+def test_sparse_of_an_empty_tensor(shape):
+    t = Tensor(np.empty(shape))
+    assert init.sparse_(t, 0.5, seed=0) is t
+
+
+# ---- the new fills on a parameter ----------------------------------------------------
+
+@pytest.mark.parametrize("fill, shape", [
+    (lambda t: init.trunc_normal_(t, seed=0), (3, 4)),
+    (lambda t: init.orthogonal_(t, seed=0), (3, 4)),
+    (lambda t: init.eye_(t), (3, 4)),
+    (lambda t: init.dirac_(t), (3, 4, 3)),
+    (lambda t: init.sparse_(t, 0.5, seed=0), (3, 4)),
+], ids=["trunc_normal_", "orthogonal_", "eye_", "dirac_", "sparse_"])
+def test_a_parameter_is_filled_in_place_without_a_graph(fill, shape):
+    w = empty(shape)
+    data = w.data
+    assert fill(w) is w
+    assert w.data is data and not (w.data == 7.0).all()
+    assert w.requires_grad and w._parents == ()  # still a leaf: no op was recorded
+    (w * 2.0).sum().backward()  # and trains as one
+    np.testing.assert_array_equal(w.grad, 2.0)
