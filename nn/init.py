@@ -186,23 +186,34 @@ def uniform_(tensor: Tensor, a: float = _A_OMITTED, b: float = _B_OMITTED, seed=
             uniform_.
     """
     who = "uniform_"
+    # the ends as the call named them (a and b, or low and high), for the messages
+    a_name = "low" if low is not None and a is _A_OMITTED else "a"
+    b_name = "high" if high is not None and b is _B_OMITTED else "b"
+    b_default = b is _B_OMITTED and high is None
     low = _alias(a, _A_OMITTED, low, "a", "low", who)
     high = _alias(b, _B_OMITTED, high, "b", "high", who)
     _check_float_tensor(tensor, who)
-    return _uniform(tensor, low, high, _rng(seed, generator, who), who)
+    low, high = _finite(low, a_name, who), _finite(high, b_name, who)
+    if b_default and not low <= high:
+        raise ValueError(f"{who}: needs {a_name} <= {b_name}, got {a_name}={low!r}, "
+                         f"{b_name}=1.0 (b's default: give b too)")
+    return _uniform(tensor, low, high, _rng(seed, generator, who), who, (a_name, b_name))
 
 
-def _uniform(tensor: Tensor, low, high, seed, who: str) -> Tensor:
-    """`uniform_`, its errors naming `who` (the function the user called)."""
+def _uniform(tensor: Tensor, low, high, seed, who: str,
+             names: tuple[str, str] = ("low", "high")) -> Tensor:
+    """`uniform_`, its errors naming `who` (the function the user called) and the ends
+    by `names` (as that function's caller named them)."""
     _check_float_tensor(tensor, who)
-    low, high = _finite(low, "low", who), _finite(high, "high", who)
+    a, b = names
+    low, high = _finite(low, a, who), _finite(high, b, who)
     if not low <= high:
-        raise ValueError(f"{who}: needs low <= high, got low={low!r}, high={high!r}")
+        raise ValueError(f"{who}: needs {a} <= {b}, got {a}={low!r}, {b}={high!r}")
     if not math.isfinite(high - low):  # NumPy cannot draw from a wider range
-        raise ValueError(f"{who}: the range from low={low!r} to high={high!r} is too wide "
-                         "to draw from (high - low overflows)")
+        raise ValueError(f"{who}: the range from {a}={low!r} to {b}={high!r} is too wide "
+                         f"to draw from ({b} - {a} overflows)")
     draws = generator(seed, who).uniform(low, high, tensor.shape)
-    _fill_draws(tensor, draws, who, f"low={low!r}, high={high!r}")
+    _fill_draws(tensor, draws, who, f"{a}={low!r}, {b}={high!r}")
     return tensor
 
 
