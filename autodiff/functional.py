@@ -586,7 +586,8 @@ def _vjp(f, *primals):
 
 
 def gradients(output, inputs, gradient=None, *, retain_graph: bool | None = None,
-              create_graph: bool = False, allow_unused: bool = False) -> tuple:
+              create_graph: bool = False, allow_unused: bool = False,
+              grad_outputs=None) -> tuple:
     """d(output)/d(input) for each of `inputs`, returned rather than added to any
     `.grad` (every `.grad` stays as it was): PyTorch's `torch.autograd.grad`, for a graph
     already built. With `create_graph=True` the gradients are nodes that can be
@@ -604,7 +605,7 @@ def gradients(output, inputs, gradient=None, *, retain_graph: bool | None = None
         output: a Value or a Tensor that requires grad.
         inputs: a node, or a sequence of nodes, that `output` was computed from.
         gradient: d(loss)/d(output), as for `Tensor.backward`; may be omitted for a
-            one-element output.
+            one-element output. PyTorch's name for it, `grad_outputs=`, is taken too.
         retain_graph: keep the graph's buffers for another backward (defaults to
             `create_graph`).
         create_graph: record this backward pass, so that the gradients are nodes.
@@ -625,6 +626,10 @@ def gradients(output, inputs, gradient=None, *, retain_graph: bool | None = None
         RuntimeError: `output` or an input does not require grad, an input is not used
             to compute it (without `allow_unused`), or as for `Tensor.backward`.
     """
+    if grad_outputs is not None:
+        if gradient is not None:
+            raise TypeError("gradients: give gradient or PyTorch's grad_outputs, not both")
+        gradient = grad_outputs
     create_graph = check_flag(create_graph, "gradients", "create_graph")
     allow_unused = check_flag(allow_unused, "gradients", "allow_unused")
     if retain_graph is not None:

@@ -972,25 +972,31 @@ class Tensor(Node):
         return ops.Mean.apply(self, axis=_axis(axis, self.ndim, "mean"), keepdims=keepdims)
 
     def var(self, axis=None, ddof: int = 0, keepdims: bool = False, *, dim=None,
-            keepdim=None) -> Tensor:
+            keepdim=None, correction=None, unbiased=None) -> Tensor:
         """The variance over `axis`: the sum of the squared deviations divided by
         n - ddof, as NumPy's var (ddof=0). PyTorch's default divides by n - 1: pass
-        ddof=1 for it. Where n - ddof <= 0 it raises ValueError (NumPy and PyTorch give
-        nan, with a warning)."""
+        ddof=1 for it. PyTorch's `correction=k` (ddof=k) and `unbiased=True` (ddof=1)
+        or `False` (ddof=0) are taken too, with `dim=` and `keepdim=`. Where n - ddof
+        <= 0 it raises ValueError (NumPy and PyTorch give nan, with a warning)."""
         keepdims = check_flag(keepdims, "var", "keepdims")
         if dim is not None or keepdim is not None:
             axis, keepdims = _numpy_names("var", axis, keepdims, dim, keepdim)
+        if correction is not None or unbiased is not None:
+            ddof = _pytorch_ddof("var", ddof, correction, unbiased)
         return ops.Var.apply(self, axis=_axis(axis, self.ndim, "var"), ddof=ddof,
                              keepdims=keepdims)
 
     def std(self, axis=None, ddof: int = 0, keepdims: bool = False, *, dim=None,
-            keepdim=None) -> Tensor:
+            keepdim=None, correction=None, unbiased=None) -> Tensor:
         """The standard deviation over `axis` (NumPy's ddof=0; PyTorch's default is
-        ddof=1), as the norm of the scaled deviations: where the variance is 0, its
-        gradient is 0, as in PyTorch (sqrt of the variance would give nan)."""
+        ddof=1; its `correction=` and `unbiased=` are taken, as for `var`), as the norm
+        of the scaled deviations: where the variance is 0, its gradient is 0, as in
+        PyTorch (sqrt of the variance would give nan)."""
         keepdims = check_flag(keepdims, "std", "keepdims")
         if dim is not None or keepdim is not None:
             axis, keepdims = _numpy_names("std", axis, keepdims, dim, keepdim)
+        if correction is not None or unbiased is not None:
+            ddof = _pytorch_ddof("std", ddof, correction, unbiased)
         return ops.Std.apply(self, axis=_axis(axis, self.ndim, "std"), ddof=ddof,
                              keepdims=keepdims)
 
@@ -1745,6 +1751,20 @@ def _numpy_names(op: str, axis, keepdims, dim, keepdim, default_axis=None):
             raise TypeError(f"{op}: give keepdims or keepdim, not both")
         keepdims = keepdim
     return axis, keepdims
+
+
+def _pytorch_ddof(op: str, ddof, correction, unbiased) -> int:
+    """ddof from PyTorch's `correction` (the same number) or `unbiased` (True: 1, False:
+    0), given instead of it."""
+    if correction is not None and unbiased is not None:
+        raise TypeError(f"{op}: give correction or unbiased, not both")
+    if ddof != 0:
+        raise TypeError(f"{op}: give ddof or PyTorch's "
+                        f"{'correction' if correction is not None else 'unbiased'}, "
+                        "not both")
+    if unbiased is not None:
+        return int(check_flag(unbiased, op, "unbiased"))
+    return correction
 
 
 def _refuse_values_and_indices(op: str, keepdims: bool, names: dict) -> bool:

@@ -294,11 +294,17 @@ class Value(Node):
         return self.data
 
     def __format__(self, spec: str) -> str:
-        # f"{loss:.4f}" formats `.data`. There is no __float__ on purpose: math.exp(v)
-        # would then quietly give a float outside the graph instead of an error.
+        # f"{loss:.4f}" formats `.data` (no __float__ needed)
         if spec:
             return format(self.data, spec)
         return super().__format__(spec)
+
+    def __float__(self):
+        # Refused, with the way out: a float conversion would let math.exp(v) quietly
+        # give a float outside the graph (a constant to every gradient after it).
+        raise TypeError(f"float() of a Value is refused: its number is v.data (or "
+                        f"v.item()), here {self.data!r}; math's functions of a Value "
+                        f"would leave the graph: use its ops (v.exp(), v.tanh(), v ** 0.5)")
 
 
 # -- the fast paths the operators use ---------------------------------------------------

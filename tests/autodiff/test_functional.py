@@ -912,6 +912,18 @@ def test_gradients_returns_the_gradients_and_leaves_every_grad_as_it_was():
     assert autodiff.gradients(a * b + a, (a, b)) == (4.0, 2.0) and a.grad == 0.0
 
 
+def test_gradients_takes_pytorchs_grad_outputs():
+    # torch.autograd.grad's name for the output's gradient (QA round 27: an unexpected
+    # keyword argument before)
+    w = Tensor(np.array([1.0, -2.0]), requires_grad=True)
+    y = w * w
+    (by_name,) = autodiff.gradients(y, w, grad_outputs=np.array([1.0, 10.0]),
+                                    retain_graph=True)
+    np.testing.assert_array_equal(by_name, [2.0, -40.0])
+    with pytest.raises(TypeError, match="give gradient or PyTorch's grad_outputs, not both"):
+        autodiff.gradients(y, w, np.ones(2), grad_outputs=np.ones(2))
+
+
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_gradients_of_a_0d_tensor_is_an_array_of_its_dtype_as_its_grad_is(dtype):
     # x * x on 0-d arrays gives a NumPy scalar, which was returned as it was

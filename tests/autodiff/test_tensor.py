@@ -1224,6 +1224,30 @@ def test_dim_and_keepdim_are_other_names_for_axis_and_keepdims():
         x.min(axes=1)
 
 
+@pytest.mark.parametrize("op", ["var", "std"])
+def test_pytorchs_correction_and_unbiased_are_ddof(op):
+    # x.var(unbiased=True) and x.var(correction=1), PyTorch's spellings of ddof=1, gave
+    # Python's bare "unexpected keyword argument" (QA round 27)
+    x = Tensor(np.array([[1.0, 2.0, 4.0], [0.5, -1.0, 3.0]]), requires_grad=True)
+    f = getattr(x, op)
+    for kwargs, ddof in [({"unbiased": True}, 1), ({"unbiased": False}, 0),
+                         ({"correction": 2}, 2), ({"correction": 0}, 0)]:
+        np.testing.assert_array_equal(f(dim=1, **kwargs).data, f(1, ddof=ddof).data)
+    np.testing.assert_array_equal(f(unbiased=True).data, getattr(x.data, op)(ddof=1))
+    with pytest.raises(TypeError, match=f"^{op}: give correction or unbiased, not both"):
+        f(correction=1, unbiased=True)
+    with pytest.raises(TypeError, match=f"^{op}: give ddof or PyTorch's correction"):
+        f(ddof=1, correction=1)
+    with pytest.raises(TypeError, match="unbiased"):
+        f(unbiased="yes")
+    torch = pytest.importorskip("torch")
+    theirs = getattr(torch.tensor(x.data), op)
+    np.testing.assert_allclose(f(0, unbiased=False).data, theirs(0, unbiased=False).numpy(),
+                               rtol=1e-15)
+    np.testing.assert_allclose(f(correction=1).data, theirs(correction=1).numpy(),
+                               rtol=1e-15)
+
+
 def test_shape_helpers_of_pytorch():
     x = Tensor(np.arange(6.0).reshape(2, 1, 3), requires_grad=True)
     assert x.size == 6 and x.size(0) == 2 and x.size(-1) == 3 and x.size() == (2, 1, 3)

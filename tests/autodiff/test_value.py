@@ -166,9 +166,13 @@ def test_format_spec_formats_the_data_and_there_is_no_float_conversion():
     v = Value(2.5, label="v")
     assert f"{v:.2f}" == "2.50" and f"{v:>5}" == "  2.5"
     assert f"{v}" == repr(v)
-    # math.exp(v) must not quietly drop out of the graph with a float
-    with pytest.raises(TypeError):
-        math.exp(v)
+    # math.exp(v) must not quietly drop out of the graph with a float; float(v) says
+    # where the number is (it was Python's bare "must be a string or a real number")
+    for call in (math.exp, float):
+        with pytest.raises(TypeError, match=r"^float\(\) of a Value is refused: its number "
+                                            r"is v.data \(or v.item\(\)\), here 2.5; "
+                                            r"math's functions .* use its ops"):
+            call(v)
 
 
 def test_repr_is_readable():
