@@ -1093,7 +1093,9 @@ class Tensor(Node):
             return self
         return ops.Reshape.apply(self, shape=tuple(shape))
 
-    view = reshape  # PyTorch's name (a new node here, not a view of the same memory)
+    # PyTorch's name: a new node, whose data shares x's memory where NumPy reshapes
+    # without a copy (always, for contiguous x), so writes through it reach x
+    view = reshape
 
     def flatten(self, start_dim: int = 0, end_dim: int = -1) -> Tensor:
         """The axes from `start_dim` to `end_dim` (all, by default) merged into one, as
