@@ -48,15 +48,14 @@ refused (and there is no `SequentialLR` or `ChainedScheduler`); either of these 
         train_one_epoch(model, opt)
         scheduler.step()
 
-**Resuming.** Make the optimizer and the scheduler as before, then load both
-state_dicts: the scheduler's `load_state_dict` sets the optimizer's lr too (PyTorch's
-does not), so the order does not matter. With two schedulers on the optimizer (a
-warm-up, then a decay), the lr is the one that was set last in the saved run: each
-scheduler's state and the optimizer's record when their lr was set (`lr_stamp`, a count
-of the lr's changes by schedulers), and a state loaded after a later one leaves the lr
-as it is, whatever the order the schedulers were made or loaded in. A scheduler made
-after loading the optimizer's state, and not loaded, starts the schedule again at epoch
-0.
+**Resuming.** Make the optimizer and the schedulers as before, then load their
+state_dicts. A scheduler's state holds the optimizer's lr when it was saved
+(`optimizer_lr`), and its `load_state_dict` sets it again (PyTorch's does not), so the
+order of the loads does not matter, and neither does loading the optimizer's state or
+not; with two schedulers (a warm-up, then a decay), the states saved together agree on
+it, whichever order the schedulers were made or loaded in. Loading an older state goes
+back to its lr. A scheduler made after the loads, and not loaded, starts its schedule
+again at epoch 0, and sets the lr of that epoch.
 
 An optimizer here has one lr (no parameter groups), so `base_lrs` and `get_last_lr()`
 are one-element lists, as PyTorch's are for one group.
@@ -64,6 +63,7 @@ are one-element lists, as PyTorch's are for one group.
 
 from __future__ import annotations
 
+import copy
 import math
 import numbers
 from bisect import bisect_right
@@ -158,27 +158,33 @@ def _one_lr(value, who: str, name: str, element: str | None = None) -> list[floa
 
 # The attributes that state_dict does not save as a subclass's own
 _KEPT_APART = frozenset({"optimizer", "lr_lambdas", "last_epoch", "base_lrs", "start_lrs",
-                         "_last_lr", "_lr_stamp"})
+                         "_last_lr"})
 
 
-def _stamp(optimizer: Optimizer) -> int:
-    """Count a change of the optimizer's lr by a scheduler, as the lr in effect (not a
-    loaded one), and return its number: the `lr_stamp` that the scheduler's and the
-    optimizer's state_dicts save."""
-    optimizer._lr_sets = getattr(optimizer, "_lr_sets", 0) + 1
-    vars(optimizer).pop("_lr_loaded_stamp", None)
-    return optimizer._lr_sets
-
-
-def _as_attribute(value, current):
-    """A subclass attribute's value as a state gave it, in the type of the `current`
-    one where a file changed it (nn.load_state gives arrays for numbers and lists)."""
-    if isinstance(value, np.ndarray):
-        if value.ndim == 0:
-            return value.item()
-        if isinstance(current, (list, tuple)):
-            return type(current)(value.tolist())
-    return value
+def _as_attribute(value, current, who: str, name: str):
+    """A subclass attribute's value as a state gave it (a copy), back in the type of the
+    `current` one where a file changed it: nn.load_state gives arrays for numbers,
+    strings and lists. A file that changed the types of a list's or a tuple's elements
+    (NumPy keeps one type per array: ('warm', 5) became strings) is refused."""
+    if not isinstance(value, np.ndarray) or isinstance(current, np.ndarray):
+        return copy.deepcopy(value)
+    if value.ndim == 0:
+        return value.item()
+    restored = value.tolist()
+    if isinstance(current, (list, tuple)):
+        restored = type(current)(restored) if type(current) in (list, tuple) else restored
+        if len(restored) == len(current):  # (element by element)
+            changed = any(type(new) is not type(old)
+                          for new, old in zip(restored, current, strict=True))
+        else:  # (a list that grew: each element of a type the current one holds)
+            types = {type(item) for item in current}
+            changed = bool(types) and any(type(item) not in types for item in restored)
+        if changed:
+            raise ValueError(
+                f"{who}: the attribute {name!r} came back from the file as {restored!r}, "
+                f"whose elements are not of the types of {current!r} (a file keeps one "
+                "type per array): save a state with such an attribute with pickle")
+    return restored
 
 
 class LRScheduler:
@@ -291,23 +297,28 @@ class LRScheduler:
             self.last_epoch = previous
             raise
         self._last_lr = lr
-        self._lr_stamp = _stamp(self.optimizer)
 
     # -- checkpoints ----------------------------------------------------------------
 
     def state_dict(self) -> dict:
-        """`last_epoch`, `base_lrs`, `start_lrs`, the last lr (`_last_lr`), when it was
-        set (`lr_stamp`: see the module doc), the settings, and a subclass's own
-        attributes (a count that its `get_lr` keeps, say), as PyTorch's state_dict
-        holds every attribute but the optimizer (and, here, LambdaLR's function). Save
-        it with the optimizer's, and load both to resume."""
+        """`last_epoch`, `base_lrs`, `start_lrs`, the last lr this scheduler set
+        (`_last_lr`), the optimizer's lr now (`optimizer_lr`: see the module doc), the
+        settings, and copies of a subclass's own attributes (a count that its `get_lr`
+        keeps, say), as PyTorch's state_dict holds every attribute but the optimizer
+        (and, here, LambdaLR's function). Save it with the optimizer's, and load both
+        to resume. Through `nn.save` files, a subclass's attributes must be numbers,
+        strings, or lists or tuples of one type of them (a file holds arrays); save a
+        state with others (None, dicts) with pickle."""
         state = {"last_epoch": self.last_epoch, "base_lrs": list(self.base_lrs),
                  "start_lrs": list(self.start_lrs), "_last_lr": list(self._last_lr)}
-        if self._lr_stamp is not None:
-            state["lr_stamp"] = self._lr_stamp
-        for name in [*self._checks, *self._own_attributes()]:
+        lr = getattr(self.optimizer, "lr", None)
+        if isinstance(lr, numbers.Real) and not isinstance(lr, (bool, np.bool_)):
+            state["optimizer_lr"] = float(lr)
+        for name in self._checks:
             value = getattr(self, name)
             state[name] = list(value) if isinstance(value, list) else value
+        for name in self._own_attributes():
+            state[name] = copy.deepcopy(getattr(self, name))
         return state
 
     def _own_attributes(self) -> list[str]:
@@ -318,16 +329,15 @@ class LRScheduler:
     def load_state_dict(self, state: Mapping) -> None:
         """Restore what `state_dict` gave (also as arrays, as `nn.load_state` reads a
         file `nn.save` wrote), after checking all of it: on any problem nothing is
-        loaded. Also sets the optimizer's lr to the last lr of the schedule (PyTorch's
-        does not), so the optimizer's state may be loaded before or after this one, or
-        not at all, and the next epoch still trains with the right lr. A state whose lr
-        was set before the lr of a state loaded already (by its `lr_stamp`: a warm-up
-        that ended before the decay's last step, say) leaves the lr as it is, so that
-        with two schedulers any order of loading gives the lr set last. A subclass's
-        own attributes are restored too (an array read from a file becomes a list
-        where the attribute is one). A state without `start_lrs` (saved before it was
-        kept) starts from its `base_lrs`, as it then did; one without `lr_stamp` sets
-        the lr.
+        loaded. Also sets the optimizer's lr to the one it had when the state was saved
+        (`optimizer_lr`; PyTorch's does not), so the optimizer's state may be loaded
+        before or after this one, or not at all, and the next epoch still trains with
+        the right lr. A subclass's own attributes are restored too, as copies (values
+        read from a file in their own types again); one the state does not hold keeps
+        its value, and a subclass's key that is no attribute yet is set as one, as
+        PyTorch's load does. A state without `start_lrs` or `optimizer_lr` (saved
+        before they were kept) starts from its `base_lrs`, and sets the lr to its
+        `_last_lr`, as it then did.
 
         Raises:
             TypeError: `state` is not a mapping.
@@ -338,13 +348,19 @@ class LRScheduler:
         if not isinstance(state, Mapping):
             raise TypeError(f"{who}: expected a dict, got {type(state).__name__}")
         checks = {"last_epoch": _epoch, "base_lrs": _one_lr, "start_lrs": _one_lr,
-                  "_last_lr": _one_lr, "lr_stamp": _epoch, **self._checks}
-        optional = ("start_lrs", "lr_stamp")
+                  "_last_lr": _one_lr, "optimizer_lr": _learning_rate, **self._checks}
+        optional = ("start_lrs", "optimizer_lr")
         own = self._own_attributes()
+        # a subclass of the user's may have more attributes than it has made yet
+        takes_new = type(self).__module__ != __name__
         problems, loaded = [], {}
         for key, value in state.items():
-            if key in own:  # (a subclass's: taken as it is)
-                loaded[key] = _as_attribute(value, getattr(self, key))
+            if key in own or (takes_new and key not in checks and isinstance(key, str)
+                              and key not in _KEPT_APART and not key.startswith("__")):
+                try:
+                    loaded[key] = _as_attribute(value, getattr(self, key, None), who, key)
+                except ValueError as error:
+                    problems.append(str(error).removeprefix(f"{who}: "))
                 continue
             if key not in checks:
                 problems.append(f"unexpected key {key!r}")
@@ -355,30 +371,19 @@ class LRScheduler:
                 loaded[key] = checks[key](value, who, key)
             except (TypeError, ValueError) as error:
                 problems.append(str(error).removeprefix(f"{who}: "))
-        missing = [key for key in [*checks, *own] if key not in state and key not in optional]
+        missing = [key for key in checks if key not in state and key not in optional]
         if missing:
             problems.append(f"missing keys {missing}")
         if problems:
             raise ValueError(f"{who}: {'; '.join(problems)}; nothing was loaded")
         loaded.setdefault("start_lrs", list(loaded["base_lrs"]))
-        stamp = loaded.pop("lr_stamp", None)
-        optimizer = self.optimizer
-        newer = getattr(optimizer, "_lr_loaded_stamp", None)
-        sets_lr = stamp is None or newer is None or stamp >= newer
-        if sets_lr:
-            optimizer.lr = loaded["_last_lr"][0]  # (first: a setter may refuse it)
+        lr = loaded.pop("optimizer_lr", loaded["_last_lr"][0])
+        self.optimizer.lr = lr  # (first: a setter may refuse it)
         vars(self).update(loaded)
-        self._lr_stamp = stamp
-        if stamp is not None:  # later changes get later stamps than this one
-            optimizer._lr_sets = max(getattr(optimizer, "_lr_sets", 0), stamp)
-        if sets_lr:
-            optimizer._lr_loaded_stamp = stamp
 
     def __setstate__(self, fields: dict) -> None:
-        # a scheduler pickled before start_lrs was kept started from its base_lrs; one
-        # pickled before lr_stamp has none, as a state without it
+        # a scheduler pickled before start_lrs was kept started from its base_lrs
         fields.setdefault("start_lrs", list(fields.get("base_lrs", ())))
-        fields.setdefault("_lr_stamp", None)
         self.__dict__.update(fields)
 
     def __repr__(self) -> str:

@@ -365,9 +365,7 @@ class Optimizer:
         and each parameter's state by its position in `params`
         (`state.0.momentum_buffer`, `state.3.exp_avg`...); and, once a learning-rate
         scheduler was made, `initial_lr`, the lr before any scheduler changed it (it
-        is in PyTorch's param_groups too, and LambdaLR starts from it), and
-        `lr_stamp`, the count of the lr's changes by schedulers (see
-        `nn.optim.lr_scheduler`: it tells which of the states loaded set the lr last).
+        is in PyTorch's param_groups too, and LambdaLR starts from it).
 
         Save it beside the model's to resume training where it stopped: Adam's moments
         and step counts, or SGD's momentum, would otherwise start again from zero.
@@ -377,8 +375,6 @@ class Optimizer:
             out[f"settings.{key}"] = np.array(value)
         if getattr(self, "initial_lr", None) is not None:  # (the first scheduler's)
             out["initial_lr"] = np.array(self.initial_lr)
-        if getattr(self, "_lr_sets", 0):
-            out["lr_stamp"] = np.array(self._lr_sets)
         for i, p in enumerate(self.params):
             for name, value in self.state[id(p)].items():
                 out[f"state.{i}.{name}"] = np.array(value, copy=True)
@@ -407,7 +403,7 @@ class Optimizer:
         problems, new_settings = [], {}
         new_state: dict[int, dict] = {id(p): {} for p in self.params}
         steps = self.steps
-        initial_lr = lr_stamp = None
+        initial_lr = None
         given_names: dict[int, set] = {}
         for key, value in state.items():
             array = np.asarray(value)
@@ -425,11 +421,6 @@ class Optimizer:
                                     f"and finite), got {value!r}")
                 else:
                     initial_lr = float(array)
-            elif parts == ["lr_stamp"]:
-                if array.shape != () or array.dtype.kind not in "iu" or int(array) < 0:
-                    problems.append(f"'lr_stamp' must be an int >= 0, got {value!r}")
-                else:
-                    lr_stamp = int(array)
             elif parts == ["steps"]:
                 if array.shape != () or array.dtype.kind not in "iu" or int(array) < 0:
                     problems.append(f"'steps' must be an int >= 0, got {value!r}")
@@ -501,13 +492,6 @@ class Optimizer:
             self.initial_lr = initial_lr
         else:
             vars(self).pop("initial_lr", None)
-        # the loaded lr is as recent as its stamp: a scheduler's state with an earlier
-        # one leaves it (see nn.optim.lr_scheduler); later changes count on from it
-        if lr_stamp is None:
-            vars(self).pop("_lr_loaded_stamp", None)
-        else:
-            self._lr_loaded_stamp = lr_stamp
-            self._lr_sets = max(getattr(self, "_lr_sets", 0), lr_stamp)
 
     @property
     def param_groups(self) -> list[ParamGroup]:
