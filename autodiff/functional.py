@@ -629,6 +629,10 @@ def gradients(output, inputs, gradient=None, *, retain_graph: bool | None = None
     if grad_outputs is not None:
         if gradient is not None:
             raise TypeError("gradients: give gradient or PyTorch's grad_outputs, not both")
+        # PyTorch's is a sequence, one per output: [g] for the one output here
+        if (isinstance(grad_outputs, (list, tuple)) and len(grad_outputs) == 1
+                and isinstance(grad_outputs[0], (Tensor, np.ndarray))):
+            (grad_outputs,) = grad_outputs
         gradient = grad_outputs
     create_graph = check_flag(create_graph, "gradients", "create_graph")
     allow_unused = check_flag(allow_unused, "gradients", "allow_unused")

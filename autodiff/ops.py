@@ -1019,7 +1019,11 @@ def _ratio_or_zero(xp, x, s):
 def degrees_of_freedom(op: str, shape: tuple, axis, ddof) -> int:
     """n - ddof for var or std over `axis` of `shape`, or ValueError naming `op`: ddof
     must be an int >= 0 that leaves at least one (NumPy and PyTorch give nan)."""
-    if isinstance(ddof, bool) or not isinstance(ddof, (int, np.integer)) or ddof < 0:
+    if isinstance(ddof, (bool, np.bool_)):  # PyTorch's var(dim, unbiased), by position
+        raise ValueError(f"{op}: ddof must be an int >= 0, got {ddof!r} (the argument after "
+                         f"the axis is NumPy's ddof here, not PyTorch's unbiased: write "
+                         f"{op}(axis, ddof=1) or {op}(axis, unbiased=True))")
+    if not isinstance(ddof, (int, np.integer)) or ddof < 0:
         raise ValueError(f"{op}: ddof must be an int >= 0, got {ddof!r}")
     count = _count(shape, axis)
     if count - ddof <= 0:

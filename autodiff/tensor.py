@@ -1766,6 +1766,13 @@ def _pytorch_ddof(op: str, ddof, correction, unbiased) -> int:
                         "not both")
     if unbiased is not None:
         return int(check_flag(unbiased, op, "unbiased"))
+    if isinstance(correction, (bool, np.bool_)):
+        return int(correction)
+    if isinstance(correction, (float, np.floating)) and float(correction).is_integer():
+        return int(correction)
+    if not isinstance(correction, (int, np.integer)) or correction < 0:
+        raise ValueError(f"{op}: correction must be a whole number >= 0 here (the ddof), "
+                         f"got {correction!r}")
     return correction
 
 

@@ -187,8 +187,9 @@ def uniform_(tensor: Tensor, a: float = _A_OMITTED, b: float = _B_OMITTED, seed=
     """
     who = "uniform_"
     # the ends as the call named them (a and b, or low and high), for the messages
-    a_name = "low" if low is not None and a is _A_OMITTED else "a"
-    b_name = "high" if high is not None and b is _B_OMITTED else "b"
+    old_spelling = low is not None or high is not None  # (an omitted end follows it)
+    a_name = "low" if old_spelling and a is _A_OMITTED else "a"
+    b_name = "high" if old_spelling and b is _B_OMITTED else "b"
     b_default = b is _B_OMITTED and high is None
     low = _alias(a, _A_OMITTED, low, "a", "low", who)
     high = _alias(b, _B_OMITTED, high, "b", "high", who)
@@ -196,7 +197,7 @@ def uniform_(tensor: Tensor, a: float = _A_OMITTED, b: float = _B_OMITTED, seed=
     low, high = _finite(low, a_name, who), _finite(high, b_name, who)
     if b_default and not low <= high:
         raise ValueError(f"{who}: needs {a_name} <= {b_name}, got {a_name}={low!r}, "
-                         f"{b_name}=1.0 (b's default: give b too)")
+                         f"{b_name}=1.0 ({b_name}'s default: give {b_name} too)")
     return _uniform(tensor, low, high, _rng(seed, generator, who), who, (a_name, b_name))
 
 

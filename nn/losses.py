@@ -54,6 +54,11 @@ class _Loss(Module):
     def __init__(self, reduction: str = "mean", *args, **kwargs) -> None:
         kwargs = {name: value for name, value in kwargs.items()
                   if not self._pytorch_default(name, value)}
+        for name, value in kwargs.items():
+            if name in self._pytorch_defaults:
+                raise TypeError(f"{type(self).__name__}: {name}={value!r} is a PyTorch "
+                                "argument that is not supported here (only its default, "
+                                f"{name}={self._pytorch_defaults[name]!r}, is taken)")
         if args or kwargs:  # (Python's error would name _Loss, not CrossEntropyLoss)
             raise unexpected_arguments(type(self).__name__, args, kwargs,
                                        "only reduction ('mean', 'sum' or 'none')")

@@ -855,15 +855,15 @@ class Adam(Optimizer):
 
     def __init__(self, params, lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
                  eps: float = 1e-8, weight_decay: float = 0.0, **pytorch_only) -> None:
-        if "decoupled_weight_decay" in pytorch_only and not self._decoupled:  # (Adam's)
-            _take_decoupled_weight_decay(pytorch_only.pop("decoupled_weight_decay"),
-                                         weight_decay)
+        decoupled = (pytorch_only.pop("decoupled_weight_decay", False)
+                     if not self._decoupled else False)  # (Adam's; AdamW has none)
         _take_pytorch_only(type(self).__name__, pytorch_only,
                            ("amsgrad", "maximize", "foreach", "capturable",
                             "differentiable", "fused"),
                            "params, lr, betas, eps and weight_decay")
         # (each checked as it is set: see _setting)
         self.lr, self.betas, self.eps, self.weight_decay = lr, betas, eps, weight_decay
+        _take_decoupled_weight_decay(decoupled, self.weight_decay)
         super().__init__(params)
 
     def _checked_betas(self, betas) -> tuple[float, float]:

@@ -56,6 +56,9 @@ def save(module, path) -> None:
         state = module.state_dict()
     elif isinstance(module, Mapping):
         for key, value in module.items():
+            if _state_dict_hint(value) and not isinstance(value, (Module, Optimizer)):
+                raise TypeError(f"save: '{key}' is a {type(value).__name__}, not an array"
+                                + _state_dict_hint(value))
             if isinstance(value, (Mapping, Module, Optimizer)):
                 # a PyTorch-style checkpoint {"model": ..., "optimizer": ..., "epoch": n}
                 raise TypeError(

@@ -920,6 +920,9 @@ def test_gradients_takes_pytorchs_grad_outputs():
     (by_name,) = autodiff.gradients(y, w, grad_outputs=np.array([1.0, 10.0]),
                                     retain_graph=True)
     np.testing.assert_array_equal(by_name, [2.0, -40.0])
+    (as_a_list,) = autodiff.gradients(y, w, grad_outputs=[np.array([1.0, 10.0])],
+                                      retain_graph=True)  # (PyTorch's: one per output)
+    np.testing.assert_array_equal(as_a_list, [2.0, -40.0])
     with pytest.raises(TypeError, match="give gradient or PyTorch's grad_outputs, not both"):
         autodiff.gradients(y, w, np.ones(2), grad_outputs=np.ones(2))
 

@@ -1240,6 +1240,19 @@ def test_pytorchs_correction_and_unbiased_are_ddof(op):
         f(ddof=1, correction=1)
     with pytest.raises(TypeError, match="unbiased"):
         f(unbiased="yes")
+    # torch takes correction=1.0 and True (QA round 28: "ddof must be an int", a name
+    # the call did not use), and a fraction, which is refused here by its own name
+    np.testing.assert_array_equal(f(correction=1.0).data, f(ddof=1).data)
+    np.testing.assert_array_equal(f(correction=True).data, f(ddof=1).data)
+    with pytest.raises(ValueError, match=f"^{op}: correction must be a whole number >= 0 "
+                                         "here"):
+        f(correction=0.5)
+    # torch's var(dim, unbiased) by position: the second argument is ddof here
+    with pytest.raises(ValueError, match=rf"^{op}: ddof must be an int >= 0, got True "
+                                         r"\(the argument after the axis is NumPy's ddof "
+                                         rf"here, not PyTorch's unbiased: write {op}\(axis, "
+                                         r"ddof=1\)"):
+        f(0, True)
     torch = pytest.importorskip("torch")
     theirs = getattr(torch.tensor(x.data), op)
     np.testing.assert_allclose(f(0, unbiased=False).data, theirs(0, unbiased=False).numpy(),

@@ -441,6 +441,8 @@ def test_kaiming_uses_the_fan_it_is_given():
     (lambda t: nn.init.uniform_(t, 1.0, 0.0), r"needs a <= b, got a=1.0, b=0.0"),
     (lambda t: nn.init.uniform_(t, low=1.0, high=0.0), r"needs low <= high, got low=1.0, high=0.0"),
     (lambda t: nn.init.uniform_(t, 2), r"needs a <= b, got a=2.0, b=1.0 \(b's default: give b"),
+    (lambda t: nn.init.uniform_(t, low=2), r"needs low <= high, got low=2.0, high=1.0 "
+                                           r"\(high's default: give high too\)"),
 ])
 def test_init_names_a_bad_fan_or_range_and_leaves_the_tensor(call, message):
     t = Tensor(np.full((2, 2), 7.0))

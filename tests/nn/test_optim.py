@@ -1313,3 +1313,12 @@ def test_pytorchs_arguments_at_their_defaults_are_taken(optimizer, given):
 def test_pytorchs_arguments_at_other_values_are_named(call, message):
     with pytest.raises(TypeError, match=message):
         call(nn.Linear(2, 1, seed=0).parameters())
+
+
+def test_adams_decoupled_weight_decay_advice_follows_the_check_of_weight_decay():
+    # a bad weight_decay is named as such, not passed on to the advice 'use
+    # nn.optim.AdamW(..., weight_decay=-1)' (QA round 28)
+    with pytest.raises(ValueError, match=r"^Adam: weight_decay must be in \[0.0, inf\], got "
+                                         r"-1.0$"):
+        nn.optim.Adam(nn.Linear(2, 1, seed=0).parameters(), decoupled_weight_decay=True,
+                      weight_decay=-1)

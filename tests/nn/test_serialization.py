@@ -146,6 +146,8 @@ def test_a_scheduler_given_to_save_or_load_is_told_to_use_its_state_dict(tmp_pat
     with pytest.raises(TypeError, match=r"^load: expected .*, got StepLR" + hint):
         nn.load(scheduler, tmp_path / "s.npz")
     scheduler.load_state_dict(nn.load_state(tmp_path / "s.npz"))
+    with pytest.raises(TypeError, match=r"^save: 'sched' is a StepLR, not an array" + hint):
+        nn.save({"sched": scheduler}, tmp_path / "s.npz")  # (was: an object array)
 
 
 def test_a_path_of_the_wrong_type_is_named():
