@@ -53,9 +53,11 @@ state_dicts. A scheduler's state holds the optimizer's lr when it was saved
 (`optimizer_lr`), and its `load_state_dict` sets it again (PyTorch's does not), so the
 order of the loads does not matter, and neither does loading the optimizer's state or
 not; with two schedulers (a warm-up, then a decay), the states saved together agree on
-it, whichever order the schedulers were made or loaded in. Loading an older state goes
-back to its lr. A scheduler made after the loads, and not loaded, starts its schedule
-again at epoch 0, and sets the lr of that epoch.
+it, whichever order the schedulers were made or loaded in. States saved at different
+times do not agree: the one loaded last sets the lr (loading an older state goes back to
+its lr), so save and load the states of one checkpoint together. A scheduler made after
+the loads, and not loaded, starts its schedule again at epoch 0, and sets the lr of that
+epoch.
 
 An optimizer here has one lr (no parameter groups), so `base_lrs` and `get_last_lr()`
 are one-element lists, as PyTorch's are for one group.
@@ -174,17 +176,25 @@ def _as_attribute(value, current, who: str, name: str):
     if isinstance(current, (list, tuple)):
         restored = type(current)(restored) if type(current) in (list, tuple) else restored
         if len(restored) == len(current):  # (element by element)
-            changed = any(type(new) is not type(old)
+            changed = any(_kind(new) is not _kind(old)
                           for new, old in zip(restored, current, strict=True))
-        else:  # (a list that grew: each element of a type the current one holds)
-            types = {type(item) for item in current}
-            changed = bool(types) and any(type(item) not in types for item in restored)
+        else:  # (a list that grew: each element of a kind the current one holds)
+            kinds = {_kind(item) for item in current}
+            changed = bool(kinds) and any(_kind(item) not in kinds for item in restored)
         if changed:
             raise ValueError(
                 f"{who}: the attribute {name!r} came back from the file as {restored!r}, "
                 f"whose elements are not of the types of {current!r} (a file keeps one "
                 "type per array): save a state with such an attribute with pickle")
     return restored
+
+
+def _kind(value) -> type:
+    """The Python type a value has, or stands for (a NumPy number: int, float or bool),
+    which a file keeps (or not) in an array."""
+    if isinstance(value, np.generic):
+        return type(value.item())
+    return type(value)
 
 
 class LRScheduler:
@@ -277,9 +287,11 @@ class LRScheduler:
                 f"{who}: the optimizer's lr is {self.optimizer.lr}, not the "
                 f"{self._last_lr[0]} this scheduler set for epoch {self.last_epoch}: it "
                 "was changed outside the scheduler (by hand, by another scheduler, or by "
-                "loading the optimizer's state_dict without the scheduler's). To resume, "
-                "make the scheduler before loading the optimizer's state, and load the "
-                "scheduler's state too (which sets the lr). This scheduler computes each "
+                "loading the optimizer's state_dict without the scheduler's, or one saved "
+                "at another time than the scheduler's: the state loaded last sets the lr). "
+                "To resume, make the scheduler before loading the optimizer's state, and "
+                "load the scheduler's state of the same checkpoint too (which sets the lr). "
+                "This scheduler computes each "
                 "lr in closed form, where PyTorch's would continue from the changed lr; "
                 "make a new scheduler to start from it. Nothing was changed")
         previous, self.last_epoch = self.last_epoch, epoch
@@ -318,7 +330,13 @@ class LRScheduler:
             value = getattr(self, name)
             state[name] = list(value) if isinstance(value, list) else value
         for name in self._own_attributes():
-            state[name] = copy.deepcopy(getattr(self, name))
+            try:
+                state[name] = copy.deepcopy(getattr(self, name))
+            except (TypeError, copy.Error) as error:  # (a lock, say)
+                raise TypeError(f"{type(self).__name__}.state_dict: the attribute {name!r} "
+                                f"cannot be copied ({error}); keep it out of the "
+                                "scheduler (a class attribute, or made again by "
+                                "__init__)") from error
         return state
 
     def _own_attributes(self) -> list[str]:
@@ -356,11 +374,14 @@ class LRScheduler:
         problems, loaded = [], {}
         for key, value in state.items():
             if key in own or (takes_new and key not in checks and isinstance(key, str)
-                              and key not in _KEPT_APART and not key.startswith("__")):
+                              and key not in _KEPT_APART and not key.startswith("__")
+                              and not hasattr(type(self), key)):  # (not a method's name)
                 try:
                     loaded[key] = _as_attribute(value, getattr(self, key, None), who, key)
                 except ValueError as error:
                     problems.append(str(error).removeprefix(f"{who}: "))
+                except (TypeError, copy.Error) as error:  # (deepcopy's: a lock, say)
+                    problems.append(f"the attribute {key!r} cannot be copied ({error})")
                 continue
             if key not in checks:
                 problems.append(f"unexpected key {key!r}")

@@ -781,6 +781,34 @@ def test_a_subclasss_attributes_are_copies_and_a_file_that_changed_types_is_refu
     with pytest.raises(ValueError, match="unexpected key 'best'"):  # (a library class)
         StepLR(sgd(0.1), step_size=2).load_state_dict(
             dict(StepLR(sgd(0.1), step_size=2).state_dict(), best=0.5))
+    # but not a key that would hide a method (QA round 29: 'step' made step() fail)
+    with pytest.raises(ValueError, match="unexpected key 'step'"):
+        fresh.load_state_dict(dict(state, step=3))
+    assert callable(fresh.step)
+    # NumPy numbers in a list come back from a file as Python's, which is no change
+    scheduler.history = [np.int64(3), np.int64(6)]
+    nn.save({k: v for k, v in scheduler.state_dict().items() if k != "phase"},
+            tmp_path / "n.npz")
+    fresh.history = [np.int64(0)]
+    fresh.load_state_dict(nn.load_state(tmp_path / "n.npz"))
+    assert fresh.history == [3, 6]
+
+
+def test_an_attribute_that_cannot_be_copied_is_named():
+    import threading
+
+    scheduler = Restarts(sgd(0.1), 3)
+    scheduler.lock = threading.Lock()
+    with pytest.raises(TypeError, match=r"^Restarts.state_dict: the attribute 'lock' cannot "
+                                        r"be copied"):
+        scheduler.state_dict()
+    del scheduler.lock
+    state = dict(scheduler.state_dict(), lock=threading.Lock())
+    before = dict(vars(scheduler))
+    with pytest.raises(ValueError, match=r"the attribute 'lock' cannot be copied.*nothing "
+                                         r"was loaded"):
+        scheduler.load_state_dict(state)
+    assert vars(scheduler) == before
 
 
 def test_the_first_lr_record_can_be_removed_as_in_pytorch():
@@ -874,10 +902,34 @@ def test_the_refusal_names_the_order_to_resume_in():
     opt_state = opt.state_dict()
     opt, scheduler = resumable()
     opt.load_state_dict(opt_state)  # the scheduler's state not loaded
-    with pytest.raises(RuntimeError, match=r"make the scheduler before loading the "
-                                           r"optimizer's state, and load the scheduler's "
-                                           r"state too.*Nothing was changed"):
+    with pytest.raises(RuntimeError, match=r"or one saved at another time than the "
+                                           r"scheduler's: the state loaded last sets the "
+                                           r"lr\). To resume, make the scheduler before "
+                                           r"loading the optimizer's state, and load the "
+                                           r"scheduler's state of the same checkpoint "
+                                           r"too.*Nothing was changed"):
         scheduler.step()
+
+
+@pytest.mark.parametrize("scheduler_last", [True, False])
+def test_of_states_saved_at_different_times_the_one_loaded_last_sets_the_lr(
+        scheduler_last):
+    # documented (QA round 29): an optimizer's state of epoch 10 with a scheduler's of
+    # epoch 8
+    opt = sgd(0.1)
+    scheduler = LambdaLR(opt, lambda e: 0.5 ** e)
+    lrs(scheduler, 8)
+    early = scheduler.state_dict()
+    lrs(scheduler, 2)
+    late = opt.state_dict()
+    opt = sgd(0.1)
+    scheduler = LambdaLR(opt, lambda e: 0.5 ** e)
+    for load in ([lambda: opt.load_state_dict(late), lambda: scheduler.load_state_dict(early)]
+                 if scheduler_last else
+                 [lambda: scheduler.load_state_dict(early), lambda: opt.load_state_dict(late)]):
+        load()
+    assert opt.lr == (0.1 * 0.5 ** 8 if scheduler_last else 0.1 * 0.5 ** 10)
+    assert "the one loaded last sets the lr" in nn.optim.lr_scheduler.__doc__
 
 
 def test_an_optimizer_whose_lr_property_computes_it_is_seen_as_changed():
