@@ -344,6 +344,14 @@ class LRScheduler:
         return [name for name in vars(self)
                 if name not in _KEPT_APART and name not in self._checks]
 
+    def _may_add(self, key) -> bool:
+        """Whether a state's `key` that is no attribute yet may become one: in a
+        subclass of the user's (which may make attributes after its constructor), a
+        name that is not the base class's nor a method's."""
+        return (type(self).__module__ != __name__ and isinstance(key, str)
+                and key not in _KEPT_APART and not key.startswith("__")
+                and not hasattr(type(self), key))
+
     def load_state_dict(self, state: Mapping) -> None:
         """Restore what `state_dict` gave (also as arrays, as `nn.load_state` reads a
         file `nn.save` wrote), after checking all of it: on any problem nothing is
@@ -369,13 +377,9 @@ class LRScheduler:
                   "_last_lr": _one_lr, "optimizer_lr": _learning_rate, **self._checks}
         optional = ("start_lrs", "optimizer_lr")
         own = self._own_attributes()
-        # a subclass of the user's may have more attributes than it has made yet
-        takes_new = type(self).__module__ != __name__
         problems, loaded = [], {}
         for key, value in state.items():
-            if key in own or (takes_new and key not in checks and isinstance(key, str)
-                              and key not in _KEPT_APART and not key.startswith("__")
-                              and not hasattr(type(self), key)):  # (not a method's name)
+            if key in own or (key not in checks and self._may_add(key)):
                 try:
                     loaded[key] = _as_attribute(value, getattr(self, key, None), who, key)
                 except ValueError as error:
