@@ -51,13 +51,18 @@ refused (and there is no `SequentialLR` or `ChainedScheduler`); either of these 
 **Resuming.** Make the optimizer and the schedulers as before, then load their
 state_dicts. A scheduler's state holds the optimizer's lr when it was saved
 (`optimizer_lr`), and its `load_state_dict` sets it again (PyTorch's does not), so the
-order of the loads does not matter, and neither does loading the optimizer's state or
-not; with two schedulers (a warm-up, then a decay), the states saved together agree on
+order of the loads does not matter, and for the lr neither does loading the
+optimizer's state or not (load it for its momentum or moments too, to continue with the
+same weights); with two schedulers (a warm-up, then a decay), the states saved together agree on
 it, whichever order the schedulers were made or loaded in. States saved at different
 times do not agree: the one loaded last sets the lr (loading an older state goes back to
-its lr), so save and load the states of one checkpoint together. A scheduler made after
-the loads, and not loaded, starts its schedule again at epoch 0, and sets the lr of that
-epoch.
+its lr), so save and load the states of one checkpoint together. Make every scheduler
+that was in use at the checkpoint, and load its state: a scheduler made after the loads,
+and not loaded, starts its schedule again at epoch 0, and sets the lr of that epoch.
+
+**Order of the calls.** `scheduler.step()` comes after `optimizer.step()`. Called before
+the optimizer's first step (PyTorch's order before 1.1), it warns, as PyTorch's does: the
+schedule's first lr would never be used.
 
 An optimizer here has one lr (no parameter groups), so `base_lrs` and `get_last_lr()`
 are one-element lists, as PyTorch's are for one group.
@@ -68,6 +73,7 @@ from __future__ import annotations
 import copy
 import math
 import numbers
+import warnings
 from bisect import bisect_right
 from collections.abc import Callable, Iterable, Mapping
 
@@ -160,7 +166,7 @@ def _one_lr(value, who: str, name: str, element: str | None = None) -> list[floa
 
 # The attributes that state_dict does not save as a subclass's own
 _KEPT_APART = frozenset({"optimizer", "lr_lambdas", "last_epoch", "base_lrs", "start_lrs",
-                         "_last_lr"})
+                         "_last_lr", "_warned_early"})
 
 
 def _as_attribute(value, current, who: str, name: str):
@@ -253,9 +259,11 @@ class LRScheduler:
         self.start_lrs = [lr]
         self.last_epoch = -1
         self._last_lr = [lr]
+        self._warned_early = True  # (not for the constructor's own step)
         self.step()  # to epoch 0 (refused, say by a bad lr_lambda: nothing changed yet)
         if first is None:  # recorded once, by the first scheduler (PyTorch's setdefault)
             optimizer.initial_lr = initial
+        self._warned_early = False
 
     def get_lr(self) -> list[float]:
         """The lr for epoch `last_epoch`, as a one-element list."""
@@ -281,6 +289,13 @@ class LRScheduler:
                 Either way nothing is changed.
         """
         who = f"{type(self).__name__}.step"
+        if (self.last_epoch == 0 and not self._warned_early
+                and getattr(self.optimizer, "steps", None) == 0):
+            # PyTorch's warning: the order of PyTorch before 1.1 skips the first lr
+            self._warned_early = True
+            warnings.warn(f"{who}() was called before the optimizer's first step(): the "
+                          "schedule's first lr was never used. Call scheduler.step() after "
+                          "optimizer.step() (once per epoch)", UserWarning, stacklevel=2)
         epoch = self.last_epoch + 1 if epoch is None else _epoch(epoch, who, "epoch")
         if self._chainable and self.optimizer.lr != self._last_lr[0]:
             raise RuntimeError(
@@ -409,6 +424,7 @@ class LRScheduler:
     def __setstate__(self, fields: dict) -> None:
         # a scheduler pickled before start_lrs was kept started from its base_lrs
         fields.setdefault("start_lrs", list(fields.get("base_lrs", ())))
+        fields.setdefault("_warned_early", True)
         self.__dict__.update(fields)
 
     def __repr__(self) -> str:

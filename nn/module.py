@@ -332,6 +332,31 @@ class Module:
         """Set evaluation mode here and in every sub-module (same as `train(False)`)."""
         return self.train(False)
 
+    # -- devices (PyTorch's names: there is only the CPU) ----------------------------
+
+    def to(self, device) -> Module:
+        """Self, for `model.to("cpu")` (PyTorch's; every tensor is on the CPU). Another
+        device (a GPU's) raises ValueError; a dtype, TypeError (make the model with
+        `dtype=`, as `nn.Linear(..., dtype=np.float32)`)."""
+        name = getattr(device, "type", device)  # (a torch.device's type)
+        if isinstance(name, str) and name.split(":")[0] == "cpu":
+            return self
+        if isinstance(name, str) and name.split(":")[0] in ("cuda", "mps", "xpu"):
+            raise ValueError(f"{type(self).__name__}.to({device!r}): parameters here live "
+                             "on the CPU only (NumPy arrays)")
+        raise TypeError(f"{type(self).__name__}.to({device!r}): only to('cpu') is taken; "
+                        "for another dtype, make the model with dtype= (its layers take "
+                        "it)")
+
+    def cpu(self) -> Module:
+        """Self: every parameter is on the CPU (PyTorch's `model.cpu()`)."""
+        return self
+
+    def cuda(self, device=None) -> Module:
+        """Refused: there is no GPU here (PyTorch's `model.cuda()`)."""
+        raise ValueError(f"{type(self).__name__}.cuda(): parameters here live on the CPU "
+                         "only (NumPy arrays); leave the call out, or use .to('cpu')")
+
     # -- state ------------------------------------------------------------------------
 
     def state_dict(self) -> dict[str, np.ndarray]:

@@ -20,6 +20,10 @@ from nn.lr_scheduler import (
 )
 from nn.optim import SGD, Adam
 
+# Most tests step schedulers alone, with no optimizer step between: the warning for a
+# scheduler stepped before its optimizer (tested by itself below) is not theirs
+pytestmark = pytest.mark.filterwarnings("ignore:.*before the optimizer's first step")
+
 
 def sgd(lr=0.1):
     return SGD([Tensor(np.zeros(2), requires_grad=True)], lr=lr)
@@ -1017,3 +1021,28 @@ def test_an_lr_too_large_for_a_float_is_named_with_its_epoch(make):
     assert "((" not in str(refused.value)  # (a power's (errno, text) shown as a tuple)
     assert (scheduler.last_epoch, opt.lr, scheduler.get_last_lr()) == before
     assert math.isfinite(opt.lr)
+
+
+@pytest.mark.filterwarnings("error:.*before the optimizer's first step")
+def test_a_scheduler_stepped_before_its_optimizer_warns_once_as_pytorchs():
+    # the order of PyTorch before 1.1 (scheduler.step() first) skipped the first lr,
+    # silently (QA round 30); PyTorch warns
+    model = nn.Linear(2, 1, seed=0)
+    opt = SGD(model.parameters(), lr=0.1)
+    scheduler = StepLR(opt, step_size=1, gamma=0.5)
+    with pytest.warns(UserWarning, match=r"^StepLR.step\(\) was called before the "
+                                         r"optimizer's first step\(\): the schedule's first "
+                                         r"lr was never used"):
+        scheduler.step()
+    scheduler.step()  # (once)
+    # the right order, a scheduler made after training began, and a resumed one: quiet
+    opt = SGD(model.parameters(), lr=0.1)
+    scheduler = StepLR(opt, step_size=1, gamma=0.5)
+    model(Tensor(np.ones((1, 2)))).sum().backward()
+    opt.step()
+    scheduler.step()
+    fresh = SGD(model.parameters(), lr=0.1)
+    resumed = StepLR(fresh, step_size=1, gamma=0.5)
+    resumed.load_state_dict(scheduler.state_dict())
+    resumed.step()
+    StepLR(opt, step_size=1).step()  # (made after training began)

@@ -350,6 +350,21 @@ def test_replacing_a_parameter_by_a_non_parameter_raises():
     layer.note = Tensor([1.0])  # a constant under a new name: fine
 
 
+def test_device_moves_of_pytorch_keep_the_model_on_the_cpu():
+    # model.to("cpu") and model.cuda() were bare AttributeErrors, where a Tensor's
+    # explain (QA round 30)
+    model = nn.MLP([2, 3, 1], seed=0)
+    assert model.to("cpu") is model and model.cpu() is model and model.to("cpu:0") is model
+    with pytest.raises(ValueError, match=r"^MLP.to\('cuda'\): parameters here live on the "
+                                         r"CPU only"):
+        model.to("cuda")
+    with pytest.raises(ValueError, match=r"^MLP.cuda\(\): parameters here live on the CPU"):
+        model.cuda()
+    with pytest.raises(TypeError, match=r"only to\('cpu'\) is taken; for another dtype, "
+                                        r"make the model with dtype="):
+        model.to(np.float32)
+
+
 def test_train_takes_a_numpy_bool():
     model = nn.MLP([2, 2])
     assert model.train(np.bool_(False)).training is False
