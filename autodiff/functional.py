@@ -602,7 +602,8 @@ def gradients(output, inputs, gradient=None, *, retain_graph: bool | None = None
         array([ 36., 288.])
 
     Args:
-        output: a Value or a Tensor that requires grad.
+        output: a Value or a Tensor that requires grad (or a list of one, as PyTorch's
+            sequence of outputs).
         inputs: a node, or a sequence of nodes, that `output` was computed from.
         gradient: d(loss)/d(output), as for `Tensor.backward`; may be omitted for a
             one-element output. PyTorch's name for it, `grad_outputs=`, is taken too.
@@ -631,13 +632,20 @@ def gradients(output, inputs, gradient=None, *, retain_graph: bool | None = None
             raise TypeError("gradients: give gradient or PyTorch's grad_outputs, not both")
         # PyTorch's is a sequence, one per output: [g] for the one output here
         if (isinstance(grad_outputs, (list, tuple)) and len(grad_outputs) == 1
-                and isinstance(grad_outputs[0], (Tensor, np.ndarray))):
+                and hasattr(grad_outputs[0], "shape")):  # (an array of any library)
             (grad_outputs,) = grad_outputs
         gradient = grad_outputs
     create_graph = check_flag(create_graph, "gradients", "create_graph")
     allow_unused = check_flag(allow_unused, "gradients", "allow_unused")
     if retain_graph is not None:
         retain_graph = check_flag(retain_graph, "gradients", "retain_graph")
+    if isinstance(output, (list, tuple)):  # PyTorch's outputs are a sequence
+        if len(output) != 1:
+            raise TypeError(f"gradients: takes one output, got a {type(output).__name__} of "
+                            f"{len(output)}; for several, differentiate one sum of them, "
+                            "gradients(sum((o * g).sum() for o, g in zip(outputs, "
+                            "grad_outputs)), inputs)")
+        (output,) = output
     if not isinstance(output, (Tensor, Value)):
         raise TypeError(f"gradients: output must be a Value or a Tensor, got "
                         f"{type(output).__name__} (for a function, use autodiff.grad)")

@@ -923,6 +923,12 @@ def test_gradients_takes_pytorchs_grad_outputs():
     (as_a_list,) = autodiff.gradients(y, w, grad_outputs=[np.array([1.0, 10.0])],
                                       retain_graph=True)  # (PyTorch's: one per output)
     np.testing.assert_array_equal(as_a_list, [2.0, -40.0])
+    (both_lists,) = autodiff.gradients([y], [w], grad_outputs=[np.array([1.0, 10.0])],
+                                       retain_graph=True)  # (QA round 30: "got list")
+    np.testing.assert_array_equal(both_lists, [2.0, -40.0])
+    with pytest.raises(TypeError, match=r"^gradients: takes one output, got a list of 2; "
+                                        r"for several, differentiate one sum of them"):
+        autodiff.gradients([y, y], [w])
     with pytest.raises(TypeError, match="give gradient or PyTorch's grad_outputs, not both"):
         autodiff.gradients(y, w, np.ones(2), grad_outputs=np.ones(2))
 
