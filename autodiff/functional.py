@@ -585,6 +585,16 @@ def _vjp(f, *primals):
     return value, vjp_fn
 
 
+def _one_gradient(item, output) -> bool:
+    """Whether `item`, the one element of a sequence given as grad_outputs, is the
+    output's whole gradient (an array of any library, a node, None, or a number for a
+    Value or a 0-d Tensor), not a list's number for a (1,)-shaped output."""
+    if hasattr(item, "shape") or item is None or isinstance(item, Node):
+        return True
+    return isinstance(item, numbers.Number) and (isinstance(output, Value)
+                                                 or output.shape == ())
+
+
 def gradients(output, inputs, gradient=None, *, retain_graph: bool | None = None,
               create_graph: bool = False, allow_unused: bool = False,
               grad_outputs=None) -> tuple:
@@ -627,19 +637,18 @@ def gradients(output, inputs, gradient=None, *, retain_graph: bool | None = None
         RuntimeError: `output` or an input does not require grad, an input is not used
             to compute it (without `allow_unused`), or as for `Tensor.backward`.
     """
+    as_sequence = isinstance(output, (list, tuple))  # (PyTorch's form)
     if grad_outputs is not None:
         if gradient is not None:
             raise TypeError("gradients: give gradient or PyTorch's grad_outputs, not both")
-        # PyTorch's is a sequence, one per output: [g] for the one output here
-        if (isinstance(grad_outputs, (list, tuple)) and len(grad_outputs) == 1
-                and hasattr(grad_outputs[0], "shape")):  # (an array of any library)
-            (grad_outputs,) = grad_outputs
-        gradient = grad_outputs
+        gradient, as_sequence = grad_outputs, True
     create_graph = check_flag(create_graph, "gradients", "create_graph")
     allow_unused = check_flag(allow_unused, "gradients", "allow_unused")
     if retain_graph is not None:
         retain_graph = check_flag(retain_graph, "gradients", "retain_graph")
     if isinstance(output, (list, tuple)):  # PyTorch's outputs are a sequence
+        if not output:
+            raise TypeError("gradients: the list of outputs is empty")
         if len(output) != 1:
             raise TypeError(f"gradients: takes one output, got a {type(output).__name__} of "
                             f"{len(output)}; for several, differentiate one sum of them, "
@@ -649,6 +658,10 @@ def gradients(output, inputs, gradient=None, *, retain_graph: bool | None = None
     if not isinstance(output, (Tensor, Value)):
         raise TypeError(f"gradients: output must be a Value or a Tensor, got "
                         f"{type(output).__name__} (for a function, use autodiff.grad)")
+    if (as_sequence and isinstance(gradient, (list, tuple)) and len(gradient) == 1
+            and _one_gradient(gradient[0], output)):
+        # PyTorch's grad_outputs is a sequence, one per output: [g] for the one here
+        (gradient,) = gradient
     given = inputs
     inputs = [inputs] if isinstance(inputs, Node) else list(inputs)
     if not inputs:

@@ -81,7 +81,11 @@ import numpy as np
 
 from autodiff import Tensor
 
-from .optim import Optimizer
+from .optim import SGD, Optimizer
+
+# The optimizers' step methods that count their calls in `steps`, which tells a
+# scheduler whether the optimizer has stepped since it was made
+_COUNTING_STEPS = frozenset({Optimizer.step, SGD.step})
 
 __all__ = ["LRScheduler", "StepLR", "MultiStepLR", "ExponentialLR", "CosineAnnealingLR",
            "LambdaLR", "LinearLR"]
@@ -166,7 +170,7 @@ def _one_lr(value, who: str, name: str, element: str | None = None) -> list[floa
 
 # The attributes that state_dict does not save as a subclass's own
 _KEPT_APART = frozenset({"optimizer", "lr_lambdas", "last_epoch", "base_lrs", "start_lrs",
-                         "_last_lr", "_warned_early"})
+                         "_last_lr", "_warned_early", "_steps_at_start"})
 
 
 def _as_attribute(value, current, who: str, name: str):
@@ -263,6 +267,7 @@ class LRScheduler:
         self.step()  # to epoch 0 (refused, say by a bad lr_lambda: nothing changed yet)
         if first is None:  # recorded once, by the first scheduler (PyTorch's setdefault)
             optimizer.initial_lr = initial
+        self._steps_at_start = getattr(optimizer, "steps", None)
         self._warned_early = False
 
     def get_lr(self) -> list[float]:
@@ -289,13 +294,7 @@ class LRScheduler:
                 Either way nothing is changed.
         """
         who = f"{type(self).__name__}.step"
-        if (self.last_epoch == 0 and not self._warned_early
-                and getattr(self.optimizer, "steps", None) == 0):
-            # PyTorch's warning: the order of PyTorch before 1.1 skips the first lr
-            self._warned_early = True
-            warnings.warn(f"{who}() was called before the optimizer's first step(): the "
-                          "schedule's first lr was never used. Call scheduler.step() after "
-                          "optimizer.step() (once per epoch)", UserWarning, stacklevel=2)
+        early = self.last_epoch == 0 and not self._warned_early and self._before_training()
         epoch = self.last_epoch + 1 if epoch is None else _epoch(epoch, who, "epoch")
         if self._chainable and self.optimizer.lr != self._last_lr[0]:
             raise RuntimeError(
@@ -324,6 +323,20 @@ class LRScheduler:
             self.last_epoch = previous
             raise
         self._last_lr = lr
+        if early:  # (PyTorch's warning: its order before 1.1 skipped the first lr)
+            self._warned_early = True
+            warnings.warn(f"{who}() was called before the optimizer's first step() since "
+                          "the scheduler was made: the schedule's first lr was never used. "
+                          "Call scheduler.step() after optimizer.step() (once per epoch)",
+                          UserWarning, stacklevel=2)
+
+    def _before_training(self) -> bool:
+        """Whether the optimizer has taken no step since this scheduler was made, as
+        far as its step count tells: an optimizer of the library's, or a subclass that
+        keeps its step (which counts); not one with a step() of its own."""
+        optimizer = self.optimizer
+        counts = getattr(type(optimizer), "step", None) in _COUNTING_STEPS
+        return counts and getattr(optimizer, "steps", None) == self._steps_at_start
 
     # -- checkpoints ----------------------------------------------------------------
 
@@ -425,6 +438,7 @@ class LRScheduler:
         # a scheduler pickled before start_lrs was kept started from its base_lrs
         fields.setdefault("start_lrs", list(fields.get("base_lrs", ())))
         fields.setdefault("_warned_early", True)
+        fields.setdefault("_steps_at_start", None)
         self.__dict__.update(fields)
 
     def __repr__(self) -> str:
@@ -448,6 +462,7 @@ class StepLR(LRScheduler):
         >>> opt = nn.optim.SGD(model.parameters(), lr=0.1)
         >>> scheduler = StepLR(opt, step_size=2, gamma=0.5)
         >>> for _ in range(4):
+        ...     opt.step()          # (an epoch's training, here without gradients)
         ...     scheduler.step()
         ...     print(opt.lr)
         0.1

@@ -54,6 +54,19 @@ def _given(args: tuple, kwargs: dict) -> str:
     return f"{len(args)} unexpected positional argument{'s' * (len(args) > 1)}"
 
 
+def _dtype_of(target) -> np.dtype | None:
+    """A NumPy dtype for `target` (a NumPy dtype or type, "float32", or a torch dtype
+    such as torch.float32), or None when it names none."""
+    if target is None:  # (np.dtype(None) is float64)
+        return None
+    for candidate in (target, str(target).removeprefix("torch.")):
+        try:
+            return np.dtype(candidate)
+        except TypeError:
+            continue
+    return None
+
+
 def _tensor_class(x: object) -> type | None:
     """The class named like a tensor among those of `x` (torch.Tensor for a
     torch.nn.Parameter), if `x` is another library's tensor, else None."""
@@ -334,19 +347,43 @@ class Module:
 
     # -- devices (PyTorch's names: there is only the CPU) ----------------------------
 
-    def to(self, device) -> Module:
-        """Self, for `model.to("cpu")` (PyTorch's; every tensor is on the CPU). Another
-        device (a GPU's) raises ValueError; a dtype, TypeError (make the model with
-        `dtype=`, as `nn.Linear(..., dtype=np.float32)`)."""
-        name = getattr(device, "type", device)  # (a torch.device's type)
-        if isinstance(name, str) and name.split(":")[0] == "cpu":
-            return self
-        if isinstance(name, str) and name.split(":")[0] in ("cuda", "mps", "xpu"):
-            raise ValueError(f"{type(self).__name__}.to({device!r}): parameters here live "
-                             "on the CPU only (NumPy arrays)")
-        raise TypeError(f"{type(self).__name__}.to({device!r}): only to('cpu') is taken; "
-                        "for another dtype, make the model with dtype= (its layers take "
-                        "it)")
+    def to(self, *args, device=None, dtype=None, non_blocking=False, copy=False,
+           memory_format=None) -> Module:
+        """Self, for PyTorch's `model.to("cpu")`, `to(torch.device("cpu"))`,
+        `to(device=...)` and `to(dtype)` of the dtype the parameters have already:
+        every tensor is on the CPU. A GPU (its name or index) raises ValueError; another
+        dtype, TypeError (make the model with `dtype=`, as `nn.Linear(..., dtype=
+        np.float32)`). non_blocking, copy and memory_format change nothing here."""
+        who = f"{type(self).__name__}.to"
+        for target in (*args, *(t for t in (device, dtype) if t is not None)):
+            name = getattr(target, "type", target)  # (a torch.device's type)
+            if isinstance(name, str):
+                base, _, index = name.partition(":")
+                if base == "cpu" and (not index or index.isdigit()):
+                    continue
+                if base in ("cuda", "mps", "xpu", "meta"):
+                    raise ValueError(f"{who}({target!r}): parameters here live on the "
+                                     "CPU only (NumPy arrays)")
+            elif isinstance(name, int) and not isinstance(name, bool):  # a GPU's index
+                raise ValueError(f"{who}({target!r}): parameters here live on the CPU only "
+                                 "(NumPy arrays)")
+            wanted = _dtype_of(target)
+            if wanted is None:
+                raise TypeError(f"{who}({target!r}): expected 'cpu' or a dtype")
+            dtypes = {p.dtype for p in self.parameters() if isinstance(p, Tensor)}
+            if dtypes and dtypes != {wanted}:
+                raise TypeError(f"{who}({target!r}): the parameters are "
+                                f"{', '.join(sorted(map(str, dtypes)))}, and a model does not "
+                                "change dtype here: make it with dtype= (its layers take it)")
+        return self
+
+    def double(self) -> Module:
+        """Self if the parameters are float64 (PyTorch's `model.double()`); see `to`."""
+        return self.to(np.float64)
+
+    def float(self) -> Module:
+        """Self if the parameters are float32 (PyTorch's `model.float()`); see `to`."""
+        return self.to(np.float32)
 
     def cpu(self) -> Module:
         """Self: every parameter is on the CPU (PyTorch's `model.cpu()`)."""

@@ -728,13 +728,14 @@ class SGD(Optimizer):
         return value
 
     def _checked_nesterov(self, value) -> bool:
-        if isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_)):
+        if (isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_))
+                and not float(value).is_integer()):
             # SGD(params, 0.1, 0.9, 0.0, 5e-4): PyTorch's order (dampening 4th)
             raise TypeError(f"{type(self).__name__}: nesterov must be True or False, got "
-                            f"nesterov={value!r}: a number by position? Here the "
-                            "arguments are (params, lr, momentum, weight_decay, nesterov), "
-                            "where torch.optim.SGD has dampening before weight_decay: "
-                            "name them")
+                            f"nesterov={value!r}; if the numbers were given by position: "
+                            "here the arguments are (params, lr, momentum, weight_decay, "
+                            "nesterov), where torch.optim.SGD has dampening before "
+                            "weight_decay: name them")
         value = check_flag(value, type(self).__name__, "nesterov")
         if value and not getattr(self, "_momentum", 0.0):
             raise ValueError(f"{type(self).__name__}: nesterov=True needs a momentum > 0")

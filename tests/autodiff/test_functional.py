@@ -929,6 +929,23 @@ def test_gradients_takes_pytorchs_grad_outputs():
     with pytest.raises(TypeError, match=r"^gradients: takes one output, got a list of 2; "
                                         r"for several, differentiate one sum of them"):
         autodiff.gradients([y, y], [w])
+    with pytest.raises(TypeError, match="the list of outputs is empty"):
+        autodiff.gradients([], [w])
+    # QA round 31: torch's positional grad_outputs with a list of outputs; a number or
+    # None for a one-element output; a Value seed for create_graph
+    (positional,) = autodiff.gradients([y], [w], [np.array([1.0, 10.0])], retain_graph=True)
+    np.testing.assert_array_equal(positional, [2.0, -40.0])
+    total = (w * w).sum()
+    (by_number,) = autodiff.gradients([total], w, grad_outputs=[3.0], retain_graph=True)
+    (by_none,) = autodiff.gradients([total], w, grad_outputs=[None])
+    np.testing.assert_array_equal(by_number, [6.0, -12.0])
+    np.testing.assert_array_equal(by_none, [2.0, -4.0])
+    first = (w * w)[:1]  # (shape (1,): [3.0] is its gradient as a list)
+    np.testing.assert_array_equal(autodiff.gradients(first, w, grad_outputs=[3.0])[0],
+                                  [6.0, 0.0])
+    v = Value(3.0)
+    (dv,) = autodiff.gradients([v * v], [v], grad_outputs=[Value(2.0)], create_graph=True)
+    assert isinstance(dv, Value) and dv.data == 12.0
     with pytest.raises(TypeError, match="give gradient or PyTorch's grad_outputs, not both"):
         autodiff.gradients(y, w, np.ones(2), grad_outputs=np.ones(2))
 

@@ -1031,8 +1031,8 @@ def test_a_scheduler_stepped_before_its_optimizer_warns_once_as_pytorchs():
     opt = SGD(model.parameters(), lr=0.1)
     scheduler = StepLR(opt, step_size=1, gamma=0.5)
     with pytest.warns(UserWarning, match=r"^StepLR.step\(\) was called before the "
-                                         r"optimizer's first step\(\): the schedule's first "
-                                         r"lr was never used"):
+                                         r"optimizer's first step\(\) since the scheduler "
+                                         r"was made: the schedule's first lr was never used"):
         scheduler.step()
     scheduler.step()  # (once)
     # the right order, a scheduler made after training began, and a resumed one: quiet
@@ -1046,3 +1046,33 @@ def test_a_scheduler_stepped_before_its_optimizer_warns_once_as_pytorchs():
     resumed.load_state_dict(scheduler.state_dict())
     resumed.step()
     StepLR(opt, step_size=1).step()  # (made after training began)
+
+
+@pytest.mark.filterwarnings("error:.*before the optimizer's first step")
+def test_the_early_step_warning_counts_steps_since_the_scheduler_and_only_real_ones():
+    # QA round 31: a scheduler made after training began, stepped first, was quiet (as
+    # torch is not); a refused step used the warning up; an optimizer with a step() of
+    # its own, which counts nothing, was warned about in the right order
+    model = nn.Linear(2, 1, seed=0)
+    opt = SGD(model.parameters(), lr=0.1)
+    opt.step()
+    late = StepLR(opt, step_size=1, gamma=0.5)
+    with pytest.warns(UserWarning, match="since the scheduler was made"):
+        late.step()
+    opt = SGD(model.parameters(), lr=0.1)
+    refused = LambdaLR(opt, lambda e: 1.0 if e == 0 else "x")
+    with pytest.raises(TypeError):
+        refused.step()  # (refused: no warning, and it is not used up)
+    refused.lr_lambdas = [lambda e: 0.5]
+    with pytest.warns(UserWarning, match="before the optimizer's first step"):
+        refused.step()
+
+    class OwnStep(SGD):
+        def step(self):  # (a rule of its own, without Optimizer.step's count)
+            for p in self.params:
+                p.data -= self.lr * 0.0
+
+    opt = OwnStep(model.parameters(), lr=0.1)
+    scheduler = StepLR(opt, step_size=1, gamma=0.5)
+    opt.step()
+    scheduler.step()  # quiet (an error here, by the filter, if it warned)

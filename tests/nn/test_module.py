@@ -360,9 +360,25 @@ def test_device_moves_of_pytorch_keep_the_model_on_the_cpu():
         model.to("cuda")
     with pytest.raises(ValueError, match=r"^MLP.cuda\(\): parameters here live on the CPU"):
         model.cuda()
-    with pytest.raises(TypeError, match=r"only to\('cpu'\) is taken; for another dtype, "
-                                        r"make the model with dtype="):
+    with pytest.raises(TypeError, match=r"^MLP.to\(<class 'numpy.float32'>\): the "
+                                        r"parameters are float64, and a model does not "
+                                        r"change dtype here: make it with dtype="):
         model.to(np.float32)
+    # PyTorch's other forms (QA round 31): a dtype the model has, keywords, flags
+    assert model.to("cpu", np.float64, non_blocking=True) is model
+    assert model.to(device="cpu", dtype="float64") is model and model.double() is model
+    with pytest.raises(TypeError, match="the parameters are float64"):
+        model.float()
+    for gpu in (0, "meta", "cuda:1"):
+        with pytest.raises(ValueError, match="live on the CPU only"):
+            model.to(gpu)
+    for unknown in ("CPU", "cpu:abc", None):
+        with pytest.raises(TypeError, match="expected 'cpu' or a dtype"):
+            model.to(unknown)
+    torch = pytest.importorskip("torch")
+    assert model.to(torch.device("cpu"), torch.float64) is model
+    with pytest.raises(ValueError, match="live on the CPU only"):
+        model.to(torch.device("cuda"))
 
 
 def test_train_takes_a_numpy_bool():

@@ -676,7 +676,7 @@ def test_an_int_tensor_is_refused_as_a_parameter():
     (lambda ps: SGD(ps, lr=True), "lr must be a real number, got bool"),
     (lambda ps: Adam(ps, eps=np.True_), "eps must be a real number"),
     (lambda ps: SGD(ps, lr=0.1, momentum=0.9, nesterov=1),
-     "SGD: nesterov must be True or False, got nesterov=1: a number by position"),
+     "SGD: nesterov must be True or False, got nesterov=1 of type int"),
 ])
 def test_bool_settings_and_a_non_bool_nesterov_are_refused(make, message):
     # OP39 (bools taken as numbers), OP41 (nesterov=1 taken as True)
@@ -1321,8 +1321,9 @@ def test_pytorchs_arguments_at_other_values_are_named(call, message):
 def test_pytorchs_positional_order_of_sgd_is_named():
     # SGD(p, lr, momentum, dampening, weight_decay) in PyTorch's order put 5e-4 in
     # nesterov, refused as 'must be True or False' without the reason (QA round 30)
-    with pytest.raises(TypeError, match=r"nesterov=0.0005: a number by position\? Here the "
-                                        r"arguments are \(params, lr, momentum, "
+    with pytest.raises(TypeError, match=r"nesterov=0.0005; if the numbers were given by "
+                                        r"position: here the arguments are \(params, lr, "
+                                        r"momentum, "
                                         r"weight_decay, nesterov\), where torch.optim.SGD has "
                                         r"dampening before weight_decay"):
         nn.optim.SGD(nn.Linear(2, 1, seed=0).parameters(), 0.1, 0.9, 0.0, 5e-4)
