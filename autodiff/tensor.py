@@ -883,10 +883,11 @@ class Tensor(Node):
         """`astype(target)` for a dtype; "cpu" (the only device) gives self."""
         if dtype is not None:
             target = dtype
-        if isinstance(target, str) and target.split(":")[0] in ("cpu", "cuda", "mps"):
-            if target.split(":")[0] != "cpu":
-                raise ValueError(f"to({target!r}): tensors here live on the CPU only")
+        device = device_kind(target)
+        if device == "cpu":
             return self
+        if device is not None:
+            raise ValueError(f"to({target!r}): tensors here live on the CPU only")
         return self.astype(target)
 
     def cpu(self) -> Tensor:
@@ -1753,6 +1754,22 @@ def _numpy_names(op: str, axis, keepdims, dim, keepdim, default_axis=None):
             raise TypeError(f"{op}: give keepdims or keepdim, not both")
         keepdims = keepdim
     return axis, keepdims
+
+
+def device_kind(target) -> str | None:
+    """What PyTorch's `.to(target)` reads `target` as a device: "cpu" for the CPU (here
+    the only one: "cpu", "cpu:0", torch.device("cpu")), "gpu" for another device (a
+    "cuda"/"mps"/"xpu"/"meta" name or a GPU's index), None for no device (a dtype)."""
+    name = getattr(target, "type", target)  # (a torch.device's type)
+    if isinstance(name, str):
+        base, _, index = name.partition(":")
+        if base == "cpu" and (not index or index.isdigit()):
+            return "cpu"
+        if base in ("cuda", "mps", "xpu", "meta"):
+            return "gpu"
+    elif isinstance(name, int) and not isinstance(name, bool):
+        return "gpu"
+    return None
 
 
 def _pytorch_ddof(op: str, ddof, correction, unbiased) -> int:

@@ -45,8 +45,6 @@ _REDUCTIONS = ("mean", "sum", "none")
 class _Loss(Module):
     """A loss with a `reduction`: "mean" (the default), "sum" or "none"."""
 
-    #: whether PyTorch's loss of this name takes class weights as its first argument
-    _pytorch_weight = False
     #: the keyword arguments of PyTorch's loss of this name that have no counterpart
     #: here, with their defaults, which change nothing: taken at those values
     _pytorch_defaults: dict = {"size_average": None, "reduce": None}
@@ -67,7 +65,8 @@ class _Loss(Module):
             plain = reduction is None or isinstance(reduction, numbers.Number)
             given = repr(reduction) if plain else f"an object of type {type(reduction).__name__}"
             weights = ""
-            if self._pytorch_weight and not plain:  # (an array: class weights, likely)
+            # PyTorch's loss of this name takes class weights first: an array, likely
+            if "weight" in self._pytorch_defaults and not plain:
                 weights = ("; PyTorch's first argument, class weights (weight), is not "
                            "supported here")
             raise TypeError(f"{type(self).__name__}: reduction (the first argument) must "
@@ -270,7 +269,6 @@ class BCELoss(_Loss):
             outside [0, 1], or the shapes differ.
     """
 
-    _pytorch_weight = True
     _pytorch_defaults = {"size_average": None, "reduce": None, "weight": None}
 
     def forward(self, input, target):
@@ -350,7 +348,6 @@ class BCEWithLogitsLoss(_Loss):
         TypeError: Values as input (write the loss out for them).
     """
 
-    _pytorch_weight = True
     _pytorch_defaults = {"size_average": None, "reduce": None, "weight": None,
                          "pos_weight": None}
 
@@ -402,7 +399,6 @@ class CrossEntropyLoss(_Loss):
         TypeError: labels that are neither integers nor floats.
     """
 
-    _pytorch_weight = True
     _pytorch_defaults = {"size_average": None, "reduce": None, "weight": None,
                          "ignore_index": -100, "label_smoothing": 0.0}
 

@@ -170,7 +170,7 @@ def _one_lr(value, who: str, name: str, element: str | None = None) -> list[floa
 
 # The attributes that state_dict does not save as a subclass's own
 _KEPT_APART = frozenset({"optimizer", "lr_lambdas", "last_epoch", "base_lrs", "start_lrs",
-                         "_last_lr", "_warned_early", "_steps_at_start"})
+                         "_last_lr", "_steps_at_start"})
 
 
 def _as_attribute(value, current, who: str, name: str):
@@ -263,12 +263,10 @@ class LRScheduler:
         self.start_lrs = [lr]
         self.last_epoch = -1
         self._last_lr = [lr]
-        self._warned_early = True  # (not for the constructor's own step)
         self.step()  # to epoch 0 (refused, say by a bad lr_lambda: nothing changed yet)
         if first is None:  # recorded once, by the first scheduler (PyTorch's setdefault)
             optimizer.initial_lr = initial
         self._steps_at_start = getattr(optimizer, "steps", None)
-        self._warned_early = False
 
     def get_lr(self) -> list[float]:
         """The lr for epoch `last_epoch`, as a one-element list."""
@@ -294,7 +292,8 @@ class LRScheduler:
                 Either way nothing is changed.
         """
         who = f"{type(self).__name__}.step"
-        early = self.last_epoch == 0 and not self._warned_early and self._before_training()
+        # (last_epoch 0 is the first step after the constructor's: one warning at most)
+        early = self.last_epoch == 0 and self._before_training()
         epoch = self.last_epoch + 1 if epoch is None else _epoch(epoch, who, "epoch")
         if self._chainable and self.optimizer.lr != self._last_lr[0]:
             raise RuntimeError(
@@ -324,7 +323,6 @@ class LRScheduler:
             raise
         self._last_lr = lr
         if early:  # (PyTorch's warning: its order before 1.1 skipped the first lr)
-            self._warned_early = True
             warnings.warn(f"{who}() was called before the optimizer's first step() since "
                           "the scheduler was made: the schedule's first lr was never used. "
                           "Call scheduler.step() after optimizer.step() (once per epoch)",
@@ -437,7 +435,6 @@ class LRScheduler:
     def __setstate__(self, fields: dict) -> None:
         # a scheduler pickled before start_lrs was kept started from its base_lrs
         fields.setdefault("start_lrs", list(fields.get("base_lrs", ())))
-        fields.setdefault("_warned_early", True)
         fields.setdefault("_steps_at_start", None)
         self.__dict__.update(fields)
 

@@ -23,6 +23,7 @@ import numpy as np
 
 from autodiff import Tensor, Value
 from autodiff.graph import Scope, _grad_mode, check_flag, mark_changed
+from autodiff.tensor import device_kind
 
 __all__ = ["Module", "IncompatibleKeys"]
 
@@ -52,6 +53,9 @@ def _given(args: tuple, kwargs: dict) -> str:
                else "")
         return f"an unexpected keyword argument {name!r}{why}"
     return f"{len(args)} unexpected positional argument{'s' * (len(args) > 1)}"
+
+
+_CPU_ONLY = "parameters here live on the CPU only (NumPy arrays)"
 
 
 def _dtype_of(target) -> np.dtype | None:
@@ -356,17 +360,11 @@ class Module:
         np.float32)`). non_blocking, copy and memory_format change nothing here."""
         who = f"{type(self).__name__}.to"
         for target in (*args, *(t for t in (device, dtype) if t is not None)):
-            name = getattr(target, "type", target)  # (a torch.device's type)
-            if isinstance(name, str):
-                base, _, index = name.partition(":")
-                if base == "cpu" and (not index or index.isdigit()):
-                    continue
-                if base in ("cuda", "mps", "xpu", "meta"):
-                    raise ValueError(f"{who}({target!r}): parameters here live on the "
-                                     "CPU only (NumPy arrays)")
-            elif isinstance(name, int) and not isinstance(name, bool):  # a GPU's index
-                raise ValueError(f"{who}({target!r}): parameters here live on the CPU only "
-                                 "(NumPy arrays)")
+            kind = device_kind(target)
+            if kind == "cpu":
+                continue
+            if kind is not None:
+                raise ValueError(f"{who}({target!r}): {_CPU_ONLY}")
             wanted = _dtype_of(target)
             if wanted is None:
                 raise TypeError(f"{who}({target!r}): expected 'cpu' or a dtype")
@@ -391,8 +389,8 @@ class Module:
 
     def cuda(self, device=None) -> Module:
         """Refused: there is no GPU here (PyTorch's `model.cuda()`)."""
-        raise ValueError(f"{type(self).__name__}.cuda(): parameters here live on the CPU "
-                         "only (NumPy arrays); leave the call out, or use .to('cpu')")
+        raise ValueError(f"{type(self).__name__}.cuda(): {_CPU_ONLY}; leave the call out, "
+                         "or use .to('cpu')")
 
     # -- state ------------------------------------------------------------------------
 
